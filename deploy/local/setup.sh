@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs whatever is missing so `make up` and `make test` work on a fresh machine.
+# Idempotent: every step checks first and does nothing when already done.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+APT_PACKAGES=(nats-server espeak-ng libespeak-ng1 ffmpeg sox postgresql)
+MODELS_DIR=${AVATARMESH_MODELS_DIR:-var/models}
+VENV=.venv
+
+log() { printf '[setup] %s\n' "$*"; }
+
+install_apt_packages() {
+  local missing=()
+  for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "apt packages: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+install_venv() {
+  local stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+  [ -f "$stamp" ] && return 0
+  log "virtualenv $VENV (pinned packages from pyproject.toml)"
+  [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+  # pyworld builds from source and imports pkg_resources, gone from setuptools>=81.
+  local constraints
+  constraints=$(mktemp)
+  echo "setuptools<81" > "$constraints"
+  local pip_log="$VENV/pip-install.log"
+  if ! PIP_CONSTRAINT="$constraints" "$VENV/bin/pip" install -q --disable-pip-version-check \
+      -e ".[dev]" >"$pip_log" 2>&1; then
+    grep -v "is ignored: it is neither" "$pip_log" >&2
+    exit 1
+  fi
+  rm -f "$constraints" "$VENV"/.installed-*
+  touch "$stamp"
+}
+
+install_models() {
+  "$VENV/bin/python" -m avatarmedia.models install --models-dir "$MODELS_DIR"
+}
+
+install_apt_packages
+install_venv
+install_models
+log "ready"
