@@ -39,6 +39,9 @@ install_venv() {
     exit 1
   fi
   rm -f "$constraints" "$VENV"/.installed-*
+  local site
+  site=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  printf '%s\n%s\n' "$PWD" "$PWD/libs" > "$site/avatarmesh-paths.pth"
   touch "$stamp"
 }
 

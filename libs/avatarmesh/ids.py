@@ -1,0 +1,41 @@
+"""Prefixed, unguessable identifiers (``av_``, ``ap_``, ``vg_`` ...).
+
+120 random bits in lowercase base32: safe in URLs, never sequential, so another
+tenant's id cannot be guessed and answers exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+from enum import StrEnum
+
+
+class IdPrefix(StrEnum):
+    AVATAR = "av"
+    POSE = "ap"
+    VIDEO = "vg"
+    HOLD = "hd"
+    LEDGER_ENTRY = "le"
+    API_KEY = "key"
+    EVENT = "ev"
+    OWNER = "own"
+    WEBHOOK_ATTEMPT = "wa"
+    JOB = "job"
+    UPLOAD = "up"
+
+
+_BODY_LEN = 24
+_PATTERN = re.compile(r"^(?P<prefix>[a-z]+)_(?P<body>[a-z2-7]{%d})$" % _BODY_LEN)
+
+
+def new_id(prefix: IdPrefix) -> str:
+    body = base64.b32encode(secrets.token_bytes(15)).decode("ascii").lower()
+    return f"{prefix.value}_{body}"
+
+
+def is_id(value: str, prefix: IdPrefix) -> bool:
+    """True when `value` is well-formed for `prefix` (says nothing about existence)."""
+    match = _PATTERN.match(value)
+    return bool(match) and match.group("prefix") == prefix.value  # type: ignore[union-attr]

@@ -1,0 +1,183 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from avatarmesh.v1 import common_pb2 as _common_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class AvatarStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    AVATAR_STATUS_UNSPECIFIED: _ClassVar[AvatarStatus]
+    AVATAR_STATUS_PENDING: _ClassVar[AvatarStatus]
+    AVATAR_STATUS_PROCESSING: _ClassVar[AvatarStatus]
+    AVATAR_STATUS_READY: _ClassVar[AvatarStatus]
+    AVATAR_STATUS_FAILED: _ClassVar[AvatarStatus]
+
+class AvatarStage(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    AVATAR_STAGE_UNSPECIFIED: _ClassVar[AvatarStage]
+    AVATAR_STAGE_PORTRAIT: _ClassVar[AvatarStage]
+    AVATAR_STAGE_DEMO: _ClassVar[AvatarStage]
+    AVATAR_STAGE_VOICE: _ClassVar[AvatarStage]
+    AVATAR_STAGE_POSES: _ClassVar[AvatarStage]
+
+class AvatarSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    AVATAR_SOURCE_UNSPECIFIED: _ClassVar[AvatarSource]
+    AVATAR_SOURCE_GENERATED: _ClassVar[AvatarSource]
+    AVATAR_SOURCE_VIDEO: _ClassVar[AvatarSource]
+AVATAR_STATUS_UNSPECIFIED: AvatarStatus
+AVATAR_STATUS_PENDING: AvatarStatus
+AVATAR_STATUS_PROCESSING: AvatarStatus
+AVATAR_STATUS_READY: AvatarStatus
+AVATAR_STATUS_FAILED: AvatarStatus
+AVATAR_STAGE_UNSPECIFIED: AvatarStage
+AVATAR_STAGE_PORTRAIT: AvatarStage
+AVATAR_STAGE_DEMO: AvatarStage
+AVATAR_STAGE_VOICE: AvatarStage
+AVATAR_STAGE_POSES: AvatarStage
+AVATAR_SOURCE_UNSPECIFIED: AvatarSource
+AVATAR_SOURCE_GENERATED: AvatarSource
+AVATAR_SOURCE_VIDEO: AvatarSource
+
+class Avatar(_message.Message):
+    __slots__ = ("id", "owner_id", "name", "description", "language", "nationality", "gender", "accent", "source", "status", "stage", "is_system", "is_public", "portrait_key", "demo_video_key", "tts_voice_id", "cost_micros", "error", "created_at", "updated_at", "portrait_kind")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    NATIONALITY_FIELD_NUMBER: _ClassVar[int]
+    GENDER_FIELD_NUMBER: _ClassVar[int]
+    ACCENT_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    STAGE_FIELD_NUMBER: _ClassVar[int]
+    IS_SYSTEM_FIELD_NUMBER: _ClassVar[int]
+    IS_PUBLIC_FIELD_NUMBER: _ClassVar[int]
+    PORTRAIT_KEY_FIELD_NUMBER: _ClassVar[int]
+    DEMO_VIDEO_KEY_FIELD_NUMBER: _ClassVar[int]
+    TTS_VOICE_ID_FIELD_NUMBER: _ClassVar[int]
+    COST_MICROS_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    PORTRAIT_KIND_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    owner_id: str
+    name: str
+    description: str
+    language: str
+    nationality: str
+    gender: str
+    accent: str
+    source: AvatarSource
+    status: AvatarStatus
+    stage: AvatarStage
+    is_system: bool
+    is_public: bool
+    portrait_key: str
+    demo_video_key: str
+    tts_voice_id: str
+    cost_micros: int
+    error: str
+    created_at: _timestamp_pb2.Timestamp
+    updated_at: _timestamp_pb2.Timestamp
+    portrait_kind: str
+    def __init__(self, id: _Optional[str] = ..., owner_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., language: _Optional[str] = ..., nationality: _Optional[str] = ..., gender: _Optional[str] = ..., accent: _Optional[str] = ..., source: _Optional[_Union[AvatarSource, str]] = ..., status: _Optional[_Union[AvatarStatus, str]] = ..., stage: _Optional[_Union[AvatarStage, str]] = ..., is_system: _Optional[bool] = ..., is_public: _Optional[bool] = ..., portrait_key: _Optional[str] = ..., demo_video_key: _Optional[str] = ..., tts_voice_id: _Optional[str] = ..., cost_micros: _Optional[int] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., portrait_kind: _Optional[str] = ...) -> None: ...
+
+class CreateAvatarRequest(_message.Message):
+    __slots__ = ("owner_id", "name", "description", "language", "nationality", "gender", "accent", "source", "ref_image", "source_video", "idempotency_key")
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    NATIONALITY_FIELD_NUMBER: _ClassVar[int]
+    GENDER_FIELD_NUMBER: _ClassVar[int]
+    ACCENT_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    REF_IMAGE_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_VIDEO_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    owner_id: str
+    name: str
+    description: str
+    language: str
+    nationality: str
+    gender: str
+    accent: str
+    source: AvatarSource
+    ref_image: _common_pb2.MediaInput
+    source_video: _common_pb2.MediaInput
+    idempotency_key: str
+    def __init__(self, owner_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., language: _Optional[str] = ..., nationality: _Optional[str] = ..., gender: _Optional[str] = ..., accent: _Optional[str] = ..., source: _Optional[_Union[AvatarSource, str]] = ..., ref_image: _Optional[_Union[_common_pb2.MediaInput, _Mapping]] = ..., source_video: _Optional[_Union[_common_pb2.MediaInput, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class CreateAvatarResponse(_message.Message):
+    __slots__ = ("avatar", "estimated_cost_micros")
+    AVATAR_FIELD_NUMBER: _ClassVar[int]
+    ESTIMATED_COST_MICROS_FIELD_NUMBER: _ClassVar[int]
+    avatar: Avatar
+    estimated_cost_micros: int
+    def __init__(self, avatar: _Optional[_Union[Avatar, _Mapping]] = ..., estimated_cost_micros: _Optional[int] = ...) -> None: ...
+
+class GetAvatarRequest(_message.Message):
+    __slots__ = ("owner_id", "avatar_id")
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    AVATAR_ID_FIELD_NUMBER: _ClassVar[int]
+    owner_id: str
+    avatar_id: str
+    def __init__(self, owner_id: _Optional[str] = ..., avatar_id: _Optional[str] = ...) -> None: ...
+
+class ListAvatarsRequest(_message.Message):
+    __slots__ = ("owner_id", "page")
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    owner_id: str
+    page: _common_pb2.PageRequest
+    def __init__(self, owner_id: _Optional[str] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ...) -> None: ...
+
+class ListAvatarsResponse(_message.Message):
+    __slots__ = ("avatars", "page")
+    AVATARS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    avatars: _containers.RepeatedCompositeFieldContainer[Avatar]
+    page: _common_pb2.PageInfo
+    def __init__(self, avatars: _Optional[_Iterable[_Union[Avatar, _Mapping]]] = ..., page: _Optional[_Union[_common_pb2.PageInfo, _Mapping]] = ...) -> None: ...
+
+class DeleteAvatarRequest(_message.Message):
+    __slots__ = ("owner_id", "avatar_id")
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    AVATAR_ID_FIELD_NUMBER: _ClassVar[int]
+    owner_id: str
+    avatar_id: str
+    def __init__(self, owner_id: _Optional[str] = ..., avatar_id: _Optional[str] = ...) -> None: ...
+
+class DeleteAvatarResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class SynthesizeRequest(_message.Message):
+    __slots__ = ("owner_id", "tts_voice_id", "text", "speed")
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    TTS_VOICE_ID_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    SPEED_FIELD_NUMBER: _ClassVar[int]
+    owner_id: str
+    tts_voice_id: str
+    text: str
+    speed: float
+    def __init__(self, owner_id: _Optional[str] = ..., tts_voice_id: _Optional[str] = ..., text: _Optional[str] = ..., speed: _Optional[float] = ...) -> None: ...
+
+class SynthesizeResponse(_message.Message):
+    __slots__ = ("wav", "duration_seconds")
+    WAV_FIELD_NUMBER: _ClassVar[int]
+    DURATION_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    wav: bytes
+    duration_seconds: float
+    def __init__(self, wav: _Optional[bytes] = ..., duration_seconds: _Optional[float] = ...) -> None: ...
