@@ -57,11 +57,19 @@ def check() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         stubs = _generate(Path(tmp))
         fresh = {p.name for p in stubs.iterdir() if p.is_file()}
-        committed = {p.name for p in STUB_DIR.glob("*") if p.is_file()} if STUB_DIR.exists() else set()
+        committed = (
+            {p.name for p in STUB_DIR.glob("*") if p.is_file()} if STUB_DIR.exists() else set()
+        )
         stale = sorted(fresh ^ committed)
-        stale += [n for n in sorted(fresh & committed) if not filecmp.cmp(stubs / n, STUB_DIR / n, shallow=False)]
+        stale += [
+            n
+            for n in sorted(fresh & committed)
+            if not filecmp.cmp(stubs / n, STUB_DIR / n, shallow=False)
+        ]
     if stale:
-        print(f"stale gRPC stubs ({', '.join(stale)}): run `make protos` and commit", file=sys.stderr)
+        print(
+            f"stale gRPC stubs ({', '.join(stale)}): run `make protos` and commit", file=sys.stderr
+        )
         return 1
     print("gRPC stubs are up to date")
     return 0

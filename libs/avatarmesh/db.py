@@ -1,0 +1,128 @@
+"""SQLAlchemy 2 async databases: one per service, migrated by Alembic at start.
+
+SQLite (the embedded default) runs every transaction as ``BEGIN IMMEDIATE`` so
+writers serialise instead of failing; PostgreSQL uses row locks in each service's
+queries. A service's migrations live in ``services/<name>/migrations``; their
+``env.py`` is one call to ``run_migrations_in_env``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase
+
+# Stable constraint names, so Alembic migrations are the same on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base for one service's tables (subclass once per service)."""
+
+    __abstract__ = True
+
+
+def service_metadata() -> MetaData:
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Database:
+    """An async engine plus a session factory, owned by one service."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = make_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.is_sqlite:
+            if self.url.database and self.url.database != ":memory:":
+                Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"timeout": 30}
+        else:
+            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+        self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        if self.is_sqlite:
+            _use_immediate_transactions(self.engine)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session inside one transaction: committed on exit, rolled back on error."""
+        async with self.sessions() as session, session.begin():
+            yield session
+
+    async def migrate(self, migrations_dir: Path) -> None:
+        """Apply the service's Alembic migrations up to head."""
+        async with self.engine.connect() as conn:
+            await conn.run_sync(_upgrade, migrations_dir)
+            await conn.commit()
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def _use_immediate_transactions(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _upgrade(connection: Connection, migrations_dir: Path) -> None:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir))
+    cfg.attributes["connection"] = connection
+    command.upgrade(cfg, "head")
+
+
+def run_migrations_in_env(target_metadata: MetaData) -> None:
+    """The body of every service's ``migrations/env.py``."""
+    from alembic import context
+
+    connection = context.config.attributes.get("connection")
+    if connection is None:  # `alembic` CLI without a connection: offline SQL output
+        context.configure(
+            url="sqlite://",
+            target_metadata=target_metadata,
+            literal_binds=True,
+            render_as_batch=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_sync(coro: Any) -> Any:
+    """Run a coroutine from synchronous code (CLI commands)."""
+    return asyncio.run(coro)

@@ -1,0 +1,119 @@
+"""How every service process starts and stops, in one place.
+
+A service's ``__main__`` builds a ``ServiceSpec`` (its name, migrations, servicers,
+background tasks) and calls ``run_service``. The runtime loads settings, configures
+logging and tracing, migrates the database, connects the bus (declaring streams
+and consumers), starts the gRPC server with health and reflection, runs the
+background tasks, and on SIGTERM/SIGINT stops everything in reverse order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+import grpc
+
+from avatarmesh.db import Database
+from avatarmesh.grpc_server import GrpcServer, wait_for_shutdown_signal
+from avatarmesh.logs import configure_logging
+from avatarmesh.settings import Settings, load_settings
+from avatarmesh.telemetry import setup_tracing
+
+if TYPE_CHECKING:
+    from avatarmesh.bus import Bus
+
+log = logging.getLogger(__name__)
+
+S = TypeVar("S", bound=Settings)
+
+
+@dataclass
+class Runtime(Generic[S]):
+    """What a running service holds; passed to its wiring functions."""
+
+    name: str
+    settings: S
+    db: Database | None
+    bus: Bus | None
+    server: GrpcServer
+
+
+@dataclass
+class Servicer:
+    full_name: str  # e.g. "avatarmesh.v1.BillingService"
+    register: Callable[[grpc.aio.Server], None]
+
+
+@dataclass
+class ServiceSpec(Generic[S]):
+    name: str
+    settings_class: type[S]
+    # Builds the servicers once db/bus exist.
+    servicers: Callable[[Runtime[S]], Sequence[Servicer]]
+    migrations: Path | None = None
+    uses_bus: bool = True
+    # Long-running coroutines (consumers, relays, sweepers), started after the server.
+    background: Callable[[Runtime[S]], Sequence[Awaitable[None]]] = field(default=lambda _rt: ())
+    on_start: Callable[[Runtime[S]], Awaitable[None]] | None = None
+
+
+async def start_runtime(
+    spec: ServiceSpec[S], settings: S, *, port: int | None = None
+) -> Runtime[S]:
+    """Everything `run_service` does before waiting; tests use it to run in-process."""
+    db = None
+    if spec.migrations is not None:
+        db = Database(settings.database_url_for(spec.name))
+        await db.migrate(spec.migrations)
+    bus = None
+    if spec.uses_bus:
+        from avatarmesh.bus import Bus
+
+        bus = Bus(settings, spec.name)
+        await bus.connect()
+    server = GrpcServer(spec.name, settings.grpc_port(spec.name) if port is None else port)
+    runtime = Runtime(spec.name, settings, db, bus, server)
+    for servicer in spec.servicers(runtime):
+        server.add(servicer.full_name, servicer.register)
+    if spec.on_start is not None:
+        await spec.on_start(runtime)
+    await server.start()
+    return runtime
+
+
+async def stop_runtime(runtime: Runtime[S], tasks: Sequence[asyncio.Task[None]]) -> None:
+    await runtime.server.stop()
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+    if runtime.bus is not None:
+        await runtime.bus.close()
+    if runtime.db is not None:
+        await runtime.db.close()
+
+
+async def _serve(spec: ServiceSpec[S], settings: S) -> None:
+    runtime = await start_runtime(spec, settings)
+    tasks = [asyncio.create_task(coro) for coro in spec.background(runtime)]
+    log.info("service %s ready", spec.name)
+    await wait_for_shutdown_signal()
+    log.info("service %s stopping", spec.name)
+    await stop_runtime(runtime, tasks)
+
+
+def run_service(spec: ServiceSpec[S]) -> None:
+    settings = load_settings(spec.settings_class)
+    configure_logging(spec.name, settings.log_level, settings.log_json)
+    provider = setup_tracing(spec.name, settings)
+    try:
+        asyncio.run(_serve(spec, settings))
+    finally:
+        provider.shutdown()
