@@ -163,3 +163,13 @@ class PoseRendered(_message.Message):
     applied_json: str
     error: str
     def __init__(self, meta: _Optional[_Union[EventMeta, _Mapping]] = ..., pose_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., image_key: _Optional[str] = ..., applied_json: _Optional[str] = ..., error: _Optional[str] = ...) -> None: ...
+
+class CanaryCompleted(_message.Message):
+    __slots__ = ("meta", "canary_id", "worker")
+    META_FIELD_NUMBER: _ClassVar[int]
+    CANARY_ID_FIELD_NUMBER: _ClassVar[int]
+    WORKER_FIELD_NUMBER: _ClassVar[int]
+    meta: EventMeta
+    canary_id: str
+    worker: str
+    def __init__(self, meta: _Optional[_Union[EventMeta, _Mapping]] = ..., canary_id: _Optional[str] = ..., worker: _Optional[str] = ...) -> None: ...

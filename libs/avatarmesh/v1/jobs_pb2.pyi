@@ -95,3 +95,9 @@ class DeadLetter(_message.Message):
     deliveries: int
     error: str
     def __init__(self, subject: _Optional[str] = ..., payload: _Optional[bytes] = ..., deliveries: _Optional[int] = ..., error: _Optional[str] = ...) -> None: ...
+
+class CanaryJob(_message.Message):
+    __slots__ = ("canary_id",)
+    CANARY_ID_FIELD_NUMBER: _ClassVar[int]
+    canary_id: str
+    def __init__(self, canary_id: _Optional[str] = ...) -> None: ...

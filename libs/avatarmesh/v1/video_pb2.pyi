@@ -26,6 +26,28 @@ VIDEO_STATUS_COMPLETED: VideoStatus
 VIDEO_STATUS_FAILED: VideoStatus
 VIDEO_STATUS_CANCELLED: VideoStatus
 
+class Canary(_message.Message):
+    __slots__ = ("id", "status", "worker", "round_trip_ms")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    WORKER_FIELD_NUMBER: _ClassVar[int]
+    ROUND_TRIP_MS_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    status: str
+    worker: str
+    round_trip_ms: float
+    def __init__(self, id: _Optional[str] = ..., status: _Optional[str] = ..., worker: _Optional[str] = ..., round_trip_ms: _Optional[float] = ...) -> None: ...
+
+class StartCanaryRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetCanaryRequest(_message.Message):
+    __slots__ = ("canary_id",)
+    CANARY_ID_FIELD_NUMBER: _ClassVar[int]
+    canary_id: str
+    def __init__(self, canary_id: _Optional[str] = ...) -> None: ...
+
 class VideoJob(_message.Message):
     __slots__ = ("id", "owner_id", "avatar_id", "pose_id", "tier", "status", "text", "video_prompt", "webhook_url", "resolution", "fps", "estimated_seconds", "actual_seconds", "cost_micros", "actual_cost_micros", "video_key", "poster_key", "error", "progress", "created_at", "completed_at", "has_audio_input")
     ID_FIELD_NUMBER: _ClassVar[int]

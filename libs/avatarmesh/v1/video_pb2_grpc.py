@@ -54,6 +54,16 @@ class VideoServiceStub:
                 request_serializer=avatarmesh_dot_v1_dot_video__pb2.ListVideosRequest.SerializeToString,
                 response_deserializer=avatarmesh_dot_v1_dot_video__pb2.ListVideosResponse.FromString,
                 _registered_method=True)
+        self.StartCanary = channel.unary_unary(
+                '/avatarmesh.v1.VideoService/StartCanary',
+                request_serializer=avatarmesh_dot_v1_dot_video__pb2.StartCanaryRequest.SerializeToString,
+                response_deserializer=avatarmesh_dot_v1_dot_video__pb2.Canary.FromString,
+                _registered_method=True)
+        self.GetCanary = channel.unary_unary(
+                '/avatarmesh.v1.VideoService/GetCanary',
+                request_serializer=avatarmesh_dot_v1_dot_video__pb2.GetCanaryRequest.SerializeToString,
+                response_deserializer=avatarmesh_dot_v1_dot_video__pb2.Canary.FromString,
+                _registered_method=True)
 
 
 class VideoServiceServicer:
@@ -83,6 +93,20 @@ class VideoServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StartCanary(self, request, context):
+        """A synthetic job through the real path (outbox -> JOBS -> worker -> EVENTS ->
+        back): operators' deep health check and the end-to-end tracing probe.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCanary(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_VideoServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -105,6 +129,16 @@ def add_VideoServiceServicer_to_server(servicer, server):
                     servicer.ListVideos,
                     request_deserializer=avatarmesh_dot_v1_dot_video__pb2.ListVideosRequest.FromString,
                     response_serializer=avatarmesh_dot_v1_dot_video__pb2.ListVideosResponse.SerializeToString,
+            ),
+            'StartCanary': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartCanary,
+                    request_deserializer=avatarmesh_dot_v1_dot_video__pb2.StartCanaryRequest.FromString,
+                    response_serializer=avatarmesh_dot_v1_dot_video__pb2.Canary.SerializeToString,
+            ),
+            'GetCanary': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCanary,
+                    request_deserializer=avatarmesh_dot_v1_dot_video__pb2.GetCanaryRequest.FromString,
+                    response_serializer=avatarmesh_dot_v1_dot_video__pb2.Canary.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -215,6 +249,60 @@ class VideoService:
             '/avatarmesh.v1.VideoService/ListVideos',
             avatarmesh_dot_v1_dot_video__pb2.ListVideosRequest.SerializeToString,
             avatarmesh_dot_v1_dot_video__pb2.ListVideosResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartCanary(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/avatarmesh.v1.VideoService/StartCanary',
+            avatarmesh_dot_v1_dot_video__pb2.StartCanaryRequest.SerializeToString,
+            avatarmesh_dot_v1_dot_video__pb2.Canary.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCanary(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/avatarmesh.v1.VideoService/GetCanary',
+            avatarmesh_dot_v1_dot_video__pb2.GetCanaryRequest.SerializeToString,
+            avatarmesh_dot_v1_dot_video__pb2.Canary.FromString,
             options,
             channel_credentials,
             insecure,
