@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -51,22 +51,37 @@ class Servicer:
 
 
 @dataclass
+class Wiring:
+    """What a service contributes once its runtime exists."""
+
+    servicers: Sequence[Servicer]
+    # Long-running coroutine factories (consumers, relays, sweepers), started after
+    # the gRPC server and cancelled at shutdown.
+    background: Sequence[Callable[[], Awaitable[None]]] = ()
+
+
+@dataclass
 class ServiceSpec(Generic[S]):
+    """A service's wire-up. Example::
+
+        SPEC = ServiceSpec(name="billing", settings_class=BillingSettings,
+                           wire=lambda rt: Wiring(servicers=[...], background=[sweeper.run]),
+                           migrations=Path(__file__).parent / "migrations", uses_bus=False)
+    """
+
     name: str
     settings_class: type[S]
-    # Builds the servicers once db/bus exist.
-    servicers: Callable[[Runtime[S]], Sequence[Servicer]]
+    wire: Callable[[Runtime[S]], Wiring]
     migrations: Path | None = None
     uses_bus: bool = True
-    # Long-running coroutines (consumers, relays, sweepers), started after the server.
-    background: Callable[[Runtime[S]], Sequence[Awaitable[None]]] = field(default=lambda _rt: ())
-    on_start: Callable[[Runtime[S]], Awaitable[None]] | None = None
 
 
 async def start_runtime(
     spec: ServiceSpec[S], settings: S, *, port: int | None = None
 ) -> Runtime[S]:
-    """Everything `run_service` does before waiting; tests use it to run in-process."""
+    """Everything `run_service` does before waiting; tests use it to run in-process.
+
+    ``port=0`` binds a free port (``runtime.server.bound_port`` tells which)."""
     db = None
     if spec.migrations is not None:
         db = Database(settings.database_url_for(spec.name))
@@ -79,12 +94,12 @@ async def start_runtime(
         await bus.connect()
     server = GrpcServer(spec.name, settings.grpc_port(spec.name) if port is None else port)
     runtime = Runtime(spec.name, settings, db, bus, server)
-    for servicer in spec.servicers(runtime):
+    wiring = spec.wire(runtime)
+    for servicer in wiring.servicers:
         server.add(servicer.full_name, servicer.register)
-    if spec.on_start is not None:
-        await spec.on_start(runtime)
     await server.start()
-    return runtime
+    tasks = [asyncio.create_task(start()) for start in wiring.background]
+    return runtime, tasks
 
 
 async def stop_runtime(runtime: Runtime[S], tasks: Sequence[asyncio.Task[None]]) -> None:
@@ -101,8 +116,7 @@ async def stop_runtime(runtime: Runtime[S], tasks: Sequence[asyncio.Task[None]])
 
 
 async def _serve(spec: ServiceSpec[S], settings: S) -> None:
-    runtime = await start_runtime(spec, settings)
-    tasks = [asyncio.create_task(coro) for coro in spec.background(runtime)]
+    runtime, tasks = await start_runtime(spec, settings)
     log.info("service %s ready", spec.name)
     await wait_for_shutdown_signal()
     log.info("service %s stopping", spec.name)
