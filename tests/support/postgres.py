@@ -1,0 +1,55 @@
+"""Fixtures: a throwaway PostgreSQL database per test on 127.0.0.1:5432.
+
+``pg_admin_url`` (session) checks that the server answers (user ``postgres``, trust
+auth) and skips, printing the reason, when it does not. ``pg_database_url`` creates a
+database with a unique name, yields its SQLAlchemy URL
+(``postgresql+asyncpg://postgres@127.0.0.1:5432/<name>``) and drops it afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+PG_HOST = "127.0.0.1"
+PG_PORT = 5432
+PG_USER = "postgres"
+
+
+async def _admin_execute(sql: str) -> None:
+    import asyncpg
+
+    conn: Any = await asyncpg.connect(
+        host=PG_HOST, port=PG_PORT, user=PG_USER, database="postgres", timeout=3
+    )
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    """URL of the ``postgres`` admin database; skips the test if nothing answers."""
+    try:
+        asyncio.run(_admin_execute("SELECT 1"))
+    except Exception as exc:  # any failure means there is no server to test on
+        reason = f"PostgreSQL not reachable on {PG_HOST}:{PG_PORT}: {exc!r}"
+        print(reason)
+        pytest.skip(reason)
+    return f"postgresql+asyncpg://{PG_USER}@{PG_HOST}:{PG_PORT}/postgres"
+
+
+@pytest.fixture
+async def pg_database_url(pg_admin_url: str) -> AsyncIterator[str]:
+    """A fresh, empty database for one test; dropped (connections and all) after it."""
+    name = "am_test_" + secrets.token_hex(6)
+    await _admin_execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield pg_admin_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        await _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
