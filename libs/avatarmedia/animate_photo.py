@@ -1,0 +1,329 @@
+"""Photo avatars: lips, jaw, eyelids and brows move by a warp built from the face mesh.
+
+Everything that does not change per frame is computed once (``PhotoRig``): face
+coordinates (u along the eye line, v down the face) for every pixel of the face
+region, and one backward-displacement field per control (mouth opening, lip width,
+smile, each blink, brows). A frame is a weighted sum of those fields, one
+``cv2.remap`` of the face region, the synthesised inner mouth (cavity, upper teeth,
+tongue) painted inside the moved inner-lip contour, and a small head transform.
+Pixels outside the face region are never touched by the warp.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from . import face as fm
+
+F32 = np.float32
+FloatArray = npt.NDArray[np.float32]
+
+OPEN_DROP = 0.085     # lower-lip drop at opening 1, fraction of face height
+OPEN_LIFT = 0.012     # upper-lip lift at opening 1
+WIDTH_SPREAD = 0.14   # corner spread at width 1 (fraction of half mouth width)
+ROUND_PULL = 0.22     # corner pull-in at rounding 1
+SMILE_LIFT = 0.018    # corner lift at smile 1, fraction of face height
+BROW_LIFT = 0.028     # brow lift at brow 1, fraction of face height
+
+
+def _smoothstep(x: np.ndarray) -> np.ndarray:
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3 - 2 * x)
+
+
+@dataclass
+class _Frame:
+    origin: np.ndarray   # mouth centre (x, y)
+    ex: np.ndarray       # unit vector along the eye line
+    ey: np.ndarray       # unit vector down the face
+
+    def to_uv(self, pts: np.ndarray) -> np.ndarray:
+        d = pts[..., :2] - self.origin
+        return np.stack([d @ self.ex, d @ self.ey], axis=-1)
+
+    def to_xy(self, uv: np.ndarray) -> np.ndarray:
+        return self.origin + uv[..., :1] * self.ex + uv[..., 1:2] * self.ey
+
+
+def _face_frame(mesh: np.ndarray) -> _Frame:
+    eye = mesh[263, :2] - mesh[33, :2]
+    ex = eye / max(float(np.linalg.norm(eye)), 1e-6)
+    ey = np.array([-ex[1], ex[0]])
+    origin = (mesh[13, :2] + mesh[14, :2]) / 2
+    return _Frame(origin.astype(np.float64), ex.astype(np.float64), ey.astype(np.float64))
+
+
+def _interp_curve(us: np.ndarray, vs: np.ndarray, u: np.ndarray) -> np.ndarray:
+    order = np.argsort(us)
+    return np.interp(u, us[order], vs[order])
+
+
+def _mouth_line(uv: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    up = uv[list(fm.LIPS_INNER_UPPER)]
+    lo = uv[list(fm.LIPS_INNER_LOWER)]
+    return up[:, 0], up[:, 1], lo[:, 0], lo[:, 1]
+
+
+def neutralise_mouth(image: np.ndarray, mesh: np.ndarray) -> np.ndarray | None:
+    """Close an open mouth (e.g. a smile showing teeth) so the lips meet.
+
+    Returns the new image, or None when the mouth is already closed.
+    """
+    fr = _face_frame(mesh)
+    uv = fr.to_uv(mesh)
+    height = float(np.linalg.norm(mesh[fm.FOREHEAD, :2] - mesh[fm.CHIN, :2]))
+    uu, vu, ul, vl = _mouth_line(uv)
+    grid_u = np.linspace(min(uu.min(), ul.min()), max(uu.max(), ul.max()), 64)
+    gap_curve = _interp_curve(ul, vl, grid_u) - _interp_curve(uu, vu, grid_u)
+    if gap_curve.max() < 0.012 * height:
+        return None
+    hw = (uu.max() - uu.min()) / 2
+    x0 = int(max(0, min(uv_pt[0] for uv_pt in mesh[list(fm.FACE_OVAL), :2])))
+    x1 = int(min(image.shape[1], max(p[0] for p in mesh[list(fm.FACE_OVAL), :2]) + 1))
+    y0 = int(max(0, mesh[fm.NOSE_TIP, 1] - 0.02 * height))
+    y1 = int(min(image.shape[0], mesh[fm.CHIN, 1] + 0.1 * height))
+    ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float64)
+    puv = fr.to_uv(np.stack([xs, ys], axis=-1))
+    u, v = puv[..., 0], puv[..., 1]
+    c = (_interp_curve(uu, vu, u) + _interp_curve(ul, vl, u)) / 2
+    gap = np.clip(_interp_curve(ul, vl, u) - _interp_curve(uu, vu, u), 0, None)
+    gap = gap * (np.abs(u) <= hw * 1.02)
+    nose_v = float(uv[2, 1])
+    chin_v = float(uv[fm.CHIN, 1])
+    lip_up = float(uv[0, 1])    # top of the upper lip
+    lip_lo = float(uv[17, 1])   # bottom of the lower lip
+    wx = 1.0 - _smoothstep((np.abs(u) - hw * 0.9) / (hw * 0.6))
+    above = v < c
+    # Above the line the upper lip slides down rigidly, then the philtrum stretches.
+    # The philtrum is short, the chin long: the lower lip travels most of the way.
+    f_up = np.where(v > lip_up, 1.0, 1.0 - np.clip((lip_up - v) / max(lip_up - nose_v, 1), 0, 1))
+    f_lo = np.where(v < lip_lo, 1.0, 1.0 - np.clip((v - lip_lo) / max(chin_v - lip_lo, 1), 0, 1))
+    shift = np.where(above, -0.3 * gap * f_up, 0.7 * gap * f_lo)
+    # Blend the cut across a pixel so the seam is smooth.
+    src = puv.copy()
+    src[..., 1] = v + shift * np.maximum(wx, gap > 0)
+    xy = fr.to_xy(src).astype(F32)
+    out = image.copy()
+    out[y0:y1, x0:x1] = cv2.remap(image, xy[..., 0], xy[..., 1], cv2.INTER_LINEAR,
+                                  borderMode=cv2.BORDER_REPLICATE)
+    # Soften the seam where the lips now meet.
+    seam = np.zeros((y1 - y0, x1 - x0), np.float32)
+    near = (np.abs(v - c) < 1.2) & (np.abs(u) < hw * 0.95)
+    seam[near] = 1.0
+    seam = cv2.GaussianBlur(seam, (0, 0), max(1.0, height * 0.003))[..., None] * 0.35
+    roi = out[y0:y1, x0:x1].astype(np.float32)
+    dark = roi * 0.55
+    out[y0:y1, x0:x1] = (roi * (1 - seam) + dark * seam).astype(np.uint8)
+    return out
+
+
+class PhotoRig:
+    """Precomputed warp fields for one portrait at one output size."""
+
+    def __init__(self, image: np.ndarray, mesh: np.ndarray) -> None:
+        self.image = np.ascontiguousarray(image)
+        self.mesh = mesh.astype(np.float64)
+        h_img, w_img = image.shape[:2]
+        m = self.mesh
+        fr = _face_frame(m)
+        self.frame = fr
+        uv = fr.to_uv(m)
+        self.uv = uv
+        height = float(np.linalg.norm(m[fm.FOREHEAD, :2] - m[fm.CHIN, :2]))
+        self.height = height
+        uu, vu, ul, vl = _mouth_line(uv)
+        hw = float(uu.max() - uu.min()) / 2
+        self.hw = hw
+        oval = m[list(fm.FACE_OVAL), :2]
+        pad = 0.12 * height
+        x0 = int(max(0, oval[:, 0].min() - pad))
+        x1 = int(min(w_img, oval[:, 0].max() + pad))
+        y0 = int(max(0, oval[:, 1].min() - pad))
+        y1 = int(min(h_img, m[fm.CHIN, 1] + 0.3 * height))
+        self.roi = (x0, y0, x1, y1)
+        ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float64)
+        puv = fr.to_uv(np.stack([xs, ys], axis=-1))
+        u, v = puv[..., 0], puv[..., 1]
+        self.u, self.v = u.astype(F32), v.astype(F32)
+        c = (_interp_curve(uu, vu, u) + _interp_curve(ul, vl, u)) / 2
+        self.c = c.astype(F32)
+        # Taper everything to zero at the region's edge.
+        rh, rw = u.shape
+        ty = _smoothstep(np.minimum(np.arange(rh), rh - 1 - np.arange(rh)) / max(4, rh * 0.06))
+        tx = _smoothstep(np.minimum(np.arange(rw), rw - 1 - np.arange(rw)) / max(4, rw * 0.06))
+        taper = ty[:, None] * tx[None, :]
+
+        nose_v = float(uv[2, 1])
+        chin_v = float(uv[fm.CHIN, 1])
+        jaw_hw = float(np.linalg.norm(m[172, :2] - m[397, :2])) / 2
+        # --- opening: lower lip and jaw drop, upper lip lifts a little (v offsets)
+        wx = 1.0 - _smoothstep((np.abs(u) - jaw_hw * 0.55) / (jaw_hw * 0.55))
+        t = np.where(np.abs(u) < hw, 1.0, 1.0 + 1.5 * (np.abs(u) - hw))
+        s = _smoothstep((v - c) / t + 0.5)
+        f_up = np.exp(-(((c - v) / max(0.8 * (0 - nose_v), 1.0)) ** 2))
+        f_dn = np.where(v < chin_v, 1.0 - 0.15 * np.clip((v - c) / max(chin_v, 1), 0, 1),
+                        0.85 * (1.0 - _smoothstep((v - chin_v) / (0.22 * height))))
+        drop, lift = OPEN_DROP * height, OPEN_LIFT * height
+        self.f_open = (wx * ((1 - s) * lift * f_up - s * drop * f_dn) * taper).astype(F32)
+        self.below = (s > 0.5) & (np.abs(u) < hw * 1.05)
+        self.above = (s <= 0.5) & (np.abs(u) < hw * 1.05)
+        # --- width / rounding: corners spread or pull in (u offsets, backward)
+        g = np.exp(-((u / (1.5 * hw)) ** 2) - (((v - c) / (0.9 * hw)) ** 2))
+        self.f_width = (-(u / hw) * hw * g * taper).astype(F32)  # times spread amount
+        # --- smile: corners lift (v offsets) and spread
+        corner = np.exp(-(((np.abs(u) - hw) / (0.6 * hw)) ** 2) - (((v - c) / (0.7 * hw)) ** 2))
+        self.f_smile_v = (SMILE_LIFT * height * corner * taper).astype(F32)
+        # --- brows lift (v offsets)
+        brow_field = np.zeros_like(u)
+        for idx in (fm.RIGHT_BROW, fm.LEFT_BROW):
+            b = uv[list(idx)]
+            bc = b.mean(axis=0)
+            bl = float(b[:, 0].max() - b[:, 0].min())
+            brow_field += np.exp(-(((u - bc[0]) / (0.75 * bl)) ** 2)
+                                 - (((v - bc[1] + 0.02 * height) / (0.09 * height)) ** 2))
+        self.f_brow = (BROW_LIFT * height * np.clip(brow_field, 0, 1) * taper).astype(F32)
+        # --- blinks: upper lid content slides down over the eye (v offsets)
+        blink_field = np.zeros_like(u)
+        for top_i, bot_i, a_i, b_i in ((159, 145, 33, 133), (386, 374, 263, 362)):
+            top, bot = uv[top_i], uv[bot_i]
+            ew = float(abs(uv[a_i, 0] - uv[b_i, 0]))
+            eu = (uv[a_i, 0] + uv[b_i, 0]) / 2
+            he = max(float(bot[1] - top[1]), 1.0)
+            lid = 0.9 * he + 0.12 * ew
+            start = top[1] - lid
+            ramp = np.clip((v - start) / (bot[1] - start), 0, 1)
+            after = 1.0 - _smoothstep((v - bot[1]) / (0.5 * he + 1))
+            prof = np.where(v <= bot[1], ramp, after)
+            wxe = 1.0 - _smoothstep((np.abs(u - eu) - 0.45 * ew) / (0.35 * ew))
+            blink_field += -he * prof * wxe
+        self.f_blink = (blink_field * taper).astype(F32)
+        # Inner-lip points in face coordinates, for painting the mouth interior.
+        self.inner_up = uv[list(fm.LIPS_INNER_UPPER)]
+        self.inner_lo = uv[list(fm.LIPS_INNER_LOWER)][::-1]
+        self.teeth_color, self.cavity_color, self.tongue_color = self._palette()
+
+    def _palette(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        m = self.mesh
+        # Lighting of the face: mean colour of the cheeks.
+        pts = m[[50, 280, 101, 330], :2].astype(int)
+        h, w = self.image.shape[:2]
+        samples = []
+        for x, y in pts:
+            x, y = int(np.clip(x, 2, w - 3)), int(np.clip(y, 2, h - 3))
+            samples.append(self.image[y - 2:y + 3, x - 2:x + 3].reshape(-1, 3).mean(axis=0))
+        skin = np.mean(samples, axis=0)
+        lum = float(skin.mean()) / 255.0
+        k = float(np.clip(0.55 + 0.6 * lum, 0.6, 1.0))
+        teeth = np.array([236, 230, 216]) * k
+        cavity = np.array([58, 22, 26]) * (0.6 + 0.4 * lum)
+        tongue = np.array([168, 72, 78]) * (0.6 + 0.5 * lum)
+        return teeth, cavity, tongue
+
+    # ------------------------------------------------------------------ per frame
+    def warp_face(self, opening: float, width: float, rounding: float, smile: float,
+                  brow: float, blink: float) -> tuple[np.ndarray, np.ndarray]:
+        """Warped face region and the moved inner-lip polygon (image px)."""
+        spread = (width - 0.5) * 2 * WIDTH_SPREAD - rounding * ROUND_PULL + smile * 0.08
+        du = self.f_width * spread
+        dv = self.f_open * opening + self.f_brow * brow + self.f_blink * blink \
+            + self.f_smile_v * smile
+        su = self.u + du
+        sv = self.v + dv
+        if opening > 0.003:
+            # Inside the mouth gap sample the lips' inner edge, never the nose or chin.
+            sv = np.where(self.below, np.maximum(sv, self.c), sv)
+            sv = np.where(self.above, np.minimum(sv, self.c), sv)
+        fr = self.frame
+        mx = (fr.origin[0] + su * fr.ex[0] + sv * fr.ey[0]).astype(F32)
+        my = (fr.origin[1] + su * fr.ex[1] + sv * fr.ey[1]).astype(F32)
+        out = cv2.remap(self.image, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        # Forward positions of the inner lip: minus the backward offset at that point.
+        drop = OPEN_DROP * self.height * opening
+        lift = OPEN_LIFT * self.height * opening
+        up = self.inner_up.copy()
+        lo = self.inner_lo.copy()
+        hw = self.hw
+        for pts in (up, lo):
+            g = np.exp(-((pts[:, 0] / (1.5 * hw)) ** 2))
+            pts[:, 0] += pts[:, 0] * g * spread
+            corner = np.exp(-(((np.abs(pts[:, 0]) - hw) / (0.6 * hw)) ** 2))
+            pts[:, 1] -= SMILE_LIFT * self.height * corner * smile
+        up[:, 1] -= lift * (1 - 0.6 * (np.abs(up[:, 0]) / hw) ** 2)
+        lo[:, 1] += drop * (1 - 0.75 * (np.abs(lo[:, 0]) / hw) ** 2)
+        poly = fr.to_xy(np.vstack([up, lo]))
+        return out, poly
+
+    def paint_mouth(self, region: np.ndarray, poly: np.ndarray, opening: float) -> None:
+        """Draw cavity, upper teeth and tongue inside the inner-lip polygon (in place)."""
+        x0, y0 = self.roi[0], self.roi[1]
+        pts = poly - np.array([x0, y0])
+        lo_xy, hi_xy = np.floor(pts.min(axis=0)).astype(int) - 2, np.ceil(pts.max(axis=0)).astype(int) + 3
+        lo_xy = np.maximum(lo_xy, 0)
+        hi_xy = np.minimum(hi_xy, [region.shape[1], region.shape[0]])
+        bw, bh = hi_xy - lo_xy
+        if bw < 3 or bh < 2:
+            return
+        local = pts - lo_xy
+        scale = 8
+        mask = np.zeros((bh, bw), np.uint8)
+        cv2.fillPoly(mask, [np.round(local * scale).astype(np.int32)], 255, cv2.LINE_AA, shift=3)
+        if mask.max() == 0:
+            return
+        alpha = mask.astype(F32) / 255.0
+        n_up = len(self.inner_up)
+        up_xy, lo_xy_pts = local[:n_up], local[n_up:]
+        yy, xx = np.mgrid[0:bh, 0:bw].astype(F32)
+        top = np.interp(xx, up_xy[:, 0], up_xy[:, 1])
+        bot = np.interp(xx, lo_xy_pts[::-1, 0], lo_xy_pts[::-1, 1])
+        gap = np.maximum(bot - top, 1e-3)
+        rel = np.clip((yy - top) / gap, 0, 1)           # 0 at upper lip, 1 at lower
+        cx = (local[:, 0].min() + local[:, 0].max()) / 2
+        half = max((local[:, 0].max() - local[:, 0].min()) / 2, 1)
+        across = np.clip(np.abs(xx - cx) / half, 0, 1)  # 0 centre, 1 corners
+        shade = (1.0 - 0.55 * across ** 2)[..., None]
+        img = np.empty((bh, bw, 3), F32)
+        img[:] = self.cavity_color * (0.55 + 0.45 * np.sin(np.pi * rel))[..., None] * shade
+        # Upper teeth: a band under the upper lip, at most ~4.5% of the face height.
+        teeth_h = min(0.045 * self.height, float(gap.max()) * 0.42)
+        tmask = _smoothstep((top + teeth_h - yy) / 1.2) * (1 - _smoothstep((across - 0.72) / 0.2))
+        tcol = self.teeth_color * (0.92 - 0.25 * np.clip((yy - top) / max(teeth_h, 1), 0, 1))[..., None]
+        img = img * (1 - tmask[..., None]) + tcol * shade * tmask[..., None]
+        # Tongue hint: a soft ellipse at the bottom when the mouth is well open.
+        if opening > 0.25:
+            tong = np.exp(-(((xx - cx) / (0.55 * half)) ** 2) - (((1 - rel) / 0.28) ** 2))
+            tong *= np.clip((opening - 0.25) * 2.0, 0, 1) * (rel > 0.45)
+            img = img * (1 - tong[..., None] * 0.8) + self.tongue_color * tong[..., None] * 0.8
+        patch = region[lo_xy[1]:hi_xy[1], lo_xy[0]:hi_xy[0]]
+        a = alpha[..., None] * float(np.clip(opening * 6, 0, 1))
+        patch[:] = (patch.astype(F32) * (1 - a) + img * a).astype(np.uint8)
+
+    def render(self, opening: float, width: float = 0.5, rounding: float = 0.0,
+               smile: float = 0.0, brow: float = 0.0, blink: float = 0.0) -> np.ndarray:
+        """The portrait with the face moved (no head motion), RGB uint8."""
+        region, poly = self.warp_face(opening, width, rounding, smile, brow, blink)
+        if opening > 0.01:
+            self.paint_mouth(region, poly, opening)
+        frame = self.image.copy()
+        x0, y0, x1, y1 = self.roi
+        frame[y0:y1, x0:x1] = region
+        return frame
+
+
+def head_transform(size: tuple[int, int], pivot: tuple[float, float], dx: float, dy: float,
+                   roll_deg: float, zoom: float) -> np.ndarray:
+    """2x3 affine: roll about the pivot (neck), shift, and a slight zoom hiding borders."""
+    w, h = size
+    a = math.radians(roll_deg)
+    cos, sin = math.cos(a) * zoom, math.sin(a) * zoom
+    px, py = pivot
+    m = np.array([[cos, -sin, 0.0], [sin, cos, 0.0]])
+    m[:, 2] = np.array([px, py]) - m[:, :2] @ np.array([px, py]) + np.array([dx, dy])
+    # zoom about the frame centre rather than the pivot
+    cx, cy = w / 2, h / 2
+    m[:, 2] += (np.array([cx, cy]) - np.array([px, py])) * (1 - zoom)
+    return m

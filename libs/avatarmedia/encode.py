@@ -1,0 +1,250 @@
+"""MP4 encoding with PyAV: H.264 (yuv420p) + AAC, ``+faststart``, and a poster JPEG.
+
+``VideoEncoder`` takes RGB frames one by one and encodes them on a background thread,
+so rendering and encoding share the two cores; audio is muxed at the end. The video
+has exactly the frame count the caller asks for; callers size it to the audio
+(``frames_for_audio``), so durations agree within one frame.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import queue
+import threading
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+import numpy.typing as npt
+from PIL import Image
+
+from .errors import MediaInputError
+
+AAC_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
+PRESETS = {"avatar": "superfast", "avatar_pro": "veryfast"}
+
+
+def frames_for_audio(n_samples: int, sample_rate: int, fps: float) -> int:
+    """Number of video frames whose duration matches the audio within half a frame."""
+    return max(1, int(round(n_samples / sample_rate * fps)))
+
+
+def even(n: float) -> int:
+    """Nearest even integer >= 2 (yuv420p needs even sizes)."""
+    return max(2, int(round(n / 2.0)) * 2)
+
+
+class VideoEncoder:
+    """Write RGB frames to an H.264 + AAC MP4 (faststart) on a background thread."""
+
+    def __init__(self, path: str | Path, width: int, height: int, fps: float, *,
+                 preset: str = "veryfast", crf: int = 23, threads: int = 0,
+                 background: bool = True) -> None:
+        if width % 2 or height % 2:
+            raise MediaInputError(f"frame size must be even for yuv420p, got {width}x{height}")
+        self.path = Path(path)
+        self.width, self.height = width, height
+        self.fps = Fraction(fps).limit_denominator(1001)
+        self.container: Any = av.open(str(self.path), "w", format="mp4",
+                                      options={"movflags": "+faststart"})
+        vs: Any = self.container.add_stream("libx264", rate=self.fps)
+        vs.width, vs.height = width, height
+        vs.pix_fmt = "yuv420p"
+        vs.options = {"preset": preset, "crf": str(crf), "tune": "zerolatency"
+                      if preset == "ultrafast" else "film"}
+        if threads:
+            vs.codec_context.thread_count = threads
+        vs.time_base = Fraction(1, int(round(float(self.fps) * 1000)))
+        self.vstream = vs
+        self.astream: Any = None
+        self.n_frames = 0
+        self._error: BaseException | None = None
+        self._queue: queue.Queue[np.ndarray | None] | None = None
+        self._thread: threading.Thread | None = None
+        if background:
+            self._queue = queue.Queue(maxsize=8)
+            self._thread = threading.Thread(target=self._worker, daemon=True)
+            self._thread.start()
+
+    def add_audio(self, sample_rate: int) -> int:
+        """Declare the AAC stream (before the first frame); returns the rate used."""
+        rate = sample_rate if sample_rate in AAC_RATES else 48000
+        self.astream = self.container.add_stream("aac", rate=rate)
+        self.astream.layout = "mono"
+        self.astream.bit_rate = 96000
+        return rate
+
+    def _encode(self, rgb: np.ndarray, index: int) -> None:
+        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+        frame.pts = int(round(index * self.vstream.time_base.denominator / float(self.fps)))
+        frame.time_base = self.vstream.time_base
+        for packet in self.vstream.encode(frame):
+            self.container.mux(packet)
+
+    def _worker(self) -> None:
+        assert self._queue is not None
+        index = 0
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self._error is None:
+                try:
+                    self._encode(item, index)
+                except BaseException as exc:  # re-raised on the caller's thread
+                    self._error = exc
+            index += 1
+
+    def write(self, rgb: np.ndarray) -> None:
+        if rgb.shape != (self.height, self.width, 3) or rgb.dtype != np.uint8:
+            raise MediaInputError(f"frame must be {self.height}x{self.width}x3 uint8, "
+                                  f"got {rgb.shape} {rgb.dtype}")
+        if self._error is not None:
+            raise self._error
+        if self._queue is not None:
+            self._queue.put(rgb)
+        else:
+            self._encode(rgb, self.n_frames)
+        self.n_frames += 1
+
+    def close(self, audio: npt.NDArray[np.float32] | None = None,
+              sample_rate: int | None = None) -> None:
+        """Flush video, encode the audio (mono float32) and finish the file."""
+        if self._queue is not None and self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+        if self._error is not None:
+            self.container.close()
+            raise self._error
+        for packet in self.vstream.encode(None):
+            self.container.mux(packet)
+        if audio is not None and self.astream is not None and sample_rate:
+            self._encode_audio(audio, sample_rate)
+        self.container.close()
+
+    def _encode_audio(self, audio: npt.NDArray[np.float32], sample_rate: int) -> None:
+        rate = int(self.astream.rate)
+        samples = np.asarray(audio, dtype=np.float32).reshape(-1)
+        if rate != sample_rate:
+            samples = resample(samples, sample_rate, rate)
+        samples = np.clip(samples, -1.0, 1.0)
+        block = 1024
+        for start in range(0, len(samples), block):
+            chunk = samples[start:start + block]
+            frame = av.AudioFrame.from_ndarray(chunk[None, :], format="fltp", layout="mono")
+            frame.sample_rate = rate
+            frame.pts = start
+            frame.time_base = Fraction(1, rate)
+            for packet in self.astream.encode(frame):
+                self.container.mux(packet)
+        for packet in self.astream.encode(None):
+            self.container.mux(packet)
+
+
+def resample(samples: npt.NDArray[np.float32], src: int, dst: int) -> npt.NDArray[np.float32]:
+    """Polyphase resampling (scipy), float32 mono."""
+    from scipy.signal import resample_poly
+
+    g = math.gcd(src, dst)
+    return resample_poly(samples, dst // g, src // g).astype(np.float32)
+
+
+def save_poster(rgb: np.ndarray, path: str | Path, quality: int = 88) -> Path:
+    out = Path(path)
+    Image.fromarray(rgb).save(out, format="JPEG", quality=quality, optimize=True)
+    return out
+
+
+def encode_frames(frames: list[np.ndarray], path: str | Path, fps: float,
+                  audio: npt.NDArray[np.float32] | None = None, sample_rate: int | None = None,
+                  preset: str = "veryfast") -> Path:
+    """Encode a list of equally-sized RGB frames (and optional audio) to an MP4."""
+    if not frames:
+        raise MediaInputError("no frames to encode")
+    h, w = frames[0].shape[:2]
+    enc = VideoEncoder(path, w, h, fps, preset=preset, background=False)
+    if audio is not None and sample_rate:
+        enc.add_audio(sample_rate)
+    for f in frames:
+        enc.write(f)
+    enc.close(audio, sample_rate)
+    return Path(path)
+
+
+def probe(path: str | Path) -> dict[str, Any]:
+    """Codec names, duration (s), fps, size, frame count and audio rate of a media file."""
+    try:
+        container: Any = av.open(str(path))
+    except (av.error.FFmpegError, OSError) as exc:
+        raise MediaInputError(f"cannot read {Path(path).name}: {exc}") from exc
+    with container:
+        info: dict[str, Any] = {"format": container.format.name,
+                                "duration_s": (container.duration or 0) / 1e6}
+        for s in container.streams.video[:1]:
+            info.update(video_codec=s.codec_context.name, width=s.codec_context.width,
+                        height=s.codec_context.height, fps=float(s.average_rate or 0),
+                        n_frames=int(s.frames), pix_fmt=s.codec_context.pix_fmt,
+                        video_duration_s=float((s.duration or 0) * s.time_base))
+        for s in container.streams.audio[:1]:
+            info.update(audio_codec=s.codec_context.name, sample_rate=s.codec_context.sample_rate,
+                        channels=s.codec_context.channels,
+                        audio_duration_s=float((s.duration or 0) * s.time_base))
+    return info
+
+
+def read_video(path: str | Path, max_frames: int | None = None,
+               max_side: int | None = None) -> tuple[list[np.ndarray], float]:
+    """Decode RGB frames (optionally downscaled so the long side <= max_side) and the fps."""
+    frames: list[np.ndarray] = []
+    try:
+        container: Any = av.open(str(path))
+    except (av.error.FFmpegError, OSError) as exc:
+        raise MediaInputError(f"cannot read {Path(path).name}: {exc}") from exc
+    with container:
+        if not container.streams.video:
+            raise MediaInputError(f"{Path(path).name} has no video stream")
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        fps = float(stream.average_rate or 25)
+        for frame in container.decode(stream):
+            w, h = frame.width, frame.height
+            if max_side and max(w, h) > max_side:
+                k = max_side / max(w, h)
+                frames.append(frame.to_ndarray(format="rgb24", width=even(w * k),
+                                               height=even(h * k)))
+            else:
+                frames.append(frame.to_ndarray(format="rgb24"))
+            if max_frames and len(frames) >= max_frames:
+                break
+    return frames, fps
+
+
+def read_audio(path: str | Path) -> tuple[npt.NDArray[np.float32], int]:
+    """Decode the first audio stream of a media file to mono float32."""
+    try:
+        container: Any = av.open(str(path))
+    except (av.error.FFmpegError, OSError) as exc:
+        raise MediaInputError(f"cannot read {Path(path).name}: {exc}") from exc
+    with container:
+        if not container.streams.audio:
+            raise MediaInputError(f"{Path(path).name} has no audio stream")
+        stream = container.streams.audio[0]
+        rate = int(stream.codec_context.sample_rate)
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
+        chunks: list[np.ndarray] = []
+        for frame in container.decode(stream):
+            for out in resampler.resample(frame):
+                chunks.append(out.to_ndarray().reshape(-1))
+        for out in resampler.resample(None):
+            chunks.append(out.to_ndarray().reshape(-1))
+    samples = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
+    return samples, rate
+
+
+def jpeg_bytes(rgb: np.ndarray, quality: int = 90) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="JPEG", quality=quality)
+    return buf.getvalue()

@@ -1,0 +1,307 @@
+"""Face detection (BlazeFace short range) and the 468-point face mesh, run by LiteRT.
+
+Both models come from the ``mediapipe==0.10.21`` wheel (see ``models.py``). The
+detector sees the whole image letterboxed to 128x128; the mesh model sees a 192x192
+crop around the face, rotated so the eye line is level, and is run twice (the second
+time on a crop refined from the first mesh), as MediaPipe's tracking graph does.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from .errors import FaceNotFrontalError, FaceTooSmallError, MediaInputError, NoFaceError
+from .models import model_path
+
+FloatArray = npt.NDArray[np.float32]
+ImageArray = npt.NDArray[np.uint8]
+
+DETECT_SIZE = 128
+MESH_SIZE = 192
+SCORE_THRESHOLD = 0.7
+MAX_YAW_DEG = 32.0
+MAX_PITCH_DEG = 35.0
+
+# Mesh landmark indices used across the engine.
+LIPS_OUTER = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291,
+              409, 270, 269, 267, 0, 37, 39, 40, 185)
+LIPS_INNER_UPPER = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308)
+LIPS_INNER_LOWER = (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308)
+LIPS_OUTER_UPPER = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291)
+LIPS_OUTER_LOWER = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291)
+FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379,
+             378, 400, 377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127,
+             162, 21, 54, 103, 67, 109)
+RIGHT_EYE = (33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246)
+LEFT_EYE = (263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466)
+RIGHT_BROW = (70, 63, 105, 66, 107, 55, 65, 52, 53, 46)
+LEFT_BROW = (300, 293, 334, 296, 336, 285, 295, 282, 283, 276)
+UPPER_LIP_CENTER, LOWER_LIP_CENTER = 13, 14
+MOUTH_LEFT, MOUTH_RIGHT = 61, 291
+FOREHEAD, CHIN, NOSE_TIP = 10, 152, 1
+CHEEK_RIGHT, CHEEK_LEFT = 234, 454
+
+
+@dataclass
+class FaceBox:
+    """A detection: box (x, y, w, h) in image pixels, score, six keypoints (x, y)."""
+
+    box: tuple[float, float, float, float]
+    score: float
+    keypoints: FloatArray  # (6, 2): right eye, left eye, nose, mouth, right ear, left ear
+
+
+@dataclass
+class Face:
+    """The face the animator works with: detection box plus the 468-point mesh."""
+
+    box: tuple[float, float, float, float]
+    score: float
+    mesh: FloatArray  # (468, 3) in image pixels (z in the same pixel scale)
+    yaw_deg: float
+    pitch_deg: float
+    roll_deg: float
+    presence: float
+
+    @property
+    def size(self) -> float:
+        """Face size in pixels: the larger side of the detection box."""
+        return float(max(self.box[2], self.box[3]))
+
+    @property
+    def height(self) -> float:
+        """Forehead-to-chin distance in pixels."""
+        return float(np.linalg.norm(self.mesh[FOREHEAD, :2] - self.mesh[CHIN, :2]))
+
+    def mouth_opening(self) -> float:
+        """Inner-lip gap (landmarks 13/14) as a fraction of the face height."""
+        gap = float(np.linalg.norm(self.mesh[UPPER_LIP_CENTER, :2] - self.mesh[LOWER_LIP_CENTER, :2]))
+        return gap / max(self.height, 1.0)
+
+    def eye_opening(self) -> float:
+        """Mean eyelid gap of both eyes as a fraction of eye width."""
+        m = self.mesh
+        r = np.linalg.norm(m[159, :2] - m[145, :2]) / max(np.linalg.norm(m[33, :2] - m[133, :2]), 1)
+        lf = np.linalg.norm(m[386, :2] - m[374, :2]) / max(np.linalg.norm(m[263, :2] - m[362, :2]), 1)
+        return float((r + lf) / 2)
+
+
+_local = threading.local()
+
+
+def _interpreter(name: str) -> Any:
+    cache: dict[str, Any] | None = getattr(_local, "interpreters", None)
+    if cache is None:
+        cache = {}
+        _local.interpreters = cache
+    if name not in cache:
+        from ai_edge_litert.interpreter import Interpreter
+
+        it = Interpreter(model_path=str(model_path(name)), num_threads=1)
+        it.allocate_tensors()
+        cache[name] = it
+    return cache[name]
+
+
+def _anchors() -> FloatArray:
+    cached: FloatArray | None = getattr(_anchors, "cached", None)
+    if cached is not None:
+        return cached
+    rows: list[tuple[float, float]] = []
+    for stride, per_cell in ((8, 2), (16, 6)):
+        n = DETECT_SIZE // stride
+        for y in range(n):
+            for x in range(n):
+                for _ in range(per_cell):
+                    rows.append(((x + 0.5) / n, (y + 0.5) / n))
+    out = np.array(rows, dtype=np.float32)
+    _anchors.cached = out  # type: ignore[attr-defined]
+    return out
+
+
+def _as_rgb(image: np.ndarray) -> ImageArray:
+    if not isinstance(image, np.ndarray) or image.ndim not in (2, 3) or image.size == 0:
+        raise MediaInputError("the image is empty or not a pixel array")
+    img = image
+    if img.dtype != np.uint8:
+        img = np.clip(img, 0, 255).astype(np.uint8)
+    if img.ndim == 2:
+        img = cv2.cvtColor(img, cv2.COLOR_GRAY2RGB)
+    elif img.shape[2] == 4:
+        img = np.ascontiguousarray(img[:, :, :3])
+    return img
+
+
+def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    ax2, ay2, bx2, by2 = a[0] + a[2], a[1] + a[3], b[0] + b[2], b[1] + b[3]
+    iw = max(0.0, min(ax2, bx2) - max(a[0], b[0]))
+    ih = max(0.0, min(ay2, by2) - max(a[1], b[1]))
+    inter = iw * ih
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0
+
+
+def detect_faces(image: np.ndarray, *, threshold: float = SCORE_THRESHOLD) -> list[FaceBox]:
+    """Every face BlazeFace finds, largest first."""
+    img = _as_rgb(image)
+    h, w = img.shape[:2]
+    side = max(h, w)
+    pad_x, pad_y = (side - w) / 2, (side - h) / 2
+    square = cv2.copyMakeBorder(img, int(pad_y), side - h - int(pad_y), int(pad_x),
+                                side - w - int(pad_x), cv2.BORDER_CONSTANT, value=(0, 0, 0))
+    small = cv2.resize(square, (DETECT_SIZE, DETECT_SIZE), interpolation=cv2.INTER_AREA)
+    x = (small.astype(np.float32) / 127.5 - 1.0)[None]
+    it = _interpreter("face_detection_short_range.tflite")
+    it.set_tensor(it.get_input_details()[0]["index"], x)
+    it.invoke()
+    outs = {d["name"]: it.get_tensor(d["index"]) for d in it.get_output_details()}
+    reg = outs["regressors"][0]
+    logits = np.clip(outs["classificators"][0, :, 0], -60, 60)
+    scores = 1.0 / (1.0 + np.exp(-logits))
+    anchors = _anchors()
+    keep = np.nonzero(scores >= threshold)[0]
+    cands: list[FaceBox] = []
+    for i in keep[np.argsort(-scores[keep])]:
+        r = reg[i] / DETECT_SIZE
+        cx, cy = r[0] + anchors[i, 0], r[1] + anchors[i, 1]
+        bw, bh = r[2], r[3]
+        kps = r[4:16].reshape(6, 2) + anchors[i]
+        box = ((cx - bw / 2) * side - pad_x, (cy - bh / 2) * side - pad_y, bw * side, bh * side)
+        kp = (kps * side - np.array([pad_x, pad_y])).astype(np.float32)
+        cands.append(FaceBox(tuple(float(v) for v in box), float(scores[i]), kp))  # type: ignore[arg-type]
+    chosen: list[FaceBox] = []
+    for c in cands:
+        if all(_iou(c.box, k.box) < 0.3 for k in chosen):
+            chosen.append(c)
+    chosen.sort(key=lambda f: -f.box[2] * f.box[3])
+    return chosen
+
+
+def _run_mesh(img: ImageArray, center: tuple[float, float], size: float,
+              angle: float) -> tuple[FloatArray, float]:
+    """Run the mesh model on a square crop (center, side, rotation in radians)."""
+    cos, sin = math.cos(angle), math.sin(angle)
+    s = size / MESH_SIZE
+    # crop pixel (u, v) -> image point: center + R(angle) @ ((u, v) - 96) * s
+    m = np.array([[cos * s, -sin * s, 0.0], [sin * s, cos * s, 0.0]], dtype=np.float64)
+    m[:, 2] = np.array(center) - m[:, :2] @ np.array([MESH_SIZE / 2, MESH_SIZE / 2])
+    crop = cv2.warpAffine(img, m, (MESH_SIZE, MESH_SIZE),
+                          flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE)
+    it = _interpreter("face_landmark.tflite")
+    it.set_tensor(it.get_input_details()[0]["index"], (crop.astype(np.float32) / 255.0)[None])
+    it.invoke()
+    outs = it.get_output_details()
+    pts = it.get_tensor(outs[0]["index"]).reshape(468, 3).astype(np.float64)
+    presence = float(1.0 / (1.0 + np.exp(-float(it.get_tensor(outs[1]["index"]).ravel()[0]))))
+    xy = pts[:, :2] @ m[:, :2].T + m[:, 2]
+    z = pts[:, 2] * s
+    return np.column_stack([xy, z]).astype(np.float32), presence
+
+
+def _roi_from_mesh(mesh: FloatArray) -> tuple[tuple[float, float], float, float]:
+    p = mesh[:, :2]
+    eye_r, eye_l = p[33], p[263]
+    angle = math.atan2(float(eye_l[1] - eye_r[1]), float(eye_l[0] - eye_r[0]))
+    c, s = math.cos(-angle), math.sin(-angle)
+    center0 = p.mean(axis=0)
+    rot = (p - center0) @ np.array([[c, s], [-s, c]])
+    lo, hi = rot.min(axis=0), rot.max(axis=0)
+    mid = (lo + hi) / 2
+    cb, sb = math.cos(angle), math.sin(angle)
+    center = center0 + np.array([mid[0] * cb - mid[1] * sb, mid[0] * sb + mid[1] * cb])
+    size = float(max(hi - lo)) * 1.5
+    return (float(center[0]), float(center[1])), size, angle
+
+
+def face_mesh(image: np.ndarray, box: FaceBox | tuple[float, float, float, float],
+              keypoints: np.ndarray | None = None) -> FloatArray:
+    """The 468-point mesh (x, y, z in image pixels) of the face in ``box``."""
+    return _mesh_with_presence(_as_rgb(image), box, keypoints)[0]
+
+
+def _mesh_with_presence(img: ImageArray, box: FaceBox | tuple[float, float, float, float],
+                        keypoints: np.ndarray | None = None) -> tuple[FloatArray, float]:
+    if isinstance(box, FaceBox):
+        keypoints = box.keypoints
+        box = box.box
+    x, y, w, h = box
+    angle = 0.0
+    if keypoints is not None:
+        er, el = keypoints[0], keypoints[1]
+        angle = math.atan2(float(el[1] - er[1]), float(el[0] - er[0]))
+    center = (x + w / 2, y + h / 2)
+    mesh, presence = _run_mesh(img, center, max(w, h) * 1.5, angle)
+    for _ in range(2):
+        c, size, ang = _roi_from_mesh(mesh)
+        mesh, presence = _run_mesh(img, c, size, ang)
+    return mesh, presence
+
+
+def head_pose(mesh: np.ndarray) -> tuple[float, float, float]:
+    """(yaw, pitch, roll) in degrees from the mesh geometry; 0,0,0 is frontal and level."""
+    p = mesh.astype(np.float64)
+    right, left = p[CHEEK_RIGHT], p[CHEEK_LEFT]
+    across = left - right
+    roll = math.degrees(math.atan2(across[1], across[0]))
+    # Yaw: depth difference across the cheeks; also the nose offset between the cheeks.
+    yaw_z = math.degrees(math.atan2(across[2], math.hypot(across[0], across[1])))
+    d_r = np.linalg.norm(p[NOSE_TIP, :2] - right[:2])
+    d_l = np.linalg.norm(p[NOSE_TIP, :2] - left[:2])
+    yaw_nose = math.degrees(math.asin(float(np.clip((d_r - d_l) / (d_r + d_l), -1, 1)) * 1.0)) * 1.6
+    yaw = yaw_z if abs(yaw_z) > abs(yaw_nose) else yaw_nose
+    down = p[CHIN] - p[FOREHEAD]
+    pitch = math.degrees(math.atan2(-down[2], math.hypot(down[0], down[1])))
+    return float(yaw), float(pitch), float(roll)
+
+
+def _to_face(img: ImageArray, fb: FaceBox) -> Face:
+    mesh, presence = _mesh_with_presence(img, fb)
+    yaw, pitch, roll = head_pose(mesh)
+    return Face(box=fb.box, score=fb.score, mesh=mesh, yaw_deg=yaw, pitch_deg=pitch,
+                roll_deg=roll, presence=presence)
+
+
+def find_face(image: np.ndarray, *, min_size: int = 90, require_frontal: bool = True) -> Face:
+    """The largest face in an RGB image, with its mesh.
+
+    Raises ``NoFaceError`` when there is none, ``FaceTooSmallError`` when the largest is
+    under ``min_size`` pixels, ``FaceNotFrontalError`` when it is turned past about 30
+    degrees (or the mesh cannot settle on it, e.g. a covered mouth).
+    """
+    img = _as_rgb(image)
+    boxes = detect_faces(img)
+    if not boxes:
+        # Small faces in big frames: try again on a 2x upscale of a downsized copy is
+        # pointless; a second pass on a padded image helps faces near the border.
+        raise NoFaceError("no face found in the image")
+    fb = boxes[0]
+    size = max(fb.box[2], fb.box[3])
+    if size < min_size:
+        raise FaceTooSmallError(
+            f"the face is {size:.0f} pixels wide; at least {min_size} pixels are needed")
+    face = _to_face(img, fb)
+    if require_frontal:
+        if abs(face.yaw_deg) > MAX_YAW_DEG or abs(face.pitch_deg) > MAX_PITCH_DEG:
+            raise FaceNotFrontalError(
+                f"the face is turned {face.yaw_deg:+.0f} degrees (yaw) / "
+                f"{face.pitch_deg:+.0f} (pitch); at most {MAX_YAW_DEG:.0f} degrees can be "
+                "animated, use a frontal photo")
+        if face.presence < 0.5:
+            raise FaceNotFrontalError(
+                "the face is partly covered or unclear; use a photo with the whole face visible")
+    return face
+
+
+def track_mesh(image: np.ndarray, previous: np.ndarray) -> tuple[FloatArray, float]:
+    """Mesh of a face in a video frame, starting from the previous frame's mesh."""
+    img = _as_rgb(image)
+    c, size, ang = _roi_from_mesh(previous)
+    return _run_mesh(img, c, size, ang)
