@@ -1,0 +1,80 @@
+"""The REST gateway: the public JSON API of ``avatars-api.md`` over the mesh's gRPC.
+
+``create_app`` builds the FastAPI app; its lifespan opens one gRPC channel per
+service and the gateway's own database (migrated to head). Logging and tracing are
+set up by ``python -m gateway``, not here, so tests can build apps repeatedly.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from avatarmesh.db import Database
+from avatarmesh.settings import load_settings
+from fastapi import FastAPI
+
+from gateway import store
+from gateway.clients import GrpcClients
+from gateway.errors import ERROR_RESPONSES, ERROR_SHAPE_DOC, install_error_handlers
+from gateway.middleware import GatewayMiddleware
+from gateway.ratelimit import RateLimiter
+from gateway.routes import ROUTERS
+from gateway.settings import GatewaySettings
+from gateway.state import GatewayState
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = f"""\
+Create reusable AI presenters (portrait + cloned voice) and generate lip-synced
+talking videos.
+
+Authenticate with `Authorization: Bearer <API key>`. Every `/api/v1` route answers
+503 `FEATURE_DISABLED` unless the gateway runs with `AVATARS_API_ENABLED=true`.
+
+{ERROR_SHAPE_DOC}"""
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    settings = settings if settings is not None else load_settings(GatewaySettings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(settings.database_url_for("gateway"))
+        await db.migrate(store.MIGRATIONS)
+        if settings.dev_api_key:
+            await store.create_key(
+                db, settings.dev_owner_id, name="dev", secret=settings.dev_api_key
+            )
+        clients = GrpcClients.connect(settings)
+        app.state.gateway = GatewayState(
+            settings=settings,
+            db=db,
+            clients=clients,
+            limiter=RateLimiter(settings.rate_limit_per_minute),
+        )
+        log.info("gateway ready")
+        try:
+            yield
+        finally:
+            app.state.gateway = None
+            await clients.close()
+            await db.close()
+
+    app = FastAPI(
+        title="avatarmesh",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
+        max_body_size=settings.max_body_bytes,
+        strict_content_type=False,
+    )
+    app.state.settings = settings
+    app.state.gateway = None
+    install_error_handlers(app)
+    app.add_middleware(GatewayMiddleware, settings=settings)
+    for router in ROUTERS:
+        app.include_router(router)
+    return app

@@ -1,0 +1,59 @@
+"""gRPC stubs for every service, on channels opened once per gateway process."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+
+import grpc
+from avatarmesh.grpc_client import channel
+from avatarmesh.settings import SERVICES, Settings
+from avatarmesh.v1.avatar_pb2_grpc import AvatarServiceStub
+from avatarmesh.v1.billing_pb2_grpc import BillingServiceStub
+from avatarmesh.v1.pose_pb2_grpc import PoseServiceStub
+from avatarmesh.v1.video_pb2_grpc import VideoServiceStub
+from avatarmesh.v1.webhook_pb2_grpc import WebhookServiceStub
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+UNAVAILABLE = "UNAVAILABLE"
+
+
+class GrpcClients:
+    """One channel per service; ``.avatar``, ``.pose``, ``.video``, ``.billing``,
+    ``.webhook`` are the service stubs, ``.health(name)`` any service's health stub.
+    A failed call raises ``DomainError`` with the upstream's code (the channel's
+    interceptor), which the gateway's error handler renders."""
+
+    def __init__(self, channels: Mapping[str, grpc.aio.Channel]) -> None:
+        self.channels = dict(channels)
+        self.avatar = AvatarServiceStub(self.channels["avatar"])  # type: ignore[no-untyped-call]
+        self.pose = PoseServiceStub(self.channels["pose"])  # type: ignore[no-untyped-call]
+        self.video = VideoServiceStub(self.channels["video"])  # type: ignore[no-untyped-call]
+        self.billing = BillingServiceStub(self.channels["billing"])  # type: ignore[no-untyped-call]
+        self.webhook = WebhookServiceStub(self.channels["webhook"])  # type: ignore[no-untyped-call]
+        self._health = {name: health_pb2_grpc.HealthStub(ch) for name, ch in self.channels.items()}
+
+    @classmethod
+    def connect(cls, settings: Settings) -> GrpcClients:
+        return cls({name: channel(settings.grpc_addr(name)) for name in SERVICES})
+
+    def health(self, name: str) -> health_pb2_grpc.HealthStub:
+        return self._health[name]
+
+    async def check(self, name: str, deadline_s: float) -> str:
+        """A service's overall serving status name, or ``UNAVAILABLE``."""
+        try:
+            reply = await self._health[name].Check(
+                health_pb2.HealthCheckRequest(service=""), timeout=deadline_s
+            )
+        except Exception:
+            return UNAVAILABLE
+        return str(health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status))
+
+    async def check_all(self, deadline_s: float) -> dict[str, str]:
+        names = list(self.channels)
+        statuses = await asyncio.gather(*(self.check(name, deadline_s) for name in names))
+        return dict(zip(names, statuses, strict=True))
+
+    async def close(self) -> None:
+        await asyncio.gather(*(ch.close() for ch in self.channels.values()))

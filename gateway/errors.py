@@ -1,0 +1,144 @@
+"""The one place an error becomes the documented JSON body and HTTP status.
+
+Every error answer is ``{"error": {"code": "<ErrorCode>", "message": "<text>"}}`` with
+the status of ``ErrorCode.http_status`` (plus ``Retry-After`` when the error says when
+to come back). Domain errors raised by routes or travelling back from a service over
+gRPC, request validation failures, unknown routes and unexpected exceptions all come
+through here; middleware renders its refusals with ``error_response`` too.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from avatarmesh.errors import DomainError, ErrorCode
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+ERROR_SHAPE_DOC = """\
+## Errors
+
+Every error answer has the same body, with the HTTP status of its code:
+
+```json
+{"error": {"code": "VALIDATION_ERROR", "message": "name: Field required"}}
+```
+
+`code` is one of the documented codes (`INVALID_JSON`, `VALIDATION_ERROR`,
+`UNAUTHORIZED`, `NOT_FOUND`, `QUEUE_FULL`, `RATE_LIMITED`, `FEATURE_DISABLED`, ...).
+`QUEUE_FULL` and `RATE_LIMITED` answers carry a `Retry-After` header (seconds).
+"""
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """The body of every error answer."""
+
+    error: ErrorDetail
+
+
+# For `responses=` on routes and the app, so OpenAPI shows the error shape.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    "default": {"model": ErrorBody, "description": "Error (see the error codes table)"}
+}
+
+_CODE_BY_HTTP_STATUS: dict[int, ErrorCode] = {
+    400: ErrorCode.VALIDATION_ERROR,
+    401: ErrorCode.UNAUTHORIZED,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.NOT_FOUND,
+    409: ErrorCode.CONFLICT,
+    413: ErrorCode.PAYLOAD_TOO_LARGE,
+    422: ErrorCode.VALIDATION_ERROR,
+    429: ErrorCode.RATE_LIMITED,
+    501: ErrorCode.NOT_IMPLEMENTED,
+    502: ErrorCode.UPSTREAM_ERROR,
+    503: ErrorCode.SERVICE_UNAVAILABLE,
+}
+
+
+def error_body(code: ErrorCode, message: str) -> dict[str, Any]:
+    return {"error": {"code": code.name, "message": message}}
+
+
+def error_response(exc: DomainError) -> JSONResponse:
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+    return JSONResponse(
+        status_code=exc.code.http_status,
+        content=error_body(exc.code, exc.message),
+        headers=headers,
+    )
+
+
+def validation_error(errors: list[Any]) -> DomainError:
+    """INVALID_JSON for an unparsable body, else VALIDATION_ERROR naming the field."""
+    if any(err.get("type") == "json_invalid" for err in errors):
+        return DomainError(ErrorCode.INVALID_JSON, "request body is not valid JSON")
+    if not errors:
+        return DomainError(ErrorCode.VALIDATION_ERROR, "invalid request")
+    return DomainError(ErrorCode.VALIDATION_ERROR, "; ".join(_describe(e) for e in errors[:5]))
+
+
+def _describe(err: dict[str, Any]) -> str:
+    loc = [str(part) for part in err.get("loc", ())]
+    where = loc[0] if loc else ""
+    field = ".".join(loc[1:]) if where in ("body", "query", "path", "header", "cookie") else ""
+    if not field and where != "body":
+        field = ".".join(loc)
+    message = str(err.get("msg", "invalid value"))
+    if where == "body" and not field:
+        if err.get("type") == "missing":
+            return "request body is required"
+        return f"request body: {message}"
+    return f"{field}: {message}" if field else message
+
+
+async def _on_domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return error_response(exc)
+
+
+async def _on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return error_response(validation_error(list(exc.errors())))
+
+
+async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code in (404, 405):
+        return error_response(
+            DomainError(ErrorCode.NOT_FOUND, f"no route for {request.method} {request.url.path}")
+        )
+    code = _CODE_BY_HTTP_STATUS.get(exc.status_code, ErrorCode.INTERNAL_ERROR)
+    message = exc.detail if isinstance(exc.detail, str) else code.name
+    response = JSONResponse(status_code=exc.status_code, content=error_body(code, message))
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def internal_error_response() -> JSONResponse:
+    return error_response(DomainError(ErrorCode.INTERNAL_ERROR, "internal error"))
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled error in %s %s", request.method, request.url.path, exc_info=exc)
+    return internal_error_response()
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _on_domain_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_exception)
+    app.add_exception_handler(Exception, _on_unexpected)

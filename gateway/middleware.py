@@ -1,0 +1,139 @@
+"""What every request passes through before any route, in this order:
+
+1. a SERVER span (continuing a caller's ``traceparent``), so the gRPC client
+   interceptor links gateway -> service spans into one trace; an unexpected
+   exception becomes 500 ``INTERNAL_ERROR`` (logged) here;
+2. the request-size cap: a declared ``Content-Length`` over the cap is 413
+   ``PAYLOAD_TOO_LARGE`` before the body is read (FastAPI's ``max_body_size`` catches
+   streamed bodies);
+3. for every ``/api/v1`` path, known or not: the ``AVATARS_API_ENABLED`` flag (503
+   ``FEATURE_DISABLED``), then the Bearer API key (401 ``UNAUTHORIZED``), then the
+   per-key rate limit (429 ``RATE_LIMITED`` with ``Retry-After``).
+
+The authenticated caller is left in ``request.state.caller`` for ``deps.Owner``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from avatarmesh import telemetry
+from avatarmesh.errors import DomainError, ErrorCode
+from opentelemetry import trace
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway import store
+from gateway.auth import bearer_token
+from gateway.errors import error_response, internal_error_response
+from gateway.settings import GatewaySettings
+from gateway.state import GatewayState, gateway_state
+
+log = logging.getLogger(__name__)
+
+API_V1 = "/api/v1"
+CALLER_KEY = "caller"  # request.state attribute set for authenticated /api/v1 requests
+RATE_CHECKED_KEY = "rate_limit_checked"
+
+
+def is_api_v1(path: str) -> bool:
+    return path == API_V1 or path.startswith(API_V1 + "/")
+
+
+async def authenticate(state: GatewayState, authorization: str | None) -> store.Caller:
+    """The caller behind an ``Authorization: Bearer`` header, or 401 UNAUTHORIZED."""
+    token = bearer_token(authorization)
+    if token is None:
+        raise DomainError(
+            ErrorCode.UNAUTHORIZED, "missing API key: send Authorization: Bearer <key>"
+        )
+    if state.settings.admin_key and token == state.settings.admin_key:
+        raise DomainError(ErrorCode.UNAUTHORIZED, "the admin key is not an API key")
+    caller = await store.caller_for_secret(state.db, token)
+    if caller is None:
+        raise DomainError(ErrorCode.UNAUTHORIZED, "invalid or revoked API key")
+    return caller
+
+
+def check_rate_limit(state: GatewayState, caller: store.Caller) -> None:
+    wait = state.limiter.acquire(caller.key_id)
+    if wait is not None:
+        raise DomainError(
+            ErrorCode.RATE_LIMITED, "rate limit exceeded, retry later", retry_after=wait
+        )
+
+
+class GatewayMiddleware:
+    def __init__(self, app: ASGIApp, settings: GatewaySettings) -> None:
+        self.app = app
+        self.settings = settings
+        self.tracer = telemetry.tracer("avatarmesh.gateway")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        method = str(scope.get("method", "GET"))
+        path = str(scope.get("path", "/"))
+        parent = telemetry.extract({k: v for k, v in headers.items()})
+        with self.tracer.start_as_current_span(
+            f"{method} {path}", context=parent, kind=trace.SpanKind.SERVER
+        ) as span:
+            span.set_attribute("http.request.method", method)
+            span.set_attribute("url.path", path)
+            started = False
+
+            async def send_traced(message: Message) -> None:
+                nonlocal started
+                if message["type"] == "http.response.start":
+                    started = True
+                    span.set_attribute("http.response.status_code", int(message["status"]))
+                await send(message)
+
+            try:
+                refusal = await self._guard(scope, headers, path)
+                if refusal is not None:
+                    span.set_attribute("avatarmesh.error_code", refusal.code.name)
+                    await error_response(refusal)(scope, receive, send_traced)
+                    return
+                await self.app(scope, receive, send_traced)
+            except Exception as exc:
+                log.error("unhandled error in %s %s", method, path, exc_info=exc)
+                span.record_exception(exc)
+                span.set_status(trace.StatusCode.ERROR)
+                if started:
+                    raise
+                await internal_error_response()(scope, receive, send_traced)
+            finally:
+                route = scope.get("route")
+                route_path = getattr(route, "path", None)
+                if isinstance(route_path, str):
+                    span.update_name(f"{method} {route_path}")
+                    span.set_attribute("http.route", route_path)
+
+    async def _guard(self, scope: Scope, headers: Headers, path: str) -> DomainError | None:
+        length = headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > self.settings.max_body_bytes:
+            return DomainError(
+                ErrorCode.PAYLOAD_TOO_LARGE,
+                f"request body over {self.settings.max_body_bytes} bytes",
+            )
+        if not is_api_v1(path):
+            return None
+        if not self.settings.avatars_api_enabled:
+            return DomainError(
+                ErrorCode.FEATURE_DISABLED,
+                "the Avatars API is disabled (AVATARS_API_ENABLED is not set)",
+            )
+        app = scope["app"]
+        try:
+            state = gateway_state(app.state)
+            caller = await authenticate(state, headers.get("authorization"))
+            check_rate_limit(state, caller)
+        except DomainError as exc:
+            return exc
+        request_state = scope.setdefault("state", {})
+        request_state[CALLER_KEY] = caller
+        request_state[RATE_CHECKED_KEY] = True
+        return None

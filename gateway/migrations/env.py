@@ -1,0 +1,5 @@
+from avatarmesh.db import run_migrations_in_env
+
+from gateway.store import metadata
+
+run_migrations_in_env(metadata)

@@ -1,0 +1,24 @@
+"""Gateway-only settings, on top of the platform's ``Settings`` (same ``AVATARMESH_`` prefix)."""
+
+from __future__ import annotations
+
+from avatarmesh.settings import Settings
+from pydantic import Field
+
+
+class GatewaySettings(Settings):
+    """What only the REST gateway reads. Variables are ``AVATARMESH_<FIELD>``."""
+
+    # Token bucket per API key on every /api/v1 route: refills this many requests a
+    # minute, bursts up to the same number. 0 turns rate limiting off.
+    rate_limit_per_minute: int = Field(default=600, ge=0)
+    # Largest request body accepted (data-URL videos up to 80 MB arrive base64-encoded).
+    max_body_bytes: int = Field(default=110 * 1024 * 1024, gt=0)
+    # Deadline of each service's gRPC health check behind /healthz and /readyz.
+    health_timeout_s: float = Field(default=1.5, gt=0)
+    # Dev convenience (`make up`): when set, this exact key is ensured at start-up for
+    # `dev_owner_id`, so a fresh mesh can be called without the admin route.
+    dev_api_key: str | None = None
+    dev_owner_id: str = "own_dev"
+    # Seconds uvicorn waits for in-flight requests on SIGTERM.
+    shutdown_grace_s: float = Field(default=10.0, ge=0)

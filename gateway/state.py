@@ -1,0 +1,28 @@
+"""What a running gateway holds, built by the app's lifespan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from avatarmesh.db import Database
+from avatarmesh.errors import DomainError, ErrorCode
+from starlette.datastructures import State
+
+from gateway.clients import GrpcClients
+from gateway.ratelimit import RateLimiter
+from gateway.settings import GatewaySettings
+
+
+@dataclass
+class GatewayState:
+    settings: GatewaySettings
+    db: Database
+    clients: GrpcClients
+    limiter: RateLimiter
+
+
+def gateway_state(app_state: State) -> GatewayState:
+    state = getattr(app_state, "gateway", None)
+    if not isinstance(state, GatewayState):
+        raise DomainError(ErrorCode.SERVICE_UNAVAILABLE, "gateway is starting")
+    return state

@@ -1,0 +1,146 @@
+"""The gateway's own table: API keys, stored as a SHA-256 hash of the secret."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from avatarmesh.db import Base, Database, service_metadata
+from avatarmesh.errors import DomainError, ErrorCode
+from avatarmesh.ids import IdPrefix, new_id
+from sqlalchemy import DateTime, String, select, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gateway.auth import hash_secret, new_secret, secrets_match
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+PREFIX_LEN = 12
+
+metadata = service_metadata()
+
+
+class GatewayBase(Base):
+    __abstract__ = True
+    metadata = metadata
+
+
+class ApiKeyRow(GatewayBase):
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(200), index=True)
+    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(PREFIX_LEN))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """An API key as operators see it: never the secret."""
+
+    id: str
+    owner_id: str
+    name: str | None
+    prefix: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, row: ApiKeyRow) -> ApiKey:
+        return cls(
+            id=row.id,
+            owner_id=row.owner_id,
+            name=row.name,
+            prefix=row.prefix,
+            created_at=_utc(row.created_at),
+            revoked_at=_utc(row.revoked_at) if row.revoked_at else None,
+        )
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """A key just created: the only moment its secret is known."""
+
+    key: ApiKey
+    secret: str
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who an authenticated request acts for."""
+
+    owner_id: str
+    key_id: str
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+async def create_key(
+    db: Database, owner_id: str, *, name: str | None = None, secret: str | None = None
+) -> IssuedKey:
+    """Issue a key for `owner_id`. With an explicit `secret` (the dev key), creating the
+    same secret again for the same owner returns the existing key instead of failing."""
+    owner_id = owner_id.strip()
+    if not owner_id:
+        raise DomainError(ErrorCode.VALIDATION_ERROR, "owner_id must not be empty")
+    if secret is not None and len(secret) < 8:
+        raise DomainError(ErrorCode.VALIDATION_ERROR, "key must be at least 8 characters")
+    plain = secret if secret is not None else new_secret()
+    digest = hash_secret(plain)
+    async with db.transaction() as session:
+        existing = await session.scalar(select(ApiKeyRow).where(ApiKeyRow.key_hash == digest))
+        if existing is not None:
+            if existing.owner_id == owner_id and existing.revoked_at is None:
+                return IssuedKey(ApiKey.of(existing), plain)
+            raise DomainError(ErrorCode.CONFLICT, "that key is already in use")
+        row = ApiKeyRow(
+            id=new_id(IdPrefix.API_KEY),
+            owner_id=owner_id,
+            name=name,
+            key_hash=digest,
+            prefix=plain[:PREFIX_LEN],
+            created_at=datetime.now(UTC),
+            revoked_at=None,
+        )
+        session.add(row)
+        await session.flush()
+        return IssuedKey(ApiKey.of(row), plain)
+
+
+async def revoke_key(db: Database, key_id: str) -> ApiKey:
+    """Revoke a key (idempotent); NOT_FOUND when no key has that id."""
+    async with db.transaction() as session:
+        row = await session.get(ApiKeyRow, key_id)
+        if row is None:
+            raise DomainError(ErrorCode.NOT_FOUND, f"API key {key_id} not found")
+        if row.revoked_at is None:
+            row.revoked_at = datetime.now(UTC)
+        return ApiKey.of(row)
+
+
+async def list_keys(db: Database, owner_id: str | None = None) -> list[ApiKey]:
+    query = select(ApiKeyRow).order_by(ApiKeyRow.created_at, ApiKeyRow.id)
+    if owner_id is not None:
+        query = query.where(ApiKeyRow.owner_id == owner_id)
+    async with db.transaction() as session:
+        return [ApiKey.of(row) for row in await session.scalars(query)]
+
+
+async def caller_for_secret(db: Database, secret: str) -> Caller | None:
+    """The owner of an active key with this secret, or None (unknown or revoked)."""
+    digest = hash_secret(secret)
+    async with db.transaction() as session:
+        row = await session.scalar(select(ApiKeyRow).where(ApiKeyRow.key_hash == digest))
+        if row is None or row.revoked_at is not None or not secrets_match(row.key_hash, digest):
+            return None
+        return Caller(owner_id=row.owner_id, key_id=row.id)
+
+
+async def ping(db: Database) -> None:
+    async with db.engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
