@@ -298,7 +298,8 @@ def minio_env(settings: Settings) -> dict[str, str]:
     env = dict(os.environ)
     env["MINIO_ROOT_USER"] = settings.s3_access_key
     env["MINIO_ROOT_PASSWORD"] = settings.s3_secret_key
-    env.setdefault("MINIO_REGION", settings.s3_region)
+    env.setdefault("MINIO_REGION", settings.s3_region)  # older releases
+    env.setdefault("MINIO_SITE_REGION", settings.s3_region)
     return env
 
 
@@ -389,19 +390,33 @@ class LocalS3Server:
         self._log.seek(0)
         return self._log.read().decode(errors="replace")
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop the server (SIGTERM, then SIGKILL after ``timeout``); data stays on disk."""
+    def stop(self, timeout: float = 10.0) -> int | None:
+        """Stop the server (SIGTERM, then SIGKILL after ``timeout``); data stays on disk.
+
+        Returns the server's exit status (None when it was not running).
+        """
+        return self._end(signal.SIGTERM, timeout)
+
+    def kill(self) -> int | None:
+        """Kill the server without warning (SIGKILL), as a crash would."""
+        return self._end(signal.SIGKILL, 10.0)
+
+    def _end(self, sig: signal.Signals, timeout: float) -> int | None:
         proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        status: int | None = None
+        if proc is not None:
+            if proc.poll() is None:
+                proc.send_signal(sig)
+                try:
+                    proc.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+            status = proc.returncode
         if self._log is not None:
             self._log.close()
             self._log = None
+        return status
 
     def __enter__(self) -> LocalS3Server:
         return self

@@ -150,7 +150,7 @@ async def test_data_persists_across_server_restart(tmp_path: Path) -> None:
         await store.put_bytes("keep/b.png", b"B2", "image/png")  # overwrite
         assert await store.delete_prefix("gone/") == 1
     finally:
-        server.stop()
+        assert server.stop() == 0  # SIGTERM is a clean shutdown
 
     server.start("127.0.0.1", port, data_dir)
     try:
@@ -163,5 +163,32 @@ async def test_data_persists_across_server_restart(tmp_path: Path) -> None:
         async with httpx.AsyncClient() as client:
             response = await client.get(url)
         assert response.headers["content-type"] == "image/png"
+    finally:
+        server.stop()
+
+
+async def test_writes_survive_a_killed_server(tmp_path: Path) -> None:
+    data_dir = tmp_path / "s3"
+    port = free_port()
+    big = tmp_path / "big.mp4"
+    big.write_bytes(bytes(range(256)) * (6 * 4096 + 7))  # > 5 MiB: a multipart upload
+    server = LocalS3Server()
+    endpoint = server.start("127.0.0.1", port, data_dir)
+    try:
+        store = Storage(s3_settings(endpoint, bucket="crash"))
+        await store.ensure_bucket()
+        await store.put_file("videos/big.mp4", big, "video/mp4")
+        await store.put_bytes("videos/small.txt", b"s", "text/plain")
+        await store.delete("videos/small.txt")
+        await store.put_bytes("videos/meta.json", b"{}", "application/json")
+    finally:
+        server.kill()
+
+    server.start("127.0.0.1", port, data_dir)
+    try:
+        assert await store.list_keys("videos/") == ["videos/big.mp4", "videos/meta.json"]
+        assert await store.get_bytes("videos/big.mp4") == big.read_bytes()
+        await store.put_bytes("videos/after.txt", b"a", "text/plain")  # still writable
+        assert await store.exists("videos/after.txt")
     finally:
         server.stop()
