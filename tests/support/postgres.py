@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -36,7 +37,9 @@ async def _admin_execute(sql: str) -> None:
 def pg_admin_url() -> str:
     """URL of the ``postgres`` admin database; skips the test if nothing answers."""
     try:
-        asyncio.run(_admin_execute("SELECT 1"))
+        # In a thread: this may be set up from inside a running event loop.
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, _admin_execute("SELECT 1")).result()
     except Exception as exc:  # any failure means there is no server to test on
         reason = f"PostgreSQL not reachable on {PG_HOST}:{PG_PORT}: {exc!r}"
         print(reason)

@@ -9,6 +9,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+
 from avatarmesh.bus import (
     DEADLETTER_STREAM,
     JOBS_STREAM,
@@ -19,9 +22,6 @@ from avatarmesh.bus import (
 )
 from avatarmesh.settings import Settings
 from avatarmesh.v1.jobs_pb2 import CanaryJob, DeadLetter
-from opentelemetry import trace
-from opentelemetry.sdk.trace import TracerProvider
-
 from tests.support.nats import bus_namespace, nats_server  # noqa: F401
 
 pytestmark = pytest.mark.integration
