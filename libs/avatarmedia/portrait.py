@@ -1,0 +1,308 @@
+"""Portraits: drawn presenters (from a description) and photo presenters (from a photo
+or the best frame of a talking-head clip), with what the animator needs to move them.
+
+A ``Portrait`` serialises to one PNG whose ``avatarmesh`` text chunk carries a JSON
+sidecar (kind, drawing spec and rig, face mesh, applied pose), so the worker stores a
+single object and reloads it unchanged.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from PIL import Image, PngImagePlugin
+
+from . import face as fm
+from .animate_photo import neutralise_mouth
+from .encode import even
+from .errors import FaceNotFrontalError, MediaInputError, NoFaceError
+
+SIDECAR_KEY = "avatarmesh"
+
+
+@dataclass
+class PortraitSpec:
+    """What a drawn presenter looks like; every field is a plain word."""
+
+    description: str = ""
+    gender: str = "female"          # female | male | neutral
+    age: str = "adult"              # young | adult | middle-aged | senior
+    hair: str = "brown medium"      # colour + style words (short, long, bun, bald, curly...)
+    skin: str = "medium"            # fair | light | medium | olive | tan | brown | dark | deep
+    attire: str = "blazer navy"     # kind + colour words
+    expression: str = "friendly"    # neutral | friendly | smiling | serious
+    background: str = "studio blue"  # colour / setting words
+    seed: int = 0
+    glasses: bool = False
+    beard: bool = False
+
+
+@dataclass
+class Portrait:
+    """A presenter image plus what animation needs.
+
+    ``kind``: "drawn" (``spec`` and ``rig`` present: the animator redraws it) or
+    "photo". ``mesh``: 468x3 face mesh in image pixels when known. ``pose``: what
+    ``apply_pose`` changed, if anything.
+    """
+
+    image: np.ndarray
+    kind: str = "photo"
+    spec: PortraitSpec | None = None
+    rig: dict[str, Any] | None = None
+    mesh: np.ndarray | None = None
+    pose: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return int(self.image.shape[1]), int(self.image.shape[0])
+
+    def sidecar(self) -> dict[str, Any]:
+        return {
+            "version": 1, "kind": self.kind,
+            "spec": asdict(self.spec) if self.spec else None,
+            "rig": self.rig, "pose": self.pose,
+            "mesh": None if self.mesh is None else np.round(self.mesh, 2).tolist(),
+        }
+
+    def to_bytes(self) -> bytes:
+        """PNG bytes with the JSON sidecar in an ``avatarmesh`` iTXt chunk."""
+        info = PngImagePlugin.PngInfo()
+        info.add_itxt(SIDECAR_KEY, json.dumps(self.sidecar(), separators=(",", ":")),
+                      zip=True)
+        buf = io.BytesIO()
+        Image.fromarray(self.image).save(buf, format="PNG", pnginfo=info, compress_level=6)
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Portrait:
+        """Reload ``to_bytes`` output; any other image becomes a photo portrait as-is."""
+        try:
+            img = Image.open(io.BytesIO(data))
+            img.load()
+        except Exception as exc:  # PIL raises many types for bad bytes
+            raise MediaInputError("the portrait is not a readable image") from exc
+        raw = getattr(img, "text", {}).get(SIDECAR_KEY)
+        image = np.array(img.convert("RGB"))
+        if not raw:
+            return cls(image=image, kind="photo")
+        meta = json.loads(raw)
+        spec = PortraitSpec(**meta["spec"]) if meta.get("spec") else None
+        mesh = np.array(meta["mesh"], np.float32) if meta.get("mesh") else None
+        return cls(image=image, kind=meta.get("kind", "photo"), spec=spec, rig=meta.get("rig"),
+                   mesh=mesh, pose=meta.get("pose") or {})
+
+    def save(self, path: str | Path) -> Path:
+        out = Path(path)
+        out.write_bytes(self.to_bytes())
+        return out
+
+
+def load_image(path_or_bytes: str | Path | bytes) -> np.ndarray:
+    """RGB uint8 from a file path or encoded bytes (alpha composited on white)."""
+    try:
+        src = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes
+        img = Image.open(src)
+        img.load()
+    except Exception as exc:
+        raise MediaInputError("the image cannot be read (expected JPEG, PNG or WebP)") from exc
+    if img.mode in ("RGBA", "LA", "P"):
+        rgba = img.convert("RGBA")
+        bg = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(bg, rgba)
+    return np.array(img.convert("RGB"))
+
+
+# ---------------------------------------------------------------- drawn portraits
+
+_COLOUR_WORDS = ("black", "brown", "blonde", "blond", "red", "auburn", "gray", "grey",
+                 "white", "silver", "navy", "blue", "green", "teal", "purple", "pink",
+                 "beige", "cream", "orange", "yellow", "burgundy", "maroon", "charcoal",
+                 "olive", "gold", "dark", "light")
+
+
+def _pick(words: list[str], options: dict[str, tuple[str, ...]], default: str) -> str:
+    for key, synonyms in options.items():
+        if any(w in synonyms for w in words):
+            return key
+    return default
+
+
+def spec_from_description(description: str, gender: str | None = None,
+                          seed: int = 0) -> PortraitSpec:
+    """Read the appearance words of a free-text description into a ``PortraitSpec``."""
+    text = description.lower()
+    words = re.findall(r"[a-z]+(?:-[a-z]+)?", text)
+    rng = np.random.default_rng(seed)
+    g = (gender or "").lower()
+    if g not in ("female", "male", "neutral"):
+        g = _pick(words, {"male": ("man", "male", "guy", "gentleman", "boy", "he", "his"),
+                          "female": ("woman", "female", "lady", "girl", "she", "her")},
+                  "female" if rng.random() < 0.5 else "male")
+    age = _pick(words, {"young": ("young", "youthful", "teen", "student", "twenties"),
+                        "senior": ("old", "elderly", "senior", "aged", "grandfather",
+                                   "grandmother", "retired"),
+                        "middle-aged": ("middle-aged", "mature", "forties", "fifties")},
+                "adult")
+    skin = _pick(words, {"fair": ("fair", "pale", "porcelain"), "light": ("light",),
+                         "olive": ("olive",), "tan": ("tan", "tanned"),
+                         "brown": ("brown-skinned", "brown"), "dark": ("dark", "dark-skinned"),
+                         "deep": ("deep", "ebony", "black")}, "")
+    if not skin:
+        skin = str(rng.choice(["fair", "light", "medium", "olive", "tan", "brown", "dark"]))
+    # Hair: colour word right before "hair"/"hairs"/a style word, else any hair colour.
+    hair_colour = ""
+    m = re.search(r"(black|brown|blonde?|red|auburn|gr[ae]y|white|silver|dark|light)"
+                  r"[\w\s-]{0,20}?\bhair", text)
+    if m:
+        hair_colour = m.group(1).replace("grey", "gray").replace("blond", "blonde")
+        hair_colour = hair_colour.replace("blondee", "blonde")
+    if not hair_colour:
+        hair_colour = str(rng.choice(["black", "brown", "dark", "blonde", "auburn"]))
+        if age == "senior":
+            hair_colour = "gray"
+    style = _pick(words, {"bald": ("bald", "shaved"), "bun": ("bun", "updo"),
+                          "long": ("long",), "curly": ("curly", "afro", "curls"),
+                          "short": ("short", "cropped", "buzz"), "bob": ("bob",),
+                          "ponytail": ("ponytail",)},
+                  "long" if g == "female" else "short")
+    attire_kind = _pick(words, {"suit": ("suit", "tie"), "blazer": ("blazer", "jacket"),
+                                "sweater": ("sweater", "jumper", "knit"),
+                                "shirt": ("shirt", "blouse"), "tshirt": ("t-shirt", "tee"),
+                                "hoodie": ("hoodie",), "dress": ("dress",)},
+                        "blazer" if rng.random() < 0.6 else "sweater")
+    colours = [w for w in words if w in _COLOUR_WORDS]
+    attire_colour = ""
+    m = re.search(r"(" + "|".join(_COLOUR_WORDS) + r")\s+(suit|blazer|jacket|sweater|shirt|"
+                  r"blouse|t-shirt|hoodie|dress|jumper|top)", text)
+    if m:
+        attire_colour = m.group(1)
+    if not attire_colour:
+        attire_colour = str(rng.choice(["navy", "charcoal", "burgundy", "teal", "beige"]))
+    expression = _pick(words, {"smiling": ("smiling", "smile", "cheerful", "happy"),
+                               "serious": ("serious", "stern", "formal"),
+                               "neutral": ("neutral", "calm")}, "friendly")
+    bg = ""
+    m = re.search(r"(" + "|".join(_COLOUR_WORDS) + r")\s+(background|backdrop|wall|studio)", text)
+    if m:
+        bg = m.group(1)
+    setting = _pick(words, {"office": ("office",), "studio": ("studio",),
+                            "outdoor": ("outdoor", "outdoors", "park", "garden"),
+                            "newsroom": ("newsroom", "news")}, "studio")
+    if not bg:
+        bg = str(rng.choice(["blue", "gray", "teal", "beige"]))
+    del colours
+    return PortraitSpec(description=description, gender=g, age=age,
+                        hair=f"{hair_colour} {style}", skin=skin,
+                        attire=f"{attire_kind} {attire_colour}", expression=expression,
+                        background=f"{setting} {bg}", seed=seed,
+                        glasses=any(w in ("glasses", "spectacles", "eyeglasses") for w in words),
+                        beard=g == "male" and any(w in ("beard", "bearded", "stubble")
+                                                  for w in words))
+
+
+def draw_portrait(spec: PortraitSpec, size: int = 1024) -> Portrait:
+    """A vector-drawn head-and-shoulders presenter, deterministic for the spec's seed."""
+    from .drawing import draw
+
+    image, rig = draw(spec, size)
+    portrait = Portrait(image=image, kind="drawn", spec=spec, rig=rig)
+    try:
+        portrait.mesh = fm.find_face(image, require_frontal=False).mesh
+    except MediaInputError:
+        portrait.mesh = None
+    return portrait
+
+
+# ---------------------------------------------------------------- photo portraits
+
+def _colour_normalise(img: np.ndarray) -> np.ndarray:
+    """Gentle white balance (half-way to grey world) and a 1-99 percentile level stretch."""
+    f = img.astype(np.float32)
+    means = f.reshape(-1, 3).mean(axis=0)
+    gains = (means.mean() / np.maximum(means, 1.0)) ** 0.5
+    f *= gains
+    lum = f.mean(axis=2)
+    lo, hi = np.percentile(lum, [1, 99])
+    if hi - lo > 30:
+        lo_t, hi_t = min(lo, 8.0), max(hi, 246.0)
+        f = (f - lo) * ((hi_t - lo_t) / (hi - lo)) + lo_t
+    return np.clip(f, 0, 255).astype(np.uint8)
+
+
+def photo_portrait(image: np.ndarray, size: int = 1024, *, min_face: int = 90) -> Portrait:
+    """Aligned (eyes level), cropped head-and-shoulders, colour-normalised, mouth closed."""
+    if image.ndim == 3 and image.shape[2] == 4:
+        image = image[:, :, :3]
+    face = fm.find_face(image, min_size=min_face)
+    mesh = face.mesh.astype(np.float64)
+    eye_r, eye_l = mesh[33, :2], mesh[263, :2]
+    angle = math.degrees(math.atan2(eye_l[1] - eye_r[1], eye_l[0] - eye_r[0]))
+    top, chin = mesh[fm.FOREHEAD, :2], mesh[fm.CHIN, :2]
+    height = float(np.linalg.norm(top - chin))
+    center = (top + chin) / 2 + np.array([0.0, 0.22 * height])
+    side = 2.4 * height
+    k = size / side
+    m = cv2.getRotationMatrix2D((float(center[0]), float(center[1])), angle, k)
+    m[:, 2] += np.array([size / 2, size / 2]) - center
+    out = cv2.warpAffine(np.ascontiguousarray(image[:, :, :3]), m, (size, size),
+                         flags=cv2.INTER_CUBIC if k > 1 else cv2.INTER_AREA,
+                         borderMode=cv2.BORDER_REPLICATE)
+    out = _colour_normalise(out)
+    face2 = fm.find_face(out, min_size=min_face)
+    closed = neutralise_mouth(out, face2.mesh)
+    if closed is not None:
+        out = closed
+        face2 = fm.find_face(out, min_size=min_face)
+    return Portrait(image=out, kind="photo", mesh=face2.mesh,
+                    pose={"source": "photo", "roll_corrected_deg": round(angle, 2)})
+
+
+def best_frame(video_path: str | Path, max_candidates: int = 48) -> np.ndarray:
+    """The frame of a talking-head clip best suited as a portrait.
+
+    Sharp (Laplacian variance of the face), frontal, eyes open, mouth closed.
+    """
+    from .encode import read_video
+
+    frames, _fps = read_video(video_path)
+    if not frames:
+        raise MediaInputError("the video has no frames")
+    step = max(1, len(frames) // max_candidates)
+    best: tuple[float, int] | None = None
+    for i in range(0, len(frames), step):
+        fr = frames[i]
+        small = fr
+        k = 1.0
+        if max(fr.shape[:2]) > 720:
+            k = 720 / max(fr.shape[:2])
+            small = cv2.resize(fr, (even(fr.shape[1] * k), even(fr.shape[0] * k)),
+                               interpolation=cv2.INTER_AREA)
+        try:
+            f = fm.find_face(small, min_size=int(60 * k) or 1)
+        except (NoFaceError, FaceNotFrontalError, MediaInputError):
+            continue
+        x, y, w, h = (int(v) for v in f.box)
+        crop = cv2.cvtColor(small[max(0, y):y + h, max(0, x):x + w], cv2.COLOR_RGB2GRAY)
+        if crop.size == 0:
+            continue
+        sharp = float(cv2.Laplacian(crop, cv2.CV_32F).var())
+        score = (math.log1p(sharp)
+                 * math.cos(math.radians(min(abs(f.yaw_deg), 80)))
+                 * math.cos(math.radians(min(abs(f.pitch_deg), 80)))
+                 * min(1.0, f.eye_opening() / 0.25)
+                 * max(0.05, 1.0 - f.mouth_opening() / 0.06)
+                 * f.size)
+        if best is None or score > best[0]:
+            best = (score, i)
+    if best is None:
+        raise NoFaceError("no face found in the video")
+    return frames[best[1]]
