@@ -34,6 +34,7 @@ import argparse
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import shutil
 import signal
@@ -256,7 +257,9 @@ class PersistingApp:
         return [body]
 
 
-def serve_moto(host: str, port: int, data_dir: Path, region: str) -> None:
+def serve_moto(
+    host: str, port: int, data_dir: Path, region: str, *, access_log: bool = False
+) -> None:
     """Run moto's S3 server with disk persistence in the foreground until SIGTERM."""
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
@@ -265,6 +268,8 @@ def serve_moto(host: str, port: int, data_dir: Path, region: str) -> None:
     )
     from werkzeug.serving import make_server
 
+    if not access_log:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
     mirror = ObjectMirror(data_dir)
     restored = mirror.restore(region)
     app = PersistingApp(DomainDispatcherApplication(create_backend_app), mirror)
@@ -282,7 +287,7 @@ def serve_moto(host: str, port: int, data_dir: Path, region: str) -> None:
         flush=True,
     )
     try:
-        server.serve_forever()
+        server.serve_forever(poll_interval=0.1)
     finally:
         server.server_close()
 
@@ -436,6 +441,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=9000)
     parser.add_argument("--data-dir", type=Path, default=None, help="default: DATA_DIR/s3")
     parser.add_argument("--engine", choices=("auto", "minio", "moto"), default="auto")
+    parser.add_argument("--access-log", action="store_true", help="log every request (moto)")
     return parser.parse_args(argv)
 
 
@@ -450,7 +456,7 @@ def main(argv: list[str] | None = None) -> None:
         os.execve(command[0], command, minio_env(settings))
     if args.engine == "minio":
         raise SystemExit("s3server: --engine minio but no `minio` binary on PATH")
-    serve_moto(args.host, args.port, data_dir, settings.s3_region)
+    serve_moto(args.host, args.port, data_dir, settings.s3_region, access_log=args.access_log)
 
 
 if __name__ == "__main__":

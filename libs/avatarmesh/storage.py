@@ -245,9 +245,7 @@ class Storage:
             keys = [o.object_name for o in objects if o.object_name is not None]
             if not keys:
                 return 0
-            errors = list(
-                self._client.remove_objects(self.bucket, [DeleteObject(k) for k in keys])
-            )
+            errors = list(self._client.remove_objects(self.bucket, [DeleteObject(k) for k in keys]))
             if errors:
                 first = errors[0]
                 raise StorageError(

@@ -14,9 +14,9 @@ import socket
 from collections.abc import Iterator
 
 import pytest
+
 from avatarmesh.settings import Settings
 from avatarmesh.storage import Storage
-
 from deploy.local.s3server import LocalS3Server
 
 

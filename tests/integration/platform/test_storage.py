@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+
 from avatarmesh.storage import (
     Storage,
     StorageError,
@@ -17,7 +18,6 @@ from avatarmesh.storage import (
     upload_key,
     video_prefix,
 )
-
 from deploy.local.s3server import LocalS3Server
 
 # The s3_server and storage fixtures come from the tests.support.s3 plugin (tests/conftest.py).
