@@ -6,10 +6,10 @@ from __future__ import annotations
 import sys
 
 import uvicorn
+
 from avatarmesh.logs import configure_logging
 from avatarmesh.settings import load_settings
 from avatarmesh.telemetry import setup_tracing
-
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 

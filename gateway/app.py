@@ -11,10 +11,10 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from avatarmesh.db import Database
-from avatarmesh.settings import load_settings
 from fastapi import FastAPI
 
+from avatarmesh.db import Database
+from avatarmesh.settings import load_settings
 from gateway import store
 from gateway.clients import GrpcClients
 from gateway.errors import ERROR_RESPONSES, ERROR_SHAPE_DOC, install_error_handlers
@@ -68,7 +68,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
-        max_body_size=settings.max_body_bytes,
         strict_content_type=False,
     )
     app.state.settings = settings

@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 from avatarmesh.db import Database, run_sync
 from avatarmesh.errors import DomainError
 from avatarmesh.settings import load_settings
-
 from gateway import store
 from gateway.settings import GatewaySettings
 

@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Mapping
 
 import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
 from avatarmesh.grpc_client import channel
 from avatarmesh.settings import SERVICES, Settings
 from avatarmesh.v1.avatar_pb2_grpc import AvatarServiceStub
@@ -13,7 +15,6 @@ from avatarmesh.v1.billing_pb2_grpc import BillingServiceStub
 from avatarmesh.v1.pose_pb2_grpc import PoseServiceStub
 from avatarmesh.v1.video_pb2_grpc import VideoServiceStub
 from avatarmesh.v1.webhook_pb2_grpc import WebhookServiceStub
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 UNAVAILABLE = "UNAVAILABLE"
 

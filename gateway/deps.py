@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from avatarmesh.errors import DomainError, ErrorCode
 from fastapi import Depends, Header, Request
 
+from avatarmesh.errors import DomainError, ErrorCode
 from gateway.auth import bearer_token, secrets_match
 from gateway.clients import GrpcClients
 from gateway.middleware import CALLER_KEY, RATE_CHECKED_KEY, authenticate, check_rate_limit

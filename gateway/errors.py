@@ -12,12 +12,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from avatarmesh.errors import DomainError, ErrorCode
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from avatarmesh.errors import DomainError, ErrorCode
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +122,8 @@ async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
             DomainError(ErrorCode.NOT_FOUND, f"no route for {request.method} {request.url.path}")
         )
     code = _CODE_BY_HTTP_STATUS.get(exc.status_code, ErrorCode.INTERNAL_ERROR)
+    if code is ErrorCode.PAYLOAD_TOO_LARGE and not isinstance(exc.detail, str):
+        exc.detail = "request body is too large"
     message = exc.detail if isinstance(exc.detail, str) else code.name
     response = JSONResponse(status_code=exc.status_code, content=error_body(code, message))
     for name, value in (exc.headers or {}).items():

@@ -4,8 +4,8 @@
    interceptor links gateway -> service spans into one trace; an unexpected
    exception becomes 500 ``INTERNAL_ERROR`` (logged) here;
 2. the request-size cap: a declared ``Content-Length`` over the cap is 413
-   ``PAYLOAD_TOO_LARGE`` before the body is read (FastAPI's ``max_body_size`` catches
-   streamed bodies);
+   ``PAYLOAD_TOO_LARGE`` before the body is read; a streamed body is counted as it
+   is read and stopped the same way once over the cap;
 3. for every ``/api/v1`` path, known or not: the ``AVATARS_API_ENABLED`` flag (503
    ``FEATURE_DISABLED``), then the Bearer API key (401 ``UNAUTHORIZED``), then the
    per-key rate limit (429 ``RATE_LIMITED`` with ``Retry-After``).
@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import logging
 
-from avatarmesh import telemetry
-from avatarmesh.errors import DomainError, ErrorCode
+from fastapi import HTTPException
 from opentelemetry import trace
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from avatarmesh import telemetry
+from avatarmesh.errors import DomainError, ErrorCode
 from gateway import store
 from gateway.auth import bearer_token
 from gateway.errors import error_response, internal_error_response
@@ -34,6 +35,10 @@ log = logging.getLogger(__name__)
 API_V1 = "/api/v1"
 CALLER_KEY = "caller"  # request.state attribute set for authenticated /api/v1 requests
 RATE_CHECKED_KEY = "rate_limit_checked"
+
+
+def too_large_message(cap: int) -> str:
+    return f"request body is larger than {cap} bytes"
 
 
 def is_api_v1(path: str) -> bool:
@@ -97,7 +102,7 @@ class GatewayMiddleware:
                     span.set_attribute("avatarmesh.error_code", refusal.code.name)
                     await error_response(refusal)(scope, receive, send_traced)
                     return
-                await self.app(scope, receive, send_traced)
+                await self.app(scope, self._capped(receive), send_traced)
             except Exception as exc:
                 log.error("unhandled error in %s %s", method, path, exc_info=exc)
                 span.record_exception(exc)
@@ -112,12 +117,28 @@ class GatewayMiddleware:
                     span.update_name(f"{method} {route_path}")
                     span.set_attribute("http.route", route_path)
 
+    def _capped(self, receive: Receive) -> Receive:
+        cap = self.settings.max_body_bytes
+        seen = 0
+
+        async def receive_capped() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > cap:
+                    # FastAPI re-raises an HTTPException met while reading the body;
+                    # gateway.errors renders 413 as PAYLOAD_TOO_LARGE.
+                    raise HTTPException(status_code=413, detail=too_large_message(cap))
+            return message
+
+        return receive_capped
+
     async def _guard(self, scope: Scope, headers: Headers, path: str) -> DomainError | None:
         length = headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > self.settings.max_body_bytes:
             return DomainError(
-                ErrorCode.PAYLOAD_TOO_LARGE,
-                f"request body over {self.settings.max_body_bytes} bytes",
+                ErrorCode.PAYLOAD_TOO_LARGE, too_large_message(self.settings.max_body_bytes)
             )
         if not is_api_v1(path):
             return None

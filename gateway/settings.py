@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from avatarmesh.settings import Settings
 from pydantic import Field
+
+from avatarmesh.settings import Settings
 
 
 class GatewaySettings(Settings):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from avatarmesh.db import Database
-from avatarmesh.errors import DomainError, ErrorCode
 from starlette.datastructures import State
 
+from avatarmesh.db import Database
+from avatarmesh.errors import DomainError, ErrorCode
 from gateway.clients import GrpcClients
 from gateway.ratelimit import RateLimiter
 from gateway.settings import GatewaySettings

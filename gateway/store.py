@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from avatarmesh.db import Base, Database, service_metadata
-from avatarmesh.errors import DomainError, ErrorCode
-from avatarmesh.ids import IdPrefix, new_id
 from sqlalchemy import DateTime, String, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from avatarmesh.db import Base, Database, service_metadata
+from avatarmesh.errors import DomainError, ErrorCode
+from avatarmesh.ids import IdPrefix, new_id
 from gateway.auth import hash_secret, new_secret, secrets_match
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"

@@ -1,5 +1,4 @@
 from avatarmesh.db import run_migrations_in_env
-
 from gateway.store import metadata
 
 run_migrations_in_env(metadata)
