@@ -186,7 +186,8 @@ class Bus:
             log.warning("nats error: %s", exc)
 
         async def on_disconnected() -> None:
-            log.warning("nats disconnected")
+            if self._nc is not None:  # not our own close()
+                log.warning("nats disconnected")
 
         async def on_reconnected() -> None:
             log.info("nats reconnected")

@@ -22,7 +22,6 @@ from avatarmesh.bus import (
 )
 from avatarmesh.settings import Settings
 from avatarmesh.v1.jobs_pb2 import CanaryJob, DeadLetter
-from tests.support.nats import bus_namespace, nats_server  # noqa: F401
 
 pytestmark = pytest.mark.integration
 
@@ -30,7 +29,7 @@ SUBJECT = "jobs.canary.test"
 
 
 @pytest.fixture
-async def bus(nats_server: str, bus_namespace: str) -> AsyncIterator[Bus]:  # noqa: F811
+async def bus(nats_server: str, bus_namespace: str) -> AsyncIterator[Bus]:
     b = Bus(Settings(nats_url=nats_server, bus_namespace=bus_namespace), "test")
     await b.connect()
     yield b
@@ -205,8 +204,8 @@ async def test_exhausted_deliveries_dead_letter_and_tell_the_owner(bus: Bus) -> 
 
 async def test_work_queue_shared_by_two_consumers_delivers_each_job_once(
     bus: Bus,
-    nats_server: str,  # noqa: F811
-    bus_namespace: str,  # noqa: F811
+    nats_server: str,
+    bus_namespace: str,
 ) -> None:
     other = Bus(Settings(nats_url=nats_server, bus_namespace=bus_namespace), "test2")
     await other.connect()

@@ -29,8 +29,6 @@ from avatarmesh.outbox import (
 )
 from avatarmesh.settings import Settings
 from avatarmesh.v1.jobs_pb2 import CanaryJob
-from tests.support.nats import bus_namespace, nats_server  # noqa: F401
-from tests.support.postgres import pg_admin_url, pg_database_url  # noqa: F401
 
 pytestmark = pytest.mark.integration
 
@@ -69,7 +67,7 @@ async def db(database_url: str, tables: Tables) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-async def bus(nats_server: str, bus_namespace: str) -> AsyncIterator[Bus]:  # noqa: F811
+async def bus(nats_server: str, bus_namespace: str) -> AsyncIterator[Bus]:
     b = Bus(Settings(nats_url=nats_server, bus_namespace=bus_namespace), "test")
     await b.connect()
     yield b
@@ -196,8 +194,8 @@ async def test_relay_keeps_rows_when_the_bus_is_down_and_sends_them_later(
     db: Database,
     tables: Tables,
     bus: Bus,
-    nats_server: str,  # noqa: F811
-    bus_namespace: str,  # noqa: F811
+    nats_server: str,
+    bus_namespace: str,
 ) -> None:
     closed = Bus(Settings(nats_url=nats_server, bus_namespace=bus_namespace), "down")
     await closed.connect()
@@ -241,7 +239,7 @@ async def test_first_time_is_false_for_an_already_processed_message(
 
 
 async def test_two_relays_on_postgresql_never_publish_a_row_twice(
-    pg_database_url: str,  # noqa: F811
+    pg_database_url: str,
     bus: Bus,
 ) -> None:
     t = Tables()
