@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
+from avatarmesh.settings import Settings
 from avatarmesh.storage import (
     Storage,
     StorageError,
@@ -192,3 +193,14 @@ async def test_writes_survive_a_killed_server(tmp_path: Path) -> None:
         assert await store.exists("videos/after.txt")
     finally:
         server.stop()
+
+
+async def test_presigned_get_uses_public_endpoint_when_configured(s3_server: str) -> None:
+    class PublicSettings(Settings):
+        s3_public_endpoint: str | None = None
+
+    settings = PublicSettings(
+        s3_endpoint=s3_server, s3_public_endpoint="media.example.test:8443", s3_secure=False
+    )
+    url = await Storage(settings).presigned_get("avatars/x/y/portrait.png")
+    assert urlsplit(url).netloc == "media.example.test:8443"
