@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gateway.routes import admin, health
+from gateway.routes import admin, billing, health
 
 ROUTERS: list[APIRouter] = [
     health.router,
     admin.router,
+    billing.router,
 ]

@@ -1,0 +1,137 @@
+"""Billing over REST: a user's own balance and ledger; operators' top-ups.
+
+Amounts are dollars in JSON (exact to the micro-dollar) and int64 micro-dollars on
+the wire to the billing service. The top-up route is guarded by the admin key, never
+by a user's API key.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, status
+from pydantic import BaseModel, Field
+
+from avatarmesh.errors import DomainError, ErrorCode
+from avatarmesh.money import to_usd, usd
+from avatarmesh.v1 import billing_pb2 as pb
+from gateway.deps import AdminCaller, Clients, Owner
+from gateway.errors import ERROR_RESPONSES
+
+# Full paths: the user routes live under /api/v1 (API key, feature flag, rate limit),
+# the operators' top-up under /admin/v1 (admin key).
+router = APIRouter(tags=["billing"], responses=ERROR_RESPONSES)
+
+
+class Balance(BaseModel):
+    balance_usd: float = Field(description="Money in the wallet, open holds included")
+    held_usd: float = Field(description="Authorised for jobs in progress")
+    available_usd: float = Field(description="What new work may use: balance - held")
+    currency: Literal["USD"] = "USD"
+
+
+class WalletOut(Balance):
+    owner_id: str
+
+
+class LedgerEntryOut(BaseModel):
+    id: str
+    kind: str = Field(description="top_up, hold, capture, release, refund or expiry")
+    balance_delta_usd: float = Field(description="Effect on the balance (capture -, refund +)")
+    held_delta_usd: float = Field(description="Effect on the held amount (hold +)")
+    hold_id: str | None
+    reference: str | None
+    created_at: datetime
+
+
+class LedgerPage(BaseModel):
+    data: list[LedgerEntryOut]
+    page: int
+    limit: int
+    total: int
+
+
+class TopUp(BaseModel):
+    amount_usd: Decimal = Field(gt=0, description="Dollars to add, e.g. 25 or 0.5")
+    idempotency_key: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=256,
+        description="Repeat a top-up safely: the same key adds the money once",
+    )
+    note: str | None = Field(default=None, max_length=256)
+
+
+@router.get("/api/v1/billing/balance", summary="The caller's wallet balance")
+async def get_balance(owner: Owner, clients: Clients) -> Balance:
+    wallet = await clients.billing.GetWallet(pb.GetWalletRequest(owner_id=owner))
+    return Balance(
+        balance_usd=to_usd(wallet.balance_micros),
+        held_usd=to_usd(wallet.held_micros),
+        available_usd=to_usd(wallet.available_micros),
+    )
+
+
+@router.get("/api/v1/billing/ledger", summary="The caller's ledger, newest first")
+async def get_ledger(
+    owner: Owner,
+    clients: Clients,
+    page: Annotated[int, Query(ge=1, description="Page number")] = 1,
+    limit: Annotated[int, Query(ge=1, le=100, description="Items per page (max 100)")] = 20,
+) -> LedgerPage:
+    reply = await clients.billing.ListLedger(
+        pb.ListLedgerRequest(owner_id=owner, page=page, limit=limit)
+    )
+    return LedgerPage(
+        data=[_entry(e) for e in reply.entries],
+        page=reply.page,
+        limit=reply.limit,
+        total=reply.total,
+    )
+
+
+@router.post(
+    "/admin/v1/wallets/{owner_id}/top-ups",
+    status_code=status.HTTP_201_CREATED,
+    summary="Add money to an owner's wallet (creates it on the first top-up)",
+)
+async def top_up(owner_id: str, body: TopUp, _admin: AdminCaller, clients: Clients) -> WalletOut:
+    try:
+        amount = usd(body.amount_usd)
+    except ValueError:
+        raise DomainError(
+            ErrorCode.VALIDATION_ERROR, "amount_usd: at most 6 decimal places"
+        ) from None
+    wallet = await clients.billing.TopUp(
+        pb.TopUpRequest(
+            owner_id=owner_id,
+            amount_micros=amount,
+            idempotency_key=body.idempotency_key or f"admin-top-up:{uuid.uuid4()}",
+            note=body.note or "",
+        )
+    )
+    return WalletOut(
+        owner_id=wallet.owner_id,
+        balance_usd=to_usd(wallet.balance_micros),
+        held_usd=to_usd(wallet.held_micros),
+        available_usd=to_usd(wallet.available_micros),
+    )
+
+
+_KIND_PREFIX = "LEDGER_KIND_"
+
+
+def _entry(entry: pb.LedgerEntry) -> LedgerEntryOut:
+    return LedgerEntryOut(
+        id=entry.id,
+        kind=pb.LedgerKind.Name(entry.kind).removeprefix(_KIND_PREFIX).lower(),
+        balance_delta_usd=to_usd(entry.balance_delta_micros),
+        held_delta_usd=to_usd(entry.held_delta_micros),
+        hold_id=entry.hold_id or None,
+        reference=entry.reference or None,
+        created_at=entry.created_at.ToDatetime(tzinfo=UTC),
+    )
+
