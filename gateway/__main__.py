@@ -3,7 +3,9 @@ shutdown on SIGTERM). ``python -m gateway keys ...`` is the operators' CLI."""
 
 from __future__ import annotations
 
+import signal
 import sys
+from types import FrameType
 
 import uvicorn
 
@@ -14,7 +16,14 @@ from gateway.app import create_app
 from gateway.settings import GatewaySettings
 
 
+def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
 def serve() -> None:
+    # uvicorn drains in-flight requests on SIGTERM, then re-raises the signal to the
+    # handler found at start: exiting cleanly lets the finally below flush the spans.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     settings = load_settings(GatewaySettings)
     configure_logging("gateway", settings.log_level, settings.log_json)
     provider = setup_tracing("gateway", settings)

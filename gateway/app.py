@@ -69,6 +69,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
         strict_content_type=False,
+        # One SERVER span per request, from gateway.middleware (FastAPI's own would be a
+        # second, separate one).
+        telemetry={"tracing": False},
     )
     app.state.settings = settings
     app.state.gateway = None

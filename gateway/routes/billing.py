@@ -134,4 +134,3 @@ def _entry(entry: pb.LedgerEntry) -> LedgerEntryOut:
         reference=entry.reference or None,
         created_at=entry.created_at.ToDatetime(tzinfo=UTC),
     )
-

@@ -65,7 +65,7 @@ async def billing() -> AsyncIterator[GrpcServer]:
     server = GrpcServer("billing", port=0)
     server.add(
         "avatarmesh.v1.BillingService",
-        lambda s: billing_pb2_grpc.add_BillingServiceServicer_to_server(Billing(), s),
+        lambda s: billing_pb2_grpc.add_BillingServiceServicer_to_server(Billing(), s),  # type: ignore[no-untyped-call]
     )
     await server.start()
     yield server
