@@ -152,10 +152,18 @@ def spec_from_description(description: str, gender: str | None = None,
                                    "grandmother", "retired"),
                         "middle-aged": ("middle-aged", "mature", "forties", "fifties")},
                 "adult")
-    skin = _pick(words, {"fair": ("fair", "pale", "porcelain"), "light": ("light",),
-                         "olive": ("olive",), "tan": ("tan", "tanned"),
+    # Skin words: an explicit "<tone> skin"/"<tone>-skinned" first; colour words that
+    # describe hair or clothes must not count.
+    m_skin = re.search(r"(fair|pale|light|medium|olive|tan|tanned|brown|dark|deep|black)"
+                       r"(?:\s+|-)(?:skin|skinned|complexion)", text)
+    no_hair = re.sub(r"\b\w+\s+(?:\w+\s+)?(?:hair|suit|blazer|jacket|sweater|shirt|"
+                     r"background|backdrop|wall|dress|top|hoodie)\b", " ", text)
+    words_skin = [m_skin.group(1)] if m_skin else re.findall(r"[a-z]+(?:-[a-z]+)?", no_hair)
+    skin = _pick(words_skin, {"fair": ("fair", "pale", "porcelain"), "light": ("light",),
+                         "medium": ("medium",), "olive": ("olive",), "tan": ("tan", "tanned"),
                          "brown": ("brown-skinned", "brown"), "dark": ("dark", "dark-skinned"),
                          "deep": ("deep", "ebony", "black")}, "")
+    skin = {"pale": "fair", "tanned": "tan"}.get(skin, skin)
     if not skin:
         skin = str(rng.choice(["fair", "light", "medium", "olive", "tan", "brown", "dark"]))
     # Hair: colour word right before "hair"/"hairs"/a style word, else any hair colour.

@@ -1,0 +1,57 @@
+"""Drawn avatars: the mouth, eyelids and brows are redrawn every frame from the rig.
+
+The portrait is redrawn once at the output size without mouth and brows (the base);
+a frame copies the base's face region and draws the mouth for the frame's shape
+(opening, width, rounding, smile), the brows at their raise and the eyelids at their
+blink, all anti-aliased, with the same head transform as the portrait.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .drawing import HeadTransform, draw_base, draw_brows, draw_eye_lids, draw_mouth
+from .errors import MediaInputError
+from .portrait import Portrait
+
+
+class DrawnAnimator:
+    """Per-frame redraw of a drawn portrait at the output size."""
+
+    def __init__(self, portrait: Portrait, size: tuple[int, int]) -> None:
+        if portrait.spec is None or portrait.rig is None:
+            raise MediaInputError("a drawn portrait needs its drawing spec and rig")
+        w, h = size
+        self.size = size
+        side = max(w, h)
+        base, rig = draw_base(portrait.spec, portrait.rig, side)
+        if (w, h) != (side, side):
+            y0, x0 = (side - h) // 2, (side - w) // 2
+            base = base[y0:y0 + h, x0:x0 + w]
+            rig["transform"]["cx"] -= x0
+            rig["transform"]["cy"] -= y0
+        self.base = base
+        self.rig = rig
+        self.tf = HeadTransform(**rig["transform"])
+        s = self.tf.scale
+        self.face_height = 2.8 * s
+        self.pivot = (self.tf.cx, self.tf.cy + 2.2 * s)
+        self.rest_smile = float(rig.get("rest_smile", 0.0))
+        # Region redrawn per frame: eyes/brows down to the chin.
+        box = self.tf(np.array([[-1.05, -0.75], [1.05, -0.75], [1.05, 1.6], [-1.05, 1.6]]))
+        self.roi = (max(0, int(box[:, 0].min()) - 4), max(0, int(box[:, 1].min()) - 4),
+                    min(w, int(box[:, 0].max()) + 4), min(h, int(box[:, 1].max()) + 4))
+
+    def face_frame(self, values: dict[str, float]) -> np.ndarray:
+        x0, y0, x1, y1 = self.roi
+        frame = self.base.copy()
+        patch = frame[y0:y1, x0:x1].astype(np.float32)
+        tf = HeadTransform(self.tf.cx - x0, self.tf.cy - y0, self.tf.scale, self.tf.yaw_deg,
+                           self.tf.roll_deg)
+        smile = max(self.rest_smile, values["smile"])
+        draw_brows(patch, tf, self.rig, values["brow"])
+        draw_eye_lids(patch, tf, self.rig, values["blink"])
+        draw_mouth(patch, tf, self.rig, values["opening"], values["width"], values["rounding"],
+                   smile)
+        frame[y0:y1, x0:x1] = np.clip(patch, 0, 255).astype(np.uint8)
+        return frame
