@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from avatarmesh.errors import DomainError, ErrorCode
 from gateway.auth import bearer_token, secrets_match
@@ -46,7 +47,22 @@ def get_clients(state: State) -> GrpcClients:
 Clients = Annotated[GrpcClients, Depends(get_clients)]
 
 
-async def current_caller(request: Request, state: State) -> Caller:
+_api_key = HTTPBearer(
+    auto_error=False, scheme_name="ApiKey", description="Authorization: Bearer <API key>"
+)
+_admin_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="AdminKey",
+    description="Authorization: Bearer <AVATARMESH_ADMIN_KEY> (or the X-Admin-Key header)",
+)
+_Credentials = HTTPAuthorizationCredentials | None
+
+
+async def current_caller(
+    request: Request,
+    state: State,
+    _documented: Annotated[_Credentials, Security(_api_key)] = None,
+) -> Caller:
     """The API key's caller: set by the middleware on /api/v1, else checked here."""
     caller = getattr(request.state, CALLER_KEY, None)
     if isinstance(caller, Caller):
@@ -79,6 +95,7 @@ RateLimited = Annotated[None, Depends(rate_limit)]
 
 async def require_admin(
     settings: Settings,
+    _documented: Annotated[_Credentials, Security(_admin_bearer)] = None,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
     x_admin_key: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> None:
