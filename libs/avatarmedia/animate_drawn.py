@@ -13,6 +13,7 @@ import numpy as np
 from .drawing import HeadTransform, draw_base, draw_brows, draw_eye_lids, draw_mouth
 from .errors import MediaInputError
 from .portrait import Portrait
+from .pose import apply_grade
 
 
 class DrawnAnimator:
@@ -54,4 +55,8 @@ class DrawnAnimator:
         draw_mouth(patch, tf, self.rig, values["opening"], values["width"], values["rounding"],
                    smile)
         frame[y0:y1, x0:x1] = np.clip(patch, 0, 255).astype(np.uint8)
+        if self.rig.get("mirror"):
+            frame = np.ascontiguousarray(frame[:, ::-1])
+        if self.rig.get("grade"):
+            frame = apply_grade(frame, self.rig["grade"])
         return frame
