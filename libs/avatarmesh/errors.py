@@ -7,51 +7,75 @@ into the documented JSON body and HTTP status. Nothing else maps errors.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 import grpc
 
 
-@dataclass(frozen=True)
-class _Mapping:
-    http_status: int
-    grpc_status: grpc.StatusCode
+class ErrorCode(StrEnum):
+    """Every error code the public contract documents, plus a few internal ones.
 
+    The value is the code's public name; ``http_status`` and ``grpc_status`` come
+    from ``_MAPPING`` (several codes share a status, so the status can't be the value).
+    """
 
-class ErrorCode(Enum):
-    """Every error code the public contract documents, plus a few internal ones."""
-
-    INVALID_JSON = _Mapping(400, grpc.StatusCode.INVALID_ARGUMENT)
-    VALIDATION_ERROR = _Mapping(400, grpc.StatusCode.INVALID_ARGUMENT)
-    POLICY_VIOLATION = _Mapping(400, grpc.StatusCode.INVALID_ARGUMENT)
-    UNAUTHORIZED = _Mapping(401, grpc.StatusCode.UNAUTHENTICATED)
-    INSUFFICIENT_BALANCE = _Mapping(402, grpc.StatusCode.FAILED_PRECONDITION)
-    INSUFFICIENT_BALANCE_FOR_POSE = _Mapping(402, grpc.StatusCode.FAILED_PRECONDITION)
-    FORBIDDEN = _Mapping(403, grpc.StatusCode.PERMISSION_DENIED)
-    NOT_FOUND = _Mapping(404, grpc.StatusCode.NOT_FOUND)
-    WALLET_NOT_FOUND = _Mapping(404, grpc.StatusCode.NOT_FOUND)
-    AVATAR_NOT_READY = _Mapping(409, grpc.StatusCode.FAILED_PRECONDITION)
-    CONFLICT = _Mapping(409, grpc.StatusCode.ABORTED)
-    IDEMPOTENCY_CONFLICT = _Mapping(409, grpc.StatusCode.ALREADY_EXISTS)
-    PAYLOAD_TOO_LARGE = _Mapping(413, grpc.StatusCode.INVALID_ARGUMENT)
-    QUEUE_FULL = _Mapping(429, grpc.StatusCode.RESOURCE_EXHAUSTED)
-    RATE_LIMITED = _Mapping(429, grpc.StatusCode.RESOURCE_EXHAUSTED)
-    DAILY_CAP_REACHED = _Mapping(429, grpc.StatusCode.RESOURCE_EXHAUSTED)
-    INTERNAL_ERROR = _Mapping(500, grpc.StatusCode.INTERNAL)
-    NOT_IMPLEMENTED = _Mapping(501, grpc.StatusCode.UNIMPLEMENTED)
-    STORAGE_ERROR = _Mapping(502, grpc.StatusCode.UNAVAILABLE)
-    UPSTREAM_ERROR = _Mapping(502, grpc.StatusCode.UNAVAILABLE)
-    FEATURE_DISABLED = _Mapping(503, grpc.StatusCode.UNAVAILABLE)
-    SERVICE_UNAVAILABLE = _Mapping(503, grpc.StatusCode.UNAVAILABLE)
+    INVALID_JSON = "INVALID_JSON"
+    VALIDATION_ERROR = "VALIDATION_ERROR"
+    POLICY_VIOLATION = "POLICY_VIOLATION"
+    UNAUTHORIZED = "UNAUTHORIZED"
+    INSUFFICIENT_BALANCE = "INSUFFICIENT_BALANCE"
+    INSUFFICIENT_BALANCE_FOR_POSE = "INSUFFICIENT_BALANCE_FOR_POSE"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    WALLET_NOT_FOUND = "WALLET_NOT_FOUND"
+    AVATAR_NOT_READY = "AVATAR_NOT_READY"
+    CONFLICT = "CONFLICT"
+    IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    QUEUE_FULL = "QUEUE_FULL"
+    RATE_LIMITED = "RATE_LIMITED"
+    DAILY_CAP_REACHED = "DAILY_CAP_REACHED"
+    INTERNAL_ERROR = "INTERNAL_ERROR"
+    NOT_IMPLEMENTED = "NOT_IMPLEMENTED"
+    STORAGE_ERROR = "STORAGE_ERROR"
+    UPSTREAM_ERROR = "UPSTREAM_ERROR"
+    FEATURE_DISABLED = "FEATURE_DISABLED"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 
     @property
     def http_status(self) -> int:
-        return self.value.http_status
+        return _MAPPING[self][0]
 
     @property
     def grpc_status(self) -> grpc.StatusCode:
-        return self.value.grpc_status
+        return _MAPPING[self][1]
+
+
+_MAPPING: dict[ErrorCode, tuple[int, grpc.StatusCode]] = {
+    ErrorCode.INVALID_JSON: (400, grpc.StatusCode.INVALID_ARGUMENT),
+    ErrorCode.VALIDATION_ERROR: (400, grpc.StatusCode.INVALID_ARGUMENT),
+    ErrorCode.POLICY_VIOLATION: (400, grpc.StatusCode.INVALID_ARGUMENT),
+    ErrorCode.UNAUTHORIZED: (401, grpc.StatusCode.UNAUTHENTICATED),
+    ErrorCode.INSUFFICIENT_BALANCE: (402, grpc.StatusCode.FAILED_PRECONDITION),
+    ErrorCode.INSUFFICIENT_BALANCE_FOR_POSE: (402, grpc.StatusCode.FAILED_PRECONDITION),
+    ErrorCode.FORBIDDEN: (403, grpc.StatusCode.PERMISSION_DENIED),
+    ErrorCode.NOT_FOUND: (404, grpc.StatusCode.NOT_FOUND),
+    ErrorCode.WALLET_NOT_FOUND: (404, grpc.StatusCode.NOT_FOUND),
+    ErrorCode.AVATAR_NOT_READY: (409, grpc.StatusCode.FAILED_PRECONDITION),
+    ErrorCode.CONFLICT: (409, grpc.StatusCode.ABORTED),
+    ErrorCode.IDEMPOTENCY_CONFLICT: (409, grpc.StatusCode.ALREADY_EXISTS),
+    ErrorCode.PAYLOAD_TOO_LARGE: (413, grpc.StatusCode.INVALID_ARGUMENT),
+    ErrorCode.QUEUE_FULL: (429, grpc.StatusCode.RESOURCE_EXHAUSTED),
+    ErrorCode.RATE_LIMITED: (429, grpc.StatusCode.RESOURCE_EXHAUSTED),
+    ErrorCode.DAILY_CAP_REACHED: (429, grpc.StatusCode.RESOURCE_EXHAUSTED),
+    ErrorCode.INTERNAL_ERROR: (500, grpc.StatusCode.INTERNAL),
+    ErrorCode.NOT_IMPLEMENTED: (501, grpc.StatusCode.UNIMPLEMENTED),
+    ErrorCode.STORAGE_ERROR: (502, grpc.StatusCode.UNAVAILABLE),
+    ErrorCode.UPSTREAM_ERROR: (502, grpc.StatusCode.UNAVAILABLE),
+    ErrorCode.FEATURE_DISABLED: (503, grpc.StatusCode.UNAVAILABLE),
+    ErrorCode.SERVICE_UNAVAILABLE: (503, grpc.StatusCode.UNAVAILABLE),
+}
+assert set(_MAPPING) == set(ErrorCode), "every ErrorCode needs an HTTP and a gRPC status"
 
 
 # gRPC trailing-metadata keys that carry the domain error across a hop.

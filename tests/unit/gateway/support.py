@@ -7,10 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
-import pytest
 from fastapi import FastAPI
-
-from avatarmesh.errors import ErrorCode
 
 ADMIN_KEY = "adm_test_0123456789"
 
@@ -42,11 +39,3 @@ async def issue_key(client: httpx.AsyncClient, owner_id: str = "own_alice") -> s
     return str(reply.json()["key"])
 
 
-# libs/avatarmesh/errors.py gives codes with the same (HTTP, gRPC) mapping equal Enum
-# values, so Python makes them aliases (VALIDATION_ERROR *is* INVALID_JSON, RATE_LIMITED
-# *is* QUEUE_FULL) and their names collapse. Tests of those codes wait for that fix.
-needs_distinct_error_codes = pytest.mark.xfail(
-    ErrorCode.VALIDATION_ERROR.name != "VALIDATION_ERROR",
-    reason="ErrorCode members with equal mappings are Enum aliases (libs/avatarmesh/errors.py)",
-    strict=True,
-)

@@ -15,7 +15,6 @@ from tests.unit.gateway.support import (
     ADMIN_KEY,
     admin_headers,
     issue_key,
-    needs_distinct_error_codes,
     serving,
 )
 
@@ -146,7 +145,6 @@ async def test_dev_key_from_settings_authenticates(
         assert (await client.get("/api/v1/whoami", headers=bearer("sk-dev-local-key"))).is_success
 
 
-@needs_distinct_error_codes
 async def test_rate_limit_per_key_is_429_with_retry_after(
     make_settings: Callable[..., GatewaySettings],
 ) -> None:

@@ -17,7 +17,7 @@ from avatarmesh.v1 import billing_pb2, billing_pb2_grpc
 from gateway.app import create_app
 from gateway.deps import Clients, Owner
 from gateway.settings import GatewaySettings
-from tests.unit.gateway.support import issue_key, needs_distinct_error_codes, serving
+from tests.unit.gateway.support import issue_key, serving
 
 
 class Billing(billing_pb2_grpc.BillingServiceServicer):
@@ -137,7 +137,6 @@ async def test_body_that_is_not_json_is_400_invalid_json(
         }
 
 
-@needs_distinct_error_codes
 async def test_missing_field_is_400_validation_error_naming_it(
     api: tuple[httpx.AsyncClient, dict[str, str]],
 ) -> None:

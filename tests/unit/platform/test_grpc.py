@@ -78,3 +78,10 @@ async def test_unreachable_service_is_service_unavailable() -> None:
                 billing_pb2.GetWalletRequest(owner_id="o"), timeout=2
             )
     assert err.value.code is ErrorCode.SERVICE_UNAVAILABLE
+
+
+def test_every_error_code_keeps_its_own_name_and_statuses() -> None:
+    assert ErrorCode.VALIDATION_ERROR.name == "VALIDATION_ERROR"
+    assert ErrorCode.DAILY_CAP_REACHED.http_status == 429
+    assert ErrorCode.WALLET_NOT_FOUND.grpc_status is grpc.StatusCode.NOT_FOUND
+    assert len({code.name for code in ErrorCode}) == len(list(ErrorCode)) == 22
