@@ -95,11 +95,16 @@ def test_every_service_is_addressed_as_name_colon_port_with_a_matching_service(
     assert [p["port"] for p in svc["spec"]["ports"]] == [port]
 
 
-def test_gateway_probes_healthz_for_liveness_and_readyz_for_readiness_on_8080() -> None:
+def test_gateway_is_ready_on_readyz_and_live_without_depending_on_the_services() -> None:
     container = _container(_base_deployment("gateway"))
     assert container["command"] == ["python", "-m", "gateway"]
-    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": GATEWAY_PORT}
+    assert [p["containerPort"] for p in container["ports"]] == [GATEWAY_PORT]
     assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": GATEWAY_PORT}
+    # /healthz aggregates every service's health: as a liveness probe it would restart
+    # all gateways whenever one service is down.
+    liveness = container["livenessProbe"]
+    assert liveness.get("httpGet", {}).get("path") != "/healthz"
+    assert liveness["tcpSocket"] == {"port": GATEWAY_PORT}
     assert _config()["AVATARMESH_HTTP_PORT"] == str(GATEWAY_PORT)
     assert _config()["AVATARMESH_HTTP_HOST"] == "0.0.0.0"
 
@@ -222,7 +227,7 @@ def test_production_renders_postgres_urls_gpu_workers_and_network_policies() -> 
     }
     deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
     assert {*SERVICES, "gateway", "worker-gpu"} <= set(deployments)
-    for name in ("avatar", "pose", "video", "billing", "webhook"):
+    for name in ("avatar", "pose", "video", "billing", "webhook", "gateway"):
         env = {e["name"]: e["value"] for e in _container(deployments[name]).get("env", [])}
         url = env["AVATARMESH_DATABASE_URL"]
         assert url.startswith("postgresql+asyncpg://") and url.endswith("/am_{service}")
