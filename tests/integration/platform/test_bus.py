@@ -16,6 +16,7 @@ from avatarmesh.bus import (
     DEADLETTER_STREAM,
     JOBS_STREAM,
     Bus,
+    DeliveriesExhausted,
     Delivery,
     Poison,
     Retry,
@@ -294,3 +295,37 @@ async def test_cancelled_consumer_leaves_unhandled_jobs_for_the_next(bus: Bus) -
         await wait_for(lambda: len(second) == 3)
     assert sorted(cid for cid, _ in second) == ["0", "1", "2"]
     assert dict(second)["0"] == 2
+
+
+async def test_job_whose_handler_never_answers_is_dead_lettered_past_max_deliver(
+    bus: Bus,
+) -> None:
+    started = asyncio.Event()
+
+    async def stuck(d: Delivery[CanaryJob]) -> None:
+        started.set()
+        await asyncio.Event().wait()
+
+    await bus.publish(SUBJECT, CanaryJob(canary_id="k"), msg_id="k1")
+    async with consuming(bus, stuck, max_deliver=1):
+        await asyncio.wait_for(started.wait(), 5)
+    # The process "died" mid-job (cancelled; the message went back unanswered).
+
+    calls: list[int] = []
+    dead: list[DeadLetter] = []
+    told: list[Exception] = []
+
+    async def handler(d: Delivery[CanaryJob]) -> None:
+        calls.append(d.num_delivered)
+
+    async def on_dead_letter(d: Delivery[CanaryJob], error: Exception) -> None:
+        told.append(error)
+
+    async with (
+        collect_dead_letters(bus, dead),
+        consuming(bus, handler, max_deliver=1, on_dead_letter=on_dead_letter),
+    ):
+        await wait_for(lambda: len(dead) == 1)
+    assert calls == []
+    assert dead[0].deliveries == 2
+    assert isinstance(told[0], DeliveriesExhausted)
