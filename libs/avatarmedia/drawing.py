@@ -306,7 +306,7 @@ def draw(spec: PortraitSpec, size: int = 1024, *, yaw_deg: float = 0.0,
         paint(img, tf(ellipse(side * 0.55, 0.55, 0.22, 0.14), depth=0.3),
               np.clip(skin * [1.02, 0.85, 0.85], 0, 255), alpha=0.35, blur=s * 0.08)
     # ---- eyes
-    eyes = [(-0.4, 0.0), (0.4, 0.0)]
+    eyes = [[-0.4, 0.0], [0.4, 0.0]]
     iris_col = np.array([(70, 46, 30), (60, 90, 120), (70, 100, 70), (40, 30, 24)][
         int(rng.integers(0, 4))], np.float32)
     for ex, ey in eyes:
@@ -364,7 +364,7 @@ def draw(spec: PortraitSpec, size: int = 1024, *, yaw_deg: float = 0.0,
                   thickness=s * 0.035)
         paint(img, tf(np.array([[-0.1, -0.02], [0.1, -0.02]]), depth=0.5), (30, 30, 34),
               thickness=s * 0.03, closed=False)
-    mouth = (0.0, 1.0)
+    mouth = [0.0, 1.0]
     rig: dict[str, Any] = {
         "transform": tf.to_dict(), "size": size, "skin": skin.tolist(), "lip": lip.tolist(),
         "brow_colour": brow_colour.tolist(), "eyes": eyes, "mouth": mouth,

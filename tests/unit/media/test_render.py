@@ -1,0 +1,81 @@
+"""Rendering: lip sync, silence, identity and duration measured on the finished MP4."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from avatarmedia import encode, metrics
+from avatarmedia.audio import load_audio
+from avatarmedia.errors import MediaInputError
+from avatarmedia.portrait import draw_portrait, load_image, photo_portrait, spec_from_description
+from avatarmedia.render import RenderRequest, render_video
+
+REPO = Path(__file__).resolve().parents[3]
+FIXTURES = REPO.parent / "shared" / "fixtures"
+
+
+def _speech_with_pause() -> tuple[np.ndarray, int]:
+    s, sr = load_audio(FIXTURES / "speech" / "en_female_5s.wav")
+    s = s[: int(sr * 2.5)]
+    return np.concatenate([s[: int(sr * 1.2)], np.zeros(int(sr * 0.8), np.float32),
+                           s[int(sr * 1.2):]]), sr
+
+
+@pytest.fixture(scope="module")
+def photo_render(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object, int, int]:
+    portrait = photo_portrait(load_image(FIXTURES / "faces" / "woman_lowres_226px_smiling.png"),
+                              size=512)
+    samples, sr = _speech_with_pause()
+    out = tmp_path_factory.mktemp("render") / "photo.mp4"
+    progress: list[float] = []
+    res = render_video(RenderRequest(portrait=portrait, samples=samples, sample_rate=sr,
+                                     resolution=512, fps=25), out, progress=progress.append)
+    assert progress and progress[-1] == 1.0
+    return res.video_path, portrait, len(samples), sr
+
+
+def test_photo_render_lip_sync_within_viewer_limits(photo_render: tuple) -> None:
+    path, _, _, _ = photo_render
+    m = metrics.lipsync_metrics(path)
+    assert m["pearson_r"] >= 0.5
+    assert -125 <= m["best_lag_ms"] <= 45
+    assert m["silence_open_ratio"] <= 0.3
+
+
+def test_photo_render_keeps_identity_outside_the_mouth(photo_render: tuple) -> None:
+    path, portrait, _, _ = photo_render
+    assert metrics.identity_ssim(path, portrait, n_samples=6) >= 0.9
+
+
+def test_video_duration_equals_audio_within_one_frame(photo_render: tuple) -> None:
+    path, _, n, sr = photo_render
+    info = encode.probe(path)
+    assert info["video_codec"] == "h264" and info["audio_codec"] == "aac"
+    assert abs(info["video_duration_s"] - n / sr) <= 1 / 25
+    assert path.with_suffix(".jpg").is_file()
+
+
+def test_drawn_render_lip_sync(tmp_path: Path) -> None:
+    portrait = draw_portrait(spec_from_description("man, short black hair, navy suit", "male",
+                                                   seed=4), size=512)
+    samples, sr = _speech_with_pause()
+    res = render_video(RenderRequest(portrait=portrait, samples=samples, sample_rate=sr,
+                                     tier="avatar_pro", resolution=512, fps=24,
+                                     motion_hint="energetic, nodding"), tmp_path / "d.mp4")
+    m = metrics.lipsync_metrics(res.video_path)
+    assert m["pearson_r"] >= 0.5 and -125 <= m["best_lag_ms"] <= 45
+    assert m["silence_open_ratio"] <= 0.3
+
+
+@pytest.mark.parametrize("change", [{"tier": "gold"}, {"resolution": 1536}, {"fps": 60}])
+def test_bad_render_options_are_input_errors(change: dict, tmp_path: Path) -> None:
+    portrait = draw_portrait(spec_from_description("woman", "female", seed=1), size=128)
+    req = RenderRequest(portrait=portrait, samples=np.zeros(24000, np.float32),
+                        sample_rate=24000, resolution=512)
+    for k, v in change.items():
+        setattr(req, k, v)
+    with pytest.raises(MediaInputError):
+        render_video(req, tmp_path / "x.mp4")
