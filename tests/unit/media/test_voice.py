@@ -1,0 +1,99 @@
+"""Voice profiles: defaults per accent, JSON round trip, cloning from recordings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from avatarmedia.audio import load_audio
+from avatarmedia.errors import MediaInputError
+from avatarmedia.voice import (
+    VoiceProfile,
+    analyse_speech,
+    clone_voice,
+    default_voice,
+    envelope_distance_db,
+    f0_distance_st,
+    render_text,
+)
+
+REPO = Path(__file__).resolve().parents[3]
+FIXTURES = REPO.parent / "shared" / "fixtures"
+RECORDINGS = sorted((FIXTURES / "speech").glob("*.wav")) + sorted(
+    p for p in (FIXTURES / "clips").glob("*.mp4") if "NO_AUDIO" not in p.name)
+EXCERPT_S = 5.0
+SHORT_TEXT = {"en": "Thank you all for coming here today.",
+              "fr": "Merci à tous d'être venus aujourd'hui.",
+              "ja": "今日は来てくれてありがとう。",
+              "vi": "Cảm ơn mọi người đã đến hôm nay.",
+              "zh": "谢谢大家今天来到这里。"}
+
+
+@pytest.mark.parametrize(("language", "accent", "voice"), [
+    ("en", "British", "en-gb"), ("en", "Scottish", "en-gb-scotland"),
+    ("en", "American", "en-us"), ("en", "en-US", "en-us"), ("en", "Klingon", "en-us"),
+    ("vi", "Northern", "vi"), ("vi", "Central", "vi-vn-x-central"),
+    ("vi", "Southern", "vi-vn-x-south"), ("vi", None, "vi"),
+    ("es", "Latin American", "es-419"), ("pt", "pt-PT", "pt"), ("pt", "Brazilian", "pt-br"),
+    ("zh", "Neutral", "cmn-latn-pinyin"), ("fr", "Belgian", "fr-be"), ("ar", "Gulf", "ar"),
+])
+def test_accent_chooses_the_voice_and_unknown_accents_fall_back(
+        language: str, accent: str | None, voice: str) -> None:
+    assert default_voice(language, accent=accent).base_voice == voice
+
+
+def test_gender_picks_the_variant() -> None:
+    assert default_voice("en", "female").variant.startswith("f")
+    assert default_voice("en", "male").variant == ""
+    assert default_voice("en", "unknown").variant == ""
+
+
+def test_profile_round_trips_through_json() -> None:
+    profile = VoiceProfile(language="vi", base_voice="vi-vn-x-south", variant="f2",
+                           rate=1.1, pitch_median_hz=220.0, pitch_range=1.3,
+                           formant_scale=1.1, spectral_eq=[1.0] * 10, source="cloned")
+    again = VoiceProfile.from_json(profile.to_json())
+    assert again == profile
+
+
+@pytest.mark.parametrize("bad", ["not json", "[]", '{"language": "en"}',
+                                 '{"language": "en", "base_voice": "en-us", "rate": 9}',
+                                 '{"language": "en", "base_voice": "en-us", "evil": 1}'])
+def test_bad_profile_json_is_a_clear_error(bad: str) -> None:
+    with pytest.raises(MediaInputError):
+        VoiceProfile.from_json(bad)
+
+
+def test_silent_or_short_audio_cannot_be_cloned() -> None:
+    with pytest.raises(MediaInputError, match=r"silent|voiced"):
+        clone_voice(np.zeros(16000 * 3, np.float32), 16000, language="en")
+    with pytest.raises(MediaInputError):
+        clone_voice(np.random.default_rng(0).normal(0, 0.1, 1600).astype(np.float32), 16000,
+                    language="en")
+
+
+def test_clip_without_audio_is_a_clear_error() -> None:
+    with pytest.raises(MediaInputError, match="no audio"):
+        load_audio(FIXTURES / "clips" / "man_talking_NO_AUDIO_vertical_12s.mp4")
+
+
+def test_every_fixture_recording_is_found() -> None:
+    assert len(RECORDINGS) == 12
+
+
+@pytest.mark.parametrize("path", RECORDINGS, ids=lambda p: p.name)
+def test_cloning_moves_median_f0_and_spectrum_toward_the_recording(path: Path) -> None:
+    samples, sr = load_audio(path)
+    samples = samples[: int(EXCERPT_S * sr)]
+    language = path.name[:2] if path.name[:2] in SHORT_TEXT else "en"
+    profile = clone_voice(samples, sr, language=language)
+    assert VoiceProfile.from_json(profile.to_json()) == profile
+    recording = analyse_speech(samples, sr)
+    text = SHORT_TEXT[language]
+    before = analyse_speech(render_text(text, default_voice(language)), 22050)
+    after = analyse_speech(render_text(text, profile), 22050)
+    assert f0_distance_st(after, recording) < f0_distance_st(before, recording)
+    assert f0_distance_st(after, recording) < 1.5
+    assert envelope_distance_db(after, recording) < envelope_distance_db(before, recording)
