@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gateway.routes import admin, billing, health
+from gateway.routes import admin, billing, canary, health
 
 ROUTERS: list[APIRouter] = [
     health.router,
     admin.router,
     billing.router,
+    canary.router,
 ]

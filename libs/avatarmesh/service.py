@@ -92,7 +92,9 @@ async def start_runtime(
 
         bus = Bus(settings, spec.name)
         await bus.connect()
-    server = GrpcServer(spec.name, settings.grpc_port(spec.name) if port is None else port)
+    server = GrpcServer(
+        spec.name, settings.grpc_port(spec.name) if port is None else port, settings.grpc_host
+    )
     runtime = Runtime(spec.name, settings, db, bus, server)
     wiring = spec.wire(runtime)
     for servicer in wiring.servicers:

@@ -39,7 +39,12 @@ class Settings(BaseSettings):
     s3_secure: bool = False
     s3_region: str = "us-east-1"
     s3_bucket: str = "avatarmesh"
+    # Host:port that clients reach for presigned URLs, when it differs from s3_endpoint
+    # (e.g. `minio:9000` inside a cluster, a public hostname outside).
+    s3_public_endpoint: str | None = None
 
+    # Interface gRPC servers listen on (0.0.0.0 in a pod); *_addr says where to reach them.
+    grpc_host: str = "127.0.0.1"
     avatar_addr: str = "127.0.0.1:50051"
     pose_addr: str = "127.0.0.1:50052"
     video_addr: str = "127.0.0.1:50053"

@@ -137,7 +137,7 @@ class Storage:
         self._client = _minio(settings, settings.s3_endpoint)
         # Presigned URLs are signed for the host clients will use; the signature covers
         # the host, so a public endpoint needs its own (offline) signing client.
-        public = str(getattr(settings, "s3_public_endpoint", None) or settings.s3_endpoint)
+        public = settings.s3_public_endpoint or settings.s3_endpoint
         self._presigner = (
             self._client if public == settings.s3_endpoint else _minio(settings, public)
         )

@@ -1,0 +1,36 @@
+"""The canary: operators start a synthetic job that crosses the whole mesh (video
+service, outbox, JetStream, a worker, events, back) and poll until it completes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+from pydantic import BaseModel
+
+from avatarmesh.v1 import video_pb2
+from gateway.deps import AdminCaller, Clients
+from gateway.errors import ERROR_RESPONSES
+
+router = APIRouter(prefix="/admin/v1", tags=["admin"], responses=ERROR_RESPONSES)
+
+
+class CanaryOut(BaseModel):
+    id: str
+    status: str
+    worker: str | None
+    round_trip_ms: float | None
+
+    @classmethod
+    def of(cls, canary: video_pb2.Canary) -> CanaryOut:
+        done = canary.status == "completed"
+        return cls(id=canary.id, status=canary.status, worker=canary.worker or None,
+                   round_trip_ms=round(canary.round_trip_ms, 1) if done else None)
+
+
+@router.post("/canary", status_code=status.HTTP_202_ACCEPTED, summary="Start a canary job")
+async def start_canary(_admin: AdminCaller, clients: Clients) -> CanaryOut:
+    return CanaryOut.of(await clients.video.StartCanary(video_pb2.StartCanaryRequest()))
+
+
+@router.get("/canary/{canary_id}", summary="Poll a canary job")
+async def get_canary(canary_id: str, _admin: AdminCaller, clients: Clients) -> CanaryOut:
+    return CanaryOut.of(await clients.video.GetCanary(video_pb2.GetCanaryRequest(canary_id=canary_id)))

@@ -1,0 +1,1 @@
+"""Avatars: CRUD, system avatars and the creation saga."""

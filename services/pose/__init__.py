@@ -1,0 +1,1 @@
+"""Poses: the base portrait plus i2i variations."""

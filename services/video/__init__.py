@@ -1,0 +1,1 @@
+"""Video service: avatar videos (estimate, hold, enqueue, reconcile) and the canary."""

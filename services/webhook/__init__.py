@@ -1,0 +1,1 @@
+"""Webhooks: signed delivery of video events with retries."""

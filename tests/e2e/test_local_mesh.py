@@ -1,0 +1,129 @@
+"""`make up`'s runner: every process starts, /healthz is green, a canary crosses the
+whole mesh in one trace, and Ctrl-C leaves no process behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from avatarmesh.settings import REPO_ROOT, SERVICES
+from deploy.local.runner import free_port
+
+pytestmark = pytest.mark.e2e
+
+ADMIN_KEY = "sk_admin_test_key"
+DEV_KEY = "sk_dev_test_key"
+
+
+@dataclass
+class RunningMesh:
+    proc: subprocess.Popen[str]
+    base_url: str
+    data_dir: Path
+    traces: Path
+    output: list[str]
+
+
+def _pids(data_dir: Path) -> dict[str, int]:
+    lines = (data_dir / "run" / "pids").read_text().split("\n")
+    return {name: int(pid) for name, pid in (line.split() for line in lines if line.strip())}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split()[2] != "Z"
+
+
+@pytest.fixture(scope="module")
+def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningMesh]:
+    data_dir = tmp_path_factory.mktemp("mesh")
+    port = free_port()
+    traces = data_dir / "traces.jsonl"
+    env = {**os.environ, "AVATARMESH_DATA_DIR": str(data_dir), "AVATARMESH_HTTP_PORT": str(port),
+           "AVATARMESH_ADMIN_KEY": ADMIN_KEY, "AVATARMESH_DEV_API_KEY": DEV_KEY,
+           "AVATARMESH_TRACES_FILE": str(traces), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "deploy.local"], cwd=REPO_ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output: list[str] = []
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line and proc.poll() is not None:
+            pytest.fail("make up exited early:\n" + "".join(output))
+        output.append(line)
+        if "Ctrl-C stops every process" in line:
+            break
+    else:
+        proc.kill()
+        pytest.fail("mesh not up in 90 s:\n" + "".join(output))
+    running = RunningMesh(proc, f"http://127.0.0.1:{port}", data_dir, traces, output)
+    yield running
+    if proc.poll() is None:
+        proc.kill()
+
+
+def test_healthz_reports_all_six_services_serving(mesh: RunningMesh) -> None:
+    reply = httpx.get(f"{mesh.base_url}/healthz", timeout=5)
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["services"] == {name: "SERVING" for name in SERVICES}
+
+
+def test_banner_prints_url_and_both_keys(mesh: RunningMesh) -> None:
+    text = "".join(mesh.output)
+    assert mesh.base_url in text and DEV_KEY in text and ADMIN_KEY in text
+
+
+def test_dev_key_authenticates_and_its_wallet_is_funded(mesh: RunningMesh) -> None:
+    reply = httpx.get(f"{mesh.base_url}/api/v1/billing/balance",
+                      headers={"Authorization": f"Bearer {DEV_KEY}"}, timeout=5)
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["balance_usd"] == 100.0
+
+
+def test_canary_crosses_gateway_service_nats_worker_in_one_trace(mesh: RunningMesh) -> None:
+    admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
+    started = httpx.post(f"{mesh.base_url}/admin/v1/canary", headers=admin, timeout=5)
+    assert started.status_code == 202, started.text
+    canary_id = started.json()["id"]
+    deadline = time.monotonic() + 20
+    status = {}
+    while time.monotonic() < deadline:
+        status = httpx.get(f"{mesh.base_url}/admin/v1/canary/{canary_id}", headers=admin, timeout=5).json()
+        if status["status"] == "completed":
+            break
+        time.sleep(0.1)
+    assert status["status"] == "completed", status
+    assert status["worker"]
+    time.sleep(0.5)  # span export of the last hop
+    spans = [json.loads(line) for line in mesh.traces.read_text().splitlines()]
+    gateway_span = next(s for s in spans if s["service"] == "avatarmesh-gateway"
+                        and "canary" in s["name"] and s["kind"] == "SERVER")
+    in_trace = {s["service"] for s in spans if s["trace_id"] == gateway_span["trace_id"]}
+    assert {"avatarmesh-gateway", "avatarmesh-video", "avatarmesh-worker"} <= in_trace
+    consumer_spans = [s for s in spans if s["trace_id"] == gateway_span["trace_id"]
+                      and s["kind"] == "CONSUMER"]
+    assert {s["service"] for s in consumer_spans} >= {"avatarmesh-worker", "avatarmesh-video"}
+
+
+def test_ctrl_c_stops_every_process(mesh: RunningMesh) -> None:
+    pids = _pids(mesh.data_dir)
+    assert set(pids) == {*SERVICES, "gateway", "nats", "s3"}
+    mesh.proc.send_signal(signal.SIGINT)
+    assert mesh.proc.wait(60) == 0
+    time.sleep(0.2)
+    assert [name for name, pid in pids.items() if _alive(pid)] == []
