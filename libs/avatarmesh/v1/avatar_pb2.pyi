@@ -46,6 +46,24 @@ AVATAR_SOURCE_UNSPECIFIED: AvatarSource
 AVATAR_SOURCE_GENERATED: AvatarSource
 AVATAR_SOURCE_VIDEO: AvatarSource
 
+class GetVoiceRequest(_message.Message):
+    __slots__ = ("owner_id", "tts_voice_id")
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    TTS_VOICE_ID_FIELD_NUMBER: _ClassVar[int]
+    owner_id: str
+    tts_voice_id: str
+    def __init__(self, owner_id: _Optional[str] = ..., tts_voice_id: _Optional[str] = ...) -> None: ...
+
+class Voice(_message.Message):
+    __slots__ = ("tts_voice_id", "language", "profile_json")
+    TTS_VOICE_ID_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    PROFILE_JSON_FIELD_NUMBER: _ClassVar[int]
+    tts_voice_id: str
+    language: str
+    profile_json: str
+    def __init__(self, tts_voice_id: _Optional[str] = ..., language: _Optional[str] = ..., profile_json: _Optional[str] = ...) -> None: ...
+
 class Avatar(_message.Message):
     __slots__ = ("id", "owner_id", "name", "description", "language", "nationality", "gender", "accent", "source", "status", "stage", "is_system", "is_public", "portrait_key", "demo_video_key", "tts_voice_id", "cost_micros", "error", "created_at", "updated_at", "portrait_kind")
     ID_FIELD_NUMBER: _ClassVar[int]

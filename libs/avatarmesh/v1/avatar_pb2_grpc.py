@@ -59,6 +59,11 @@ class AvatarServiceStub:
                 request_serializer=avatarmesh_dot_v1_dot_avatar__pb2.SynthesizeRequest.SerializeToString,
                 response_deserializer=avatarmesh_dot_v1_dot_avatar__pb2.SynthesizeResponse.FromString,
                 _registered_method=True)
+        self.GetVoice = channel.unary_unary(
+                '/avatarmesh.v1.AvatarService/GetVoice',
+                request_serializer=avatarmesh_dot_v1_dot_avatar__pb2.GetVoiceRequest.SerializeToString,
+                response_deserializer=avatarmesh_dot_v1_dot_avatar__pb2.Voice.FromString,
+                _registered_method=True)
 
 
 class AvatarServiceServicer:
@@ -97,6 +102,13 @@ class AvatarServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetVoice(self, request, context):
+        """The stored voice profile behind a tts_voice_id (for the video service's jobs).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AvatarServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -124,6 +136,11 @@ def add_AvatarServiceServicer_to_server(servicer, server):
                     servicer.Synthesize,
                     request_deserializer=avatarmesh_dot_v1_dot_avatar__pb2.SynthesizeRequest.FromString,
                     response_serializer=avatarmesh_dot_v1_dot_avatar__pb2.SynthesizeResponse.SerializeToString,
+            ),
+            'GetVoice': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetVoice,
+                    request_deserializer=avatarmesh_dot_v1_dot_avatar__pb2.GetVoiceRequest.FromString,
+                    response_serializer=avatarmesh_dot_v1_dot_avatar__pb2.Voice.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -261,6 +278,33 @@ class AvatarService:
             '/avatarmesh.v1.AvatarService/Synthesize',
             avatarmesh_dot_v1_dot_avatar__pb2.SynthesizeRequest.SerializeToString,
             avatarmesh_dot_v1_dot_avatar__pb2.SynthesizeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetVoice(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/avatarmesh.v1.AvatarService/GetVoice',
+            avatarmesh_dot_v1_dot_avatar__pb2.GetVoiceRequest.SerializeToString,
+            avatarmesh_dot_v1_dot_avatar__pb2.Voice.FromString,
             options,
             channel_credentials,
             insecure,
