@@ -36,6 +36,22 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=run)
 
 
+def _chunks(text: str, limit: int = 500) -> list[str]:
+    """Split a long script at sentence ends into pieces the speech engine accepts."""
+    import re
+
+    parts: list[str] = []
+    current = ""
+    for sentence in re.split(r"(?<=[.!?])\s+", text.strip()):
+        if current and len(current) + len(sentence) + 1 > limit:
+            parts.append(current)
+            current = ""
+        current = f"{current} {sentence}".strip()
+    if current:
+        parts.append(current)
+    return parts or [text]
+
+
 def speech_for_text(text: str, language: str, gender: str | None,
                     fps: int) -> tuple[np.ndarray, int, MouthTrack | None]:
     """Synthesise text with the speech engine; its phoneme mouth track when available."""
@@ -44,15 +60,33 @@ def speech_for_text(text: str, language: str, gender: str | None,
         from .voice import default_voice
     except ImportError as exc:
         raise MediaInputError("text input needs the speech engine (avatarmedia.speech)") from exc
-    speech = synthesize(text, default_voice(language, gender))
-    track: MouthTrack | None = None
+    voice = default_voice(language, gender)
+    pieces = [synthesize(chunk, voice) for chunk in _chunks(text)]
+    sr = pieces[0].sample_rate
     try:
         from .visemes import phoneme_mouth_track
-
-        track = phoneme_mouth_track(speech, fps)
     except ImportError:
-        track = None
-    return speech.samples, speech.sample_rate, track
+        return np.concatenate([p.samples for p in pieces]), sr, None
+    # One track per piece, each sized to its own audio, then joined.
+    from .encode import frames_for_audio
+
+    tracks = [phoneme_mouth_track(p, fps, n_frames=frames_for_audio(len(p.samples), sr, fps))
+              for p in pieces]
+    f32 = np.float32
+    track = MouthTrack(
+        fps=fps, opening=np.concatenate([t.opening for t in tracks]).astype(f32),
+        width=np.concatenate([t.width for t in tracks]).astype(f32),
+        rounding=np.concatenate([t.rounding for t in tracks]).astype(f32),
+        emphasis=np.concatenate([t.emphasis for t in tracks]).astype(f32),
+        visemes=[v for t in tracks for v in t.visemes] if all(t.visemes for t in tracks)
+        else [])
+    # Pad each piece's audio to its frame count so audio and track stay aligned.
+    audio = []
+    for p, t in zip(pieces, tracks, strict=True):
+        want = int(round(t.n_frames * sr / fps))
+        a = p.samples[:want]
+        audio.append(np.concatenate([a, np.zeros(want - len(a), np.float32)]))
+    return np.concatenate(audio), sr, track
 
 
 def load_portrait(path: Path) -> Portrait:

@@ -24,7 +24,7 @@ from PIL import Image
 from .errors import MediaInputError
 
 AAC_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
-PRESETS = {"avatar": "superfast", "avatar_pro": "veryfast"}
+PRESETS = {"avatar": "ultrafast", "avatar_pro": "superfast"}
 
 
 def frames_for_audio(n_samples: int, sample_rate: int, fps: float) -> int:

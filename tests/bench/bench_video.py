@@ -1,0 +1,206 @@
+"""Video engine figures: lip sync, silence, identity on every frontal fixture face (text
+and audio input) beside the human talking-head clips; speed at 720p and 1080p; peak
+memory; frames and contact sheets under bench-results/video/.
+
+Run: .venv/bin/python tests/bench/bench_video.py
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "libs"))
+
+from PIL import Image, ImageDraw  # noqa: E402
+
+from avatarmedia import encode, metrics  # noqa: E402
+from avatarmedia.animate import plan_motion  # noqa: E402
+from avatarmedia.audio import load_audio  # noqa: E402
+from avatarmedia.cli_render import speech_for_text  # noqa: E402
+from avatarmedia.errors import MediaInputError  # noqa: E402
+from avatarmedia.portrait import (  # noqa: E402
+    Portrait,
+    draw_portrait,
+    load_image,
+    photo_portrait,
+    spec_from_description,
+)
+from avatarmedia.render import (  # noqa: E402
+    RenderRequest,
+    audio_track,
+    fit_track,
+    make_animator,
+    output_size,
+    render_frames,
+    render_video,
+)
+from tests.bench.report import report  # noqa: E402
+
+FIXTURES = REPO.parent / "shared" / "fixtures"
+OUT = REPO / "bench-results" / "video"
+FACES = ["man_black_frontal_obama.jpg", "man_elderly_frontal_smiling.jpg",
+         "woman_asian_frontal_2840px.jpg", "woman_white_frontal_astronaut.png",
+         "woman_lowres_226px_smiling.png", "woman_dark_skin_painted.png", "stylized_3d_boy.jpg",
+         "two_faces_obama_biden.jpg", "nonfrontal_threequarter_mic.png",
+         "nonfrontal_profile_painting.jpg"]
+CLIPS = ["en_woman_talking_8s.mp4", "man_talking_7s.mp4", "child_talking_9s.mp4"]
+TEXT = ("Good morning, and welcome to the quarterly update. Revenue grew by twelve percent. "
+        "Our customers renewed at record rates.  We opened two new offices, in Lisbon and in "
+        "Seoul. Next quarter, we will focus on three things: reliability, speed, and price.")
+LONG_TEXT = " ".join([TEXT] * 2)
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def contact_sheet(frames: list[np.ndarray], labels: list[str], path: Path, cols: int = 6,
+                  tile: int = 220) -> None:
+    rows = (len(frames) + cols - 1) // cols
+    sheet = Image.new("RGB", (cols * tile, rows * (tile + 16)), (20, 20, 24))
+    draw = ImageDraw.Draw(sheet)
+    for i, (fr, label) in enumerate(zip(frames, labels, strict=True)):
+        im = Image.fromarray(fr)
+        im.thumbnail((tile, tile))
+        x, y = (i % cols) * tile, (i // cols) * (tile + 16)
+        sheet.paste(im, (x, y + 16))
+        draw.text((x + 3, y + 2), label[:34], fill=(230, 230, 230))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sheet.save(path)
+
+
+def sheet_of_video(path: Path, name: str, n: int = 12) -> None:
+    frames, _ = encode.read_video(path)
+    idx = np.linspace(0, len(frames) - 1, n).astype(int)
+    contact_sheet([frames[i] for i in idx], [f"{name} f{i}" for i in idx],
+                  OUT / f"sheet_{name}.png")
+    for i in idx[::4]:
+        Image.fromarray(frames[i]).save(OUT / f"frame_{name}_{i:04d}.png")
+
+
+def lipsync_row(area: str, name: str, video: Path, portrait: Portrait | None,
+                **extra: object) -> None:
+    m = metrics.lipsync_metrics(video)
+    ident = metrics.identity_ssim(video, portrait, n_samples=8) if portrait else float("nan")
+    report(area, f"lipsync_r {name}", m["pearson_r"], "r", lag_ms=m["best_lag_ms"],
+           silence_ratio=round(m["silence_open_ratio"], 3), silence_s=m["silence_s"],
+           identity_ssim=round(ident, 3), **extra)
+
+
+def quality() -> None:
+    speech_audio, sr_a = load_audio(FIXTURES / "speech" / "en_female_5s.wav")
+    # a 0.6 s pause in the middle gives the silence figure something to measure
+    half = len(speech_audio) // 2
+    audio = np.concatenate([speech_audio[:half], np.zeros(int(sr_a * 0.6), np.float32),
+                            speech_audio[half:]])
+    text_samples, sr_t, text_track = speech_for_text(TEXT, "en", "female", 25)
+    sheets: list[np.ndarray] = []
+    labels: list[str] = []
+    for name in FACES:
+        short = name.rsplit(".", 1)[0]
+        try:
+            portrait = photo_portrait(load_image(FIXTURES / "faces" / name))
+        except MediaInputError as exc:
+            print(f"[bench] video      refused {name}: {type(exc).__name__}: {exc}")
+            report("video", f"refused {short}", 1, "bool", reason=type(exc).__name__)
+            continue
+        for kind, samples, sr, track in (("audio", audio, sr_a, None),
+                                         ("text", text_samples, sr_t, text_track)):
+            out = OUT / f"{short}_{kind}.mp4"
+            render_video(RenderRequest(portrait=portrait, samples=samples, sample_rate=sr,
+                                       mouth=track, resolution=512, fps=25), out)
+            lipsync_row("video", f"{short} {kind}", out, portrait, input=kind)
+            if kind == "audio":
+                frames, _ = encode.read_video(out)
+                open_i = int(np.argmax([0] + [0] * 0 + list(range(len(frames)))) * 0 + 30)
+                sheets += [portrait.image, frames[open_i], frames[open_i + 8]]
+                labels += [f"{short} portrait", f"{short} f{open_i}", f"{short} f{open_i + 8}"]
+    for i, desc in enumerate(["A friendly woman with long brown hair, light skin, navy blazer",
+                              "A serious man with short black hair, dark skin, charcoal suit",
+                              "Senior man with glasses, gray hair, burgundy sweater"]):
+        portrait = draw_portrait(spec_from_description(desc, None, seed=i))
+        for kind, samples, sr, track in (("audio", audio, sr_a, None),
+                                         ("text", text_samples, sr_t, text_track)):
+            out = OUT / f"drawn{i}_{kind}.mp4"
+            render_video(RenderRequest(portrait=portrait, samples=samples, sample_rate=sr,
+                                       mouth=track, resolution=512, fps=25), out)
+            lipsync_row("video", f"drawn{i} {kind}", out, portrait, input=kind)
+        frames, _ = encode.read_video(OUT / f"drawn{i}_audio.mp4")
+        sheets += [portrait.image, frames[30], frames[38]]
+        labels += [f"drawn{i} portrait", f"drawn{i} f30", f"drawn{i} f38"]
+    contact_sheet(sheets, labels, OUT / "contact_sheet.png")
+    sheet_of_video(OUT / "man_black_frontal_obama_audio.mp4", "obama_audio")
+    sheet_of_video(OUT / "drawn0_text.mp4", "drawn0_text")
+    for clip in CLIPS:
+        ref = metrics.clip_reference(FIXTURES / "clips" / clip)
+        report("video", f"human_ref_r {clip}", ref["pearson_r"], "r",
+               lag_ms=ref["best_lag_ms"], silence_ratio=round(ref["silence_open_ratio"], 3),
+               silence_s=ref["silence_s"], identity_ssim=round(ref["identity_ssim"], 3))
+
+
+def speed() -> None:
+    portrait = photo_portrait(load_image(FIXTURES / "faces" / "man_black_frontal_obama.jpg"))
+    t0 = time.perf_counter()
+    samples, sr, track = speech_for_text(LONG_TEXT, "en", "male", 25)
+    t_speech = time.perf_counter() - t0
+    dur = len(samples) / sr
+    out = OUT / "speed_720_avatar.mp4"
+    res = render_video(RenderRequest(portrait=portrait, samples=samples, sample_rate=sr,
+                                     mouth=track, resolution=720, fps=25), out)
+    total = time.perf_counter() - t0
+    report("video", "720p25 avatar text->mp4 speed", dur / total, "x realtime",
+           audio_s=round(dur, 1), wall_s=round(total, 2), tts_s=round(t_speech, 2),
+           peak_mb=round(peak_mb()))
+    render_encode = res.timings["frames_s"]
+    # Encoding the same frames alone: render them into memory first, then encode.
+    size = output_size(portrait, 720)
+    n = res.n_frames
+    tr = fit_track(track if track is not None else audio_track(samples, sr, 25, n), n)
+    animator = make_animator(portrait, size)
+    frames = [f for _, f in render_frames(animator, plan_motion(tr, "avatar"))]
+    t1 = time.perf_counter()
+    enc = encode.VideoEncoder(OUT / "speed_encode_only.mp4", size[0], size[1], 25,
+                              preset=encode.PRESETS["avatar"])
+    for f in frames:
+        enc.write(f)
+    enc.close()
+    enc_only = time.perf_counter() - t1
+    del frames
+    report("video", "720p25 render+encode / encode-only", render_encode / enc_only, "ratio",
+           render_encode_s=round(render_encode, 2), encode_only_s=round(enc_only, 2))
+    t2 = time.perf_counter()
+    res = render_video(RenderRequest(portrait=portrait, samples=samples, sample_rate=sr,
+                                     mouth=track, tier="avatar_pro", resolution=1080, fps=25),
+                       OUT / "speed_1080_pro.mp4")
+    t_pro = time.perf_counter() - t2
+    report("video", "1080p25 avatar_pro render speed", dur / t_pro, "x realtime",
+           wall_s=round(t_pro, 2), peak_mb=round(peak_mb()))
+    drawn = draw_portrait(spec_from_description("woman, long brown hair, navy blazer", None, 0))
+    t3 = time.perf_counter()
+    render_video(RenderRequest(portrait=drawn, samples=samples, sample_rate=sr, mouth=track,
+                               resolution=720, fps=25), OUT / "speed_720_drawn.mp4")
+    report("video", "720p25 avatar drawn render speed", dur / (time.perf_counter() - t3),
+           "x realtime")
+    report("video", "peak memory", peak_mb(), "MB")
+
+
+def main() -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    only = sys.argv[1:] or ["speed", "quality"]
+    if "speed" in only:
+        speed()
+    if "quality" in only:
+        quality()
+    print(f"[bench] video frames and contact sheets in {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
