@@ -122,7 +122,7 @@ def blink_curve(n: int, fps: float, per_min: float, rng: np.random.Generator) ->
     while t * fps < n:
         dur = rng.uniform(0.15, 0.25)
         start = int(t * fps)
-        length = max(3, int(round(dur * fps)))
+        length = max(3, round(dur * fps))
         shape = np.sin(np.linspace(0, np.pi, length + 2)[1:-1]) ** 0.6
         end = min(n, start + length)
         out[start:end] = np.maximum(out[start:end], shape[: end - start])

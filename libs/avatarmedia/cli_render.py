@@ -83,7 +83,7 @@ def speech_for_text(text: str, language: str, gender: str | None,
     # Pad each piece's audio to its frame count so audio and track stay aligned.
     audio = []
     for p, t in zip(pieces, tracks, strict=True):
-        want = int(round(t.n_frames * sr / fps))
+        want = round(t.n_frames * sr / fps)
         a = p.samples[:want]
         audio.append(np.concatenate([a, np.zeros(want - len(a), np.float32)]))
     return np.concatenate(audio), sr, track

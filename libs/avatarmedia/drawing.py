@@ -81,17 +81,17 @@ def paint(img: np.ndarray, poly: np.ndarray, colour: np.ndarray | tuple[float, .
           thickness: float = 0.0) -> None:
     """Anti-aliased fill (or stroke) of a polygon in place, working in its bounding box."""
     pts = np.asarray(poly, np.float64).reshape(-1, 2)
-    pad = int(math.ceil(3 * blur + thickness + 3))
-    x0 = max(0, int(math.floor(pts[:, 0].min())) - pad)
-    y0 = max(0, int(math.floor(pts[:, 1].min())) - pad)
-    x1 = min(img.shape[1], int(math.ceil(pts[:, 0].max())) + pad)
-    y1 = min(img.shape[0], int(math.ceil(pts[:, 1].max())) + pad)
+    pad = math.ceil(3 * blur + thickness + 3)
+    x0 = max(0, math.floor(pts[:, 0].min()) - pad)
+    y0 = max(0, math.floor(pts[:, 1].min()) - pad)
+    x1 = min(img.shape[1], math.ceil(pts[:, 0].max()) + pad)
+    y1 = min(img.shape[0], math.ceil(pts[:, 1].max()) + pad)
     if x1 <= x0 or y1 <= y0:
         return
     mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
     ip = np.round((pts - [x0, y0]) * 8).astype(np.int32)
     if thickness > 0:
-        cv2.polylines(mask, [ip], closed, 255, max(1, int(round(thickness))), cv2.LINE_AA,
+        cv2.polylines(mask, [ip], closed, 255, max(1, round(thickness)), cv2.LINE_AA,
                       shift=3)
     else:
         cv2.fillPoly(mask, [ip], 255, cv2.LINE_AA, shift=3)
@@ -150,7 +150,7 @@ def draw_mouth(img: np.ndarray, tf: HeadTransform, rig: dict[str, Any], opening:
     skin = np.array(rig["skin"], np.float32)
 
     def to_px(p: np.ndarray) -> np.ndarray:
-        return tf(p + [mx, my], depth=0.35)
+        return tf(p + np.array([mx, my]), depth=0.35)
 
     up_poly = np.vstack([to_px(shape["outer_up"]), to_px(shape["inner_up"])[::-1]])
     lo_poly = np.vstack([to_px(shape["inner_lo"]), to_px(shape["outer_lo"])[::-1]])
@@ -169,7 +169,7 @@ def draw_mouth(img: np.ndarray, tf: HeadTransform, rig: dict[str, Any], opening:
         # upper teeth under the upper lip
         teeth_h = min(0.07, 0.3 * opening * 0.45)
         tu = shape["inner_up"][3:-3]
-        teeth = np.vstack([to_px(tu), to_px(tu + [0, teeth_h])[::-1]])
+        teeth = np.vstack([to_px(tu), to_px(tu + np.array([0.0, teeth_h]))[::-1]])
         paint(img, teeth, (238, 234, 226), alpha=0.95)
         paint(img, inner, (20, 6, 10), alpha=0.25, thickness=s * 0.015, blur=s * 0.006)
     else:

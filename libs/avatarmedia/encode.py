@@ -29,12 +29,12 @@ PRESETS = {"avatar": "ultrafast", "avatar_pro": "superfast"}
 
 def frames_for_audio(n_samples: int, sample_rate: int, fps: float) -> int:
     """Number of video frames whose duration matches the audio within half a frame."""
-    return max(1, int(round(n_samples / sample_rate * fps)))
+    return max(1, round(n_samples / sample_rate * fps))
 
 
 def even(n: float) -> int:
     """Nearest even integer >= 2 (yuv420p needs even sizes)."""
-    return max(2, int(round(n / 2.0)) * 2)
+    return max(2, round(n / 2.0) * 2)
 
 
 class VideoEncoder:
@@ -57,7 +57,7 @@ class VideoEncoder:
                       if preset == "ultrafast" else "film"}
         if threads:
             vs.codec_context.thread_count = threads
-        vs.time_base = Fraction(1, int(round(float(self.fps) * 1000)))
+        vs.time_base = Fraction(1, round(float(self.fps) * 1000))
         self.vstream = vs
         self.astream: Any = None
         self.n_frames = 0
@@ -79,7 +79,7 @@ class VideoEncoder:
 
     def _encode(self, rgb: np.ndarray, index: int) -> None:
         frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-        frame.pts = int(round(index * self.vstream.time_base.denominator / float(self.fps)))
+        frame.pts = round(index * self.vstream.time_base.denominator / float(self.fps))
         frame.time_base = self.vstream.time_base
         for packet in self.vstream.encode(frame):
             self.container.mux(packet)

@@ -82,14 +82,18 @@ class Face:
 
     def mouth_opening(self) -> float:
         """Inner-lip gap (landmarks 13/14) as a fraction of the face height."""
-        gap = float(np.linalg.norm(self.mesh[UPPER_LIP_CENTER, :2] - self.mesh[LOWER_LIP_CENTER, :2]))
+        m = self.mesh
+        gap = float(np.linalg.norm(m[UPPER_LIP_CENTER, :2] - m[LOWER_LIP_CENTER, :2]))
         return gap / max(self.height, 1.0)
 
     def eye_opening(self) -> float:
         """Mean eyelid gap of both eyes as a fraction of eye width."""
         m = self.mesh
-        r = np.linalg.norm(m[159, :2] - m[145, :2]) / max(np.linalg.norm(m[33, :2] - m[133, :2]), 1)
-        lf = np.linalg.norm(m[386, :2] - m[374, :2]) / max(np.linalg.norm(m[263, :2] - m[362, :2]), 1)
+        def dist(a: int, b: int) -> float:
+            return float(np.linalg.norm(m[a, :2] - m[b, :2]))
+
+        r = dist(159, 145) / max(dist(33, 133), 1.0)
+        lf = dist(386, 374) / max(dist(263, 362), 1.0)
         return float((r + lf) / 2)
 
 

@@ -84,7 +84,7 @@ def _pearson(a: np.ndarray, b: np.ndarray) -> float:
 
 def lag_correlation(opening: np.ndarray, envelope: np.ndarray, fps: float) -> dict[str, float]:
     """Pearson r at every lag; best lag in ms (positive: mouth trails the audio)."""
-    max_lag = int(round(MAX_LAG_S * fps))
+    max_lag = round(MAX_LAG_S * fps)
     best_r, best_lag = -2.0, 0
     r0 = _pearson(opening, envelope)
     for lag in range(-max_lag, max_lag + 1):

@@ -9,8 +9,14 @@ import pytest
 
 from avatarmedia import face
 from avatarmedia.errors import NoFaceError
-from avatarmedia.portrait import (Portrait, best_frame, draw_portrait, load_image,
-                                  photo_portrait, spec_from_description)
+from avatarmedia.portrait import (
+    Portrait,
+    best_frame,
+    draw_portrait,
+    load_image,
+    photo_portrait,
+    spec_from_description,
+)
 
 REPO = Path(__file__).resolve().parents[3]
 FIXTURES = REPO.parent / "shared" / "fixtures"

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from avatarmedia.errors import MediaInputError
-from avatarmedia.pose import apply_pose, parse_prompt
 from avatarmedia.portrait import draw_portrait, spec_from_description
+from avatarmedia.pose import apply_pose, parse_prompt
 
 
 def test_prompt_words_map_to_operations() -> None:
