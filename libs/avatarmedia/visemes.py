@@ -1,0 +1,281 @@
+"""Phoneme timeline -> visemes with co-articulation -> per-frame mouth track.
+
+The viseme set is Preston Blair's ten mouth shapes plus rest (see docs/speech.md):
+
+=======  =====================================  =======  =====  ========
+viseme   phonemes (IPA)                         opening  width  rounding
+=======  =====================================  =======  =====  ========
+rest     silence                                0.00     0.50   0.00
+MBP      m b p ɓ (lips pressed)                 0.00     0.45   0.10
+AI       a ɑ æ ɐ ʌ (open vowels)                0.85     0.65   0.00
+E        e ɛ ɪ i ə ɜ ɚ ɨ (spread vowels)        0.45     0.80   0.00
+O        o ɔ ɒ ø œ ɵ (rounded open vowels)      0.60     0.35   0.70
+U        u ʊ y ʏ ɯ ʉ (rounded close vowels)     0.30     0.20   0.90
+WQ       w ʍ ɥ (pursed)                         0.15     0.15   1.00
+FV       f v ʋ ɱ (lip on teeth)                 0.12     0.55   0.00
+L        l ɫ ɭ ʎ ɬ (tongue up)                  0.40     0.55   0.00
+TH       θ ð (tongue between teeth)             0.25     0.55   0.00
+etc      every other consonant (t d k g n s ...) 0.30    0.55   0.00
+=======  =====================================  =======  =====  ========
+
+Co-articulation rules, applied on a 10 ms grid before sampling at the video rate:
+
+1. Vowel opening follows vowel height; a diphthong moves from its first to its
+   second shape.
+2. Lips close *before* plosives: an MBP (and FV) shape starts 30 ms before its
+   phoneme and lasts at least 60 ms, and its closure survives smoothing.
+3. Minimum shape duration: non-labial consonants shorter than 60 ms do not get
+   their own shape; they take the mean of their neighbours, slightly closed.
+4. Anticipatory rounding: consonants before a rounded vowel take 60 % of its
+   rounding.
+5. Pauses under 300 ms hold the previous shape with the lips nearly closed; longer
+   pauses relax to rest over 150 ms and then rest.
+6. The curve is smoothed (Gaussian, sigma 25 ms) so shapes blend like real lips.
+7. The opening is scaled by the synthesised audio's own loudness (30 % shape, 70 %
+   shape x loudness), so the jaw follows what the viewer hears.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy.ndimage import gaussian_filter1d
+
+from avatarmedia.audio import frame_rms_db
+from avatarmedia.errors import MediaInputError
+from avatarmedia.speech import Speech, TimedUnit
+from avatarmedia.tracks import MouthTrack
+
+VISEMES: tuple[str, ...] = ("rest", "MBP", "AI", "E", "O", "U", "WQ", "FV", "L", "TH", "etc")
+
+# viseme -> (opening, width, rounding)
+SHAPES: dict[str, tuple[float, float, float]] = {
+    "rest": (0.0, 0.5, 0.0), "MBP": (0.0, 0.45, 0.1), "AI": (0.85, 0.65, 0.0),
+    "E": (0.45, 0.8, 0.0), "O": (0.6, 0.35, 0.7), "U": (0.3, 0.2, 0.9),
+    "WQ": (0.15, 0.15, 1.0), "FV": (0.12, 0.55, 0.0), "L": (0.4, 0.55, 0.0),
+    "TH": (0.25, 0.55, 0.0), "etc": (0.3, 0.55, 0.0),
+}
+
+_VOWELS: dict[str, tuple[str, float]] = {}  # IPA vowel -> (viseme, opening)
+for _chars, _vis, _open in (("aɑæɐɶ", "AI", 0.85), ("ʌ", "AI", 0.7), ("ɛœ", "E", 0.55),
+                            ("eɘ", "E", 0.45), ("əɜɚɞ", "E", 0.4), ("iɪɨ", "E", 0.28),
+                            ("ɔɒ", "O", 0.65), ("oɵɤ", "O", 0.5), ("ø", "O", 0.45),
+                            ("uʊʉɯ", "U", 0.3), ("yʏ", "U", 0.28)):
+    for _c in _chars:
+        _VOWELS[_c] = (_vis, _open)
+_CONSONANTS: dict[str, str] = {}
+for _chars, _vis in (("mbpɓ", "MBP"), ("fvʋɱ", "FV"), ("wʍɥ", "WQ"), ("lɫɭʎɬɮ", "L"),
+                     ("θð", "TH")):
+    for _c in _chars:
+        _CONSONANTS[_c] = _vis
+
+# Opening of "etc" consonants by manner: the jaw is nearly closed for stops, nasals and
+# sibilants, open for h and glides.
+_ETC_OPENING: dict[str, float] = {}
+for _chars, _o in (("tdkgqcɟʈɖɢʔ", 0.12), ("nŋɲɳɴ", 0.15), ("szʃʒɕʑʂʐ", 0.12),
+                   ("xɣχʁçʝħʕ", 0.25), ("hɦ", 0.45), ("ɹrɾɽʀjʁ", 0.3)):
+    for _c in _chars:
+        _ETC_OPENING[_c] = _o
+
+GRID_MS = 10.0
+ANTICIPATE_MS = 30.0
+MIN_LABIAL_MS = 60.0
+MIN_SHAPE_MS = 60.0
+SHORT_PAUSE_MS = 300.0
+RELAX_MS = 150.0
+SMOOTH_SIGMA_MS = 25.0
+LOUDNESS_WEIGHT = 0.7
+
+
+@dataclass
+class _Shape:
+    start: float
+    end: float
+    viseme: str
+    opening: float
+    width: float
+    rounding: float
+    vowel: bool
+
+
+def _base_chars(ipa: str) -> str:
+    """IPA letters without stress, length, tone or diacritic marks."""
+    out = []
+    for ch in unicodedata.normalize("NFD", ipa):
+        if unicodedata.combining(ch) or ch in "ˈˌːˑ'-_.|‖0123456789ʰʲʷˠˤ̃":
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+def phoneme_shapes(ipa: str) -> list[tuple[str, float, float, float, bool]]:
+    """One or two (viseme, opening, width, rounding, is_vowel) for an IPA phoneme."""
+    chars = _base_chars(ipa)
+    vowels = [c for c in chars if c in _VOWELS]
+    if vowels:
+        out = []
+        for c in vowels[:2]:  # diphthongs: first and second target
+            vis, opening = _VOWELS[c]
+            _, width, rounding = SHAPES[vis]
+            out.append((vis, opening, width, rounding, True))
+        return out
+    for c in chars:
+        if c in _CONSONANTS:
+            vis = _CONSONANTS[c]
+            return [(vis, *SHAPES[vis], False)]
+    _, width, rounding = SHAPES["etc"]
+    opening = next((_ETC_OPENING[c] for c in chars if c in _ETC_OPENING), SHAPES["etc"][0])
+    return [("etc", opening, width, rounding, False)]
+
+
+def viseme_of(ipa: str) -> str:
+    """The (first) viseme of an IPA phoneme."""
+    return phoneme_shapes(ipa)[0][0]
+
+
+def _shapes(phonemes: list[TimedUnit]) -> list[_Shape]:
+    shapes: list[_Shape] = []
+    for p in phonemes:
+        parts = phoneme_shapes(p.text)
+        if len(parts) == 2:
+            mid = p.start_ms + 0.55 * (p.end_ms - p.start_ms)
+            spans = [(p.start_ms, mid), (mid, p.end_ms)]
+        else:
+            spans = [(p.start_ms, p.end_ms)]
+        for (vis, o, w, r, vowel), (s, e) in zip(parts, spans, strict=True):
+            shapes.append(_Shape(s, e, vis, o, w, r, vowel))
+    # rule 3: short non-labial consonants blend into their neighbours
+    for i, sh in enumerate(shapes):
+        if sh.vowel or sh.viseme in ("MBP", "FV", "WQ") or sh.end - sh.start >= MIN_SHAPE_MS:
+            continue
+        nb = [shapes[j] for j in (i - 1, i + 1) if 0 <= j < len(shapes)
+              and abs((shapes[j].start if j > i else shapes[j].end) -
+                      (sh.end if j > i else sh.start)) < 1.0]
+        if nb:
+            sh.opening = 0.7 * float(np.mean([n.opening for n in nb]))
+            sh.width = float(np.mean([n.width for n in nb]))
+    # rule 4: anticipatory rounding over the consonants before a rounded vowel
+    for i, sh in enumerate(shapes):
+        if sh.vowel and sh.rounding > 0.5:
+            j = i - 1
+            while j >= 0 and not shapes[j].vowel and sh.start - shapes[j].end < 1.0:
+                shapes[j].rounding = max(shapes[j].rounding, 0.6 * sh.rounding)
+                j -= 1
+    # rule 2: labial closures start early and last long enough
+    for i, sh in enumerate(shapes):
+        if sh.viseme in ("MBP", "FV"):
+            lo = shapes[i - 1].start + 0.5 * (shapes[i - 1].end - shapes[i - 1].start) \
+                if i > 0 else 0.0
+            sh.start = max(lo, sh.start - ANTICIPATE_MS)
+            sh.end = max(sh.end, sh.start + MIN_LABIAL_MS)
+    return shapes
+
+
+def _grid_targets(shapes: list[_Shape], n: int) -> tuple[npt.NDArray[np.float64], ...]:
+    opening = np.zeros(n)
+    width = np.full(n, SHAPES["rest"][1])
+    rounding = np.zeros(n)
+    labial = np.zeros(n, bool)
+    names = np.array(["rest"] * n, dtype=object)
+    t = (np.arange(n) + 0.5) * GRID_MS
+    prev: _Shape | None = None
+    for sh in sorted(shapes, key=lambda s: s.start):
+        if prev is not None and sh.start - prev.end > 1.0:  # rule 5: a pause
+            gap = (t >= prev.end) & (t < sh.start)
+            if sh.start - prev.end < SHORT_PAUSE_MS:
+                opening[gap] = 0.25 * prev.opening
+                width[gap], rounding[gap] = prev.width, prev.rounding
+                names[gap] = prev.viseme
+            else:
+                relax = gap & (t < prev.end + RELAX_MS)
+                k = np.clip((t[relax] - prev.end) / RELAX_MS, 0, 1)
+                opening[relax] = prev.opening * (1 - k) * 0.3
+                width[relax] = prev.width + (0.5 - prev.width) * k
+                rounding[relax] = prev.rounding * (1 - k)
+        sel = (t >= sh.start) & (t < sh.end)
+        opening[sel], width[sel], rounding[sel] = sh.opening, sh.width, sh.rounding
+        names[sel] = sh.viseme
+        if sh.viseme == "MBP":
+            labial[sel] = True
+        prev = sh if prev is None or sh.end >= prev.end else prev
+    return opening, width, rounding, labial.astype(np.float64), names
+
+
+def _loudness_grid(speech: Speech, n: int) -> npt.NDArray[np.float64]:
+    """Loudness of the speech on the grid, 0 (35 dB below its peak) .. 1."""
+    db = frame_rms_db(speech.samples, speech.sample_rate, hop_s=GRID_MS / 1000, win_s=0.03)
+    out = np.zeros(n)
+    if db.size:
+        top = float(np.percentile(db, 98))
+        v = np.clip((db.astype(np.float64) - (top - 35.0)) / 35.0, 0.0, 1.0)
+        out[: min(n, v.size)] = gaussian_filter1d(v, 1.0)[:n]
+    return out
+
+
+def _emphasis_grid(speech: Speech, n: int) -> npt.NDArray[np.float64]:
+    """Stressed syllables: vowels louder (and longer) than the utterance's typical vowel."""
+    db = frame_rms_db(speech.samples, speech.sample_rate, hop_s=GRID_MS / 1000, win_s=0.03)
+    out = np.zeros(n)
+    vowels = [p for p in speech.phonemes if phoneme_shapes(p.text)[0][4]]
+    if not vowels or db.size == 0:
+        return out
+    level, dur = [], []
+    for p in vowels:
+        a, b = int(p.start_ms / GRID_MS), max(int(p.start_ms / GRID_MS) + 1,
+                                               int(p.end_ms / GRID_MS))
+        seg = db[a:b]
+        level.append(float(seg.max()) if seg.size else -100.0)
+        dur.append(p.end_ms - p.start_ms)
+    lv, du = np.array(level), np.array(dur)
+    score = (lv - np.median(lv)) / 4.0 + (du - np.median(du)) / max(float(np.std(du)), 20.0)
+    for p, sc in zip(vowels, score, strict=True):
+        if sc <= 0:
+            continue
+        a, b = int(p.start_ms / GRID_MS), math.ceil(p.end_ms / GRID_MS)
+        out[a:min(b, n)] = np.maximum(out[a:min(b, n)], min(1.0, sc / 2.0))
+    return np.asarray(gaussian_filter1d(out, 40.0 / GRID_MS), dtype=np.float64)
+
+
+def _to_frames(grid: npt.NDArray[np.float64], fps: float, n_frames: int) -> npt.NDArray[
+        np.float32]:
+    """Mean of the 10 ms grid over each video frame's interval."""
+    t = np.arange(n_frames + 1) / fps * 1000.0 / GRID_MS
+    csum = np.concatenate([[0.0], np.cumsum(grid)])
+    lo = np.clip(t[:-1], 0, grid.size)
+    hi = np.clip(np.maximum(t[1:], lo + 1e-6), 0, grid.size)
+    val = (np.interp(hi, np.arange(csum.size), csum) - np.interp(lo, np.arange(csum.size),
+                                                                   csum)) / np.maximum(hi - lo,
+                                                                                       1e-6)
+    val[hi <= lo] = 0.0
+    return np.asarray(np.clip(val, 0.0, 1.0), dtype=np.float32)
+
+
+def phoneme_mouth_track(speech: Speech, fps: float, n_frames: int | None = None) -> MouthTrack:
+    """Per-frame mouth shape from the phoneme timeline (see the module doc for rules)."""
+    if not fps or fps <= 0 or not math.isfinite(fps):
+        raise MediaInputError(f"fps must be positive, got {fps!r}")
+    if n_frames is None:
+        n_frames = max(1, math.ceil(speech.duration_s * fps))
+    n_grid = max(1, math.ceil(max(speech.duration_s, n_frames / fps) * 1000 / GRID_MS) + 1)
+    opening, width, rounding, labial, names = _grid_targets(_shapes(speech.phonemes), n_grid)
+    sigma = SMOOTH_SIGMA_MS / GRID_MS
+    # the shape's opening is scaled by the speech's own loudness (rule 7), so the jaw
+    # follows the audio the viewer hears
+    opening_s = gaussian_filter1d(opening, sigma) * (1.0 - LOUDNESS_WEIGHT +
+                                                     LOUDNESS_WEIGHT * _loudness_grid(speech,
+                                                                                      n_grid))
+    opening_s = np.where(labial > 0, np.minimum(opening_s, 0.05), opening_s)  # keep closures
+    width_s = gaussian_filter1d(width, sigma)
+    rounding_s = gaussian_filter1d(rounding, sigma)
+    emphasis = _emphasis_grid(speech, n_grid)
+    centres = np.clip(((np.arange(n_frames) + 0.5) / fps * 1000 / GRID_MS).astype(int), 0,
+                      n_grid - 1)
+    return MouthTrack(fps=float(fps), opening=_to_frames(opening_s, fps, n_frames),
+                      width=_to_frames(width_s, fps, n_frames),
+                      rounding=_to_frames(rounding_s, fps, n_frames),
+                      emphasis=_to_frames(emphasis, fps, n_frames),
+                      visemes=[str(names[c]) for c in centres])
