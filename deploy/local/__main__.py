@@ -12,7 +12,6 @@ from types import FrameType
 import httpx
 
 from avatarmesh.settings import REPO_ROOT
-
 from deploy.local.runner import LocalMesh
 
 DEFAULT_DEV_API_KEY = "sk_dev_avatarmesh_local_key"
@@ -27,8 +26,11 @@ def fund_dev_wallet(mesh: LocalMesh, balance_usd: str) -> None:
     reply = httpx.post(
         f"{mesh.base_url}/admin/v1/wallets/{DEV_OWNER}/top-ups",
         headers={"Authorization": f"Bearer {mesh.admin_key}"},
-        json={"amount_usd": balance_usd, "idempotency_key": f"dev-funding:{DEV_OWNER}",
-              "note": "make up: AVATARMESH_DEV_BALANCE_USD"},
+        json={
+            "amount_usd": balance_usd,
+            "idempotency_key": f"dev-funding:{DEV_OWNER}",
+            "note": "make up: AVATARMESH_DEV_BALANCE_USD",
+        },
         timeout=10,
     )
     if reply.status_code != 201:
@@ -38,7 +40,7 @@ def fund_dev_wallet(mesh: LocalMesh, balance_usd: str) -> None:
 def banner(mesh: LocalMesh, dev_key: str, admin_key: str, seconds: float) -> str:
     url = mesh.base_url
     return f"""
-avatarmesh is up in {seconds:.1f}s  (data: {mesh.data_dir}, logs: {mesh.run_dir / 'logs'})
+avatarmesh is up in {seconds:.1f}s  (data: {mesh.data_dir}, logs: {mesh.run_dir / "logs"})
 
   base URL   {url}/api/v1
   API key    {dev_key}        (owner {DEV_OWNER})
@@ -64,8 +66,12 @@ def main() -> int:
     dev_key = os.environ.get("AVATARMESH_DEV_API_KEY") or DEFAULT_DEV_API_KEY
     admin_key = os.environ.get("AVATARMESH_ADMIN_KEY") or DEFAULT_ADMIN_KEY
     balance = os.environ.get("AVATARMESH_DEV_BALANCE_USD", "100")
-    mesh = LocalMesh(data_dir=data_dir, http_port=http_port, admin_key=admin_key,
-                     env={"AVATARMESH_DEV_API_KEY": dev_key, "AVATARMESH_DEV_OWNER_ID": DEV_OWNER})
+    mesh = LocalMesh(
+        data_dir=data_dir,
+        http_port=http_port,
+        admin_key=admin_key,
+        env={"AVATARMESH_DEV_API_KEY": dev_key, "AVATARMESH_DEV_OWNER_ID": DEV_OWNER},
+    )
 
     # Set both explicitly: a shell starts background jobs with SIGINT ignored.
     signal.signal(signal.SIGINT, _interrupt)

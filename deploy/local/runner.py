@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
 from avatarmesh.settings import SERVICES, Settings
 
 # Start order: billing first (others call it), the worker last.
@@ -103,15 +104,17 @@ class LocalMesh:
 
     def child_env(self) -> dict[str, str]:
         env = {**os.environ, **self.env}
-        env.update({
-            "AVATARMESH_DATA_DIR": str(self.data_dir),
-            "AVATARMESH_NATS_URL": f"nats://127.0.0.1:{self.ports['nats']}",
-            "AVATARMESH_S3_ENDPOINT": f"127.0.0.1:{self.ports['s3']}",
-            "AVATARMESH_HTTP_PORT": str(self.http_port),
-            "AVATARMESH_ADMIN_KEY": self.admin_key,
-            "AVATARS_API_ENABLED": env.get("AVATARS_API_ENABLED", "true"),
-            "PYTHONUNBUFFERED": "1",
-        })
+        env.update(
+            {
+                "AVATARMESH_DATA_DIR": str(self.data_dir),
+                "AVATARMESH_NATS_URL": f"nats://127.0.0.1:{self.ports['nats']}",
+                "AVATARMESH_S3_ENDPOINT": f"127.0.0.1:{self.ports['s3']}",
+                "AVATARMESH_HTTP_PORT": str(self.http_port),
+                "AVATARMESH_ADMIN_KEY": self.admin_key,
+                "AVATARS_API_ENABLED": env.get("AVATARS_API_ENABLED", "true"),
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
         for name in SERVICES:
             env[f"AVATARMESH_{name.upper()}_ADDR"] = f"127.0.0.1:{self.ports[name]}"
         return env
@@ -129,8 +132,12 @@ class LocalMesh:
         log_path = logs / f"{name}.log"
         log_file = log_path.open("ab")
         proc = subprocess.Popen(
-            argv, stdout=log_file, stderr=subprocess.STDOUT, env=self.child_env(),
-            preexec_fn=_die_with_parent, cwd=Path(__file__).resolve().parents[2],
+            argv,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env=self.child_env(),
+            preexec_fn=_die_with_parent,
+            cwd=Path(__file__).resolve().parents[2],
         )
         log_file.close()
         child = Child(name, proc, log_path)
@@ -141,10 +148,31 @@ class LocalMesh:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.allocate_ports(Settings())
         nats_bin = shutil.which("nats-server") or "/usr/sbin/nats-server"
-        nats = self._spawn("nats", [nats_bin, "-js", "-a", "127.0.0.1", "-p", str(self.ports["nats"]),
-                                    "-sd", str(self.data_dir / "nats")])
-        s3 = self._spawn("s3", [sys.executable, "-m", "deploy.local.s3server",
-                                "--port", str(self.ports["s3"]), "--data-dir", str(self.data_dir / "s3")])
+        nats = self._spawn(
+            "nats",
+            [
+                nats_bin,
+                "-js",
+                "-a",
+                "127.0.0.1",
+                "-p",
+                str(self.ports["nats"]),
+                "-sd",
+                str(self.data_dir / "nats"),
+            ],
+        )
+        s3 = self._spawn(
+            "s3",
+            [
+                sys.executable,
+                "-m",
+                "deploy.local.s3server",
+                "--port",
+                str(self.ports["s3"]),
+                "--data-dir",
+                str(self.data_dir / "s3"),
+            ],
+        )
         wait_for_port(self.ports["nats"], timeout, nats.proc)
         wait_for_port(self.ports["s3"], timeout, s3.proc)
         for name in SERVICE_ORDER:

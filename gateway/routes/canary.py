@@ -22,8 +22,12 @@ class CanaryOut(BaseModel):
     @classmethod
     def of(cls, canary: video_pb2.Canary) -> CanaryOut:
         done = canary.status == "completed"
-        return cls(id=canary.id, status=canary.status, worker=canary.worker or None,
-                   round_trip_ms=round(canary.round_trip_ms, 1) if done else None)
+        return cls(
+            id=canary.id,
+            status=canary.status,
+            worker=canary.worker or None,
+            round_trip_ms=round(canary.round_trip_ms, 1) if done else None,
+        )
 
 
 @router.post("/canary", status_code=status.HTTP_202_ACCEPTED, summary="Start a canary job")
@@ -33,4 +37,6 @@ async def start_canary(_admin: AdminCaller, clients: Clients) -> CanaryOut:
 
 @router.get("/canary/{canary_id}", summary="Poll a canary job")
 async def get_canary(canary_id: str, _admin: AdminCaller, clients: Clients) -> CanaryOut:
-    return CanaryOut.of(await clients.video.GetCanary(video_pb2.GetCanaryRequest(canary_id=canary_id)))
+    return CanaryOut.of(
+        await clients.video.GetCanary(video_pb2.GetCanaryRequest(canary_id=canary_id))
+    )

@@ -43,7 +43,7 @@ class _ClientInterceptor(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[
         with telemetry.tracer("avatarmesh.grpc").start_as_current_span(
             name, kind=trace.SpanKind.CLIENT
         ):
-            carrier: dict[str, str] = telemetry.inject({})
+            carrier = telemetry.inject({})
             metadata = list(client_call_details.metadata or ()) + list(carrier.items())
             details = grpc.aio.ClientCallDetails(
                 method=client_call_details.method,

@@ -27,7 +27,7 @@ class IdPrefix(StrEnum):
 
 
 _BODY_LEN = 24
-_PATTERN = re.compile(r"^(?P<prefix>[a-z]+)_(?P<body>[a-z2-7]{%d})$" % _BODY_LEN)
+_PATTERN = re.compile(rf"^(?P<prefix>[a-z]+)_(?P<body>[a-z2-7]{{{_BODY_LEN}}})$")
 
 
 def new_id(prefix: IdPrefix) -> str:

@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import grpc
 
@@ -57,16 +58,16 @@ class Wiring:
     servicers: Sequence[Servicer]
     # Long-running coroutine factories (consumers, relays, sweepers), started after
     # the gRPC server and cancelled at shutdown.
-    background: Sequence[Callable[[], Awaitable[None]]] = ()
+    background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = ()
 
 
 @dataclass
 class ServiceSpec(Generic[S]):
     """A service's wire-up. Example::
 
-        SPEC = ServiceSpec(name="billing", settings_class=BillingSettings,
-                           wire=lambda rt: Wiring(servicers=[...], background=[sweeper.run]),
-                           migrations=Path(__file__).parent / "migrations", uses_bus=False)
+    SPEC = ServiceSpec(name="billing", settings_class=BillingSettings,
+                       wire=lambda rt: Wiring(servicers=[...], background=[sweeper.run]),
+                       migrations=Path(__file__).parent / "migrations", uses_bus=False)
     """
 
     name: str
@@ -76,12 +77,23 @@ class ServiceSpec(Generic[S]):
     uses_bus: bool = True
 
 
-async def start_runtime(
+@asynccontextmanager
+async def running(
     spec: ServiceSpec[S], settings: S, *, port: int | None = None
-) -> Runtime[S]:
-    """Everything `run_service` does before waiting; tests use it to run in-process.
+) -> AsyncIterator[Runtime[S]]:
+    """A started service for the block's duration (tests run services in-process with it).
 
     ``port=0`` binds a free port (``runtime.server.bound_port`` tells which)."""
+    runtime, tasks = await _start(spec, settings, port)
+    try:
+        yield runtime
+    finally:
+        await _stop(runtime, tasks)
+
+
+async def _start(
+    spec: ServiceSpec[S], settings: S, port: int | None
+) -> tuple[Runtime[S], list[asyncio.Task[None]]]:
     db = None
     if spec.migrations is not None:
         db = Database(settings.database_url_for(spec.name))
@@ -104,7 +116,7 @@ async def start_runtime(
     return runtime, tasks
 
 
-async def stop_runtime(runtime: Runtime[S], tasks: Sequence[asyncio.Task[None]]) -> None:
+async def _stop(runtime: Runtime[S], tasks: Sequence[asyncio.Task[None]]) -> None:
     await runtime.server.stop()
     for task in tasks:
         task.cancel()
@@ -118,11 +130,10 @@ async def stop_runtime(runtime: Runtime[S], tasks: Sequence[asyncio.Task[None]])
 
 
 async def _serve(spec: ServiceSpec[S], settings: S) -> None:
-    runtime, tasks = await start_runtime(spec, settings)
-    log.info("service %s ready", spec.name)
-    await wait_for_shutdown_signal()
-    log.info("service %s stopping", spec.name)
-    await stop_runtime(runtime, tasks)
+    async with running(spec, settings):
+        log.info("service %s ready", spec.name)
+        await wait_for_shutdown_signal()
+        log.info("service %s stopping", spec.name)
 
 
 def run_service(spec: ServiceSpec[S]) -> None:

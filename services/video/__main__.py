@@ -21,13 +21,21 @@ def wire(rt: Runtime[Settings]) -> Wiring:
     canaries = Canaries(rt.db, relay)
     servicer = VideoServicer(canaries)
     return Wiring(
-        servicers=[Servicer("avatarmesh.v1.VideoService",
-                            lambda s: video_pb2_grpc.add_VideoServiceServicer_to_server(servicer, s))],
+        servicers=[
+            Servicer(
+                "avatarmesh.v1.VideoService",
+                lambda s: video_pb2_grpc.add_VideoServiceServicer_to_server(servicer, s),
+            )
+        ],
         background=[
             relay.run,
             lambda: bus.consume(
-                stream=EVENTS_STREAM, durable="video-canary", filter_subject="events.canary.>",
-                message_type=events_pb2.CanaryCompleted, handler=canaries.on_completed),
+                stream=EVENTS_STREAM,
+                durable="video-canary",
+                filter_subject="events.canary.>",
+                message_type=events_pb2.CanaryCompleted,
+                handler=canaries.on_completed,
+            ),
         ],
     )
 

@@ -30,10 +30,15 @@ class Canaries:
         canary_id = new_id(IdPrefix.JOB)
         async with self.db.transaction() as session:
             await session.execute(
-                canaries.insert().values(id=canary_id, status="queued", worker="", created_at=utcnow())
+                canaries.insert().values(
+                    id=canary_id, status="queued", worker="", created_at=utcnow()
+                )
             )
             await add_to_outbox(
-                session, outbox, CANARY_SUBJECT, jobs_pb2.CanaryJob(canary_id=canary_id),
+                session,
+                outbox,
+                CANARY_SUBJECT,
+                jobs_pb2.CanaryJob(canary_id=canary_id),
                 msg_id=f"{canary_id}:job",
             )
         self.relay.wake()
@@ -41,7 +46,9 @@ class Canaries:
 
     async def get(self, canary_id: str) -> video_pb2.Canary:
         async with self.db.transaction() as session:
-            row = (await session.execute(select(canaries).where(canaries.c.id == canary_id))).first()
+            row = (
+                await session.execute(select(canaries).where(canaries.c.id == canary_id))
+            ).first()
         if row is None:
             raise DomainError(ErrorCode.NOT_FOUND, "Canary not found")
         return video_pb2.Canary(
@@ -54,15 +61,25 @@ class Canaries:
             if not await first_time(session, inbox, event.meta.event_id):
                 return
             row = (
-                await session.execute(select(canaries.c.created_at).where(canaries.c.id == event.canary_id))
+                await session.execute(
+                    select(canaries.c.created_at).where(canaries.c.id == event.canary_id)
+                )
             ).first()
             if row is None:
                 return
             now = utcnow()
-            created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=now.tzinfo)
+            created = (
+                row.created_at
+                if row.created_at.tzinfo
+                else row.created_at.replace(tzinfo=now.tzinfo)
+            )
             await session.execute(
                 update(canaries)
                 .where(canaries.c.id == event.canary_id)
-                .values(status="completed", worker=event.worker, completed_at=now,
-                        round_trip_ms=(now - created).total_seconds() * 1000)
+                .values(
+                    status="completed",
+                    worker=event.worker,
+                    completed_at=now,
+                    round_trip_ms=(now - created).total_seconds() * 1000,
+                )
             )

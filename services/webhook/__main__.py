@@ -24,11 +24,16 @@ def wire(rt: Runtime[Settings]) -> Wiring:
 
     async def declare_consumers() -> None:
         await bus.declare_consumer(
-            stream=EVENTS_STREAM, durable=CONSUMER[0], filter_subject=CONSUMER[1])
+            stream=EVENTS_STREAM, durable=CONSUMER[0], filter_subject=CONSUMER[1]
+        )
 
     return Wiring(
-        servicers=[Servicer("avatarmesh.v1.WebhookService",
-                            lambda s: webhook_pb2_grpc.add_WebhookServiceServicer_to_server(servicer, s))],
+        servicers=[
+            Servicer(
+                "avatarmesh.v1.WebhookService",
+                lambda s: webhook_pb2_grpc.add_WebhookServiceServicer_to_server(servicer, s),
+            )
+        ],
         background=[relay.run, declare_consumers],
     )
 

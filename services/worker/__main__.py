@@ -20,9 +20,15 @@ def wire(rt: Runtime[Settings]) -> Wiring:
     return Wiring(
         servicers=[],
         background=[
-            lambda: bus.consume(stream=JOBS_STREAM, durable="worker-canary",
-                                filter_subject="jobs.canary", message_type=jobs_pb2.CanaryJob,
-                                handler=canary, max_deliver=3, ack_wait=10),
+            lambda: bus.consume(
+                stream=JOBS_STREAM,
+                durable="worker-canary",
+                filter_subject="jobs.canary",
+                message_type=jobs_pb2.CanaryJob,
+                handler=canary,
+                max_deliver=3,
+                ack_wait=10,
+            ),
         ],
     )
 

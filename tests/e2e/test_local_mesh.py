@@ -53,11 +53,23 @@ def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningMesh]:
     data_dir = tmp_path_factory.mktemp("mesh")
     port = free_port()
     traces = data_dir / "traces.jsonl"
-    env = {**os.environ, "AVATARMESH_DATA_DIR": str(data_dir), "AVATARMESH_HTTP_PORT": str(port),
-           "AVATARMESH_ADMIN_KEY": ADMIN_KEY, "AVATARMESH_DEV_API_KEY": DEV_KEY,
-           "AVATARMESH_TRACES_FILE": str(traces), "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "deploy.local"], cwd=REPO_ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {
+        **os.environ,
+        "AVATARMESH_DATA_DIR": str(data_dir),
+        "AVATARMESH_HTTP_PORT": str(port),
+        "AVATARMESH_ADMIN_KEY": ADMIN_KEY,
+        "AVATARMESH_DEV_API_KEY": DEV_KEY,
+        "AVATARMESH_TRACES_FILE": str(traces),
+        "PYTHONUNBUFFERED": "1",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "deploy.local"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     output: list[str] = []
     assert proc.stdout is not None
     deadline = time.monotonic() + 90
@@ -89,8 +101,11 @@ def test_banner_prints_url_and_both_keys(mesh: RunningMesh) -> None:
 
 
 def test_dev_key_authenticates_and_its_wallet_is_funded(mesh: RunningMesh) -> None:
-    reply = httpx.get(f"{mesh.base_url}/api/v1/billing/balance",
-                      headers={"Authorization": f"Bearer {DEV_KEY}"}, timeout=5)
+    reply = httpx.get(
+        f"{mesh.base_url}/api/v1/billing/balance",
+        headers={"Authorization": f"Bearer {DEV_KEY}"},
+        timeout=5,
+    )
     assert reply.status_code == 200, reply.text
     assert reply.json()["balance_usd"] == 100.0
 
@@ -103,7 +118,9 @@ def test_canary_crosses_gateway_service_nats_worker_in_one_trace(mesh: RunningMe
     deadline = time.monotonic() + 20
     status = {}
     while time.monotonic() < deadline:
-        status = httpx.get(f"{mesh.base_url}/admin/v1/canary/{canary_id}", headers=admin, timeout=5).json()
+        status = httpx.get(
+            f"{mesh.base_url}/admin/v1/canary/{canary_id}", headers=admin, timeout=5
+        ).json()
         if status["status"] == "completed":
             break
         time.sleep(0.1)
@@ -111,12 +128,16 @@ def test_canary_crosses_gateway_service_nats_worker_in_one_trace(mesh: RunningMe
     assert status["worker"]
     time.sleep(0.5)  # span export of the last hop
     spans = [json.loads(line) for line in mesh.traces.read_text().splitlines()]
-    gateway_span = next(s for s in spans if s["service"] == "avatarmesh-gateway"
-                        and "canary" in s["name"] and s["kind"] == "SERVER")
+    gateway_span = next(
+        s
+        for s in spans
+        if s["service"] == "avatarmesh-gateway" and "canary" in s["name"] and s["kind"] == "SERVER"
+    )
     in_trace = {s["service"] for s in spans if s["trace_id"] == gateway_span["trace_id"]}
     assert {"avatarmesh-gateway", "avatarmesh-video", "avatarmesh-worker"} <= in_trace
-    consumer_spans = [s for s in spans if s["trace_id"] == gateway_span["trace_id"]
-                      and s["kind"] == "CONSUMER"]
+    consumer_spans = [
+        s for s in spans if s["trace_id"] == gateway_span["trace_id"] and s["kind"] == "CONSUMER"
+    ]
     assert {s["service"] for s in consumer_spans} >= {"avatarmesh-worker", "avatarmesh-video"}
 
 

@@ -13,10 +13,23 @@ from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.fetch import check_url, fetch, is_public_address
 
 
-@pytest.mark.parametrize("address", [
-    "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1",
-    "0.0.0.0", "224.0.0.1", "::1", "fe80::1", "fc00::1", "::ffff:127.0.0.1",
-])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "0.0.0.0",
+        "224.0.0.1",
+        "::1",
+        "fe80::1",
+        "fc00::1",
+        "::ffff:127.0.0.1",
+    ],
+)
 def test_internal_addresses_are_not_public(address: str) -> None:
     assert not is_public_address(ipaddress.ip_address(address))
 
@@ -26,17 +39,20 @@ def test_global_addresses_are_public(address: str) -> None:
     assert is_public_address(ipaddress.ip_address(address))
 
 
-@pytest.mark.parametrize("url, reason", [
-    ("https://127.0.0.1/x", "non-public"),
-    ("https://169.254.169.254/latest/meta-data", "non-public"),
-    ("https://10.0.0.7/a.mp4", "non-public"),
-    ("https://[::1]/a", "non-public"),
-    ("http://8.8.8.8/a", "https"),
-    ("ftp://example.com/a", "https"),
-    ("https://user:pw@8.8.8.8/a", "credentials"),
-    ("https://metadata.google.internal/", "metadata"),
-    ("not a url", "https"),
-])
+@pytest.mark.parametrize(
+    "url, reason",
+    [
+        ("https://127.0.0.1/x", "non-public"),
+        ("https://169.254.169.254/latest/meta-data", "non-public"),
+        ("https://10.0.0.7/a.mp4", "non-public"),
+        ("https://[::1]/a", "non-public"),
+        ("http://8.8.8.8/a", "https"),
+        ("ftp://example.com/a", "https"),
+        ("https://user:pw@8.8.8.8/a", "credentials"),
+        ("https://metadata.google.internal/", "metadata"),
+        ("not a url", "https"),
+    ],
+)
 async def test_unsafe_urls_are_refused_with_a_reason(url: str, reason: str) -> None:
     with pytest.raises(DomainError) as err:
         await check_url(url)
@@ -51,7 +67,7 @@ async def test_public_https_url_is_pinned_to_the_checked_address() -> None:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         if self.path == "/redirect-inside":
             self.send_response(302)
             self.send_header("Location", "https://10.0.0.1/secret")
@@ -79,7 +95,9 @@ def local_server() -> Iterator[str]:
 async def test_loopback_http_only_with_the_development_setting(local_server: str) -> None:
     with pytest.raises(DomainError):
         await fetch(f"{local_server}/ok", max_bytes=1024)
-    assert await fetch(f"{local_server}/ok", max_bytes=1024, allow_insecure_loopback=True) == b"x" * 16
+    assert (
+        await fetch(f"{local_server}/ok", max_bytes=1024, allow_insecure_loopback=True) == b"x" * 16
+    )
 
 
 async def test_redirect_into_a_private_network_is_refused(local_server: str) -> None:

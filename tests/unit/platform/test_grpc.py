@@ -6,11 +6,12 @@ from collections.abc import AsyncIterator
 
 import grpc
 import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
 from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.grpc_client import channel
 from avatarmesh.grpc_server import GrpcServer
 from avatarmesh.v1 import billing_pb2, billing_pb2_grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 
 class Billing(billing_pb2_grpc.BillingServiceServicer):
