@@ -44,7 +44,7 @@ def _wait_until_listening(proc: subprocess.Popen[bytes], port: int, timeout: flo
 def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """URL of a nats-server with JetStream, private to this test session."""
     if not Path(NATS_SERVER).exists():
-        pytest.skip(f"nats-server not installed ({NATS_SERVER})")
+        pytest.fail(f"nats-server not installed ({NATS_SERVER}); run `make setup`")
     store = tmp_path_factory.mktemp("nats")
     port = free_port()
     log = (store / "server.log").open("wb")
