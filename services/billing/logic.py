@@ -366,9 +366,7 @@ class Ledger:
                 hold.status = HoldStatus.REFUNDED.value
                 await self._uncount_pose(s, hold)
             await s.flush()
-            await self._append(
-                s, wallet, EntryKind.REFUND, refund, 0, hold.id, hold.reference, now
-            )
+            await self._append(s, wallet, EntryKind.REFUND, refund, 0, hold.id, hold.reference, now)
             return hold.id, _hold(hold)
 
         owner_id = await self._owner_of(hold_id)
@@ -410,9 +408,9 @@ class Ledger:
             if await s.get(WalletRow, owner_id) is None:
                 raise _wallet_not_found(owner_id)
             total = await s.scalar(
-                select(func.count()).select_from(LedgerEntryRow).where(
-                    LedgerEntryRow.owner_id == owner_id
-                )
+                select(func.count())
+                .select_from(LedgerEntryRow)
+                .where(LedgerEntryRow.owner_id == owner_id)
             )
             rows = await s.scalars(
                 select(LedgerEntryRow)
@@ -604,9 +602,7 @@ class Ledger:
 
     async def _hold_row(self, s: AsyncSession, hold_id: str) -> HoldRow:
         hold = await s.scalar(
-            select(HoldRow)
-            .where(HoldRow.id == hold_id)
-            .execution_options(populate_existing=True)
+            select(HoldRow).where(HoldRow.id == hold_id).execution_options(populate_existing=True)
         )
         if hold is None:
             raise DomainError(ErrorCode.NOT_FOUND, f"hold {hold_id} not found")
@@ -621,9 +617,7 @@ class Ledger:
         await self._uncount_pose(s, hold)
         await s.flush()
         kind = EntryKind.EXPIRY if status is HoldStatus.EXPIRED else EntryKind.RELEASE
-        await self._append(
-            s, wallet, kind, 0, -hold.amount_micros, hold.id, hold.reference, now
-        )
+        await self._append(s, wallet, kind, 0, -hold.amount_micros, hold.id, hold.reference, now)
 
     async def _pose_usage(
         self, s: AsyncSession, owner_id: str, day: date, tier: str

@@ -127,9 +127,7 @@ def servicer(ledger: Ledger, prices: PriceBook) -> Servicer:
     impl = BillingServicer(ledger, prices)
     return Servicer(
         full_name=pb.DESCRIPTOR.services_by_name["BillingService"].full_name,
-        register=lambda server: pb_grpc.add_BillingServiceServicer_to_server(  # type: ignore[no-untyped-call]
-            impl, server
-        ),
+        register=lambda server: pb_grpc.add_BillingServiceServicer_to_server(impl, server),
     )
 
 

@@ -4,8 +4,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from avatarmesh.v1 import billing_pb2_grpc
 
+from avatarmesh.v1 import billing_pb2_grpc
 from tests.integration.billing.support import billing_service, billing_settings
 
 

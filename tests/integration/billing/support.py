@@ -10,7 +10,6 @@ from typing import Any
 from avatarmesh.grpc_client import channel
 from avatarmesh.service import running
 from avatarmesh.v1 import billing_pb2_grpc
-
 from services.billing.__main__ import SPEC
 from services.billing.config import BillingSettings
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+
 from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.money import usd
 from avatarmesh.v1 import billing_pb2 as pb
