@@ -38,6 +38,11 @@ RATE_RANGE = (0.6, 1.6)
 FORMANT_RANGE = (0.75, 1.35)
 PITCH_RANGE_LIMITS = (0.4, 2.5)
 CLONE_PITCH_RANGE = (0.5, 2.0)
+# Cloning searches a narrower warp than profiles allow, with a prior toward 1: the
+# long-term spectrum of a recording is coloured by its microphone and room as much as
+# by the speaker's vocal tract, so large warps overfit.
+CLONE_FORMANT_RANGE = (0.875, 1.15)
+FORMANT_PRIOR = 400.0
 FRAME_PERIOD_MS = 5.0
 
 # accent label (lower case, letters only) -> espeak voice, per language. The first
@@ -489,10 +494,11 @@ def _formant_scale(base: SpeechStats, rec: SpeechStats) -> float:
     logc = np.log(centres)
     target = _detilt(np.array(rec.ltas_db), logc)
     best, best_cost = 1.0, float("inf")
-    for scale in np.round(np.arange(FORMANT_RANGE[0], FORMANT_RANGE[1] + 1e-9, 0.025), 3):
-        warped = _warp_envelope(env[None, :], float(scale))[0]
+    for scale in np.round(np.arange(CLONE_FORMANT_RANGE[0], CLONE_FORMANT_RANGE[1] + 1e-9,
+                                    0.025), 3):
+        warped = _warp_envelope(np.exp(env)[None, :], float(scale))[0]
         cand = _detilt(_band_db(np.log(warped), freqs), logc)
-        cost = float(np.mean((cand - target) ** 2)) + 4.0 * math.log(scale) ** 2
+        cost = float(np.mean((cand - target) ** 2)) + FORMANT_PRIOR * math.log(scale) ** 2
         if cost < best_cost:
             best, best_cost = float(scale), cost
     return best
