@@ -144,16 +144,25 @@ def loudness_normalise(samples: npt.ArrayLike, sr: int, target_lufs: float = -16
     lufs = integrated_lufs(x, sr)
     if not math.isfinite(lufs):
         return x.copy()
-    y = x.astype(np.float64) * 10 ** ((target_lufs - lufs) / 20.0)
     ceiling = 10 ** (peak_dbfs / 20.0)
-    mag = np.abs(y)
-    if mag.max() > ceiling:
-        need = np.minimum(1.0, ceiling / np.maximum(mag, 1e-12))
-        w = max(3, int(0.004 * sr)) | 1  # ~4 ms attack/release, odd size
-        gain = uniform_filter1d(minimum_filter1d(need, size=2 * w + 1), size=w)
-        y = y * gain
-        y = np.clip(y, -ceiling, ceiling)
+    y = x.astype(np.float64)
+    for _ in range(3):  # limiting lowers loudness a little: measure and go again
+        y = _limit(y * 10 ** ((target_lufs - lufs) / 20.0), sr, ceiling)
+        lufs = integrated_lufs(y, sr)
+        if not math.isfinite(lufs) or abs(lufs - target_lufs) < 0.1:
+            break
     return y.astype(np.float32)
+
+
+def _limit(y: npt.NDArray[np.float64], sr: int, ceiling: float) -> npt.NDArray[np.float64]:
+    """Look-ahead peak limiter (~4 ms attack and release) to ``ceiling``."""
+    mag = np.abs(y)
+    if mag.max() <= ceiling:
+        return y
+    need = np.minimum(1.0, ceiling / np.maximum(mag, 1e-12))
+    w = max(3, int(0.004 * sr)) | 1
+    gain = uniform_filter1d(minimum_filter1d(need, size=2 * w + 1), size=w)
+    return np.asarray(np.clip(y * gain, -ceiling, ceiling), dtype=np.float64)
 
 
 def frame_rms_db(samples: npt.ArrayLike, sr: int, hop_s: float = 0.01,
