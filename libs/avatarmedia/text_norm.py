@@ -194,20 +194,28 @@ def _attach(tokens: list[Token], spoken: str, written: str) -> None:
         tokens.append(Token(spoken, written))
 
 
-def _chinese_tokens(text: str) -> list[Token]:
+_ZH_RUNS = re.compile(r"\d{4}\s*年|\d+(?:\.\d+)?\s*%|\d+(?:\.\d+)?"
+                      r"|[\u3400-\u9fff\uf900-\ufaff]+|[^\d\u3400-\u9fff\uf900-\ufaff]+")
+
+
+def _pinyin(hanzi: str) -> list[str]:
     from pypinyin import Style, lazy_pinyin
 
-    text = _zh_numbers(text)
+    syllables = lazy_pinyin(hanzi, style=Style.TONE3, neutral_tone_with_five=True)
+    if len(syllables) != len(hanzi):  # pypinyin keeps one per hanzi; be safe
+        syllables = [lazy_pinyin(ch, style=Style.TONE3, neutral_tone_with_five=True)[0]
+                     for ch in hanzi]
+    return [str(x) for x in syllables]
+
+
+def _chinese_tokens(text: str) -> list[Token]:
     tokens: list[Token] = []
-    for run in re.finditer(r"[\u3400-\u9fff\uf900-\ufaff]+|[^\u3400-\u9fff\uf900-\ufaff]+",
-                           text):
+    for run in _ZH_RUNS.finditer(text):
         chunk = run[0]
-        if _is_han(chunk[0]):
-            syllables = lazy_pinyin(chunk, style=Style.TONE3, neutral_tone_with_five=True)
-            if len(syllables) != len(chunk):  # pypinyin keeps one per hanzi; be safe
-                syllables = [lazy_pinyin(ch, style=Style.TONE3,
-                                         neutral_tone_with_five=True)[0] for ch in chunk]
-            tokens.extend(Token(s, ch) for s, ch in zip(syllables, chunk, strict=True))
+        if chunk[0].isdigit():  # a number is one word, read in Chinese, shown as written
+            tokens.append(Token(" ".join(_pinyin(_zh_numbers(chunk))), chunk.strip()))
+        elif _is_han(chunk[0]):
+            tokens.extend(Token(s, ch) for s, ch in zip(_pinyin(chunk), chunk, strict=True))
         else:
             for word in chunk.translate(_PUNCT_TABLE).split():
                 if any(c.isalnum() for c in word):

@@ -31,8 +31,9 @@ Co-articulation rules, applied on a 10 ms grid before sampling at the video rate
 5. Pauses under 300 ms hold the previous shape with the lips nearly closed; longer
    pauses relax to rest over 150 ms and then rest.
 6. The curve is smoothed (Gaussian, sigma 25 ms) so shapes blend like real lips.
-7. The opening is scaled by the synthesised audio's own loudness (30 % shape, 70 %
-   shape x loudness), so the jaw follows what the viewer hears.
+7. The opening is scaled by the synthesised audio's own loudness:
+   ``sqrt(shape) * (0.15 + 0.85 * loudness)``, so the jaw follows what the viewer
+   hears while closures, width and rounding still come from the phonemes.
 """
 
 from __future__ import annotations
@@ -88,7 +89,8 @@ MIN_SHAPE_MS = 60.0
 SHORT_PAUSE_MS = 300.0
 RELAX_MS = 150.0
 SMOOTH_SIGMA_MS = 25.0
-LOUDNESS_WEIGHT = 0.7
+LOUDNESS_WEIGHT = 0.85
+SHAPE_GAMMA = 0.5
 
 
 @dataclass
@@ -265,7 +267,7 @@ def phoneme_mouth_track(speech: Speech, fps: float, n_frames: int | None = None)
     sigma = SMOOTH_SIGMA_MS / GRID_MS
     # the shape's opening is scaled by the speech's own loudness (rule 7), so the jaw
     # follows the audio the viewer hears
-    opening_s = gaussian_filter1d(opening, sigma) * (1.0 - LOUDNESS_WEIGHT +
+    opening_s = gaussian_filter1d(opening, sigma) ** SHAPE_GAMMA * (1.0 - LOUDNESS_WEIGHT +
                                                      LOUDNESS_WEIGHT * _loudness_grid(speech,
                                                                                       n_grid))
     opening_s = np.where(labial > 0, np.minimum(opening_s, 0.05), opening_s)  # keep closures

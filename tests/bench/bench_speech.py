@@ -124,8 +124,8 @@ def _best_lag_r(a: np.ndarray, b: np.ndarray, fps: float) -> float:
 
 def bench_mouth_tracks() -> None:
     rs, loud_rs = [], []
-    for lang in LANGUAGES:
-        speech = synthesize(REFERENCE_TEXT[lang], default_voice(lang, "female"))
+    for lang, gender in [(lang, g) for lang in LANGUAGES for g in ("female", "male")]:
+        speech = synthesize(REFERENCE_TEXT[lang], default_voice(lang, gender))
         t0 = time.perf_counter()
         phon = phoneme_mouth_track(speech, FPS)
         t_phon = time.perf_counter() - t0
@@ -138,7 +138,7 @@ def bench_mouth_tracks() -> None:
         r_loud = _best_lag_r(phon.opening, loud, FPS)
         rs.append(r)
         loud_rs.append(r_loud)
-        report("speech", f"mouth track r(audio-only, phoneme) {lang}", r, "pearson r",
+        report("speech", f"mouth track r(audio-only, phoneme) {lang} {gender}", r, "pearson r",
                r_phoneme_vs_loudness=round(r_loud, 3), phoneme_ms=round(1000 * t_phon, 1),
                audio_ms=round(1000 * t_audio, 1))
     report("speech", "mouth track r(audio-only, phoneme) min", min(rs), "pearson r")

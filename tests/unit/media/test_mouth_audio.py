@@ -19,9 +19,10 @@ FIXTURES = REPO.parent / "shared" / "fixtures"
 FPS = 25.0
 
 
+@pytest.mark.parametrize("gender", ["female", "male"])
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_audio_track_correlates_with_phoneme_track_on_tts(language: str) -> None:
-    speech = synthesize(REFERENCE_TEXT[language], default_voice(language, "female"))
+def test_audio_track_correlates_with_phoneme_track_on_tts(language: str, gender: str) -> None:
+    speech = synthesize(REFERENCE_TEXT[language], default_voice(language, gender))
     phon = phoneme_mouth_track(speech, FPS)
     audio = audio_mouth_track(speech.samples, speech.sample_rate, FPS, phon.n_frames)
     r = float(np.corrcoef(audio.opening, phon.opening)[0, 1])
