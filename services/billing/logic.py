@@ -162,6 +162,13 @@ Clock = Callable[[], datetime]
 T = TypeVar("T", Wallet, Hold)
 
 
+@dataclass(frozen=True)
+class _HoldOf:
+    """The wallet to lock is the owner's of this hold (found inside the transaction)."""
+
+    hold_id: str
+
+
 @dataclass
 class _Deferred:
     """A refusal raised after committing the lazy expiries the same call wrote."""
@@ -271,7 +278,7 @@ class Ledger:
             s.add(hold)
             if usage is not None:
                 usage.poses += 1
-            await s.flush()
+            await s.flush()  # the hold row first: ledger entries refer to it
             await self._append(s, wallet, EntryKind.HOLD, 0, amount, hold.id, reference, now)
             return hold.id, _hold(hold)
 
@@ -305,7 +312,6 @@ class Ledger:
             hold.status = HoldStatus.CAPTURED.value
             hold.captured_micros = amount
             hold.settled_at = now
-            await s.flush()
             await self._append(
                 s, wallet, EntryKind.CAPTURE, -amount, -amount, hold.id, hold.reference, now
             )
@@ -316,9 +322,10 @@ class Ledger:
                 )
             return hold.id, _hold(hold)
 
-        owner_id = await self._owner_of(hold_id)
         params = {"hold_id": hold_id, "amount": amount}
-        return await self._mutate("capture", idempotency_key, params, Hold, owner_id, effect)
+        return await self._mutate(
+            "capture", idempotency_key, params, Hold, _HoldOf(hold_id), effect
+        )
 
     async def release(self, hold_id: str, idempotency_key: str) -> Hold:
         """Give a hold back in full. Releasing a released or expired hold changes nothing."""
@@ -336,9 +343,10 @@ class Ledger:
             await self._settle_unused(s, wallet, hold, HoldStatus.RELEASED, now)
             return hold.id, _hold(hold)
 
-        owner_id = await self._owner_of(hold_id)
         params = {"hold_id": hold_id}
-        return await self._mutate("release", idempotency_key, params, Hold, owner_id, effect)
+        return await self._mutate(
+            "release", idempotency_key, params, Hold, _HoldOf(hold_id), effect
+        )
 
     async def refund(self, hold_id: str, amount: Micros, idempotency_key: str) -> Hold:
         """Give back some (or, with 0, all the rest) of what a capture charged."""
@@ -365,13 +373,11 @@ class Ledger:
             if hold.refunded_micros == hold.captured_micros:
                 hold.status = HoldStatus.REFUNDED.value
                 await self._uncount_pose(s, hold)
-            await s.flush()
             await self._append(s, wallet, EntryKind.REFUND, refund, 0, hold.id, hold.reference, now)
             return hold.id, _hold(hold)
 
-        owner_id = await self._owner_of(hold_id)
         params = {"hold_id": hold_id, "amount": amount}
-        return await self._mutate("refund", idempotency_key, params, Hold, owner_id, effect)
+        return await self._mutate("refund", idempotency_key, params, Hold, _HoldOf(hold_id), effect)
 
     # ------------------------------------------------------------------- reads
 
@@ -510,7 +516,7 @@ class Ledger:
         key: str,
         params: dict[str, Any],
         result_type: type[T],
-        owner_id: str,
+        owner: str | _HoldOf,
         effect: Callable[[AsyncSession, WalletRow, datetime], Awaitable[tuple[str, T]]],
         *,
         create_wallet: bool = False,
@@ -525,6 +531,10 @@ class Ledger:
             deferred: _Deferred | None = None
             try:
                 async with self._db.transaction() as s:
+                    if isinstance(owner, _HoldOf):
+                        owner_id = await self._owner_of(s, owner.hold_id)
+                    else:
+                        owner_id = owner
                     if create_wallet:
                         await self._ensure_wallet(s, owner_id)
                     wallet = await self._lock_wallet(s, owner_id)
@@ -558,7 +568,6 @@ class Ledger:
                                 created_at=now,
                             )
                         )
-                        await s.flush()
             except IntegrityError:
                 # The same key committed by a concurrent call (or a wallet created at the
                 # same moment): run again and find its record.
@@ -593,9 +602,8 @@ class Ledger:
             raise _wallet_not_found(owner_id)
         return wallet
 
-    async def _owner_of(self, hold_id: str) -> str:
-        async with self._db.sessions() as s:
-            owner_id = await s.scalar(select(HoldRow.owner_id).where(HoldRow.id == hold_id))
+    async def _owner_of(self, s: AsyncSession, hold_id: str) -> str:
+        owner_id = await s.scalar(select(HoldRow.owner_id).where(HoldRow.id == hold_id))
         if owner_id is None:
             raise DomainError(ErrorCode.NOT_FOUND, f"hold {hold_id} not found")
         return owner_id
@@ -615,7 +623,6 @@ class Ledger:
         hold.status = status.value
         hold.settled_at = now
         await self._uncount_pose(s, hold)
-        await s.flush()
         kind = EntryKind.EXPIRY if status is HoldStatus.EXPIRED else EntryKind.RELEASE
         await self._append(s, wallet, kind, 0, -hold.amount_micros, hold.id, hold.reference, now)
 
@@ -664,8 +671,7 @@ class Ledger:
             reference=reference,
             created_at=now,
         )
-        s.add(entry)
-        await s.flush()
+        s.add(entry)  # written with the rest of the transaction at commit
         return entry
 
 
