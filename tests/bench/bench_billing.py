@@ -30,7 +30,7 @@ from tests.integration.billing.support import billing_service, billing_settings
 
 PG_ADMIN = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "database": "postgres"}
 SEQUENTIAL_PAIRS = 200
-CONCURRENT_PAIRS = 800
+CONCURRENT_PAIRS = 400
 CLIENTS = 16
 WALLETS = 8
 
