@@ -38,6 +38,8 @@ RATE_RANGE = (0.6, 1.6)
 FORMANT_RANGE = (0.75, 1.35)
 PITCH_RANGE_LIMITS = (0.4, 2.5)
 CLONE_PITCH_RANGE = (0.5, 2.0)
+TONAL_LANGUAGES = ("zh", "vi")
+TONAL_MAX_PITCH_RANGE = 1.4
 # Cloning searches a narrower warp than profiles allow, with a prior toward 1: the
 # long-term spectrum of a recording is coloured by its microphone and room as much as
 # by the speaker's vocal tract, so large warps overfit.
@@ -529,6 +531,8 @@ def clone_voice(samples: npt.ArrayLike, sample_rate: int, *, language: str,
     ref = base_voice_stats(lang, base.espeak_name)
     scale = _formant_scale(ref, rec)
     pitch_range = rec.f0_span_st / ref.f0_span_st if ref.f0_span_st > 0.5 else 1.0
+    if lang in TONAL_LANGUAGES:  # tones carry meaning: do not exaggerate the contours
+        pitch_range = min(pitch_range, TONAL_MAX_PITCH_RANGE)
     rate = rec.syllable_rate / ref.syllable_rate if ref.syllable_rate > 0 and \
         rec.syllable_rate > 0 else 1.0
     profile = VoiceProfile(
