@@ -27,11 +27,11 @@ class GrpcClients:
 
     def __init__(self, channels: Mapping[str, grpc.aio.Channel]) -> None:
         self.channels = dict(channels)
-        self.avatar = AvatarServiceStub(self.channels["avatar"])  # type: ignore[no-untyped-call]
-        self.pose = PoseServiceStub(self.channels["pose"])  # type: ignore[no-untyped-call]
-        self.video = VideoServiceStub(self.channels["video"])  # type: ignore[no-untyped-call]
-        self.billing = BillingServiceStub(self.channels["billing"])  # type: ignore[no-untyped-call]
-        self.webhook = WebhookServiceStub(self.channels["webhook"])  # type: ignore[no-untyped-call]
+        self.avatar = AvatarServiceStub(self.channels["avatar"])
+        self.pose = PoseServiceStub(self.channels["pose"])
+        self.video = VideoServiceStub(self.channels["video"])
+        self.billing = BillingServiceStub(self.channels["billing"])
+        self.webhook = WebhookServiceStub(self.channels["webhook"])
         self._health = {name: health_pb2_grpc.HealthStub(ch) for name, ch in self.channels.items()}
 
     @classmethod
