@@ -20,7 +20,6 @@ test-fast: setup ## unit tests only
 
 lint: setup ## ruff and mypy
 	@$(VENV)/bin/ruff check .
-	@$(VENV)/bin/ruff format --check . || true
 	@$(VENV)/bin/mypy libs services gateway deploy
 
 protos: setup ## regenerate the gRPC stubs from protos/
