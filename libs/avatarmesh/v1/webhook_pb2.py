@@ -25,25 +25,25 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x61vatarmesh/v1/webhook.proto\x12\ravatarmesh.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"a\n\rSigningSecret\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x0e\n\x06secret\x18\x02 \x01(\t\x12.\n\ncreated_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"+\n\x17GetSigningSecretRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\".\n\x1aRotateSigningSecretRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\"\x99\x01\n\x0f\x44\x65liveryAttempt\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x0b\n\x03url\x18\x03 \x01(\t\x12\x0f\n\x07\x61ttempt\x18\x04 \x01(\x05\x12\x13\n\x0bstatus_code\x18\x05 \x01(\x05\x12\r\n\x05\x65rror\x18\x06 \x01(\t\x12&\n\x02\x61t\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"=\n\x15ListDeliveriesRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x12\n\nsubject_id\x18\x02 \x01(\t\"J\n\x16ListDeliveriesResponse\x12\x30\n\x08\x61ttempts\x18\x01 \x03(\x0b\x32\x1e.avatarmesh.v1.DeliveryAttempt2\xa9\x02\n\x0eWebhookService\x12X\n\x10GetSigningSecret\x12&.avatarmesh.v1.GetSigningSecretRequest\x1a\x1c.avatarmesh.v1.SigningSecret\x12^\n\x13RotateSigningSecret\x12).avatarmesh.v1.RotateSigningSecretRequest\x1a\x1c.avatarmesh.v1.SigningSecret\x12]\n\x0eListDeliveries\x12$.avatarmesh.v1.ListDeliveriesRequest\x1a%.avatarmesh.v1.ListDeliveriesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x61vatarmesh/v1/webhook.proto\x12\ravatarmesh.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9b\x01\n\rSigningSecret\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x0e\n\x06secret\x18\x02 \x01(\t\x12.\n\ncreated_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x38\n\x14previous_valid_until\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"+\n\x17GetSigningSecretRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\".\n\x1aRotateSigningSecretRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\"\xea\x01\n\x0f\x44\x65liveryAttempt\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x0b\n\x03url\x18\x03 \x01(\t\x12\x0f\n\x07\x61ttempt\x18\x04 \x01(\x05\x12\x13\n\x0bstatus_code\x18\x05 \x01(\x05\x12\r\n\x05\x65rror\x18\x06 \x01(\t\x12&\n\x02\x61t\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0b\x64uration_ms\x18\x08 \x01(\x05\x12\r\n\x05\x65vent\x18\t \x01(\t\x12\x12\n\nsubject_id\x18\n \x01(\t\x12\x17\n\x0f\x64\x65livery_status\x18\x0b \x01(\t\"L\n\x15ListDeliveriesRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x12\n\nsubject_id\x18\x02 \x01(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\"J\n\x16ListDeliveriesResponse\x12\x30\n\x08\x61ttempts\x18\x01 \x03(\x0b\x32\x1e.avatarmesh.v1.DeliveryAttempt2\xa9\x02\n\x0eWebhookService\x12X\n\x10GetSigningSecret\x12&.avatarmesh.v1.GetSigningSecretRequest\x1a\x1c.avatarmesh.v1.SigningSecret\x12^\n\x13RotateSigningSecret\x12).avatarmesh.v1.RotateSigningSecretRequest\x1a\x1c.avatarmesh.v1.SigningSecret\x12]\n\x0eListDeliveries\x12$.avatarmesh.v1.ListDeliveriesRequest\x1a%.avatarmesh.v1.ListDeliveriesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'avatarmesh.v1.webhook_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SIGNINGSECRET']._serialized_start=79
-  _globals['_SIGNINGSECRET']._serialized_end=176
-  _globals['_GETSIGNINGSECRETREQUEST']._serialized_start=178
-  _globals['_GETSIGNINGSECRETREQUEST']._serialized_end=221
-  _globals['_ROTATESIGNINGSECRETREQUEST']._serialized_start=223
-  _globals['_ROTATESIGNINGSECRETREQUEST']._serialized_end=269
-  _globals['_DELIVERYATTEMPT']._serialized_start=272
-  _globals['_DELIVERYATTEMPT']._serialized_end=425
-  _globals['_LISTDELIVERIESREQUEST']._serialized_start=427
-  _globals['_LISTDELIVERIESREQUEST']._serialized_end=488
-  _globals['_LISTDELIVERIESRESPONSE']._serialized_start=490
-  _globals['_LISTDELIVERIESRESPONSE']._serialized_end=564
-  _globals['_WEBHOOKSERVICE']._serialized_start=567
-  _globals['_WEBHOOKSERVICE']._serialized_end=864
+  _globals['_SIGNINGSECRET']._serialized_start=80
+  _globals['_SIGNINGSECRET']._serialized_end=235
+  _globals['_GETSIGNINGSECRETREQUEST']._serialized_start=237
+  _globals['_GETSIGNINGSECRETREQUEST']._serialized_end=280
+  _globals['_ROTATESIGNINGSECRETREQUEST']._serialized_start=282
+  _globals['_ROTATESIGNINGSECRETREQUEST']._serialized_end=328
+  _globals['_DELIVERYATTEMPT']._serialized_start=331
+  _globals['_DELIVERYATTEMPT']._serialized_end=565
+  _globals['_LISTDELIVERIESREQUEST']._serialized_start=567
+  _globals['_LISTDELIVERIESREQUEST']._serialized_end=643
+  _globals['_LISTDELIVERIESRESPONSE']._serialized_start=645
+  _globals['_LISTDELIVERIESRESPONSE']._serialized_end=719
+  _globals['_WEBHOOKSERVICE']._serialized_start=722
+  _globals['_WEBHOOKSERVICE']._serialized_end=1019
 # @@protoc_insertion_point(module_scope)

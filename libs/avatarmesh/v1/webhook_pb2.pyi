@@ -10,14 +10,16 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class SigningSecret(_message.Message):
-    __slots__ = ("owner_id", "secret", "created_at")
+    __slots__ = ("owner_id", "secret", "created_at", "previous_valid_until")
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     SECRET_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_VALID_UNTIL_FIELD_NUMBER: _ClassVar[int]
     owner_id: str
     secret: str
     created_at: _timestamp_pb2.Timestamp
-    def __init__(self, owner_id: _Optional[str] = ..., secret: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    previous_valid_until: _timestamp_pb2.Timestamp
+    def __init__(self, owner_id: _Optional[str] = ..., secret: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., previous_valid_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class GetSigningSecretRequest(_message.Message):
     __slots__ = ("owner_id",)
@@ -32,7 +34,7 @@ class RotateSigningSecretRequest(_message.Message):
     def __init__(self, owner_id: _Optional[str] = ...) -> None: ...
 
 class DeliveryAttempt(_message.Message):
-    __slots__ = ("id", "event_id", "url", "attempt", "status_code", "error", "at")
+    __slots__ = ("id", "event_id", "url", "attempt", "status_code", "error", "at", "duration_ms", "event", "subject_id", "delivery_status")
     ID_FIELD_NUMBER: _ClassVar[int]
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     URL_FIELD_NUMBER: _ClassVar[int]
@@ -40,6 +42,10 @@ class DeliveryAttempt(_message.Message):
     STATUS_CODE_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     AT_FIELD_NUMBER: _ClassVar[int]
+    DURATION_MS_FIELD_NUMBER: _ClassVar[int]
+    EVENT_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    DELIVERY_STATUS_FIELD_NUMBER: _ClassVar[int]
     id: str
     event_id: str
     url: str
@@ -47,15 +53,21 @@ class DeliveryAttempt(_message.Message):
     status_code: int
     error: str
     at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., event_id: _Optional[str] = ..., url: _Optional[str] = ..., attempt: _Optional[int] = ..., status_code: _Optional[int] = ..., error: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    duration_ms: int
+    event: str
+    subject_id: str
+    delivery_status: str
+    def __init__(self, id: _Optional[str] = ..., event_id: _Optional[str] = ..., url: _Optional[str] = ..., attempt: _Optional[int] = ..., status_code: _Optional[int] = ..., error: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., duration_ms: _Optional[int] = ..., event: _Optional[str] = ..., subject_id: _Optional[str] = ..., delivery_status: _Optional[str] = ...) -> None: ...
 
 class ListDeliveriesRequest(_message.Message):
-    __slots__ = ("owner_id", "subject_id")
+    __slots__ = ("owner_id", "subject_id", "limit")
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     SUBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
     owner_id: str
     subject_id: str
-    def __init__(self, owner_id: _Optional[str] = ..., subject_id: _Optional[str] = ...) -> None: ...
+    limit: int
+    def __init__(self, owner_id: _Optional[str] = ..., subject_id: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
 
 class ListDeliveriesResponse(_message.Message):
     __slots__ = ("attempts",)

@@ -55,19 +55,22 @@ class WebhookServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
     def GetSigningSecret(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """The owner's signing secret, created on first use.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def RotateSigningSecret(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """A new secret; the old one keeps signing alongside it for a grace period.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListDeliveries(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Every recorded delivery attempt of the owner's events, newest first.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
