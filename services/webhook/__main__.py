@@ -1,46 +1,52 @@
-"""Wire-up: `python -m services.webhook`."""
+"""Wire-up: ``python -m services.webhook`` serves WebhookService (signing secrets,
+delivery history), takes ``events.video.>`` in on the durable consumer
+``webhook-video-events`` and runs the dispatcher that delivers them."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from avatarmesh.bus import EVENTS_STREAM
-from avatarmesh.outbox import OutboxRelay
-from avatarmesh.service import Runtime, Servicer, ServiceSpec, Wiring, run_service
-from avatarmesh.settings import Settings
-from avatarmesh.v1 import webhook_pb2_grpc
-from services.webhook.server import WebhookServicer
-from services.webhook.store import outbox
+from avatarmesh.service import Runtime, ServiceSpec, Wiring, run_service
+from avatarmesh.storage import Storage
+from avatarmesh.v1 import events_pb2
+from services.webhook.config import WebhookSettings
+from services.webhook.logic import Dispatcher, Intake, SecretBox, SigningSecrets
+from services.webhook.server import servicer
 
-# Events this service will consume; declared now so none is lost before it does.
 CONSUMER = ("webhook-video-events", "events.video.>")
 
 
-def wire(rt: Runtime[Settings]) -> Wiring:
+def wire(rt: Runtime[WebhookSettings]) -> Wiring:
     assert rt.db is not None and rt.bus is not None
-    bus = rt.bus
-    relay = OutboxRelay(rt.db, bus, outbox)
-    servicer = WebhookServicer()
+    db, bus, settings = rt.db, rt.bus, rt.settings
+    secrets = SigningSecrets(
+        db,
+        SecretBox(settings.webhook_secret_encryption_key),
+        timedelta(seconds=settings.webhook_secret_grace_seconds),
+    )
+    storage = Storage(settings)
+    dispatcher = Dispatcher(db, secrets, settings, storage.presigned_get)
+    intake = Intake(db, dispatcher.wake)
 
-    async def declare_consumers() -> None:
-        await bus.declare_consumer(
-            stream=EVENTS_STREAM, durable=CONSUMER[0], filter_subject=CONSUMER[1]
+    async def consume() -> None:
+        await bus.consume(
+            stream=EVENTS_STREAM,
+            durable=CONSUMER[0],
+            filter_subject=CONSUMER[1],
+            message_type=events_pb2.VideoSettled,
+            handler=intake.handle,
+            max_deliver=10,
+            backoff=(1, 5, 15, 60),
         )
 
-    return Wiring(
-        servicers=[
-            Servicer(
-                "avatarmesh.v1.WebhookService",
-                lambda s: webhook_pb2_grpc.add_WebhookServiceServicer_to_server(servicer, s),
-            )
-        ],
-        background=[relay.run, declare_consumers],
-    )
+    return Wiring(servicers=[servicer(db, secrets)], background=[consume, dispatcher.run])
 
 
 SPEC = ServiceSpec(
     name="webhook",
-    settings_class=Settings,
+    settings_class=WebhookSettings,
     wire=wire,
     migrations=Path(__file__).parent / "migrations",
 )

@@ -1,0 +1,79 @@
+"""The documented webhook bodies, built from a ``VideoSettled`` event.
+
+``video.completed``::
+
+    {"event": "video.completed", "event_id": "ev_...", "video_gen_id": "vg_...",
+     "video_url": "https://...", "duration_sec": 3, "tier": "avatar",
+     "actual_cost_usd": 0.15, "timestamp": "2025-01-01T12:00:30.000Z"}
+
+``video.failed``::
+
+    {"event": "video.failed", "event_id": "ev_...", "video_gen_id": "vg_...",
+     "error": "...", "timestamp": "2025-01-01T12:00:30.000Z"}
+
+The body is frozen when the event first arrives, except ``video_url``: a presigned GET
+URL made at each attempt (valid one hour), so a late retry still carries a working link.
+``actual_cost_usd`` is left out when the cost was not reconciled. ``event_id`` is beyond
+the contract: receivers de-duplicate on it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from avatarmesh.money import to_usd
+from avatarmesh.v1 import common_pb2, events_pb2
+
+COMPLETED = "video.completed"
+FAILED = "video.failed"
+# events.video.<status> -> the webhook event it is delivered as
+EVENT_FOR_STATUS = {"completed": COMPLETED, "failed": FAILED}
+VIDEO_URL = "video_url"
+_TIERS = {common_pb2.TIER_AVATAR: "avatar", common_pb2.TIER_AVATAR_PRO: "avatar_pro"}
+
+
+def iso_millis(at: datetime) -> str:
+    """``2025-01-01T12:00:30.000Z``, as the contract writes timestamps."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+
+
+def _duration(seconds: float) -> int | float:
+    rounded = round(seconds, 3)
+    return int(rounded) if rounded.is_integer() else rounded
+
+
+def event_name(settled: events_pb2.VideoSettled, subject: str) -> str | None:
+    """The webhook event for a settled video, or None when none is delivered
+    (cancelled videos have no webhook event in the contract)."""
+    status = settled.status or subject.rsplit(".", 1)[-1]
+    return EVENT_FOR_STATUS.get(status)
+
+
+def build_payload(
+    settled: events_pb2.VideoSettled, event: str, event_id: str, occurred_at: datetime
+) -> dict[str, Any]:
+    """The body without ``video_url`` (added per attempt by ``render_body``)."""
+    body: dict[str, Any] = {"event": event, "event_id": event_id, "video_gen_id": settled.video_id}
+    if event == COMPLETED:
+        body["duration_sec"] = _duration(settled.duration_seconds)
+        body["tier"] = _TIERS.get(settled.tier, "avatar")
+        if settled.HasField("actual_cost_micros"):
+            body["actual_cost_usd"] = to_usd(settled.actual_cost_micros)
+    else:
+        body["error"] = settled.error or "video generation failed"
+    body["timestamp"] = iso_millis(occurred_at)
+    return body
+
+
+def render_body(payload: dict[str, Any], video_url: str | None) -> bytes:
+    """The exact bytes sent: the frozen payload with ``video_url`` in its documented place."""
+    ordered: dict[str, Any] = {}
+    for key, value in payload.items():
+        if key == "duration_sec" and video_url is not None:
+            ordered[VIDEO_URL] = video_url
+        ordered[key] = value
+    if video_url is not None and VIDEO_URL not in ordered:
+        ordered[VIDEO_URL] = video_url
+    return json.dumps(ordered, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
