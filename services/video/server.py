@@ -1,8 +1,4 @@
-"""gRPC servicer for VideoService: thin translation to the rules.
-
-Video generation itself (CreateVideo, GetVideo, CancelVideo, ListVideos) arrives
-with the avatar-videos feature; until then the base class answers UNIMPLEMENTED.
-"""
+"""gRPC servicer for VideoService: thin translation to the rules in ``logic``."""
 
 from __future__ import annotations
 
@@ -10,11 +6,33 @@ import grpc
 
 from avatarmesh.v1 import video_pb2, video_pb2_grpc
 from services.video.canary import Canaries
+from services.video.logic import Videos
 
 
 class VideoServicer(video_pb2_grpc.VideoServiceServicer):
-    def __init__(self, canaries: Canaries) -> None:
+    def __init__(self, canaries: Canaries, videos: Videos) -> None:
         self.canaries = canaries
+        self.videos = videos
+
+    async def CreateVideo(
+        self, request: video_pb2.CreateVideoRequest, context: grpc.aio.ServicerContext
+    ) -> video_pb2.VideoJob:
+        return await self.videos.create(request)
+
+    async def GetVideo(
+        self, request: video_pb2.GetVideoRequest, context: grpc.aio.ServicerContext
+    ) -> video_pb2.VideoJob:
+        return await self.videos.get(request.owner_id, request.video_id)
+
+    async def CancelVideo(
+        self, request: video_pb2.CancelVideoRequest, context: grpc.aio.ServicerContext
+    ) -> video_pb2.VideoJob:
+        return await self.videos.cancel(request.owner_id, request.video_id)
+
+    async def ListVideos(
+        self, request: video_pb2.ListVideosRequest, context: grpc.aio.ServicerContext
+    ) -> video_pb2.ListVideosResponse:
+        return await self.videos.list(request.owner_id, request.page.page, request.page.limit)
 
     async def StartCanary(
         self, request: video_pb2.StartCanaryRequest, context: grpc.aio.ServicerContext

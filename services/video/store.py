@@ -1,10 +1,21 @@
-"""The video service's tables: canaries, plus the outbox and the inbox."""
+"""The video service's tables: videos, canaries, the outbox and the inbox."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, Float, String, Table
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from avatarmesh.db import service_metadata
 from avatarmesh.outbox import inbox_table, outbox_table
@@ -29,3 +40,50 @@ def utcnow() -> datetime:
     from datetime import UTC
 
     return datetime.now(UTC)
+
+
+# Status values stored in ``videos.status``. "settling" is internal (the render is
+# done and billing is being reconciled); the API shows it as "processing".
+QUEUED = "queued"
+PROCESSING = "processing"
+SETTLING = "settling"
+COMPLETED = "completed"
+FAILED = "failed"
+CANCELLED = "cancelled"
+ACTIVE = (QUEUED, PROCESSING, SETTLING)
+TERMINAL = (COMPLETED, FAILED, CANCELLED)
+
+videos = Table(
+    "videos",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("owner_id", String(64), nullable=False),
+    Column("avatar_id", String(40), nullable=False),
+    Column("pose_id", String(40), nullable=False, default=""),
+    Column("tier", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("text", Text, nullable=False, default=""),
+    Column("audio_key", String(512), nullable=False, default=""),
+    Column("video_prompt", Text, nullable=False, default=""),
+    Column("webhook_url", Text, nullable=False, default=""),
+    Column("language", String(8), nullable=False, default=""),
+    Column("resolution", Integer, nullable=False),
+    Column("fps", Integer, nullable=False),
+    Column("estimated_seconds", Float, nullable=False),
+    Column("rate_micros_per_second", BigInteger, nullable=False),
+    Column("hold_id", String(40), nullable=False),
+    Column("cost_micros", BigInteger, nullable=False),
+    Column("actual_seconds", Float, nullable=True),
+    Column("actual_cost_micros", BigInteger, nullable=True),
+    Column("video_key", String(512), nullable=False, default=""),
+    Column("poster_key", String(512), nullable=False, default=""),
+    Column("error", Text, nullable=False, default=""),
+    Column("progress", Float, nullable=False, default=0.0),
+    Column("idempotency_key", String(255), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("completed_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("owner_id", "idempotency_key", name="uq_videos_owner_idempotency"),
+    Index("ix_videos_owner_created", "owner_id", "created_at"),
+    Index("ix_videos_status", "status"),
+)
