@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gateway.routes import admin, billing, canary, health
+from gateway.routes import admin, billing, canary, health, videos
 
 ROUTERS: list[APIRouter] = [
     health.router,
     admin.router,
     billing.router,
     canary.router,
+    videos.router,
 ]

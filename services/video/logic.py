@@ -149,6 +149,10 @@ class Draft:
     video_prompt: str
     webhook_url: str
     pose_id: str
+    output_format: str
+
+
+OUTPUT_FORMATS = ("url", "raw_key")
 
 
 def _invalid(message: str) -> DomainError:
@@ -187,6 +191,9 @@ def validate(request: video_pb2.CreateVideoRequest) -> Draft:
     webhook = request.webhook_url.strip()
     if webhook and (len(webhook) > MAX_WEBHOOK_URL_CHARS or "://" not in webhook):
         raise _invalid("webhook_url: must be an absolute https:// URL")
+    output_format = request.output_format or "url"
+    if output_format not in OUTPUT_FORMATS:
+        raise _invalid("output_format: must be url or raw_key")
     return Draft(
         tier=tier,
         text=text,
@@ -196,6 +203,7 @@ def validate(request: video_pb2.CreateVideoRequest) -> Draft:
         video_prompt=request.video_prompt,
         webhook_url=webhook,
         pose_id=request.pose_id,
+        output_format=output_format,
     )
 
 
@@ -258,6 +266,7 @@ def to_proto(row: Any) -> video_pb2.VideoJob:
         error=row.error,
         progress=1.0 if row.status == store.COMPLETED else row.progress,
         has_audio_input=bool(row.audio_key),
+        output_format=row.output_format,
     )
     if row.actual_cost_micros is not None:
         job.actual_cost_micros = row.actual_cost_micros
@@ -403,6 +412,7 @@ class Videos:
             "poster_key": "",
             "error": "",
             "progress": 0.0,
+            "output_format": draft.output_format,
             "idempotency_key": key,
             "created_at": now,
             "updated_at": now,

@@ -79,6 +79,7 @@ videos = Table(
     Column("poster_key", String(512), nullable=False, default=""),
     Column("error", Text, nullable=False, default=""),
     Column("progress", Float, nullable=False, default=0.0),
+    Column("output_format", String(8), nullable=False, default="url"),
     Column("idempotency_key", String(255), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),

@@ -49,7 +49,7 @@ class GetCanaryRequest(_message.Message):
     def __init__(self, canary_id: _Optional[str] = ...) -> None: ...
 
 class VideoJob(_message.Message):
-    __slots__ = ("id", "owner_id", "avatar_id", "pose_id", "tier", "status", "text", "video_prompt", "webhook_url", "resolution", "fps", "estimated_seconds", "actual_seconds", "cost_micros", "actual_cost_micros", "video_key", "poster_key", "error", "progress", "created_at", "completed_at", "has_audio_input")
+    __slots__ = ("id", "owner_id", "avatar_id", "pose_id", "tier", "status", "text", "video_prompt", "webhook_url", "resolution", "fps", "estimated_seconds", "actual_seconds", "cost_micros", "actual_cost_micros", "video_key", "poster_key", "error", "progress", "created_at", "completed_at", "has_audio_input", "output_format")
     ID_FIELD_NUMBER: _ClassVar[int]
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     AVATAR_ID_FIELD_NUMBER: _ClassVar[int]
@@ -72,6 +72,7 @@ class VideoJob(_message.Message):
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
     HAS_AUDIO_INPUT_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_FORMAT_FIELD_NUMBER: _ClassVar[int]
     id: str
     owner_id: str
     avatar_id: str
@@ -94,10 +95,11 @@ class VideoJob(_message.Message):
     created_at: _timestamp_pb2.Timestamp
     completed_at: _timestamp_pb2.Timestamp
     has_audio_input: bool
-    def __init__(self, id: _Optional[str] = ..., owner_id: _Optional[str] = ..., avatar_id: _Optional[str] = ..., pose_id: _Optional[str] = ..., tier: _Optional[_Union[_common_pb2.Tier, str]] = ..., status: _Optional[_Union[VideoStatus, str]] = ..., text: _Optional[str] = ..., video_prompt: _Optional[str] = ..., webhook_url: _Optional[str] = ..., resolution: _Optional[int] = ..., fps: _Optional[int] = ..., estimated_seconds: _Optional[float] = ..., actual_seconds: _Optional[float] = ..., cost_micros: _Optional[int] = ..., actual_cost_micros: _Optional[int] = ..., video_key: _Optional[str] = ..., poster_key: _Optional[str] = ..., error: _Optional[str] = ..., progress: _Optional[float] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., has_audio_input: _Optional[bool] = ...) -> None: ...
+    output_format: str
+    def __init__(self, id: _Optional[str] = ..., owner_id: _Optional[str] = ..., avatar_id: _Optional[str] = ..., pose_id: _Optional[str] = ..., tier: _Optional[_Union[_common_pb2.Tier, str]] = ..., status: _Optional[_Union[VideoStatus, str]] = ..., text: _Optional[str] = ..., video_prompt: _Optional[str] = ..., webhook_url: _Optional[str] = ..., resolution: _Optional[int] = ..., fps: _Optional[int] = ..., estimated_seconds: _Optional[float] = ..., actual_seconds: _Optional[float] = ..., cost_micros: _Optional[int] = ..., actual_cost_micros: _Optional[int] = ..., video_key: _Optional[str] = ..., poster_key: _Optional[str] = ..., error: _Optional[str] = ..., progress: _Optional[float] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., has_audio_input: _Optional[bool] = ..., output_format: _Optional[str] = ...) -> None: ...
 
 class CreateVideoRequest(_message.Message):
-    __slots__ = ("owner_id", "avatar_id", "text", "tier", "pose_id", "video_prompt", "webhook_url", "audio", "resolution", "fps", "idempotency_key")
+    __slots__ = ("owner_id", "avatar_id", "text", "tier", "pose_id", "video_prompt", "webhook_url", "audio", "resolution", "fps", "idempotency_key", "output_format")
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     AVATAR_ID_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
@@ -109,6 +111,7 @@ class CreateVideoRequest(_message.Message):
     RESOLUTION_FIELD_NUMBER: _ClassVar[int]
     FPS_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_FORMAT_FIELD_NUMBER: _ClassVar[int]
     owner_id: str
     avatar_id: str
     text: str
@@ -120,7 +123,8 @@ class CreateVideoRequest(_message.Message):
     resolution: int
     fps: int
     idempotency_key: str
-    def __init__(self, owner_id: _Optional[str] = ..., avatar_id: _Optional[str] = ..., text: _Optional[str] = ..., tier: _Optional[_Union[_common_pb2.Tier, str]] = ..., pose_id: _Optional[str] = ..., video_prompt: _Optional[str] = ..., webhook_url: _Optional[str] = ..., audio: _Optional[_Union[_common_pb2.MediaInput, _Mapping]] = ..., resolution: _Optional[int] = ..., fps: _Optional[int] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    output_format: str
+    def __init__(self, owner_id: _Optional[str] = ..., avatar_id: _Optional[str] = ..., text: _Optional[str] = ..., tier: _Optional[_Union[_common_pb2.Tier, str]] = ..., pose_id: _Optional[str] = ..., video_prompt: _Optional[str] = ..., webhook_url: _Optional[str] = ..., audio: _Optional[_Union[_common_pb2.MediaInput, _Mapping]] = ..., resolution: _Optional[int] = ..., fps: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., output_format: _Optional[str] = ...) -> None: ...
 
 class GetVideoRequest(_message.Message):
     __slots__ = ("owner_id", "video_id")

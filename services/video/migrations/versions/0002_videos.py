@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("poster_key", sa.String(512), nullable=False),
         sa.Column("error", sa.Text, nullable=False),
         sa.Column("progress", sa.Float, nullable=False),
+        sa.Column("output_format", sa.String(8), nullable=False),
         sa.Column("idempotency_key", sa.String(255), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),

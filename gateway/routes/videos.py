@@ -1,0 +1,309 @@
+"""Avatar videos over REST: submit (202), poll, cancel, list.
+
+The contract's fields plus, beyond it: bring-your-own audio (``audio_url`` or
+``audio_data_url`` instead of ``text``), ``resolution`` and ``fps``, ``progress``,
+``POST /avatar-videos/{id}/cancel`` (status ``cancelled``) and the list route.
+Money is dollars in JSON and micro-dollars on the wire; timestamps are ISO-8601 UTC
+with milliseconds. The video service owns every rule; this module translates.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request, status
+from pydantic import BaseModel, Field
+
+from avatarmesh.errors import DomainError, ErrorCode
+from avatarmesh.ids import IdPrefix, new_id
+from avatarmesh.money import to_usd
+from avatarmesh.storage import Storage, StorageError, upload_key
+from avatarmesh.v1 import common_pb2, video_pb2
+from gateway.deps import Clients, Owner, Settings
+from gateway.errors import ERROR_RESPONSES
+from gateway.settings import GatewaySettings
+
+router = APIRouter(prefix="/api/v1", tags=["avatar-videos"], responses=ERROR_RESPONSES)
+
+TIERS = {"avatar": common_pb2.TIER_AVATAR, "avatar_pro": common_pb2.TIER_AVATAR_PRO}
+TIER_NAMES = {v: k for k, v in TIERS.items()}
+OUTPUT_FORMATS = ("url", "raw_key")
+MAX_AUDIO_BYTES = 25 * 1024 * 1024
+STATUS_NAMES = {
+    video_pb2.VIDEO_STATUS_QUEUED: "queued",
+    video_pb2.VIDEO_STATUS_PROCESSING: "processing",
+    video_pb2.VIDEO_STATUS_COMPLETED: "completed",
+    video_pb2.VIDEO_STATUS_FAILED: "failed",
+    video_pb2.VIDEO_STATUS_CANCELLED: "cancelled",
+}
+_DATA_URL = re.compile(r"^data:(?P<type>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^;,]*)*?);base64,", re.I)
+_AUDIO_EXT = {
+    "audio/wav": "wav",
+    "audio/x-wav": "wav",
+    "audio/wave": "wav",
+    "audio/vnd.wave": "wav",
+    "audio/mpeg": "mp3",
+    "audio/mp3": "mp3",
+    "audio/mp4": "m4a",
+    "audio/x-m4a": "m4a",
+    "audio/m4a": "m4a",
+    "audio/aac": "aac",
+    "audio/ogg": "ogg",
+    "audio/flac": "flac",
+    "audio/webm": "webm",
+    "video/mp4": "mp4",
+}
+
+
+class CreateVideoBody(BaseModel):
+    avatar_id: str = Field(description="Avatar ID to use (av_...)")
+    text: str | None = Field(default=None, description="Speech text (1-600 chars)")
+    tier: str = Field(default="avatar", description='"avatar" or "avatar_pro"')
+    pose_id: str | None = Field(default=None, description="Custom pose ID (ap_...)")
+    video_prompt: str | None = Field(default=None, description="Motion hint (max 300 chars)")
+    webhook_url: str | None = Field(default=None, description="HTTPS URL for video.* events")
+    output_format: str = Field(default="url", description='"url" or "raw_key" for GET')
+    audio_url: str | None = Field(
+        default=None, description="Beyond the contract: HTTPS audio to lip-sync (<= 35 s)"
+    )
+    audio_data_url: str | None = Field(
+        default=None, description="Beyond the contract: data:audio/...;base64,... (<= 35 s)"
+    )
+    resolution: int | None = Field(default=None, description="720 (default), 1080; 512")
+    fps: int | None = Field(default=None, description="24, 25 (default) or 30")
+
+
+class CreatedVideo(BaseModel):
+    id: str
+    status: str
+    tier: str
+    estimated_cost_usd: float
+    poll_url: str
+
+
+class VideoOut(BaseModel):
+    id: str
+    status: str = Field(description="queued, processing, completed, failed (or cancelled)")
+    tier: str
+    seconds: int = Field(description="Estimated duration held at submit (whole seconds)")
+    actual_seconds: float | None = Field(description="Measured audio duration (ms precision)")
+    avatar_id: str
+    pose_id: str | None
+    video_url: str | None
+    cost_usd: float = Field(description="Estimated charge held at submission")
+    actual_cost_usd: float | None = Field(description="Reconciled charge; null on failure")
+    error: str | None
+    progress: float = Field(description="0..1, beyond the contract")
+    resolution: int
+    fps: int
+    has_audio_input: bool
+    created_at: str
+    completed_at: str | None
+
+
+class VideoPage(BaseModel):
+    data: list[VideoOut]
+    page: int
+    limit: int
+    total: int
+
+
+def _iso(ts: Any) -> str:
+    value: datetime = ts.ToDatetime(tzinfo=UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def _storage(request: Request, settings: GatewaySettings) -> Storage:
+    storage = getattr(request.app.state, "video_storage", None)
+    if not isinstance(storage, Storage):
+        storage = Storage(settings)
+        request.app.state.video_storage = storage
+    return storage
+
+
+async def _video_url(video: video_pb2.VideoJob, output_format: str, storage: Storage) -> str | None:
+    if video.status != video_pb2.VIDEO_STATUS_COMPLETED or not video.video_key:
+        return None
+    if output_format == "raw_key":
+        return video.video_key
+    try:
+        return await storage.presigned_get(video.video_key)
+    except StorageError as exc:
+        raise DomainError(
+            ErrorCode.STORAGE_ERROR, f"Failed to generate presigned URL: {exc}"
+        ) from None
+
+
+async def _out(video: video_pb2.VideoJob, output_format: str, storage: Storage) -> VideoOut:
+    done = video.status == video_pb2.VIDEO_STATUS_COMPLETED
+    return VideoOut(
+        id=video.id,
+        status=STATUS_NAMES.get(video.status, "queued"),
+        tier=TIER_NAMES.get(video.tier, "avatar"),
+        seconds=round(video.estimated_seconds),
+        actual_seconds=round(video.actual_seconds, 3) if done else None,
+        avatar_id=video.avatar_id,
+        pose_id=video.pose_id or None,
+        video_url=await _video_url(video, output_format, storage),
+        cost_usd=to_usd(video.cost_micros),
+        actual_cost_usd=(
+            to_usd(video.actual_cost_micros) if video.HasField("actual_cost_micros") else None
+        ),
+        error=video.error or None,
+        progress=round(video.progress, 3),
+        resolution=video.resolution,
+        fps=video.fps,
+        has_audio_input=video.has_audio_input,
+        created_at=_iso(video.created_at),
+        completed_at=_iso(video.completed_at) if video.HasField("completed_at") else None,
+    )
+
+
+async def _store_data_url(storage: Storage, owner: str, data_url: str) -> common_pb2.MediaInput:
+    """A ``data:audio/...;base64,`` upload stored under ``uploads/<owner>/``."""
+    match = _DATA_URL.match(data_url[:200])
+    if match is None:
+        raise DomainError(
+            ErrorCode.VALIDATION_ERROR, "audio_data_url: must be data:<audio type>;base64,<data>"
+        )
+    content_type = (match.group("type") or "").lower()
+    ext = _AUDIO_EXT.get(content_type)
+    if ext is None:
+        raise DomainError(
+            ErrorCode.VALIDATION_ERROR,
+            "audio_data_url: unsupported type (wav, mp3, m4a, aac, ogg, flac, webm or mp4)",
+        )
+    encoded = data_url[match.end() :]
+    if len(encoded) > MAX_AUDIO_BYTES * 4 // 3 + 4:
+        raise DomainError(ErrorCode.PAYLOAD_TOO_LARGE, "audio_data_url: larger than 25 MB")
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise DomainError(ErrorCode.VALIDATION_ERROR, "audio_data_url: invalid base64") from None
+    if not data:
+        raise DomainError(ErrorCode.VALIDATION_ERROR, "audio_data_url: empty")
+    key = upload_key(owner, new_id(IdPrefix.UPLOAD), ext)
+    try:
+        await storage.ensure_bucket()
+        await storage.put_bytes(key, data, content_type)
+    except StorageError as exc:
+        raise DomainError(ErrorCode.STORAGE_ERROR, f"storing the audio failed: {exc}") from None
+    return common_pb2.MediaInput(storage_key=key, content_type=content_type)
+
+
+@router.post(
+    "/avatar-videos",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Submit an async lip-sync video generation job",
+)
+async def create_video(
+    body: CreateVideoBody,
+    request: Request,
+    owner: Owner,
+    clients: Clients,
+    settings: Settings,
+    idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
+) -> CreatedVideo:
+    tier = TIERS.get(body.tier)
+    if tier is None:
+        raise DomainError(ErrorCode.VALIDATION_ERROR, "tier: must be avatar or avatar_pro")
+    if body.output_format not in OUTPUT_FORMATS:
+        raise DomainError(ErrorCode.VALIDATION_ERROR, "output_format: must be url or raw_key")
+    if body.audio_url and body.audio_data_url:
+        raise DomainError(ErrorCode.VALIDATION_ERROR, "give audio_url or audio_data_url, not both")
+    if (body.audio_url or body.audio_data_url) and body.text:
+        raise DomainError(ErrorCode.VALIDATION_ERROR, "give either text or audio, not both")
+    if not (body.audio_url or body.audio_data_url) and not (body.text or "").strip():
+        raise DomainError(ErrorCode.VALIDATION_ERROR, "text: required (1-600 characters)")
+    if body.text is not None and len(body.text) > 600:
+        raise DomainError(
+            ErrorCode.VALIDATION_ERROR, f"text: {len(body.text)} characters; the limit is 600"
+        )
+    audio: common_pb2.MediaInput | None = None
+    if body.audio_url:
+        audio = common_pb2.MediaInput(https_url=body.audio_url)
+    elif body.audio_data_url:
+        audio = await _store_data_url(_storage(request, settings), owner, body.audio_data_url)
+    video = await clients.video.CreateVideo(
+        video_pb2.CreateVideoRequest(
+            owner_id=owner,
+            avatar_id=body.avatar_id,
+            text=body.text or "",
+            tier=tier,
+            pose_id=body.pose_id or "",
+            video_prompt=body.video_prompt or "",
+            webhook_url=body.webhook_url or "",
+            audio=audio,
+            resolution=body.resolution or 0,
+            fps=body.fps or 0,
+            idempotency_key=idempotency_key or "",
+            output_format=body.output_format,
+        )
+    )
+    return CreatedVideo(
+        id=video.id,
+        status=STATUS_NAMES.get(video.status, "queued"),
+        tier=TIER_NAMES.get(video.tier, body.tier),
+        estimated_cost_usd=to_usd(video.cost_micros),
+        poll_url=f"/api/v1/avatar-videos/{video.id}",
+    )
+
+
+@router.get("/avatar-videos", summary="List the caller's avatar videos, newest first")
+async def list_videos(
+    request: Request,
+    owner: Owner,
+    clients: Clients,
+    settings: Settings,
+    page: Annotated[int, Query(ge=1, description="Page number")] = 1,
+    limit: Annotated[int, Query(ge=1, le=100, description="Items per page (max 100)")] = 20,
+) -> VideoPage:
+    reply = await clients.video.ListVideos(
+        video_pb2.ListVideosRequest(
+            owner_id=owner, page=common_pb2.PageRequest(page=page, limit=limit)
+        )
+    )
+    storage = _storage(request, settings)
+    return VideoPage(
+        data=[await _out(v, v.output_format or "url", storage) for v in reply.videos],
+        page=reply.page.page,
+        limit=reply.page.limit,
+        total=reply.page.total,
+    )
+
+
+@router.get("/avatar-videos/{video_id}", summary="Poll an avatar video")
+async def get_video(
+    video_id: str,
+    request: Request,
+    owner: Owner,
+    clients: Clients,
+    settings: Settings,
+    output_format: Annotated[
+        str | None, Query(description='"url" (presigned, 1 hour) or "raw_key"')
+    ] = None,
+) -> VideoOut:
+    if output_format is not None and output_format not in OUTPUT_FORMATS:
+        raise DomainError(ErrorCode.VALIDATION_ERROR, "output_format: must be url or raw_key")
+    video = await clients.video.GetVideo(
+        video_pb2.GetVideoRequest(owner_id=owner, video_id=video_id)
+    )
+    chosen = output_format or video.output_format or "url"
+    return await _out(video, chosen, _storage(request, settings))
+
+
+@router.post(
+    "/avatar-videos/{video_id}/cancel",
+    summary="Cancel a queued or rendering video (beyond the contract); the hold is released",
+)
+async def cancel_video(
+    video_id: str, request: Request, owner: Owner, clients: Clients, settings: Settings
+) -> VideoOut:
+    video = await clients.video.CancelVideo(
+        video_pb2.CancelVideoRequest(owner_id=owner, video_id=video_id)
+    )
+    return await _out(video, video.output_format or "url", _storage(request, settings))
