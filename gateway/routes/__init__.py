@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gateway.routes import admin, billing, canary, health, videos
+from gateway.routes import admin, billing, canary, health, videos, webhooks
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -20,4 +20,5 @@ ROUTERS: list[APIRouter] = [
     billing.router,
     canary.router,
     videos.router,
+    webhooks.router,
 ]
