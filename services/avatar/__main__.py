@@ -2,30 +2,53 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from avatarmesh.bus import EVENTS_STREAM
+from avatarmesh.grpc_client import channel
 from avatarmesh.outbox import OutboxRelay
 from avatarmesh.service import Runtime, Servicer, ServiceSpec, Wiring, run_service
-from avatarmesh.settings import Settings
-from avatarmesh.v1 import avatar_pb2_grpc
+from avatarmesh.storage import Storage
+from avatarmesh.v1 import avatar_pb2_grpc, billing_pb2_grpc, events_pb2, pose_pb2_grpc
+from services.avatar.config import AvatarSettings
+from services.avatar.logic import Avatars
 from services.avatar.server import AvatarServicer
 from services.avatar.store import outbox
 
-# Events this service will consume; declared now so none is lost before it does.
-CONSUMER = ("avatar-creation-events", "events.creation.>")
+log = logging.getLogger(__name__)
+
+# The creation saga's events, one durable per subject (one message type each).
+STAGE_CONSUMER = ("avatar-creation-stage", "events.creation.stage")
+SUCCEEDED_CONSUMER = ("avatar-creation-succeeded", "events.creation.succeeded")
+FAILED_CONSUMER = ("avatar-creation-failed", "events.creation.failed")
+EVENT_BACKOFF = (1.0, 5.0, 15.0, 30.0, 60.0)
 
 
-def wire(rt: Runtime[Settings]) -> Wiring:
+def build(rt: Runtime[AvatarSettings]) -> tuple[Avatars, OutboxRelay]:
     assert rt.db is not None and rt.bus is not None
-    bus = rt.bus
-    relay = OutboxRelay(rt.db, bus, outbox)
-    servicer = AvatarServicer()
+    relay = OutboxRelay(rt.db, rt.bus, outbox)
+    avatars = Avatars(
+        db=rt.db,
+        relay=relay,
+        billing=billing_pb2_grpc.BillingServiceStub(channel(rt.settings.billing_addr)),
+        poses=pose_pb2_grpc.PoseServiceStub(channel(rt.settings.pose_addr)),
+        storage=Storage(rt.settings),
+        settings=rt.settings,
+    )
+    return avatars, relay
 
-    async def declare_consumers() -> None:
-        await bus.declare_consumer(
-            stream=EVENTS_STREAM, durable=CONSUMER[0], filter_subject=CONSUMER[1]
-        )
+
+def wire(rt: Runtime[AvatarSettings]) -> Wiring:
+    assert rt.bus is not None
+    bus = rt.bus
+    avatars, relay = build(rt)
+    servicer = AvatarServicer(avatars)
+    max_deliver = rt.settings.avatar_event_max_deliver
+
+    async def seed() -> None:
+        if rt.settings.avatar_seed_system:
+            await avatars.seed_system()
 
     return Wiring(
         servicers=[
@@ -34,13 +57,43 @@ def wire(rt: Runtime[Settings]) -> Wiring:
                 lambda s: avatar_pb2_grpc.add_AvatarServiceServicer_to_server(servicer, s),
             )
         ],
-        background=[relay.run, declare_consumers],
+        background=[
+            relay.run,
+            seed,
+            lambda: bus.consume(
+                stream=EVENTS_STREAM,
+                durable=STAGE_CONSUMER[0],
+                filter_subject=STAGE_CONSUMER[1],
+                message_type=events_pb2.AvatarStageChanged,
+                handler=avatars.on_stage,
+                max_deliver=max_deliver,
+                backoff=EVENT_BACKOFF,
+            ),
+            lambda: bus.consume(
+                stream=EVENTS_STREAM,
+                durable=SUCCEEDED_CONSUMER[0],
+                filter_subject=SUCCEEDED_CONSUMER[1],
+                message_type=events_pb2.AvatarCreationSucceeded,
+                handler=avatars.on_succeeded,
+                max_deliver=max_deliver,
+                backoff=EVENT_BACKOFF,
+            ),
+            lambda: bus.consume(
+                stream=EVENTS_STREAM,
+                durable=FAILED_CONSUMER[0],
+                filter_subject=FAILED_CONSUMER[1],
+                message_type=events_pb2.AvatarCreationFailed,
+                handler=avatars.on_failed,
+                max_deliver=max_deliver,
+                backoff=EVENT_BACKOFF,
+            ),
+        ],
     )
 
 
 SPEC = ServiceSpec(
     name="avatar",
-    settings_class=Settings,
+    settings_class=AvatarSettings,
     wire=wire,
     migrations=Path(__file__).parent / "migrations",
 )

@@ -14,6 +14,7 @@ from avatarmesh.service import Runtime, ServiceSpec, Wiring, run_service
 from avatarmesh.storage import Storage
 from avatarmesh.v1 import jobs_pb2
 from services.worker.config import WorkerSettings
+from services.worker.creation import CREATION_DURABLE, CREATION_FILTER, CreationHandler
 from services.worker.jobs import CanaryHandler
 from services.worker.lipsync import LIPSYNC_DURABLE, LIPSYNC_FILTER, LipsyncHandler
 
@@ -53,9 +54,22 @@ def wire(rt: Runtime[WorkerSettings]) -> Wiring:
                 on_dead_letter=lipsync.on_dead_letter,
             )
         )
-    log.info(
-        "worker on %s takes %s", settings.worker_device, settings.worker_subjects
-    )
+    if settings.takes(CREATION_FILTER):
+        creation = CreationHandler(bus, storage)
+        background.append(
+            lambda: bus.consume(
+                stream=JOBS_STREAM,
+                durable=CREATION_DURABLE,
+                filter_subject=CREATION_FILTER,
+                message_type=jobs_pb2.AvatarCreationJob,
+                handler=creation,
+                max_deliver=3,
+                ack_wait=30,
+                backoff=(2, 10, 30),
+                on_dead_letter=creation.on_dead_letter,
+            )
+        )
+    log.info("worker on %s takes %s", settings.worker_device, settings.worker_subjects)
     return Wiring(servicers=[], background=background)
 
 
