@@ -1,40 +1,41 @@
-"""Wire-up: `python -m services.pose`."""
+"""Wire-up: `python -m services.pose`.
+
+Poses are rendered here, synchronously (see ``services.pose.logic``); the service
+consumes no events and publishes none, so it runs without the bus.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from avatarmesh.bus import EVENTS_STREAM
-from avatarmesh.outbox import OutboxRelay
+from avatarmesh.grpc_client import channel
 from avatarmesh.service import Runtime, Servicer, ServiceSpec, Wiring, run_service
 from avatarmesh.settings import Settings
-from avatarmesh.v1 import pose_pb2_grpc
+from avatarmesh.storage import Storage
+from avatarmesh.v1 import avatar_pb2_grpc, billing_pb2_grpc, pose_pb2_grpc
+from services.pose.logic import Poses
 from services.pose.server import PoseServicer
-from services.pose.store import outbox
 
-# Events this service will consume; declared now so none is lost before it does.
-CONSUMER = ("pose-render-events", "events.pose.>")
+
+def build(rt: Runtime[Settings]) -> Poses:
+    assert rt.db is not None
+    return Poses(
+        db=rt.db,
+        avatars=avatar_pb2_grpc.AvatarServiceStub(channel(rt.settings.avatar_addr)),
+        billing=billing_pb2_grpc.BillingServiceStub(channel(rt.settings.billing_addr)),
+        storage=Storage(rt.settings),
+    )
 
 
 def wire(rt: Runtime[Settings]) -> Wiring:
-    assert rt.db is not None and rt.bus is not None
-    bus = rt.bus
-    relay = OutboxRelay(rt.db, bus, outbox)
-    servicer = PoseServicer()
-
-    async def declare_consumers() -> None:
-        await bus.declare_consumer(
-            stream=EVENTS_STREAM, durable=CONSUMER[0], filter_subject=CONSUMER[1]
-        )
-
+    servicer = PoseServicer(build(rt))
     return Wiring(
         servicers=[
             Servicer(
                 "avatarmesh.v1.PoseService",
                 lambda s: pose_pb2_grpc.add_PoseServiceServicer_to_server(servicer, s),
             )
-        ],
-        background=[relay.run, declare_consumers],
+        ]
     )
 
 
@@ -43,6 +44,7 @@ SPEC = ServiceSpec(
     settings_class=Settings,
     wire=wire,
     migrations=Path(__file__).parent / "migrations",
+    uses_bus=False,
 )
 
 if __name__ == "__main__":
