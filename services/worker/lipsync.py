@@ -111,9 +111,7 @@ def render_job(
         voice = VoiceProfile.from_json(job.voice_profile_json)
         speech = synthesize(job.text, voice)
         samples, sample_rate = speech.samples, speech.sample_rate
-        mouth = phoneme_mouth_track(
-            speech, fps, frames_for_audio(len(samples), sample_rate, fps)
-        )
+        mouth = phoneme_mouth_track(speech, fps, frames_for_audio(len(samples), sample_rate, fps))
     progress(0.05)
     request = RenderRequest(
         portrait=portrait,
@@ -208,18 +206,14 @@ class LipsyncHandler:
         if not job.video_id:
             return
         log.error("render of %s dead-lettered: %s", job.video_id, error)
-        await self._failed(
-            job, f"rendering failed after {delivery.num_delivered} attempts"
-        )
+        await self._failed(job, f"rendering failed after {delivery.num_delivered} attempts")
 
     # -- steps -----------------------------------------------------------------
 
     async def _cancelled(self, job: jobs_pb2.LipsyncJob) -> bool:
         try:
             if self._videos is None:
-                self._videos = video_pb2_grpc.VideoServiceStub(
-                    channel(self.settings.video_addr)
-                )
+                self._videos = video_pb2_grpc.VideoServiceStub(channel(self.settings.video_addr))
             video = await self._videos.GetVideo(
                 video_pb2.GetVideoRequest(owner_id=job.owner_id, video_id=job.video_id),
                 timeout=3.0,
@@ -264,9 +258,7 @@ class LipsyncHandler:
             "events.render.failed", event, msg_id=f"{job.video_id}:render:failed"
         )
 
-    def _progress_reporter(
-        self, job: jobs_pb2.LipsyncJob, attempt: int
-    ) -> Callable[[float], None]:
+    def _progress_reporter(self, job: jobs_pb2.LipsyncJob, attempt: int) -> Callable[[float], None]:
         """A callback for the render thread: publishes at each new tenth, never blocks."""
         loop = asyncio.get_running_loop()
         last = [-1]
