@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from avatarmesh.db import Database
 from avatarmesh.settings import load_settings
+from avatarmesh.storage import Storage
 from gateway import store
 from gateway.clients import GrpcClients
 from gateway.errors import ERROR_RESPONSES, ERROR_SHAPE_DOC, install_error_handlers
@@ -53,6 +54,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             db=db,
             clients=clients,
             limiter=RateLimiter(settings.rate_limit_per_minute),
+            storage=Storage(settings),
         )
         log.info("gateway ready")
         try:

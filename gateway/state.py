@@ -8,6 +8,7 @@ from starlette.datastructures import State
 
 from avatarmesh.db import Database
 from avatarmesh.errors import DomainError, ErrorCode
+from avatarmesh.storage import Storage
 from gateway.clients import GrpcClients
 from gateway.ratelimit import RateLimiter
 from gateway.settings import GatewaySettings
@@ -19,6 +20,8 @@ class GatewayState:
     db: Database
     clients: GrpcClients
     limiter: RateLimiter
+    # Client uploads (data URLs) and presigned URLs for stored media.
+    storage: Storage
 
 
 def gateway_state(app_state: State) -> GatewayState:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gateway.routes import admin, billing, canary, health, videos, webhooks
+from gateway.routes import admin, avatars, billing, canary, health, poses, tts, videos, webhooks
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -21,4 +21,7 @@ ROUTERS: list[APIRouter] = [
     canary.router,
     videos.router,
     webhooks.router,
+    avatars.router,
+    poses.router,
+    tts.router,
 ]

@@ -1,0 +1,274 @@
+"""Avatars over REST: create (202, then poll), list (owned + system), get, delete.
+
+The request is validated here field by field as the contract documents it; media
+arrive as data URLs (decoded, checked and uploaded here) or HTTPS URLs (SSRF-checked
+here, fetched by the worker). Storage keys never leave the mesh: clients get presigned
+URLs (1 hour) once the avatar is ready.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response, status
+from google.protobuf.timestamp_pb2 import Timestamp
+from pydantic import BaseModel, Field, StringConstraints
+
+from avatarmesh.errors import DomainError, ErrorCode
+from avatarmesh.money import to_usd
+from avatarmesh.storage import Storage, StorageError
+from avatarmesh.v1 import avatar_pb2 as pb
+from avatarmesh.v1 import common_pb2
+from gateway.deps import Clients, Owner, State
+from gateway.errors import ERROR_RESPONSES
+from gateway.uploads import IMAGE_TYPES, MB, VIDEO_TYPES, media_input
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/api/v1", tags=["avatars"], responses=ERROR_RESPONSES)
+
+MAX_IMAGE_BYTES = 4 * MB
+MAX_VIDEO_BYTES = 80 * MB
+URL_TTL = timedelta(hours=1)
+VIDEO_DEFAULT_DESCRIPTION = "Presenter from a talking-head video clip"
+
+Language = Literal["en", "vi", "zh", "ja", "ko", "es", "fr", "de", "pt", "ar"]
+Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+
+
+class CreateAvatarBody(BaseModel):
+    name: Annotated[Text, Field(min_length=1, max_length=60, description="Display name")]
+    description: Annotated[Text, Field(max_length=2000)] | None = Field(
+        default=None, description="Required for source=generated (1-2000 chars)"
+    )
+    language: Language
+    nationality: Annotated[Text, Field(min_length=1, max_length=60)]
+    gender: Literal["male", "female"] | None = None
+    accent: Annotated[Text, Field(max_length=40)] | None = None
+    source: Literal["generated", "video"] = "generated"
+    ref_image_data_url: str | None = Field(
+        default=None, description="Data URL or HTTPS URL of a seed image (<= 4 MB)"
+    )
+    source_video_url: str | None = Field(
+        default=None, description="Data URL or HTTPS URL (<= 80 MB; MP4, MOV, WebM, M4V)"
+    )
+
+
+class AvatarCreated(BaseModel):
+    id: str
+    status: str
+    estimated_cost_usd: float
+    poll_url: str
+
+
+class AvatarOut(BaseModel):
+    id: str
+    name: str
+    description: str
+    language: str
+    nationality: str
+    gender: str | None
+    accent: str | None
+    image_url: str | None = Field(description="Presigned portrait URL (1 hour) once ready")
+    status: Literal["pending", "processing", "ready", "failed"]
+    stage: Literal["portrait", "demo", "voice", "poses"] | None
+    is_system: bool
+    is_public: bool
+    cost_usd: float
+    error: str | None
+    created_at: str
+    updated_at: str
+
+
+class AvatarDetail(BaseModel):
+    id: str
+    name: str
+    description: str
+    language: str
+    nationality: str
+    gender: str | None
+    accent: str | None
+    image_url: str | None = Field(description="Presigned portrait URL (1 hour) once ready")
+    status: Literal["pending", "processing", "ready", "failed"]
+    stage: Literal["portrait", "demo", "voice", "poses"] | None
+    is_system: bool
+    is_public: bool
+    tts_voice_id: str | None = Field(description="For /api/v1/tts, once ready")
+    cost_usd: float
+    error: str | None
+    created_at: str
+    updated_at: str
+    demo_video_url: str | None = Field(
+        default=None, description="Presigned demo video URL (1 hour) once ready"
+    )
+
+
+class AvatarPage(BaseModel):
+    data: list[AvatarOut]
+    page: int
+    limit: int
+
+
+_STATUS = {
+    pb.AVATAR_STATUS_PENDING: "pending",
+    pb.AVATAR_STATUS_PROCESSING: "processing",
+    pb.AVATAR_STATUS_READY: "ready",
+    pb.AVATAR_STATUS_FAILED: "failed",
+}
+_STAGE = {
+    pb.AVATAR_STAGE_PORTRAIT: "portrait",
+    pb.AVATAR_STAGE_DEMO: "demo",
+    pb.AVATAR_STAGE_VOICE: "voice",
+    pb.AVATAR_STAGE_POSES: "poses",
+}
+
+
+def iso_ms(ts: Timestamp) -> str:
+    """``2025-01-01T00:00:00.000Z``: ISO-8601, UTC, milliseconds."""
+    moment: datetime = ts.ToDatetime(tzinfo=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def now_iso_ms() -> str:
+    moment = datetime.now(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+async def presign(storage: Storage, key: str) -> str | None:
+    """A 1-hour URL for ``key`` (None without a key); 502 STORAGE_ERROR on failure."""
+    if not key:
+        return None
+    try:
+        return await storage.presigned_get(key, URL_TTL)
+    except StorageError as exc:
+        log.error("presigning %s failed: %s", key, exc)
+        raise DomainError(ErrorCode.STORAGE_ERROR, "could not sign the download URL") from exc
+
+
+async def _fields(avatar: pb.Avatar, storage: Storage) -> dict[str, object]:
+    ready = avatar.status == pb.AVATAR_STATUS_READY
+    return {
+        "id": avatar.id,
+        "name": avatar.name,
+        "description": avatar.description,
+        "language": avatar.language,
+        "nationality": avatar.nationality,
+        "gender": avatar.gender or None,
+        "accent": avatar.accent or None,
+        "image_url": await presign(storage, avatar.portrait_key) if ready else None,
+        "status": _STATUS.get(avatar.status, "pending"),
+        "stage": _STAGE.get(avatar.stage),
+        "is_system": avatar.is_system,
+        "is_public": avatar.is_public,
+        "cost_usd": to_usd(avatar.cost_micros),
+        "error": avatar.error or None,
+        "created_at": iso_ms(avatar.created_at),
+        "updated_at": iso_ms(avatar.updated_at),
+    }
+
+
+@router.post(
+    "/avatars",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Submit an avatar creation job (generated or video)",
+)
+async def create_avatar(
+    body: CreateAvatarBody, owner: Owner, clients: Clients, state: State
+) -> AvatarCreated:
+    description = body.description or ""
+    if body.source == "generated" and not description:
+        raise DomainError(
+            ErrorCode.VALIDATION_ERROR, "description: required for source=generated (1-2000 chars)"
+        )
+    if body.source == "video":
+        if not body.source_video_url:
+            raise DomainError(
+                ErrorCode.VALIDATION_ERROR, "source_video_url: required when source=video"
+            )
+        description = description or VIDEO_DEFAULT_DESCRIPTION
+    request = pb.CreateAvatarRequest(
+        owner_id=owner,
+        name=body.name,
+        description=description,
+        language=body.language,
+        nationality=body.nationality,
+        gender=body.gender or "",
+        accent=body.accent or "",
+        source=pb.AVATAR_SOURCE_VIDEO if body.source == "video" else pb.AVATAR_SOURCE_GENERATED,
+    )
+    uploads: list[str] = []
+    if body.source == "video":
+        assert body.source_video_url is not None
+        video = await media_input(
+            state.storage, owner, body.source_video_url, VIDEO_TYPES, MAX_VIDEO_BYTES,
+            field="source_video_url",
+        )
+        request.source_video.CopyFrom(video)
+        uploads.append(video.storage_key)
+    elif body.ref_image_data_url:
+        image = await media_input(
+            state.storage, owner, body.ref_image_data_url, IMAGE_TYPES, MAX_IMAGE_BYTES,
+            field="ref_image_data_url",
+        )
+        request.ref_image.CopyFrom(image)
+        uploads.append(image.storage_key)
+    try:
+        reply = await clients.avatar.CreateAvatar(request)
+    except DomainError:
+        await _forget(state.storage, uploads)  # nothing half-written stays behind
+        raise
+    return AvatarCreated(
+        id=reply.avatar.id,
+        status=_STATUS.get(reply.avatar.status, "pending"),
+        estimated_cost_usd=to_usd(reply.estimated_cost_micros),
+        poll_url=f"/api/v1/avatars/{reply.avatar.id}",
+    )
+
+
+async def _forget(storage: Storage, keys: list[str]) -> None:
+    for key in filter(None, keys):
+        try:
+            await storage.delete(key)
+        except StorageError as exc:
+            log.warning("could not remove upload %s: %s", key, exc)
+
+
+@router.get("/avatars", summary="Owned avatars plus the public system avatars")
+async def list_avatars(
+    owner: Owner,
+    clients: Clients,
+    state: State,
+    page: Annotated[int, Query(ge=1, description="Page number")] = 1,
+    limit: Annotated[int, Query(ge=1, le=100, description="Items per page (max 100)")] = 20,
+) -> AvatarPage:
+    reply = await clients.avatar.ListAvatars(
+        pb.ListAvatarsRequest(owner_id=owner, page=common_pb2.PageRequest(page=page, limit=limit))
+    )
+    data = [AvatarOut.model_validate(await _fields(a, state.storage)) for a in reply.avatars]
+    return AvatarPage(data=data, page=page, limit=limit)
+
+
+@router.get("/avatars/{avatar_id}", summary="One avatar (owned or system)")
+async def get_avatar(avatar_id: str, owner: Owner, clients: Clients, state: State) -> AvatarDetail:
+    avatar = await clients.avatar.GetAvatar(
+        pb.GetAvatarRequest(owner_id=owner, avatar_id=avatar_id)
+    )
+    fields = await _fields(avatar, state.storage)
+    ready = avatar.status == pb.AVATAR_STATUS_READY
+    fields["tts_voice_id"] = avatar.tts_voice_id if ready and avatar.tts_voice_id else None
+    demo = await presign(state.storage, avatar.demo_video_key) if ready else None
+    fields["demo_video_url"] = demo
+    return AvatarDetail.model_validate(fields)
+
+
+@router.delete(
+    "/avatars/{avatar_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Delete an owned avatar and everything stored for it",
+)
+async def delete_avatar(avatar_id: str, owner: Owner, clients: Clients) -> Response:
+    await clients.avatar.DeleteAvatar(pb.DeleteAvatarRequest(owner_id=owner, avatar_id=avatar_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,98 @@
+"""Poses over REST: create a custom pose (201 with the ready pose, $0.013) and list an
+avatar's poses (the free base portrait first)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, status
+from pydantic import BaseModel, Field
+
+from avatarmesh.money import to_usd
+from avatarmesh.v1 import pose_pb2 as pb
+from gateway.deps import Clients, Owner, State
+from gateway.errors import ERROR_RESPONSES
+from gateway.routes.avatars import iso_ms, presign
+
+router = APIRouter(prefix="/api/v1", tags=["poses"], responses=ERROR_RESPONSES)
+
+
+class CreatePoseBody(BaseModel):
+    prompt: Annotated[str, Field(min_length=1, max_length=600, description="1-600 chars")]
+    name: Annotated[str, Field(max_length=60)] | None = Field(
+        default=None, description='Display label (max 60 chars); "Pose" when omitted'
+    )
+
+
+class PoseCreated(BaseModel):
+    id: str
+    avatar_id: str
+    prompt: str | None
+    name: str
+    image_key: str | None
+    image_url: str | None
+    status: Literal["pending", "ready", "failed"]
+    is_base: bool
+    cost_usd: float
+
+
+class PoseOut(BaseModel):
+    id: str
+    avatar_id: str
+    name: str
+    prompt: str | None
+    image_key: str | None
+    image_url: str | None
+    status: Literal["pending", "ready", "failed"]
+    is_base: bool
+    cost_usd: float
+    created_at: str
+
+
+class PoseList(BaseModel):
+    data: list[PoseOut]
+
+
+_STATUS: dict[int, Literal["pending", "ready", "failed"]] = {
+    pb.POSE_STATUS_PENDING: "pending",
+    pb.POSE_STATUS_READY: "ready",
+    pb.POSE_STATUS_FAILED: "failed",
+}
+
+
+async def _fields(pose: pb.Pose, state: State) -> dict[str, object]:
+    ready = pose.status == pb.POSE_STATUS_READY
+    return {
+        "id": pose.id,
+        "avatar_id": pose.avatar_id,
+        "name": pose.name,
+        "prompt": None if pose.is_base else pose.prompt,
+        "image_key": None if pose.is_base else (pose.image_key or None),
+        "image_url": await presign(state.storage, pose.image_key) if ready else None,
+        "status": _STATUS.get(pose.status, "pending"),
+        "is_base": pose.is_base,
+        "cost_usd": to_usd(pose.cost_micros),
+        "created_at": iso_ms(pose.created_at),
+    }
+
+
+@router.post(
+    "/avatars/{avatar_id}/poses",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a pose (i2i variation of the portrait); answers the ready pose",
+)
+async def create_pose(
+    avatar_id: str, body: CreatePoseBody, owner: Owner, clients: Clients, state: State
+) -> PoseCreated:
+    pose = await clients.pose.CreatePose(
+        pb.CreatePoseRequest(
+            owner_id=owner, avatar_id=avatar_id, prompt=body.prompt, name=body.name or ""
+        )
+    )
+    return PoseCreated.model_validate(await _fields(pose, state))
+
+
+@router.get("/avatars/{avatar_id}/poses", summary="The base portrait, then custom poses")
+async def list_poses(avatar_id: str, owner: Owner, clients: Clients, state: State) -> PoseList:
+    reply = await clients.pose.ListPoses(pb.ListPosesRequest(owner_id=owner, avatar_id=avatar_id))
+    return PoseList(data=[PoseOut.model_validate(await _fields(p, state)) for p in reply.poses])

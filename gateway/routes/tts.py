@@ -1,0 +1,40 @@
+"""Text to speech in an avatar's voice (the contract points users here with the
+avatar's ``tts_voice_id``): answers a WAV file."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, Field
+
+from avatarmesh.v1 import avatar_pb2 as pb
+from gateway.deps import Clients, Owner
+from gateway.errors import ERROR_RESPONSES
+
+router = APIRouter(prefix="/api/v1", tags=["tts"], responses=ERROR_RESPONSES)
+
+
+class TtsBody(BaseModel):
+    text: Annotated[str, Field(min_length=1, max_length=600, description="1-600 chars")]
+    tts_voice_id: Annotated[str, Field(min_length=1, max_length=64)]
+    speed: Annotated[float, Field(ge=0.5, le=1.5)] = 1.0
+
+
+@router.post(
+    "/tts",
+    response_class=Response,
+    responses={200: {"content": {"audio/wav": {}}, "description": "16-bit mono WAV"}},
+    summary="Speech in an avatar's voice (WAV)",
+)
+async def tts(body: TtsBody, owner: Owner, clients: Clients) -> Response:
+    reply = await clients.avatar.Synthesize(
+        pb.SynthesizeRequest(
+            owner_id=owner, tts_voice_id=body.tts_voice_id, text=body.text, speed=body.speed
+        )
+    )
+    return Response(
+        content=reply.wav,
+        media_type="audio/wav",
+        headers={"X-Audio-Duration-Seconds": f"{reply.duration_seconds:.3f}"},
+    )
