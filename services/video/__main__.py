@@ -89,6 +89,13 @@ def wire(rt: Runtime[VideoSettings], up: Upstreams | None = None) -> Wiring:
             max_deliver=20,
             backoff=(1, 5, 15, 60),
         ),
+        lambda: bus.consume(
+            stream=EVENTS_STREAM,
+            durable="video-avatar-deleted",
+            filter_subject="events.avatar.deleted",
+            message_type=events_pb2.AvatarDeleted,
+            handler=videos.on_avatar_deleted,
+        ),
     ]
     return Wiring(
         servicers=[

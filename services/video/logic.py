@@ -41,7 +41,7 @@ from avatarmedia.errors import MediaInputError
 from avatarmedia.render import FRAME_RATES, RESOLUTIONS
 from avatarmedia.voice import VoiceProfile
 from avatarmesh import fetch
-from avatarmesh.bus import Delivery
+from avatarmesh.bus import Delivery, Retry
 from avatarmesh.db import Database
 from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.ids import IdPrefix, new_id
@@ -735,6 +735,29 @@ class Videos:
                 msg_id=f"{row.id}:video:failed",
             )
         self.relay.wake()
+
+    async def on_avatar_deleted(self, delivery: Delivery[events_pb2.AvatarDeleted]) -> None:
+        """The avatar is gone: its videos' files go too (rows stay, for the history);
+        videos still queued or rendering are cancelled and their holds released."""
+        event = delivery.message
+        async with self.db.transaction() as session:
+            rows = (
+                await session.execute(
+                    select(videos).where(
+                        videos.c.owner_id == event.owner_id, videos.c.avatar_id == event.avatar_id
+                    )
+                )
+            ).all()
+        for row in rows:
+            if row.status in (store.QUEUED, store.PROCESSING):
+                try:
+                    await self.cancel(row.owner_id, row.id)
+                except DomainError:
+                    pass  # it settled meanwhile
+            try:
+                await self.storage.delete_prefix(video_prefix(row.owner_id, row.id))
+            except StorageError as exc:
+                raise Retry(5.0, str(exc)) from exc
 
     async def _capture(self, row: Any, amount: Micros) -> Micros | None:
         """Capture ``amount`` (release when 0); the captured micros, None if nothing

@@ -225,3 +225,25 @@ async def test_idempotency_key_returns_the_first_video(idle_mesh: VideoMesh) -> 
     second = await mesh.videos.CreateVideo(create(avatar.id, idempotency_key="k1"))
     assert first.id == second.id
     assert (await wallet(mesh)).held_micros == first.cost_micros
+
+
+async def test_deleting_the_avatar_deletes_its_videos_files(mesh: VideoMesh) -> None:
+    import asyncio
+
+    avatar = await seed_avatar(mesh.storage, mesh.avatars)
+    queued = await mesh.videos.CreateVideo(create(avatar.id))
+    done = await mesh.wait(OWNER, queued.id)
+    assert await mesh.storage.exists(done.video_key)
+    bus = Bus(mesh.settings, "test")
+    await bus.connect()
+    try:
+        await bus.publish("events.avatar.deleted", events_pb2.AvatarDeleted(
+            avatar_id=avatar.id, owner_id=OWNER), msg_id=f"{avatar.id}:deleted")
+    finally:
+        await bus.close()
+    for _ in range(50):
+        if not await mesh.storage.exists(done.video_key):
+            break
+        await asyncio.sleep(0.1)
+    assert not await mesh.storage.exists(done.video_key)
+    assert not await mesh.storage.exists(done.poster_key)
