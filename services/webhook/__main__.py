@@ -12,7 +12,13 @@ from avatarmesh.service import Runtime, ServiceSpec, Wiring, run_service
 from avatarmesh.storage import Storage
 from avatarmesh.v1 import events_pb2
 from services.webhook.config import WebhookSettings
-from services.webhook.logic import Dispatcher, Intake, SecretBox, SigningSecrets
+from services.webhook.logic import (
+    Dispatcher,
+    Intake,
+    SecretBox,
+    SigningSecrets,
+    run_housekeeping,
+)
 from services.webhook.server import servicer
 
 CONSUMER = ("webhook-video-events", "events.video.>")
@@ -41,7 +47,11 @@ def wire(rt: Runtime[WebhookSettings]) -> Wiring:
             backoff=(1, 5, 15, 60),
         )
 
-    return Wiring(servicers=[servicer(db, secrets)], background=[consume, dispatcher.run])
+    retention = timedelta(days=settings.webhook_retention_days)
+    return Wiring(
+        servicers=[servicer(db, secrets)],
+        background=[consume, dispatcher.run, lambda: run_housekeeping(db, retention)],
+    )
 
 
 SPEC = ServiceSpec(

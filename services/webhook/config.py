@@ -38,6 +38,8 @@ class WebhookSettings(Settings):
     # A Fernet key (urlsafe base64 of 32 bytes) encrypting signing secrets at rest;
     # without it secrets are stored as they are.
     webhook_secret_encryption_key: SecretStr | None = None
+    # Delivered and failed events (and their attempts) are forgotten after this long.
+    webhook_retention_days: int = Field(default=30, ge=1)
     # Presigned video URLs in video.completed stay valid this long.
     webhook_video_url_ttl_seconds: int = Field(default=3600, gt=0, le=7 * 24 * 3600)
 

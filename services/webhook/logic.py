@@ -26,7 +26,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from pydantic import SecretStr
-from sqlalchemy import Table, or_, select, update
+from sqlalchemy import Table, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,7 +35,7 @@ from avatarmesh.bus import Delivery
 from avatarmesh.db import Database
 from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.ids import IdPrefix, new_id
-from avatarmesh.outbox import first_time
+from avatarmesh.outbox import first_time, purge_processed
 from avatarmesh.storage import StorageError
 from avatarmesh.v1 import events_pb2
 from services.webhook import payload as payloads
@@ -517,6 +517,35 @@ class Dispatcher:
             log.info("delivered %s to %s (attempt %d)", claim.row.event_id, claim.row.url, number)
         else:
             log.info("delivery %s attempt %d failed: %s", claim.row.event_id, number, outcome.error)
+
+
+# -- housekeeping ----------------------------------------------------------------------
+
+# Inbox ids are kept longer than the EVENTS stream keeps messages (7 days).
+INBOX_RETENTION = timedelta(days=8)
+
+
+async def purge_finished(db: Database, older_than: timedelta) -> int:
+    """Forget deliveries settled longer ago than ``older_than``, with their attempts."""
+    d = deliveries.c
+    finished = select(d.event_id).where(d.status != PENDING, d.finished_at < utcnow() - older_than)
+    async with db.transaction() as session:
+        await session.execute(
+            delete(delivery_attempts).where(delivery_attempts.c.event_id.in_(finished))
+        )
+        result = await session.execute(delete(deliveries).where(d.event_id.in_(finished)))
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def run_housekeeping(db: Database, retention: timedelta, every: float = 600.0) -> None:
+    """Purge old inbox ids and settled deliveries every ``every`` seconds until cancelled."""
+    while True:
+        try:
+            await purge_processed(db, inbox, INBOX_RETENTION)
+            await purge_finished(db, retention)
+        except Exception as exc:
+            log.warning("webhook housekeeping failed: %s", exc)
+        await asyncio.sleep(every)
 
 
 # -- reading attempts ------------------------------------------------------------------

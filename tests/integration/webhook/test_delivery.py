@@ -130,7 +130,7 @@ async def test_same_event_id_published_twice_is_delivered_once(make_settings: Ma
 
 
 async def test_receiver_down_past_max_age_fails_the_delivery(make_settings: MakeSettings) -> None:
-    settings = make_settings(webhook_max_age_seconds=0.6)
+    settings = make_settings(webhook_max_age_seconds=1.0)
     with receiver(then=500) as hook:
         async with webhook_service(settings) as service, publisher(settings) as bus:
             event = settled(hook.url)
@@ -144,7 +144,7 @@ async def test_receiver_down_past_max_age_fails_the_delivery(make_settings: Make
             sent = len(hook.requests)
             await asyncio.sleep(0.4)
             attempts = await service.attempts(OWNER, event.video_id)
-    assert sent >= 3
+    assert sent >= 2
     assert len(hook.requests) == sent  # nothing after giving up
     assert len(attempts) == sent
     assert not hook.successes

@@ -19,7 +19,13 @@ from avatarmesh.db import Database
 from avatarmesh.errors import DomainError, ErrorCode
 from services.webhook.__main__ import SPEC
 from services.webhook.config import WebhookSettings
-from services.webhook.logic import Dispatcher, SecretBox, SigningSecrets, list_attempts
+from services.webhook.logic import (
+    Dispatcher,
+    SecretBox,
+    SigningSecrets,
+    list_attempts,
+    purge_finished,
+)
 from services.webhook.store import deliveries, signing_secrets
 
 OWNER = "own_alice"
@@ -153,3 +159,39 @@ async def test_secret_is_encrypted_at_rest_with_a_key(db: Database) -> None:
         stored = await session.scalar(select(signing_secrets.c.secret))
     assert stored is not None and stored.startswith("fernet:") and secret.secret not in stored
     assert (await SigningSecrets(db, box, timedelta(0)).get(OWNER)).secret == secret.secret
+
+
+async def test_shutdown_mid_attempt_hands_the_delivery_back_at_once(db: Database) -> None:
+    started = asyncio.Event()
+
+    async def slow_send(method: str, url: str, **kwargs: Any) -> tuple[int, bytes]:
+        started.set()
+        await asyncio.sleep(30)
+        return 200, b""
+
+    await add_delivery(db, "http://127.0.0.1:9/hook")
+    work = dispatcher(db, FakeSender())
+    work.send = slow_send
+    [claim] = await work.claim(10)
+    task = asyncio.create_task(work.attempt(claim))
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert len(await work.claim(10)) == 1  # not held until the lease runs out
+    assert await list_attempts(db, OWNER) == []
+
+
+async def test_settled_deliveries_are_purged_after_the_retention(db: Database) -> None:
+    async def by_path(method: str, url: str, **kwargs: Any) -> tuple[int, bytes]:
+        return (200 if url.endswith("/up") else 500), b""
+
+    await add_delivery(db, "http://127.0.0.1:9/up", event_id="ev_done")
+    await add_delivery(db, "http://127.0.0.1:9/down", event_id="ev_waiting")
+    work = dispatcher(db, FakeSender(), webhook_retry_schedule_seconds=(3600.0,))
+    work.send = by_path
+    assert await work.dispatch_due() == 2
+    assert await purge_finished(db, timedelta(days=1)) == 0  # too recent
+    assert await purge_finished(db, timedelta(0)) == 1  # the delivered one; pending stays
+    attempts = await list_attempts(db, OWNER)
+    assert [a.delivery_status for a in attempts] == ["pending"]
