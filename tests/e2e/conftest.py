@@ -1,0 +1,143 @@
+"""A running mesh for end-to-end tests, started once per test session.
+
+``mesh`` (session scope) is a ``Mesh``: ``base_url``, ``admin`` headers, ``api(owner)``
+-> an ``httpx.Client`` authenticated as a fresh API key of ``owner`` (created on first
+use, cached), ``fund(owner, dollars)`` (admin top-up), ``storage_keys(prefix)`` (what
+the mesh's S3 holds under a prefix) and ``local`` (the ``LocalMesh``: ports, logs).
+Every port is a random free one. ``wait_for(client, path, done)`` polls a GET.
+
+The mesh runs with ``AVATARMESH_BILLING_DAILY_POSE_CAPS={"default": 3}`` (so
+DAILY_CAP_REACHED is reachable) and ``AVATARMESH_BUS_NAMESPACE`` unset.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from avatarmesh.settings import REPO_ROOT, SERVICES, Settings
+from deploy.local.runner import LocalMesh, free_port
+
+ADMIN_KEY = "sk_admin_e2e_key"
+POSE_DAILY_CAP = 3
+FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
+
+
+class IsolatedMesh(LocalMesh):
+    """A LocalMesh on random free ports only. The runner prefers the standard ports
+    (50051...) when free; two meshes starting at once (parallel sessions) could then
+    both bind one port (gRPC servers set SO_REUSEPORT) and call each other's services."""
+
+    def allocate_ports(self, defaults: Settings) -> None:
+        taken: set[int] = {self.http_port}
+        for name in ("nats", "s3", *SERVICES):
+            port = free_port()
+            while port in taken:
+                port = free_port()
+            taken.add(port)
+            self.ports[name] = port
+
+
+@dataclass
+class Mesh:
+    local: LocalMesh
+    admin: dict[str, str]
+    _clients: dict[str, httpx.Client] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        return self.local.base_url
+
+    def api(self, owner: str) -> httpx.Client:
+        """A client authenticated with an API key of ``owner``."""
+        if owner not in self._clients:
+            reply = httpx.post(
+                f"{self.base_url}/admin/v1/api-keys",
+                json={"owner_id": owner},
+                headers=self.admin,
+                timeout=10,
+            )
+            assert reply.status_code == 201, reply.text
+            self._clients[owner] = httpx.Client(
+                base_url=self.base_url,
+                headers={"Authorization": f"Bearer {reply.json()['key']}"},
+                timeout=60,
+            )
+        return self._clients[owner]
+
+    def fund(self, owner: str, dollars: float) -> None:
+        reply = httpx.post(
+            f"{self.base_url}/admin/v1/wallets/{owner}/top-ups",
+            json={"amount_usd": dollars, "idempotency_key": f"e2e:{uuid.uuid4()}"},
+            headers=self.admin,
+            timeout=10,
+        )
+        assert reply.status_code == 201, reply.text
+
+    def storage_keys(self, prefix: str) -> list[str]:
+        from minio import Minio
+
+        settings = Settings()
+        client = Minio(
+            f"127.0.0.1:{self.local.ports['s3']}",
+            access_key=settings.s3_access_key,
+            secret_key=settings.s3_secret_key,
+            secure=False,
+            region=settings.s3_region,
+        )
+        if not client.bucket_exists(settings.s3_bucket):
+            return []
+        objects = client.list_objects(settings.s3_bucket, prefix=prefix, recursive=True)
+        return [o.object_name for o in objects if o.object_name]
+
+    def close(self) -> None:
+        for client in self._clients.values():
+            client.close()
+
+
+def wait_for(
+    client: httpx.Client, path: str, done: Any, timeout: float = 120.0, every: float = 0.5
+) -> dict[str, Any]:
+    """Poll ``path`` until ``done(body)``; returns the last body."""
+    deadline = time.monotonic() + timeout
+    body: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        reply = client.get(path)
+        assert reply.status_code == 200, reply.text
+        body = reply.json()
+        if done(body):
+            return body
+        time.sleep(every)
+    raise AssertionError(f"{path} not done after {timeout:.0f} s: {body}")
+
+
+@pytest.fixture(scope="session")
+def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh]:
+    data_dir: Path = tmp_path_factory.mktemp("e2e-mesh")
+    local = IsolatedMesh(
+        data_dir=data_dir,
+        http_port=free_port(),
+        admin_key=ADMIN_KEY,
+        env={
+            "AVATARS_API_ENABLED": "true",
+            "AVATARMESH_BILLING_DAILY_POSE_CAPS": f'{{"default": {POSE_DAILY_CAP}}}',
+            "AVATARMESH_LOG_JSON": "false",
+            "AVATARMESH_RATE_LIMIT_PER_MINUTE": "0",
+        },
+    )
+    try:
+        local.start(timeout=90)
+    except Exception:
+        local.stop()
+        raise
+    running = Mesh(local, {"Authorization": f"Bearer {ADMIN_KEY}"})
+    yield running
+    running.close()
+    local.stop()
