@@ -188,7 +188,7 @@ async def test_loopback_http_is_refused_without_the_development_setting(
 
 
 async def test_restart_during_backoff_still_delivers_once(make_settings: MakeSettings) -> None:
-    settings = make_settings(webhook_retry_schedule_seconds=(1.5,))
+    settings = make_settings(webhook_retry_schedule_seconds=(2.5,))
     with receiver(script=[500]) as hook:
         async with webhook_service(settings), publisher(settings) as bus:
             event = settled(hook.url)
