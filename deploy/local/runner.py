@@ -112,6 +112,10 @@ class LocalMesh:
                 "AVATARMESH_HTTP_PORT": str(self.http_port),
                 "AVATARMESH_ADMIN_KEY": self.admin_key,
                 "AVATARS_API_ENABLED": env.get("AVATARS_API_ENABLED", "true"),
+            # A local mesh delivers webhooks to receivers on this machine too.
+            "AVATARMESH_WEBHOOK_ALLOW_INSECURE_LOOPBACK": env.get(
+                "AVATARMESH_WEBHOOK_ALLOW_INSECURE_LOOPBACK", "true"
+            ),
                 "PYTHONUNBUFFERED": "1",
             }
         )
