@@ -90,6 +90,9 @@ class GrpcServer:
             options=[
                 ("grpc.max_receive_message_length", 64 * 1024 * 1024),
                 ("grpc.max_send_message_length", 64 * 1024 * 1024),
+                # Never share a port with another process (gRPC enables SO_REUSEPORT
+                # by default, so a second mesh could silently bind the same ports).
+                ("grpc.so_reuseport", 0),
             ],
         )
         self.health = health_aio.HealthServicer()

@@ -86,3 +86,9 @@ def test_every_error_code_keeps_its_own_name_and_statuses() -> None:
     assert ErrorCode.DAILY_CAP_REACHED.http_status == 429
     assert ErrorCode.WALLET_NOT_FOUND.grpc_status is grpc.StatusCode.NOT_FOUND
     assert len({code.name for code in ErrorCode}) == len(list(ErrorCode)) == 22
+
+
+async def test_a_second_server_cannot_bind_a_port_already_in_use(server: GrpcServer) -> None:
+    other = GrpcServer("billing", port=server.bound_port)
+    with pytest.raises(RuntimeError):
+        await other.start()
