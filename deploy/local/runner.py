@@ -48,8 +48,9 @@ def free_port() -> int:
 
 
 def preferred_port(port: int, taken: set[int]) -> int:
-    """`port` when nobody listens there, else any free port (never a used one)."""
-    chosen = port if port not in taken and port_is_free(port) else free_port()
+    """`port` when nobody listens there, else any free port (never a used one);
+    port 0 asks for any free port."""
+    chosen = port if port and port not in taken and port_is_free(port) else free_port()
     while chosen in taken:
         chosen = free_port()
     taken.add(chosen)
@@ -91,6 +92,7 @@ class LocalMesh:
     http_port: int
     admin_key: str
     env: Mapping[str, str] = field(default_factory=dict)
+    standard_ports: bool = True
     children: list[Child] = field(default_factory=list)
     ports: dict[str, int] = field(default_factory=dict)
 
@@ -124,11 +126,13 @@ class LocalMesh:
         return env
 
     def allocate_ports(self, defaults: Settings) -> None:
+        """Standard ports where free (what `make up` users expect), else free ones;
+        tests ask for free ports only, so meshes started at once never race."""
         taken: set[int] = {self.http_port}
-        self.ports["nats"] = preferred_port(4222, taken)
-        self.ports["s3"] = preferred_port(9000, taken)
-        for name in SERVICE_ORDER:
-            self.ports[name] = preferred_port(defaults.grpc_port(name), taken)
+        standard = {"nats": 4222, "s3": 9000}
+        standard.update({name: defaults.grpc_port(name) for name in SERVICE_ORDER})
+        for name, port in standard.items():
+            self.ports[name] = preferred_port(port if self.standard_ports else 0, taken)
 
     def _spawn(self, name: str, argv: list[str]) -> Child:
         logs = self.run_dir / "logs"

@@ -22,27 +22,12 @@ from typing import Any
 import httpx
 import pytest
 
-from avatarmesh.settings import REPO_ROOT, SERVICES, Settings
+from avatarmesh.settings import REPO_ROOT, Settings
 from deploy.local.runner import LocalMesh, free_port
 
 ADMIN_KEY = "sk_admin_e2e_key"
 POSE_DAILY_CAP = 3
 FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
-
-
-class IsolatedMesh(LocalMesh):
-    """A LocalMesh on random free ports only. The runner prefers the standard ports
-    (50051...) when free; two meshes starting at once (parallel sessions) could then
-    both bind one port (gRPC servers set SO_REUSEPORT) and call each other's services."""
-
-    def allocate_ports(self, defaults: Settings) -> None:
-        taken: set[int] = {self.http_port}
-        for name in ("nats", "s3", *SERVICES):
-            port = free_port()
-            while port in taken:
-                port = free_port()
-            taken.add(port)
-            self.ports[name] = port
 
 
 @dataclass
@@ -121,7 +106,8 @@ def wait_for(
 @pytest.fixture(scope="session")
 def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh]:
     data_dir: Path = tmp_path_factory.mktemp("e2e-mesh")
-    local = IsolatedMesh(
+    local = LocalMesh(
+        standard_ports=False,
         data_dir=data_dir,
         http_port=free_port(),
         admin_key=ADMIN_KEY,
