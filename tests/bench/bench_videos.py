@@ -27,7 +27,9 @@ from tests.bench.report import report  # noqa: E402
 ADMIN = "sk_admin_bench_videos"
 OWNER = "own_bench_videos"
 AVA = next(a for a in SYSTEM_AVATARS if a.language == "en").id
-SCRIPT_5S = "Hello and welcome. Today I will show you around our new studio, and what it can do for you."
+SCRIPT_5S = (
+    "Hello and welcome. Today I will show you around our new studio, and what it can do for you."
+)
 SCRIPT_30S = (
     "Good morning and welcome to the quarterly update. Revenue grew in every region, "
     "our customers renewed at record rates, and the new studio shipped on time. Over "
