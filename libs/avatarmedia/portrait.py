@@ -233,17 +233,33 @@ def draw_portrait(spec: PortraitSpec, size: int = 1024) -> Portrait:
 # ---------------------------------------------------------------- photo portraits
 
 def _colour_normalise(img: np.ndarray) -> np.ndarray:
-    """Gentle white balance (half-way to grey world) and a 1-99 percentile level stretch."""
+    """A 1-99 percentile level stretch, the same linear map on every channel.
+
+    No grey-world white balance: on a coloured backdrop (a red studio wall) it
+    tints the skin the complementary colour. One map for all channels keeps hues.
+    """
     f = img.astype(np.float32)
-    means = f.reshape(-1, 3).mean(axis=0)
-    gains = (means.mean() / np.maximum(means, 1.0)) ** 0.5
-    f *= gains
     lum = f.mean(axis=2)
     lo, hi = np.percentile(lum, [1, 99])
     if hi - lo > 30:
         lo_t, hi_t = min(lo, 8.0), max(hi, 246.0)
         f = (f - lo) * ((hi_t - lo_t) / (hi - lo)) + lo_t
     return np.clip(f, 0, 255).astype(np.uint8)
+
+
+def _crop_square(center: np.ndarray, height: float, width_px: int, height_px: int
+                 ) -> tuple[np.ndarray, float]:
+    """Centre and side of the head-and-shoulders square, kept inside the photo.
+
+    The ideal side is 2.4 face heights; a photo too tight for it gets the largest
+    square that fits (never under 1.5 face heights) and the square slides to stay
+    inside, so no edge pixels are smeared into the frame.
+    """
+    side = max(min(2.4 * height, float(min(width_px, height_px))), 1.5 * height)
+    half = side / 2
+    cx = float(np.clip(center[0], half, max(half, width_px - half)))
+    cy = float(np.clip(center[1], half, max(half, height_px - half)))
+    return np.array([cx, cy]), side
 
 
 def photo_portrait(image: np.ndarray, size: int = 1024, *, min_face: int = 90) -> Portrait:
@@ -256,14 +272,14 @@ def photo_portrait(image: np.ndarray, size: int = 1024, *, min_face: int = 90) -
     angle = math.degrees(math.atan2(eye_l[1] - eye_r[1], eye_l[0] - eye_r[0]))
     top, chin = mesh[fm.FOREHEAD, :2], mesh[fm.CHIN, :2]
     height = float(np.linalg.norm(top - chin))
-    center = (top + chin) / 2 + np.array([0.0, 0.22 * height])
-    side = 2.4 * height
+    center, side = _crop_square((top + chin) / 2 + np.array([0.0, 0.22 * height]), height,
+                                image.shape[1], image.shape[0])
     k = size / side
     m = cv2.getRotationMatrix2D((float(center[0]), float(center[1])), angle, k)
     m[:, 2] += np.array([size / 2, size / 2]) - center
     out = cv2.warpAffine(np.ascontiguousarray(image[:, :, :3]), m, (size, size),
                          flags=cv2.INTER_CUBIC if k > 1 else cv2.INTER_AREA,
-                         borderMode=cv2.BORDER_REPLICATE)
+                         borderMode=cv2.BORDER_REFLECT_101)
     out = _colour_normalise(out)
     face2 = fm.find_face(out, min_size=min_face)
     closed = neutralise_mouth(out, face2.mesh)
