@@ -33,7 +33,8 @@ BROW_LIFT = 0.028     # brow lift at brow 1, fraction of face height
 
 def _smoothstep(x: np.ndarray) -> np.ndarray:
     x = np.clip(x, 0.0, 1.0)
-    return x * x * (3 - 2 * x)
+    out: np.ndarray = x * x * (3 - 2 * x)
+    return out
 
 
 @dataclass
@@ -44,10 +45,12 @@ class _Frame:
 
     def to_uv(self, pts: np.ndarray) -> np.ndarray:
         d = pts[..., :2] - self.origin
-        return np.stack([d @ self.ex, d @ self.ey], axis=-1)
+        uv: np.ndarray = np.stack([d @ self.ex, d @ self.ey], axis=-1)
+        return uv
 
     def to_xy(self, uv: np.ndarray) -> np.ndarray:
-        return self.origin + uv[..., :1] * self.ex + uv[..., 1:2] * self.ey
+        xy: np.ndarray = self.origin + uv[..., :1] * self.ex + uv[..., 1:2] * self.ey
+        return xy
 
 
 def _face_frame(mesh: np.ndarray) -> _Frame:
@@ -60,7 +63,7 @@ def _face_frame(mesh: np.ndarray) -> _Frame:
 
 def _interp_curve(us: np.ndarray, vs: np.ndarray, u: np.ndarray) -> np.ndarray:
     order = np.argsort(us)
-    return np.interp(u, us[order], vs[order])
+    return np.asarray(np.interp(u, us[order], vs[order]))
 
 
 def _mouth_line(uv: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -262,7 +265,8 @@ class PhotoRig:
         """Draw cavity, upper teeth and tongue inside the inner-lip polygon (in place)."""
         x0, y0 = self.roi[0], self.roi[1]
         pts = poly - np.array([x0, y0])
-        lo_xy, hi_xy = np.floor(pts.min(axis=0)).astype(int) - 2, np.ceil(pts.max(axis=0)).astype(int) + 3
+        lo_xy = np.floor(pts.min(axis=0)).astype(int) - 2
+        hi_xy = np.ceil(pts.max(axis=0)).astype(int) + 3
         lo_xy = np.maximum(lo_xy, 0)
         hi_xy = np.minimum(hi_xy, [region.shape[1], region.shape[0]])
         bw, bh = hi_xy - lo_xy
@@ -291,7 +295,8 @@ class PhotoRig:
         # Upper teeth: a band under the upper lip, at most ~4.5% of the face height.
         teeth_h = min(0.045 * self.height, float(gap.max()) * 0.42)
         tmask = _smoothstep((top + teeth_h - yy) / 1.2) * (1 - _smoothstep((across - 0.72) / 0.2))
-        tcol = self.teeth_color * (0.92 - 0.25 * np.clip((yy - top) / max(teeth_h, 1), 0, 1))[..., None]
+        teeth_shade = 0.92 - 0.25 * np.clip((yy - top) / max(teeth_h, 1), 0, 1)
+        tcol = self.teeth_color * teeth_shade[..., None]
         img = img * (1 - tmask[..., None]) + tcol * shade * tmask[..., None]
         # Tongue hint: a soft ellipse at the bottom when the mouth is well open.
         if opening > 0.25:

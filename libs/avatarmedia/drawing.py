@@ -95,9 +95,9 @@ def paint(img: np.ndarray, poly: np.ndarray, colour: np.ndarray | tuple[float, .
                       shift=3)
     else:
         cv2.fillPoly(mask, [ip], 255, cv2.LINE_AA, shift=3)
-    a = mask.astype(np.float32) / 255.0
+    a: np.ndarray = mask.astype(np.float32) / 255.0
     if blur > 0:
-        a = cv2.GaussianBlur(a, (0, 0), blur)
+        a = np.asarray(cv2.GaussianBlur(a, (0, 0), blur))
     a = (a * alpha)[..., None]
     patch = img[y0:y1, x0:x1]
     col = np.asarray(colour, np.float32)
@@ -221,7 +221,8 @@ def _gradient_bg(size: tuple[int, int], colour: np.ndarray, rng: np.random.Gener
     cx, cy = w * rng.uniform(0.35, 0.65), h * 0.35
     d = np.sqrt(((xx - cx) / w) ** 2 + ((yy - cy) / h) ** 2)
     k = (1.18 - 0.6 * d)[..., None]
-    return np.clip(colour * k, 0, 255).astype(np.float32)
+    bg: np.ndarray = np.clip(colour * k, 0, 255).astype(np.float32)
+    return bg
 
 
 def draw(spec: PortraitSpec, size: int = 1024, *, yaw_deg: float = 0.0,
@@ -264,11 +265,13 @@ def draw(spec: PortraitSpec, size: int = 1024, *, yaw_deg: float = 0.0,
     paint(img, body, cloth)
     kind = spec.attire.split()[0] if spec.attire else "blazer"
     if kind in ("blazer", "suit"):
-        shirt = np.array([[cx - 0.55 * s, body_top - 0.15 * s], [cx + 0.55 * s, body_top - 0.15 * s],
+        shirt = np.array([[cx - 0.55 * s, body_top - 0.15 * s],
+                          [cx + 0.55 * s, body_top - 0.15 * s],
                           [cx, body_top + 1.4 * s]])
         paint(img, shirt, (236, 236, 232))
         if kind == "suit" or male:
-            tie = np.array([[cx - 0.1 * s, body_top + 0.05 * s], [cx + 0.1 * s, body_top + 0.05 * s],
+            tie = np.array([[cx - 0.1 * s, body_top + 0.05 * s],
+                            [cx + 0.1 * s, body_top + 0.05 * s],
                             [cx + 0.16 * s, body_top + 1.3 * s], [cx, body_top + 1.5 * s],
                             [cx - 0.16 * s, body_top + 1.3 * s]])
             paint(img, tie, np.clip(cloth[::-1] * 1.2 + 20, 0, 255))
@@ -353,7 +356,8 @@ def draw(spec: PortraitSpec, size: int = 1024, *, yaw_deg: float = 0.0,
                              [[1.2, 0.9], [1.0, 0.9], [0.95, -0.45], [0.3, -0.85],
                               [-0.5, -0.78], [-0.95, -0.45], [-1.0, 0.9], [-1.2, 0.9]]])
         paint(img, tf(cap, depth=0.0), hair)
-        paint(img, tf(ellipse(-0.25, -1.05, 0.5, 0.18), depth=0.2), np.minimum(hair * 1.35 + 20, 255),
+        shine = np.minimum(hair * 1.35 + 20, 255)
+        paint(img, tf(ellipse(-0.25, -1.05, 0.5, 0.18), depth=0.2), shine,
               alpha=0.35, blur=s * 0.08)
         if style == "bun":
             paint(img, tf(ellipse(0, -1.6, 0.45, 0.35), depth=-0.2), hair * 0.95)
@@ -378,7 +382,9 @@ def draw(spec: PortraitSpec, size: int = 1024, *, yaw_deg: float = 0.0,
     return np.clip(img, 0, 255).astype(np.uint8), rig
 
 
-def draw_base(spec: PortraitSpec, rig: dict[str, Any], size: int) -> tuple[np.ndarray, dict[str, Any]]:
+def draw_base(
+    spec: PortraitSpec, rig: dict[str, Any], size: int
+) -> tuple[np.ndarray, dict[str, Any]]:
     """The portrait without mouth and brows, redrawn at ``size``, and its rig."""
     t = rig["transform"]
     img, new_rig = draw(spec, size, yaw_deg=t["yaw_deg"], roll_deg=t["roll_deg"],

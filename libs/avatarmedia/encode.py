@@ -149,7 +149,8 @@ def resample(samples: npt.NDArray[np.float32], src: int, dst: int) -> npt.NDArra
     from scipy.signal import resample_poly
 
     g = math.gcd(src, dst)
-    return resample_poly(samples, dst // g, src // g).astype(np.float32)
+    out: npt.NDArray[np.float32] = resample_poly(samples, dst // g, src // g).astype(np.float32)
+    return out
 
 
 def save_poster(rgb: np.ndarray, path: str | Path, quality: int = 88) -> Path:

@@ -69,7 +69,8 @@ def loudness_envelope(samples: np.ndarray, sample_rate: int, fps: float, n: int)
     rms = np.sqrt((sq[b] - sq[a]) / np.maximum(b - a, 1))
     db = 20 * np.log10(rms + 1e-8)
     loud = float(np.percentile(db, 95))
-    return np.maximum(db, loud - 40.0)
+    floored: np.ndarray = np.maximum(db, loud - 40.0)
+    return floored
 
 
 def _pearson(a: np.ndarray, b: np.ndarray) -> float:
@@ -162,13 +163,17 @@ def ssim_map(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a = a.astype(np.float64)
     b = b.astype(np.float64)
     c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
-    blur = lambda x: cv2.GaussianBlur(x, (7, 7), 1.5)  # noqa: E731
+
+    def blur(x: np.ndarray) -> np.ndarray:
+        return np.asarray(cv2.GaussianBlur(x, (7, 7), 1.5))
+
     mu_a, mu_b = blur(a), blur(b)
     s_aa = blur(a * a) - mu_a ** 2
     s_bb = blur(b * b) - mu_b ** 2
     s_ab = blur(a * b) - mu_a * mu_b
-    return ((2 * mu_a * mu_b + c1) * (2 * s_ab + c2)) / ((mu_a ** 2 + mu_b ** 2 + c1)
-                                                         * (s_aa + s_bb + c2))
+    num = (2 * mu_a * mu_b + c1) * (2 * s_ab + c2)
+    ssim: np.ndarray = num / ((mu_a ** 2 + mu_b ** 2 + c1) * (s_aa + s_bb + c2))
+    return ssim
 
 
 def identity_mask(mesh: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -212,7 +217,7 @@ def identity_ssim_frames(frames: list[np.ndarray], reference: np.ndarray,
                                 borderMode=cv2.BORDER_REPLICATE)
         gray = cv2.cvtColor(warped, cv2.COLOR_RGB2GRAY)
         # Sub-pixel registration (ECC) on the compared region, then SSIM.
-        warp = np.eye(2, 3, dtype=np.float32)
+        warp: np.ndarray = np.eye(2, 3, dtype=np.float32)
         try:
             _, warp = cv2.findTransformECC(ref_gray, gray, warp, cv2.MOTION_EUCLIDEAN,
                                            (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT,

@@ -110,7 +110,7 @@ def load_image(path_or_bytes: str | Path | bytes) -> np.ndarray:
     """RGB uint8 from a file path or encoded bytes (alpha composited on white)."""
     try:
         src = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes
-        img = Image.open(src)
+        img: Image.Image = Image.open(src)
         img.load()
     except Exception as exc:
         raise MediaInputError("the image cannot be read (expected JPEG, PNG or WebP)") from exc

@@ -37,7 +37,8 @@ def person_mask(image: np.ndarray) -> np.ndarray:
     m = it.get_tensor(it.get_output_details()[0]["index"])[0, :, :, 0]
     m = cv2.resize(m, (w, h), interpolation=cv2.INTER_LINEAR)
     m = cv2.GaussianBlur(m, (0, 0), max(1.0, w / 400))
-    return np.clip(m, 0, 1).astype(np.float32)
+    mask: np.ndarray = np.clip(m, 0, 1).astype(np.float32)
+    return mask
 
 
 def grade_luts(grade: dict[str, float]) -> tuple[np.ndarray, float]:
@@ -122,7 +123,8 @@ def _photo_background(image: np.ndarray, colour: str | None, blur: bool) -> np.n
         bg = cv2.GaussianBlur(image, (0, 0), max(3.0, image.shape[1] / 90)).astype(np.float32)
     if colour and blur:
         bg = cv2.GaussianBlur(np.ascontiguousarray(bg), (0, 0), 3)
-    return np.clip(image * mask + bg * (1 - mask), 0, 255).astype(np.uint8)
+    out: np.ndarray = np.clip(image * mask + bg * (1 - mask), 0, 255).astype(np.uint8)
+    return out
 
 
 def _photo_pose(portrait: Portrait, ops: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
@@ -142,11 +144,11 @@ def _photo_pose(portrait: Portrait, ops: dict[str, Any]) -> tuple[np.ndarray, di
     if "yaw_deg" in ops:
         # A mild keystone: the side turning away shrinks vertically and moves in.
         k = math.sin(math.radians(ops["yaw_deg"])) * 0.12
-        src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-        dst = np.float32([[w * max(0, k), h * max(0, -k) * 0.5 + h * max(0, k) * 0.0],
-                          [w - w * max(0, -k), h * max(0, k) * 0.5],
-                          [w - w * max(0, -k), h - h * max(0, k) * 0.5],
-                          [w * max(0, k), h - h * max(0, -k) * 0.5]])
+        src = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
+        dst = np.array([[w * max(0, k), h * max(0, -k) * 0.5],
+                        [w - w * max(0, -k), h * max(0, k) * 0.5],
+                        [w - w * max(0, -k), h - h * max(0, k) * 0.5],
+                        [w * max(0, k), h - h * max(0, -k) * 0.5]], dtype=np.float32)
         pm = cv2.getPerspectiveTransform(src, dst)
         img = cv2.warpPerspective(img, pm, (w, h), flags=cv2.INTER_CUBIC,
                                   borderMode=cv2.BORDER_REPLICATE)
