@@ -3,7 +3,9 @@
 The portrait is redrawn once at the output size without mouth and brows (the base);
 a frame copies the base's face region and draws the mouth for the frame's shape
 (opening, width, rounding, smile), the brows at their raise and the eyelids at their
-blink, all anti-aliased, with the same head transform as the portrait.
+blink, all anti-aliased, with the same head transform as the portrait. A posed
+portrait's mirror and colour grade (kept in the rig by ``draw_base``) are applied to
+every finished frame, so the video looks like the posed still.
 """
 
 from __future__ import annotations
@@ -36,7 +38,12 @@ class DrawnAnimator:
         self.tf = HeadTransform(**rig["transform"])
         s = self.tf.scale
         self.face_height = 2.8 * s
-        self.pivot = (self.tf.cx, self.tf.cy + 2.2 * s)
+        self.mirror = bool(rig.get("mirror"))
+        self.grade: dict[str, float] = dict(rig.get("grade") or {})
+        # The frame is drawn unmirrored and flipped last, so the head-motion pivot
+        # (applied to the finished frame) is flipped too.
+        px = (w - 1) - self.tf.cx if self.mirror else self.tf.cx
+        self.pivot = (px, self.tf.cy + 2.2 * s)
         self.rest_smile = float(rig.get("rest_smile", 0.0))
         # Region redrawn per frame: eyes/brows down to the chin.
         box = self.tf(np.array([[-1.05, -0.75], [1.05, -0.75], [1.05, 1.6], [-1.05, 1.6]]))
@@ -44,6 +51,7 @@ class DrawnAnimator:
                     min(w, int(box[:, 0].max()) + 4), min(h, int(box[:, 1].max()) + 4))
 
     def face_frame(self, values: dict[str, float]) -> np.ndarray:
+        """One frame: features redrawn on the base, then the pose's mirror and grade."""
         x0, y0, x1, y1 = self.roi
         frame = self.base.copy()
         patch = frame[y0:y1, x0:x1].astype(np.float32)
@@ -55,8 +63,8 @@ class DrawnAnimator:
         draw_mouth(patch, tf, self.rig, values["opening"], values["width"], values["rounding"],
                    smile)
         frame[y0:y1, x0:x1] = np.clip(patch, 0, 255).astype(np.uint8)
-        if self.rig.get("mirror"):
+        if self.mirror:
             frame = np.ascontiguousarray(frame[:, ::-1])
-        if self.rig.get("grade"):
-            frame = apply_grade(frame, self.rig["grade"])
+        if self.grade:
+            frame = apply_grade(frame, self.grade)
         return frame

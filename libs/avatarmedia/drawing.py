@@ -19,6 +19,9 @@ import numpy as np
 if TYPE_CHECKING:
     from .portrait import PortraitSpec
 
+# Rig keys set by ``pose.apply_pose`` on top of a drawing (not produced by ``draw``).
+POSE_RIG_KEYS = ("mirror", "grade")
+
 SKIN = {"fair": (242, 214, 196), "light": (234, 196, 168), "medium": (214, 170, 134),
         "olive": (196, 156, 112), "tan": (190, 144, 104), "brown": (156, 108, 74),
         "dark": (120, 80, 56), "deep": (92, 60, 42)}
@@ -385,8 +388,16 @@ def draw(spec: PortraitSpec, size: int = 1024, *, yaw_deg: float = 0.0,
 def draw_base(
     spec: PortraitSpec, rig: dict[str, Any], size: int
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """The portrait without mouth and brows, redrawn at ``size``, and its rig."""
+    """The portrait without mouth and brows, redrawn at ``size``, and its rig.
+
+    ``draw`` rebuilds the rig from the drawing alone, so the keys a pose adds on top of
+    the drawing (``POSE_RIG_KEYS``: mirror, grade) are carried over
+    here; without them the video would lose what the posed still shows.
+    """
     t = rig["transform"]
     img, new_rig = draw(spec, size, yaw_deg=t["yaw_deg"], roll_deg=t["roll_deg"],
                         framing=rig.get("framing", "medium"), features=False)
+    for key in POSE_RIG_KEYS:
+        if key in rig:
+            new_rig[key] = rig[key]
     return img, new_rig

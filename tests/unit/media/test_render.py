@@ -11,6 +11,7 @@ from avatarmedia import encode, metrics
 from avatarmedia.audio import load_audio
 from avatarmedia.errors import MediaInputError
 from avatarmedia.portrait import draw_portrait, load_image, photo_portrait, spec_from_description
+from avatarmedia.pose import apply_pose
 from avatarmedia.render import RenderRequest, render_video
 
 REPO = Path(__file__).resolve().parents[3]
@@ -79,3 +80,33 @@ def test_bad_render_options_are_input_errors(change: dict, tmp_path: Path) -> No
         setattr(req, k, v)
     with pytest.raises(MediaInputError):
         render_video(req, tmp_path / "x.mp4")
+
+
+def test_posed_drawn_video_keeps_the_pose_mirror_and_grade(tmp_path: Path) -> None:
+    """The video of a mirrored, graded drawn pose looks like the posed still, not the base."""
+    base = draw_portrait(spec_from_description("woman, long brown hair, teal blazer", "female",
+                                               seed=3), size=512)
+    posed, applied = apply_pose(base, "turn left, mirrored, sepia")
+    assert applied["mirror"] is True and applied["grade"] == ["sepia"]
+    samples, sr = _speech_with_pause()
+    res = render_video(RenderRequest(portrait=posed, samples=samples[: int(sr * 1.5)],
+                                     sample_rate=sr, resolution=512, fps=25,
+                                     motion_hint="calm"), tmp_path / "posed.mp4")
+    frames, _ = encode.read_video(res.video_path)
+    assert posed.rig is not None
+    # Compare above the brows only: the mouth, lids and brows move by design.
+    t = posed.rig["transform"]
+    top = int(t["cy"] - 0.6 * t["scale"])
+    still = posed.image[:top].astype(np.float32)
+    unposed = draw_portrait(spec_from_description("woman, long brown hair, teal blazer",
+                                                  "female", seed=3), size=512)
+    unmirrored = posed.image[:top, ::-1].astype(np.float32)
+    for i in (0, len(frames) // 2, len(frames) - 1):
+        fr = frames[i][:top].astype(np.float32)
+        to_still = float(np.abs(fr - still).mean())
+        assert to_still < 6.0, (i, to_still)
+        assert to_still < 0.4 * float(np.abs(fr - unmirrored).mean())
+        # Graded like the still (sepia: red over blue), unlike the ungraded drawing.
+        assert abs(float(fr[..., 0].mean() - fr[..., 2].mean())
+                   - float(still[..., 0].mean() - still[..., 2].mean())) < 6.0
+        assert to_still < 0.4 * float(np.abs(fr - unposed.image[:top]).mean())
