@@ -9,13 +9,14 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
 from gateway import store
+from gateway.bodies import RequestBody
 from gateway.deps import AdminCaller, State
 from gateway.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/admin/v1", tags=["admin"], responses=ERROR_RESPONSES)
 
 
-class CreateApiKey(BaseModel):
+class CreateApiKey(RequestBody):
     owner_id: str = Field(min_length=1, max_length=200, description="Owner the key acts for")
     name: str | None = Field(default=None, max_length=200, description="Label for operators")
 

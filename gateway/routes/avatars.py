@@ -12,7 +12,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Response, status
 from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import BaseModel, Field, StringConstraints
 
@@ -21,6 +21,7 @@ from avatarmesh.money import to_usd
 from avatarmesh.storage import Storage, StorageError
 from avatarmesh.v1 import avatar_pb2 as pb
 from avatarmesh.v1 import common_pb2
+from gateway.bodies import PageLimit, PageNumber, RequestBody
 from gateway.deps import Clients, Owner, State
 from gateway.errors import ERROR_RESPONSES
 from gateway.uploads import IMAGE_TYPES, MB, VIDEO_TYPES, media_input
@@ -38,7 +39,7 @@ Language = Literal["en", "vi", "zh", "ja", "ko", "es", "fr", "de", "pt", "ar"]
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
 
 
-class CreateAvatarBody(BaseModel):
+class CreateAvatarBody(RequestBody):
     name: Annotated[Text, Field(min_length=1, max_length=60, description="Display name")]
     description: Annotated[Text, Field(max_length=2000)] | None = Field(
         default=None, description="Required for source=generated (1-2000 chars)"
@@ -240,8 +241,8 @@ async def list_avatars(
     owner: Owner,
     clients: Clients,
     state: State,
-    page: Annotated[int, Query(ge=1, description="Page number")] = 1,
-    limit: Annotated[int, Query(ge=1, le=100, description="Items per page (max 100)")] = 20,
+    page: PageNumber = 1,
+    limit: PageLimit = 20,
 ) -> AvatarPage:
     reply = await clients.avatar.ListAvatars(
         pb.ListAvatarsRequest(owner_id=owner, page=common_pb2.PageRequest(page=page, limit=limit))

@@ -10,14 +10,15 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
 from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.money import to_usd, usd
 from avatarmesh.v1 import billing_pb2 as pb
+from gateway.bodies import PageLimit, PageNumber, RequestBody
 from gateway.deps import AdminCaller, Clients, Owner
 from gateway.errors import ERROR_RESPONSES
 
@@ -54,8 +55,15 @@ class LedgerPage(BaseModel):
     total: int
 
 
-class TopUp(BaseModel):
-    amount_usd: Decimal = Field(gt=0, description="Dollars to add, e.g. 25 or 0.5")
+# The billing service enforces its own (configurable) ceiling; this one only keeps the
+# amount inside the int64 micro-dollars it travels in.
+MAX_TOP_UP_USD = Decimal(10**12)
+
+
+class TopUp(RequestBody):
+    amount_usd: Decimal = Field(
+        gt=0, le=MAX_TOP_UP_USD, description="Dollars to add, e.g. 25 or 0.5"
+    )
     idempotency_key: str | None = Field(
         default=None,
         min_length=1,
@@ -79,8 +87,8 @@ async def get_balance(owner: Owner, clients: Clients) -> Balance:
 async def get_ledger(
     owner: Owner,
     clients: Clients,
-    page: Annotated[int, Query(ge=1, description="Page number")] = 1,
-    limit: Annotated[int, Query(ge=1, le=100, description="Items per page (max 100)")] = 20,
+    page: PageNumber = 1,
+    limit: PageLimit = 20,
 ) -> LedgerPage:
     reply = await clients.billing.ListLedger(
         pb.ListLedgerRequest(owner_id=owner, page=page, limit=limit)

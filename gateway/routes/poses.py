@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from avatarmesh.money import to_usd
 from avatarmesh.v1 import pose_pb2 as pb
+from gateway.bodies import RequestBody
 from gateway.deps import Clients, Owner, State
 from gateway.errors import ERROR_RESPONSES
 from gateway.routes.avatars import iso_ms, presign
@@ -17,7 +18,7 @@ from gateway.routes.avatars import iso_ms, presign
 router = APIRouter(prefix="/api/v1", tags=["poses"], responses=ERROR_RESPONSES)
 
 
-class CreatePoseBody(BaseModel):
+class CreatePoseBody(RequestBody):
     prompt: Annotated[str, Field(min_length=1, max_length=600, description="1-600 chars")]
     name: Annotated[str, Field(max_length=60)] | None = Field(
         default=None, description='Display label (max 60 chars); "Pose" when omitted'

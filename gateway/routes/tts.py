@@ -6,16 +6,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from avatarmesh.v1 import avatar_pb2 as pb
+from gateway.bodies import RequestBody
 from gateway.deps import Clients, Owner
 from gateway.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/api/v1", tags=["tts"], responses=ERROR_RESPONSES)
 
 
-class TtsBody(BaseModel):
+class TtsBody(RequestBody):
     text: Annotated[str, Field(min_length=1, max_length=600, description="1-600 chars")]
     tts_voice_id: Annotated[str, Field(min_length=1, max_length=64)]
     speed: Annotated[float, Field(ge=0.5, le=1.5)] = 1.0

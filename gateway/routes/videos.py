@@ -23,6 +23,7 @@ from avatarmesh.ids import IdPrefix, new_id
 from avatarmesh.money import to_usd
 from avatarmesh.storage import Storage, StorageError, upload_key
 from avatarmesh.v1 import common_pb2, video_pb2
+from gateway.bodies import INT32_MAX, PageLimit, PageNumber, RequestBody
 from gateway.deps import Clients, Owner, Settings
 from gateway.errors import ERROR_RESPONSES
 from gateway.settings import GatewaySettings
@@ -59,7 +60,7 @@ _AUDIO_EXT = {
 }
 
 
-class CreateVideoBody(BaseModel):
+class CreateVideoBody(RequestBody):
     avatar_id: str = Field(description="Avatar ID to use (av_...)")
     text: str | None = Field(default=None, description="Speech text (1-600 chars)")
     tier: str = Field(default="avatar", description='"avatar" or "avatar_pro"')
@@ -73,8 +74,10 @@ class CreateVideoBody(BaseModel):
     audio_data_url: str | None = Field(
         default=None, description="Beyond the contract: data:audio/...;base64,... (<= 35 s)"
     )
-    resolution: int | None = Field(default=None, description="720 (default), 1080; 512")
-    fps: int | None = Field(default=None, description="24, 25 (default) or 30")
+    resolution: int | None = Field(
+        default=None, ge=0, le=INT32_MAX, description="720 (default), 1080; 512"
+    )
+    fps: int | None = Field(default=None, ge=0, le=INT32_MAX, description="24, 25 (default) or 30")
 
 
 class CreatedVideo(BaseModel):
@@ -259,8 +262,8 @@ async def list_videos(
     owner: Owner,
     clients: Clients,
     settings: Settings,
-    page: Annotated[int, Query(ge=1, description="Page number")] = 1,
-    limit: Annotated[int, Query(ge=1, le=100, description="Items per page (max 100)")] = 20,
+    page: PageNumber = 1,
+    limit: PageLimit = 20,
 ) -> VideoPage:
     reply = await clients.video.ListVideos(
         video_pb2.ListVideosRequest(

@@ -136,10 +136,18 @@ async def test_top_up_with_a_reused_key_and_another_amount_is_409(api: Api) -> N
     assert_error(await top_up(client, 6, idempotency_key="k"), 409, "IDEMPOTENCY_CONFLICT")
 
 
-@pytest.mark.parametrize("amount", [0, -1, "0.0000001", "lots"])
+@pytest.mark.parametrize("amount", [0, -1, "0.0000001", "lots", 1e13, "1e100000", "NaN"])
 async def test_top_up_of_a_bad_amount_is_400_validation_error(api: Api, amount: Any) -> None:
     client, _auth = api
     assert_error(await top_up(client, amount), 400, "VALIDATION_ERROR")
+
+
+async def test_ledger_page_beyond_int32_is_400_validation_error(api: Api) -> None:
+    client, auth = api
+    await top_up(client, 5)
+    reply = await client.get("/api/v1/billing/ledger?page=3000000000", headers=auth)
+    assert_error(reply, 400, "VALIDATION_ERROR")
+    assert "page" in reply.json()["error"]["message"]
 
 
 async def test_hold_beyond_the_balance_is_402_insufficient_balance(api: Api) -> None:

@@ -1,0 +1,45 @@
+"""What every request may carry, checked before a route runs.
+
+JSON can hold text that no service can store or send on: a NUL (PostgreSQL's TEXT
+refuses it) or a lone UTF-16 surrogate such as ``"\\ud800"`` (protobuf strings must be
+valid UTF-8). Numbers can exceed the protobuf field they travel in. Each would surface
+as a 500 deep in the mesh; checked here they are a 400 naming the field.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Query
+from pydantic import BaseModel, field_validator
+
+INT32_MAX = 2**31 - 1
+
+PageNumber = Annotated[int, Query(ge=1, le=INT32_MAX, description="Page number")]
+PageLimit = Annotated[int, Query(ge=1, le=100, description="Items per page (max 100)")]
+
+
+def storable_text(value: str) -> str:
+    """``value`` if every service can store and send it on, else ValueError."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text (it holds a lone surrogate)") from None
+    return value
+
+
+class RequestBody(BaseModel):
+    """Base of every JSON request body: all its text is storable (see the module doc)."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _text_is_storable(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return storable_text(value)
+        if isinstance(value, list | tuple):
+            for item in value:
+                if isinstance(item, str):
+                    storable_text(item)
+        return value
