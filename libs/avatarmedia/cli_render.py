@@ -52,27 +52,63 @@ def _chunks(text: str, limit: int = 500) -> list[str]:
     return parts or [text]
 
 
+PARAGRAPH_PAUSE_S = 0.6
+
+
+def _paragraphs(text: str) -> list[str]:
+    """The script's paragraphs (split at blank lines), empty ones dropped."""
+    import re
+
+    return [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()] or [text]
+
+
 def speech_for_text(text: str, language: str, gender: str | None,
                     fps: int) -> tuple[np.ndarray, int, MouthTrack | None]:
-    """Synthesise text with the speech engine; its phoneme mouth track when available."""
+    """Synthesise text with the speech engine; its phoneme mouth track when available.
+
+    A blank line in the script is a pause of ``PARAGRAPH_PAUSE_S`` (closed mouth):
+    espeak's own sentence pauses are under 0.3 s, and a presenter pauses between
+    paragraphs.
+    """
     try:
         from .speech import synthesize
         from .voice import default_voice
     except ImportError as exc:
         raise MediaInputError("text input needs the speech engine (avatarmedia.speech)") from exc
     voice = default_voice(language, gender)
-    pieces = [synthesize(chunk, voice) for chunk in _chunks(text)]
-    sr = pieces[0].sample_rate
+    paragraphs = [[synthesize(chunk, voice) for chunk in _chunks(para)]
+                  for para in _paragraphs(text)]
+    sr = paragraphs[0][0].sample_rate
+    pause_frames = round(PARAGRAPH_PAUSE_S * fps)
+    pause = np.zeros(round(pause_frames * sr / fps), np.float32)
     try:
         from .visemes import phoneme_mouth_track
     except ImportError:
-        return np.concatenate([p.samples for p in pieces]), sr, None
+        parts: list[np.ndarray] = []
+        for k, para in enumerate(paragraphs):
+            parts += ([pause] if k else []) + [p.samples for p in para]
+        return np.concatenate(parts), sr, None
     # One track per piece, each sized to its own audio, then joined.
     from .encode import frames_for_audio
 
-    tracks = [phoneme_mouth_track(p, fps, n_frames=frames_for_audio(len(p.samples), sr, fps))
-              for p in pieces]
     f32 = np.float32
+    silence = MouthTrack(fps=fps, opening=np.zeros(pause_frames, f32),
+                         width=np.full(pause_frames, 0.5, f32),
+                         rounding=np.zeros(pause_frames, f32),
+                         emphasis=np.zeros(pause_frames, f32), visemes=["rest"] * pause_frames)
+    audio: list[np.ndarray] = []
+    tracks: list[MouthTrack] = []
+    for k, para in enumerate(paragraphs):
+        if k:
+            audio.append(pause)
+            tracks.append(silence)
+        for p in para:
+            t = phoneme_mouth_track(p, fps, n_frames=frames_for_audio(len(p.samples), sr, fps))
+            # Pad each piece's audio to its frame count so audio and track stay aligned.
+            want = round(t.n_frames * sr / fps)
+            a = p.samples[:want]
+            audio.append(np.concatenate([a, np.zeros(want - len(a), np.float32)]))
+            tracks.append(t)
     track = MouthTrack(
         fps=fps, opening=np.concatenate([t.opening for t in tracks]).astype(f32),
         width=np.concatenate([t.width for t in tracks]).astype(f32),
@@ -80,12 +116,6 @@ def speech_for_text(text: str, language: str, gender: str | None,
         emphasis=np.concatenate([t.emphasis for t in tracks]).astype(f32),
         visemes=[v for t in tracks for v in t.visemes] if all(t.visemes for t in tracks)
         else [])
-    # Pad each piece's audio to its frame count so audio and track stay aligned.
-    audio = []
-    for p, t in zip(pieces, tracks, strict=True):
-        want = round(t.n_frames * sr / fps)
-        a = p.samples[:want]
-        audio.append(np.concatenate([a, np.zeros(want - len(a), np.float32)]))
     return np.concatenate(audio), sr, track
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from avatarmedia import encode, metrics
 from avatarmedia.audio import load_audio
+from avatarmedia.cli_render import speech_for_text
 from avatarmedia.errors import MediaInputError
 from avatarmedia.portrait import draw_portrait, load_image, photo_portrait, spec_from_description
 from avatarmedia.pose import apply_pose
@@ -69,6 +70,37 @@ def test_drawn_render_lip_sync(tmp_path: Path) -> None:
     m = metrics.lipsync_metrics(res.video_path)
     assert m["pearson_r"] >= 0.5 and -125 <= m["best_lag_ms"] <= 45
     assert m["silence_open_ratio"] <= 0.3
+
+
+SCRIPT = "Hello there. Thanks for watching today.\n\nWe will be right back with the news."
+
+
+@pytest.fixture(scope="module")
+def text_speech() -> tuple[np.ndarray, int, object]:
+    """About 5 s of synthesised speech with a paragraph pause (a silence >= 350 ms)."""
+    return speech_for_text(SCRIPT, "en", "female", 25)
+
+
+@pytest.mark.parametrize("subject", ["photo", "drawn"])
+def test_text_input_render_meets_the_lip_sync_silence_and_identity_targets(
+        subject: str, text_speech: tuple, tmp_path: Path) -> None:
+    """Text -> speech engine -> MP4; every figure measured from the MP4 alone."""
+    if subject == "photo":
+        portrait = photo_portrait(load_image(FIXTURES / "faces" / "man_black_frontal_obama.jpg"),
+                                  size=512)
+    else:
+        portrait = draw_portrait(spec_from_description("woman, long brown hair, teal blazer",
+                                                       "female", seed=5), size=512)
+    samples, sr, track = text_speech
+    assert track is not None
+    res = render_video(RenderRequest(portrait=portrait, samples=samples, sample_rate=sr,
+                                     mouth=track, resolution=512, fps=25), tmp_path / "t.mp4")
+    m = metrics.lipsync_metrics(res.video_path)
+    assert m["pearson_r"] >= 0.5, m
+    assert -125 <= m["best_lag_ms"] <= 45, m
+    assert not np.isnan(m["silence_open_ratio"]) and m["silence_s"] >= 0.35, m
+    assert m["silence_open_ratio"] <= 0.3, m
+    assert metrics.identity_ssim(res.video_path, portrait, n_samples=6) >= 0.9
 
 
 @pytest.mark.parametrize("change", [{"tier": "gold"}, {"resolution": 1536}, {"fps": 60}])
