@@ -31,6 +31,19 @@ SERVICE_ORDER = ("billing", "avatar", "pose", "video", "webhook", "worker")
 assert set(SERVICE_ORDER) == set(SERVICES)
 
 
+# The development switch for loopback URLs, then its older per-service names.
+LOOPBACK_VARIABLES = (
+    "AVATARMESH_ALLOW_INSECURE_LOOPBACK",
+    "AVATARMESH_WEBHOOK_ALLOW_INSECURE_LOOPBACK",
+    "AVATARMESH_VIDEO_ALLOW_INSECURE_LOOPBACK_URLS",
+)
+
+
+def _first_set(env: Mapping[str, str], *names: str, default: str) -> str:
+    """The first of ``names`` set in ``env`` (an operator's explicit choice wins)."""
+    return next((env[name] for name in names if name in env), default)
+
+
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -114,10 +127,11 @@ class LocalMesh:
                 "AVATARMESH_HTTP_PORT": str(self.http_port),
                 "AVATARMESH_ADMIN_KEY": self.admin_key,
                 "AVATARS_API_ENABLED": env.get("AVATARS_API_ENABLED", "true"),
-            # A local mesh delivers webhooks to receivers on this machine too.
-            "AVATARMESH_WEBHOOK_ALLOW_INSECURE_LOOPBACK": env.get(
-                "AVATARMESH_WEBHOOK_ALLOW_INSECURE_LOOPBACK", "true"
-            ),
+                # Development: webhook_url (checked at submit by the video service and at
+                # each delivery by the webhook service) may be a receiver on this machine.
+                "AVATARMESH_ALLOW_INSECURE_LOOPBACK": _first_set(
+                    env, *LOOPBACK_VARIABLES, default="true"
+                ),
                 "PYTHONUNBUFFERED": "1",
             }
         )

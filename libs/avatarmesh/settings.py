@@ -69,6 +69,20 @@ class Settings(BaseSettings):
     # Write finished spans as JSON lines here (tests and local debugging).
     traces_file: Path | None = None
 
+    # Development only: plain-HTTP URLs on loopback (http://127.0.0.1:...) pass the SSRF
+    # check of `avatarmesh.fetch`, so a local mesh reaches receivers on this machine.
+    # One switch for every service that checks a caller's URL (the video service at
+    # submit, the webhook service at each delivery), so they can never disagree.
+    # The older per-service names still work.
+    allow_insecure_loopback: bool = Field(
+        default=False,
+        validation_alias=AliasChoices(
+            "AVATARMESH_ALLOW_INSECURE_LOOPBACK",
+            "AVATARMESH_WEBHOOK_ALLOW_INSECURE_LOOPBACK",
+            "AVATARMESH_VIDEO_ALLOW_INSECURE_LOOPBACK_URLS",
+        ),
+    )
+
     def database_url_for(self, service: str) -> str:
         return self.database_url.format(service=service, data_dir=self.data_dir)
 

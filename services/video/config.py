@@ -29,8 +29,8 @@ class VideoSettings(Settings):
     # Bring-your-own audio: the longest accepted and the largest file fetched/stored.
     video_max_audio_seconds: float = Field(default=35.0, gt=0)
     video_max_audio_bytes: int = Field(default=25 * 1024 * 1024, gt=0)
-    # Development only: accept http://127.0.0.1 audio and webhook URLs.
-    video_allow_insecure_loopback_urls: bool = False
+    # Plain-HTTP loopback audio and webhook URLs: the shared development switch
+    # ``allow_insecure_loopback`` (AVATARMESH_ALLOW_INSECURE_LOOPBACK), in Settings.
 
     # Hold lifetime asked of billing: a render waiting longer than this in the queue
     # loses its hold (billing releases it), so keep it above the worst queue wait.

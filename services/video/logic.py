@@ -332,7 +332,7 @@ class Videos:
         if draft.webhook_url:
             await fetch.check_url(
                 draft.webhook_url,
-                allow_insecure_loopback=self.settings.video_allow_insecure_loopback_urls,
+                allow_insecure_loopback=self.settings.allow_insecure_loopback,
             )
         key = request.idempotency_key or None
         if key is not None:
@@ -478,7 +478,7 @@ class Videos:
             data = await fetch.fetch(
                 media.https_url,
                 max_bytes=limit,
-                allow_insecure_loopback=self.settings.video_allow_insecure_loopback_urls,
+                allow_insecure_loopback=self.settings.allow_insecure_loopback,
             )
             key = ""
         if len(data) > limit:

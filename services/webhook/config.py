@@ -1,6 +1,9 @@
 """Webhook settings. Variables are ``AVATARMESH_WEBHOOK_<FIELD>``, e.g.
-``AVATARMESH_WEBHOOK_ALLOW_INSECURE_LOOPBACK=true`` (development only) or
 ``AVATARMESH_WEBHOOK_RETRY_SCHEDULE_SECONDS='[5, 30, 120, 600, 1800, 3600]'``.
+
+Plain-HTTP loopback receivers are allowed by the shared development switch
+``AVATARMESH_ALLOW_INSECURE_LOOPBACK`` (``Settings.allow_insecure_loopback``), the same
+one the video service checks ``webhook_url`` with at submit.
 """
 
 from __future__ import annotations
@@ -14,10 +17,6 @@ DEFAULT_RETRY_SCHEDULE = (5.0, 30.0, 120.0, 600.0, 1800.0, 3600.0)
 
 
 class WebhookSettings(Settings):
-    # Plain-HTTP receivers on loopback (127.0.0.1, ::1, localhost) are refused unless
-    # this development setting is on; https to a public address is always required
-    # otherwise.
-    webhook_allow_insecure_loopback: bool = False
     # The receiver must answer within this many seconds (the contract says 10).
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     webhook_retry_schedule_seconds: tuple[float, ...] = DEFAULT_RETRY_SCHEDULE

@@ -406,7 +406,7 @@ class Dispatcher:
         await self._record(claim, at, outcome, duration_ms)
 
     async def _post(self, row: Any) -> Outcome:
-        loopback = self.settings.webhook_allow_insecure_loopback
+        loopback = self.settings.allow_insecure_loopback
         try:
             await fetch.check_url(row.url, allow_insecure_loopback=loopback)
         except DomainError as exc:

@@ -34,7 +34,7 @@ def webhook_settings(
         "s3_endpoint": s3_endpoint,
         "s3_secure": False,
         "s3_bucket": "webhook-test",
-        "webhook_allow_insecure_loopback": True,
+        "allow_insecure_loopback": True,
         "webhook_retry_schedule_seconds": (0.1,),
         "webhook_retry_jitter": 0.0,
         "webhook_poll_interval_seconds": 0.05,

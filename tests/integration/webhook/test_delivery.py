@@ -176,7 +176,7 @@ async def test_non_loopback_http_url_is_refused_without_a_request(
 async def test_loopback_http_is_refused_without_the_development_setting(
     make_settings: MakeSettings,
 ) -> None:
-    settings = make_settings(webhook_allow_insecure_loopback=False)
+    settings = make_settings(allow_insecure_loopback=False)
     with receiver() as hook:
         async with webhook_service(settings) as service, publisher(settings) as bus:
             event = settled(hook.url)

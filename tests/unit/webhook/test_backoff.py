@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from services.video.config import VideoSettings
 from services.webhook.config import DEFAULT_RETRY_SCHEDULE, WebhookSettings
 from services.webhook.logic import retry_delay
 
@@ -32,11 +33,33 @@ def test_jitter_stretches_or_shrinks_by_at_most_the_fraction(rand: float, expect
 
 def test_schedule_is_configurable_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AVATARMESH_WEBHOOK_RETRY_SCHEDULE_SECONDS", "[0.1, 0.2]")
-    monkeypatch.setenv("AVATARMESH_WEBHOOK_ALLOW_INSECURE_LOOPBACK", "true")
     settings = WebhookSettings()
     assert settings.webhook_retry_schedule_seconds == (0.1, 0.2)
-    assert settings.webhook_allow_insecure_loopback is True
-    assert WebhookSettings.model_fields["webhook_allow_insecure_loopback"].default is False
+
+
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "AVATARMESH_ALLOW_INSECURE_LOOPBACK",
+        # the older per-service names still turn on the same one switch
+        "AVATARMESH_WEBHOOK_ALLOW_INSECURE_LOOPBACK",
+        "AVATARMESH_VIDEO_ALLOW_INSECURE_LOOPBACK_URLS",
+    ],
+)
+def test_one_loopback_switch_governs_video_submit_and_webhook_delivery(
+    monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    for name in (
+        "AVATARMESH_ALLOW_INSECURE_LOOPBACK",
+        "AVATARMESH_WEBHOOK_ALLOW_INSECURE_LOOPBACK",
+        "AVATARMESH_VIDEO_ALLOW_INSECURE_LOOPBACK_URLS",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    assert WebhookSettings().allow_insecure_loopback is False
+    assert VideoSettings().allow_insecure_loopback is False
+    monkeypatch.setenv(variable, "true")
+    assert WebhookSettings().allow_insecure_loopback is True
+    assert VideoSettings().allow_insecure_loopback is True
 
 
 def test_empty_or_negative_schedule_is_refused() -> None:

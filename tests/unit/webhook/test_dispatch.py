@@ -57,7 +57,7 @@ def dispatcher(db: Database, send: FakeSender, **overrides: Any) -> Dispatcher:
     values: dict[str, Any] = {
         "webhook_retry_schedule_seconds": (0.0,),
         "webhook_retry_jitter": 0.0,
-        "webhook_allow_insecure_loopback": True,
+        "allow_insecure_loopback": True,
         **overrides,
     }
     settings = WebhookSettings().model_copy(update=values)
@@ -113,7 +113,7 @@ async def test_loopback_http_is_refused_unless_the_development_setting_is_on(
 ) -> None:
     send = FakeSender()
     await add_delivery(db, "http://127.0.0.1:9/hook")
-    await dispatcher(db, send, webhook_allow_insecure_loopback=False).dispatch_due()
+    await dispatcher(db, send, allow_insecure_loopback=False).dispatch_due()
     assert send.calls == []
     [attempt] = await list_attempts(db, OWNER)
     assert "must use https" in attempt.error
