@@ -8,7 +8,14 @@ import pytest
 from avatarmedia.audio import frame_rms_db
 from avatarmedia.errors import MediaInputError
 from avatarmedia.speech import Speech, TimedUnit, synthesize
-from avatarmedia.visemes import SHAPES, VISEMES, phoneme_mouth_track, viseme_of
+from avatarmedia.visemes import (
+    MIN_SHAPE_MS,
+    SHAPES,
+    VISEMES,
+    phoneme_mouth_track,
+    phoneme_opening,
+    viseme_of,
+)
 from avatarmedia.voice import default_voice
 
 FPS = 25.0
@@ -36,6 +43,32 @@ def test_lips_close_before_a_plosive_and_stay_closed_long_enough() -> None:
     assert closed.size * 10 >= 60  # minimum shape duration
     assert closed[0] * 10 < 300  # anticipation: the lips close before the plosive starts
     assert track.opening[closed].max() <= 0.05 + 1e-6
+
+
+def test_short_consonant_gets_no_shape_of_its_own_and_undershoots() -> None:
+    # a 30 ms "t" between two "a": no "etc" frame, the jaw barely rises
+    short = _silent_speech([("a", 0, 300), ("t", 300, 330), ("a", 330, 700)], 0.8)
+    track = phoneme_mouth_track(short, 100.0)
+    assert "etc" not in track.visemes
+    assert phoneme_opening(short, 100.0)[31] > 0.5
+    # the same "t" held for 120 ms (over MIN_SHAPE_MS) gets its own shape and closes
+    assert 120 > MIN_SHAPE_MS > 30
+    long = _silent_speech([("a", 0, 300), ("t", 300, 420), ("a", 420, 800)], 0.9)
+    track = phoneme_mouth_track(long, 100.0)
+    assert track.visemes.count("etc") >= 10
+    assert phoneme_opening(long, 100.0)[36] < 0.35
+
+
+def test_phoneme_opening_follows_phonetics() -> None:
+    """Open vowels widest, mid and close vowels narrower, sibilants nearly closed,
+    bilabials closed; h takes the shape of the vowel after it."""
+    units = [("a", 0, 200), ("e", 200, 400), ("i", 400, 600), ("s", 600, 800),
+             ("m", 800, 1000), ("h", 1000, 1200), ("a", 1200, 1400)]
+    opening = phoneme_opening(_silent_speech(units, 1.5), 100.0)
+    at = {name: float(opening[(s + e) // 20]) for name, s, e in units[:5]}
+    assert at["a"] > at["e"] > at["i"] > at["s"] > at["m"]
+    assert at["a"] > 0.9 and at["m"] <= 0.05 and at["s"] < 0.15
+    assert opening[110] > 0.6  # the h before "a" is open already
 
 
 def test_short_pause_holds_long_pause_relaxes_to_rest() -> None:
