@@ -13,7 +13,7 @@ up: setup ## run the whole mesh locally and print how to call it
 	@$(PY) -m deploy.local
 
 test: setup protos-check ## the whole suite: unit, integration and end-to-end
-	@$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	@$(PY) -m pytest -q -rs -p no:cacheprovider $(PYTEST_ARGS)
 
 test-fast: setup ## unit tests only
 	@$(PY) -m pytest -q -m "not integration and not e2e" $(PYTEST_ARGS)

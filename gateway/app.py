@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from avatarmesh.db import Database
+from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.settings import load_settings
 from avatarmesh.storage import Storage
 from gateway import store
@@ -37,6 +38,20 @@ Authenticate with `Authorization: Bearer <API key>`. Every `/api/v1` route answe
 {ERROR_SHAPE_DOC}"""
 
 
+async def _ensure_dev_key(db: Database, settings: GatewaySettings) -> None:
+    """Create the dev key once; a revoked one stays revoked (an operator's decision)."""
+    assert settings.dev_api_key
+    try:
+        await store.create_key(db, settings.dev_owner_id, name="dev", secret=settings.dev_api_key)
+    except DomainError as exc:
+        if exc.code is not ErrorCode.CONFLICT:
+            raise
+        log.warning(
+            "AVATARMESH_DEV_API_KEY was revoked or belongs to another owner; it stays "
+            "unusable. Set a new AVATARMESH_DEV_API_KEY to get a working dev key."
+        )
+
+
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings if settings is not None else load_settings(GatewaySettings)
 
@@ -45,9 +60,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         db = Database(settings.database_url_for("gateway"))
         await db.migrate(store.MIGRATIONS)
         if settings.dev_api_key:
-            await store.create_key(
-                db, settings.dev_owner_id, name="dev", secret=settings.dev_api_key
-            )
+            await _ensure_dev_key(db, settings)
         clients = GrpcClients.connect(settings)
         app.state.gateway = GatewayState(
             settings=settings,

@@ -10,6 +10,41 @@ VENV=.venv
 
 log() { printf '[setup] %s\n' "$*"; }
 
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# The pins are for CPython 3.11 (Debian 12's python3); pyworld compiles, so the venv
+# needs ensurepip, a C compiler and Python.h. Install whichever of them is missing.
+PYTHON=""
+pick_python() {
+  local py
+  for py in python3.11 python3; do
+    if command -v "$py" >/dev/null && "$py" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+      PYTHON=$py
+      break
+    fi
+  done
+  if [ -z "$PYTHON" ]; then
+    log "Python 3.11 (apt)"
+    apt_install python3.11 python3.11-venv python3.11-dev || {
+      echo "[setup] avatarmesh needs CPython 3.11; install it and run again" >&2; exit 1; }
+    PYTHON=python3.11
+  fi
+  local extra=()
+  [ -x "$VENV/bin/python" ] || "$PYTHON" -c 'import ensurepip' 2>/dev/null || extra+=(python3.11-venv)
+  "$PYTHON" -c 'import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
+    || extra+=(python3.11-dev)
+  command -v gcc >/dev/null || extra+=(gcc)
+  if [ ${#extra[@]} -gt 0 ]; then
+    log "build prerequisites: ${extra[*]}"
+    apt_install "${extra[@]}"
+  fi
+}
+
 install_apt_packages() {
   local missing=()
   for pkg in "${APT_PACKAGES[@]}"; do
@@ -17,17 +52,14 @@ install_apt_packages() {
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   log "apt packages: ${missing[*]}"
-  local sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt_install "${missing[@]}"
 }
 
 install_venv() {
   local stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
   [ -f "$stamp" ] && return 0
   log "virtualenv $VENV (pinned packages from pyproject.toml)"
-  [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+  [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
   # pyworld builds from source and imports pkg_resources, gone from setuptools>=81.
   local constraints
   constraints=$(mktemp)
@@ -50,6 +82,7 @@ install_models() {
 }
 
 install_apt_packages
+pick_python
 install_venv
 install_models
 log "ready"

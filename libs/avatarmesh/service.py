@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -43,6 +44,8 @@ class Runtime(Generic[S]):
     db: Database | None
     bus: Bus | None
     server: GrpcServer
+    # The running background tasks (consumers, relays, sweepers).
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
 @dataclass
@@ -84,16 +87,14 @@ async def running(
     """A started service for the block's duration (tests run services in-process with it).
 
     ``port=0`` binds a free port (``runtime.server.bound_port`` tells which)."""
-    runtime, tasks = await _start(spec, settings, port)
+    runtime = await _start(spec, settings, port)
     try:
         yield runtime
     finally:
-        await _stop(runtime, tasks)
+        await _stop(runtime)
 
 
-async def _start(
-    spec: ServiceSpec[S], settings: S, port: int | None
-) -> tuple[Runtime[S], list[asyncio.Task[None]]]:
+async def _start(spec: ServiceSpec[S], settings: S, port: int | None) -> Runtime[S]:
     db = None
     if spec.migrations is not None:
         db = Database(settings.database_url_for(spec.name))
@@ -112,15 +113,15 @@ async def _start(
     for servicer in wiring.servicers:
         server.add(servicer.full_name, servicer.register)
     await server.start()
-    tasks = [asyncio.create_task(start()) for start in wiring.background]
-    return runtime, tasks
+    runtime.tasks = [asyncio.create_task(start()) for start in wiring.background]
+    return runtime
 
 
-async def _stop(runtime: Runtime[S], tasks: Sequence[asyncio.Task[None]]) -> None:
+async def _stop(runtime: Runtime[S]) -> None:
     await runtime.server.stop()
-    for task in tasks:
+    for task in runtime.tasks:
         task.cancel()
-    for task in tasks:
+    for task in runtime.tasks:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
     if runtime.bus is not None:
@@ -129,11 +130,37 @@ async def _stop(runtime: Runtime[S], tasks: Sequence[asyncio.Task[None]]) -> Non
         await runtime.db.close()
 
 
-async def _serve(spec: ServiceSpec[S], settings: S) -> None:
-    async with running(spec, settings):
+async def serve_until_stopped(runtime: Runtime[S]) -> int:
+    """Serve until SIGTERM/SIGINT (exit status 0) or until a background task ends (1).
+
+    A consumer or relay that died would leave a process that answers health checks but
+    never works its queue; exiting instead lets the supervisor (the local runner,
+    Kubernetes) see it and restart it.
+    """
+    signalled = asyncio.create_task(wait_for_shutdown_signal())
+    done, _ = await asyncio.wait(
+        [signalled, *runtime.tasks], return_when=asyncio.FIRST_COMPLETED
+    )
+    if signalled in done:
+        return 0
+    signalled.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await signalled
+    ended = next(iter(done))
+    error = None if ended.cancelled() else ended.exception()
+    log.error(
+        "service %s: background task %s ended (%r); exiting",
+        runtime.name, ended.get_coro(), error, exc_info=error,
+    )
+    return 1
+
+
+async def _serve(spec: ServiceSpec[S], settings: S) -> int:
+    async with running(spec, settings) as runtime:
         log.info("service %s ready", spec.name)
-        await wait_for_shutdown_signal()
+        status = await serve_until_stopped(runtime)
         log.info("service %s stopping", spec.name)
+    return status
 
 
 def run_service(spec: ServiceSpec[S]) -> None:
@@ -141,6 +168,8 @@ def run_service(spec: ServiceSpec[S]) -> None:
     configure_logging(spec.name, settings.log_level, settings.log_json)
     provider = setup_tracing(spec.name, settings)
     try:
-        asyncio.run(_serve(spec, settings))
+        status = asyncio.run(_serve(spec, settings))
     finally:
         provider.shutdown()
+    if status:
+        sys.exit(status)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from pydantic import AliasChoices, Field, ValidationError
+from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -59,6 +59,12 @@ class Settings(BaseSettings):
         default=False,
         validation_alias=AliasChoices("AVATARS_API_ENABLED", "AVATARMESH_AVATARS_API_ENABLED"),
     )
+
+    @field_validator("avatars_api_enabled", mode="before")
+    @classmethod
+    def _empty_flag_is_off(cls, value: Any) -> Any:
+        # The contract: "absent or falsy" disables the API; `AVATARS_API_ENABLED=` is falsy.
+        return False if isinstance(value, str) and not value.strip() else value
 
     log_level: str = "INFO"
     log_json: bool = True

@@ -1,7 +1,8 @@
 """Fixtures: a throwaway PostgreSQL database per test on 127.0.0.1:5432.
 
 ``pg_admin_url`` (session) checks that the server answers (user ``postgres``, trust
-auth) and skips, printing the reason, when it does not. ``pg_database_url`` creates a
+auth). When nothing listens there the test is skipped with the reason (``make test``
+prints skip reasons); a server that answers but refuses us is a failure, not a skip. ``pg_database_url`` creates a
 database with a unique name, yields its SQLAlchemy URL
 (``postgresql+asyncpg://postgres@127.0.0.1:5432/<name>``) and drops it afterwards.
 """
@@ -40,10 +41,8 @@ def pg_admin_url() -> str:
         # In a thread: this may be set up from inside a running event loop.
         with ThreadPoolExecutor(1) as pool:
             pool.submit(asyncio.run, _admin_execute("SELECT 1")).result()
-    except Exception as exc:  # any failure means there is no server to test on
-        reason = f"PostgreSQL not reachable on {PG_HOST}:{PG_PORT}: {exc!r}"
-        print(reason)
-        pytest.skip(reason)
+    except (OSError, TimeoutError) as exc:  # nothing listens: no server to test on
+        pytest.skip(f"no PostgreSQL answers on {PG_HOST}:{PG_PORT}: {exc!r}")
     return f"postgresql+asyncpg://{PG_USER}@{PG_HOST}:{PG_PORT}/postgres"
 
 

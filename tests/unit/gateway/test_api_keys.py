@@ -145,6 +145,21 @@ async def test_dev_key_from_settings_authenticates(
         assert (await client.get("/api/v1/whoami", headers=bearer("sk-dev-local-key"))).is_success
 
 
+async def test_revoked_dev_key_stays_revoked_and_the_gateway_still_starts(
+    make_settings: Callable[..., GatewaySettings],
+) -> None:
+    app = create_app(make_settings(dev_api_key="sk-dev-local-key", dev_owner_id="own_dev"))
+    app.include_router(whoami)
+    async with serving(app) as client:
+        keys = (await client.get("/admin/v1/api-keys", headers=admin_headers())).json()
+        dev = next(k for k in keys["data"] if k["owner_id"] == "own_dev")
+        revoked = await client.delete(f"/admin/v1/api-keys/{dev['id']}", headers=admin_headers())
+        assert revoked.status_code == 204
+    async with serving(app) as client:  # the restart must not fail nor revive the key
+        reply = await client.get("/api/v1/whoami", headers=bearer("sk-dev-local-key"))
+        assert reply.status_code == 401
+
+
 async def test_rate_limit_per_key_is_429_with_retry_after(
     make_settings: Callable[..., GatewaySettings],
 ) -> None:

@@ -36,6 +36,12 @@ def test_feature_flag_reads_the_contract_variable(monkeypatch: pytest.MonkeyPatc
     assert Settings().avatars_api_enabled is True
 
 
+@pytest.mark.parametrize("value", ["", " ", "0", "false", "no", "off"])
+def test_feature_flag_empty_or_falsy_is_off(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("AVATARS_API_ENABLED", value)
+    assert Settings().avatars_api_enabled is False
+
+
 def test_grpc_port_comes_from_the_service_address(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AVATARMESH_BILLING_ADDR", "billing:6000")
     assert Settings().grpc_port("billing") == 6000
