@@ -1,7 +1,9 @@
 """Face detection (BlazeFace short range) and the 468-point face mesh, run by LiteRT.
 
 Both models come from the ``mediapipe==0.10.21`` wheel (see ``models.py``). The
-detector sees the whole image letterboxed to 128x128; the mesh model sees a 192x192
+detector sees the whole image letterboxed to 128x128 and, when that finds nothing in
+a large image, overlapping tiles small enough that a minimum-size face is visible to
+it (``detect_faces``); the mesh model sees a 192x192
 crop around the face, rotated so the eye line is level, and is run twice (the second
 time on a crop refined from the first mesh), as MediaPipe's tracking graph does.
 """
@@ -26,6 +28,8 @@ ImageArray = npt.NDArray[np.uint8]
 DETECT_SIZE = 128
 MESH_SIZE = 192
 SCORE_THRESHOLD = 0.7
+# The detector finds faces down to about this fraction of its input side (26 px of 128).
+TILE_FACE_FRACTION = 0.2
 MAX_YAW_DEG = 32.0
 MAX_PITCH_DEG = 35.0
 
@@ -152,9 +156,8 @@ def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, flo
     return inter / union if union > 0 else 0.0
 
 
-def detect_faces(image: np.ndarray, *, threshold: float = SCORE_THRESHOLD) -> list[FaceBox]:
-    """Every face BlazeFace finds, largest first."""
-    img = _as_rgb(image)
+def _detect_square(img: ImageArray, threshold: float) -> list[FaceBox]:
+    """BlazeFace on the image letterboxed to 128x128: every box over the threshold."""
     h, w = img.shape[:2]
     side = max(h, w)
     pad_x, pad_y = (side - w) / 2, (side - h) / 2
@@ -180,12 +183,106 @@ def detect_faces(image: np.ndarray, *, threshold: float = SCORE_THRESHOLD) -> li
         box = ((cx - bw / 2) * side - pad_x, (cy - bh / 2) * side - pad_y, bw * side, bh * side)
         kp = (kps * side - np.array([pad_x, pad_y])).astype(np.float32)
         cands.append(FaceBox(tuple(float(v) for v in box), float(scores[i]), kp))  # type: ignore[arg-type]
+    return cands
+
+
+def _tile_starts(length: int, tile: int) -> list[int]:
+    """Tile origins along one axis: half-tile steps, the last tile flush with the end."""
+    if length <= tile:
+        return [0]
+    step = tile // 2
+    starts = list(range(0, length - tile, step))
+    return [*starts, length - tile]
+
+
+def _tiled_candidates(img: ImageArray, tile: int, threshold: float) -> list[FaceBox]:
+    """Detections over half-overlapping square tiles, mapped back to image pixels.
+
+    A box cut by a tile edge inside the image is dropped: with half-tile steps, any face
+    up to half a tile wide lies whole inside some other tile, which reports it.
+    """
+    h, w = img.shape[:2]
+    margin = 0.02 * tile
+    out: list[FaceBox] = []
+    for y0 in _tile_starts(h, tile):
+        for x0 in _tile_starts(w, tile):
+            x1, y1 = min(w, x0 + tile), min(h, y0 + tile)
+            for c in _detect_square(img[y0:y1, x0:x1], threshold):
+                bx, by, bw, bh = c.box
+                if ((x0 > 0 and bx < margin) or (y0 > 0 and by < margin)
+                        or (x1 < w and bx + bw > (x1 - x0) - margin)
+                        or (y1 < h and by + bh > (y1 - y0) - margin)):
+                    continue
+                kp = (c.keypoints + np.array([x0, y0], np.float32)).astype(np.float32)
+                out.append(FaceBox((bx + x0, by + y0, bw, bh), c.score, kp))
+    return out
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """Intersection over the smaller box (catches a box nested in another)."""
+    iw = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    ih = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    small = min(a[2] * a[3], b[2] * b[3])
+    return iw * ih / small if small > 0 else 0.0
+
+
+def _suppress(cands: list[FaceBox]) -> list[FaceBox]:
+    """Non-maximum suppression by score; largest face first."""
     chosen: list[FaceBox] = []
-    for c in cands:
-        if all(_iou(c.box, k.box) < 0.3 for k in chosen):
+    for c in sorted(cands, key=lambda f: -f.score):
+        if all(_iou(c.box, k.box) < 0.3 and _overlap(c.box, k.box) < 0.6 for k in chosen):
             chosen.append(c)
     chosen.sort(key=lambda f: -f.box[2] * f.box[3])
     return chosen
+
+
+def _refine(img: ImageArray, fb: FaceBox, threshold: float) -> FaceBox:
+    """Re-detect a tile-pass face in a crop where it fills ~40 % of the side.
+
+    A face found small in a tile gets a coarse box; seen at the scale a portrait is
+    seen at, its box (and so the size checked against the minimum) matches what the
+    whole-image pass would report for the same face in a smaller photo.
+    """
+    h, w = img.shape[:2]
+    bx, by, bw, bh = fb.box
+    side = int(max(bw, bh) * 2.5)
+    x0 = round(bx + bw / 2 - side / 2)
+    y0 = round(by + bh / 2 - side / 2)
+    crop = np.zeros((side, side, 3), np.uint8)
+    sx0, sy0, sx1, sy1 = max(0, x0), max(0, y0), min(w, x0 + side), min(h, y0 + side)
+    if sx1 <= sx0 or sy1 <= sy0:
+        return fb
+    crop[sy0 - y0:sy1 - y0, sx0 - x0:sx1 - x0] = img[sy0:sy1, sx0:sx1]
+    best = max(_detect_square(crop, threshold), key=lambda c: c.score, default=None)
+    if best is None:
+        return fb
+    cbx, cby, cbw, cbh = best.box
+    box = (cbx + x0, cby + y0, cbw, cbh)
+    if _iou(box, fb.box) < 0.3:
+        return fb
+    kp = (best.keypoints + np.array([x0, y0], np.float32)).astype(np.float32)
+    return FaceBox(box, best.score, kp)
+
+
+def detect_faces(image: np.ndarray, *, threshold: float = SCORE_THRESHOLD,
+                 min_size: float = 90.0) -> list[FaceBox]:
+    """Every face BlazeFace finds, largest first.
+
+    The whole image is seen at 128x128, where a face under about a fifth of the long
+    side is too small for the detector (a 100 px face in a 1600 px photo is 8 px).
+    When that pass finds nothing, half-overlapping tiles are run at halving sizes until
+    a ``min_size`` face is at least a fifth of a tile (about 26 px in the detector's
+    input), stopping at the first tile size that finds a face (the largest ones); each
+    such face is then re-detected at portrait scale for an accurate box.
+    """
+    img = _as_rgb(image)
+    found = _suppress(_detect_square(img, threshold))
+    tile = max(img.shape[:2])
+    while not found and tile * TILE_FACE_FRACTION > min_size and tile // 2 >= DETECT_SIZE:
+        tile //= 2
+        found = _suppress(_tiled_candidates(img, tile, threshold))
+        found = _suppress([_refine(img, f, threshold) for f in found])
+    return found
 
 
 def _run_mesh(img: ImageArray, center: tuple[float, float], size: float,
@@ -281,10 +378,8 @@ def find_face(image: np.ndarray, *, min_size: int = 90, require_frontal: bool = 
     degrees (or the mesh cannot settle on it, e.g. a covered mouth).
     """
     img = _as_rgb(image)
-    boxes = detect_faces(img)
+    boxes = detect_faces(img, min_size=min_size)
     if not boxes:
-        # Small faces in big frames: try again on a 2x upscale of a downsized copy is
-        # pointless; a second pass on a padded image helps faces near the border.
         raise NoFaceError("no face found in the image")
     fb = boxes[0]
     size = max(fb.box[2], fb.box[3])
