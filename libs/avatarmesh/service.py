@@ -131,26 +131,31 @@ async def _stop(runtime: Runtime[S]) -> None:
 
 
 async def serve_until_stopped(runtime: Runtime[S]) -> int:
-    """Serve until SIGTERM/SIGINT (exit status 0) or until a background task ends (1).
+    """Serve until SIGTERM/SIGINT (exit status 0) or until a background task fails (1).
 
     A consumer or relay that died would leave a process that answers health checks but
     never works its queue; exiting instead lets the supervisor (the local runner,
-    Kubernetes) see it and restart it.
+    Kubernetes) see it and restart it. A task that returns has finished its one-shot
+    work (seeding, say) and is simply no longer watched.
     """
     signalled = asyncio.create_task(wait_for_shutdown_signal())
-    done, _ = await asyncio.wait(
-        [signalled, *runtime.tasks], return_when=asyncio.FIRST_COMPLETED
-    )
-    if signalled in done:
-        return 0
+    watched = set(runtime.tasks)
+    while True:
+        done, _ = await asyncio.wait([signalled, *watched], return_when=asyncio.FIRST_COMPLETED)
+        if signalled in done:
+            return 0
+        failed = [t for t in done if t.cancelled() or t.exception() is not None]
+        if failed:
+            break
+        watched -= done
     signalled.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await signalled
-    ended = next(iter(done))
-    error = None if ended.cancelled() else ended.exception()
+    task = failed[0]
+    error = None if task.cancelled() else task.exception()
     log.error(
-        "service %s: background task %s ended (%r); exiting",
-        runtime.name, ended.get_coro(), error, exc_info=error,
+        "service %s: background task %s failed (%r); exiting",
+        runtime.name, task.get_coro(), error, exc_info=error,
     )
     return 1
 

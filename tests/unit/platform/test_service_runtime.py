@@ -36,6 +36,16 @@ async def test_a_background_task_that_fails_stops_the_process_with_exit_1(
     assert status == 1
 
 
+async def test_a_one_shot_task_that_returns_keeps_the_process_serving(tmp_path: Path) -> None:
+    async def seed() -> None:
+        return None
+
+    async with running(_spec(seed), _settings(tmp_path), port=0) as runtime:
+        asyncio.get_running_loop().call_later(0.3, os.kill, os.getpid(), signal.SIGTERM)
+        status = await asyncio.wait_for(serve_until_stopped(runtime), timeout=10)
+        assert status == 0 and runtime.tasks[0].done()
+
+
 async def test_sigterm_stops_the_process_gracefully_while_tasks_run(tmp_path: Path) -> None:
     async def forever() -> None:
         await asyncio.Event().wait()
