@@ -71,8 +71,15 @@ _MONTHS: dict[str, tuple[str, ...]] = {
            "أكتوبر", "نوفمبر", "ديسمبر"),
 }
 
-_ISO_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
-_SLASH_DATE = re.compile(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{4})\b")
+# Dates are delimited by "not a digit and not a Latin letter" rather than ``\b``:
+# hanzi, kana and hangul are word characters, so ``\b`` never matches between "は"
+# and "2024" and dates written against CJK text were left as digits.
+_NOT_AFTER = r"(?<![0-9A-Za-z\u00c0-\u024f])"
+_NOT_BEFORE = r"(?![0-9A-Za-z\u00c0-\u024f])"
+_ISO_DATE = re.compile(_NOT_AFTER + r"(\d{4})-(\d{1,2})-(\d{1,2})" + _NOT_BEFORE)
+# year first with slashes or dots (2024/03/15), the usual order in ja, zh and ko
+_YMD_DATE = re.compile(_NOT_AFTER + r"(\d{4})([/.])(\d{1,2})\2(\d{1,2})" + _NOT_BEFORE)
+_SLASH_DATE = re.compile(_NOT_AFTER + r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})" + _NOT_BEFORE)
 
 
 def _say_date(language: str, y: int, m: int, d: int) -> str:
@@ -94,10 +101,15 @@ def _say_date(language: str, y: int, m: int, d: int) -> str:
 
 
 def normalise_dates(text: str, language: str) -> str:
-    """ISO (2024-03-15) and numeric (15/03/2024, en: 03/15/2024) dates -> spoken form."""
+    """ISO (2024-03-15), year-first (2024/03/15) and numeric (15/03/2024, en:
+    03/15/2024) dates -> spoken form, also when written directly against CJK text."""
 
     def iso(mt: re.Match[str]) -> str:
         y, m, d = int(mt[1]), int(mt[2]), int(mt[3])
+        return _say_date(language, y, m, d) if 1 <= m <= 12 and 1 <= d <= 31 else mt[0]
+
+    def ymd(mt: re.Match[str]) -> str:
+        y, m, d = int(mt[1]), int(mt[3]), int(mt[4])
         return _say_date(language, y, m, d) if 1 <= m <= 12 and 1 <= d <= 31 else mt[0]
 
     def slash(mt: re.Match[str]) -> str:
@@ -108,7 +120,7 @@ def normalise_dates(text: str, language: str) -> str:
             m, d = d, m
         return _say_date(language, y, m, d) if 1 <= m <= 12 and 1 <= d <= 31 else mt[0]
 
-    return _SLASH_DATE.sub(slash, _ISO_DATE.sub(iso, text))
+    return _SLASH_DATE.sub(slash, _YMD_DATE.sub(ymd, _ISO_DATE.sub(iso, text)))
 
 
 _ZH_DIGITS = "零一二三四五六七八九"
@@ -225,6 +237,89 @@ def _chinese_tokens(text: str) -> list[Token]:
     return tokens
 
 
+# ---------------------------------------------------------------- Japanese numbers
+
+_JA_DIGITS = ("", "いち", "に", "さん", "よん", "ご", "ろく", "なな", "はち", "きゅう")
+_JA_THOUSANDS = {1: "せん", 3: "さんぜん", 8: "はっせん"}
+_JA_HUNDREDS = {1: "ひゃく", 3: "さんびゃく", 6: "ろっぴゃく", 8: "はっぴゃく"}
+
+
+def _ja_below_10000(n: int) -> str:
+    th, rest = divmod(n, 1000)
+    hu, rest = divmod(rest, 100)
+    te, on = divmod(rest, 10)
+    out = _JA_THOUSANDS.get(th, _JA_DIGITS[th] + "せん") if th else ""
+    out += _JA_HUNDREDS.get(hu, _JA_DIGITS[hu] + "ひゃく") if hu else ""
+    out += ("" if te == 1 else _JA_DIGITS[te]) + "じゅう" if te else ""
+    return out + _JA_DIGITS[on]
+
+
+def ja_number(n: int) -> str:
+    """Integer -> Japanese reading in hiragana (2024 -> にせんにじゅうよん)."""
+    if n == 0:
+        return "ゼロ"
+    out = ""
+    for i, unit in reversed(list(enumerate(("", "まん", "おく", "ちょう")))):
+        chunk = n // 10000 ** i % 10000
+        if chunk:
+            out += _ja_below_10000(chunk) + unit
+    return out
+
+
+@dataclass(frozen=True)
+class _Counter:
+    """A counter's reading and the sound changes of the number before it."""
+
+    suffix: str
+    last_digit: dict[int, str]  # last digit 1..9 -> digit + counter, when irregular
+    after_ju: str = ""  # reading of a final じゅう + counter (10, 20 ...), when irregular
+    after_hyaku: str = ""  # the same for a final ひゃく
+    whole: dict[int, str] | None = None  # whole numbers with their own reading
+
+
+_JA_COUNTERS: dict[str, _Counter] = {
+    "歳": _Counter("さい", {1: "いっさい", 8: "はっさい"}, "じゅっさい",
+                  whole={20: "はたち"}),
+    "時": _Counter("じ", {4: "よじ", 7: "しちじ", 9: "くじ"}),
+    "分": _Counter("ふん", {1: "いっぷん", 3: "さんぷん", 4: "よんぷん", 6: "ろっぷん",
+                          8: "はっぷん"}, "じゅっぷん", "ひゃっぷん"),
+    "年": _Counter("ねん", {4: "よねん", 7: "しちねん", 9: "きゅうねん"}),
+    "月": _Counter("がつ", {4: "しがつ", 7: "しちがつ", 9: "くがつ"}),
+    "ヶ月": _Counter("かげつ", {1: "いっかげつ", 6: "ろっかげつ", 8: "はっかげつ"},
+                    "じゅっかげつ", "ひゃっかげつ"),
+    "日": _Counter("にち", {4: "よっか", 7: "しちにち", 9: "くにち"}, whole={
+        1: "ついたち", 2: "ふつか", 3: "みっか", 4: "よっか", 5: "いつか", 6: "むいか",
+        7: "なのか", 8: "ようか", 9: "ここのか", 10: "とおか", 20: "はつか"}),
+    "人": _Counter("にん", {4: "よにん", 7: "しちにん"}, whole={1: "ひとり", 2: "ふたり"}),
+    "円": _Counter("えん", {4: "よえん"}),
+    "個": _Counter("こ", {1: "いっこ", 6: "ろっこ", 8: "はっこ"}, "じゅっこ", "ひゃっこ"),
+    "回": _Counter("かい", {1: "いっかい", 6: "ろっかい", 8: "はっかい"}, "じゅっかい",
+                  "ひゃっかい"),
+}
+_COUNTER_ALIASES = {"か月": "ヶ月", "カ月": "ヶ月", "ケ月": "ヶ月", "箇月": "ヶ月"}
+# a number (1,000 style grouping allowed, no decimals) right before a counter; "3分の1"
+# (a fraction, ぶん) is left to the dictionary
+_JA_COUNTED = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+)\s*(ヶ月|か月|カ月|ケ月|箇月|"
+                         r"歳|時|分(?!の)|年|月|日|人|円|個|回)")
+
+
+def ja_counted(n: int, counter: str) -> str:
+    """``n`` + a counter kanji read in hiragana (25歳 -> にじゅうごさい, 1分 -> いっぷん)."""
+    c = _JA_COUNTERS[_COUNTER_ALIASES.get(counter, counter)]
+    if c.whole and n in c.whole:
+        return c.whole[n]
+    last = n % 10
+    if last:
+        head = ja_number(n - last) if n > last else ""
+        return head + c.last_digit.get(last, _JA_DIGITS[last] + c.suffix)
+    spoken = ja_number(n)
+    if c.after_ju and spoken.endswith("じゅう"):
+        return spoken[: -len("じゅう")] + c.after_ju
+    if c.after_hyaku and spoken.endswith("ひゃく"):
+        return spoken[: -len("ひゃく")] + c.after_hyaku
+    return spoken + c.suffix
+
+
 # Readings pykakasi's dictionary gets wrong in ordinary sentences.
 _KANA_OVERRIDES = {"今日は": "きょう わ", "今日": "きょう", "何": "なに"}
 _kakasi: Any = None
@@ -232,14 +327,29 @@ _kakasi_lock = threading.Lock()
 
 
 def _japanese_tokens(text: str) -> list[Token]:
+    """Counted numbers (25歳, 3時, 2024年) read by ``ja_counted``; the rest by pykakasi
+    (which reads a kanji counter after digits as a word: 歳 -> とし, 時 -> とき)."""
+    tokens: list[Token] = []
+    pos = 0
+    for mt in _JA_COUNTED.finditer(text):
+        _kakasi_tokens(text[pos:mt.start()], tokens)
+        n = int(mt[1].replace(",", ""))
+        tokens.append(Token(ja_counted(n, mt[2]), mt[0]))
+        pos = mt.end()
+    _kakasi_tokens(text[pos:], tokens)
+    return tokens
+
+
+def _kakasi_tokens(text: str, tokens: list[Token]) -> None:
     global _kakasi
     import pykakasi
 
+    if not text.strip():
+        return
     with _kakasi_lock:
         if _kakasi is None:
             _kakasi = pykakasi.kakasi()  # type: ignore[no-untyped-call]
         segments = _kakasi.convert(text)
-    tokens: list[Token] = []
     for seg in segments:
         written, kana = str(seg["orig"]), str(seg["hira"])
         kana = _KANA_OVERRIDES.get(written, kana)
@@ -252,7 +362,6 @@ def _japanese_tokens(text: str) -> list[Token]:
             _attach(tokens, kana, written)
         else:
             tokens.append(Token(kana, written))
-    return tokens
 
 
 def front_end(text: str, language: str) -> list[Token]:
