@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -198,6 +199,17 @@ async def _store_data_url(storage: Storage, owner: str, data_url: str) -> common
     return common_pb2.MediaInput(storage_key=key, content_type=content_type)
 
 
+log = logging.getLogger(__name__)
+
+
+async def _forget_upload(storage: Storage, key: str) -> None:
+    """Delete an upload no video will use; a failure is logged, the error answered."""
+    try:
+        await storage.delete(key)
+    except StorageError as exc:
+        log.warning("could not remove upload %s: %s", key, exc)
+
+
 @router.post(
     "/avatar-videos",
     status_code=status.HTTP_202_ACCEPTED,
@@ -231,22 +243,30 @@ async def create_video(
         audio = common_pb2.MediaInput(https_url=body.audio_url)
     elif body.audio_data_url:
         audio = await _store_data_url(_storage(request, settings), owner, body.audio_data_url)
-    video = await clients.video.CreateVideo(
-        video_pb2.CreateVideoRequest(
-            owner_id=owner,
-            avatar_id=body.avatar_id,
-            text=body.text or "",
-            tier=tier,
-            pose_id=body.pose_id or "",
-            video_prompt=body.video_prompt or "",
-            webhook_url=body.webhook_url or "",
-            audio=audio,
-            resolution=body.resolution or 0,
-            fps=body.fps or 0,
-            idempotency_key=idempotency_key or "",
-            output_format=body.output_format,
+    try:
+        video = await clients.video.CreateVideo(
+            video_pb2.CreateVideoRequest(
+                owner_id=owner,
+                avatar_id=body.avatar_id,
+                text=body.text or "",
+                tier=tier,
+                pose_id=body.pose_id or "",
+                video_prompt=body.video_prompt or "",
+                webhook_url=body.webhook_url or "",
+                audio=audio,
+                resolution=body.resolution or 0,
+                fps=body.fps or 0,
+                idempotency_key=idempotency_key or "",
+                output_format=body.output_format,
+            )
         )
-    )
+    except DomainError as exc:
+        # Rejected: no video refers to the upload we just stored, so it goes. When the
+        # service could not answer (timeout, down) the video may exist: keep it.
+        unknown_outcome = exc.code is ErrorCode.SERVICE_UNAVAILABLE
+        if audio is not None and audio.storage_key and not unknown_outcome:
+            await _forget_upload(_storage(request, settings), audio.storage_key)
+        raise
     return CreatedVideo(
         id=video.id,
         status=STATUS_NAMES.get(video.status, "queued"),

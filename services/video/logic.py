@@ -10,10 +10,15 @@ CreateVideo, in order (the first failure answers, nothing is written before the 
 4. the billable estimate: the speech engine's duration estimate of the script, or the
    measured length of the caller's audio (at most 35 s), rounded up to whole seconds;
 5. QUEUE_FULL when the owner (or the mesh) has too many videos queued or rendering;
-6. a billing hold of ``cost_for_seconds(rate, seconds)`` (idempotency ``<video>:hold``);
+6. a billing hold of ``cost_for_seconds(rate, seconds)`` (idempotency ``<video>:hold``;
+   an owner without a wallet is INSUFFICIENT_BALANCE, as the contract lists);
 7. one transaction: the ``videos`` row (queued) and the ``jobs.lipsync.<tier>`` job in
    the outbox. If it fails the hold is released; if the process dies between 6 and 7
    the hold expires on its own (``video_hold_ttl_seconds``).
+
+Uploaded audio (``uploads/<owner>/``) is deleted once no video needs it: when the
+video settles (completed, failed, cancelled), when its avatar is deleted, and for audio
+this service fetched itself, when the submit fails.
 
 Reconciliation follows the worker's events. Each settles a video at most once: the
 handler first *claims* the row (queued/processing -> settling) in a transaction, so
@@ -26,8 +31,10 @@ crash between the billing call and the row update never charges twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -338,6 +345,9 @@ class Videos:
         if key is not None:
             existing = await self._by_idempotency_key(owner, key)
             if existing is not None:
+                # a repeat: the upload made for it (if any) is never used
+                if draft.audio is not None and draft.audio.storage_key:
+                    await self._forget_unless_used(owner, draft.audio.storage_key)
                 return existing
 
         avatar = await self.up.avatars.GetAvatar(
@@ -370,86 +380,100 @@ class Videos:
             seconds = billable_estimate(measured)
         else:
             seconds = billable_estimate(await self._estimate(draft.text, language, voice))
+        # Audio we fetched and stored ourselves is ours to drop if the submit fails from
+        # here on (the gateway drops its own uploads when we answer an error).
+        fetched = audio_key if draft.audio is not None and draft.audio.https_url else ""
+        async with self._forgetting_on_failure(owner, fetched):
+            await self._check_queue(owner)
 
-        await self._check_queue(owner)
-
-        prices = await self.up.billing.GetPriceBook(billing_pb2.GetPriceBookRequest())
-        rate = rate_for(prices, draft.tier)
-        amount = hold_amount(rate, seconds)
-        hold = await self.up.billing.Hold(
-            billing_pb2.HoldRequest(
-                owner_id=owner,
-                amount_micros=amount,
-                idempotency_key=f"{video_id}:hold",
-                purpose=billing_pb2.CHARGE_PURPOSE_VIDEO,
-                reference=video_id,
-                ttl_seconds=self.settings.video_hold_ttl_seconds,
-                tier=draft.tier,
-            )
-        )
-        now = utcnow()
-        row = {
-            "id": video_id,
-            "owner_id": owner,
-            "avatar_id": avatar.id,
-            "pose_id": draft.pose_id,
-            "tier": draft.tier,
-            "status": store.QUEUED,
-            "text": draft.text,
-            "audio_key": audio_key,
-            "video_prompt": draft.video_prompt,
-            "webhook_url": draft.webhook_url,
-            "language": language,
-            "resolution": draft.resolution,
-            "fps": draft.fps,
-            "estimated_seconds": float(seconds),
-            "rate_micros_per_second": rate,
-            "hold_id": hold.id,
-            "cost_micros": amount,
-            "actual_seconds": None,
-            "actual_cost_micros": None,
-            "video_key": "",
-            "poster_key": "",
-            "error": "",
-            "progress": 0.0,
-            "output_format": draft.output_format,
-            "idempotency_key": key,
-            "created_at": now,
-            "updated_at": now,
-            "completed_at": None,
-        }
-        job = jobs_pb2.LipsyncJob(
-            video_id=video_id,
-            owner_id=owner,
-            avatar_id=avatar.id,
-            portrait_key=portrait_key,
-            tts_voice_id=avatar.tts_voice_id,
-            voice_profile_json=voice.profile_json,
-            language=language,
-            text=draft.text,
-            tier=TIER_BY_NAME[draft.tier],
-            resolution=draft.resolution,
-            fps=draft.fps,
-            video_prompt=draft.video_prompt,
-            output_prefix=video_prefix(owner, video_id),
-        )
-        if audio_key:
-            job.audio.storage_key = audio_key
-        try:
-            async with self.db.transaction() as session:
-                await session.execute(videos.insert().values(**row))
-                await add_to_outbox(
-                    session, outbox, f"jobs.lipsync.{draft.tier}", job, msg_id=f"{video_id}:job"
+            prices = await self.up.billing.GetPriceBook(billing_pb2.GetPriceBookRequest())
+            rate = rate_for(prices, draft.tier)
+            amount = hold_amount(rate, seconds)
+            try:
+                hold = await self.up.billing.Hold(
+                    billing_pb2.HoldRequest(
+                        owner_id=owner,
+                        amount_micros=amount,
+                        idempotency_key=f"{video_id}:hold",
+                        purpose=billing_pb2.CHARGE_PURPOSE_VIDEO,
+                        reference=video_id,
+                        ttl_seconds=self.settings.video_hold_ttl_seconds,
+                        tier=draft.tier,
+                    )
                 )
-        except BaseException:
-            await self._release_quietly(hold.id, video_id)
-            if key is not None:
-                existing = await self._by_idempotency_key(owner, key)
-                if existing is not None:  # a concurrent retry of the same request won
-                    return existing
-            raise
-        self.relay.wake()
-        return await self.get(owner, video_id)
+            except DomainError as exc:
+                # An owner who never topped up has no wallet: to the caller that is a zero
+                # balance (the contract lists 402 for videos, never WALLET_NOT_FOUND).
+                if exc.code is ErrorCode.WALLET_NOT_FOUND:
+                    raise DomainError(
+                        ErrorCode.INSUFFICIENT_BALANCE,
+                        "Insufficient balance. Please top up your account.",
+                    ) from None
+                raise
+            now = utcnow()
+            row = {
+                "id": video_id,
+                "owner_id": owner,
+                "avatar_id": avatar.id,
+                "pose_id": draft.pose_id,
+                "tier": draft.tier,
+                "status": store.QUEUED,
+                "text": draft.text,
+                "audio_key": audio_key,
+                "video_prompt": draft.video_prompt,
+                "webhook_url": draft.webhook_url,
+                "language": language,
+                "resolution": draft.resolution,
+                "fps": draft.fps,
+                "estimated_seconds": float(seconds),
+                "rate_micros_per_second": rate,
+                "hold_id": hold.id,
+                "cost_micros": amount,
+                "actual_seconds": None,
+                "actual_cost_micros": None,
+                "video_key": "",
+                "poster_key": "",
+                "error": "",
+                "progress": 0.0,
+                "output_format": draft.output_format,
+                "idempotency_key": key,
+                "created_at": now,
+                "updated_at": now,
+                "completed_at": None,
+            }
+            job = jobs_pb2.LipsyncJob(
+                video_id=video_id,
+                owner_id=owner,
+                avatar_id=avatar.id,
+                portrait_key=portrait_key,
+                tts_voice_id=avatar.tts_voice_id,
+                voice_profile_json=voice.profile_json,
+                language=language,
+                text=draft.text,
+                tier=TIER_BY_NAME[draft.tier],
+                resolution=draft.resolution,
+                fps=draft.fps,
+                video_prompt=draft.video_prompt,
+                output_prefix=video_prefix(owner, video_id),
+            )
+            if audio_key:
+                job.audio.storage_key = audio_key
+            try:
+                async with self.db.transaction() as session:
+                    await session.execute(videos.insert().values(**row))
+                    await add_to_outbox(
+                        session, outbox, f"jobs.lipsync.{draft.tier}", job, msg_id=f"{video_id}:job"
+                    )
+            except BaseException:
+                await self._release_quietly(hold.id, video_id)
+                if key is not None:
+                    existing = await self._by_idempotency_key(owner, key)
+                    if existing is not None:  # a concurrent retry of the same request won
+                        await self._forget_unless_used(owner, audio_key)
+                        return existing
+                raise
+            self.relay.wake()
+            return await self.get(owner, video_id)
 
     async def _estimate(self, text: str, language: str, voice: avatar_pb2.Voice) -> float:
         try:
@@ -620,6 +644,7 @@ class Videos:
         if row.status == store.CANCELLED:
             self.relay.wake()
             await self._release_quietly(row.hold_id, video_id)
+            await self._forget_upload(owner, row.audio_key)
             return to_proto(row)
         if row.status == store.SETTLING:
             raise DomainError(
@@ -669,6 +694,9 @@ class Videos:
         actual = round(event.actual_seconds, 3)
         amount = capture_amount(row.cost_micros, row.rate_micros_per_second, actual)
         captured = await self._capture(row, amount)
+        # The render is in storage: the caller's audio is no longer needed (deleted
+        # before the row says completed, so a completed video has no upload left).
+        await self._forget_upload(row.owner_id, row.audio_key)
         now = utcnow()
         async with self.db.transaction() as session:
             if not await first_time(session, inbox, f"{row.id}:settled"):
@@ -711,6 +739,7 @@ class Videos:
         await self.up.billing.Release(
             billing_pb2.ReleaseRequest(hold_id=row.hold_id, idempotency_key=f"{row.id}:release")
         )
+        await self._forget_upload(row.owner_id, row.audio_key)
         now = utcnow()
         async with self.db.transaction() as session:
             if not await first_time(session, inbox, f"{row.id}:settled"):
@@ -737,8 +766,9 @@ class Videos:
         self.relay.wake()
 
     async def on_avatar_deleted(self, delivery: Delivery[events_pb2.AvatarDeleted]) -> None:
-        """The avatar is gone: its videos' files go too (rows stay, for the history);
-        videos still queued or rendering are cancelled and their holds released."""
+        """The avatar is gone: its videos' files go too, outputs and uploaded audio
+        (rows stay, for the history); videos still queued or rendering are cancelled
+        and their holds released."""
         event = delivery.message
         async with self.db.transaction() as session:
             rows = (
@@ -756,6 +786,8 @@ class Videos:
                     pass  # it settled meanwhile
             try:
                 await self.storage.delete_prefix(video_prefix(row.owner_id, row.id))
+                if row.audio_key.startswith(f"uploads/{row.owner_id}/"):
+                    await self.storage.delete(row.audio_key)
             except StorageError as exc:
                 raise Retry(5.0, str(exc)) from exc
 
@@ -785,10 +817,43 @@ class Videos:
 
     async def _discard_cancelled(self, row: Any) -> None:
         await self._release_quietly(row.hold_id, row.id)
+        await self._forget_upload(row.owner_id, row.audio_key)
         try:
             await self.storage.delete_prefix(video_prefix(row.owner_id, row.id))
         except StorageError as exc:
             log.warning("output of cancelled video %s not deleted: %s", row.id, exc)
+
+    @contextlib.asynccontextmanager
+    async def _forgetting_on_failure(self, owner: str, key: str) -> AsyncIterator[None]:
+        """On an exception, ``_forget_unless_used(key)`` and re-raise."""
+        try:
+            yield
+        except BaseException:
+            await self._forget_unless_used(owner, key)
+            raise
+
+    async def _forget_upload(self, owner: str, key: str) -> None:
+        """Delete the caller's uploaded audio once nothing needs it (a settled video
+        or a rejected submit), so uploads do not pile up. Only keys under the owner's
+        ``uploads/`` prefix are touched; a storage failure is logged, not raised."""
+        if not key or not key.startswith(f"uploads/{owner}/"):
+            return
+        try:
+            await self.storage.delete(key)
+        except StorageError as exc:
+            log.warning("uploaded audio %s not deleted: %s", key, exc)
+
+    async def _forget_unless_used(self, owner: str, key: str) -> None:
+        """``_forget_upload`` unless a video row refers to ``key`` (an idempotent repeat
+        or a lost race must not delete the audio of the video that won)."""
+        if not key:
+            return
+        async with self.db.transaction() as session:
+            used = await session.scalar(
+                select(func.count()).select_from(videos).where(videos.c.audio_key == key)
+            )
+        if not used:
+            await self._forget_upload(owner, key)
 
     async def _release_quietly(self, hold_id: str, video_id: str) -> None:
         """Release a hold; on failure log it (billing's hold TTL releases it anyway)."""

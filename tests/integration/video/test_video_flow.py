@@ -105,6 +105,14 @@ async def test_own_audio_is_billed_on_its_measured_duration(mesh: VideoMesh) -> 
     assert queued.estimated_seconds == math.ceil(done.actual_seconds)
     assert done.actual_cost_micros == cost_for_seconds(RATE[common_pb2.TIER_AVATAR],
                                                        done.actual_seconds)
+    assert not await mesh.storage.exists(key)  # settled: the upload is deleted
+
+
+async def test_an_owner_without_a_wallet_is_insufficient_balance(mesh: VideoMesh) -> None:
+    avatar = await seed_avatar(mesh.storage, mesh.avatars, owner="own_no_wallet")
+    err = await expect_code(ErrorCode.INSUFFICIENT_BALANCE, mesh.videos.CreateVideo(
+        create(avatar.id, owner_id="own_no_wallet")))
+    assert "top up" in err.message
 
 
 async def test_unrenderable_portrait_fails_with_a_readable_error_and_full_refund(
@@ -225,6 +233,59 @@ async def test_idempotency_key_returns_the_first_video(idle_mesh: VideoMesh) -> 
     second = await mesh.videos.CreateVideo(create(avatar.id, idempotency_key="k1"))
     assert first.id == second.id
     assert (await wallet(mesh)).held_micros == first.cost_micros
+
+
+async def test_a_repeated_submit_deletes_only_its_own_unused_upload(
+        idle_mesh: VideoMesh) -> None:
+    mesh = idle_mesh
+    avatar = await seed_avatar(mesh.storage, mesh.avatars)
+    wav = (FIXTURES / "en_5s.wav").read_bytes()
+    first_key, repeat_key = f"uploads/{OWNER}/up_first.wav", f"uploads/{OWNER}/up_repeat.wav"
+    for key in (first_key, repeat_key):
+        await mesh.storage.put_bytes(key, wav, "audio/wav")
+    first = await mesh.videos.CreateVideo(create(
+        avatar.id, text="", audio=common_pb2.MediaInput(storage_key=first_key),
+        idempotency_key="k-audio"))
+    again = await mesh.videos.CreateVideo(create(
+        avatar.id, text="", audio=common_pb2.MediaInput(storage_key=repeat_key),
+        idempotency_key="k-audio"))
+    assert again.id == first.id
+    assert await mesh.storage.exists(first_key)  # the queued video still needs it
+    assert not await mesh.storage.exists(repeat_key)
+
+
+async def test_cancel_and_avatar_deletion_delete_uploaded_audio(idle_mesh: VideoMesh) -> None:
+    import asyncio
+
+    mesh = idle_mesh
+    avatar = await seed_avatar(mesh.storage, mesh.avatars)
+    wav = (FIXTURES / "en_5s.wav").read_bytes()
+    cancelled_key, queued_key = f"uploads/{OWNER}/up_c.wav", f"uploads/{OWNER}/up_q.wav"
+    for key in (cancelled_key, queued_key):
+        await mesh.storage.put_bytes(key, wav, "audio/wav")
+    cancelled = await mesh.videos.CreateVideo(create(
+        avatar.id, text="", audio=common_pb2.MediaInput(storage_key=cancelled_key)))
+    await mesh.videos.CancelVideo(video_pb2.CancelVideoRequest(
+        owner_id=OWNER, video_id=cancelled.id))
+    assert not await mesh.storage.exists(cancelled_key)
+
+    queued = await mesh.videos.CreateVideo(create(
+        avatar.id, text="", audio=common_pb2.MediaInput(storage_key=queued_key)))
+    bus = Bus(mesh.settings, "test")
+    await bus.connect()
+    try:
+        await bus.publish("events.avatar.deleted", events_pb2.AvatarDeleted(
+            avatar_id=avatar.id, owner_id=OWNER), msg_id=f"{avatar.id}:deleted")
+    finally:
+        await bus.close()
+    for _ in range(50):
+        if not await mesh.storage.exists(queued_key):
+            break
+        await asyncio.sleep(0.1)
+    assert not await mesh.storage.exists(queued_key)
+    video = await mesh.videos.GetVideo(video_pb2.GetVideoRequest(
+        owner_id=OWNER, video_id=queued.id))
+    assert video.status == video_pb2.VIDEO_STATUS_CANCELLED
 
 
 async def test_deleting_the_avatar_deletes_its_videos_files(mesh: VideoMesh) -> None:
