@@ -64,14 +64,32 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+# Files already checked in this process, by (path, size, mtime): hashing is cheap
+# (a few MB) but needless on every interpreter a thread creates.
+_VERIFIED: set[tuple[str, int, int]] = set()
+
+
 def model_path(name: str) -> Path:
-    """Path of an installed, verified model file."""
+    """Path of an installed model file whose sha256 matches the pin.
+
+    A truncated or swapped file would otherwise load as garbage weights or crash
+    LiteRT far from the cause; a changed file (size or mtime) is checked again.
+    """
     spec = next((m for m in MODEL_FILES if m.name == name), None)
     if spec is None:
         raise KeyError(f"unknown model {name!r}")
     path = models_dir() / name
     if not path.is_file():
         raise ModelMissingError(f"model {name} not found in {models_dir()}; run `make setup`")
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _VERIFIED:
+        digest = _sha256(path)
+        if digest != spec.sha256:
+            raise ModelMissingError(
+                f"model {path} has sha256 {digest}, not the pinned {spec.sha256}; "
+                "run `make setup` to reinstall it")
+        _VERIFIED.add(key)
     return path
 
 

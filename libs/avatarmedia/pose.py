@@ -5,7 +5,9 @@ wide), mirror, background colour or blur, lighting and colour grade. Drawn portr
 are redrawn with the new head pose, framing and background; photo portraits are
 transformed (tilt = rotation about the neck, turn = a mild perspective warp, the
 background replaced or blurred through the MediaPipe selfie-segmentation mask). The
-returned dict records exactly what was applied.
+returned dict records exactly what was applied; a request that changes nothing (a
+"medium" photo, a blur of a drawn gradient backdrop) is listed under ``not_applied``
+with the reason, never as applied.
 """
 
 from __future__ import annotations
@@ -131,6 +133,7 @@ def _photo_pose(portrait: Portrait, ops: dict[str, Any]) -> tuple[np.ndarray, di
     img = portrait.image.copy()
     h, w = img.shape[:2]
     applied: dict[str, Any] = {}
+    skipped: dict[str, str] = {}
     if "background" in ops or ops.get("background_blur"):
         img = _photo_background(img, ops.get("background"), bool(ops.get("background_blur")))
         if "background" in ops:
@@ -172,13 +175,17 @@ def _photo_pose(portrait: Portrait, ops: dict[str, Any]) -> tuple[np.ndarray, di
                              borderMode=cv2.BORDER_REFLECT101)
         applied["framing"] = framing
     elif framing:
-        applied["framing"] = framing
+        # "medium" is the photo portrait's own crop: nothing changes, so nothing is
+        # recorded as applied.
+        skipped["framing"] = "a photo portrait is already a medium shot"
     if ops.get("mirror"):
         img = np.ascontiguousarray(img[:, ::-1])
         applied["mirror"] = True
     if ops.get("grade"):
         img = apply_grade(img, ops["grade"])
         applied["grade"] = sorted(ops["grade"])
+    if skipped:
+        applied["not_applied"] = skipped
     return img, applied
 
 
@@ -201,15 +208,19 @@ def apply_pose(portrait: Portrait, prompt: str) -> tuple[Portrait, dict[str, obj
         framing = str(ops.get("framing", portrait.rig.get("framing", "medium")))
         img, rig = draw(spec, portrait.image.shape[0], yaw_deg=yaw, roll_deg=roll,
                         framing=framing)
-        applied = {k: ops[k] for k in ("yaw_deg", "roll_deg", "framing", "background")
-                   if k in ops}
+        applied = {k: ops[k] for k in ("yaw_deg", "roll_deg", "background") if k in ops}
+        if "framing" in ops and ops["framing"] != portrait.rig.get("framing", "medium"):
+            applied["framing"] = ops["framing"]
         applied["method"] = "redrawn"
         if ops.get("mirror"):
             rig["mirror"] = True
             img = np.ascontiguousarray(img[:, ::-1])
             applied["mirror"] = True
         if ops.get("background_blur"):
-            applied["background_blur"] = "drawn backgrounds are already soft gradients"
+            # Not claimed as applied: a drawn backdrop is a smooth gradient, so a blur
+            # would change nothing visible.
+            applied["not_applied"] = {
+                "background_blur": "drawn backgrounds are already soft gradients"}
         if ops.get("grade"):
             rig["grade"] = ops["grade"]
             img = apply_grade(img, ops["grade"])
@@ -223,7 +234,8 @@ def apply_pose(portrait: Portrait, prompt: str) -> tuple[Portrait, dict[str, obj
     except MediaInputError:
         new.mesh = None
     applied["prompt"] = prompt.strip()
-    if len(applied) == 1:
-        applied["note"] = "no pose words recognised; the portrait is unchanged"
+    if not set(applied) - {"prompt", "not_applied", "method"}:
+        applied["note"] = ("no pose words recognised; the portrait is unchanged" if not ops
+                           else "nothing the prompt asks for changes this portrait")
     new.pose = dict(applied)
     return new, dict(applied)
