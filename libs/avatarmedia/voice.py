@@ -24,7 +24,7 @@ from scipy import signal
 
 from avatarmedia.audio import frame_rms_db, resample, to_mono
 from avatarmedia.errors import MediaInputError
-from avatarmedia.text_norm import LANGUAGES, check_language
+from avatarmedia.text_norm import LANGUAGES, check_language, check_text, front_end, spoken_text
 
 FloatArray = npt.NDArray[np.float32]
 F64 = npt.NDArray[np.float64]
@@ -313,11 +313,18 @@ def render_profile(samples: npt.ArrayLike, sr: int, profile: VoiceProfile, *,
                         stretch=stretch)
 
 
+def espeak_input(text: str, language: str) -> str:
+    """What espeak-ng reads for ``text``: the same language front-end synthesis uses
+    (hanzi -> pinyin, kanji -> kana, dates, counters). Raw CJK text would be misread
+    (kanji as "Chinese letter"), so cloning must not fit or measure on it."""
+    return spoken_text(front_end(check_text(text), check_language(language)))[0]
+
+
 @functools.lru_cache(maxsize=32)
 def _reference_features(language: str, espeak_voice: str) -> WorldFeatures:
     from avatarmedia import espeak
 
-    res = espeak.synth(REFERENCE_TEXT[language], espeak_voice)
+    res = espeak.synth(espeak_input(REFERENCE_TEXT[language], language), espeak_voice)
     return world_analyse(res.samples, espeak.SAMPLE_RATE)
 
 
@@ -511,7 +518,7 @@ def base_voice_stats(language: str, espeak_voice: str) -> SpeechStats:
     """Statistics of a base voice reading the language's reference passage."""
     from avatarmedia import espeak
 
-    res = espeak.synth(REFERENCE_TEXT[language], espeak_voice)
+    res = espeak.synth(espeak_input(REFERENCE_TEXT[language], language), espeak_voice)
     return analyse_speech(res.samples, espeak.SAMPLE_RATE)
 
 
@@ -557,11 +564,12 @@ def clone_voice(samples: npt.ArrayLike, sample_rate: int, *, language: str,
 
 
 def render_text(text: str, profile: VoiceProfile) -> FloatArray:
-    """espeak-ng + WORLD in ``profile``, without the front-end or loudness steps."""
+    """Language front-end + espeak-ng + WORLD in ``profile``, without loudness
+    normalisation (level does not matter to the distances it is used for)."""
     from avatarmedia import espeak
 
     wpm = round(min(espeak.MAX_WPM, max(espeak.MIN_WPM, espeak.DEFAULT_WPM * profile.rate)))
-    res = espeak.synth(text, profile.espeak_name, wpm)
+    res = espeak.synth(espeak_input(text, profile.language), profile.espeak_name, wpm)
     if profile.is_plain:
         return res.samples
     return render_profile(res.samples, espeak.SAMPLE_RATE, profile)
@@ -569,5 +577,5 @@ def render_text(text: str, profile: VoiceProfile) -> FloatArray:
 
 __all__ = ["ACCENTS", "EQ_BANDS_HZ", "LANGUAGES", "REFERENCE_TEXT", "SpeechStats",
            "VoiceProfile", "analyse_speech", "clone_voice", "default_voice",
-           "envelope_distance_db", "estimate_f0", "f0_distance_st", "render_profile",
-           "render_text"]
+           "envelope_distance_db", "espeak_input", "estimate_f0", "f0_distance_st",
+           "render_profile", "render_text"]

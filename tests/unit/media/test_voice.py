@@ -15,6 +15,7 @@ from avatarmedia.voice import (
     clone_voice,
     default_voice,
     envelope_distance_db,
+    espeak_input,
     f0_distance_st,
     render_text,
 )
@@ -42,6 +43,23 @@ SHORT_TEXT = {"en": "Thank you all for coming here today.",
 def test_accent_chooses_the_voice_and_unknown_accents_fall_back(
         language: str, accent: str | None, voice: str) -> None:
     assert default_voice(language, accent=accent).base_voice == voice
+
+
+@pytest.mark.parametrize("language", ["ja", "zh"])
+def test_cloning_renders_through_the_language_front_end(language: str) -> None:
+    """Reference passages and probe sentences are read as synthesis reads them (kana,
+    pinyin), not as raw CJK text that espeak-ng misreads."""
+    from avatarmedia.speech import synthesize
+    from avatarmedia.voice import REFERENCE_TEXT
+
+    for text in (REFERENCE_TEXT[language], SHORT_TEXT[language]):
+        spoken = espeak_input(text, language)
+        assert not any("\u4e00" <= ch <= "\u9fff" for ch in spoken)
+        voice = default_voice(language)
+        # espeak-ng's durations vary by a few ms run to run; raw kanji/hanzi read as
+        # "Chinese letter" would be about 2.7 times longer
+        rendered, synthesised = render_text(text, voice).size, synthesize(text, voice)
+        assert abs(rendered - synthesised.samples.size) < 0.02 * synthesised.samples.size
 
 
 def test_gender_picks_the_variant() -> None:
