@@ -66,7 +66,9 @@ def setup_tracing(service: str, settings: Settings) -> TracerProvider:
     if settings.otel_exporter_otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+        # An http:// endpoint means plaintext gRPC (the exporter reads the scheme).
+        exporter = OTLPSpanExporter(endpoint=settings.otel_exporter_otlp_endpoint)
+        provider.add_span_processor(BatchSpanProcessor(exporter))
     if settings.traces_file:
         provider.add_span_processor(
             SimpleSpanProcessor(JsonLinesSpanExporter(settings.traces_file))
