@@ -7,6 +7,7 @@ differ, so a proto change without regenerated stubs cannot pass CI.
 from __future__ import annotations
 
 import filecmp
+import os
 import shutil
 import sys
 import tempfile
@@ -50,7 +51,7 @@ def generate() -> None:
         if STUB_DIR.exists():
             shutil.rmtree(STUB_DIR)
         shutil.copytree(stubs, STUB_DIR)
-    print(f"stubs written to {STUB_DIR.relative_to(REPO_ROOT)}")
+    print(f"stubs written to {os.path.relpath(STUB_DIR, REPO_ROOT)}")
 
 
 def check() -> int:
