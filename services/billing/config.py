@@ -17,6 +17,8 @@ from avatarmesh.money import MICROS_PER_USD, Micros, usd
 from avatarmesh.settings import Settings
 
 DEFAULT_TIER = "default"
+# Tier names fit the wallets.tier / holds.tier / daily_usage.tier columns.
+MAX_TIER_LENGTH = 64
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ class BillingSettings(Settings):
     def _caps(cls, value: dict[str, int]) -> dict[str, int]:
         if any(cap < 0 for cap in value.values()):
             raise ValueError("daily caps must not be negative")
+        if any(not 1 <= len(tier) <= MAX_TIER_LENGTH for tier in value):
+            raise ValueError(f"tier names must be 1 to {MAX_TIER_LENGTH} characters")
         return value
 
     def price_book(self) -> PriceBook:
@@ -100,3 +104,8 @@ class BillingRules:
         if tier in caps:
             return caps[tier]
         return caps.get(DEFAULT_TIER)
+
+    def known_tiers(self) -> frozenset[str]:
+        """The tiers a wallet may be set to: those with a configured cap, and "default"
+        (so a typo cannot silently put an owner on the default cap)."""
+        return frozenset(self.daily_pose_caps or ()) | {DEFAULT_TIER}

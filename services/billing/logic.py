@@ -91,6 +91,9 @@ class Wallet:
     held: Micros
     created_at: datetime
     updated_at: datetime
+    # The plan tier (which daily pose cap applies). Defaulted so that results recorded
+    # before tiers existed still decode.
+    tier: str = DEFAULT_TIER
 
     @property
     def available(self) -> Micros:
@@ -103,7 +106,7 @@ class Hold:
     owner_id: str
     status: HoldStatus
     purpose: Purpose
-    tier: str
+    tier: str  # the cap tier a pose counted under; "" for other purposes
     amount: Micros
     captured: Micros
     refunded: Micros
@@ -213,6 +216,29 @@ class Ledger:
             "top_up", idempotency_key, params, Wallet, owner_id, effect, create_wallet=True
         )
 
+    async def set_tier(self, owner_id: str, tier: str) -> Wallet:
+        """Put the owner on a plan tier; its daily pose cap applies from the next hold.
+
+        Not a money movement, so no ledger row and no idempotency key: setting the
+        tier the wallet already has changes nothing. Only configured tiers are
+        accepted, so a typo cannot quietly leave an owner on the default cap."""
+        _check_owner(owner_id)
+        known = self.rules.known_tiers()
+        if tier not in known:
+            raise DomainError(
+                ErrorCode.VALIDATION_ERROR,
+                f"tier must be one of {', '.join(sorted(known))}",
+            )
+        async with self._db.transaction() as s:
+            wallet = await self._lock_wallet(s, owner_id)
+            now = self._clock()
+            await self._expire_due(s, wallet, now)
+            if wallet.tier != tier:
+                log.info("wallet %s tier %s -> %s", owner_id, wallet.tier, tier)
+                wallet.tier = tier
+                wallet.updated_at = now
+            return _wallet(wallet)
+
     # ------------------------------------------------------------------- holds
 
     async def hold(
@@ -226,7 +252,11 @@ class Ledger:
         ttl_seconds: int = 0,
         tier: str = "",
     ) -> Hold:
-        """Authorise an estimate against the available balance."""
+        """Authorise an estimate against the available balance.
+
+        ``tier`` overrides the wallet's tier for a POSE hold's daily cap; empty (what
+        the pose service sends) means the wallet's. Other purposes ignore it (the
+        video service passes its quality tier there)."""
         _check_owner(owner_id)
         _check_key(idempotency_key)
         _check_reference(reference, "reference")
@@ -238,21 +268,26 @@ class Ledger:
                 ErrorCode.VALIDATION_ERROR,
                 f"ttl_seconds must be between 0 and {self.rules.max_hold_ttl_seconds}",
             )
-        tier = tier or DEFAULT_TIER
         ttl = ttl_seconds or self.rules.hold_ttl_seconds
 
         async def effect(s: AsyncSession, wallet: WalletRow, now: datetime) -> tuple[str, Hold]:
             usage: DailyUsageRow | None = None
+            cap_tier = ""
             if purpose is Purpose.POSE:
-                usage = await self._pose_usage(s, owner_id, now.date(), tier)
-                cap = self.rules.daily_pose_cap(tier)
-                if cap is not None and usage.poses >= cap:
+                # Read under the wallet lock, so a tier change applies to the next hold.
+                cap_tier = tier or wallet.tier
+                cap = self.rules.daily_pose_cap(cap_tier)
+                # The day's poses under every tier count: a plan change mid-day moves
+                # the ceiling, it does not start a fresh count.
+                used = await self._poses_today(s, owner_id, now.date())
+                if cap is not None and used >= cap:
                     raise DomainError(
                         ErrorCode.DAILY_CAP_REACHED,
-                        f"Daily cap of {cap} poses reached for tier {tier!r} "
+                        f"Daily cap of {cap} poses reached for tier {cap_tier!r} "
                         "(resets at midnight UTC)",
                         retry_after=_seconds_to_midnight(now),
                     )
+                usage = await self._pose_usage(s, owner_id, now.date(), cap_tier)
             if wallet.balance_micros - wallet.held_micros < amount:
                 if purpose is Purpose.POSE:
                     raise DomainError(
@@ -265,7 +300,7 @@ class Ledger:
                 owner_id=owner_id,
                 status=HoldStatus.HELD.value,
                 purpose=purpose.value,
-                tier=tier,
+                tier=cap_tier,
                 amount_micros=amount,
                 captured_micros=0,
                 refunded_micros=0,
@@ -288,7 +323,9 @@ class Ledger:
             "purpose": purpose.value,
             "reference": reference,
             "ttl_seconds": ttl_seconds,
-            "tier": tier,
+            # As sent ("" read as "default", as before tiers lived on the wallet), so
+            # keys recorded earlier still match their replays.
+            "tier": tier or DEFAULT_TIER,
         }
         return await self._mutate("hold", idempotency_key, params, Hold, owner_id, effect)
 
@@ -626,6 +663,14 @@ class Ledger:
         kind = EntryKind.EXPIRY if status is HoldStatus.EXPIRED else EntryKind.RELEASE
         await self._append(s, wallet, kind, 0, -hold.amount_micros, hold.id, hold.reference, now)
 
+    async def _poses_today(self, s: AsyncSession, owner_id: str, day: date) -> int:
+        used = await s.scalar(
+            select(func.coalesce(func.sum(DailyUsageRow.poses), 0)).where(
+                DailyUsageRow.owner_id == owner_id, DailyUsageRow.day == day
+            )
+        )
+        return int(used or 0)
+
     async def _pose_usage(
         self, s: AsyncSession, owner_id: str, day: date, tier: str
     ) -> DailyUsageRow:
@@ -741,6 +786,7 @@ def _wallet(row: WalletRow) -> Wallet:
         held=row.held_micros,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        tier=row.tier,
     )
 
 
