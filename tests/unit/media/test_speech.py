@@ -11,7 +11,7 @@ from avatarmedia.audio import frame_rms_db, integrated_lufs, peak_dbfs
 from avatarmedia.errors import MediaInputError, UnsupportedLanguageError
 from avatarmedia.speech import LANGUAGES, MAX_TEXT_CHARS, Speech, synthesize
 from avatarmedia.text_norm import front_end, normalise_dates, spoken_text, zh_number
-from avatarmedia.voice import REFERENCE_TEXT, default_voice
+from avatarmedia.voice import REFERENCE_TEXT, VoiceProfile, default_voice
 
 SENTENCES = {
     "en": "Good morning, my name is Anna and I was born in 1990.",
@@ -113,6 +113,17 @@ def test_unsupported_language_is_rejected() -> None:
         default_voice("xx")
 
 
+def test_unsupported_language_through_synthesis_is_a_clear_error() -> None:
+    """A voice whose language was changed (or came from elsewhere) is re-checked."""
+    voice = default_voice("en")
+    voice.language = "xx"
+    with pytest.raises(UnsupportedLanguageError,
+                       match=r"'xx' is not supported; use one of en, vi, zh"):
+        synthesize("Hello there", voice)
+    with pytest.raises(UnsupportedLanguageError, match="klingon"):
+        VoiceProfile.from_json('{"language": "klingon", "base_voice": "en-us"}')
+
+
 @pytest.mark.parametrize(("speed", "pitch"), [(0.4, 0), (1.6, 0), (1.0, 51), (1.0, -60)])
 def test_controls_out_of_range_are_rejected(speed: float, pitch: float) -> None:
     with pytest.raises(MediaInputError):
@@ -120,7 +131,7 @@ def test_controls_out_of_range_are_rejected(speed: float, pitch: float) -> None:
 
 
 def test_speed_and_pitch_controls_change_length_and_pitch() -> None:
-    from avatarmedia.voice import analyse_speech
+    from avatarmedia.voice import estimate_f0
 
     voice = default_voice("en")
     text = "The weather is lovely today."
@@ -131,6 +142,14 @@ def test_speed_and_pitch_controls_change_length_and_pitch() -> None:
     assert fast.duration_s < 0.8 * normal.duration_s
     assert slow.words[-1].end_ms > 1.6 * normal.words[-1].end_ms
     high = synthesize(text, voice, pitch=50)
-    f_norm = analyse_speech(normal.samples, normal.sample_rate).f0_median_hz
-    f_high = analyse_speech(high.samples, high.sample_rate).f0_median_hz
+    low = synthesize(text, voice, pitch=-50)
+
+    def median_f0(speech: Speech) -> float:
+        # the male voice at -50 goes down to ~70 Hz: search F0 from 40 Hz
+        f0 = estimate_f0(speech.samples, speech.sample_rate, fmin=40.0)
+        return float(np.median(f0[f0 > 0]))
+
+    f_norm, f_high, f_low = median_f0(normal), median_f0(high), median_f0(low)
+    # ±50 is ±6 semitones
     assert 4.0 < 12 * np.log2(f_high / f_norm) < 8.0
+    assert -8.0 < 12 * np.log2(f_low / f_norm) < -4.0
