@@ -3,12 +3,15 @@
 
     python -m services.billing.cli topup --owner OWNER --usd 25 [--key KEY] [--note NOTE]
     python -m services.billing.cli balance --owner OWNER
+    python -m services.billing.cli set-tier --owner OWNER --tier pro
     python -m services.billing.cli ledger --owner OWNER [--page 1] [--limit 20]
     python -m services.billing.cli verify --owner OWNER
     python -m services.billing.cli prices
 
 Amounts print in dollars, as JSON. ``topup`` without ``--key`` makes a fresh key and
 prints it: run the command again with that key to retry without paying twice.
+``set-tier`` puts a wallet on a plan tier (one of ``AVATARMESH_BILLING_DAILY_POSE_CAPS``'s
+names, or "default"), which decides its daily pose cap.
 ``verify`` exits 1 when the wallet and its ledger disagree.
 """
 
@@ -57,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     top_up.add_argument("--note", default="", help="kept on the ledger entry")
     for name, text in (("balance", "the wallet"), ("verify", "check the ledger")):
         commands.add_parser(name, help=text).add_argument("--owner", required=True)
+    set_tier = commands.add_parser("set-tier", help="the wallet's plan tier (its daily pose cap)")
+    set_tier.add_argument("--owner", required=True)
+    set_tier.add_argument("--tier", required=True, help='e.g. "default", "free" or "pro"')
     ledger = commands.add_parser("ledger", help="ledger entries, newest first")
     ledger.add_argument("--owner", required=True)
     ledger.add_argument("--page", type=int, default=1)
@@ -71,6 +77,7 @@ def _wallet(wallet: pb.Wallet) -> dict[str, Any]:
         "balance_usd": to_usd(wallet.balance_micros),
         "held_usd": to_usd(wallet.held_micros),
         "available_usd": to_usd(wallet.available_micros),
+        "tier": wallet.tier,
     }
 
 
@@ -91,6 +98,11 @@ async def _run(args: argparse.Namespace, addr: str) -> tuple[dict[str, Any], int
             return {**_wallet(wallet), "idempotency_key": key}, 0
         if args.command == "balance":
             reply = await stub.GetWallet(pb.GetWalletRequest(owner_id=args.owner), timeout=10)
+            return _wallet(reply), 0
+        if args.command == "set-tier":
+            reply = await stub.SetWalletTier(
+                pb.SetWalletTierRequest(owner_id=args.owner, tier=args.tier), timeout=10
+            )
             return _wallet(reply), 0
         if args.command == "ledger":
             page = await stub.ListLedger(

@@ -56,6 +56,9 @@ class BillingServicer(pb_grpc.BillingServiceServicer):
     async def GetWallet(self, request: pb.GetWalletRequest, context: Context) -> pb.Wallet:
         return wallet_pb(await self.ledger.wallet(request.owner_id))
 
+    async def SetWalletTier(self, request: pb.SetWalletTierRequest, context: Context) -> pb.Wallet:
+        return wallet_pb(await self.ledger.set_tier(request.owner_id, request.tier))
+
     async def ListLedger(
         self, request: pb.ListLedgerRequest, context: Context
     ) -> pb.ListLedgerResponse:
@@ -139,6 +142,7 @@ def wallet_pb(wallet: Wallet) -> pb.Wallet:
         available_micros=wallet.available,
         created_at=wallet.created_at,
         updated_at=wallet.updated_at,
+        tier=wallet.tier,
     )
 
 

@@ -25,51 +25,53 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x61vatarmesh/v1/billing.proto\x12\ravatarmesh.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc1\x01\n\x06Wallet\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x16\n\x0e\x62\x61lance_micros\x18\x02 \x01(\x03\x12\x13\n\x0bheld_micros\x18\x03 \x01(\x03\x12\x18\n\x10\x61vailable_micros\x18\x04 \x01(\x03\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"^\n\x0cTopUpRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x15\n\ramount_micros\x18\x02 \x01(\x03\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\x12\x0c\n\x04note\x18\x04 \x01(\t\"$\n\x10GetWalletRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\"\xe1\x01\n\x0bLedgerEntry\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\'\n\x04kind\x18\x03 \x01(\x0e\x32\x19.avatarmesh.v1.LedgerKind\x12\x1c\n\x14\x62\x61lance_delta_micros\x18\x04 \x01(\x03\x12\x19\n\x11held_delta_micros\x18\x05 \x01(\x03\x12\x0f\n\x07hold_id\x18\x06 \x01(\t\x12\x11\n\treference\x18\x07 \x01(\t\x12.\n\ncreated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"B\n\x11ListLedgerRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x0c\n\x04page\x18\x02 \x01(\x05\x12\r\n\x05limit\x18\x03 \x01(\x05\"m\n\x12ListLedgerResponse\x12+\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x1a.avatarmesh.v1.LedgerEntry\x12\x0c\n\x04page\x18\x02 \x01(\x05\x12\r\n\x05limit\x18\x03 \x01(\x05\x12\r\n\x05total\x18\x04 \x01(\x05\"\xb4\x01\n\x0bHoldRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x15\n\ramount_micros\x18\x02 \x01(\x03\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\x12-\n\x07purpose\x18\x04 \x01(\x0e\x32\x1c.avatarmesh.v1.ChargePurpose\x12\x11\n\treference\x18\x05 \x01(\t\x12\x13\n\x0bttl_seconds\x18\x06 \x01(\x05\x12\x0c\n\x04tier\x18\x07 \x01(\t\"\xf0\x02\n\nHoldRecord\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12)\n\x06status\x18\x03 \x01(\x0e\x32\x19.avatarmesh.v1.HoldStatus\x12-\n\x07purpose\x18\x04 \x01(\x0e\x32\x1c.avatarmesh.v1.ChargePurpose\x12\x15\n\ramount_micros\x18\x05 \x01(\x03\x12\x17\n\x0f\x63\x61ptured_micros\x18\x06 \x01(\x03\x12\x17\n\x0frefunded_micros\x18\x07 \x01(\x03\x12\x11\n\treference\x18\x08 \x01(\t\x12.\n\nexpires_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\ncreated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nsettled_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"Q\n\x0e\x43\x61ptureRequest\x12\x0f\n\x07hold_id\x18\x01 \x01(\t\x12\x15\n\ramount_micros\x18\x02 \x01(\x03\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\":\n\x0eReleaseRequest\x12\x0f\n\x07hold_id\x18\x01 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x02 \x01(\t\"P\n\rRefundRequest\x12\x0f\n\x07hold_id\x18\x01 \x01(\t\x12\x15\n\ramount_micros\x18\x02 \x01(\x03\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\"!\n\x0eGetHoldRequest\x12\x0f\n\x07hold_id\x18\x01 \x01(\t\"\x15\n\x13GetPriceBookRequest\"\x94\x01\n\tPriceBook\x12\x1e\n\x16\x61vatar_creation_micros\x18\x01 \x01(\x03\x12\x13\n\x0bpose_micros\x18\x02 \x01(\x03\x12&\n\x1evideo_avatar_micros_per_second\x18\x03 \x01(\x03\x12*\n\"video_avatar_pro_micros_per_second\x18\x04 \x01(\x03\"\'\n\x13VerifyLedgerRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\"\xa0\x01\n\x14VerifyLedgerResponse\x12\x12\n\nconsistent\x18\x01 \x01(\x08\x12\x1d\n\x15wallet_balance_micros\x18\x02 \x01(\x03\x12\x1d\n\x15ledger_balance_micros\x18\x03 \x01(\x03\x12\x1a\n\x12wallet_held_micros\x18\x04 \x01(\x03\x12\x1a\n\x12ledger_held_micros\x18\x05 \x01(\x03*\x86\x01\n\rChargePurpose\x12\x1e\n\x1a\x43HARGE_PURPOSE_UNSPECIFIED\x10\x00\x12\"\n\x1e\x43HARGE_PURPOSE_AVATAR_CREATION\x10\x01\x12\x17\n\x13\x43HARGE_PURPOSE_POSE\x10\x02\x12\x18\n\x14\x43HARGE_PURPOSE_VIDEO\x10\x03*\xa6\x01\n\nHoldStatus\x12\x1b\n\x17HOLD_STATUS_UNSPECIFIED\x10\x00\x12\x14\n\x10HOLD_STATUS_HELD\x10\x01\x12\x18\n\x14HOLD_STATUS_CAPTURED\x10\x02\x12\x18\n\x14HOLD_STATUS_RELEASED\x10\x03\x12\x17\n\x13HOLD_STATUS_EXPIRED\x10\x04\x12\x18\n\x14HOLD_STATUS_REFUNDED\x10\x05*\xb9\x01\n\nLedgerKind\x12\x1b\n\x17LEDGER_KIND_UNSPECIFIED\x10\x00\x12\x16\n\x12LEDGER_KIND_TOP_UP\x10\x01\x12\x14\n\x10LEDGER_KIND_HOLD\x10\x02\x12\x17\n\x13LEDGER_KIND_CAPTURE\x10\x03\x12\x17\n\x13LEDGER_KIND_RELEASE\x10\x04\x12\x16\n\x12LEDGER_KIND_REFUND\x10\x05\x12\x16\n\x12LEDGER_KIND_EXPIRY\x10\x06\x32\xdd\x05\n\x0e\x42illingService\x12;\n\x05TopUp\x12\x1b.avatarmesh.v1.TopUpRequest\x1a\x15.avatarmesh.v1.Wallet\x12\x43\n\tGetWallet\x12\x1f.avatarmesh.v1.GetWalletRequest\x1a\x15.avatarmesh.v1.Wallet\x12Q\n\nListLedger\x12 .avatarmesh.v1.ListLedgerRequest\x1a!.avatarmesh.v1.ListLedgerResponse\x12=\n\x04Hold\x12\x1a.avatarmesh.v1.HoldRequest\x1a\x19.avatarmesh.v1.HoldRecord\x12\x43\n\x07\x43\x61pture\x12\x1d.avatarmesh.v1.CaptureRequest\x1a\x19.avatarmesh.v1.HoldRecord\x12\x43\n\x07Release\x12\x1d.avatarmesh.v1.ReleaseRequest\x1a\x19.avatarmesh.v1.HoldRecord\x12\x41\n\x06Refund\x12\x1c.avatarmesh.v1.RefundRequest\x1a\x19.avatarmesh.v1.HoldRecord\x12\x43\n\x07GetHold\x12\x1d.avatarmesh.v1.GetHoldRequest\x1a\x19.avatarmesh.v1.HoldRecord\x12L\n\x0cGetPriceBook\x12\".avatarmesh.v1.GetPriceBookRequest\x1a\x18.avatarmesh.v1.PriceBook\x12W\n\x0cVerifyLedger\x12\".avatarmesh.v1.VerifyLedgerRequest\x1a#.avatarmesh.v1.VerifyLedgerResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x61vatarmesh/v1/billing.proto\x12\ravatarmesh.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcf\x01\n\x06Wallet\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x16\n\x0e\x62\x61lance_micros\x18\x02 \x01(\x03\x12\x13\n\x0bheld_micros\x18\x03 \x01(\x03\x12\x18\n\x10\x61vailable_micros\x18\x04 \x01(\x03\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04tier\x18\x07 \x01(\t\"^\n\x0cTopUpRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x15\n\ramount_micros\x18\x02 \x01(\x03\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\x12\x0c\n\x04note\x18\x04 \x01(\t\"$\n\x10GetWalletRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\"\xe1\x01\n\x0bLedgerEntry\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\'\n\x04kind\x18\x03 \x01(\x0e\x32\x19.avatarmesh.v1.LedgerKind\x12\x1c\n\x14\x62\x61lance_delta_micros\x18\x04 \x01(\x03\x12\x19\n\x11held_delta_micros\x18\x05 \x01(\x03\x12\x0f\n\x07hold_id\x18\x06 \x01(\t\x12\x11\n\treference\x18\x07 \x01(\t\x12.\n\ncreated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"B\n\x11ListLedgerRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x0c\n\x04page\x18\x02 \x01(\x05\x12\r\n\x05limit\x18\x03 \x01(\x05\"m\n\x12ListLedgerResponse\x12+\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x1a.avatarmesh.v1.LedgerEntry\x12\x0c\n\x04page\x18\x02 \x01(\x05\x12\r\n\x05limit\x18\x03 \x01(\x05\x12\r\n\x05total\x18\x04 \x01(\x05\"\xb4\x01\n\x0bHoldRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x15\n\ramount_micros\x18\x02 \x01(\x03\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\x12-\n\x07purpose\x18\x04 \x01(\x0e\x32\x1c.avatarmesh.v1.ChargePurpose\x12\x11\n\treference\x18\x05 \x01(\t\x12\x13\n\x0bttl_seconds\x18\x06 \x01(\x05\x12\x0c\n\x04tier\x18\x07 \x01(\t\"\xf0\x02\n\nHoldRecord\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12)\n\x06status\x18\x03 \x01(\x0e\x32\x19.avatarmesh.v1.HoldStatus\x12-\n\x07purpose\x18\x04 \x01(\x0e\x32\x1c.avatarmesh.v1.ChargePurpose\x12\x15\n\ramount_micros\x18\x05 \x01(\x03\x12\x17\n\x0f\x63\x61ptured_micros\x18\x06 \x01(\x03\x12\x17\n\x0frefunded_micros\x18\x07 \x01(\x03\x12\x11\n\treference\x18\x08 \x01(\t\x12.\n\nexpires_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\ncreated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nsettled_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"Q\n\x0e\x43\x61ptureRequest\x12\x0f\n\x07hold_id\x18\x01 \x01(\t\x12\x15\n\ramount_micros\x18\x02 \x01(\x03\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\":\n\x0eReleaseRequest\x12\x0f\n\x07hold_id\x18\x01 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x02 \x01(\t\"P\n\rRefundRequest\x12\x0f\n\x07hold_id\x18\x01 \x01(\t\x12\x15\n\ramount_micros\x18\x02 \x01(\x03\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\"!\n\x0eGetHoldRequest\x12\x0f\n\x07hold_id\x18\x01 \x01(\t\"\x15\n\x13GetPriceBookRequest\"\x94\x01\n\tPriceBook\x12\x1e\n\x16\x61vatar_creation_micros\x18\x01 \x01(\x03\x12\x13\n\x0bpose_micros\x18\x02 \x01(\x03\x12&\n\x1evideo_avatar_micros_per_second\x18\x03 \x01(\x03\x12*\n\"video_avatar_pro_micros_per_second\x18\x04 \x01(\x03\"6\n\x14SetWalletTierRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x0c\n\x04tier\x18\x02 \x01(\t\"\'\n\x13VerifyLedgerRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\"\xa0\x01\n\x14VerifyLedgerResponse\x12\x12\n\nconsistent\x18\x01 \x01(\x08\x12\x1d\n\x15wallet_balance_micros\x18\x02 \x01(\x03\x12\x1d\n\x15ledger_balance_micros\x18\x03 \x01(\x03\x12\x1a\n\x12wallet_held_micros\x18\x04 \x01(\x03\x12\x1a\n\x12ledger_held_micros\x18\x05 \x01(\x03*\x86\x01\n\rChargePurpose\x12\x1e\n\x1a\x43HARGE_PURPOSE_UNSPECIFIED\x10\x00\x12\"\n\x1e\x43HARGE_PURPOSE_AVATAR_CREATION\x10\x01\x12\x17\n\x13\x43HARGE_PURPOSE_POSE\x10\x02\x12\x18\n\x14\x43HARGE_PURPOSE_VIDEO\x10\x03*\xa6\x01\n\nHoldStatus\x12\x1b\n\x17HOLD_STATUS_UNSPECIFIED\x10\x00\x12\x14\n\x10HOLD_STATUS_HELD\x10\x01\x12\x18\n\x14HOLD_STATUS_CAPTURED\x10\x02\x12\x18\n\x14HOLD_STATUS_RELEASED\x10\x03\x12\x17\n\x13HOLD_STATUS_EXPIRED\x10\x04\x12\x18\n\x14HOLD_STATUS_REFUNDED\x10\x05*\xb9\x01\n\nLedgerKind\x12\x1b\n\x17LEDGER_KIND_UNSPECIFIED\x10\x00\x12\x16\n\x12LEDGER_KIND_TOP_UP\x10\x01\x12\x14\n\x10LEDGER_KIND_HOLD\x10\x02\x12\x17\n\x13LEDGER_KIND_CAPTURE\x10\x03\x12\x17\n\x13LEDGER_KIND_RELEASE\x10\x04\x12\x16\n\x12LEDGER_KIND_REFUND\x10\x05\x12\x16\n\x12LEDGER_KIND_EXPIRY\x10\x06\x32\xaa\x06\n\x0e\x42illingService\x12;\n\x05TopUp\x12\x1b.avatarmesh.v1.TopUpRequest\x1a\x15.avatarmesh.v1.Wallet\x12\x43\n\tGetWallet\x12\x1f.avatarmesh.v1.GetWalletRequest\x1a\x15.avatarmesh.v1.Wallet\x12Q\n\nListLedger\x12 .avatarmesh.v1.ListLedgerRequest\x1a!.avatarmesh.v1.ListLedgerResponse\x12=\n\x04Hold\x12\x1a.avatarmesh.v1.HoldRequest\x1a\x19.avatarmesh.v1.HoldRecord\x12\x43\n\x07\x43\x61pture\x12\x1d.avatarmesh.v1.CaptureRequest\x1a\x19.avatarmesh.v1.HoldRecord\x12\x43\n\x07Release\x12\x1d.avatarmesh.v1.ReleaseRequest\x1a\x19.avatarmesh.v1.HoldRecord\x12\x41\n\x06Refund\x12\x1c.avatarmesh.v1.RefundRequest\x1a\x19.avatarmesh.v1.HoldRecord\x12\x43\n\x07GetHold\x12\x1d.avatarmesh.v1.GetHoldRequest\x1a\x19.avatarmesh.v1.HoldRecord\x12L\n\x0cGetPriceBook\x12\".avatarmesh.v1.GetPriceBookRequest\x1a\x18.avatarmesh.v1.PriceBook\x12W\n\x0cVerifyLedger\x12\".avatarmesh.v1.VerifyLedgerRequest\x1a#.avatarmesh.v1.VerifyLedgerResponse\x12K\n\rSetWalletTier\x12#.avatarmesh.v1.SetWalletTierRequest\x1a\x15.avatarmesh.v1.Walletb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'avatarmesh.v1.billing_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CHARGEPURPOSE']._serialized_start=2009
-  _globals['_CHARGEPURPOSE']._serialized_end=2143
-  _globals['_HOLDSTATUS']._serialized_start=2146
-  _globals['_HOLDSTATUS']._serialized_end=2312
-  _globals['_LEDGERKIND']._serialized_start=2315
-  _globals['_LEDGERKIND']._serialized_end=2500
+  _globals['_CHARGEPURPOSE']._serialized_start=2079
+  _globals['_CHARGEPURPOSE']._serialized_end=2213
+  _globals['_HOLDSTATUS']._serialized_start=2216
+  _globals['_HOLDSTATUS']._serialized_end=2382
+  _globals['_LEDGERKIND']._serialized_start=2385
+  _globals['_LEDGERKIND']._serialized_end=2570
   _globals['_WALLET']._serialized_start=80
-  _globals['_WALLET']._serialized_end=273
-  _globals['_TOPUPREQUEST']._serialized_start=275
-  _globals['_TOPUPREQUEST']._serialized_end=369
-  _globals['_GETWALLETREQUEST']._serialized_start=371
-  _globals['_GETWALLETREQUEST']._serialized_end=407
-  _globals['_LEDGERENTRY']._serialized_start=410
-  _globals['_LEDGERENTRY']._serialized_end=635
-  _globals['_LISTLEDGERREQUEST']._serialized_start=637
-  _globals['_LISTLEDGERREQUEST']._serialized_end=703
-  _globals['_LISTLEDGERRESPONSE']._serialized_start=705
-  _globals['_LISTLEDGERRESPONSE']._serialized_end=814
-  _globals['_HOLDREQUEST']._serialized_start=817
-  _globals['_HOLDREQUEST']._serialized_end=997
-  _globals['_HOLDRECORD']._serialized_start=1000
-  _globals['_HOLDRECORD']._serialized_end=1368
-  _globals['_CAPTUREREQUEST']._serialized_start=1370
-  _globals['_CAPTUREREQUEST']._serialized_end=1451
-  _globals['_RELEASEREQUEST']._serialized_start=1453
-  _globals['_RELEASEREQUEST']._serialized_end=1511
-  _globals['_REFUNDREQUEST']._serialized_start=1513
-  _globals['_REFUNDREQUEST']._serialized_end=1593
-  _globals['_GETHOLDREQUEST']._serialized_start=1595
-  _globals['_GETHOLDREQUEST']._serialized_end=1628
-  _globals['_GETPRICEBOOKREQUEST']._serialized_start=1630
-  _globals['_GETPRICEBOOKREQUEST']._serialized_end=1651
-  _globals['_PRICEBOOK']._serialized_start=1654
-  _globals['_PRICEBOOK']._serialized_end=1802
-  _globals['_VERIFYLEDGERREQUEST']._serialized_start=1804
-  _globals['_VERIFYLEDGERREQUEST']._serialized_end=1843
-  _globals['_VERIFYLEDGERRESPONSE']._serialized_start=1846
-  _globals['_VERIFYLEDGERRESPONSE']._serialized_end=2006
-  _globals['_BILLINGSERVICE']._serialized_start=2503
-  _globals['_BILLINGSERVICE']._serialized_end=3236
+  _globals['_WALLET']._serialized_end=287
+  _globals['_TOPUPREQUEST']._serialized_start=289
+  _globals['_TOPUPREQUEST']._serialized_end=383
+  _globals['_GETWALLETREQUEST']._serialized_start=385
+  _globals['_GETWALLETREQUEST']._serialized_end=421
+  _globals['_LEDGERENTRY']._serialized_start=424
+  _globals['_LEDGERENTRY']._serialized_end=649
+  _globals['_LISTLEDGERREQUEST']._serialized_start=651
+  _globals['_LISTLEDGERREQUEST']._serialized_end=717
+  _globals['_LISTLEDGERRESPONSE']._serialized_start=719
+  _globals['_LISTLEDGERRESPONSE']._serialized_end=828
+  _globals['_HOLDREQUEST']._serialized_start=831
+  _globals['_HOLDREQUEST']._serialized_end=1011
+  _globals['_HOLDRECORD']._serialized_start=1014
+  _globals['_HOLDRECORD']._serialized_end=1382
+  _globals['_CAPTUREREQUEST']._serialized_start=1384
+  _globals['_CAPTUREREQUEST']._serialized_end=1465
+  _globals['_RELEASEREQUEST']._serialized_start=1467
+  _globals['_RELEASEREQUEST']._serialized_end=1525
+  _globals['_REFUNDREQUEST']._serialized_start=1527
+  _globals['_REFUNDREQUEST']._serialized_end=1607
+  _globals['_GETHOLDREQUEST']._serialized_start=1609
+  _globals['_GETHOLDREQUEST']._serialized_end=1642
+  _globals['_GETPRICEBOOKREQUEST']._serialized_start=1644
+  _globals['_GETPRICEBOOKREQUEST']._serialized_end=1665
+  _globals['_PRICEBOOK']._serialized_start=1668
+  _globals['_PRICEBOOK']._serialized_end=1816
+  _globals['_SETWALLETTIERREQUEST']._serialized_start=1818
+  _globals['_SETWALLETTIERREQUEST']._serialized_end=1872
+  _globals['_VERIFYLEDGERREQUEST']._serialized_start=1874
+  _globals['_VERIFYLEDGERREQUEST']._serialized_end=1913
+  _globals['_VERIFYLEDGERRESPONSE']._serialized_start=1916
+  _globals['_VERIFYLEDGERRESPONSE']._serialized_end=2076
+  _globals['_BILLINGSERVICE']._serialized_start=2573
+  _globals['_BILLINGSERVICE']._serialized_end=3383
 # @@protoc_insertion_point(module_scope)

@@ -54,20 +54,22 @@ LEDGER_KIND_REFUND: LedgerKind
 LEDGER_KIND_EXPIRY: LedgerKind
 
 class Wallet(_message.Message):
-    __slots__ = ("owner_id", "balance_micros", "held_micros", "available_micros", "created_at", "updated_at")
+    __slots__ = ("owner_id", "balance_micros", "held_micros", "available_micros", "created_at", "updated_at", "tier")
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     BALANCE_MICROS_FIELD_NUMBER: _ClassVar[int]
     HELD_MICROS_FIELD_NUMBER: _ClassVar[int]
     AVAILABLE_MICROS_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    TIER_FIELD_NUMBER: _ClassVar[int]
     owner_id: str
     balance_micros: int
     held_micros: int
     available_micros: int
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
-    def __init__(self, owner_id: _Optional[str] = ..., balance_micros: _Optional[int] = ..., held_micros: _Optional[int] = ..., available_micros: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    tier: str
+    def __init__(self, owner_id: _Optional[str] = ..., balance_micros: _Optional[int] = ..., held_micros: _Optional[int] = ..., available_micros: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tier: _Optional[str] = ...) -> None: ...
 
 class TopUpRequest(_message.Message):
     __slots__ = ("owner_id", "amount_micros", "idempotency_key", "note")
@@ -222,6 +224,14 @@ class PriceBook(_message.Message):
     video_avatar_micros_per_second: int
     video_avatar_pro_micros_per_second: int
     def __init__(self, avatar_creation_micros: _Optional[int] = ..., pose_micros: _Optional[int] = ..., video_avatar_micros_per_second: _Optional[int] = ..., video_avatar_pro_micros_per_second: _Optional[int] = ...) -> None: ...
+
+class SetWalletTierRequest(_message.Message):
+    __slots__ = ("owner_id", "tier")
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    TIER_FIELD_NUMBER: _ClassVar[int]
+    owner_id: str
+    tier: str
+    def __init__(self, owner_id: _Optional[str] = ..., tier: _Optional[str] = ...) -> None: ...
 
 class VerifyLedgerRequest(_message.Message):
     __slots__ = ("owner_id",)

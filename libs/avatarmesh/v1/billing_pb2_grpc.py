@@ -84,6 +84,11 @@ class BillingServiceStub:
                 request_serializer=avatarmesh_dot_v1_dot_billing__pb2.VerifyLedgerRequest.SerializeToString,
                 response_deserializer=avatarmesh_dot_v1_dot_billing__pb2.VerifyLedgerResponse.FromString,
                 _registered_method=True)
+        self.SetWalletTier = channel.unary_unary(
+                '/avatarmesh.v1.BillingService/SetWalletTier',
+                request_serializer=avatarmesh_dot_v1_dot_billing__pb2.SetWalletTierRequest.SerializeToString,
+                response_deserializer=avatarmesh_dot_v1_dot_billing__pb2.Wallet.FromString,
+                _registered_method=True)
 
 
 class BillingServiceServicer:
@@ -153,6 +158,16 @@ class BillingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetWalletTier(self, request, context):
+        """Set the owner's plan tier (which daily pose cap applies). Operators only.
+        Fails with WALLET_NOT_FOUND before the first top-up, VALIDATION_ERROR for a tier
+        not in the configured caps. Setting the tier it already has changes nothing, so
+        it needs no idempotency key.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BillingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -205,6 +220,11 @@ def add_BillingServiceServicer_to_server(servicer, server):
                     servicer.VerifyLedger,
                     request_deserializer=avatarmesh_dot_v1_dot_billing__pb2.VerifyLedgerRequest.FromString,
                     response_serializer=avatarmesh_dot_v1_dot_billing__pb2.VerifyLedgerResponse.SerializeToString,
+            ),
+            'SetWalletTier': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetWalletTier,
+                    request_deserializer=avatarmesh_dot_v1_dot_billing__pb2.SetWalletTierRequest.FromString,
+                    response_serializer=avatarmesh_dot_v1_dot_billing__pb2.Wallet.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -477,6 +497,33 @@ class BillingService:
             '/avatarmesh.v1.BillingService/VerifyLedger',
             avatarmesh_dot_v1_dot_billing__pb2.VerifyLedgerRequest.SerializeToString,
             avatarmesh_dot_v1_dot_billing__pb2.VerifyLedgerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetWalletTier(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/avatarmesh.v1.BillingService/SetWalletTier',
+            avatarmesh_dot_v1_dot_billing__pb2.SetWalletTierRequest.SerializeToString,
+            avatarmesh_dot_v1_dot_billing__pb2.Wallet.FromString,
             options,
             channel_credentials,
             insecure,

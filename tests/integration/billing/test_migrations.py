@@ -13,6 +13,8 @@ from sqlalchemy import Connection, text
 from avatarmesh.db import Database
 from tests.unit.billing.support import MIGRATIONS
 
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:

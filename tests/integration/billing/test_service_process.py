@@ -1,5 +1,5 @@
 """``python -m services.billing`` starts, answers gRPC health, and the operators' CLI
-tops up, reads and verifies a wallet through it."""
+tops up, reads, sets the tier of and verifies a wallet through it."""
 
 from __future__ import annotations
 
@@ -81,7 +81,15 @@ def test_service_process_is_healthy_and_the_cli_tops_up_and_verifies(
         # Retried with the same key: no second top-up.
         run_cli(capsys, "--addr", addr, "topup", "--owner", "own_cli", "--usd", "25", "--key", "k1")
         status, wallet = run_cli(capsys, "--addr", addr, "balance", "--owner", "own_cli")
-        assert wallet["available_usd"] == 25.0
+        assert (wallet["available_usd"], wallet["tier"]) == (25.0, "default")
+        status, wallet = run_cli(
+            capsys, "--addr", addr, "set-tier", "--owner", "own_cli", "--tier", "pro"
+        )
+        assert (status, wallet["tier"], wallet["balance_usd"]) == (0, "pro", 25.0)
+        status, error = run_cli(
+            capsys, "--addr", addr, "set-tier", "--owner", "own_cli", "--tier", "gold"
+        )
+        assert status == 2 and error["error"]["code"] == "VALIDATION_ERROR"  # type: ignore[index]
         status, page = run_cli(capsys, "--addr", addr, "ledger", "--owner", "own_cli")
         assert page["total"] == 1
         status, check = run_cli(capsys, "--addr", addr, "verify", "--owner", "own_cli")
