@@ -1,8 +1,8 @@
-"""Billing over REST: a user's own balance and ledger; operators' top-ups.
+"""Billing over REST: a user's own balance and ledger; operators' top-ups and plan tiers.
 
 Amounts are dollars in JSON (exact to the micro-dollar) and int64 micro-dollars on
-the wire to the billing service. The top-up route is guarded by the admin key, never
-by a user's API key.
+the wire to the billing service. The top-up and tier routes are guarded by the admin
+key, never by a user's API key.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ class Balance(BaseModel):
     held_usd: float = Field(description="Authorised for jobs in progress")
     available_usd: float = Field(description="What new work may use: balance - held")
     currency: Literal["USD"] = "USD"
+    tier: str = Field(description='Plan tier: which daily pose cap applies ("default")')
 
 
 class WalletOut(Balance):
@@ -73,6 +74,13 @@ class TopUp(RequestBody):
     note: str | None = Field(default=None, max_length=256)
 
 
+class WalletTier(RequestBody):
+    # Which names exist is the billing service's configuration; it refuses the others.
+    tier: str = Field(
+        min_length=1, max_length=64, description='A configured tier, e.g. "default", "pro"'
+    )
+
+
 @router.get("/api/v1/billing/balance", summary="The caller's wallet balance")
 async def get_balance(owner: Owner, clients: Clients) -> Balance:
     wallet = await clients.billing.GetWallet(pb.GetWalletRequest(owner_id=owner))
@@ -80,6 +88,7 @@ async def get_balance(owner: Owner, clients: Clients) -> Balance:
         balance_usd=to_usd(wallet.balance_micros),
         held_usd=to_usd(wallet.held_micros),
         available_usd=to_usd(wallet.available_micros),
+        tier=wallet.tier,
     )
 
 
@@ -121,11 +130,29 @@ async def top_up(owner_id: str, body: TopUp, _admin: AdminCaller, clients: Clien
             note=body.note or "",
         )
     )
+    return _wallet_out(wallet)
+
+
+@router.put(
+    "/admin/v1/wallets/{owner_id}/tier",
+    summary="Put an owner's wallet on a plan tier (its daily pose cap)",
+)
+async def set_tier(
+    owner_id: str, body: WalletTier, _admin: AdminCaller, clients: Clients
+) -> WalletOut:
+    wallet = await clients.billing.SetWalletTier(
+        pb.SetWalletTierRequest(owner_id=owner_id, tier=body.tier)
+    )
+    return _wallet_out(wallet)
+
+
+def _wallet_out(wallet: pb.Wallet) -> WalletOut:
     return WalletOut(
         owner_id=wallet.owner_id,
         balance_usd=to_usd(wallet.balance_micros),
         held_usd=to_usd(wallet.held_micros),
         available_usd=to_usd(wallet.available_micros),
+        tier=wallet.tier,
     )
 
 

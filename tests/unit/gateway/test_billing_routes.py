@@ -1,6 +1,6 @@
 """Billing through the gateway, with the real billing service running in-process:
-balance and ledger for the caller's own wallet, the admin top-up, and every billing
-error code as the documented JSON body and HTTP status.
+balance and ledger for the caller's own wallet, the admin top-up and plan tier, and
+every billing error code as the documented JSON body and HTTP status.
 
 The hold-based codes (INSUFFICIENT_BALANCE, INSUFFICIENT_BALANCE_FOR_POSE,
 DAILY_CAP_REACHED) come from a probe route that holds money the way the avatar, pose
@@ -50,7 +50,7 @@ async def api(make_settings: Callable[..., GatewaySettings], tmp_path: Path) -> 
     settings = billing_settings(
         "sqlite+aiosqlite:///{data_dir}/{service}.db",
         tmp_path / "billing",
-        billing_daily_pose_caps={"default": 2},
+        billing_daily_pose_caps={"default": 2, "pro": 4},
     )
     async with billing_service(settings) as (_stub, port):
         app = create_app(make_settings(billing_addr=f"127.0.0.1:{port}"))
@@ -90,6 +90,7 @@ async def test_admin_top_up_creates_the_wallet_and_the_balance_shows_it(api: Api
         "held_usd": 0.0,
         "available_usd": 25.0,
         "currency": "USD",
+        "tier": "default",
     }
     again = await top_up(client, 25, idempotency_key="dev-funding:own_alice")
     assert again.json()["balance_usd"] == 25.0  # the same key tops up once
@@ -101,6 +102,7 @@ async def test_admin_top_up_creates_the_wallet_and_the_balance_shows_it(api: Api
         "held_usd": 1.0,
         "available_usd": 24.0,
         "currency": "USD",
+        "tier": "default",
     }
 
 
@@ -180,3 +182,59 @@ async def test_poses_over_the_daily_cap_are_429_with_retry_after(api: Api) -> No
     reply = await client.post("/api/v1/probe/holds/pose/p2", headers=auth)
     assert_error(reply, 429, "DAILY_CAP_REACHED")
     assert 0 < int(reply.headers["Retry-After"]) <= 86400
+
+
+async def set_tier(client: httpx.AsyncClient, tier: Any, owner: str = OWNER) -> httpx.Response:
+    return await client.put(
+        f"/admin/v1/wallets/{owner}/tier", json={"tier": tier}, headers=admin_headers()
+    )
+
+
+async def test_admin_sets_the_tier_and_a_pro_owner_creates_more_poses_a_day(api: Api) -> None:
+    client, auth = api
+    await top_up(client, 5)
+    reply = await set_tier(client, "pro")
+    assert reply.status_code == 200, reply.text
+    assert reply.json() == {
+        "owner_id": OWNER,
+        "balance_usd": 5.0,
+        "held_usd": 0.0,
+        "available_usd": 5.0,
+        "currency": "USD",
+        "tier": "pro",
+    }
+    balance = await client.get("/api/v1/billing/balance", headers=auth)
+    assert balance.json()["tier"] == "pro"
+    for i in range(4):  # "pro" allows 4 poses a day here, "default" 2
+        assert (await client.post(f"/api/v1/probe/holds/pose/p{i}", headers=auth)).is_success
+    reply = await client.post("/api/v1/probe/holds/pose/p4", headers=auth)
+    assert_error(reply, 429, "DAILY_CAP_REACHED")
+    assert "'pro'" in reply.json()["error"]["message"]
+    # Back on "default" the same day: 4 poses already used, over its cap of 2.
+    assert (await set_tier(client, "default")).json()["tier"] == "default"
+    reply = await client.post("/api/v1/probe/holds/pose/p5", headers=auth)
+    assert_error(reply, 429, "DAILY_CAP_REACHED")
+
+
+@pytest.mark.parametrize("tier", ["gold", "", "x" * 65, 5, None])
+async def test_setting_an_unknown_or_invalid_tier_is_400_validation_error(
+    api: Api, tier: Any
+) -> None:
+    client, auth = api
+    await top_up(client, 5)
+    assert_error(await set_tier(client, tier), 400, "VALIDATION_ERROR")
+    assert (await client.get("/api/v1/billing/balance", headers=auth)).json()["tier"] == "default"
+
+
+async def test_setting_the_tier_before_the_first_top_up_is_404_wallet_not_found(api: Api) -> None:
+    client, _auth = api
+    assert_error(await set_tier(client, "pro"), 404, "WALLET_NOT_FOUND")
+
+
+async def test_setting_the_tier_needs_the_admin_key_never_a_user_key(api: Api) -> None:
+    client, auth = api
+    await top_up(client, 5)
+    path = f"/admin/v1/wallets/{OWNER}/tier"
+    assert_error(await client.put(path, json={"tier": "pro"}, headers=auth), 401, "UNAUTHORIZED")
+    assert_error(await client.put(path, json={"tier": "pro"}), 401, "UNAUTHORIZED")
+    assert (await client.get("/api/v1/billing/balance", headers=auth)).json()["tier"] == "default"
