@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,10 +50,8 @@ def _alive(pid: int) -> bool:
     return stat.exists() and stat.read_text().split()[2] != "Z"
 
 
-@pytest.fixture(scope="module")
-def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningMesh]:
-    data_dir = tmp_path_factory.mktemp("mesh")
-    port = free_port()
+def _start(data_dir: Path, port: int) -> RunningMesh:
+    """`python -m deploy.local` (what `make up` runs) on ``data_dir``, once it says it is up."""
     traces = data_dir / "traces.jsonl"
     env = {
         **os.environ,
@@ -83,10 +83,28 @@ def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningMesh]:
     else:
         proc.kill()
         pytest.fail("mesh not up in 90 s:\n" + "".join(output))
-    running = RunningMesh(proc, f"http://127.0.0.1:{port}", data_dir, traces, output)
+    return RunningMesh(proc, f"http://127.0.0.1:{port}", data_dir, traces, output)
+
+
+@pytest.fixture(scope="module")
+def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningMesh]:
+    running = _start(tmp_path_factory.mktemp("mesh"), free_port())
     yield running
-    if proc.poll() is None:
-        proc.kill()
+    if running.proc.poll() is None:
+        running.proc.kill()
+
+
+def _balance(mesh: RunningMesh, key: str = DEV_KEY) -> httpx.Response:
+    return httpx.get(
+        f"{mesh.base_url}/api/v1/billing/balance",
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=5,
+    )
+
+
+def _stop(mesh: RunningMesh) -> None:
+    mesh.proc.send_signal(signal.SIGINT)
+    assert mesh.proc.wait(60) == 0
 
 
 def test_healthz_reports_all_six_services_serving(mesh: RunningMesh) -> None:
@@ -101,11 +119,7 @@ def test_banner_prints_url_and_both_keys(mesh: RunningMesh) -> None:
 
 
 def test_dev_key_authenticates_and_its_wallet_is_funded(mesh: RunningMesh) -> None:
-    reply = httpx.get(
-        f"{mesh.base_url}/api/v1/billing/balance",
-        headers={"Authorization": f"Bearer {DEV_KEY}"},
-        timeout=5,
-    )
+    reply = _balance(mesh)
     assert reply.status_code == 200, reply.text
     assert reply.json()["balance_usd"] == 100.0
 
@@ -144,7 +158,47 @@ def test_canary_crosses_gateway_service_nats_worker_in_one_trace(mesh: RunningMe
 def test_ctrl_c_stops_every_process(mesh: RunningMesh) -> None:
     pids = _pids(mesh.data_dir)
     assert set(pids) == {*SERVICES, "gateway", "nats", "s3"}
-    mesh.proc.send_signal(signal.SIGINT)
-    assert mesh.proc.wait(60) == 0
+    _stop(mesh)
     time.sleep(0.2)
     assert [name for name, pid in pids.items() if _alive(pid)] == []
+
+
+@contextmanager
+def _listening(port: int) -> Iterator[None]:
+    """Hold ``port`` with a listening socket, unless something else already does."""
+    sock = socket.socket()
+    try:
+        sock.bind(("127.0.0.1", port))
+        sock.listen()
+    except OSError:
+        pass  # already taken by another server: just as good for the test
+    try:
+        yield
+    finally:
+        sock.close()
+
+
+def test_restart_keeps_data_and_avoids_taken_standard_ports(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    data_dir = tmp_path_factory.mktemp("restart")
+    with _listening(4222), _listening(9000):
+        first = _start(data_dir, free_port())
+        try:
+            created = httpx.post(
+                f"{first.base_url}/admin/v1/api-keys",
+                json={"owner_id": "own_dev", "name": "kept"},
+                headers={"Authorization": f"Bearer {ADMIN_KEY}"},
+                timeout=5,
+            )
+            assert created.status_code == 201, created.text
+            assert _balance(first).json()["balance_usd"] == 100.0
+        finally:
+            _stop(first)
+        second = _start(data_dir, free_port())
+        try:
+            kept = _balance(second, created.json()["key"])
+            assert kept.status_code == 200, kept.text
+            assert kept.json()["balance_usd"] == 100.0  # funded once per data dir
+        finally:
+            _stop(second)
