@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import httpx
+import pytest
 from fastapi import APIRouter
 
 from gateway.app import create_app
@@ -174,3 +175,28 @@ async def test_rate_limit_per_key_is_429_with_retry_after(
         assert limited.json()["error"]["code"] == "RATE_LIMITED"
         assert int(limited.headers["Retry-After"]) >= 1
         assert (await client.get("/api/v1/whoami", headers=bearer(bob))).is_success
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/api/v1/avatars"),
+        ("GET", "/api/v1/avatars/av_x"),
+        ("POST", "/api/v1/avatars/av_x/poses"),
+        ("POST", "/api/v1/avatar-videos"),
+        ("GET", "/api/v1/avatar-videos/vg_x"),
+    ],
+)
+async def test_documented_routes_are_rate_limited_per_key(
+    make_settings: Callable[..., GatewaySettings], method: str, path: str
+) -> None:
+    """The limit is checked before the route runs: once spent, even a request the
+    (unreachable) service would have refused is 429 RATE_LIMITED."""
+    async with serving(create_app(make_settings(rate_limit_per_minute=1))) as client:
+        key = bearer(await issue_key(client))
+        first = await client.request(method, path, headers=key, json={})
+        assert first.status_code != 429, first.text
+        limited = await client.request(method, path, headers=key, json={})
+        assert limited.status_code == 429, limited.text
+        assert limited.json()["error"]["code"] == "RATE_LIMITED"
+        assert int(limited.headers["Retry-After"]) >= 1
