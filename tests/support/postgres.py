@@ -2,8 +2,8 @@
 
 ``pg_admin_url`` (session) checks that the server answers (user ``postgres``, trust
 auth). When nothing listens there the test is skipped with the reason (``make test``
-prints skip reasons); a server that answers but refuses us is a failure, not a skip. ``pg_database_url`` creates a
-database with a unique name, yields its SQLAlchemy URL
+prints skip reasons); a server that answers but refuses us is a failure, not a skip.
+``pg_database_url`` creates a database with a unique name, yields its SQLAlchemy URL
 (``postgresql+asyncpg://postgres@127.0.0.1:5432/<name>``) and drops it afterwards.
 """
 
