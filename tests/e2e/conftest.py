@@ -7,14 +7,20 @@ the mesh's S3 holds under a prefix) and ``local`` (the ``LocalMesh``: ports, log
 Every port is a random free one. ``wait_for(client, path, done)`` polls a GET.
 
 The mesh runs with ``AVATARMESH_BILLING_DAILY_POSE_CAPS={"default": 3}`` (so
-DAILY_CAP_REACHED is reachable) and ``AVATARMESH_BUS_NAMESPACE`` unset.
+DAILY_CAP_REACHED is reachable) and ``AVATARMESH_BUS_NAMESPACE`` unset. Loopback webhook
+receivers are allowed (the runner's ``AVATARMESH_ALLOW_INSECURE_LOOPBACK``, as for
+``make up``); a failed webhook attempt is retried after 0.5 s (not 5 s) so retry tests
+are quick; and the worker refuses audio over ``WORKER_MAX_AUDIO_SECONDS`` (34 s, below
+the video service's 35 s), so a 34-35 s upload passes submit and fails at render: a
+cheap, deterministic ``video.failed``. ``receiver(statuses)`` starts a local webhook
+receiver (``tests.e2e.receiver``) closed after the test.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,9 +30,11 @@ import pytest
 
 from avatarmesh.settings import REPO_ROOT, Settings
 from deploy.local.runner import LocalMesh, free_port
+from tests.e2e.receiver import Receiver
 
 ADMIN_KEY = "sk_admin_e2e_key"
 POSE_DAILY_CAP = 3
+WORKER_MAX_AUDIO_SECONDS = 34.0
 FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
 
 
@@ -116,6 +124,10 @@ def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh]:
             "AVATARMESH_BILLING_DAILY_POSE_CAPS": f'{{"default": {POSE_DAILY_CAP}}}',
             "AVATARMESH_LOG_JSON": "false",
             "AVATARMESH_RATE_LIMIT_PER_MINUTE": "0",
+            "AVATARMESH_WEBHOOK_RETRY_SCHEDULE_SECONDS": "[0.5]",
+            "AVATARMESH_WEBHOOK_RETRY_JITTER": "0",
+            "AVATARMESH_WEBHOOK_POLL_INTERVAL_SECONDS": "0.2",
+            "AVATARMESH_WORKER_MAX_AUDIO_SECONDS": str(WORKER_MAX_AUDIO_SECONDS),
         },
     )
     try:
@@ -127,3 +139,18 @@ def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh]:
     yield running
     running.close()
     local.stop()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Callable[..., Receiver]]:
+    """``receiver(statuses=())``: a webhook receiver on 127.0.0.1 answering ``statuses``
+    in turn, then 200; every receiver made is closed after the test."""
+    made: list[Receiver] = []
+
+    def make(statuses: Iterable[int] = ()) -> Receiver:
+        made.append(Receiver(statuses))
+        return made[-1]
+
+    yield make
+    for each in made:
+        each.close()
