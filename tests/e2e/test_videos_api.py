@@ -268,3 +268,96 @@ def test_queue_full_answers_429_with_retry_after_60(mesh: Mesh) -> None:
     for video_id in accepted:
         busy.post(f"/api/v1/avatar-videos/{video_id}/cancel")
     assert balance(busy)["held_usd"] == 0
+
+
+def test_an_owner_without_a_wallet_is_402_and_its_upload_is_not_kept(mesh: Mesh) -> None:
+    """Billing says WALLET_NOT_FOUND to a hold before any top-up; the contract answers
+    INSUFFICIENT_BALANCE for videos (as for avatars). Nothing is written or kept."""
+    wait_avatar_ready(mesh)
+    never_paid = mesh.api("own_never_topped_up")
+    post = "/api/v1/avatar-videos"
+    error(never_paid.post(post, json={"avatar_id": AVA, "text": "Hello there."}), 402,
+          "INSUFFICIENT_BALANCE")
+    wav = (FIXTURES / "speech" / "en_5s.wav").read_bytes()
+    with_audio = {"avatar_id": AVA,
+                  "audio_data_url": "data:audio/wav;base64," + base64.b64encode(wav).decode()}
+    error(never_paid.post(post, json=with_audio), 402, "INSUFFICIENT_BALANCE")
+    assert never_paid.get(post).json()["total"] == 0
+    assert mesh.storage_keys("uploads/own_never_topped_up/") == []
+
+
+def test_uploaded_audio_is_deleted_after_completion_and_after_a_rejected_submit(
+    mesh: Mesh,
+) -> None:
+    owner = "own_uploads"
+    mesh.fund(owner, 10)
+    wait_avatar_ready(mesh)
+    uploader = mesh.api(owner)
+    uploads = f"uploads/{owner}/"
+    post = "/api/v1/avatar-videos"
+
+    def data_url(name: str) -> str:
+        wav = (FIXTURES / "speech" / name).read_bytes()
+        return "data:audio/wav;base64," + base64.b64encode(wav).decode()
+
+    # rejected by the video service after the gateway stored the upload
+    too_long = {"avatar_id": AVA, "audio_data_url": data_url("en_long_60s_16k.wav")}
+    error(uploader.post(post, json=too_long), 400, "VALIDATION_ERROR")
+    assert mesh.storage_keys(uploads) == []
+    missing = {"avatar_id": "av_doesnotexist", "audio_data_url": data_url("en_5s.wav")}
+    error(uploader.post(post, json=missing), 404, "NOT_FOUND")
+    assert mesh.storage_keys(uploads) == []
+
+    # accepted: the upload lives while the video renders, and is gone once it completed
+    created = submit(uploader, audio_data_url=data_url("en_5s.wav"), resolution=512)
+    present = mesh.storage_keys(uploads)
+    if present:
+        assert len(present) == 1 and present[0].startswith(uploads)
+    else:  # only once the video settled (a fast render)
+        assert settled(uploader.get(created["poll_url"]).json())
+    body = wait_for(uploader, created["poll_url"], settled, timeout=120)
+    assert body["status"] == "completed", body
+    assert mesh.storage_keys(uploads) == []
+    assert mesh.storage_keys(f"avatar-videos/{owner}/{body['id']}/")  # the output stays
+
+
+def test_another_owners_avatar_or_pose_is_404_exactly_like_a_missing_one(mesh: Mesh) -> None:
+    wait_avatar_ready(mesh)
+    owner, stranger = "own_iso_owner", "own_iso_stranger"
+    mesh.fund(owner, 10)
+    mesh.fund(stranger, 10)
+    mine, theirs = mesh.api(owner), mesh.api(stranger)
+    created = mine.post("/api/v1/avatars", json={
+        "name": "Iso", "description": "Calm woman, long dark hair", "language": "en",
+        "nationality": "American", "gender": "female",
+    })
+    assert created.status_code == 202, created.text
+    avatar_id = created.json()["id"]
+    pose = mine.post(f"/api/v1/avatars/{AVA}/poses", json={"prompt": "arms crossed"})
+    assert pose.status_code == 201, pose.text
+    pose_id = pose.json()["id"]
+    try:
+        post = "/api/v1/avatar-videos"
+        text = {"text": "Hello there."}
+        missing_avatar = theirs.post(post, json={**text, "avatar_id": "av_doesnotexist"})
+        missing_pose = theirs.post(post, json={**text, "avatar_id": AVA,
+                                               "pose_id": "ap_doesnotexist"})
+        error(missing_avatar, 404, "NOT_FOUND")
+        error(missing_pose, 404, "NOT_FOUND")
+        for body, like in (
+            ({**text, "avatar_id": avatar_id}, missing_avatar),
+            ({**text, "avatar_id": avatar_id, "pose_id": pose_id}, missing_avatar),
+            ({**text, "avatar_id": AVA, "pose_id": pose_id}, missing_pose),
+        ):
+            reply = theirs.post(post, json=body)
+            assert (reply.status_code, reply.json()) == (like.status_code, like.json()), body
+        # nothing was held or written for the stranger
+        assert balance(theirs)["held_usd"] == 0
+        assert theirs.get(post).json()["total"] == 0
+        # while the owner may use the pose (not a blanket refusal)
+        ok = mine.post(post, json={**text, "avatar_id": AVA, "pose_id": pose_id,
+                                   "resolution": 512})
+        assert ok.status_code == 202, ok.text
+        mine.post(f"{ok.json()['poll_url']}/cancel")
+    finally:
+        mine.delete(f"/api/v1/avatars/{avatar_id}")  # stop its creation: spare the CPU
