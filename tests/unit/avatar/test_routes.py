@@ -1,19 +1,25 @@
-"""Avatar routes' edges that need no running service: the feature flag on every
-avatar, pose and tts route, and a presigning failure as 502 STORAGE_ERROR."""
+"""Avatar routes' edges that need no real service: the feature flag on every avatar,
+pose and tts route, and a presigning failure as 502 STORAGE_ERROR (through the route,
+with a fake avatar service at the gRPC seam)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+import grpc
 import pytest
 
 from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.storage import Storage, StorageError
+from avatarmesh.v1 import avatar_pb2 as pb
+from avatarmesh.v1 import avatar_pb2_grpc
 from gateway.app import create_app
 from gateway.routes.avatars import presign
 from gateway.settings import GatewaySettings
-from tests.unit.gateway.support import ADMIN_KEY, serving
+from gateway.state import gateway_state
+from tests.unit.gateway.support import ADMIN_KEY, admin_headers, serving
 
 
 class BrokenStorage(Storage):
@@ -60,3 +66,49 @@ async def test_avatar_routes_without_the_flag_are_503_feature_disabled(
         reply = await client.request(method, path, json={}, headers={"Authorization": "Bearer x"})
     assert reply.status_code == 503, reply.text
     assert reply.json()["error"]["code"] == "FEATURE_DISABLED"
+
+
+class ReadyAvatar(avatar_pb2_grpc.AvatarServiceServicer):  # type: ignore[misc]
+    """Answers GetAvatar with a ready avatar whose portrait is stored."""
+
+    async def GetAvatar(self, request: pb.GetAvatarRequest, context: Any) -> pb.Avatar:
+        return pb.Avatar(
+            id=request.avatar_id,
+            owner_id=request.owner_id,
+            name="Aria",
+            language="en",
+            nationality="American",
+            status=pb.AVATAR_STATUS_READY,
+            portrait_key=f"avatars/{request.owner_id}/{request.avatar_id}/portrait.jpg",
+            tts_voice_id="voice_x",
+        )
+
+
+async def test_get_avatar_when_presigning_fails_is_502_storage_error(tmp_path: Path) -> None:
+    server = grpc.aio.server()
+    avatar_pb2_grpc.add_AvatarServiceServicer_to_server(ReadyAvatar(), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    try:
+        settings = GatewaySettings().model_copy(
+            update={
+                "database_url": f"sqlite+aiosqlite:///{tmp_path}/gateway.db",
+                "data_dir": tmp_path,
+                "avatars_api_enabled": True,
+                "admin_key": ADMIN_KEY,
+                "dev_api_key": None,
+                "avatar_addr": f"127.0.0.1:{port}",
+            }
+        )
+        app = create_app(settings)
+        async with serving(app) as client:
+            gateway_state(app.state).storage = BrokenStorage()
+            created = await client.post(
+                "/admin/v1/api-keys", json={"owner_id": "own_a"}, headers=admin_headers()
+            )
+            auth = {"Authorization": f"Bearer {created.json()['key']}"}
+            reply = await client.get("/api/v1/avatars/av_x", headers=auth)
+    finally:
+        await server.stop(None)
+    assert reply.status_code == 502, reply.text
+    assert reply.json()["error"]["code"] == "STORAGE_ERROR"
