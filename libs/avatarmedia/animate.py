@@ -130,6 +130,9 @@ def blink_curve(n: int, fps: float, per_min: float, rng: np.random.Generator) ->
     return out
 
 
+BROW_THRESHOLD = 0.55
+
+
 def plan_motion(track: MouthTrack, tier: str, hint: str = "", seed: int = 0) -> MotionPlan:
     style = motion_style(tier, hint)
     n, fps = track.n_frames, track.fps
@@ -139,7 +142,10 @@ def plan_motion(track: MouthTrack, tier: str, hint: str = "", seed: int = 0) -> 
     # Emphasis events: smooth the stressed-syllable track and keep its peaks.
     emph = _smooth(emphasis, max(1, int(fps * 0.25)))
     speaking = _smooth((opening > 0.08).astype(np.float64), max(1, int(fps * 0.6)))
-    brow = np.clip(emph * style.brow * 1.4, 0, 1)
+    # Brows rise on the clearly stressed syllables only (the top of the emphasis range),
+    # briefly: speakers raise them on a few words, not through whole phrases.
+    brow = np.clip((emph - BROW_THRESHOLD) / (1 - BROW_THRESHOLD), 0, 1) * style.brow * 1.4
+    brow = np.clip(brow, 0, 1)
     nod = _smooth(emph, max(1, int(fps * 0.3))) * style.nod
     dx = _noise(rng, n, fps, style.sway_hz) * style.head_shift
     dy = _noise(rng, n, fps, style.sway_hz * 0.8) * style.head_shift * 0.5 + nod

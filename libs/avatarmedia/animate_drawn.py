@@ -10,12 +10,34 @@ every finished frame, so the video looks like the posed still.
 
 from __future__ import annotations
 
+from typing import Any
+
+import cv2
 import numpy as np
 
 from .drawing import HeadTransform, draw_base, draw_brows, draw_eye_lids, draw_mouth
 from .errors import MediaInputError
 from .portrait import Portrait
 from .pose import apply_grade
+
+# Strokes (glasses, outlines) have whole-pixel widths, so a drawing made small is not
+# the portrait made small; below this size the base is drawn here and area-reduced.
+BASE_DRAW_PX = 1024
+
+
+def _base_at(portrait: Portrait, side: int) -> tuple[np.ndarray, dict[str, Any]]:
+    """The base drawing at ``side`` px, looking like the stored portrait scaled down."""
+    assert portrait.spec is not None and portrait.rig is not None
+    if side >= BASE_DRAW_PX:
+        return draw_base(portrait.spec, portrait.rig, side)
+    big, rig = draw_base(portrait.spec, portrait.rig, BASE_DRAW_PX)
+    k = side / BASE_DRAW_PX
+    t = rig["transform"]
+    # pixel centres map as (x + 0.5) * k - 0.5 under area reduction
+    t["cx"], t["cy"] = (t["cx"] + 0.5) * k - 0.5, (t["cy"] + 0.5) * k - 0.5
+    t["scale"] *= k
+    rig["size"] = side
+    return cv2.resize(big, (side, side), interpolation=cv2.INTER_AREA), rig
 
 
 class DrawnAnimator:
@@ -27,7 +49,7 @@ class DrawnAnimator:
         w, h = size
         self.size = size
         side = max(w, h)
-        base, rig = draw_base(portrait.spec, portrait.rig, side)
+        base, rig = _base_at(portrait, side)
         if (w, h) != (side, side):
             y0, x0 = (side - h) // 2, (side - w) // 2
             base = base[y0:y0 + h, x0:x0 + w]

@@ -185,7 +185,7 @@ def render_frames(animator: FaceAnimator, plan: MotionPlan) -> Any:
         dx, dy, roll = values["dx"] * fh, values["dy"] * fh, values["roll_deg"]
         if abs(dx) > 0.05 or abs(dy) > 0.05 or abs(roll) > 0.01:
             m = head_transform((w, h), animator.pivot, dx, dy, roll, 1.0)
-            img = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR,
+            img = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_CUBIC,
                                  borderMode=cv2.BORDER_REFLECT101)
         yield i, img
 
