@@ -30,6 +30,12 @@ def test_description_words_become_the_spec() -> None:
     assert spec.background.endswith("beige")
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_business_attire_is_a_blazer_whatever_the_seed(seed: int) -> None:
+    spec = spec_from_description("Professional presenter, business attire", "female", seed)
+    assert spec.attire.startswith("blazer")
+
+
 def test_drawn_portrait_is_deterministic_and_found_by_the_face_mesh() -> None:
     spec = spec_from_description("friendly woman, long brown hair, light skin", None, seed=7)
     a = draw_portrait(spec, size=512)
