@@ -22,9 +22,9 @@ sys.path.insert(0, str(REPO / "libs"))
 
 import httpx  # noqa: E402
 
-from deploy.local.runner import free_port  # noqa: E402
+from deploy.local.runner import LocalMesh, free_port  # noqa: E402
 from tests.bench.report import report  # noqa: E402
-from tests.e2e.conftest import ADMIN_KEY, FIXTURES, IsolatedMesh, Mesh  # noqa: E402
+from tests.e2e.conftest import ADMIN_KEY, FIXTURES, Mesh  # noqa: E402
 
 ROUNDS = 3
 OWNER = "own_bench_avatars"
@@ -80,7 +80,8 @@ def wait_idle(client: httpx.Client) -> None:
 
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-avatars-") as tmp:
-        local = IsolatedMesh(
+        local = LocalMesh(
+            standard_ports=False,
             data_dir=Path(tmp), http_port=free_port(), admin_key=ADMIN_KEY,
             env={"AVATARMESH_RATE_LIMIT_PER_MINUTE": "0", "AVATARMESH_LOG_JSON": "false"},
         )

@@ -149,8 +149,12 @@ def bench_mouth_tracks() -> None:
     report("speech", "rendered opening vs loudness (best lag) min", min(loud_rs), "pearson r")
 
 
-if __name__ == "__main__":
+def main() -> None:
     bench_rtf()
     bench_duration()
     bench_mouth_tracks()
     bench_cloning()
+
+
+if __name__ == "__main__":
+    main()
