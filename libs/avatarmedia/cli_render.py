@@ -9,10 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import MediaInputError
 from .portrait import Portrait, draw_portrait, load_image, photo_portrait, spec_from_description
 from .render import RenderRequest, render_video
+from .script import speak_script
 from .tracks import MouthTrack
+from .voice import default_voice
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -36,87 +37,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=run)
 
 
-def _chunks(text: str, limit: int = 500) -> list[str]:
-    """Split a long script at sentence ends into pieces the speech engine accepts."""
-    import re
-
-    parts: list[str] = []
-    current = ""
-    for sentence in re.split(r"(?<=[.!?])\s+", text.strip()):
-        if current and len(current) + len(sentence) + 1 > limit:
-            parts.append(current)
-            current = ""
-        current = f"{current} {sentence}".strip()
-    if current:
-        parts.append(current)
-    return parts or [text]
-
-
-PARAGRAPH_PAUSE_S = 0.6
-
-
-def _paragraphs(text: str) -> list[str]:
-    """The script's paragraphs (split at blank lines), empty ones dropped."""
-    import re
-
-    return [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()] or [text]
-
-
 def speech_for_text(text: str, language: str, gender: str | None,
-                    fps: int) -> tuple[np.ndarray, int, MouthTrack | None]:
-    """Synthesise text with the speech engine; its phoneme mouth track when available.
-
-    A blank line in the script is a pause of ``PARAGRAPH_PAUSE_S`` (closed mouth):
-    espeak's own sentence pauses are under 0.3 s, and a presenter pauses between
-    paragraphs.
-    """
-    try:
-        from .speech import synthesize
-        from .voice import default_voice
-    except ImportError as exc:
-        raise MediaInputError("text input needs the speech engine (avatarmedia.speech)") from exc
-    voice = default_voice(language, gender)
-    paragraphs = [[synthesize(chunk, voice) for chunk in _chunks(para)]
-                  for para in _paragraphs(text)]
-    sr = paragraphs[0][0].sample_rate
-    pause_frames = round(PARAGRAPH_PAUSE_S * fps)
-    pause = np.zeros(round(pause_frames * sr / fps), np.float32)
-    try:
-        from .visemes import phoneme_mouth_track
-    except ImportError:
-        parts: list[np.ndarray] = []
-        for k, para in enumerate(paragraphs):
-            parts += ([pause] if k else []) + [p.samples for p in para]
-        return np.concatenate(parts), sr, None
-    # One track per piece, each sized to its own audio, then joined.
-    from .encode import frames_for_audio
-
-    f32 = np.float32
-    silence = MouthTrack(fps=fps, opening=np.zeros(pause_frames, f32),
-                         width=np.full(pause_frames, 0.5, f32),
-                         rounding=np.zeros(pause_frames, f32),
-                         emphasis=np.zeros(pause_frames, f32), visemes=["rest"] * pause_frames)
-    audio: list[np.ndarray] = []
-    tracks: list[MouthTrack] = []
-    for k, para in enumerate(paragraphs):
-        if k:
-            audio.append(pause)
-            tracks.append(silence)
-        for p in para:
-            t = phoneme_mouth_track(p, fps, n_frames=frames_for_audio(len(p.samples), sr, fps))
-            # Pad each piece's audio to its frame count so audio and track stay aligned.
-            want = round(t.n_frames * sr / fps)
-            a = p.samples[:want]
-            audio.append(np.concatenate([a, np.zeros(want - len(a), np.float32)]))
-            tracks.append(t)
-    track = MouthTrack(
-        fps=fps, opening=np.concatenate([t.opening for t in tracks]).astype(f32),
-        width=np.concatenate([t.width for t in tracks]).astype(f32),
-        rounding=np.concatenate([t.rounding for t in tracks]).astype(f32),
-        emphasis=np.concatenate([t.emphasis for t in tracks]).astype(f32),
-        visemes=[v for t in tracks for v in t.visemes] if all(t.visemes for t in tracks)
-        else [])
-    return np.concatenate(audio), sr, track
+                    fps: int) -> tuple[np.ndarray, int, MouthTrack]:
+    """The script spoken by the language's default voice, and its mouth track."""
+    spoken = speak_script(text, default_voice(language, gender), fps)
+    return spoken.samples, spoken.sample_rate, spoken.track
 
 
 def load_portrait(path: Path) -> Portrait:

@@ -43,9 +43,9 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import func, select, update
 
 from avatarmedia.audio import load_audio
-from avatarmedia.duration import estimate_seconds
 from avatarmedia.errors import MediaInputError
 from avatarmedia.render import FRAME_RATES, RESOLUTIONS
+from avatarmedia.script import script_seconds
 from avatarmedia.voice import VoiceProfile
 from avatarmesh import fetch
 from avatarmesh.bus import Delivery, Retry
@@ -480,7 +480,7 @@ class Videos:
             profile = VoiceProfile.from_json(voice.profile_json)
             if profile.language != language:
                 profile = None  # type: ignore[assignment]
-            return await asyncio.to_thread(estimate_seconds, text, language, voice=profile)
+            return await asyncio.to_thread(script_seconds, text, language, profile)
         except MediaInputError as exc:
             raise _invalid(f"text: {exc}") from None
 

@@ -36,13 +36,11 @@ import numpy as np
 import numpy.typing as npt
 
 from avatarmedia.audio import load_audio
-from avatarmedia.encode import frames_for_audio
 from avatarmedia.errors import MediaInputError
 from avatarmedia.portrait import Portrait
 from avatarmedia.render import RenderRequest, render_video
-from avatarmedia.speech import synthesize
+from avatarmedia.script import speak_script
 from avatarmedia.tracks import MouthTrack
-from avatarmedia.visemes import phoneme_mouth_track
 from avatarmedia.voice import VoiceProfile
 from avatarmesh.bus import Bus, Delivery, Retry
 from avatarmesh.grpc_client import channel
@@ -109,9 +107,8 @@ def render_job(
         mouth = None  # the engine derives the mouth from the audio itself
     else:
         voice = VoiceProfile.from_json(job.voice_profile_json)
-        speech = synthesize(job.text, voice)
-        samples, sample_rate = speech.samples, speech.sample_rate
-        mouth = phoneme_mouth_track(speech, fps, frames_for_audio(len(samples), sample_rate, fps))
+        spoken = speak_script(job.text, voice, fps)
+        samples, sample_rate, mouth = spoken.samples, spoken.sample_rate, spoken.track
     progress(0.05)
     request = RenderRequest(
         portrait=portrait,
