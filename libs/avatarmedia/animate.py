@@ -130,7 +130,29 @@ def blink_curve(n: int, fps: float, per_min: float, rng: np.random.Generator) ->
     return out
 
 
-BROW_THRESHOLD = 0.55
+BROW_THRESHOLD = 0.5     # emphasis a syllable needs for a brow raise
+BROW_GAP_S = 0.9         # at most one raise per this many seconds
+BROW_RAISE_S = 0.45      # a raise's rise-and-fall
+
+
+def brow_raises(emphasis: np.ndarray, fps: float) -> np.ndarray:
+    """Brief brow raises on the most stressed syllables, 0..1 per frame.
+
+    Speakers lift their brows on a few words, briefly; following the emphasis
+    envelope itself would hold them up through whole phrases.
+    """
+    from scipy.signal import find_peaks
+
+    peaks, props = find_peaks(emphasis, height=BROW_THRESHOLD,
+                              distance=max(1, int(BROW_GAP_S * fps)))
+    out = np.zeros(len(emphasis))
+    half = max(1, int(BROW_RAISE_S * fps / 2))
+    pulse = np.hanning(2 * half + 1)
+    for peak, height in zip(peaks, props["peak_heights"], strict=True):
+        lo, hi = max(0, peak - half), min(len(out), peak + half + 1)
+        seg = pulse[lo - (peak - half): hi - (peak - half)] * height
+        out[lo:hi] = np.maximum(out[lo:hi], seg)
+    return out
 
 
 def plan_motion(track: MouthTrack, tier: str, hint: str = "", seed: int = 0) -> MotionPlan:
@@ -142,10 +164,7 @@ def plan_motion(track: MouthTrack, tier: str, hint: str = "", seed: int = 0) -> 
     # Emphasis events: smooth the stressed-syllable track and keep its peaks.
     emph = _smooth(emphasis, max(1, int(fps * 0.25)))
     speaking = _smooth((opening > 0.08).astype(np.float64), max(1, int(fps * 0.6)))
-    # Brows rise on the clearly stressed syllables only (the top of the emphasis range),
-    # briefly: speakers raise them on a few words, not through whole phrases.
-    brow = np.clip((emph - BROW_THRESHOLD) / (1 - BROW_THRESHOLD), 0, 1) * style.brow * 1.4
-    brow = np.clip(brow, 0, 1)
+    brow = np.clip(brow_raises(emph, fps) * style.brow * 1.4, 0, 1)
     nod = _smooth(emph, max(1, int(fps * 0.3))) * style.nod
     dx = _noise(rng, n, fps, style.sway_hz) * style.head_shift
     dy = _noise(rng, n, fps, style.sway_hz * 0.8) * style.head_shift * 0.5 + nod
