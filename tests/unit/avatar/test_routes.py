@@ -22,6 +22,18 @@ from gateway.state import gateway_state
 from tests.unit.gateway.support import ADMIN_KEY, admin_headers, serving
 
 
+def gateway_settings(tmp_path: Path, **update: object) -> GatewaySettings:
+    """A gateway on a temporary SQLite file, the API on, whatever the environment says."""
+    values: dict[str, object] = {
+        "database_url": f"sqlite+aiosqlite:///{tmp_path}/gateway.db",
+        "data_dir": tmp_path,
+        "avatars_api_enabled": True,
+        "admin_key": ADMIN_KEY,
+        "dev_api_key": None,
+    }
+    return GatewaySettings().model_copy(update={**values, **update})
+
+
 class BrokenStorage(Storage):
     def __init__(self) -> None:  # no client: every call fails
         pass
@@ -53,22 +65,13 @@ async def test_presigning_failure_is_502_storage_error() -> None:
 async def test_avatar_routes_without_the_flag_are_503_feature_disabled(
     tmp_path: Path, method: str, path: str
 ) -> None:
-    settings = GatewaySettings().model_copy(
-        update={
-            "database_url": f"sqlite+aiosqlite:///{tmp_path}/gateway.db",
-            "data_dir": tmp_path,
-            "avatars_api_enabled": False,
-            "admin_key": ADMIN_KEY,
-            "dev_api_key": None,
-        }
-    )
-    async with serving(create_app(settings)) as client:
+    async with serving(create_app(gateway_settings(tmp_path, avatars_api_enabled=False))) as client:
         reply = await client.request(method, path, json={}, headers={"Authorization": "Bearer x"})
     assert reply.status_code == 503, reply.text
     assert reply.json()["error"]["code"] == "FEATURE_DISABLED"
 
 
-class ReadyAvatar(avatar_pb2_grpc.AvatarServiceServicer):  # type: ignore[misc]
+class ReadyAvatar(avatar_pb2_grpc.AvatarServiceServicer):
     """Answers GetAvatar with a ready avatar whose portrait is stored."""
 
     async def GetAvatar(self, request: pb.GetAvatarRequest, context: Any) -> pb.Avatar:
@@ -90,17 +93,7 @@ async def test_get_avatar_when_presigning_fails_is_502_storage_error(tmp_path: P
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
     try:
-        settings = GatewaySettings().model_copy(
-            update={
-                "database_url": f"sqlite+aiosqlite:///{tmp_path}/gateway.db",
-                "data_dir": tmp_path,
-                "avatars_api_enabled": True,
-                "admin_key": ADMIN_KEY,
-                "dev_api_key": None,
-                "avatar_addr": f"127.0.0.1:{port}",
-            }
-        )
-        app = create_app(settings)
+        app = create_app(gateway_settings(tmp_path, avatar_addr=f"127.0.0.1:{port}"))
         async with serving(app) as client:
             gateway_state(app.state).storage = BrokenStorage()
             created = await client.post(
