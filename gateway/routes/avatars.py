@@ -24,7 +24,7 @@ from avatarmesh.v1 import common_pb2
 from gateway.bodies import PageLimit, PageNumber, RequestBody
 from gateway.deps import Clients, Owner, State
 from gateway.errors import ERROR_RESPONSES
-from gateway.uploads import IMAGE_TYPES, MB, VIDEO_TYPES, media_input
+from gateway.uploads import IMAGE_TYPES, MB, VIDEO_TYPES, forget_uploads, media_input
 
 log = logging.getLogger(__name__)
 
@@ -218,7 +218,7 @@ async def create_avatar(
     try:
         reply = await clients.avatar.CreateAvatar(request)
     except DomainError:
-        await _forget(state.storage, uploads)  # nothing half-written stays behind
+        await forget_uploads(state.storage, uploads)  # nothing half-written stays behind
         raise
     return AvatarCreated(
         id=reply.avatar.id,
@@ -226,14 +226,6 @@ async def create_avatar(
         estimated_cost_usd=to_usd(reply.estimated_cost_micros),
         poll_url=f"/api/v1/avatars/{reply.avatar.id}",
     )
-
-
-async def _forget(storage: Storage, keys: list[str]) -> None:
-    for key in filter(None, keys):
-        try:
-            await storage.delete(key)
-        except StorageError as exc:
-            log.warning("could not remove upload %s: %s", key, exc)
 
 
 @router.get("/avatars", summary="Owned avatars plus the public system avatars")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import logging
 import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -28,6 +27,7 @@ from gateway.bodies import INT32_MAX, PageLimit, PageNumber, RequestBody
 from gateway.deps import Clients, Owner, Settings
 from gateway.errors import ERROR_RESPONSES
 from gateway.settings import GatewaySettings
+from gateway.uploads import forget_uploads
 
 router = APIRouter(prefix="/api/v1", tags=["avatar-videos"], responses=ERROR_RESPONSES)
 
@@ -199,17 +199,6 @@ async def _store_data_url(storage: Storage, owner: str, data_url: str) -> common
     return common_pb2.MediaInput(storage_key=key, content_type=content_type)
 
 
-log = logging.getLogger(__name__)
-
-
-async def _forget_upload(storage: Storage, key: str) -> None:
-    """Delete an upload no video will use; a failure is logged, the error answered."""
-    try:
-        await storage.delete(key)
-    except StorageError as exc:
-        log.warning("could not remove upload %s: %s", key, exc)
-
-
 @router.post(
     "/avatar-videos",
     status_code=status.HTTP_202_ACCEPTED,
@@ -265,7 +254,7 @@ async def create_video(
         # service could not answer (timeout, down) the video may exist: keep it.
         unknown_outcome = exc.code is ErrorCode.SERVICE_UNAVAILABLE
         if audio is not None and audio.storage_key and not unknown_outcome:
-            await _forget_upload(_storage(request, settings), audio.storage_key)
+            await forget_uploads(_storage(request, settings), [audio.storage_key])
         raise
     return CreatedVideo(
         id=video.id,
