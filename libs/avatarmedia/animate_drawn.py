@@ -5,7 +5,9 @@ a frame copies the base's face region and draws the mouth for the frame's shape
 (opening, width, rounding, smile), the brows at their raise and the eyelids at their
 blink, all anti-aliased, with the same head transform as the portrait. A posed
 portrait's mirror and colour grade (kept in the rig by ``draw_base``) are applied to
-every finished frame, so the video looks like the posed still.
+every finished frame, so the video looks like the posed still. Idle head motion then
+moves only the head region (``head.HeadRegion``, placed in the mirrored frame) with
+one remap; shoulders and background stay still.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import numpy as np
 
 from .drawing import HeadTransform, draw_base, draw_brows, draw_eye_lids, draw_mouth
 from .errors import MediaInputError
+from .head import head_region, motion_matrix
 from .portrait import Portrait
 from .pose import apply_grade
 
@@ -71,6 +74,25 @@ class DrawnAnimator:
         box = self.tf(np.array([[-1.05, -0.75], [1.05, -0.75], [1.05, 1.6], [-1.05, 1.6]]))
         self.roi = (max(0, int(box[:, 0].min()) - 4), max(0, int(box[:, 1].min()) - 4),
                     min(w, int(box[:, 0].max()) + 4), min(h, int(box[:, 1].max()) + 4))
+        # The head region (in the finished, possibly mirrored frame) around the face
+        # outline (forehead at y=-1.25, chin at y=1.55 head units).
+        face = self.tf(np.array([[-1.0, -1.25], [1.0, -1.25], [1.0, 1.55], [-1.0, 1.55]]))
+        fx0, fx1 = float(face[:, 0].min()), float(face[:, 0].max())
+        if self.mirror:
+            fx0, fx1 = (w - 1) - fx1, (w - 1) - fx0
+        self.head = head_region((w, h), (fx0, float(face[:, 1].min()), fx1,
+                                         float(face[:, 1].max())))
+
+    def frame(self, values: dict[str, float]) -> np.ndarray:
+        """One finished frame: features redrawn, then the head region moved."""
+        face = self.face_frame(values)
+        motion = motion_matrix(self.size, self.pivot, self.face_height, values)
+        if motion is None:
+            return face
+        out = face.copy()
+        self.head.maps(motion)
+        self.head.remap(face, out)
+        return out
 
     def face_frame(self, values: dict[str, float]) -> np.ndarray:
         """One frame: features redrawn on the base, then the pose's mirror and grade."""

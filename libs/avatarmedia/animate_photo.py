@@ -3,15 +3,16 @@
 Everything that does not change per frame is computed once (``PhotoRig``): face
 coordinates (u along the eye line, v down the face) for every pixel of the face
 region, and one backward-displacement field per control (mouth opening, lip width,
-smile, each blink, brows). A frame is a weighted sum of those fields, one
-``cv2.remap`` of the face region, the synthesised inner mouth (cavity, upper teeth,
-tongue) painted inside the moved inner-lip contour, and a small head transform.
-Pixels outside the face region are never touched by the warp.
+smile, each blink, brows), cropped to where it moves anything. A frame is a weighted
+sum of those fields, moved with the head and added to the head region's maps
+(``head.HeadRegion``), so face and head motion are one resampling (one ``cv2.remap``
+per slab of the region, bicubic on the face); then the synthesised inner mouth
+(cavity, upper teeth, tongue) is painted inside the moved inner-lip contour. Pixels
+outside the head region are never touched.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import cv2
@@ -19,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import face as fm
+from .head import head_region
 
 F32 = np.float32
 FloatArray = npt.NDArray[np.float32]
@@ -209,6 +211,62 @@ class PhotoRig:
         self.inner_up = uv[list(fm.LIPS_INNER_UPPER)]
         self.inner_lo = uv[list(fm.LIPS_INNER_LOWER)][::-1]
         self.teeth_color, self.cavity_color, self.tongue_color = self._palette()
+        self._prepare_boxes()
+        # The head moves as one region around the face, fading out across hair and neck.
+        chin_y = float(m[fm.CHIN, 1])
+        self.pivot = (float(m[fm.CHIN, 0]), chin_y + 0.35 * height)
+        # Resample at least where the face fields move pixels, with room for the motion.
+        boxes = [b for b in (self._mouth_box, self._eye_box) if b[2] > b[0]]
+        margin = int(0.1 * height)
+        keep = ((min(b[0] for b in boxes) - margin, min(b[1] for b in boxes) - margin,
+                 max(b[2] for b in boxes) + margin, max(b[3] for b in boxes) + margin)
+                if boxes else None)
+        face_box = (float(oval[:, 0].min()), float(oval[:, 1].min()),
+                    float(oval[:, 0].max()), float(oval[:, 1].max()))
+        self.head = head_region((w_img, h_img), face_box, keep)
+
+    def _prepare_boxes(self) -> None:
+        """Crop the fields to where they move anything (> 0.05 px), per control group.
+
+        The mouth group (opening, width/rounding, smile) and the eye group (brows,
+        blinks) are computed per frame only inside their boxes and only when active.
+        """
+        x0, y0 = self.roi[0], self.roi[1]
+        fr = self.frame
+        mouth_mag = (np.abs(self.f_open) + 0.4 * np.abs(self.f_width)
+                     + np.abs(self.f_smile_v))
+        eye_mag = np.abs(self.f_brow) + np.abs(self.f_blink)
+
+        def box(mag: np.ndarray) -> tuple[slice, slice]:
+            ys, xs = np.nonzero(mag > 0.05)
+            if len(ys) == 0:
+                return slice(0, 0), slice(0, 0)
+            rh, rw = mag.shape
+            return (slice(max(0, int(ys.min()) - 2), min(rh, int(ys.max()) + 3)),
+                    slice(max(0, int(xs.min()) - 2), min(rw, int(xs.max()) + 3)))
+
+        def crop(a: np.ndarray, sl: tuple[slice, slice]) -> np.ndarray:
+            return np.ascontiguousarray(a[sl])
+
+        ms = box(mouth_mag)
+        self._mouth_origin = (x0 + ms[1].start, y0 + ms[0].start)
+        self._mouth_box = (x0 + ms[1].start, y0 + ms[0].start, x0 + ms[1].stop, y0 + ms[0].stop)
+        self._m_open, self._m_smile = crop(self.f_open, ms), crop(self.f_smile_v, ms)
+        ex = fr.ex.astype(F32)
+        ey = fr.ey.astype(F32)
+        self._ex, self._ey = (float(ex[0]), float(ex[1])), (float(ey[0]), float(ey[1]))
+        self._m_width_x = crop(self.f_width, ms) * ex[0]
+        self._m_width_y = crop(self.f_width, ms) * ex[1]
+        self._m_v = crop(self.v, ms)
+        big = np.float32(1e9)
+        # Inside the mouth gap sample the lips' inner edge, never the nose or chin:
+        # sv is clamped to >= c below the lip line and <= c above it.
+        self._m_lo = crop(np.where(self.below, self.c, -big).astype(F32), ms)
+        self._m_hi = crop(np.where(self.above, self.c, big).astype(F32), ms)
+        es = box(eye_mag)
+        self._eye_origin = (x0 + es[1].start, y0 + es[0].start)
+        self._eye_box = (x0 + es[1].start, y0 + es[0].start, x0 + es[1].stop, y0 + es[0].stop)
+        self._e_brow, self._e_blink = crop(self.f_brow, es), crop(self.f_blink, es)
 
     def _palette(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         m = self.mesh
@@ -228,24 +286,34 @@ class PhotoRig:
         return teeth, cavity, tongue
 
     # ------------------------------------------------------------------ per frame
-    def warp_face(self, opening: float, width: float, rounding: float, smile: float,
-                  brow: float, blink: float) -> tuple[np.ndarray, np.ndarray]:
-        """Warped face region and the moved inner-lip polygon (image px)."""
-        spread = (width - 0.5) * 2 * WIDTH_SPREAD - rounding * ROUND_PULL + smile * 0.08
-        du = self.f_width * spread
-        dv = self.f_open * opening + self.f_brow * brow + self.f_blink * blink \
-            + self.f_smile_v * smile
-        su = self.u + du
-        sv = self.v + dv
+    @staticmethod
+    def spread_of(width: float, rounding: float, smile: float) -> float:
+        return (width - 0.5) * 2 * WIDTH_SPREAD - rounding * ROUND_PULL + smile * 0.08
+
+    def _mouth_displacement(self, opening: float, spread: float,
+                            smile: float) -> tuple[np.ndarray, np.ndarray]:
+        """Backward displacement (image px) of the mouth group inside its box."""
+        dv = np.multiply(self._m_open, F32(opening))
+        if smile:
+            cv2.scaleAdd(self._m_smile, float(smile), dv, dst=dv)
         if opening > 0.003:
-            # Inside the mouth gap sample the lips' inner edge, never the nose or chin.
-            sv = np.where(self.below, np.maximum(sv, self.c), sv)
-            sv = np.where(self.above, np.minimum(sv, self.c), sv)
-        fr = self.frame
-        mx = (fr.origin[0] + su * fr.ex[0] + sv * fr.ey[0]).astype(F32)
-        my = (fr.origin[1] + su * fr.ex[1] + sv * fr.ey[1]).astype(F32)
-        out = cv2.remap(self.image, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        # Forward positions of the inner lip: minus the backward offset at that point.
+            sv = np.add(self._m_v, dv)
+            np.maximum(sv, self._m_lo, out=sv)
+            np.minimum(sv, self._m_hi, out=sv)
+            np.subtract(sv, self._m_v, out=dv)
+        dx = np.multiply(self._m_width_x, F32(spread))
+        dy = np.multiply(self._m_width_y, F32(spread))
+        cv2.scaleAdd(dv, self._ey[0], dx, dst=dx)
+        cv2.scaleAdd(dv, self._ey[1], dy, dst=dy)
+        return dx, dy
+
+    def _eye_displacement(self, brow: float, blink: float) -> tuple[np.ndarray, np.ndarray]:
+        dv = np.multiply(self._e_brow, F32(brow))
+        cv2.scaleAdd(self._e_blink, float(blink), dv, dst=dv)
+        return np.multiply(dv, F32(self._ey[0])), np.multiply(dv, F32(self._ey[1]))
+
+    def mouth_polygon(self, opening: float, spread: float, smile: float) -> np.ndarray:
+        """Forward positions (image px, before head motion) of the moved inner lip."""
         drop = OPEN_DROP * self.height * opening
         lift = OPEN_LIFT * self.height * opening
         up = self.inner_up.copy()
@@ -258,13 +326,15 @@ class PhotoRig:
             pts[:, 1] -= SMILE_LIFT * self.height * corner * smile
         up[:, 1] -= lift * (1 - 0.6 * (np.abs(up[:, 0]) / hw) ** 2)
         lo[:, 1] += drop * (1 - 0.75 * (np.abs(lo[:, 0]) / hw) ** 2)
-        poly = fr.to_xy(np.vstack([up, lo]))
-        return out, poly
+        poly: np.ndarray = self.frame.to_xy(np.vstack([up, lo]))
+        return poly
 
     def paint_mouth(self, region: np.ndarray, poly: np.ndarray, opening: float) -> None:
-        """Draw cavity, upper teeth and tongue inside the inner-lip polygon (in place)."""
-        x0, y0 = self.roi[0], self.roi[1]
-        pts = poly - np.array([x0, y0])
+        """Draw cavity, upper teeth and tongue inside the inner-lip polygon (in place).
+
+        ``poly`` is in ``region``'s pixel coordinates.
+        """
+        pts = np.asarray(poly, np.float64)
         lo_xy = np.floor(pts.min(axis=0)).astype(int) - 2
         hi_xy = np.ceil(pts.max(axis=0)).astype(int) + 3
         lo_xy = np.maximum(lo_xy, 0)
@@ -278,57 +348,64 @@ class PhotoRig:
         cv2.fillPoly(mask, [np.round(local * scale).astype(np.int32)], 255, cv2.LINE_AA, shift=3)
         if mask.max() == 0:
             return
-        alpha = mask.astype(F32) / 255.0
+        alpha = mask.astype(F32) * F32(1 / 255.0)
         n_up = len(self.inner_up)
         up_xy, lo_xy_pts = local[:n_up], local[n_up:]
-        yy, xx = np.mgrid[0:bh, 0:bw].astype(F32)
-        top = np.interp(xx, up_xy[:, 0], up_xy[:, 1])
-        bot = np.interp(xx, lo_xy_pts[::-1, 0], lo_xy_pts[::-1, 1])
-        gap = np.maximum(bot - top, 1e-3)
+        # Lip lines and the across-mouth profile depend on x only: 1-D, then broadcast.
+        xs = np.arange(bw, dtype=np.float64)
+        yy = np.arange(bh, dtype=F32)[:, None]
+        top = np.interp(xs, up_xy[:, 0], up_xy[:, 1]).astype(F32)
+        bot = np.interp(xs, lo_xy_pts[::-1, 0], lo_xy_pts[::-1, 1]).astype(F32)
+        gap = np.maximum(bot - top, F32(1e-3))
         rel = np.clip((yy - top) / gap, 0, 1)           # 0 at upper lip, 1 at lower
         cx = (local[:, 0].min() + local[:, 0].max()) / 2
         half = max((local[:, 0].max() - local[:, 0].min()) / 2, 1)
-        across = np.clip(np.abs(xx - cx) / half, 0, 1)  # 0 centre, 1 corners
-        shade = (1.0 - 0.55 * across ** 2)[..., None]
-        img = np.empty((bh, bw, 3), F32)
-        img[:] = self.cavity_color * (0.55 + 0.45 * np.sin(np.pi * rel))[..., None] * shade
+        across = np.clip(np.abs(xs - cx) / half, 0, 1).astype(F32)  # 0 centre, 1 corners
+        shade = (1.0 - 0.55 * across ** 2).astype(F32)
+        cavity = ((F32(0.55) + F32(0.45) * np.sin(F32(np.pi) * rel)) * shade)[..., None]
+        img = cavity * self.cavity_color.astype(F32)
         # Upper teeth: a band under the upper lip, at most ~4.5% of the face height.
         teeth_h = min(0.045 * self.height, float(gap.max()) * 0.42)
-        tmask = _smoothstep((top + teeth_h - yy) / 1.2) * (1 - _smoothstep((across - 0.72) / 0.2))
-        teeth_shade = 0.92 - 0.25 * np.clip((yy - top) / max(teeth_h, 1), 0, 1)
-        tcol = self.teeth_color * teeth_shade[..., None]
-        img = img * (1 - tmask[..., None]) + tcol * shade * tmask[..., None]
+        tmask = (_smoothstep((top + F32(teeth_h) - yy) / F32(1.2))
+                 * (1 - _smoothstep((across - F32(0.72)) / F32(0.2))))[..., None]
+        teeth_shade = F32(0.92) - F32(0.25) * np.clip((yy - top) / F32(max(teeth_h, 1)), 0, 1)
+        tcol = (teeth_shade * shade)[..., None] * self.teeth_color.astype(F32)
+        img = img * (1 - tmask) + tcol * tmask
         # Tongue hint: a soft ellipse at the bottom when the mouth is well open.
         if opening > 0.25:
-            tong = np.exp(-(((xx - cx) / (0.55 * half)) ** 2) - (((1 - rel) / 0.28) ** 2))
-            tong *= np.clip((opening - 0.25) * 2.0, 0, 1) * (rel > 0.45)
-            img = img * (1 - tong[..., None] * 0.8) + self.tongue_color * tong[..., None] * 0.8
+            tong = np.exp(-(((xs - cx) / (0.55 * half)) ** 2).astype(F32)
+                          - ((1 - rel) / F32(0.28)) ** 2)
+            tong *= F32(np.clip((opening - 0.25) * 2.0, 0, 1) * 0.8) * (rel > 0.45)
+            tong = tong[..., None]
+            img = img * (1 - tong) + self.tongue_color.astype(F32) * tong
         patch = region[lo_xy[1]:hi_xy[1], lo_xy[0]:hi_xy[0]]
-        a = alpha[..., None] * float(np.clip(opening * 6, 0, 1))
+        a = alpha[..., None] * F32(np.clip(opening * 6, 0, 1))
         patch[:] = (patch.astype(F32) * (1 - a) + img * a).astype(np.uint8)
 
     def render(self, opening: float, width: float = 0.5, rounding: float = 0.0,
-               smile: float = 0.0, brow: float = 0.0, blink: float = 0.0) -> np.ndarray:
-        """The portrait with the face moved (no head motion), RGB uint8."""
-        region, poly = self.warp_face(opening, width, rounding, smile, brow, blink)
-        if opening > 0.01:
-            self.paint_mouth(region, poly, opening)
+               smile: float = 0.0, brow: float = 0.0, blink: float = 0.0,
+               motion: np.ndarray | None = None) -> np.ndarray:
+        """The portrait with the face moved and the head at affine ``motion``, RGB uint8.
+
+        One resampling per frame: the face's displacement fields (moved with the head)
+        are added to the head region's maps, and one ``cv2.remap`` writes the region
+        into a copy of the unmoved portrait; the inner mouth is painted after, at the
+        moved lip contour.
+        """
+        spread = self.spread_of(width, rounding, smile)
+        head = self.head
+        head.maps(motion)
+        if opening > 0.003 or abs(spread) > 1e-4 or smile > 1e-4:
+            dx, dy = self._mouth_displacement(opening, spread, smile)
+            head.add_displacement(motion, self._mouth_origin, dx, dy)
+        if brow > 1e-4 or blink > 1e-4:
+            dx, dy = self._eye_displacement(brow, blink)
+            head.add_displacement(motion, self._eye_origin, dx, dy)
         frame = self.image.copy()
-        x0, y0, x1, y1 = self.roi
-        frame[y0:y1, x0:x1] = region
+        head.remap(self.image, frame)
+        if opening > 0.01:
+            poly = self.mouth_polygon(opening, spread, smile)
+            if motion is not None:
+                poly = poly @ motion[:, :2].T + motion[:, 2]
+            self.paint_mouth(frame, poly, opening)
         return frame
-
-
-def head_transform(size: tuple[int, int], pivot: tuple[float, float], dx: float, dy: float,
-                   roll_deg: float, zoom: float) -> np.ndarray:
-    """2x3 affine: roll about the pivot (neck), shift, and a slight zoom hiding borders."""
-    w, h = size
-    a = math.radians(roll_deg)
-    cos, sin = math.cos(a) * zoom, math.sin(a) * zoom
-    px, py = pivot
-    m = np.array([[cos, -sin, 0.0], [sin, cos, 0.0]])
-    m[:, 2] = np.array([px, py]) - m[:, :2] @ np.array([px, py]) + np.array([dx, dy])
-    # zoom about the frame centre rather than the pivot
-    cx, cy = w / 2, h / 2
-    m[:, 2] += (np.array([cx, cy]) - np.array([px, py])) * (1 - zoom)
-    return m

@@ -1,8 +1,10 @@
 """The one call the worker makes: portrait + audio (+ mouth track) -> MP4 + poster.
 
 Photo portraits move by the mesh warp of ``animate_photo``; drawn portraits are
-redrawn per frame by ``animate_drawn``. Frames are encoded on a background thread
-while the next ones render, so the two cores are both busy.
+redrawn per frame by ``animate_drawn``. Either way idle head motion moves only the
+head region (``head``): the camera is still, shoulders and background do not move.
+Frames are encoded on a background thread while the next ones render, so the two
+cores are both busy.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ import numpy.typing as npt
 
 from . import face as fm
 from .animate import MotionPlan, plan_motion
-from .animate_photo import PhotoRig, head_transform, neutralise_mouth
+from .animate_photo import PhotoRig, neutralise_mouth
 from .encode import PRESETS, VideoEncoder, even, frames_for_audio, save_poster
 from .errors import MediaInputError
+from .head import motion_matrix
 from .portrait import Portrait
 from .tracks import MouthTrack
 
@@ -64,7 +67,9 @@ class FaceAnimator(Protocol):
     face_height: float
     pivot: tuple[float, float]
 
-    def face_frame(self, values: dict[str, float]) -> np.ndarray: ...
+    def frame(self, values: dict[str, float]) -> np.ndarray:
+        """One finished frame (face moved, head at the frame's idle motion), RGB uint8."""
+        ...
 
 
 def loudness_mouth_track(samples: FloatArray, sample_rate: int, fps: float,
@@ -144,12 +149,12 @@ class PhotoAnimator:
             mesh = fm.find_face(image, min_size=1).mesh
         self.rig = PhotoRig(image, mesh)
         self.face_height = self.rig.height
-        chin = mesh[fm.CHIN, :2]
-        self.pivot = (float(chin[0]), float(chin[1] + 0.35 * self.face_height))
+        self.pivot = self.rig.pivot
 
-    def face_frame(self, values: dict[str, float]) -> np.ndarray:
+    def frame(self, values: dict[str, float]) -> np.ndarray:
+        motion = motion_matrix(self.size, self.pivot, self.face_height, values)
         return self.rig.render(values["opening"], values["width"], values["rounding"],
-                               values["smile"], values["brow"], values["blink"])
+                               values["smile"], values["brow"], values["blink"], motion)
 
 
 def make_animator(portrait: Portrait, size: tuple[int, int]) -> FaceAnimator:
@@ -176,18 +181,9 @@ def _validate(req: RenderRequest) -> None:
 
 
 def render_frames(animator: FaceAnimator, plan: MotionPlan) -> Any:
-    """Yield (index, RGB frame) for every frame of the plan."""
-    w, h = animator.size
-    fh = animator.face_height
+    """Yield (index, RGB frame) for every frame of the plan (a new array each time)."""
     for i in range(plan.n_frames):
-        values = plan.frame(i)
-        img = animator.face_frame(values)
-        dx, dy, roll = values["dx"] * fh, values["dy"] * fh, values["roll_deg"]
-        if abs(dx) > 0.05 or abs(dy) > 0.05 or abs(roll) > 0.01:
-            m = head_transform((w, h), animator.pivot, dx, dy, roll, 1.0)
-            img = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_CUBIC,
-                                 borderMode=cv2.BORDER_REFLECT101)
-        yield i, img
+        yield i, animator.frame(plan.frame(i))
 
 
 def render_video(req: RenderRequest, out_path: Path, *,
@@ -212,6 +208,10 @@ def render_video(req: RenderRequest, out_path: Path, *,
     enc.add_audio(req.sample_rate)
     poster: np.ndarray | None = None
     step = max(1, n // 40)
+    # The encoder's threads have the other cores; OpenCV's own worker threads would only
+    # contend with them (a frame's remaps are too small to gain from splitting).
+    cv_threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
     try:
         for i, frame in render_frames(animator, plan):
             enc.write(frame)
@@ -221,6 +221,7 @@ def render_video(req: RenderRequest, out_path: Path, *,
             if progress is not None and i % step == 0:
                 progress(0.95 * i / n)
     finally:
+        cv2.setNumThreads(cv_threads)
         t_frames = time.perf_counter() - t0 - t_setup
         enc.close(samples, req.sample_rate)
     save_poster(poster if poster is not None else frame, poster_path)

@@ -1,0 +1,216 @@
+"""Idle head motion: the head sways on the neck while shoulders and background stay still.
+
+A frame's head motion is one small affine (``head_transform``: roll about a pivot in the
+neck, and a shift). Only the head moves: a ``HeadRegion`` holds a weight per pixel, 1
+on an ellipse around the face (face, ears, the hair next to it), falling smoothly to 0
+across the hair and down the neck (``head_region``). The weight scales the *motion*,
+not the colours: nothing is blended or doubled, pixels in the band just move less, and
+the shoulders, the collar's ends and the background are never resampled.
+
+The region is resampled once per frame, one ``cv2.remap`` per horizontal slab (each
+only as wide as the moving pixels in it): bicubic on the face, bilinear on hair, neck
+and background. A photo's face deformation is added to the same maps first
+(``add_displacement``: the backward displacement field, moved with the head), so the
+face is resampled once.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import cv2
+import numpy as np
+
+F32 = np.float32
+Box = tuple[int, int, int, int]
+
+
+def head_transform(size: tuple[int, int], pivot: tuple[float, float], dx: float, dy: float,
+                   roll_deg: float, zoom: float) -> np.ndarray:
+    """2x3 affine: roll about the pivot (neck), shift, and a slight zoom hiding borders."""
+    w, h = size
+    a = math.radians(roll_deg)
+    cos, sin = math.cos(a) * zoom, math.sin(a) * zoom
+    px, py = pivot
+    m = np.array([[cos, -sin, 0.0], [sin, cos, 0.0]])
+    m[:, 2] = np.array([px, py]) - m[:, :2] @ np.array([px, py]) + np.array([dx, dy])
+    # zoom about the frame centre rather than the pivot
+    cx, cy = w / 2, h / 2
+    m[:, 2] += (np.array([cx, cy]) - np.array([px, py])) * (1 - zoom)
+    return m
+
+
+def motion_matrix(size: tuple[int, int], pivot: tuple[float, float], face_height: float,
+                  values: dict[str, float]) -> np.ndarray | None:
+    """The frame's head affine from the motion plan's values, or None when at rest."""
+    dx, dy = values["dx"] * face_height, values["dy"] * face_height
+    roll = values["roll_deg"]
+    if abs(dx) <= 0.05 and abs(dy) <= 0.05 and abs(roll) <= 0.01:
+        return None
+    return head_transform(size, pivot, dx, dy, roll, 1.0)
+
+
+def _smoothstep(x: np.ndarray) -> np.ndarray:
+    x = np.clip(x, 0.0, 1.0)
+    out: np.ndarray = x * x * (3 - 2 * x)
+    return out
+
+
+class HeadRegion:
+    """The part of the frame that follows the head: a weight per pixel in a rectangle.
+
+    Weight 1 moves rigidly with the head, 0 stays still, values between move part of
+    the way. The weight must be 0 on the rectangle's edge (except at the frame's own
+    edge), so the region joins the unmoved frame without a seam. Rows are resampled in
+    a few horizontal slabs, each only as wide as the pixels with weight > 0 in it (or
+    inside ``keep``, where a face displacement may be added).
+    """
+
+    SLABS = 12
+
+    def __init__(self, size: tuple[int, int], roi: Box, weight: np.ndarray,
+                 keep: Box | None = None, sharp: Box | None = None) -> None:
+        x0, y0, x1, y1 = roi
+        shape = (y1 - y0, x1 - x0)
+        if weight.shape != shape:
+            raise ValueError(f"weight is {weight.shape}, the region {shape}")
+        self.size = size
+        self.roi: Box = roi
+        self.weight = np.ascontiguousarray(weight, F32)
+        xs = np.arange(x0, x1, dtype=F32)[None, :]
+        ys = np.arange(y0, y1, dtype=F32)[:, None]
+        self.grid_x = np.ascontiguousarray(np.broadcast_to(xs, shape))
+        self.grid_y = np.ascontiguousarray(np.broadcast_to(ys, shape))
+        self.wx = self.weight * self.grid_x
+        self.wy = self.weight * self.grid_y
+        self.map_x = np.empty(shape, F32)
+        self.map_y = np.empty(shape, F32)
+        moving = self.weight > 0
+        if keep is not None:
+            kx0, ky0 = max(keep[0] - x0, 0), max(keep[1] - y0, 0)
+            kx1, ky1 = min(keep[2] - x0, shape[1]), min(keep[3] - y0, shape[0])
+            moving[ky0:ky1, kx0:kx1] = True
+        # The face itself (``sharp``, region coordinates) is resampled bicubically, so
+        # it keeps the portrait's detail; hair, neck and background bilinearly.
+        sk = (0, 0, 0, 0)
+        if sharp is not None:
+            sk = (min(max(sharp[0] - x0, 0), shape[1]), min(max(sharp[1] - y0, 0), shape[0]),
+                  min(max(sharp[2] - x0, 0), shape[1]), min(max(sharp[3] - y0, 0), shape[0]))
+        # (row0, row1, col0, col1, interpolation)
+        self.spans: list[tuple[int, int, int, int, int]] = []
+        edges = sorted({*np.linspace(0, shape[0], self.SLABS + 1).round().astype(int).tolist(),
+                        sk[1], sk[3]})
+        lin, cub = cv2.INTER_LINEAR, cv2.INTER_CUBIC
+        for r0, r1 in itertools.pairwise(edges):
+            cols = np.nonzero(moving[r0:r1].any(axis=0))[0]
+            if r1 <= r0 or not len(cols):
+                continue
+            c0, c1 = int(cols[0]), int(cols[-1]) + 1
+            if sk[1] <= r0 and r1 <= sk[3] and sk[2] > sk[0]:
+                s0, s1 = min(max(sk[0], c0), c1), max(min(sk[2], c1), c0)
+                pieces = [(c0, s0, lin), (s0, s1, cub), (s1, c1, lin)]
+            else:
+                pieces = [(c0, c1, lin)]
+            self.spans += [(r0, r1, a, b, f) for a, b, f in pieces if b > a]
+
+    @property
+    def resampled_pixels(self) -> int:
+        return sum((r1 - r0) * (c1 - c0) for r0, r1, c0, c1, _ in self.spans)
+
+    def maps(self, m: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """Backward maps of the region for forward head affine ``m`` (None: at rest).
+
+        map(q) = q + weight(q) * (A(q) - q), A the inverse of ``m``: rigid where the
+        weight is 1, fading to the identity where it is 0.
+        """
+        if m is None:
+            np.copyto(self.map_x, self.grid_x)
+            np.copyto(self.map_y, self.grid_y)
+            return self.map_x, self.map_y
+        a = cv2.invertAffineTransform(np.asarray(m, np.float64))
+        mx, my = self.map_x, self.map_y
+        cv2.scaleAdd(self.wx, float(a[0, 0] - 1.0), self.grid_x, dst=mx)
+        cv2.scaleAdd(self.wy, float(a[0, 1]), mx, dst=mx)
+        cv2.scaleAdd(self.weight, float(a[0, 2]), mx, dst=mx)
+        cv2.scaleAdd(self.wx, float(a[1, 0]), self.grid_y, dst=my)
+        cv2.scaleAdd(self.wy, float(a[1, 1] - 1.0), my, dst=my)
+        cv2.scaleAdd(self.weight, float(a[1, 2]), my, dst=my)
+        return mx, my
+
+    def add_displacement(self, m: np.ndarray | None, origin: tuple[int, int],
+                         dx: np.ndarray, dy: np.ndarray) -> None:
+        """Add a backward displacement field given on the source grid at ``origin``.
+
+        The field is moved with the head (sampled at A(q) by a bilinear warp of the
+        field itself, not of the image), so the composed map is D(A(q)) in the core.
+        Call after ``maps`` for the same frame.
+        """
+        sx0, sy0 = origin
+        bh, bw = dx.shape
+        rx0, ry0, rx1, ry1 = self.roi
+        if m is None:
+            ox0, oy0 = max(sx0, rx0), max(sy0, ry0)
+            ox1, oy1 = min(sx0 + bw, rx1), min(sy0 + bh, ry1)
+            if ox1 <= ox0 or oy1 <= oy0:
+                return
+            self.map_x[oy0 - ry0:oy1 - ry0, ox0 - rx0:ox1 - rx0] += \
+                dx[oy0 - sy0:oy1 - sy0, ox0 - sx0:ox1 - sx0]
+            self.map_y[oy0 - ry0:oy1 - ry0, ox0 - rx0:ox1 - rx0] += \
+                dy[oy0 - sy0:oy1 - sy0, ox0 - sx0:ox1 - sx0]
+            return
+        corners = np.array([[sx0, sy0], [sx0 + bw - 1, sy0], [sx0, sy0 + bh - 1],
+                            [sx0 + bw - 1, sy0 + bh - 1]], np.float64)
+        moved = corners @ m[:, :2].T + m[:, 2]
+        ox0 = max(rx0, math.floor(moved[:, 0].min()) - 2)
+        oy0 = max(ry0, math.floor(moved[:, 1].min()) - 2)
+        ox1 = min(rx1, math.ceil(moved[:, 0].max()) + 3)
+        oy1 = min(ry1, math.ceil(moved[:, 1].max()) + 3)
+        if ox1 <= ox0 or oy1 <= oy0:
+            return
+        local = np.array(m, np.float64)
+        local[:, 2] = m[:, :2] @ np.array([sx0, sy0], np.float64) + m[:, 2] - (ox0, oy0)
+        dsize = (ox1 - ox0, oy1 - oy0)
+        sl = (slice(oy0 - ry0, oy1 - ry0), slice(ox0 - rx0, ox1 - rx0))
+        for field, target in ((dx, self.map_x), (dy, self.map_y)):
+            moved_field = cv2.warpAffine(field, local, dsize, flags=cv2.INTER_LINEAR,
+                                         borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+            target[sl] += moved_field
+
+    def remap(self, src: np.ndarray, dst: np.ndarray) -> None:
+        """Resample the region of ``src`` through the current maps into ``dst``.
+
+        ``dst`` must be a different array holding the unmoved frame (a copy of
+        ``src`` for a photo): pixels the region leaves alone are not written.
+        """
+        x0, y0 = self.roi[0], self.roi[1]
+        for r0, r1, c0, c1, interp in self.spans:
+            out = dst[y0 + r0:y0 + r1, x0 + c0:x0 + c1]
+            res = cv2.remap(src, self.map_x[r0:r1, c0:c1], self.map_y[r0:r1, c0:c1],
+                            interp, dst=out, borderMode=cv2.BORDER_REFLECT101)
+            if not np.shares_memory(res, out):
+                out[:] = res
+
+
+def head_region(size: tuple[int, int], face_box: tuple[float, float, float, float],
+                keep: Box | None = None) -> HeadRegion:
+    """The head region around a face (``face_box``: cheeks, forehead and chin, px).
+
+    Weight 1 inside an ellipse around the face with a margin (face, ears, chin, the
+    hair next to it), falling smoothly to 0 at 1.45 times that ellipse: across the hair
+    above and beside the head and down the neck, which narrows like a neck does, so
+    the shoulders, the collar's ends and the background stay where they are.
+    """
+    w, h = size
+    fx0, fy0, fx1, fy1 = face_box
+    cx, cy = (fx0 + fx1) / 2, (fy0 + fy1) / 2
+    a, b = max((fx1 - fx0) / 2, 1.0) * 1.25, max((fy1 - fy0) / 2, 1.0) * 1.2
+    r_out = 1.45
+    x0, x1 = max(0, int(cx - r_out * a)), min(w, math.ceil(cx + r_out * a) + 1)
+    y0, y1 = max(0, int(cy - r_out * b)), min(h, math.ceil(cy + r_out * b) + 1)
+    xs = (np.arange(x0, x1, dtype=np.float64) - cx) / a
+    ys = (np.arange(y0, y1, dtype=np.float64) - cy) / b
+    r = np.sqrt(xs[None, :] ** 2 + ys[:, None] ** 2)
+    weight = _smoothstep((r_out - r) / (r_out - 1.0))
+    sharp = (int(fx0), int(fy0), math.ceil(fx1) + 1, math.ceil(fy1) + 1)
+    return HeadRegion(size, (x0, y0, x1, y1), weight.astype(F32), keep, sharp)
