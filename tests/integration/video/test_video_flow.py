@@ -3,6 +3,7 @@ reconcile) with real billing, NATS, S3 and SQLite; fakes only for avatars/poses.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from pathlib import Path
 
@@ -44,6 +45,26 @@ async def expect_code(code: ErrorCode, call: object) -> DomainError:
         await call  # type: ignore[misc]
     assert info.value.code is code, info.value
     return info.value
+
+
+async def announce_avatar_deleted(mesh: VideoMesh, avatar_id: str) -> None:
+    """What the avatar service publishes when an avatar is deleted."""
+    bus = Bus(mesh.settings, "test")
+    await bus.connect()
+    try:
+        await bus.publish("events.avatar.deleted", events_pb2.AvatarDeleted(
+            avatar_id=avatar_id, owner_id=OWNER), msg_id=f"{avatar_id}:deleted")
+    finally:
+        await bus.close()
+
+
+async def gone(mesh: VideoMesh, key: str, timeout_s: float = 5.0) -> bool:
+    """Whether ``key`` leaves storage within ``timeout_s`` (deletion is asynchronous)."""
+    for _ in range(int(timeout_s / 0.1)):
+        if not await mesh.storage.exists(key):
+            return True
+        await asyncio.sleep(0.1)
+    return not await mesh.storage.exists(key)
 
 
 @pytest.fixture
@@ -206,8 +227,6 @@ async def test_cancel_releases_the_hold_and_a_late_completion_never_captures(
             video_id=queued.id, progress=0.5), msg_id=f"{queued.id}:p")
     finally:
         await bus.close()
-    import asyncio
-
     await asyncio.sleep(1.5)
     still = await mesh.videos.GetVideo(
         video_pb2.GetVideoRequest(owner_id=OWNER, video_id=queued.id))
@@ -255,8 +274,6 @@ async def test_a_repeated_submit_deletes_only_its_own_unused_upload(
 
 
 async def test_cancel_and_avatar_deletion_delete_uploaded_audio(idle_mesh: VideoMesh) -> None:
-    import asyncio
-
     mesh = idle_mesh
     avatar = await seed_avatar(mesh.storage, mesh.avatars)
     wav = (FIXTURES / "en_5s.wav").read_bytes()
@@ -271,40 +288,18 @@ async def test_cancel_and_avatar_deletion_delete_uploaded_audio(idle_mesh: Video
 
     queued = await mesh.videos.CreateVideo(create(
         avatar.id, text="", audio=common_pb2.MediaInput(storage_key=queued_key)))
-    bus = Bus(mesh.settings, "test")
-    await bus.connect()
-    try:
-        await bus.publish("events.avatar.deleted", events_pb2.AvatarDeleted(
-            avatar_id=avatar.id, owner_id=OWNER), msg_id=f"{avatar.id}:deleted")
-    finally:
-        await bus.close()
-    for _ in range(50):
-        if not await mesh.storage.exists(queued_key):
-            break
-        await asyncio.sleep(0.1)
-    assert not await mesh.storage.exists(queued_key)
+    await announce_avatar_deleted(mesh, avatar.id)
+    assert await gone(mesh, queued_key)
     video = await mesh.videos.GetVideo(video_pb2.GetVideoRequest(
         owner_id=OWNER, video_id=queued.id))
     assert video.status == video_pb2.VIDEO_STATUS_CANCELLED
 
 
 async def test_deleting_the_avatar_deletes_its_videos_files(mesh: VideoMesh) -> None:
-    import asyncio
-
     avatar = await seed_avatar(mesh.storage, mesh.avatars)
     queued = await mesh.videos.CreateVideo(create(avatar.id))
     done = await mesh.wait(OWNER, queued.id)
     assert await mesh.storage.exists(done.video_key)
-    bus = Bus(mesh.settings, "test")
-    await bus.connect()
-    try:
-        await bus.publish("events.avatar.deleted", events_pb2.AvatarDeleted(
-            avatar_id=avatar.id, owner_id=OWNER), msg_id=f"{avatar.id}:deleted")
-    finally:
-        await bus.close()
-    for _ in range(50):
-        if not await mesh.storage.exists(done.video_key):
-            break
-        await asyncio.sleep(0.1)
-    assert not await mesh.storage.exists(done.video_key)
+    await announce_avatar_deleted(mesh, avatar.id)
+    assert await gone(mesh, done.video_key)
     assert not await mesh.storage.exists(done.poster_key)
