@@ -88,6 +88,12 @@ def upload_key(owner_id: str, upload_id: str, ext: str) -> str:
     return f"uploads/{_segment('owner_id', owner_id)}/{_segment('upload_id', upload_id)}.{suffix}"
 
 
+def is_upload_of(owner_id: str, key: str) -> bool:
+    """Whether ``key`` is one of ``owner_id``'s uploads (never another owner's, never an
+    output): the check before a service reads or deletes a key a caller handed it."""
+    return bool(key) and key.startswith(f"uploads/{owner_id}/")
+
+
 # ------------------------------------------------------------------------------- client
 
 

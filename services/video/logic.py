@@ -54,7 +54,14 @@ from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.ids import IdPrefix, new_id
 from avatarmesh.money import Micros, cost_for_seconds
 from avatarmesh.outbox import OutboxRelay, add_to_outbox, first_time
-from avatarmesh.storage import Storage, StorageError, StorageNotFound, upload_key, video_prefix
+from avatarmesh.storage import (
+    Storage,
+    StorageError,
+    StorageNotFound,
+    is_upload_of,
+    upload_key,
+    video_prefix,
+)
 from avatarmesh.v1 import (
     avatar_pb2,
     billing_pb2,
@@ -389,27 +396,7 @@ class Videos:
             prices = await self.up.billing.GetPriceBook(billing_pb2.GetPriceBookRequest())
             rate = rate_for(prices, draft.tier)
             amount = hold_amount(rate, seconds)
-            try:
-                hold = await self.up.billing.Hold(
-                    billing_pb2.HoldRequest(
-                        owner_id=owner,
-                        amount_micros=amount,
-                        idempotency_key=f"{video_id}:hold",
-                        purpose=billing_pb2.CHARGE_PURPOSE_VIDEO,
-                        reference=video_id,
-                        ttl_seconds=self.settings.video_hold_ttl_seconds,
-                        tier=draft.tier,
-                    )
-                )
-            except DomainError as exc:
-                # An owner who never topped up has no wallet: to the caller that is a zero
-                # balance (the contract lists 402 for videos, never WALLET_NOT_FOUND).
-                if exc.code is ErrorCode.WALLET_NOT_FOUND:
-                    raise DomainError(
-                        ErrorCode.INSUFFICIENT_BALANCE,
-                        "Insufficient balance. Please top up your account.",
-                    ) from None
-                raise
+            hold = await self._hold(owner, video_id, amount)
             now = utcnow()
             row = {
                 "id": video_id,
@@ -475,6 +462,29 @@ class Videos:
             self.relay.wake()
             return await self.get(owner, video_id)
 
+    async def _hold(self, owner: str, video_id: str, amount: Micros) -> billing_pb2.HoldRecord:
+        """Hold the estimate (idempotent per video). An owner who never topped up has no
+        wallet: to the caller that is a zero balance (the contract lists 402 for videos,
+        never WALLET_NOT_FOUND)."""
+        try:
+            return await self.up.billing.Hold(
+                billing_pb2.HoldRequest(
+                    owner_id=owner,
+                    amount_micros=amount,
+                    idempotency_key=f"{video_id}:hold",
+                    purpose=billing_pb2.CHARGE_PURPOSE_VIDEO,
+                    reference=video_id,
+                    ttl_seconds=self.settings.video_hold_ttl_seconds,
+                )
+            )
+        except DomainError as exc:
+            if exc.code is ErrorCode.WALLET_NOT_FOUND:
+                raise DomainError(
+                    ErrorCode.INSUFFICIENT_BALANCE,
+                    "Insufficient balance. Please top up your account.",
+                ) from None
+            raise
+
     async def _estimate(self, text: str, language: str, voice: avatar_pb2.Voice) -> float:
         try:
             profile = VoiceProfile.from_json(voice.profile_json)
@@ -490,7 +500,7 @@ class Videos:
         limit = self.settings.video_max_audio_bytes
         if media.WhichOneof("source") == "storage_key":
             key = media.storage_key
-            if not key.startswith(f"uploads/{owner}/"):
+            if not is_upload_of(owner, key):
                 raise _invalid("audio: upload not found")
             try:
                 data = await self.storage.get_bytes(key)
@@ -786,7 +796,7 @@ class Videos:
                     pass  # it settled meanwhile
             try:
                 await self.storage.delete_prefix(video_prefix(row.owner_id, row.id))
-                if row.audio_key.startswith(f"uploads/{row.owner_id}/"):
+                if is_upload_of(row.owner_id, row.audio_key):
                     await self.storage.delete(row.audio_key)
             except StorageError as exc:
                 raise Retry(5.0, str(exc)) from exc
@@ -836,7 +846,7 @@ class Videos:
         """Delete the caller's uploaded audio once nothing needs it (a settled video
         or a rejected submit), so uploads do not pile up. Only keys under the owner's
         ``uploads/`` prefix are touched; a storage failure is logged, not raised."""
-        if not key or not key.startswith(f"uploads/{owner}/"):
+        if not is_upload_of(owner, key):
             return
         try:
             await self.storage.delete(key)
