@@ -86,7 +86,7 @@ class DrawnAnimator:
     def frame(self, values: dict[str, float]) -> np.ndarray:
         """One finished frame: features redrawn, then the head region moved."""
         face = self.face_frame(values)
-        motion = motion_matrix(self.size, self.pivot, self.face_height, values)
+        motion = motion_matrix(self.pivot, self.face_height, values)
         if motion is None:
             return face
         out = face.copy()

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import face as fm
-from .head import head_region
+from .head import head_region, smoothstep
 
 F32 = np.float32
 FloatArray = npt.NDArray[np.float32]
@@ -31,12 +31,6 @@ WIDTH_SPREAD = 0.14   # corner spread at width 1 (fraction of half mouth width)
 ROUND_PULL = 0.22     # corner pull-in at rounding 1
 SMILE_LIFT = 0.018    # corner lift at smile 1, fraction of face height
 BROW_LIFT = 0.028     # brow lift at brow 1, fraction of face height
-
-
-def _smoothstep(x: np.ndarray) -> np.ndarray:
-    x = np.clip(x, 0.0, 1.0)
-    out: np.ndarray = x * x * (3 - 2 * x)
-    return out
 
 
 @dataclass
@@ -102,7 +96,7 @@ def neutralise_mouth(image: np.ndarray, mesh: np.ndarray) -> np.ndarray | None:
     chin_v = float(uv[fm.CHIN, 1])
     lip_up = float(uv[0, 1])    # top of the upper lip
     lip_lo = float(uv[17, 1])   # bottom of the lower lip
-    wx = 1.0 - _smoothstep((np.abs(u) - hw * 0.9) / (hw * 0.6))
+    wx = 1.0 - smoothstep((np.abs(u) - hw * 0.9) / (hw * 0.6))
     above = v < c
     # Above the line the upper lip slides down rigidly, then the philtrum stretches.
     # The philtrum is short, the chin long: the lower lip travels most of the way.
@@ -159,20 +153,20 @@ class PhotoRig:
         self.c = c.astype(F32)
         # Taper everything to zero at the region's edge.
         rh, rw = u.shape
-        ty = _smoothstep(np.minimum(np.arange(rh), rh - 1 - np.arange(rh)) / max(4, rh * 0.06))
-        tx = _smoothstep(np.minimum(np.arange(rw), rw - 1 - np.arange(rw)) / max(4, rw * 0.06))
+        ty = smoothstep(np.minimum(np.arange(rh), rh - 1 - np.arange(rh)) / max(4, rh * 0.06))
+        tx = smoothstep(np.minimum(np.arange(rw), rw - 1 - np.arange(rw)) / max(4, rw * 0.06))
         taper = ty[:, None] * tx[None, :]
 
         nose_v = float(uv[2, 1])
         chin_v = float(uv[fm.CHIN, 1])
         jaw_hw = float(np.linalg.norm(m[172, :2] - m[397, :2])) / 2
         # --- opening: lower lip and jaw drop, upper lip lifts a little (v offsets)
-        wx = 1.0 - _smoothstep((np.abs(u) - jaw_hw * 0.55) / (jaw_hw * 0.55))
+        wx = 1.0 - smoothstep((np.abs(u) - jaw_hw * 0.55) / (jaw_hw * 0.55))
         t = np.where(np.abs(u) < hw, 1.0, 1.0 + 1.5 * (np.abs(u) - hw))
-        s = _smoothstep((v - c) / t + 0.5)
+        s = smoothstep((v - c) / t + 0.5)
         f_up = np.exp(-(((c - v) / max(0.8 * (0 - nose_v), 1.0)) ** 2))
         f_dn = np.where(v < chin_v, 1.0 - 0.15 * np.clip((v - c) / max(chin_v, 1), 0, 1),
-                        0.85 * (1.0 - _smoothstep((v - chin_v) / (0.22 * height))))
+                        0.85 * (1.0 - smoothstep((v - chin_v) / (0.22 * height))))
         drop, lift = OPEN_DROP * height, OPEN_LIFT * height
         self.f_open = (wx * ((1 - s) * lift * f_up - s * drop * f_dn) * taper).astype(F32)
         self.below = (s > 0.5) & (np.abs(u) < hw * 1.05)
@@ -202,9 +196,9 @@ class PhotoRig:
             lid = 0.9 * he + 0.12 * ew
             start = top[1] - lid
             ramp = np.clip((v - start) / (bot[1] - start), 0, 1)
-            after = 1.0 - _smoothstep((v - bot[1]) / (0.5 * he + 1))
+            after = 1.0 - smoothstep((v - bot[1]) / (0.5 * he + 1))
             prof = np.where(v <= bot[1], ramp, after)
-            wxe = 1.0 - _smoothstep((np.abs(u - eu) - 0.45 * ew) / (0.35 * ew))
+            wxe = 1.0 - smoothstep((np.abs(u - eu) - 0.45 * ew) / (0.35 * ew))
             blink_field += -he * prof * wxe
         self.f_blink = (blink_field * taper).astype(F32)
         # Inner-lip points in face coordinates, for painting the mouth interior.
@@ -366,8 +360,8 @@ class PhotoRig:
         img = cavity * self.cavity_color.astype(F32)
         # Upper teeth: a band under the upper lip, at most ~4.5% of the face height.
         teeth_h = min(0.045 * self.height, float(gap.max()) * 0.42)
-        tmask = (_smoothstep((top + F32(teeth_h) - yy) / F32(1.2))
-                 * (1 - _smoothstep((across - F32(0.72)) / F32(0.2))))[..., None]
+        tmask = (smoothstep((top + F32(teeth_h) - yy) / F32(1.2))
+                 * (1 - smoothstep((across - F32(0.72)) / F32(0.2))))[..., None]
         teeth_shade = F32(0.92) - F32(0.25) * np.clip((yy - top) / F32(max(teeth_h, 1)), 0, 1)
         tcol = (teeth_shade * shade)[..., None] * self.teeth_color.astype(F32)
         img = img * (1 - tmask) + tcol * tmask

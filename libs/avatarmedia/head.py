@@ -26,32 +26,28 @@ F32 = np.float32
 Box = tuple[int, int, int, int]
 
 
-def head_transform(size: tuple[int, int], pivot: tuple[float, float], dx: float, dy: float,
-                   roll_deg: float, zoom: float) -> np.ndarray:
-    """2x3 affine: roll about the pivot (neck), shift, and a slight zoom hiding borders."""
-    w, h = size
+def head_transform(pivot: tuple[float, float], dx: float, dy: float,
+                   roll_deg: float) -> np.ndarray:
+    """2x3 forward affine of the head: roll about the pivot (in the neck), then a shift."""
     a = math.radians(roll_deg)
-    cos, sin = math.cos(a) * zoom, math.sin(a) * zoom
-    px, py = pivot
-    m = np.array([[cos, -sin, 0.0], [sin, cos, 0.0]])
-    m[:, 2] = np.array([px, py]) - m[:, :2] @ np.array([px, py]) + np.array([dx, dy])
-    # zoom about the frame centre rather than the pivot
-    cx, cy = w / 2, h / 2
-    m[:, 2] += (np.array([cx, cy]) - np.array([px, py])) * (1 - zoom)
+    m = np.array([[math.cos(a), -math.sin(a), 0.0], [math.sin(a), math.cos(a), 0.0]])
+    p = np.array(pivot)
+    m[:, 2] = p - m[:, :2] @ p + np.array([dx, dy])
     return m
 
 
-def motion_matrix(size: tuple[int, int], pivot: tuple[float, float], face_height: float,
+def motion_matrix(pivot: tuple[float, float], face_height: float,
                   values: dict[str, float]) -> np.ndarray | None:
     """The frame's head affine from the motion plan's values, or None when at rest."""
     dx, dy = values["dx"] * face_height, values["dy"] * face_height
     roll = values["roll_deg"]
     if abs(dx) <= 0.05 and abs(dy) <= 0.05 and abs(roll) <= 0.01:
         return None
-    return head_transform(size, pivot, dx, dy, roll, 1.0)
+    return head_transform(pivot, dx, dy, roll)
 
 
-def _smoothstep(x: np.ndarray) -> np.ndarray:
+def smoothstep(x: np.ndarray) -> np.ndarray:
+    """0 below 0, 1 above 1, a smooth S between: the soft edge of every weight here."""
     x = np.clip(x, 0.0, 1.0)
     out: np.ndarray = x * x * (3 - 2 * x)
     return out
@@ -113,10 +109,6 @@ class HeadRegion:
             else:
                 pieces = [(c0, c1, lin)]
             self.spans += [(r0, r1, a, b, f) for a, b, f in pieces if b > a]
-
-    @property
-    def resampled_pixels(self) -> int:
-        return sum((r1 - r0) * (c1 - c0) for r0, r1, c0, c1, _ in self.spans)
 
     def maps(self, m: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """Backward maps of the region for forward head affine ``m`` (None: at rest).
@@ -211,6 +203,6 @@ def head_region(size: tuple[int, int], face_box: tuple[float, float, float, floa
     xs = (np.arange(x0, x1, dtype=np.float64) - cx) / a
     ys = (np.arange(y0, y1, dtype=np.float64) - cy) / b
     r = np.sqrt(xs[None, :] ** 2 + ys[:, None] ** 2)
-    weight = _smoothstep((r_out - r) / (r_out - 1.0))
+    weight = smoothstep((r_out - r) / (r_out - 1.0))
     sharp = (int(fx0), int(fy0), math.ceil(fx1) + 1, math.ceil(fy1) + 1)
     return HeadRegion(size, (x0, y0, x1, y1), weight.astype(F32), keep, sharp)

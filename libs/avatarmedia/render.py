@@ -64,8 +64,6 @@ class RenderResult:
 
 class FaceAnimator(Protocol):
     size: tuple[int, int]
-    face_height: float
-    pivot: tuple[float, float]
 
     def frame(self, values: dict[str, float]) -> np.ndarray:
         """One finished frame (face moved, head at the frame's idle motion), RGB uint8."""
@@ -152,7 +150,7 @@ class PhotoAnimator:
         self.pivot = self.rig.pivot
 
     def frame(self, values: dict[str, float]) -> np.ndarray:
-        motion = motion_matrix(self.size, self.pivot, self.face_height, values)
+        motion = motion_matrix(self.pivot, self.face_height, values)
         return self.rig.render(values["opening"], values["width"], values["rounding"],
                                values["smile"], values["brow"], values["blink"], motion)
 
