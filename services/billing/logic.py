@@ -255,8 +255,7 @@ class Ledger:
         """Authorise an estimate against the available balance.
 
         ``tier`` overrides the wallet's tier for a POSE hold's daily cap; empty (what
-        the pose service sends) means the wallet's. Other purposes ignore it (the
-        video service passes its quality tier there)."""
+        the pose service sends) means the wallet's. Other purposes ignore it."""
         _check_owner(owner_id)
         _check_key(idempotency_key)
         _check_reference(reference, "reference")
