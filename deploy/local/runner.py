@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from pydantic import AliasChoices
 
 from avatarmesh.settings import SERVICES, Settings
 
@@ -31,12 +32,15 @@ SERVICE_ORDER = ("billing", "avatar", "pose", "video", "webhook", "worker")
 assert set(SERVICE_ORDER) == set(SERVICES)
 
 
+def _aliases(field_name: str) -> tuple[str, ...]:
+    """The environment names a setting is read from, as settings.py declares them."""
+    alias = Settings.model_fields[field_name].validation_alias
+    assert isinstance(alias, AliasChoices)
+    return tuple(str(choice) for choice in alias.choices)
+
+
 # The development switch for loopback URLs, then its older per-service names.
-LOOPBACK_VARIABLES = (
-    "AVATARMESH_ALLOW_INSECURE_LOOPBACK",
-    "AVATARMESH_WEBHOOK_ALLOW_INSECURE_LOOPBACK",
-    "AVATARMESH_VIDEO_ALLOW_INSECURE_LOOPBACK_URLS",
-)
+LOOPBACK_VARIABLES = _aliases("allow_insecure_loopback")
 
 
 def _first_set(env: Mapping[str, str], *names: str, default: str) -> str:
