@@ -36,10 +36,4 @@ class RequestBody(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _text_is_storable(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return storable_text(value)
-        if isinstance(value, list | tuple):
-            for item in value:
-                if isinstance(item, str):
-                    storable_text(item)
-        return value
+        return storable_text(value) if isinstance(value, str) else value
