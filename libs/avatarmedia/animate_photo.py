@@ -217,7 +217,10 @@ class PhotoRig:
                 if boxes else None)
         face_box = (float(oval[:, 0].min()), float(oval[:, 1].min()),
                     float(oval[:, 0].max()), float(oval[:, 1].max()))
-        self.head = head_region((w_img, h_img), face_box, keep)
+        # Bicubic where the face's fine detail is (eyes, brows, nose: down to the nose
+        # base); the mouth and jaw are redrawn by the warp every frame anyway.
+        self.head = head_region((w_img, h_img), face_box, keep,
+                                sharp_bottom=float(m[2, 1]) + 0.05 * height)
 
     def _prepare_boxes(self) -> None:
         """Crop the fields to where they move anything (> 0.05 px), per control group.

@@ -178,15 +178,18 @@ class HeadRegion:
         x0, y0 = self.roi[0], self.roi[1]
         for r0, r1, c0, c1, interp in self.spans:
             out = dst[y0 + r0:y0 + r1, x0 + c0:x0 + c1]
-            res = cv2.remap(src, self.map_x[r0:r1, c0:c1], self.map_y[r0:r1, c0:c1],
-                            interp, dst=out, borderMode=cv2.BORDER_REFLECT101)
+            fixed, frac = cv2.convertMaps(self.map_x[r0:r1, c0:c1], self.map_y[r0:r1, c0:c1],
+                                          cv2.CV_16SC2)
+            res = cv2.remap(src, fixed, frac, interp, dst=out,
+                            borderMode=cv2.BORDER_REFLECT101)
             if not np.shares_memory(res, out):
                 out[:] = res
 
 
 def head_region(size: tuple[int, int], face_box: tuple[float, float, float, float],
-                keep: Box | None = None) -> HeadRegion:
-    """The head region around a face (``face_box``: cheeks, forehead and chin, px).
+                keep: Box | None = None, sharp_bottom: float | None = None) -> HeadRegion:
+    """The head region around a face (``face_box``: cheeks, forehead and chin, px);
+    resampled bicubically inside the face box down to ``sharp_bottom`` (default: all of it).
 
     Weight 1 inside an ellipse around the face with a margin (face, ears, chin, the
     hair next to it), falling smoothly to 0 at 1.45 times that ellipse: across the hair
@@ -204,5 +207,6 @@ def head_region(size: tuple[int, int], face_box: tuple[float, float, float, floa
     ys = (np.arange(y0, y1, dtype=np.float64) - cy) / b
     r = np.sqrt(xs[None, :] ** 2 + ys[:, None] ** 2)
     weight = smoothstep((r_out - r) / (r_out - 1.0))
-    sharp = (int(fx0), int(fy0), math.ceil(fx1) + 1, math.ceil(fy1) + 1)
+    bottom = fy1 if sharp_bottom is None else sharp_bottom
+    sharp = (int(fx0), int(fy0), math.ceil(fx1) + 1, math.ceil(bottom) + 1)
     return HeadRegion(size, (x0, y0, x1, y1), weight.astype(F32), keep, sharp)
