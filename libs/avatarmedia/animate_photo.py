@@ -205,6 +205,8 @@ class PhotoRig:
         self.inner_up = uv[list(fm.LIPS_INNER_UPPER)]
         self.inner_lo = uv[list(fm.LIPS_INNER_LOWER)][::-1]
         self.teeth_color, self.cavity_color, self.tongue_color = self._palette()
+        self.colours = np.stack([self.cavity_color, self.teeth_color,
+                                 self.tongue_color]).astype(F32)  # rows: paint_mouth's weights
         self._prepare_boxes()
         # The head moves as one region around the face, fading out across hair and neck.
         chin_y = float(m[fm.CHIN, 1])
@@ -221,6 +223,7 @@ class PhotoRig:
         # base); the mouth and jaw are redrawn by the warp every frame anyway.
         self.head = head_region((w_img, h_img), face_box, keep,
                                 sharp_bottom=float(m[2, 1]) + 0.05 * height)
+        self.sharp = self.head.sharp_source(self.image)
 
     def _prepare_boxes(self) -> None:
         """Crop the fields to where they move anything (> 0.05 px), per control group.
@@ -252,14 +255,14 @@ class PhotoRig:
         ex = fr.ex.astype(F32)
         ey = fr.ey.astype(F32)
         self._ex, self._ey = (float(ex[0]), float(ex[1])), (float(ey[0]), float(ey[1]))
-        self._m_width_x = crop(self.f_width, ms) * ex[0]
-        self._m_width_y = crop(self.f_width, ms) * ex[1]
-        self._m_v = crop(self.v, ms)
+        self._m_width = crop(self.f_width, ms)
+        v = crop(self.v, ms)
         big = np.float32(1e9)
         # Inside the mouth gap sample the lips' inner edge, never the nose or chin:
-        # sv is clamped to >= c below the lip line and <= c above it.
-        self._m_lo = crop(np.where(self.below, self.c, -big).astype(F32), ms)
-        self._m_hi = crop(np.where(self.above, self.c, big).astype(F32), ms)
+        # v + dv is clamped to >= c below the lip line and <= c above it, i.e. dv to
+        # [lo - v, hi - v].
+        self._m_lo = crop(np.where(self.below, self.c, -big).astype(F32), ms) - v
+        self._m_hi = crop(np.where(self.above, self.c, big).astype(F32), ms) - v
         es = box(eye_mag)
         self._eye_origin = (x0 + es[1].start, y0 + es[0].start)
         self._eye_box = (x0 + es[1].start, y0 + es[0].start, x0 + es[1].stop, y0 + es[0].stop)
@@ -290,23 +293,17 @@ class PhotoRig:
     def _mouth_displacement(self, opening: float, spread: float,
                             smile: float) -> tuple[np.ndarray, np.ndarray]:
         """Backward displacement (image px) of the mouth group inside its box."""
-        dv = np.multiply(self._m_open, F32(opening))
-        if smile:
-            cv2.scaleAdd(self._m_smile, float(smile), dv, dst=dv)
+        dv = cv2.addWeighted(self._m_open, opening, self._m_smile, smile, 0.0)
         if opening > 0.003:
-            sv = np.add(self._m_v, dv)
-            np.maximum(sv, self._m_lo, out=sv)
-            np.minimum(sv, self._m_hi, out=sv)
-            np.subtract(sv, self._m_v, out=dv)
-        dx = np.multiply(self._m_width_x, F32(spread))
-        dy = np.multiply(self._m_width_y, F32(spread))
-        cv2.scaleAdd(dv, self._ey[0], dx, dst=dx)
-        cv2.scaleAdd(dv, self._ey[1], dy, dst=dy)
+            np.maximum(dv, self._m_lo, out=dv)
+            np.minimum(dv, self._m_hi, out=dv)
+        (ex0, ex1), (ey0, ey1) = self._ex, self._ey
+        dx = cv2.addWeighted(self._m_width, spread * ex0, dv, ey0, 0.0)
+        dy = cv2.addWeighted(self._m_width, spread * ex1, dv, ey1, 0.0)
         return dx, dy
 
     def _eye_displacement(self, brow: float, blink: float) -> tuple[np.ndarray, np.ndarray]:
-        dv = np.multiply(self._e_brow, F32(brow))
-        cv2.scaleAdd(self._e_blink, float(blink), dv, dst=dv)
+        dv = cv2.addWeighted(self._e_brow, brow, self._e_blink, blink, 0.0)
         return np.multiply(dv, F32(self._ey[0])), np.multiply(dv, F32(self._ey[1]))
 
     def mouth_polygon(self, opening: float, spread: float, smile: float) -> np.ndarray:
@@ -329,55 +326,56 @@ class PhotoRig:
     def paint_mouth(self, region: np.ndarray, poly: np.ndarray, opening: float) -> None:
         """Draw cavity, upper teeth and tongue inside the inner-lip polygon (in place).
 
-        ``poly`` is in ``region``'s pixel coordinates.
+        ``poly`` is in ``region``'s pixel coordinates. Each part is a weight per pixel
+        (cavity, teeth, tongue), mixed with the palette in one product; the patch is
+        then blended in at the polygon's anti-aliased coverage.
         """
         pts = np.asarray(poly, np.float64)
-        lo_xy = np.floor(pts.min(axis=0)).astype(int) - 2
-        hi_xy = np.ceil(pts.max(axis=0)).astype(int) + 3
-        lo_xy = np.maximum(lo_xy, 0)
-        hi_xy = np.minimum(hi_xy, [region.shape[1], region.shape[0]])
+        lo_xy = np.maximum(np.floor(pts.min(axis=0)).astype(int) - 2, 0)
+        hi_xy = np.minimum(np.ceil(pts.max(axis=0)).astype(int) + 3,
+                           [region.shape[1], region.shape[0]])
         bw, bh = hi_xy - lo_xy
         if bw < 3 or bh < 2:
             return
         local = pts - lo_xy
-        scale = 8
         mask = np.zeros((bh, bw), np.uint8)
-        cv2.fillPoly(mask, [np.round(local * scale).astype(np.int32)], 255, cv2.LINE_AA, shift=3)
-        if mask.max() == 0:
+        cv2.fillPoly(mask, [np.round(local * 8).astype(np.int32)], 255, cv2.LINE_AA, shift=3)
+        if not mask.any():
             return
-        alpha = mask.astype(F32) * F32(1 / 255.0)
         n_up = len(self.inner_up)
-        up_xy, lo_xy_pts = local[:n_up], local[n_up:]
+        up_xy, lo_pts = local[:n_up], local[n_up:][::-1]
         # Lip lines and the across-mouth profile depend on x only: 1-D, then broadcast.
         xs = np.arange(bw, dtype=np.float64)
         yy = np.arange(bh, dtype=F32)[:, None]
         top = np.interp(xs, up_xy[:, 0], up_xy[:, 1]).astype(F32)
-        bot = np.interp(xs, lo_xy_pts[::-1, 0], lo_xy_pts[::-1, 1]).astype(F32)
-        gap = np.maximum(bot - top, F32(1e-3))
-        rel = np.clip((yy - top) / gap, 0, 1)           # 0 at upper lip, 1 at lower
+        gap = np.maximum(np.interp(xs, lo_pts[:, 0], lo_pts[:, 1]).astype(F32) - top, F32(1e-3))
+        from_top = yy - top                                 # px below the upper lip
+        rel = np.clip(from_top / gap, 0, 1)                 # 0 at upper lip, 1 at lower
         cx = (local[:, 0].min() + local[:, 0].max()) / 2
         half = max((local[:, 0].max() - local[:, 0].min()) / 2, 1)
         across = np.clip(np.abs(xs - cx) / half, 0, 1).astype(F32)  # 0 centre, 1 corners
-        shade = (1.0 - 0.55 * across ** 2).astype(F32)
-        cavity = ((F32(0.55) + F32(0.45) * np.sin(F32(np.pi) * rel)) * shade)[..., None]
-        img = cavity * self.cavity_color.astype(F32)
+        shade = F32(1.0) - F32(0.55) * across ** 2
         # Upper teeth: a band under the upper lip, at most ~4.5% of the face height.
-        teeth_h = min(0.045 * self.height, float(gap.max()) * 0.42)
-        tmask = (smoothstep((top + F32(teeth_h) - yy) / F32(1.2))
-                 * (1 - smoothstep((across - F32(0.72)) / F32(0.2))))[..., None]
-        teeth_shade = F32(0.92) - F32(0.25) * np.clip((yy - top) / F32(max(teeth_h, 1)), 0, 1)
-        tcol = (teeth_shade * shade)[..., None] * self.teeth_color.astype(F32)
-        img = img * (1 - tmask) + tcol * tmask
+        teeth_h = F32(min(0.045 * self.height, float(gap.max()) * 0.42))
+        teeth = (smoothstep((teeth_h - from_top) / F32(1.2))
+                 * (1 - smoothstep((across - F32(0.72)) / F32(0.2))))
+        cavity = (F32(0.55) + F32(0.45) * np.sin(F32(np.pi) * rel)) * shade * (1 - teeth)
+        teeth *= (F32(0.92) - F32(0.25) * np.clip(from_top / max(teeth_h, F32(1)), 0, 1)) * shade
+        weights = np.zeros((bh, bw, 3), F32)
         # Tongue hint: a soft ellipse at the bottom when the mouth is well open.
         if opening > 0.25:
-            tong = np.exp(-(((xs - cx) / (0.55 * half)) ** 2).astype(F32)
-                          - ((1 - rel) / F32(0.28)) ** 2)
-            tong *= F32(np.clip((opening - 0.25) * 2.0, 0, 1) * 0.8) * (rel > 0.45)
-            tong = tong[..., None]
-            img = img * (1 - tong) + self.tongue_color.astype(F32) * tong
+            tongue = np.exp(-(((xs - cx) / (0.55 * half)) ** 2).astype(F32)
+                            - ((1 - rel) / F32(0.28)) ** 2)
+            tongue *= F32(np.clip((opening - 0.25) * 2.0, 0, 1) * 0.8) * (rel > 0.45)
+            cavity *= 1 - tongue
+            teeth *= 1 - tongue
+            weights[..., 2] = tongue
+        weights[..., 0] = cavity
+        weights[..., 1] = teeth
+        interior = np.clip(weights @ self.colours, 0, 255).astype(np.uint8)
+        alpha = mask.astype(F32) * F32(np.clip(opening * 6, 0, 1) / 255.0)
         patch = region[lo_xy[1]:hi_xy[1], lo_xy[0]:hi_xy[0]]
-        a = alpha[..., None] * F32(np.clip(opening * 6, 0, 1))
-        patch[:] = (patch.astype(F32) * (1 - a) + img * a).astype(np.uint8)
+        patch[:] = cv2.blendLinear(patch, interior, 1 - alpha, alpha)
 
     def render(self, opening: float, width: float = 0.5, rounding: float = 0.0,
                smile: float = 0.0, brow: float = 0.0, blink: float = 0.0,
@@ -399,7 +397,7 @@ class PhotoRig:
             dx, dy = self._eye_displacement(brow, blink)
             head.add_displacement(motion, self._eye_origin, dx, dy)
         frame = self.image.copy()
-        head.remap(self.image, frame)
+        head.remap(self.image, frame, self.sharp)
         if opening > 0.01:
             poly = self.mouth_polygon(opening, spread, smile)
             if motion is not None:
