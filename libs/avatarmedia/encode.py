@@ -78,7 +78,9 @@ class VideoEncoder:
         return rate
 
     def _encode(self, rgb: np.ndarray, index: int) -> None:
-        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+        # The frame wraps the array's memory (no copy): the encoder converts it to
+        # yuv420p synchronously inside ``encode``, so nothing reads it afterwards.
+        frame = av.VideoFrame.from_numpy_buffer(np.ascontiguousarray(rgb), format="rgb24")
         frame.pts = round(index * self.vstream.time_base.denominator / float(self.fps))
         frame.time_base = self.vstream.time_base
         for packet in self.vstream.encode(frame):

@@ -211,12 +211,16 @@ class HeadRegion:
                                          borderMode=cv2.BORDER_CONSTANT, borderValue=0)
             target[sl] += moved_field
 
-    def sharp_source(self, src: np.ndarray, margin: int = 8) -> SharpSource:
-        """The upsampled copy of a still ``src`` that ``remap`` samples the face from."""
-        x0, y0, x1, y1 = self.roi
+    def sharp_source(self, src: np.ndarray, margin: int) -> SharpSource:
+        """The upsampled copy of a still ``src`` that ``remap`` samples the face from:
+        the face's spans plus ``margin`` px, more than any frame moves a face pixel."""
+        rx, ry = self.roi[0], self.roi[1]
+        sharp = [s for s in self.spans if s[4] == cv2.INTER_CUBIC] or self.spans
         w, h = self.size
-        return SharpSource(src, (max(0, x0 - margin), max(0, y0 - margin),
-                                 min(w, x1 + margin), min(h, y1 + margin)))
+        return SharpSource(src, (max(0, rx + min(s[2] for s in sharp) - margin),
+                                 max(0, ry + min(s[0] for s in sharp) - margin),
+                                 min(w, rx + max(s[3] for s in sharp) + margin),
+                                 min(h, ry + max(s[1] for s in sharp) + margin)))
 
     def remap(self, src: np.ndarray, dst: np.ndarray, sharp: SharpSource | None = None) -> None:
         """Resample the region of ``src`` through the current maps into ``dst``.
