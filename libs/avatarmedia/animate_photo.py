@@ -6,7 +6,7 @@ region, and one backward-displacement field per control (mouth opening, lip widt
 smile, each blink, brows), cropped to where it moves anything. A frame is a weighted
 sum of those fields, moved with the head and added to the head region's maps
 (``head.HeadRegion``), so face and head motion are one resampling (one ``cv2.remap``
-per slab of the region, bicubic on the face); then the synthesised inner mouth
+per slab of the region, sharp on the face); then the synthesised inner mouth
 (cavity, upper teeth, tongue) is painted inside the moved inner-lip contour. Pixels
 outside the head region are never touched.
 """
@@ -219,7 +219,7 @@ class PhotoRig:
                 if boxes else None)
         face_box = (float(oval[:, 0].min()), float(oval[:, 1].min()),
                     float(oval[:, 0].max()), float(oval[:, 1].max()))
-        # Bicubic where the face's fine detail is (eyes, brows, nose: down to the nose
+        # Sharp where the face's fine detail is (eyes, brows, nose: down to the nose
         # base); the mouth and jaw are redrawn by the warp every frame anyway.
         self.head = head_region((w_img, h_img), face_box, keep,
                                 sharp_bottom=float(m[2, 1]) + 0.05 * height)

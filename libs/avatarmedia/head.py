@@ -129,8 +129,9 @@ class HeadRegion:
             kx0, ky0 = max(keep[0] - x0, 0), max(keep[1] - y0, 0)
             kx1, ky1 = min(keep[2] - x0, shape[1]), min(keep[3] - y0, shape[0])
             moving[ky0:ky1, kx0:kx1] = True
-        # The face itself (``sharp``, region coordinates) is resampled bicubically, so
-        # it keeps the portrait's detail; hair, neck and background bilinearly.
+        # The face itself (``sharp``, region coordinates) is resampled sharply (bicubic,
+        # or from a ``SharpSource``), so it keeps the portrait's detail; hair, neck and
+        # background bilinearly.
         sk = (0, 0, 0, 0)
         if sharp is not None:
             sk = (min(max(sharp[0] - x0, 0), shape[1]), min(max(sharp[1] - y0, 0), shape[0]),
@@ -247,7 +248,7 @@ class HeadRegion:
 def head_region(size: tuple[int, int], face_box: tuple[float, float, float, float],
                 keep: Box | None = None, sharp_bottom: float | None = None) -> HeadRegion:
     """The head region around a face (``face_box``: cheeks, forehead and chin, px);
-    resampled bicubically inside the face box down to ``sharp_bottom`` (default: all of it).
+    resampled sharply inside the face box down to ``sharp_bottom`` (default: all of it).
 
     Weight 1 inside an ellipse around the face with a margin (face, ears, chin, the
     hair next to it), falling smoothly to 0 at 1.45 times that ellipse: across the hair
