@@ -32,7 +32,7 @@ SHARPEN, SHARPEN_SIGMA = 0.5, 1.0  # unsharp mask of the upsampled face (sigma i
 
 
 class SharpSource:
-    """A still source's ``box`` upsampled 2x (Lanczos) once, for sharp resampling.
+    """A still source's ``box`` upsampled 2x (Lanczos) and mildly sharpened, once.
 
     Sampling it bilinearly at 2 x keeps the source's detail like bicubic sampling
     does, at a bilinear remap's cost.
