@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import delete, func, or_, select, update
 
+from avatarmesh.billing import hold_money
 from avatarmesh.bus import Delivery
 from avatarmesh.db import Database
 from avatarmesh.errors import DomainError, ErrorCode
@@ -170,24 +171,10 @@ class Avatars:
         price = await self.billing.GetPriceBook(billing_pb2.GetPriceBookRequest())
         amount = price.avatar_creation_micros
         avatar_id = new_id(IdPrefix.AVATAR)
-        try:
-            hold = await self.billing.Hold(
-                billing_pb2.HoldRequest(
-                    owner_id=req.owner_id,
-                    amount_micros=amount,
-                    idempotency_key=f"{avatar_id}:hold",
-                    purpose=billing_pb2.CHARGE_PURPOSE_AVATAR_CREATION,
-                    reference=avatar_id,
-                    ttl_seconds=self.settings.avatar_hold_ttl_seconds,
-                )
-            )
-        except DomainError as exc:
-            if exc.code is ErrorCode.WALLET_NOT_FOUND:  # no wallet: a zero balance
-                raise DomainError(
-                    ErrorCode.INSUFFICIENT_BALANCE,
-                    "Insufficient balance. Please top up your account.",
-                ) from None
-            raise
+        hold = await hold_money(self.billing, owner_id=req.owner_id, amount_micros=amount,
+                                purpose=billing_pb2.CHARGE_PURPOSE_AVATAR_CREATION,
+                                reference=avatar_id,
+                                ttl_seconds=self.settings.avatar_hold_ttl_seconds)
         values = {
             "id": avatar_id,
             "owner_id": req.owner_id,

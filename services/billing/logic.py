@@ -37,6 +37,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from avatarmesh.billing import INSUFFICIENT_BALANCE_MESSAGE
 from avatarmesh.db import Database
 from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.ids import IdPrefix, new_id
@@ -57,7 +58,6 @@ MAX_KEY_LENGTH = 256
 MAX_OWNER_LENGTH = 128
 MAX_REFERENCE_LENGTH = 256
 MAX_PAGE_LIMIT = 100
-INSUFFICIENT_BALANCE_MESSAGE = "Insufficient balance. Please top up your account."
 INSUFFICIENT_BALANCE_FOR_POSE_MESSAGE = "Insufficient balance to create a pose."
 
 

@@ -48,6 +48,7 @@ from avatarmedia.render import FRAME_RATES, RESOLUTIONS
 from avatarmedia.script import script_seconds
 from avatarmedia.voice import VoiceProfile
 from avatarmesh import fetch
+from avatarmesh.billing import hold_money
 from avatarmesh.bus import Delivery, Retry
 from avatarmesh.db import Database
 from avatarmesh.errors import DomainError, ErrorCode
@@ -396,7 +397,10 @@ class Videos:
             prices = await self.up.billing.GetPriceBook(billing_pb2.GetPriceBookRequest())
             rate = rate_for(prices, draft.tier)
             amount = hold_amount(rate, seconds)
-            hold = await self._hold(owner, video_id, amount)
+            hold = await hold_money(self.up.billing, owner_id=owner, amount_micros=amount,
+                                    purpose=billing_pb2.CHARGE_PURPOSE_VIDEO,
+                                    reference=video_id,
+                                    ttl_seconds=self.settings.video_hold_ttl_seconds)
             now = utcnow()
             row = {
                 "id": video_id,
@@ -461,29 +465,6 @@ class Videos:
                 raise
             self.relay.wake()
             return await self.get(owner, video_id)
-
-    async def _hold(self, owner: str, video_id: str, amount: Micros) -> billing_pb2.HoldRecord:
-        """Hold the estimate (idempotent per video). An owner who never topped up has no
-        wallet: to the caller that is a zero balance (the contract lists 402 for videos,
-        never WALLET_NOT_FOUND)."""
-        try:
-            return await self.up.billing.Hold(
-                billing_pb2.HoldRequest(
-                    owner_id=owner,
-                    amount_micros=amount,
-                    idempotency_key=f"{video_id}:hold",
-                    purpose=billing_pb2.CHARGE_PURPOSE_VIDEO,
-                    reference=video_id,
-                    ttl_seconds=self.settings.video_hold_ttl_seconds,
-                )
-            )
-        except DomainError as exc:
-            if exc.code is ErrorCode.WALLET_NOT_FOUND:
-                raise DomainError(
-                    ErrorCode.INSUFFICIENT_BALANCE,
-                    "Insufficient balance. Please top up your account.",
-                ) from None
-            raise
 
     async def _estimate(self, text: str, language: str, voice: avatar_pb2.Voice) -> float:
         try:
