@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import logging
 import re
 from collections.abc import Mapping
 
@@ -21,8 +20,6 @@ from avatarmesh.fetch import check_url
 from avatarmesh.ids import IdPrefix, new_id
 from avatarmesh.storage import Storage, StorageError, upload_key
 from avatarmesh.v1 import common_pb2
-
-log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
 
@@ -123,16 +120,6 @@ async def store_upload(
     except StorageError as exc:
         raise DomainError(ErrorCode.STORAGE_ERROR, f"storing the upload failed: {exc}") from exc
     return common_pb2.MediaInput(storage_key=key, content_type=content_type)
-
-
-async def forget_uploads(storage: Storage, keys: list[str]) -> None:
-    """Delete uploads no record will use (a rejected request); failures are only logged,
-    so the caller still answers with the request's own error."""
-    for key in filter(None, keys):
-        try:
-            await storage.delete(key)
-        except StorageError as exc:
-            log.warning("could not remove upload %s: %s", key, exc)
 
 
 async def media_input(

@@ -24,7 +24,7 @@ from avatarmesh.v1 import common_pb2
 from gateway.bodies import PageLimit, PageNumber, RequestBody
 from gateway.deps import Clients, Owner, State
 from gateway.errors import ERROR_RESPONSES
-from gateway.uploads import IMAGE_TYPES, MB, VIDEO_TYPES, forget_uploads, media_input
+from gateway.uploads import IMAGE_TYPES, MB, VIDEO_TYPES, media_input
 
 log = logging.getLogger(__name__)
 
@@ -218,7 +218,7 @@ async def create_avatar(
     try:
         reply = await clients.avatar.CreateAvatar(request)
     except DomainError:
-        await forget_uploads(state.storage, uploads)  # nothing half-written stays behind
+        await state.storage.delete_quietly(*uploads)  # nothing half-written stays behind
         raise
     return AvatarCreated(
         id=reply.avatar.id,

@@ -27,7 +27,6 @@ from gateway.bodies import INT32_MAX, PageLimit, PageNumber, RequestBody
 from gateway.deps import Clients, Owner, Settings
 from gateway.errors import ERROR_RESPONSES
 from gateway.settings import GatewaySettings
-from gateway.uploads import forget_uploads
 
 router = APIRouter(prefix="/api/v1", tags=["avatar-videos"], responses=ERROR_RESPONSES)
 
@@ -254,7 +253,7 @@ async def create_video(
         # service could not answer (timeout, down) the video may exist: keep it.
         unknown_outcome = exc.code is ErrorCode.SERVICE_UNAVAILABLE
         if audio is not None and audio.storage_key and not unknown_outcome:
-            await forget_uploads(_storage(request, settings), [audio.storage_key])
+            await _storage(request, settings).delete_quietly(audio.storage_key)
         raise
     return CreatedVideo(
         id=video.id,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import re
 from collections.abc import Callable
 from datetime import timedelta
@@ -28,6 +29,8 @@ from minio.deleteobjects import DeleteObject
 from minio.error import MinioException, S3Error
 
 from avatarmesh.settings import Settings
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "Storage",
@@ -231,6 +234,16 @@ class Storage:
     async def delete(self, key: str) -> None:
         """Remove the object; removing a missing key is not an error."""
         await self._run("delete", key, lambda: self._client.remove_object(self.bucket, key))
+
+    async def delete_quietly(self, *keys: str) -> None:
+        """Best-effort removal of objects nothing needs any more (empty keys skipped): a
+        failure is logged, never raised, so it cannot turn a caller's answer into an
+        error; a leftover object is only wasted space."""
+        for key in filter(None, keys):
+            try:
+                await self.delete(key)
+            except StorageError as exc:
+                log.warning("could not delete %s: %s", key, exc)
 
     async def list_keys(self, prefix: str) -> list[str]:
         """Every key under ``prefix`` (recursive), in lexical order."""

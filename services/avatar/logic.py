@@ -475,7 +475,7 @@ class Avatars:
             )
             await self._announce(s, row, "ready", "")
         self.relay.wake()
-        await self._forget_uploads(row.upload_keys)
+        await self.storage.delete_quietly(*row.upload_keys.split(","))
 
     async def on_failed(self, delivery: Delivery[events_pb2.AvatarCreationFailed]) -> None:
         event = delivery.message
@@ -505,7 +505,7 @@ class Avatars:
             )
             await self._announce(s, row, "failed", error)
         self.relay.wake()
-        await self._forget_uploads(row.upload_keys)
+        await self.storage.delete_quietly(*row.upload_keys.split(","))
 
     async def _row(self, avatar_id: str) -> Any:
         async with self.db.transaction() as s:
@@ -566,12 +566,6 @@ class Avatars:
             if exc.code in TRANSIENT:
                 raise
 
-    async def _forget_uploads(self, upload_keys: str) -> None:
-        for key in filter(None, upload_keys.split(",")):
-            try:
-                await self.storage.delete(key)
-            except StorageError as exc:  # an orphaned upload is not worth failing for
-                log.warning("could not delete upload %s: %s", key, exc)
 
 
 def _speak(text: str, profile_json: str, speed: float) -> tuple[bytes, float]:

@@ -827,12 +827,8 @@ class Videos:
         """Delete the caller's uploaded audio once nothing needs it (a settled video
         or a rejected submit), so uploads do not pile up. Only keys under the owner's
         ``uploads/`` prefix are touched; a storage failure is logged, not raised."""
-        if not is_upload_of(owner, key):
-            return
-        try:
-            await self.storage.delete(key)
-        except StorageError as exc:
-            log.warning("uploaded audio %s not deleted: %s", key, exc)
+        if is_upload_of(owner, key):
+            await self.storage.delete_quietly(key)
 
     async def _forget_unless_used(self, owner: str, key: str) -> None:
         """``_forget_upload`` unless a video row refers to ``key`` (an idempotent repeat

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -94,6 +95,25 @@ async def test_delete_prefix_removes_everything_under_prefix_and_nothing_else(
     assert await storage.delete_prefix(doomed) == 0
     with pytest.raises(ValueError):
         await storage.delete_prefix("")
+
+
+async def test_delete_quietly_removes_the_keys_and_skips_empty_ones(storage: Storage) -> None:
+    for key in ("q/a", "q/b", "q/keep"):
+        await storage.put_bytes(key, b"x", "text/plain")
+    await storage.delete_quietly("q/a", "", "q/b", "q/missing")
+    assert await storage.list_keys("q/") == ["q/keep"]
+
+
+async def test_delete_quietly_logs_a_store_failure_instead_of_raising(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = LocalS3Server()
+    store = Storage(s3_settings(server.start("127.0.0.1", free_port(), tmp_path / "s3")))
+    await store.ensure_bucket()
+    server.stop()
+    with caplog.at_level(logging.WARNING, logger="avatarmesh.storage"):
+        await store.delete_quietly("uploads/own_1/up_1.wav")
+    assert "could not delete uploads/own_1/up_1.wav" in caplog.text
 
 
 async def test_list_keys_is_recursive_and_sorted(storage: Storage) -> None:
