@@ -148,7 +148,7 @@ class PhotoRig:
         ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float64)
         puv = fr.to_uv(np.stack([xs, ys], axis=-1))
         u, v = puv[..., 0], puv[..., 1]
-        self.u, self.v = u.astype(F32), v.astype(F32)
+        self.v = v.astype(F32)
         c = (_interp_curve(uu, vu, u) + _interp_curve(ul, vl, u)) / 2
         self.c = c.astype(F32)
         # Taper everything to zero at the region's edge.
@@ -251,7 +251,6 @@ class PhotoRig:
             return np.ascontiguousarray(a[sl])
 
         ms = box(mouth_mag)
-        self._mouth_origin = (x0 + ms[1].start, y0 + ms[0].start)
         self._mouth_box = (x0 + ms[1].start, y0 + ms[0].start, x0 + ms[1].stop, y0 + ms[0].stop)
         self._m_open, self._m_smile = crop(self.f_open, ms), crop(self.f_smile_v, ms)
         ex = fr.ex.astype(F32)
@@ -266,7 +265,6 @@ class PhotoRig:
         self._m_lo = crop(np.where(self.below, self.c, -big).astype(F32), ms) - v
         self._m_hi = crop(np.where(self.above, self.c, big).astype(F32), ms) - v
         es = box(eye_mag)
-        self._eye_origin = (x0 + es[1].start, y0 + es[0].start)
         self._eye_box = (x0 + es[1].start, y0 + es[0].start, x0 + es[1].stop, y0 + es[0].stop)
         self._e_brow, self._e_blink = crop(self.f_brow, es), crop(self.f_blink, es)
 
@@ -394,10 +392,10 @@ class PhotoRig:
         head.maps(motion)
         if opening > 0.003 or abs(spread) > 1e-4 or smile > 1e-4:
             dx, dy = self._mouth_displacement(opening, spread, smile)
-            head.add_displacement(motion, self._mouth_origin, dx, dy)
+            head.add_displacement(motion, self._mouth_box[:2], dx, dy)
         if brow > 1e-4 or blink > 1e-4:
             dx, dy = self._eye_displacement(brow, blink)
-            head.add_displacement(motion, self._eye_origin, dx, dy)
+            head.add_displacement(motion, self._eye_box[:2], dx, dy)
         frame = self.image.copy()
         head.remap(self.image, frame, self.sharp)
         if opening > 0.01:

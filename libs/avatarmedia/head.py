@@ -61,11 +61,17 @@ class SharpSource:
         sx -= F32(SHARP_SCALE * self.origin[0])
         sy = np.multiply(map_y, F32(SHARP_SCALE))
         sy -= F32(SHARP_SCALE * self.origin[1])
-        fixed, frac = cv2.convertMaps(sx, sy, cv2.CV_16SC2)
-        res = cv2.remap(self.image, fixed, frac, cv2.INTER_LINEAR, dst=out,
-                        borderMode=cv2.BORDER_REFLECT101)
-        if not np.shares_memory(res, out):
-            out[:] = res
+        remap_into(self.image, sx, sy, cv2.INTER_LINEAR, out)
+
+
+def remap_into(src: np.ndarray, map_x: np.ndarray, map_y: np.ndarray, interp: int,
+               out: np.ndarray) -> None:
+    """``cv2.remap`` of ``src`` into the view ``out`` through fixed-point maps (1/32 px),
+    which are cheaper to sample than float maps."""
+    fixed, frac = cv2.convertMaps(map_x, map_y, cv2.CV_16SC2)
+    res = cv2.remap(src, fixed, frac, interp, dst=out, borderMode=cv2.BORDER_REFLECT101)
+    if not np.shares_memory(res, out):  # OpenCV could not write into the view
+        out[:] = res
 
 
 def head_transform(pivot: tuple[float, float], dx: float, dy: float,
@@ -234,15 +240,11 @@ class HeadRegion:
         x0, y0 = self.roi[0], self.roi[1]
         for r0, r1, c0, c1, interp in self.spans:
             out = dst[y0 + r0:y0 + r1, x0 + c0:x0 + c1]
+            mx, my = self.map_x[r0:r1, c0:c1], self.map_y[r0:r1, c0:c1]
             if sharp is not None and interp == cv2.INTER_CUBIC:
-                sharp.remap(self.map_x[r0:r1, c0:c1], self.map_y[r0:r1, c0:c1], out)
-                continue
-            fixed, frac = cv2.convertMaps(self.map_x[r0:r1, c0:c1], self.map_y[r0:r1, c0:c1],
-                                          cv2.CV_16SC2)
-            res = cv2.remap(src, fixed, frac, interp, dst=out,
-                            borderMode=cv2.BORDER_REFLECT101)
-            if not np.shares_memory(res, out):
-                out[:] = res
+                sharp.remap(mx, my, out)
+            else:
+                remap_into(src, mx, my, interp, out)
 
 
 def head_region(size: tuple[int, int], face_box: tuple[float, float, float, float],
