@@ -10,15 +10,20 @@ VENV=.venv
 
 log() { printf '[setup] %s\n' "$*"; }
 
+APT_UPDATED=0
 apt_install() {
   local sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  $sudo apt-get update -qq
+  if [ "$APT_UPDATED" -eq 0 ]; then
+    $sudo apt-get update -qq
+    APT_UPDATED=1
+  fi
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
 # The pins are for CPython 3.11 (Debian 12's python3); pyworld compiles, so the venv
-# needs ensurepip, a C compiler and Python.h. Install whichever of them is missing.
+# needs ensurepip, a C compiler and Python.h. Install whichever of them is missing
+# (only when the venv is (re)built).
 PYTHON=""
 pick_python() {
   local py
@@ -58,6 +63,7 @@ install_apt_packages() {
 install_venv() {
   local stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
   [ -f "$stamp" ] && return 0
+  pick_python
   log "virtualenv $VENV (pinned packages from pyproject.toml)"
   [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
   # pyworld builds from source and imports pkg_resources, gone from setuptools>=81.
@@ -82,7 +88,6 @@ install_models() {
 }
 
 install_apt_packages
-pick_python
 install_venv
 install_models
 log "ready"
