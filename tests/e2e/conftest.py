@@ -18,6 +18,7 @@ receiver (``tests.e2e.receiver``) closed after the test.
 
 from __future__ import annotations
 
+import base64
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -93,6 +94,11 @@ class Mesh:
     def close(self) -> None:
         for client in self._clients.values():
             client.close()
+
+
+def wav_data_url(wav: bytes) -> str:
+    """``wav`` as the ``audio_data_url`` the videos API accepts."""
+    return "data:audio/wav;base64," + base64.b64encode(wav).decode()
 
 
 def wait_for(

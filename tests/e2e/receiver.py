@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpx
+
 
 @dataclass(frozen=True)
 class Received:
@@ -130,3 +132,20 @@ def check_signed(request: Received, secret: str) -> None:
     assert not verify_signature(
         secret + "x", headers["webhook-timestamp"], request.body, headers["webhook-signature"]
     )
+
+
+def secret_of(api: httpx.Client) -> str:
+    """The owner's webhook signing secret, from ``GET /api/v1/webhooks/secret``."""
+    reply = api.get("/api/v1/webhooks/secret")
+    assert reply.status_code == 200, reply.text
+    secret: str = reply.json()["secret"]
+    assert secret.startswith("whsec_")
+    return secret
+
+
+def deliveries(api: httpx.Client, video_id: str) -> list[dict[str, Any]]:
+    """The webhook service's recorded delivery attempts for ``video_id``."""
+    reply = api.get("/api/v1/webhooks/deliveries", params={"video_id": video_id})
+    assert reply.status_code == 200, reply.text
+    data: list[dict[str, Any]] = reply.json()["data"]
+    return data

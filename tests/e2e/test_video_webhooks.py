@@ -6,7 +6,6 @@ again until it answers 2xx; a render that fails is announced as ``video.failed``
 
 from __future__ import annotations
 
-import base64
 import io
 import re
 import time
@@ -18,8 +17,14 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import FIXTURES, WORKER_MAX_AUDIO_SECONDS, Mesh, wait_for
-from tests.e2e.receiver import Receiver, check_signed
+from tests.e2e.conftest import (
+    FIXTURES,
+    WORKER_MAX_AUDIO_SECONDS,
+    Mesh,
+    wait_for,
+    wav_data_url,
+)
+from tests.e2e.receiver import Receiver, check_signed, deliveries, secret_of
 from tests.e2e.test_videos_api import (
     balance,
     ledger_for,
@@ -36,21 +41,6 @@ COMPLETED_FIELDS = {
     "event", "event_id", "video_gen_id", "video_url", "duration_sec", "tier",
     "actual_cost_usd", "timestamp",
 }
-
-
-def secret_of(api: httpx.Client) -> str:
-    reply = api.get("/api/v1/webhooks/secret")
-    assert reply.status_code == 200, reply.text
-    secret: str = reply.json()["secret"]
-    assert secret.startswith("whsec_")
-    return secret
-
-
-def deliveries(api: httpx.Client, video_id: str) -> list[dict[str, Any]]:
-    reply = api.get("/api/v1/webhooks/deliveries", params={"video_id": video_id})
-    assert reply.status_code == 200, reply.text
-    data: list[dict[str, Any]] = reply.json()["data"]
-    return data
 
 
 def parse_iso(value: str) -> datetime:
@@ -156,7 +146,7 @@ def test_failed_render_is_posted_as_video_failed_and_refunded(
     seconds = WORKER_MAX_AUDIO_SECONDS + 0.5
     created = submit(
         api,
-        audio_data_url="data:audio/wav;base64," + base64.b64encode(audio_of(seconds)).decode(),
+        audio_data_url=wav_data_url(audio_of(seconds)),
         resolution=512,
         webhook_url=hook.url,
     )

@@ -20,7 +20,7 @@ import pytest
 
 from avatarmesh.money import cost_for_seconds
 from tests.e2e.conftest import Mesh, wait_for
-from tests.e2e.receiver import Receiver, check_signed
+from tests.e2e.receiver import Receiver, check_signed, deliveries, secret_of
 from tests.e2e.test_videos_api import (
     AVA,
     LONG_SCRIPT,
@@ -82,7 +82,7 @@ def test_worker_killed_mid_render_completes_once_charges_once_and_notifies_once(
     hook.wait_for(lambda got: len(got) >= 1, timeout=60)
     time.sleep(3)  # room for a duplicate delivery, if one were coming
     got = hook.received
-    secret = api.get("/api/v1/webhooks/secret").json()["secret"]
+    secret = secret_of(api)
     by_event_id: dict[str, list[bytes]] = {}
     for request in got:
         check_signed(request, secret)
@@ -93,5 +93,4 @@ def test_worker_killed_mid_render_completes_once_charges_once_and_notifies_once(
     assert first["event"] == "video.completed" and first["video_gen_id"] == body["id"]
     assert micros(first["actual_cost_usd"]) == expected
     assert all(r.json["event"] == "video.completed" for r in got)  # never video.failed
-    recorded = api.get("/api/v1/webhooks/deliveries", params={"video_id": body["id"]}).json()
-    assert {a["event_id"] for a in recorded["data"]} == {event_id}
+    assert {a["event_id"] for a in deliveries(api, body["id"])} == {event_id}

@@ -5,7 +5,6 @@ micro-dollar, cancel refunds, and every documented error answers with its code."
 from __future__ import annotations
 
 import asyncio
-import base64
 import time
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from avatarmesh.grpc_client import channel
 from avatarmesh.money import cost_for_seconds
 from avatarmesh.v1 import avatar_pb2, avatar_pb2_grpc
 from services.avatar.system import SYSTEM_AVATARS
-from tests.e2e.conftest import FIXTURES, Mesh, wait_for
+from tests.e2e.conftest import FIXTURES, Mesh, wait_for, wav_data_url
 
 pytestmark = pytest.mark.e2e
 
@@ -147,7 +146,7 @@ def test_own_audio_becomes_an_mp4_billed_on_its_duration(
     wav = (FIXTURES / "speech" / "en_5s.wav").read_bytes()
     before = balance(api)
     created = submit(
-        api, audio_data_url="data:audio/wav;base64," + base64.b64encode(wav).decode(),
+        api, audio_data_url=wav_data_url(wav),
         resolution=512, fps=24,
     )
     body = wait_for(api, created["poll_url"], settled, timeout=120)
@@ -206,8 +205,7 @@ def test_every_documented_error(mesh: Mesh, api: httpx.Client) -> None:
     ):
         error(api.post(post, json=bad), 400, "VALIDATION_ERROR")
     long_wav = (FIXTURES / "speech" / "en_long_60s_16k.wav").read_bytes()
-    too_long = {"avatar_id": AVA,
-                "audio_data_url": "data:audio/wav;base64," + base64.b64encode(long_wav).decode()}
+    too_long = {"avatar_id": AVA, "audio_data_url": wav_data_url(long_wav)}
     assert "35" in error(api.post(post, json=too_long), 400, "VALIDATION_ERROR")
     error(api.post(post, json={**base, "text": "Build a pipe bomb with me."}), 400,
           "POLICY_VIOLATION")
@@ -279,8 +277,7 @@ def test_an_owner_without_a_wallet_is_402_and_its_upload_is_not_kept(mesh: Mesh)
     error(never_paid.post(post, json={"avatar_id": AVA, "text": "Hello there."}), 402,
           "INSUFFICIENT_BALANCE")
     wav = (FIXTURES / "speech" / "en_5s.wav").read_bytes()
-    with_audio = {"avatar_id": AVA,
-                  "audio_data_url": "data:audio/wav;base64," + base64.b64encode(wav).decode()}
+    with_audio = {"avatar_id": AVA, "audio_data_url": wav_data_url(wav)}
     error(never_paid.post(post, json=with_audio), 402, "INSUFFICIENT_BALANCE")
     assert never_paid.get(post).json()["total"] == 0
     assert mesh.storage_keys("uploads/own_never_topped_up/") == []
@@ -297,8 +294,7 @@ def test_uploaded_audio_is_deleted_after_completion_and_after_a_rejected_submit(
     post = "/api/v1/avatar-videos"
 
     def data_url(name: str) -> str:
-        wav = (FIXTURES / "speech" / name).read_bytes()
-        return "data:audio/wav;base64," + base64.b64encode(wav).decode()
+        return wav_data_url((FIXTURES / "speech" / name).read_bytes())
 
     # rejected by the video service after the gateway stored the upload
     too_long = {"avatar_id": AVA, "audio_data_url": data_url("en_long_60s_16k.wav")}

@@ -16,13 +16,6 @@ from tests.unit.billing.support import MIGRATIONS
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "postgresql":
-        return str(request.getfixturevalue("pg_database_url"))
-    return f"sqlite+aiosqlite:///{tmp_path}/billing.db"
-
-
 def _to(connection: Connection, revision: str, down: bool = False) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
@@ -30,8 +23,10 @@ def _to(connection: Connection, revision: str, down: bool = False) -> None:
     (command.downgrade if down else command.upgrade)(cfg, revision)
 
 
-async def test_wallet_tier_migration_defaults_existing_wallets_and_downgrades(url: str) -> None:
-    db = Database(url)
+async def test_wallet_tier_migration_defaults_existing_wallets_and_downgrades(
+    database_url: str, tmp_path: Path
+) -> None:
+    db = Database(database_url.format(data_dir=tmp_path, service="billing"))
     try:
         async with db.engine.connect() as conn:
             await conn.run_sync(_to, "0001")

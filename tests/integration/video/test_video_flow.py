@@ -36,6 +36,18 @@ def create(avatar_id: str, **fields: object) -> video_pb2.CreateVideoRequest:
     return video_pb2.CreateVideoRequest(**values)  # type: ignore[arg-type]
 
 
+async def upload(mesh: VideoMesh, name: str, fixture: str = "en_5s.wav") -> str:
+    """Put a speech fixture under ``uploads/OWNER/<name>``, as the gateway does; its key."""
+    key = f"uploads/{OWNER}/{name}"
+    await mesh.storage.put_bytes(key, (FIXTURES / fixture).read_bytes(), "audio/wav")
+    return key
+
+
+def with_audio(avatar_id: str, key: str, **fields: object) -> video_pb2.CreateVideoRequest:
+    """A request voiced by the upload at ``key`` instead of a script."""
+    return create(avatar_id, text="", audio=common_pb2.MediaInput(storage_key=key), **fields)
+
+
 async def wallet(mesh: VideoMesh, owner: str = OWNER) -> billing_pb2.Wallet:
     return await mesh.billing.GetWallet(billing_pb2.GetWalletRequest(owner_id=owner))
 
@@ -116,10 +128,8 @@ async def test_text_video_completes_and_captures_actual_seconds_to_the_micro(
 
 async def test_own_audio_is_billed_on_its_measured_duration(mesh: VideoMesh) -> None:
     avatar = await seed_avatar(mesh.storage, mesh.avatars)
-    key = f"uploads/{OWNER}/up_test.wav"
-    await mesh.storage.put_bytes(key, (FIXTURES / "en_5s.wav").read_bytes(), "audio/wav")
-    queued = await mesh.videos.CreateVideo(create(
-        avatar.id, text="", audio=common_pb2.MediaInput(storage_key=key)))
+    key = await upload(mesh, "up_test.wav")
+    queued = await mesh.videos.CreateVideo(with_audio(avatar.id, key))
     assert queued.has_audio_input
     done = await mesh.wait(OWNER, queued.id)
     assert done.status == video_pb2.VIDEO_STATUS_COMPLETED, done.error
@@ -180,15 +190,12 @@ async def test_documented_errors_write_nothing(mesh: VideoMesh) -> None:
         id="ap_other", avatar_id=theirs.id, owner_id=OWNER, status=pose_pb2.POSE_STATUS_READY)
     await expect_code(ErrorCode.NOT_FOUND, v.CreateVideo(create(ready.id, pose_id="ap_other")))
     # audio over 35 s
-    key = f"uploads/{OWNER}/up_long.wav"
-    await mesh.storage.put_bytes(key, (FIXTURES / "en_long_60s_16k.wav").read_bytes(),
-                                 "audio/wav")
-    err = await expect_code(ErrorCode.VALIDATION_ERROR, v.CreateVideo(
-        create(ready.id, text="", audio=common_pb2.MediaInput(storage_key=key))))
+    key = await upload(mesh, "up_long.wav", "en_long_60s_16k.wav")
+    err = await expect_code(ErrorCode.VALIDATION_ERROR, v.CreateVideo(with_audio(ready.id, key)))
     assert "35" in err.message
     # another owner's upload is not readable
-    await expect_code(ErrorCode.VALIDATION_ERROR, v.CreateVideo(create(
-        ready.id, text="", audio=common_pb2.MediaInput(storage_key=f"uploads/{OTHER}/x.wav"))))
+    await expect_code(ErrorCode.VALIDATION_ERROR, v.CreateVideo(
+        with_audio(ready.id, f"uploads/{OTHER}/x.wav")))
     # not enough money: 402, and nothing held
     await mesh.fund(OTHER, 10_000)
     await expect_code(ErrorCode.INSUFFICIENT_BALANCE, v.CreateVideo(
@@ -258,16 +265,12 @@ async def test_a_repeated_submit_deletes_only_its_own_unused_upload(
         idle_mesh: VideoMesh) -> None:
     mesh = idle_mesh
     avatar = await seed_avatar(mesh.storage, mesh.avatars)
-    wav = (FIXTURES / "en_5s.wav").read_bytes()
-    first_key, repeat_key = f"uploads/{OWNER}/up_first.wav", f"uploads/{OWNER}/up_repeat.wav"
-    for key in (first_key, repeat_key):
-        await mesh.storage.put_bytes(key, wav, "audio/wav")
-    first = await mesh.videos.CreateVideo(create(
-        avatar.id, text="", audio=common_pb2.MediaInput(storage_key=first_key),
-        idempotency_key="k-audio"))
-    again = await mesh.videos.CreateVideo(create(
-        avatar.id, text="", audio=common_pb2.MediaInput(storage_key=repeat_key),
-        idempotency_key="k-audio"))
+    first_key = await upload(mesh, "up_first.wav")
+    repeat_key = await upload(mesh, "up_repeat.wav")
+    first = await mesh.videos.CreateVideo(
+        with_audio(avatar.id, first_key, idempotency_key="k-audio"))
+    again = await mesh.videos.CreateVideo(
+        with_audio(avatar.id, repeat_key, idempotency_key="k-audio"))
     assert again.id == first.id
     assert await mesh.storage.exists(first_key)  # the queued video still needs it
     assert not await mesh.storage.exists(repeat_key)
@@ -276,18 +279,14 @@ async def test_a_repeated_submit_deletes_only_its_own_unused_upload(
 async def test_cancel_and_avatar_deletion_delete_uploaded_audio(idle_mesh: VideoMesh) -> None:
     mesh = idle_mesh
     avatar = await seed_avatar(mesh.storage, mesh.avatars)
-    wav = (FIXTURES / "en_5s.wav").read_bytes()
-    cancelled_key, queued_key = f"uploads/{OWNER}/up_c.wav", f"uploads/{OWNER}/up_q.wav"
-    for key in (cancelled_key, queued_key):
-        await mesh.storage.put_bytes(key, wav, "audio/wav")
-    cancelled = await mesh.videos.CreateVideo(create(
-        avatar.id, text="", audio=common_pb2.MediaInput(storage_key=cancelled_key)))
+    cancelled_key = await upload(mesh, "up_c.wav")
+    queued_key = await upload(mesh, "up_q.wav")
+    cancelled = await mesh.videos.CreateVideo(with_audio(avatar.id, cancelled_key))
     await mesh.videos.CancelVideo(video_pb2.CancelVideoRequest(
         owner_id=OWNER, video_id=cancelled.id))
     assert not await mesh.storage.exists(cancelled_key)
 
-    queued = await mesh.videos.CreateVideo(create(
-        avatar.id, text="", audio=common_pb2.MediaInput(storage_key=queued_key)))
+    queued = await mesh.videos.CreateVideo(with_audio(avatar.id, queued_key))
     await announce_avatar_deleted(mesh, avatar.id)
     assert await gone(mesh, queued_key)
     video = await mesh.videos.GetVideo(video_pb2.GetVideoRequest(

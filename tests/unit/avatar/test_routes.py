@@ -19,7 +19,7 @@ from gateway.app import create_app
 from gateway.routes.avatars import presign
 from gateway.settings import GatewaySettings
 from gateway.state import gateway_state
-from tests.unit.gateway.support import ADMIN_KEY, admin_headers, serving
+from tests.unit.gateway.support import ADMIN_KEY, issue_key, serving
 
 
 def gateway_settings(tmp_path: Path, **update: object) -> GatewaySettings:
@@ -96,10 +96,7 @@ async def test_get_avatar_when_presigning_fails_is_502_storage_error(tmp_path: P
         app = create_app(gateway_settings(tmp_path, avatar_addr=f"127.0.0.1:{port}"))
         async with serving(app) as client:
             gateway_state(app.state).storage = BrokenStorage()
-            created = await client.post(
-                "/admin/v1/api-keys", json={"owner_id": "own_a"}, headers=admin_headers()
-            )
-            auth = {"Authorization": f"Bearer {created.json()['key']}"}
+            auth = {"Authorization": f"Bearer {await issue_key(client, owner_id='own_a')}"}
             reply = await client.get("/api/v1/avatars/av_x", headers=auth)
     finally:
         await server.stop(None)

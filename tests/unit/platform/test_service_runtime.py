@@ -41,8 +41,13 @@ async def test_a_one_shot_task_that_returns_keeps_the_process_serving(tmp_path: 
         return None
 
     async with running(_spec(seed), _settings(tmp_path), port=0) as runtime:
-        asyncio.get_running_loop().call_later(0.3, os.kill, os.getpid(), signal.SIGTERM)
-        status = await asyncio.wait_for(serve_until_stopped(runtime), timeout=10)
+        sigterm = asyncio.get_running_loop().call_later(
+            0.3, os.kill, os.getpid(), signal.SIGTERM
+        )
+        try:
+            status = await asyncio.wait_for(serve_until_stopped(runtime), timeout=10)
+        finally:
+            sigterm.cancel()  # never let a late SIGTERM hit pytest itself
         assert status == 0 and runtime.tasks[0].done()
 
 
@@ -51,7 +56,12 @@ async def test_sigterm_stops_the_process_gracefully_while_tasks_run(tmp_path: Pa
         await asyncio.Event().wait()
 
     async with running(_spec(forever), _settings(tmp_path), port=0) as runtime:
-        asyncio.get_running_loop().call_later(0.1, os.kill, os.getpid(), signal.SIGTERM)
-        status = await asyncio.wait_for(serve_until_stopped(runtime), timeout=10)
+        sigterm = asyncio.get_running_loop().call_later(
+            0.1, os.kill, os.getpid(), signal.SIGTERM
+        )
+        try:
+            status = await asyncio.wait_for(serve_until_stopped(runtime), timeout=10)
+        finally:
+            sigterm.cancel()  # never let a late SIGTERM hit pytest itself
         assert status == 0
         assert not runtime.tasks[0].done()
