@@ -43,6 +43,11 @@ def _aliases(field_name: str) -> tuple[str, ...]:
 LOOPBACK_VARIABLES = _aliases("allow_insecure_loopback")
 
 
+def _first_set(env: Mapping[str, str], *names: str, default: str) -> str:
+    """The first of ``names`` set in ``env`` (an operator's explicit choice wins)."""
+    return next((env[name] for name in names if name in env), default)
+
+
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -126,14 +131,14 @@ class LocalMesh:
                 "AVATARMESH_HTTP_PORT": str(self.http_port),
                 "AVATARMESH_ADMIN_KEY": self.admin_key,
                 "AVATARS_API_ENABLED": env.get("AVATARS_API_ENABLED", "true"),
+                # Development: webhook_url (checked at submit by the video service and at
+                # each delivery by the webhook service) may be a receiver on this machine.
+                "AVATARMESH_ALLOW_INSECURE_LOOPBACK": _first_set(
+                    env, *LOOPBACK_VARIABLES, default="true"
+                ),
                 "PYTHONUNBUFFERED": "1",
             }
         )
-        # Development: webhook_url (checked at submit by the video service and at each
-        # delivery by the webhook service) may be a receiver on this machine, unless the
-        # operator set the switch (under any of its names) themselves.
-        if not any(name in env for name in LOOPBACK_VARIABLES):
-            env[LOOPBACK_VARIABLES[0]] = "true"
         for name in SERVICES:
             env[f"AVATARMESH_{name.upper()}_ADDR"] = f"127.0.0.1:{self.ports[name]}"
         return env
