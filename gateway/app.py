@@ -38,11 +38,10 @@ Authenticate with `Authorization: Bearer <API key>`. Every `/api/v1` route answe
 {ERROR_SHAPE_DOC}"""
 
 
-async def _ensure_dev_key(db: Database, settings: GatewaySettings) -> None:
+async def _ensure_dev_key(db: Database, owner_id: str, secret: str) -> None:
     """Create the dev key once; a revoked one stays revoked (an operator's decision)."""
-    assert settings.dev_api_key
     try:
-        await store.create_key(db, settings.dev_owner_id, name="dev", secret=settings.dev_api_key)
+        await store.create_key(db, owner_id, name="dev", secret=secret)
     except DomainError as exc:
         if exc.code is not ErrorCode.CONFLICT:
             raise
@@ -60,7 +59,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         db = Database(settings.database_url_for("gateway"))
         await db.migrate(store.MIGRATIONS)
         if settings.dev_api_key:
-            await _ensure_dev_key(db, settings)
+            await _ensure_dev_key(db, settings.dev_owner_id, settings.dev_api_key)
         clients = GrpcClients.connect(settings)
         app.state.gateway = GatewayState(
             settings=settings,

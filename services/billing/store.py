@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from avatarmesh.db import Base, service_metadata
-from services.billing.config import DEFAULT_TIER
+from services.billing.config import DEFAULT_TIER, MAX_TIER_LENGTH
 
 metadata = service_metadata()
 
@@ -77,7 +77,7 @@ class WalletRow(BillingBase):
     held_micros: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     # The owner's plan tier: which daily pose cap applies (migration 0002).
     tier: Mapped[str] = mapped_column(
-        String(64), nullable=False, default=DEFAULT_TIER, server_default=DEFAULT_TIER
+        String(MAX_TIER_LENGTH), nullable=False, default=DEFAULT_TIER, server_default=DEFAULT_TIER
     )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
@@ -108,7 +108,7 @@ class HoldRow(BillingBase):
     status: Mapped[str] = mapped_column(String(16), nullable=False)
     purpose: Mapped[str] = mapped_column(String(32), nullable=False)
     # The tier whose daily_usage row a pose hold counted in ("" for other purposes).
-    tier: Mapped[str] = mapped_column(String(64), nullable=False)
+    tier: Mapped[str] = mapped_column(String(MAX_TIER_LENGTH), nullable=False)
     amount_micros: Mapped[int] = mapped_column(BigInteger, nullable=False)
     captured_micros: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     refunded_micros: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
@@ -176,5 +176,5 @@ class DailyUsageRow(BillingBase):
 
     owner_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    tier: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tier: Mapped[str] = mapped_column(String(MAX_TIER_LENGTH), primary_key=True)
     poses: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
