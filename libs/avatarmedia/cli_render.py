@@ -11,9 +11,7 @@ import numpy as np
 
 from .portrait import Portrait, draw_portrait, load_image, photo_portrait, spec_from_description
 from .render import RenderRequest, render_video
-from .script import speak_script
 from .tracks import MouthTrack
-from .voice import default_voice
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -40,6 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def speech_for_text(text: str, language: str, gender: str | None,
                     fps: int) -> tuple[np.ndarray, int, MouthTrack]:
     """The script spoken by the language's default voice, and its mouth track."""
+    from .script import speak_script
+    from .voice import default_voice
+
     spoken = speak_script(text, default_voice(language, gender), fps)
     return spoken.samples, spoken.sample_rate, spoken.track
 

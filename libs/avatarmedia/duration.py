@@ -17,7 +17,7 @@ from __future__ import annotations
 from avatarmedia import espeak
 from avatarmedia.errors import MediaInputError
 from avatarmedia.speech import check_controls
-from avatarmedia.text_norm import check_language, check_text, front_end, spoken_text
+from avatarmedia.text_norm import check_language, espeak_text
 from avatarmedia.voice import VoiceProfile, default_voice
 
 # language -> seconds per (vowel, consonant, clause) at speed 1.0
@@ -35,7 +35,7 @@ def phoneme_counts(text: str, language: str, voice: VoiceProfile | None = None) 
         int, int, int]:
     """(vowel phonemes, consonant phonemes, clauses) that espeak-ng would speak."""
     lang = check_language(language)
-    spoken, _ = spoken_text(front_end(check_text(text), lang))
+    spoken = espeak_text(text, lang)
     name = (voice or default_voice(lang)).espeak_name
     vowels = consonants = 0
     clauses = espeak.clauses_ipa(spoken, name)

@@ -59,7 +59,8 @@ def _spectral_features(x: npt.NDArray[np.float32], n: int) -> _Spectral:
     hop, win, nfft = int(HOP_S * ANALYSIS_SR), 400, 512
     pad = np.pad(x.astype(np.float64), (win // 2, win))
     idx = np.arange(win)[None, :] + hop * np.arange(n)[:, None]
-    frames = pad[np.minimum(idx, pad.size - 1)] * np.hanning(win)[None, :]
+    window = np.hanning(win)
+    frames = pad[np.minimum(idx, pad.size - 1)] * window[None, :]
     power = np.abs(np.fft.rfft(frames, nfft, axis=1)) ** 2
     freqs = np.fft.rfftfreq(nfft, 1.0 / ANALYSIS_SR)
 
@@ -73,9 +74,10 @@ def _spectral_features(x: npt.NDArray[np.float32], n: int) -> _Spectral:
     mid = power[:, sel(250, 4000)].sum(axis=1) + 1e-12
     # same scale as frame_rms_db: mean power of the band's share of the frame
     formant = power[:, sel(*FORMANT_BAND_HZ)].sum(axis=1) * 2.0 / (
-        win * float((np.hanning(win) ** 2).sum()))
-    f1 = power[:, sel(*F1_BAND_HZ)] + 1e-12
-    f1_hz = (f1 * freqs[sel(*F1_BAND_HZ)]).sum(axis=1) / f1.sum(axis=1)
+        win * float((window ** 2).sum()))
+    f1_band = sel(*F1_BAND_HZ)
+    f1 = power[:, f1_band] + 1e-12
+    f1_hz = (f1 * freqs[f1_band]).sum(axis=1) / f1.sum(axis=1)
     return _Spectral(centroid=centroid, low_share=low / mid,
                      formant_db=10 * np.log10(formant + 1e-10), f1_hz=f1_hz)
 
@@ -135,7 +137,7 @@ def audio_mouth_track(samples: npt.ArrayLike, sample_rate: int, fps: float,
     gate = max(gate, SILENCE_DBFS)
     spec = _spectral_features(x, n)
     opening = _opening(db, gate, spec)
-    voiced = (db >= gate) & (_rescale(db, gate, top) > 0.05)
+    voiced = _rescale(db, gate, top) > 0.05  # implies db > gate
     centroid, low_share = spec.centroid, spec.low_share
     if voiced.sum() >= 5:
         c_lo, c_hi = np.percentile(centroid[voiced], [10, 90])

@@ -76,9 +76,13 @@ _MONTHS: dict[str, tuple[str, ...]] = {
 # and "2024" and dates written against CJK text were left as digits.
 _NOT_AFTER = r"(?<![0-9A-Za-z\u00c0-\u024f])"
 _NOT_BEFORE = r"(?![0-9A-Za-z\u00c0-\u024f])"
-_ISO_DATE = re.compile(_NOT_AFTER + r"(\d{4})-(\d{1,2})-(\d{1,2})" + _NOT_BEFORE)
-# year first with slashes or dots (2024/03/15), the usual order in ja, zh and ko
-_YMD_DATE = re.compile(_NOT_AFTER + r"(\d{4})([/.])(\d{1,2})\2(\d{1,2})" + _NOT_BEFORE)
+# year first: groups are year, separator, month, day; the separator repeats (\2)
+_YEAR_FIRST = _NOT_AFTER + r"(\d{4})(%s)(\d{1,2})\2(\d{1,2})" + _NOT_BEFORE
+_ISO_DATE = re.compile(_YEAR_FIRST % "-")
+# with slashes or dots (2024/03/15), the usual order in ja, zh and ko. A separate pass
+# after the ISO one (not one ``[-/.]`` pattern): it also reads what the ISO pass wrote,
+# e.g. "2024/03/" + "1 de enero de 2024".
+_YMD_DATE = re.compile(_YEAR_FIRST % "[/.]")
 _SLASH_DATE = re.compile(_NOT_AFTER + r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})" + _NOT_BEFORE)
 
 
@@ -104,10 +108,6 @@ def normalise_dates(text: str, language: str) -> str:
     """ISO (2024-03-15), year-first (2024/03/15) and numeric (15/03/2024, en:
     03/15/2024) dates -> spoken form, also when written directly against CJK text."""
 
-    def iso(mt: re.Match[str]) -> str:
-        y, m, d = int(mt[1]), int(mt[2]), int(mt[3])
-        return _say_date(language, y, m, d) if 1 <= m <= 12 and 1 <= d <= 31 else mt[0]
-
     def ymd(mt: re.Match[str]) -> str:
         y, m, d = int(mt[1]), int(mt[3]), int(mt[4])
         return _say_date(language, y, m, d) if 1 <= m <= 12 and 1 <= d <= 31 else mt[0]
@@ -120,7 +120,7 @@ def normalise_dates(text: str, language: str) -> str:
             m, d = d, m
         return _say_date(language, y, m, d) if 1 <= m <= 12 and 1 <= d <= 31 else mt[0]
 
-    return _SLASH_DATE.sub(slash, _YMD_DATE.sub(ymd, _ISO_DATE.sub(iso, text)))
+    return _SLASH_DATE.sub(slash, _YMD_DATE.sub(ymd, _ISO_DATE.sub(ymd, text)))
 
 
 _ZH_DIGITS = "零一二三四五六七八九"
@@ -297,10 +297,12 @@ _JA_COUNTERS: dict[str, _Counter] = {
                   "ひゃっかい"),
 }
 _COUNTER_ALIASES = {"か月": "ヶ月", "カ月": "ヶ月", "ケ月": "ヶ月", "箇月": "ヶ月"}
-# a number (1,000 style grouping allowed, no decimals) right before a counter; "3分の1"
-# (a fraction, ぶん) is left to the dictionary
-_JA_COUNTED = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+)\s*(ヶ月|か月|カ月|ケ月|箇月|"
-                         r"歳|時|分(?!の)|年|月|日|人|円|個|回)")
+# a number (1,000 style grouping allowed, no decimals) right before a counter, longest
+# counter first; "3分の1" (a fraction, ぶん) is left to the dictionary
+_COUNTER_PATTERNS = {"分": "分(?!の)"}
+_JA_COUNTED = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+)\s*(" + "|".join(
+    _COUNTER_PATTERNS.get(c, re.escape(c))
+    for c in sorted([*_JA_COUNTERS, *_COUNTER_ALIASES], key=len, reverse=True)) + ")")
 
 
 def ja_counted(n: int, counter: str) -> str:
@@ -392,3 +394,9 @@ def spoken_text(tokens: list[Token]) -> tuple[str, list[int]]:
         offsets.append(pos)
         pos += len(tok.spoken) + 1
     return " ".join(t.spoken for t in tokens), offsets
+
+
+def espeak_text(text: str, language: str) -> str:
+    """What espeak-ng reads for ``text`` in ``language``: the text and language
+    checked, run through ``front_end`` and joined by ``spoken_text``."""
+    return spoken_text(front_end(check_text(text), check_language(language)))[0]

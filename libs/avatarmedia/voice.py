@@ -24,7 +24,7 @@ from scipy import signal
 
 from avatarmedia.audio import frame_rms_db, resample, to_mono
 from avatarmedia.errors import MediaInputError
-from avatarmedia.text_norm import LANGUAGES, check_language, check_text, front_end, spoken_text
+from avatarmedia.text_norm import LANGUAGES, check_language, espeak_text
 
 FloatArray = npt.NDArray[np.float32]
 F64 = npt.NDArray[np.float64]
@@ -317,7 +317,7 @@ def espeak_input(text: str, language: str) -> str:
     """What espeak-ng reads for ``text``: the same language front-end synthesis uses
     (hanzi -> pinyin, kanji -> kana, dates, counters). Raw CJK text would be misread
     (kanji as "Chinese letter"), so cloning must not fit or measure on it."""
-    return spoken_text(front_end(check_text(text), check_language(language)))[0]
+    return espeak_text(text, language)
 
 
 @functools.lru_cache(maxsize=32)

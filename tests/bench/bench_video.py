@@ -40,7 +40,6 @@ from avatarmedia.portrait import (  # noqa: E402
 )
 from avatarmedia.render import (  # noqa: E402
     RenderRequest,
-    audio_track,
     fit_track,
     make_animator,
     output_size,
@@ -223,7 +222,7 @@ def speed() -> None:
     # is printed too.
     size = output_size(portrait, 720)
     n = res.n_frames
-    tr = fit_track(track if track is not None else audio_track(samples, sr, 25, n), n)
+    tr = fit_track(track, n)
     animator = make_animator(portrait, size)
     frames = [f for _, f in render_frames(animator, plan_motion(tr, "avatar"))]
 
