@@ -320,12 +320,23 @@ def espeak_input(text: str, language: str) -> str:
     return espeak_text(text, language)
 
 
+@functools.lru_cache(maxsize=64)
+def _reference_speech(language: str, espeak_voice: str) -> npt.NDArray[np.float32]:
+    """A base voice reading the language's reference passage (at espeak's rate); read
+    only, shared by the conversion features and the voice statistics."""
+    from avatarmedia import espeak
+
+    samples = espeak.synth(espeak_input(REFERENCE_TEXT[language], language),
+                           espeak_voice).samples
+    samples.setflags(write=False)
+    return samples
+
+
 @functools.lru_cache(maxsize=32)
 def _reference_features(language: str, espeak_voice: str) -> WorldFeatures:
     from avatarmedia import espeak
 
-    res = espeak.synth(espeak_input(REFERENCE_TEXT[language], language), espeak_voice)
-    return world_analyse(res.samples, espeak.SAMPLE_RATE)
+    return world_analyse(_reference_speech(language, espeak_voice), espeak.SAMPLE_RATE)
 
 
 # ---------------------------------------------------------------- analysis and cloning
@@ -518,8 +529,7 @@ def base_voice_stats(language: str, espeak_voice: str) -> SpeechStats:
     """Statistics of a base voice reading the language's reference passage."""
     from avatarmedia import espeak
 
-    res = espeak.synth(espeak_input(REFERENCE_TEXT[language], language), espeak_voice)
-    return analyse_speech(res.samples, espeak.SAMPLE_RATE)
+    return analyse_speech(_reference_speech(language, espeak_voice), espeak.SAMPLE_RATE)
 
 
 def clone_voice(samples: npt.ArrayLike, sample_rate: int, *, language: str,
