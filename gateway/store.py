@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from avatarmesh.db import Base, Database, service_metadata
 from avatarmesh.errors import DomainError, ErrorCode
-from avatarmesh.ids import IdPrefix, new_id
+from avatarmesh.ids import MAX_OWNER_ID_LENGTH, IdPrefix, new_id
 from gateway.auth import hash_secret, new_secret, secrets_match
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -29,7 +29,7 @@ class ApiKeyRow(GatewayBase):
     __tablename__ = "api_keys"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    owner_id: Mapped[str] = mapped_column(String(200), index=True)
+    owner_id: Mapped[str] = mapped_column(String(MAX_OWNER_ID_LENGTH), index=True)
     name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(PREFIX_LEN))
@@ -86,8 +86,10 @@ async def create_key(
     """Issue a key for `owner_id`. With an explicit `secret` (the dev key), creating the
     same secret again for the same owner returns the existing key instead of failing."""
     owner_id = owner_id.strip()
-    if not owner_id:
-        raise DomainError(ErrorCode.VALIDATION_ERROR, "owner_id must not be empty")
+    if not 1 <= len(owner_id) <= MAX_OWNER_ID_LENGTH:
+        raise DomainError(
+            ErrorCode.VALIDATION_ERROR, f"owner_id must be 1 to {MAX_OWNER_ID_LENGTH} characters"
+        )
     if secret is not None and len(secret) < 8:
         raise DomainError(ErrorCode.VALIDATION_ERROR, "key must be at least 8 characters")
     plain = secret if secret is not None else new_secret()

@@ -8,6 +8,7 @@ from datetime import datetime
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
+from avatarmesh.ids import MAX_OWNER_ID_LENGTH
 from gateway import store
 from gateway.bodies import RequestBody
 from gateway.deps import AdminCaller, State
@@ -17,7 +18,9 @@ router = APIRouter(prefix="/admin/v1", tags=["admin"], responses=ERROR_RESPONSES
 
 
 class CreateApiKey(RequestBody):
-    owner_id: str = Field(min_length=1, max_length=200, description="Owner the key acts for")
+    owner_id: str = Field(
+        min_length=1, max_length=MAX_OWNER_ID_LENGTH, description="Owner the key acts for"
+    )
     name: str | None = Field(default=None, max_length=200, description="Label for operators")
 
 

@@ -9,14 +9,14 @@ queries. A service's migrations live in ``services/<name>/migrations``; their
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, String, event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -121,6 +121,23 @@ def run_migrations_in_env(target_metadata: MetaData) -> None:
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
+
+
+def widen_string_columns(columns: Iterable[tuple[str, str]], old: int, new: int) -> None:
+    """Alembic step: ``VARCHAR(old)`` -> ``VARCHAR(new)`` for each ``(table, column)``.
+
+    Only PostgreSQL enforces the length; SQLite ignores it, and the batch rebuild that
+    SQLite would need drops triggers (billing's append-only ledger has some), so nothing
+    is done there. Migrations pass literal lengths: they describe one point in time.
+    """
+    from alembic import op
+
+    if op.get_bind().dialect.name == "sqlite":
+        return
+    for table, column in columns:
+        op.alter_column(
+            table, column, type_=String(new), existing_type=String(old), existing_nullable=False
+        )
 
 
 def run_sync(coro: Any) -> Any:

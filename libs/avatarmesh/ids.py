@@ -26,6 +26,11 @@ class IdPrefix(StrEnum):
     UPLOAD = "up"
 
 
+# The longest owner id any service stores: the gateway issues keys for owner ids up to
+# this length, so every ``owner_id`` column and check uses this one number (a narrower
+# column elsewhere turned a valid owner into a 500 on PostgreSQL).
+MAX_OWNER_ID_LENGTH = 200
+
 _BODY_LEN = 24
 _PATTERN = re.compile(rf"^(?P<prefix>[a-z]+)_(?P<body>[a-z2-7]{{{_BODY_LEN}}})$")
 

@@ -168,6 +168,24 @@ async def purge_processed(db: Database, inbox: Table, older_than: timedelta) -> 
         return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+# Inbox ids outlive the EVENTS stream's 7 days, so a redelivered message finds its id.
+INBOX_RETENTION = timedelta(days=8)
+INBOX_PURGE_EVERY_SECONDS = 600.0
+
+
+async def run_inbox_purge(
+    db: Database, inbox: Table, *, every: float = INBOX_PURGE_EVERY_SECONDS
+) -> None:
+    """Background task of every service with an inbox: purge ids older than
+    ``INBOX_RETENTION`` now and then every ``every`` seconds (else the table only grows)."""
+    while True:
+        try:
+            await purge_processed(db, inbox, INBOX_RETENTION)
+        except Exception as exc:
+            log.warning("purging the inbox failed: %s", exc)
+        await asyncio.sleep(every)
+
+
 class OutboxRelay:
     """Publishes outbox rows in id order, then marks them published.
 

@@ -7,14 +7,14 @@ from pathlib import Path
 
 from avatarmesh.bus import EVENTS_STREAM
 from avatarmesh.grpc_client import channel
-from avatarmesh.outbox import OutboxRelay
+from avatarmesh.outbox import OutboxRelay, run_inbox_purge
 from avatarmesh.service import Runtime, Servicer, ServiceSpec, Wiring, run_service
 from avatarmesh.storage import Storage
 from avatarmesh.v1 import avatar_pb2_grpc, billing_pb2_grpc, events_pb2, pose_pb2_grpc
 from services.avatar.config import AvatarSettings
 from services.avatar.logic import Avatars
 from services.avatar.server import AvatarServicer
-from services.avatar.store import outbox
+from services.avatar.store import inbox, outbox
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,8 @@ def build(rt: Runtime[AvatarSettings]) -> tuple[Avatars, OutboxRelay]:
 
 def wire(rt: Runtime[AvatarSettings]) -> Wiring:
     assert rt.bus is not None
-    bus = rt.bus
+    assert rt.db is not None
+    db, bus = rt.db, rt.bus
     avatars, relay = build(rt)
     servicer = AvatarServicer(avatars)
     max_deliver = rt.settings.avatar_event_max_deliver
@@ -60,6 +61,7 @@ def wire(rt: Runtime[AvatarSettings]) -> Wiring:
         background=[
             relay.run,
             seed,
+            lambda: run_inbox_purge(db, inbox),
             lambda: bus.consume(
                 stream=EVENTS_STREAM,
                 durable=STAGE_CONSUMER[0],

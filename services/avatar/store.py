@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import BigInteger, Boolean, Column, DateTime, Index, String, Table, Text
 
 from avatarmesh.db import service_metadata
+from avatarmesh.ids import MAX_OWNER_ID_LENGTH
 from avatarmesh.outbox import inbox_table, outbox_table
 
 metadata = service_metadata()
@@ -17,7 +18,7 @@ avatars = Table(
     "avatars",
     metadata,
     Column("id", String(64), primary_key=True),
-    Column("owner_id", String(128), nullable=False),
+    Column("owner_id", String(MAX_OWNER_ID_LENGTH), nullable=False),
     Column("name", String(60), nullable=False),
     Column("description", Text(), nullable=False, default=""),
     Column("language", String(8), nullable=False),
@@ -53,7 +54,7 @@ voices = Table(
     metadata,
     Column("id", String(64), primary_key=True),  # the tts_voice_id
     Column("avatar_id", String(64), nullable=False),
-    Column("owner_id", String(128), nullable=False),
+    Column("owner_id", String(MAX_OWNER_ID_LENGTH), nullable=False),
     Column("is_system", Boolean(), nullable=False, default=False),
     Column("language", String(8), nullable=False),
     Column("profile_json", Text(), nullable=False),

@@ -40,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from avatarmesh.billing import INSUFFICIENT_BALANCE_MESSAGE
 from avatarmesh.db import Database
 from avatarmesh.errors import DomainError, ErrorCode
-from avatarmesh.ids import IdPrefix, new_id
+from avatarmesh.ids import MAX_OWNER_ID_LENGTH, IdPrefix, new_id
 from avatarmesh.money import Micros
 from services.billing.config import DEFAULT_TIER, BillingRules
 from services.billing.store import (
@@ -55,7 +55,6 @@ log = logging.getLogger(__name__)
 
 INT64_MAX = 2**63 - 1
 MAX_KEY_LENGTH = 256
-MAX_OWNER_LENGTH = 128
 MAX_REFERENCE_LENGTH = 256
 MAX_PAGE_LIMIT = 100
 INSUFFICIENT_BALANCE_FOR_POSE_MESSAGE = "Insufficient balance to create a pose."
@@ -723,9 +722,9 @@ class Ledger:
 
 
 def _check_owner(owner_id: str) -> None:
-    if not owner_id or len(owner_id) > MAX_OWNER_LENGTH:
+    if not owner_id or len(owner_id) > MAX_OWNER_ID_LENGTH:
         raise DomainError(
-            ErrorCode.VALIDATION_ERROR, f"owner_id must be 1 to {MAX_OWNER_LENGTH} characters"
+            ErrorCode.VALIDATION_ERROR, f"owner_id must be 1 to {MAX_OWNER_ID_LENGTH} characters"
         )
 
 

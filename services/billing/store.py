@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from avatarmesh.db import Base, service_metadata
+from avatarmesh.ids import MAX_OWNER_ID_LENGTH
 from services.billing.config import DEFAULT_TIER, MAX_TIER_LENGTH
 
 metadata = service_metadata()
@@ -72,7 +73,7 @@ class WalletRow(BillingBase):
         CheckConstraint("held_micros <= balance_micros", name="held_within_balance"),
     )
 
-    owner_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(MAX_OWNER_ID_LENGTH), primary_key=True)
     balance_micros: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     held_micros: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     # The owner's plan tier: which daily pose cap applies (migration 0002).
@@ -103,7 +104,7 @@ class HoldRow(BillingBase):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     owner_id: Mapped[str] = mapped_column(
-        String(128), ForeignKey("wallets.owner_id"), nullable=False
+        String(MAX_OWNER_ID_LENGTH), ForeignKey("wallets.owner_id"), nullable=False
     )
     status: Mapped[str] = mapped_column(String(16), nullable=False)
     purpose: Mapped[str] = mapped_column(String(32), nullable=False)
@@ -137,7 +138,7 @@ class LedgerEntryRow(BillingBase):
     seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
     owner_id: Mapped[str] = mapped_column(
-        String(128), ForeignKey("wallets.owner_id"), nullable=False
+        String(MAX_OWNER_ID_LENGTH), ForeignKey("wallets.owner_id"), nullable=False
     )
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
     balance_delta_micros: Mapped[int] = mapped_column(BigInteger, nullable=False)
@@ -159,7 +160,7 @@ class IdempotencyKeyRow(BillingBase):
 
     operation: Mapped[str] = mapped_column(String(16), primary_key=True)
     key: Mapped[str] = mapped_column(String(256), primary_key=True)
-    owner_id: Mapped[str] = mapped_column(String(128), nullable=False)
+    owner_id: Mapped[str] = mapped_column(String(MAX_OWNER_ID_LENGTH), nullable=False)
     # sha256 of the canonical request parameters: the same key with others is a conflict.
     fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)
     # The hold or ledger entry the call produced, and the result it answered (JSON).
@@ -174,7 +175,7 @@ class DailyUsageRow(BillingBase):
     __tablename__ = "daily_usage"
     __table_args__ = (CheckConstraint("poses >= 0", name="poses_not_negative"),)
 
-    owner_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(MAX_OWNER_ID_LENGTH), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     tier: Mapped[str] = mapped_column(String(MAX_TIER_LENGTH), primary_key=True)
     poses: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import BigInteger, Column, DateTime, Index, String, Table, Text
 
 from avatarmesh.db import service_metadata
+from avatarmesh.ids import MAX_OWNER_ID_LENGTH
 from avatarmesh.outbox import inbox_table, outbox_table
 
 metadata = service_metadata()
@@ -18,7 +19,7 @@ poses = Table(
     metadata,
     Column("id", String(64), primary_key=True),
     Column("avatar_id", String(64), nullable=False),
-    Column("owner_id", String(128), nullable=False),
+    Column("owner_id", String(MAX_OWNER_ID_LENGTH), nullable=False),
     Column("name", String(60), nullable=False),
     Column("prompt", Text(), nullable=False),
     Column("image_key", String(512), nullable=False),

@@ -15,7 +15,7 @@ from typing import Any
 
 from avatarmesh.bus import EVENTS_STREAM
 from avatarmesh.grpc_client import channel
-from avatarmesh.outbox import OutboxRelay
+from avatarmesh.outbox import OutboxRelay, run_inbox_purge
 from avatarmesh.service import Runtime, Servicer, ServiceSpec, Wiring, run_service
 from avatarmesh.storage import Storage
 from avatarmesh.v1 import (
@@ -30,7 +30,7 @@ from services.video.config import VideoSettings
 from services.video.logic import Upstreams, Videos
 from services.video.safety import SafetyFilter
 from services.video.server import VideoServicer
-from services.video.store import outbox
+from services.video.store import inbox, outbox
 
 
 def upstreams(settings: VideoSettings) -> Upstreams:
@@ -43,8 +43,7 @@ def upstreams(settings: VideoSettings) -> Upstreams:
 
 def wire(rt: Runtime[VideoSettings], up: Upstreams | None = None) -> Wiring:
     assert rt.db is not None and rt.bus is not None
-    bus = rt.bus
-    settings = rt.settings
+    db, bus, settings = rt.db, rt.bus, rt.settings
     relay = OutboxRelay(rt.db, bus, outbox)
     canaries = Canaries(rt.db, relay)
     safety = (
@@ -56,6 +55,7 @@ def wire(rt: Runtime[VideoSettings], up: Upstreams | None = None) -> Wiring:
     servicer = VideoServicer(canaries, videos)
     background: list[Callable[[], Coroutine[Any, Any, None]]] = [
         relay.run,
+        lambda: run_inbox_purge(db, inbox),
         lambda: bus.consume(
             stream=EVENTS_STREAM,
             durable="video-canary",

@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 
 from avatarmesh.db import service_metadata
+from avatarmesh.ids import MAX_OWNER_ID_LENGTH
 from avatarmesh.outbox import inbox_table, outbox_table
 
 metadata = service_metadata()
@@ -57,7 +58,7 @@ videos = Table(
     "videos",
     metadata,
     Column("id", String(40), primary_key=True),
-    Column("owner_id", String(64), nullable=False),
+    Column("owner_id", String(MAX_OWNER_ID_LENGTH), nullable=False),
     Column("avatar_id", String(40), nullable=False),
     Column("pose_id", String(40), nullable=False, default=""),
     Column("tier", String(16), nullable=False),

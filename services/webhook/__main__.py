@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from avatarmesh.bus import EVENTS_STREAM
+from avatarmesh.outbox import run_inbox_purge
 from avatarmesh.service import Runtime, ServiceSpec, Wiring, run_service
 from avatarmesh.storage import Storage
 from avatarmesh.v1 import events_pb2
@@ -20,6 +21,7 @@ from services.webhook.logic import (
     run_housekeeping,
 )
 from services.webhook.server import servicer
+from services.webhook.store import inbox
 
 CONSUMER = ("webhook-video-events", "events.video.>")
 
@@ -50,7 +52,12 @@ def wire(rt: Runtime[WebhookSettings]) -> Wiring:
     retention = timedelta(days=settings.webhook_retention_days)
     return Wiring(
         servicers=[servicer(db, secrets)],
-        background=[consume, dispatcher.run, lambda: run_housekeeping(db, retention)],
+        background=[
+            consume,
+            dispatcher.run,
+            lambda: run_housekeeping(db, retention),
+            lambda: run_inbox_purge(db, inbox),
+        ],
     )
 
 

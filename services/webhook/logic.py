@@ -35,7 +35,7 @@ from avatarmesh.bus import Delivery
 from avatarmesh.db import Database
 from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.ids import IdPrefix, new_id
-from avatarmesh.outbox import first_time, purge_processed
+from avatarmesh.outbox import first_time
 from avatarmesh.storage import StorageError
 from avatarmesh.v1 import events_pb2
 from services.webhook import payload as payloads
@@ -521,10 +521,6 @@ class Dispatcher:
 
 # -- housekeeping ----------------------------------------------------------------------
 
-# Inbox ids are kept longer than the EVENTS stream keeps messages (7 days).
-INBOX_RETENTION = timedelta(days=8)
-
-
 async def purge_finished(db: Database, older_than: timedelta) -> int:
     """Forget deliveries settled longer ago than ``older_than``, with their attempts."""
     d = deliveries.c
@@ -538,10 +534,9 @@ async def purge_finished(db: Database, older_than: timedelta) -> int:
 
 
 async def run_housekeeping(db: Database, retention: timedelta, every: float = 600.0) -> None:
-    """Purge old inbox ids and settled deliveries every ``every`` seconds until cancelled."""
+    """Purge settled deliveries every ``every`` seconds until cancelled."""
     while True:
         try:
-            await purge_processed(db, inbox, INBOX_RETENTION)
             await purge_finished(db, retention)
         except Exception as exc:
             log.warning("webhook housekeeping failed: %s", exc)

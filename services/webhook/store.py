@@ -13,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy import Column, DateTime, Index, Integer, String, Table, Text
 
 from avatarmesh.db import service_metadata
+from avatarmesh.ids import MAX_OWNER_ID_LENGTH
 from avatarmesh.outbox import inbox_table, outbox_table
 
 PENDING = "pending"
@@ -26,7 +27,7 @@ inbox = inbox_table(metadata)
 signing_secrets = Table(
     "signing_secrets",
     metadata,
-    Column("owner_id", String(64), primary_key=True),
+    Column("owner_id", String(MAX_OWNER_ID_LENGTH), primary_key=True),
     Column("secret", Text(), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("previous_secret", Text(), nullable=True),
@@ -38,7 +39,7 @@ deliveries = Table(
     metadata,
     Column("event_id", String(128), primary_key=True),
     Column("event", String(64), nullable=False),
-    Column("owner_id", String(64), nullable=False),
+    Column("owner_id", String(MAX_OWNER_ID_LENGTH), nullable=False),
     Column("subject_id", String(64), nullable=False),
     Column("url", Text(), nullable=False),
     Column("payload", Text(), nullable=False),
@@ -60,7 +61,7 @@ delivery_attempts = Table(
     metadata,
     Column("id", String(64), primary_key=True),
     Column("event_id", String(128), nullable=False),
-    Column("owner_id", String(64), nullable=False),
+    Column("owner_id", String(MAX_OWNER_ID_LENGTH), nullable=False),
     Column("subject_id", String(64), nullable=False),
     Column("event", String(64), nullable=False),
     Column("url", Text(), nullable=False),

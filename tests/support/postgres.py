@@ -55,3 +55,22 @@ async def pg_database_url(pg_admin_url: str) -> AsyncIterator[str]:
         yield pg_admin_url.rsplit("/", 1)[0] + f"/{name}"
     finally:
         await _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# The services that keep a database (each its own, as in production).
+DATABASE_SERVICES = ("gateway", "billing", "avatar", "pose", "video", "webhook")
+
+
+@pytest.fixture
+async def pg_service_database_url(pg_admin_url: str) -> AsyncIterator[str]:
+    """A ``database_url`` template with ``{service}`` (as ``AVATARMESH_DATABASE_URL``
+    takes it): one fresh database per service, dropped after the test."""
+    prefix = "am_test_" + secrets.token_hex(6)
+    names = [f"{prefix}_{service}" for service in DATABASE_SERVICES]
+    for name in names:
+        await _admin_execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield pg_admin_url.rsplit("/", 1)[0] + f"/{prefix}_{{service}}"
+    finally:
+        for name in names:
+            await _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

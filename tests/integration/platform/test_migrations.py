@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
 
 from avatarmesh.db import Database
+from avatarmesh.ids import MAX_OWNER_ID_LENGTH
 from avatarmesh.settings import REPO_ROOT
 
 pytestmark = pytest.mark.integration
@@ -45,3 +47,29 @@ async def test_migrations_apply_on_sqlite(service: str, tmp_path: Path) -> None:
 async def test_migrations_apply_on_postgresql(service: str, pg_database_url: str) -> None:
     tables = await _migrate_twice_and_list_tables(pg_database_url, MIGRATION_DIRS[service])
     assert "alembic_version" in tables and len(tables) > 1
+
+
+async def test_every_owner_id_column_takes_the_longest_owner_id_on_postgresql(
+    pg_service_database_url: str,
+) -> None:
+    widths: dict[str, object] = {}
+    for service, migrations in MIGRATION_DIRS.items():
+        db = Database(pg_service_database_url.format(service=service))
+        try:
+            await db.migrate(migrations)
+            async with db.engine.connect() as conn:
+                widths.update(await conn.run_sync(_owner_id_widths, service))
+        finally:
+            await db.close()
+    assert len(widths) >= 12  # every table that stores an owner
+    assert {width for width in widths.values()} == {MAX_OWNER_ID_LENGTH}, widths
+
+
+def _owner_id_widths(conn: Connection, service: str) -> dict[str, object]:
+    found = {}
+    inspector = inspect(conn)
+    for table in inspector.get_table_names():
+        for column in inspector.get_columns(table):
+            if column["name"] == "owner_id":
+                found[f"{service}.{table}"] = getattr(column["type"], "length", None)
+    return found

@@ -149,11 +149,12 @@ async def video_mesh(
     nats_url: str, s3_endpoint: str, namespace: str, data_dir: Path, *,
     worker: bool = True, video_overrides: dict[str, Any] | None = None,
     worker_overrides: dict[str, Any] | None = None,
+    database_url: str = "sqlite+aiosqlite:///{data_dir}/{service}.db",
 ) -> AsyncIterator[VideoMesh]:
     common: dict[str, Any] = {
         "nats_url": nats_url, "bus_namespace": namespace, "s3_endpoint": s3_endpoint,
         "s3_bucket": f"test-{namespace}", "data_dir": data_dir,
-        "database_url": "sqlite+aiosqlite:///{data_dir}/{service}.db", "log_json": False,
+        "database_url": database_url, "log_json": False,
     }
     avatars, poses = FakeAvatars(), FakePoses()
     async with AsyncExitStack() as stack:
