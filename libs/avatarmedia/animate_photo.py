@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from . import face as fm
 from .head import head_region, smoothstep
+from .rest_mouth import visible_corners
 
 F32 = np.float32
 FloatArray = npt.NDArray[np.float32]
@@ -68,59 +69,6 @@ def _mouth_line(uv: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     return up[:, 0], up[:, 1], lo[:, 0], lo[:, 1]
 
 
-def neutralise_mouth(image: np.ndarray, mesh: np.ndarray) -> np.ndarray | None:
-    """Close an open mouth (e.g. a smile showing teeth) so the lips meet.
-
-    Returns the new image, or None when the mouth is already closed.
-    """
-    fr = _face_frame(mesh)
-    uv = fr.to_uv(mesh)
-    height = float(np.linalg.norm(mesh[fm.FOREHEAD, :2] - mesh[fm.CHIN, :2]))
-    uu, vu, ul, vl = _mouth_line(uv)
-    grid_u = np.linspace(min(uu.min(), ul.min()), max(uu.max(), ul.max()), 64)
-    gap_curve = _interp_curve(ul, vl, grid_u) - _interp_curve(uu, vu, grid_u)
-    if gap_curve.max() < 0.012 * height:
-        return None
-    hw = (uu.max() - uu.min()) / 2
-    x0 = int(max(0, min(uv_pt[0] for uv_pt in mesh[list(fm.FACE_OVAL), :2])))
-    x1 = int(min(image.shape[1], max(p[0] for p in mesh[list(fm.FACE_OVAL), :2]) + 1))
-    y0 = int(max(0, mesh[fm.NOSE_TIP, 1] - 0.02 * height))
-    y1 = int(min(image.shape[0], mesh[fm.CHIN, 1] + 0.1 * height))
-    ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float64)
-    puv = fr.to_uv(np.stack([xs, ys], axis=-1))
-    u, v = puv[..., 0], puv[..., 1]
-    c = (_interp_curve(uu, vu, u) + _interp_curve(ul, vl, u)) / 2
-    gap = np.clip(_interp_curve(ul, vl, u) - _interp_curve(uu, vu, u), 0, None)
-    gap = gap * (np.abs(u) <= hw * 1.02)
-    nose_v = float(uv[2, 1])
-    chin_v = float(uv[fm.CHIN, 1])
-    lip_up = float(uv[0, 1])    # top of the upper lip
-    lip_lo = float(uv[17, 1])   # bottom of the lower lip
-    wx = 1.0 - smoothstep((np.abs(u) - hw * 0.9) / (hw * 0.6))
-    above = v < c
-    # Above the line the upper lip slides down rigidly, then the philtrum stretches.
-    # The philtrum is short, the chin long: the lower lip travels most of the way.
-    f_up = np.where(v > lip_up, 1.0, 1.0 - np.clip((lip_up - v) / max(lip_up - nose_v, 1), 0, 1))
-    f_lo = np.where(v < lip_lo, 1.0, 1.0 - np.clip((v - lip_lo) / max(chin_v - lip_lo, 1), 0, 1))
-    shift = np.where(above, -0.3 * gap * f_up, 0.7 * gap * f_lo)
-    # Blend the cut across a pixel so the seam is smooth.
-    src = puv.copy()
-    src[..., 1] = v + shift * np.maximum(wx, gap > 0)
-    xy = fr.to_xy(src).astype(F32)
-    out = image.copy()
-    out[y0:y1, x0:x1] = cv2.remap(image, xy[..., 0], xy[..., 1], cv2.INTER_LINEAR,
-                                  borderMode=cv2.BORDER_REPLICATE)
-    # Soften the seam where the lips now meet.
-    seam = np.zeros((y1 - y0, x1 - x0), np.float32)
-    near = (np.abs(v - c) < 1.2) & (np.abs(u) < hw * 0.95)
-    seam[near] = 1.0
-    seam = cv2.GaussianBlur(seam, (0, 0), max(1.0, height * 0.003))[..., None] * 0.35
-    roi = out[y0:y1, x0:x1].astype(np.float32)
-    dark = roi * 0.55
-    out[y0:y1, x0:x1] = (roi * (1 - seam) + dark * seam).astype(np.uint8)
-    return out
-
-
 class PhotoRig:
     """Precomputed warp fields for one portrait at one output size."""
 
@@ -160,15 +108,26 @@ class PhotoRig:
         nose_v = float(uv[2, 1])
         chin_v = float(uv[fm.CHIN, 1])
         jaw_hw = float(np.linalg.norm(m[172, :2] - m[397, :2])) / 2
-        # --- opening: lower lip and jaw drop, upper lip lifts a little (v offsets)
+        # --- opening: lower lip and jaw drop, upper lip lifts a little (v offsets).
+        # The lips part by a profile that is 0 at the visible corners (they stay
+        # pinned, the opening is lens-shaped); below the lower lip the whole jaw drops,
+        # fading across the jaw's width and below the chin. At the lip line outside
+        # the corners both sides move by ~0, so only the mouth itself tears open.
+        e0, e1 = visible_corners(uv)
+        self.corners = (e0, e1)
         wx = 1.0 - smoothstep((np.abs(u) - jaw_hw * 0.55) / (jaw_hw * 0.55))
-        t = np.where(np.abs(u) < hw, 1.0, 1.0 + 1.5 * (np.abs(u) - hw))
+        prof = self.lip_profile(u)
+        beyond = np.clip(np.maximum(e0 - u, u - e1), 0, None)
+        t = 1.0 + 1.5 * beyond
         s = smoothstep((v - c) / t + 0.5)
-        f_up = np.exp(-(((c - v) / max(0.8 * (0 - nose_v), 1.0)) ** 2))
+        f_up = np.exp(-(((c - v) / max(0.8 * (0 - nose_v), 1.0)) ** 2)) * prof
+        lip_bottom = float(uv[17, 1])
+        to_jaw = smoothstep((v - lip_bottom) / max(0.5 * (chin_v - lip_bottom), 1.0))
         f_dn = np.where(v < chin_v, 1.0 - 0.15 * np.clip((v - c) / max(chin_v, 1), 0, 1),
                         0.85 * (1.0 - smoothstep((v - chin_v) / (0.22 * height))))
+        f_dn = f_dn * (prof * (1 - to_jaw) + wx * to_jaw)
         drop, lift = OPEN_DROP * height, OPEN_LIFT * height
-        self.f_open = (wx * ((1 - s) * lift * f_up - s * drop * f_dn) * taper).astype(F32)
+        self.f_open = (((1 - s) * lift * f_up - s * drop * f_dn) * taper).astype(F32)
         self.below = (s > 0.5) & (np.abs(u) < hw * 1.05)
         self.above = (s <= 0.5) & (np.abs(u) < hw * 1.05)
         # --- width / rounding: corners spread or pull in (u offsets, backward)
@@ -202,8 +161,11 @@ class PhotoRig:
             blink_field += -he * prof * wxe
         self.f_blink = (blink_field * taper).astype(F32)
         # Inner-lip points in face coordinates, for painting the mouth interior.
-        self.inner_up = uv[list(fm.LIPS_INNER_UPPER)]
-        self.inner_lo = uv[list(fm.LIPS_INNER_LOWER)][::-1]
+        # Extended to the visible corners, which stay where they are.
+        ends = [np.array([[e, float(_interp_curve(uu, vu, np.array([e]))[0])]])
+                for e in (e0, e1)]
+        self.inner_up = np.vstack([ends[0], uv[list(fm.LIPS_INNER_UPPER)], ends[1]])
+        self.inner_lo = np.vstack([ends[0], uv[list(fm.LIPS_INNER_LOWER)], ends[1]])[::-1]
         self.teeth_color, self.cavity_color, self.tongue_color = self._palette()
         self.colours = np.stack([self.cavity_color, self.teeth_color,
                                  self.tongue_color]).astype(F32)  # rows: paint_mouth's weights
@@ -285,6 +247,13 @@ class PhotoRig:
         tongue = np.array([168, 72, 78]) * (0.6 + 0.5 * lum)
         return teeth, cavity, tongue
 
+    def lip_profile(self, u: np.ndarray) -> np.ndarray:
+        """How far the lips part across the mouth (1 mid-mouth, 0 at the corners)."""
+        e0, e1 = self.corners
+        half = np.where(u < 0, -e0, e1)
+        out: np.ndarray = np.clip(1.0 - (u / np.maximum(half, 1.0)) ** 2, 0.0, 1.0) ** 0.7
+        return out
+
     # ------------------------------------------------------------------ per frame
     @staticmethod
     def spread_of(width: float, rounding: float, smile: float) -> float:
@@ -318,8 +287,8 @@ class PhotoRig:
             pts[:, 0] += pts[:, 0] * g * spread
             corner = np.exp(-(((np.abs(pts[:, 0]) - hw) / (0.6 * hw)) ** 2))
             pts[:, 1] -= SMILE_LIFT * self.height * corner * smile
-        up[:, 1] -= lift * (1 - 0.6 * (np.abs(up[:, 0]) / hw) ** 2)
-        lo[:, 1] += drop * (1 - 0.75 * (np.abs(lo[:, 0]) / hw) ** 2)
+        up[:, 1] -= lift * self.lip_profile(self.inner_up[:, 0])
+        lo[:, 1] += drop * self.lip_profile(self.inner_lo[:, 0])
         poly: np.ndarray = self.frame.to_xy(np.vstack([up, lo]))
         return poly
 

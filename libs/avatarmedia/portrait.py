@@ -21,9 +21,9 @@ import numpy as np
 from PIL import Image, PngImagePlugin
 
 from . import face as fm
-from .animate_photo import neutralise_mouth
 from .encode import even
 from .errors import FaceNotFrontalError, MediaInputError, NoFaceError
+from .rest_mouth import rest_mouth
 
 SIDECAR_KEY = "avatarmesh"
 
@@ -283,12 +283,9 @@ def photo_portrait(image: np.ndarray, size: int = 1024, *, min_face: int = 90) -
                          flags=cv2.INTER_CUBIC if k > 1 else cv2.INTER_AREA,
                          borderMode=cv2.BORDER_REFLECT_101)
     out = _colour_normalise(out)
-    face2 = fm.find_face(out, min_size=min_face)
-    closed = neutralise_mouth(out, face2.mesh)
-    if closed is not None:
-        out = closed
-        face2 = fm.find_face(out, min_size=min_face)
-    return Portrait(image=out, kind="photo", mesh=face2.mesh,
+    out, rest_mesh = rest_mouth(out, fm.find_face(out, min_size=min_face).mesh,
+                                lambda img: fm.find_face(img, min_size=min_face).mesh)
+    return Portrait(image=out, kind="photo", mesh=rest_mesh,
                     pose={"source": "photo", "roll_corrected_deg": round(angle, 2)})
 
 

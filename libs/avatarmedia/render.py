@@ -22,11 +22,12 @@ import numpy.typing as npt
 
 from . import face as fm
 from .animate import MotionPlan, plan_motion
-from .animate_photo import PhotoRig, neutralise_mouth
+from .animate_photo import PhotoRig
 from .encode import PRESETS, VideoEncoder, even, frames_for_audio, save_poster
 from .errors import MediaInputError
 from .head import motion_matrix
 from .portrait import Portrait
+from .rest_mouth import rest_mouth
 from .tracks import MouthTrack
 
 log = logging.getLogger(__name__)
@@ -141,10 +142,9 @@ class PhotoAnimator:
             mesh[:, 2] *= w / portrait.size[0]
         else:
             mesh = fm.find_face(image, min_size=int(90 * min(1.0, w / portrait.size[0]))).mesh
-        closed = neutralise_mouth(image, mesh)
-        if closed is not None:
-            image = closed
-            mesh = fm.find_face(image, min_size=1).mesh
+        # A portrait made by photo_portrait is closed already (nothing happens here);
+        # a raw image or a posed warp gets its rest mouth now, once per render.
+        image, mesh = rest_mouth(image, mesh, lambda img: fm.find_face(img, min_size=1).mesh)
         self.rig = PhotoRig(image, mesh)
         self.face_height = self.rig.height
         self.pivot = self.rig.pivot

@@ -1,0 +1,278 @@
+"""The rest mouth of a photo avatar: an open or toothy mouth closed once, at portrait time.
+
+A photo taken mid-word or in a broad smile shows teeth; the animator opens the mouth
+from its rest state, so that state must be closed lips. ``close_mouth`` moves the
+upper lip down and the lower lip and jaw up until the inner lip contours meet: a
+backward warp in face coordinates (u along the eye line, v down the face) whose
+offsets are smooth everywhere and reach zero inside the warped box (above the nose
+base, below the chin, beyond the jaw), so there is no box edge, seam or patch. The
+only discontinuity is the tear along the meeting line inside the mouth, where the
+two inner lip edges now touch; it is anti-aliased and given the faint shadow real
+closed lips have. Lips keep their own texture: they are moved, never painted.
+
+``rest_mouth`` closes once and refits the mesh to the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from . import face as fm
+from .head import smoothstep
+
+# The mesh measures closed lips as a small gap (0.7-1.8 % of the face height on the
+# fixtures and clip frames): that much is lip, not mouth opening, and is kept.
+CLOSED_GAP = 0.012
+OPEN_GAP = 0.015     # below this nothing is closed
+UPPER_SHARE = 0.3    # share of the gap the upper lip travels; the jaw does the rest
+
+
+@dataclass(frozen=True)
+class _Axes:
+    origin: np.ndarray
+    ex: np.ndarray
+    ey: np.ndarray
+
+    def to_uv(self, xy: np.ndarray) -> np.ndarray:
+        d = xy[..., :2] - self.origin
+        return np.stack([d @ self.ex, d @ self.ey], axis=-1)
+
+    def to_xy(self, uv: np.ndarray) -> np.ndarray:
+        out: np.ndarray = self.origin + uv[..., :1] * self.ex + uv[..., 1:2] * self.ey
+        return out
+
+
+def _axes(mesh: np.ndarray) -> _Axes:
+    eye = mesh[263, :2] - mesh[33, :2]
+    ex = eye / max(float(np.linalg.norm(eye)), 1e-6)
+    return _Axes((mesh[13, :2] + mesh[14, :2]) / 2, ex, np.array([-ex[1], ex[0]]))
+
+
+def face_height(mesh: np.ndarray) -> float:
+    return float(np.linalg.norm(mesh[fm.FOREHEAD, :2] - mesh[fm.CHIN, :2]))
+
+
+def _curve(pts: np.ndarray, u: np.ndarray) -> np.ndarray:
+    order = np.argsort(pts[:, 0])
+    return np.asarray(np.interp(u, pts[order, 0], pts[order, 1]))
+
+
+def lip_gap(mesh: np.ndarray) -> float:
+    """Largest inner-lip gap along the mouth, as a fraction of the face height."""
+    uv = _axes(mesh).to_uv(mesh.astype(np.float64))
+    up, lo = uv[list(fm.LIPS_INNER_UPPER)], uv[list(fm.LIPS_INNER_LOWER)]
+    grid = np.linspace(up[:, 0].min(), up[:, 0].max(), 48)
+    return float(np.max(_curve(lo, grid) - _curve(up, grid))) / max(face_height(mesh), 1.0)
+
+
+def visible_corners(uv: np.ndarray) -> tuple[float, float]:
+    """u of the mouth's visible corners: half-way from the mesh's inner lip corners
+    (which sit inside them) to its outer ones."""
+    c0, c1 = float(uv[78, 0]), float(uv[308, 0])
+    o0, o1 = float(uv[61, 0]), float(uv[291, 0])
+    return (min(c0, c1) + min(o0, o1, c0, c1)) / 2, (max(c0, c1) + max(o0, o1, c0, c1)) / 2
+
+
+def _interior(image: np.ndarray, mesh: np.ndarray, ax: _Axes, u: np.ndarray,
+              v: np.ndarray) -> np.ndarray:
+    """True where the samples at face coordinates (u, v) show the inside of the mouth.
+
+    Teeth are lighter and far less red than the person's own lips, the cavity darker;
+    the lip reference is sampled half-way between the inner and outer lip contours,
+    which is lip tissue however wide the mouth is.
+    """
+    mid = np.vstack([(mesh[list(fm.LIPS_OUTER_UPPER), :2]
+                      + mesh[list(fm.LIPS_INNER_UPPER), :2]) / 2,
+                     (mesh[list(fm.LIPS_OUTER_LOWER), :2]
+                      + mesh[list(fm.LIPS_INNER_LOWER), :2]) / 2, mesh[[50, 280], :2]])
+    lab = cv2.cvtColor(image.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
+    h, w = image.shape[:2]
+    ix = np.clip(np.round(mid[:, 0]).astype(int), 0, w - 1)
+    iy = np.clip(np.round(mid[:, 1]).astype(int), 0, h - 1)
+    ref = lab[iy, ix]
+    chroma_of = np.hypot(ref[:, 1], ref[:, 2])
+    lip_l, lip_c = float(np.median(ref[:-2, 0])), float(np.median(chroma_of[:-2]))
+    skin_l, skin_c = float(ref[-2:, 0].mean()), float(chroma_of[-2:].mean())
+    xy = ax.to_xy(np.stack([u, v], axis=-1)).astype(np.float32)
+    smp = cv2.remap(lab, xy[..., 0], xy[..., 1], cv2.INTER_LINEAR,
+                    borderMode=cv2.BORDER_REPLICATE)
+    chroma = np.hypot(smp[..., 1], smp[..., 2])
+    dark = smp[..., 0] < min(lip_l, skin_l) - 20.0
+    teeth = ((smp[..., 0] > lip_l + 5.0) & (chroma < 0.6 * lip_c)
+             & (chroma < 0.75 * skin_c))
+    out: np.ndarray = dark | teeth
+    return out
+
+
+def _gap_profile(image: np.ndarray, mesh: np.ndarray, ax: _Axes,
+                 height: float) -> tuple[Callable[..., np.ndarray], Callable[..., np.ndarray]]:
+    """The inside of the mouth per column u: its top edge and its height (px).
+
+    From the mesh's inner lip contours, widened to where the photo itself shows
+    teeth or cavity (the mesh often fits a toothy smile with too small a gap); where
+    only the mesh says "open", its closed-lip share (``CLOSED_GAP``) is kept. The
+    height is zero beyond the visible corners (half-way from the mesh's inner corners
+    to the outer ones) and is spread smoothly past them, so nothing has a steep edge.
+    """
+    uv = ax.to_uv(mesh)
+    up, lo = uv[list(fm.LIPS_INNER_UPPER)], uv[list(fm.LIPS_INNER_LOWER)]
+    c0, c1 = float(up[:, 0].min()), float(up[:, 0].max())
+    e0, e1 = visible_corners(uv)
+    grid = np.linspace(e0, e1, 64)
+    inner = np.where(grid < 0, grid * c0 / min(e0, -1e-6), grid * c1 / max(e1, 1e-6))
+    top, bottom = _curve(up, inner), _curve(lo, inner)
+    mesh_gap = np.clip(bottom - top - CLOSED_GAP * height, 0, None)
+    # Scan each column from 2 % of the face height above the upper lip line to as far
+    # below the lower one.
+    span = 0.02 * height
+    steps = np.linspace(0.0, 1.0, 48)
+    vs = (top - span)[:, None] + (bottom - top + 2 * span)[:, None] * steps[None, :]
+    found = _interior(image, mesh, ax, np.repeat(grid[:, None], len(steps), 1), vs)
+    step = (bottom - top + 2 * span) / (len(steps) - 1)
+    found &= (np.abs(inner) < 0.95 * np.where(inner < 0, -c0, c1))[:, None]
+    any_in = found.any(axis=1)
+    first = np.where(any_in, vs[np.arange(64), np.argmax(found, axis=1)], top)
+    img_gap = np.where(any_in, found.sum(axis=1) * step, 0.0)
+    use_img = img_gap > mesh_gap
+    gap = np.maximum(mesh_gap, img_gap)
+    top = np.where(use_img, np.minimum(first, top), top + 0.5 * (bottom - top - mesh_gap))
+    top = np.convolve(np.pad(top, 4, mode="edge"), np.ones(9) / 9, mode="valid")
+    gap[[0, -1]] = 0.0
+    sigma = max(0.12 * (e1 - e0), 0.8 * float(gap.max()))
+    fine = np.linspace(e0 - 3 * sigma, e1 + 3 * sigma, 160)
+    dx = float(fine[1] - fine[0])
+    k = np.exp(-0.5 * (np.arange(-60, 61) * dx / sigma) ** 2)
+    k /= k.sum()
+    raw = np.interp(fine, grid, gap, left=0.0, right=0.0)
+    box = max(3, int(0.07 * (e1 - e0) / dx) * 2 + 1)  # columns differ by noise: no steps
+    raw = np.convolve(np.pad(raw, box // 2), np.ones(box) / box, mode="valid")
+    smooth_gap = np.maximum(raw, np.convolve(np.pad(raw, 60), k, mode="valid"))
+    top_f = np.interp(fine, grid, top)
+
+    def gap_of_u(u: np.ndarray, smooth: float = 0.0) -> np.ndarray:
+        vals = smooth_gap
+        if smooth > 0:
+            kk = np.exp(-0.5 * (np.arange(-60, 61) * dx / smooth) ** 2)
+            vals = np.convolve(np.pad(vals, 60), kk / kk.sum(), mode="valid")
+        return np.asarray(np.interp(u, fine, vals, left=0.0, right=0.0))
+
+    def top_of_u(u: np.ndarray) -> np.ndarray:
+        return np.asarray(np.interp(u, fine, top_f))
+
+    return gap_of_u, top_of_u
+
+
+@dataclass(frozen=True)
+class ClosingWarp:
+    """The closing as backward maps over ``box`` (x0, y0, x1, y1): source x, y of each
+    pixel above the lips' meeting line (``upper``) and below it (``lower``), the
+    lower side's weight (1 px wide across the line) and the contact shadow."""
+
+    box: tuple[int, int, int, int]
+    upper: np.ndarray
+    lower: np.ndarray
+    w_lower: np.ndarray
+    tear: np.ndarray
+    shadow: np.ndarray
+
+    def blended(self) -> np.ndarray:
+        """The map outside the mouth (one map: the sides' maps blended); inside it the
+        two sides are sampled separately and their pixels blended."""
+        w = self.w_lower[..., None]
+        out: np.ndarray = self.upper * (1 - w) + self.lower * w
+        return out
+
+
+def closing_warp(image: np.ndarray, mesh: np.ndarray) -> ClosingWarp | None:
+    """The warp that closes the mouth; None when the mesh's lips already meet."""
+    mesh = mesh.astype(np.float64)
+    height = face_height(mesh)
+    if lip_gap(mesh) < OPEN_GAP:
+        return None
+    ax = _axes(mesh)
+    uv = ax.to_uv(mesh)
+    up = uv[list(fm.LIPS_INNER_UPPER)]
+    c0, c1 = float(up[:, 0].min()), float(up[:, 0].max())
+    jaw_hw = float(np.linalg.norm(mesh[172, :2] - mesh[397, :2])) / 2
+    nose_v, chin_v = float(uv[2, 1]), float(uv[fm.CHIN, 1])
+    lip_top, lip_bottom = float(uv[0, 1]), float(uv[17, 1])
+    # The warped box: the fields below are ~0 on its border.
+    pts = np.array([ax.to_xy(np.array([su * 1.05 * jaw_hw, sv]))
+                    for su in (-1, 1) for sv in (nose_v - 0.02 * height,
+                                                 chin_v + 0.26 * height)])
+    h_img, w_img = image.shape[:2]
+    x0, y0 = np.maximum(np.floor(pts.min(axis=0)).astype(int), 0)
+    x1, y1 = np.minimum(np.ceil(pts.max(axis=0)).astype(int) + 1, [w_img, h_img])
+    ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float64)
+    puv = ax.to_uv(np.stack([xs, ys], axis=-1))
+    u, v = puv[..., 0], puv[..., 1]
+    gap_of_u, top_of_u = _gap_profile(image, mesh, ax, height)
+    g = gap_of_u(u)
+    # The upper lip moves as a whole (its share smoothed across the mouth), the lower
+    # lip closes the rest, so the two inner edges meet on the line ``meet``.
+    up_move = np.minimum(UPPER_SHARE * gap_of_u(u, smooth=0.25 * (c1 - c0)), g)
+    meet = top_of_u(u) + up_move
+    # Upper lip: slides down rigidly, the skin up to the nose base stretches.
+    f_up = smoothstep((v - nose_v) / max(lip_top - nose_v, 1.0))
+    src_up = v - up_move * f_up
+    # Lower lip follows its own gap; further down the jaw rises by the mouth's typical
+    # gap (smooth across the face), fading out below the chin.
+    jaw_gap = float(np.percentile(gap_of_u(np.linspace(c0, c1, 32)), 75)) * (
+        1.0 - smoothstep((np.abs(u) - 0.45 * jaw_hw) / (0.5 * jaw_hw)))
+    to_jaw = smoothstep((v - lip_bottom) / max(0.5 * (chin_v - lip_bottom), 1.0))
+    fade = 1.0 - smoothstep((v - chin_v) / (0.22 * height))
+    src_lo = v + ((g - up_move) * (1 - to_jaw) + (1 - UPPER_SHARE) * jaw_gap * to_jaw) * fade
+    # Inside the mouth the sides meet along a 1 px line (the tear); beyond the visible
+    # corners the line widens into a band where the two maps blend, so the cheeks
+    # are compressed continuously instead of torn.
+    e0, e1 = visible_corners(uv)
+    beyond = np.clip(np.maximum(e0 - u, u - e1), 0, None)
+    w_lo = smoothstep((v - meet) / (1.0 + 3.0 * beyond) + 0.5)
+    tear = 1.0 - smoothstep(beyond / 3.0)
+    maps = [ax.to_xy(np.stack([u, src_v], axis=-1)).astype(np.float32)
+            for src_v in (src_up, src_lo)]
+    # Where closed lips touch there is a faint shadow line, strongest mid-mouth.
+    inside = 1.0 - smoothstep((np.abs(u) - 0.6 * (c1 - c0) / 2) / (0.4 * (c1 - c0) / 2))
+    line = np.exp(-(((v - meet) / max(1.0, 0.004 * height)) ** 2)) * inside * (g > 0.5)
+    return ClosingWarp((int(x0), int(y0), int(x1), int(y1)), maps[0], maps[1],
+                       w_lo.astype(np.float32), tear.astype(np.float32),
+                       (0.25 * line).astype(np.float32))
+
+
+def close_mouth(image: np.ndarray, mesh: np.ndarray) -> np.ndarray | None:
+    """One closing pass; None when the mesh's lips already meet.
+
+    Each side of the meeting line is sampled with its own map and the two are blended
+    across one pixel, so the line where the lips now touch is anti-aliased.
+    """
+    warp = closing_warp(image, mesh)
+    if warp is None:
+        return None
+    x0, y0, x1, y1 = warp.box
+    up, lo, one = (cv2.remap(image, m[..., 0], m[..., 1], cv2.INTER_CUBIC,
+                             borderMode=cv2.BORDER_REFLECT101).astype(np.float32)
+                   for m in (warp.upper, warp.lower, warp.blended()))
+    w, tear = warp.w_lower[..., None], warp.tear[..., None]
+    moved = (up * (1 - w) + lo * w) * tear + one * (1 - tear)
+    moved *= (1.0 - warp.shadow)[..., None]
+    out = image.copy()
+    out[y0:y1, x0:x1] = np.clip(moved, 0, 255).round().astype(np.uint8)
+    return out
+
+
+def rest_mouth(image: np.ndarray, mesh: np.ndarray,
+               remesh: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The portrait with closed lips and its mesh (unchanged if already closed).
+
+    ``remesh`` fits the face mesh to the closed image. One pass: the mesh measures
+    closed lips as a small gap of its own, and closing that again would only thin
+    the lips.
+    """
+    closed = close_mouth(image, mesh)
+    if closed is None:
+        return image, mesh
+    return closed, remesh(closed)

@@ -1,0 +1,72 @@
+"""The rest mouth of photo avatars: open and toothy photos get closed lips, seamlessly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from avatarmedia import face as fm
+from avatarmedia import rest_mouth as rm
+from avatarmedia.portrait import load_image, photo_portrait
+
+FIXTURES = Path(__file__).resolve().parents[4] / "shared" / "fixtures"
+
+
+def _mouth_window(mesh: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Face coordinates (u, v) of a window around the lips: the whole mouth width,
+    from the top of the upper lip to the bottom of the lower one."""
+    ax = rm._axes(mesh)
+    uv = ax.to_uv(mesh.astype(np.float64))
+    us = np.linspace(uv[61, 0], uv[291, 0], 60)
+    vs = np.linspace(uv[0, 1], uv[17, 1], 40)
+    return np.meshgrid(us, vs)
+
+
+def _teeth_share(image: np.ndarray, mesh: np.ndarray) -> float:
+    u, v = _mouth_window(mesh)
+    return float(rm._interior(image, mesh.astype(np.float64), rm._axes(mesh), u, v).mean())
+
+
+@pytest.fixture(scope="module")
+def toothy() -> tuple[np.ndarray, np.ndarray]:
+    """A broad toothy smile, aligned and cropped as a portrait, before any closing."""
+    keep = rm.OPEN_GAP
+    rm.OPEN_GAP = 1.0  # nothing counts as open: the portrait keeps its own mouth
+    try:
+        p = photo_portrait(load_image(FIXTURES / "faces" / "man_black_frontal_obama.jpg"), 512)
+    finally:
+        rm.OPEN_GAP = keep
+    assert p.mesh is not None
+    return p.image, p.mesh
+
+
+def test_rest_mouth_is_closed_on_a_toothy_portrait(toothy: tuple) -> None:
+    image, mesh = toothy
+    assert rm.lip_gap(mesh) > 0.05 and _teeth_share(image, mesh) > 0.08
+    closed, new_mesh = rm.rest_mouth(image, mesh, lambda im: fm.find_face(im).mesh)
+    assert rm.lip_gap(new_mesh) < 0.03
+    assert _teeth_share(closed, new_mesh) < 0.3 * _teeth_share(image, mesh)
+
+
+def test_closing_warp_is_continuous_outside_the_mouth(toothy: tuple) -> None:
+    """No seam, box edge or patch: outside the lips the backward map is continuous
+    (neighbouring pixels move by amounts less than a pixel apart: a stretch, never a
+    step) and it is the identity on the border of the warped box."""
+    image, mesh = toothy
+    warp = rm.closing_warp(image, mesh)
+    assert warp is not None
+    x0, y0, x1, y1 = warp.box
+    grid = np.stack(np.meshgrid(np.arange(x0, x1), np.arange(y0, y1)), axis=-1)
+    disp = warp.blended() - grid
+    jump = np.maximum(np.abs(np.diff(disp, axis=0))[:, :-1].max(axis=-1),
+                      np.abs(np.diff(disp, axis=1))[:-1].max(axis=-1))
+    lips = np.zeros(image.shape[:2], np.uint8)
+    cv2.fillPoly(lips, [np.round(mesh[list(fm.LIPS_OUTER), :2]).astype(np.int32)], 1)
+    lips = cv2.dilate(lips, np.ones((5, 5), np.uint8))[y0:y1 - 1, x0:x1 - 1].astype(bool)
+    assert jump[lips].max() > 2.0          # the tear between the lips is there
+    assert jump[~lips].max() < 1.0         # nothing else jumps (it stretches at most)
+    border = np.concatenate([disp[0], disp[-1], disp[:, 0], disp[:, -1]])
+    assert np.abs(border).max() < 0.25
