@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import DateTime, String, select, text
+from sqlalchemy import String, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from avatarmesh.db import Base, Database, service_metadata
+from avatarmesh.clock import utcnow
+from avatarmesh.db import Base, Database, UtcDateTime, service_metadata
 from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.ids import MAX_OWNER_ID_LENGTH, IdPrefix, new_id
 from gateway.auth import hash_secret, new_secret, secrets_match
@@ -33,8 +34,8 @@ class ApiKeyRow(GatewayBase):
     name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(PREFIX_LEN))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,8 @@ class ApiKey:
             owner_id=row.owner_id,
             name=row.name,
             prefix=row.prefix,
-            created_at=_utc(row.created_at),
-            revoked_at=_utc(row.revoked_at) if row.revoked_at else None,
+            created_at=row.created_at,
+            revoked_at=row.revoked_at,
         )
 
 
@@ -74,10 +75,6 @@ class Caller:
 
     owner_id: str
     key_id: str
-
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 async def create_key(
@@ -106,7 +103,7 @@ async def create_key(
             name=name,
             key_hash=digest,
             prefix=plain[:PREFIX_LEN],
-            created_at=datetime.now(UTC),
+            created_at=utcnow(),
             revoked_at=None,
         )
         session.add(row)
@@ -121,7 +118,7 @@ async def revoke_key(db: Database, key_id: str) -> ApiKey:
         if row is None:
             raise DomainError(ErrorCode.NOT_FOUND, f"API key {key_id} not found")
         if row.revoked_at is None:
-            row.revoked_at = datetime.now(UTC)
+            row.revoked_at = utcnow()
         return ApiKey.of(row)
 
 

@@ -18,44 +18,11 @@ from collections.abc import Mapping
 from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.fetch import check_url
 from avatarmesh.ids import IdPrefix, new_id
+from avatarmesh.mediatypes import size_text
 from avatarmesh.storage import Storage, StorageError, upload_key
 from avatarmesh.v1 import common_pb2
 
-MB = 1024 * 1024
-
-# MIME type -> stored file extension.
-IMAGE_TYPES: Mapping[str, str] = {
-    "image/jpeg": "jpg",
-    "image/jpg": "jpg",
-    "image/png": "png",
-    "image/webp": "webp",
-}
-VIDEO_TYPES: Mapping[str, str] = {
-    "video/mp4": "mp4",
-    "video/quicktime": "mov",
-    "video/webm": "webm",
-    "video/x-m4v": "m4v",
-    "video/m4v": "m4v",
-}
-AUDIO_TYPES: Mapping[str, str] = {
-    "audio/wav": "wav",
-    "audio/x-wav": "wav",
-    "audio/wave": "wav",
-    "audio/mpeg": "mp3",
-    "audio/mp3": "mp3",
-    "audio/mp4": "m4a",
-    "audio/x-m4a": "m4a",
-    "audio/aac": "aac",
-    "audio/ogg": "ogg",
-    "audio/webm": "webm",
-    "audio/flac": "flac",
-}
-
 _DATA_URL = re.compile(r"^data:(?P<type>[^;,]*)(?P<params>(;[^;,]*)*),(?P<data>.*)$", re.DOTALL)
-
-
-def _size(max_bytes: int) -> str:
-    return f"{max_bytes / MB:g} MB" if max_bytes >= MB else f"{max_bytes} bytes"
 
 
 def is_data_url(value: str) -> bool:
@@ -79,9 +46,12 @@ def decode_data_url(
         )
     if ";base64" not in match.group("params").lower():
         raise DomainError(ErrorCode.VALIDATION_ERROR, f"{field}: data URL must be base64-encoded")
+    too_large = DomainError(
+        ErrorCode.VALIDATION_ERROR, f"{field}: larger than {size_text(max_bytes)}"
+    )
     encoded = "".join(match.group("data").split())
     if len(encoded) * 3 // 4 > max_bytes + 3:
-        raise DomainError(ErrorCode.VALIDATION_ERROR, f"{field}: larger than {_size(max_bytes)}")
+        raise too_large
     try:
         data = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
@@ -91,7 +61,7 @@ def decode_data_url(
     if not data:
         raise DomainError(ErrorCode.VALIDATION_ERROR, f"{field}: the data URL is empty")
     if len(data) > max_bytes:
-        raise DomainError(ErrorCode.VALIDATION_ERROR, f"{field}: larger than {_size(max_bytes)}")
+        raise too_large
     return data, content_type
 
 
@@ -109,10 +79,10 @@ async def check_https_url(value: str, *, field: str = "URL") -> str:
 
 
 async def store_upload(
-    storage: Storage, owner: str, data: bytes, content_type: str
+    storage: Storage, owner: str, data: bytes, content_type: str, types: Mapping[str, str]
 ) -> common_pb2.MediaInput:
     """Upload the bytes under ``uploads/<owner>/<upload id>.<ext>``."""
-    ext = {**IMAGE_TYPES, **VIDEO_TYPES, **AUDIO_TYPES}.get(content_type, "bin")
+    ext = types.get(content_type, "bin")
     key = upload_key(owner, new_id(IdPrefix.UPLOAD), ext)
     try:
         await storage.ensure_bucket()
@@ -120,6 +90,20 @@ async def store_upload(
     except StorageError as exc:
         raise DomainError(ErrorCode.STORAGE_ERROR, f"storing the upload failed: {exc}") from exc
     return common_pb2.MediaInput(storage_key=key, content_type=content_type)
+
+
+async def store_data_url(
+    storage: Storage,
+    owner: str,
+    value: str,
+    allowed_types: Mapping[str, str],
+    max_bytes: int,
+    *,
+    field: str,
+) -> common_pb2.MediaInput:
+    """A data URL decoded, checked (VALIDATION_ERROR naming ``field``) and stored."""
+    data, content_type = decode_data_url(value, allowed_types, max_bytes, field=field)
+    return await store_upload(storage, owner, data, content_type, allowed_types)
 
 
 async def media_input(
@@ -133,8 +117,7 @@ async def media_input(
 ) -> common_pb2.MediaInput:
     """A data URL (decoded, checked, stored) or an HTTPS URL (checked) as a MediaInput."""
     if is_data_url(value):
-        data, content_type = decode_data_url(value, allowed_types, max_bytes, field=field)
-        return await store_upload(storage, owner, data, content_type)
+        return await store_data_url(storage, owner, value, allowed_types, max_bytes, field=field)
     url = await check_https_url(value, field=field)
     return common_pb2.MediaInput(https_url=url, content_type=_type_from_path(url, allowed_types))
 

@@ -9,14 +9,15 @@ URLs (1 hour) once the avatar is ready.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Response, status
-from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import BaseModel, Field, StringConstraints
 
+from avatarmesh.clock import iso_millis
 from avatarmesh.errors import DomainError, ErrorCode
+from avatarmesh.mediatypes import IMAGE_TYPES, MAX_IMAGE_BYTES, MAX_VIDEO_BYTES, VIDEO_TYPES
 from avatarmesh.money import to_usd
 from avatarmesh.storage import Storage, StorageError
 from avatarmesh.v1 import avatar_pb2 as pb
@@ -24,14 +25,12 @@ from avatarmesh.v1 import common_pb2
 from gateway.bodies import PageLimit, PageNumber, RequestBody
 from gateway.deps import Clients, Owner, State
 from gateway.errors import ERROR_RESPONSES
-from gateway.uploads import IMAGE_TYPES, MB, VIDEO_TYPES, media_input
+from gateway.uploads import media_input
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1", tags=["avatars"], responses=ERROR_RESPONSES)
 
-MAX_IMAGE_BYTES = 4 * MB
-MAX_VIDEO_BYTES = 80 * MB
 URL_TTL = timedelta(hours=1)
 VIDEO_DEFAULT_DESCRIPTION = "Presenter from a talking-head video clip"
 
@@ -126,17 +125,6 @@ _STAGE = {
 }
 
 
-def iso_ms(ts: Timestamp) -> str:
-    """``2025-01-01T00:00:00.000Z``: ISO-8601, UTC, milliseconds."""
-    moment: datetime = ts.ToDatetime(tzinfo=UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def now_iso_ms() -> str:
-    moment = datetime.now(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
 async def presign(storage: Storage, key: str) -> str | None:
     """A 1-hour URL for ``key`` (None without a key); 502 STORAGE_ERROR on failure."""
     if not key:
@@ -165,8 +153,8 @@ async def _fields(avatar: pb.Avatar, storage: Storage) -> dict[str, object]:
         "is_public": avatar.is_public,
         "cost_usd": to_usd(avatar.cost_micros),
         "error": avatar.error or None,
-        "created_at": iso_ms(avatar.created_at),
-        "updated_at": iso_ms(avatar.updated_at),
+        "created_at": iso_millis(avatar.created_at),
+        "updated_at": iso_millis(avatar.updated_at),
     }
 
 

@@ -8,12 +8,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
+from avatarmesh.clock import iso_millis
 from avatarmesh.money import to_usd
 from avatarmesh.v1 import pose_pb2 as pb
 from gateway.bodies import RequestBody
 from gateway.deps import Clients, Owner, State
 from gateway.errors import ERROR_RESPONSES
-from gateway.routes.avatars import iso_ms, presign
+from gateway.routes.avatars import presign
 
 router = APIRouter(prefix="/api/v1", tags=["poses"], responses=ERROR_RESPONSES)
 
@@ -73,7 +74,7 @@ async def _fields(pose: pb.Pose, state: State) -> dict[str, object]:
         "status": _STATUS.get(pose.status, "pending"),
         "is_base": pose.is_base,
         "cost_usd": to_usd(pose.cost_micros),
-        "created_at": iso_ms(pose.created_at),
+        "created_at": iso_millis(pose.created_at),
     }
 
 

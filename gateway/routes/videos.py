@@ -9,54 +9,33 @@ with milliseconds. The video service owns every rule; this module translates.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, status
 from pydantic import BaseModel, Field
 
+from avatarmesh.clock import iso_millis
 from avatarmesh.errors import DomainError, ErrorCode
-from avatarmesh.ids import IdPrefix, new_id
+from avatarmesh.mediatypes import AUDIO_TYPES, MAX_AUDIO_BYTES
 from avatarmesh.money import to_usd
-from avatarmesh.storage import Storage, StorageError, upload_key
+from avatarmesh.storage import Storage, StorageError
+from avatarmesh.tiers import TIER_FROM_PB, TIER_TO_PB, Tier
 from avatarmesh.v1 import common_pb2, video_pb2
 from gateway.bodies import INT32_MAX, PageLimit, PageNumber, RequestBody
 from gateway.deps import Clients, Owner, Settings
 from gateway.errors import ERROR_RESPONSES
 from gateway.settings import GatewaySettings
+from gateway.uploads import store_data_url
 
 router = APIRouter(prefix="/api/v1", tags=["avatar-videos"], responses=ERROR_RESPONSES)
 
-TIERS = {"avatar": common_pb2.TIER_AVATAR, "avatar_pro": common_pb2.TIER_AVATAR_PRO}
-TIER_NAMES = {v: k for k, v in TIERS.items()}
 OUTPUT_FORMATS = ("url", "raw_key")
-MAX_AUDIO_BYTES = 25 * 1024 * 1024
 STATUS_NAMES = {
     video_pb2.VIDEO_STATUS_QUEUED: "queued",
     video_pb2.VIDEO_STATUS_PROCESSING: "processing",
     video_pb2.VIDEO_STATUS_COMPLETED: "completed",
     video_pb2.VIDEO_STATUS_FAILED: "failed",
     video_pb2.VIDEO_STATUS_CANCELLED: "cancelled",
-}
-_DATA_URL = re.compile(r"^data:(?P<type>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^;,]*)*?);base64,", re.I)
-_AUDIO_EXT = {
-    "audio/wav": "wav",
-    "audio/x-wav": "wav",
-    "audio/wave": "wav",
-    "audio/vnd.wave": "wav",
-    "audio/mpeg": "mp3",
-    "audio/mp3": "mp3",
-    "audio/mp4": "m4a",
-    "audio/x-m4a": "m4a",
-    "audio/m4a": "m4a",
-    "audio/aac": "aac",
-    "audio/ogg": "ogg",
-    "audio/flac": "flac",
-    "audio/webm": "webm",
-    "video/mp4": "mp4",
 }
 
 
@@ -115,11 +94,6 @@ class VideoPage(BaseModel):
     total: int
 
 
-def _iso(ts: Any) -> str:
-    value: datetime = ts.ToDatetime(tzinfo=UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-
-
 def _storage(request: Request, settings: GatewaySettings) -> Storage:
     storage = getattr(request.app.state, "video_storage", None)
     if not isinstance(storage, Storage):
@@ -146,7 +120,7 @@ async def _out(video: video_pb2.VideoJob, output_format: str, storage: Storage) 
     return VideoOut(
         id=video.id,
         status=STATUS_NAMES.get(video.status, "queued"),
-        tier=TIER_NAMES.get(video.tier, "avatar"),
+        tier=TIER_FROM_PB.get(video.tier, Tier.AVATAR),
         seconds=round(video.estimated_seconds),
         actual_seconds=round(video.actual_seconds, 3) if done else None,
         avatar_id=video.avatar_id,
@@ -161,41 +135,9 @@ async def _out(video: video_pb2.VideoJob, output_format: str, storage: Storage) 
         resolution=video.resolution,
         fps=video.fps,
         has_audio_input=video.has_audio_input,
-        created_at=_iso(video.created_at),
-        completed_at=_iso(video.completed_at) if video.HasField("completed_at") else None,
+        created_at=iso_millis(video.created_at),
+        completed_at=iso_millis(video.completed_at) if video.HasField("completed_at") else None,
     )
-
-
-async def _store_data_url(storage: Storage, owner: str, data_url: str) -> common_pb2.MediaInput:
-    """A ``data:audio/...;base64,`` upload stored under ``uploads/<owner>/``."""
-    match = _DATA_URL.match(data_url[:200])
-    if match is None:
-        raise DomainError(
-            ErrorCode.VALIDATION_ERROR, "audio_data_url: must be data:<audio type>;base64,<data>"
-        )
-    content_type = (match.group("type") or "").lower()
-    ext = _AUDIO_EXT.get(content_type)
-    if ext is None:
-        raise DomainError(
-            ErrorCode.VALIDATION_ERROR,
-            "audio_data_url: unsupported type (wav, mp3, m4a, aac, ogg, flac, webm or mp4)",
-        )
-    encoded = data_url[match.end() :]
-    if len(encoded) > MAX_AUDIO_BYTES * 4 // 3 + 4:
-        raise DomainError(ErrorCode.PAYLOAD_TOO_LARGE, "audio_data_url: larger than 25 MB")
-    try:
-        data = base64.b64decode(encoded, validate=True)
-    except (binascii.Error, ValueError):
-        raise DomainError(ErrorCode.VALIDATION_ERROR, "audio_data_url: invalid base64") from None
-    if not data:
-        raise DomainError(ErrorCode.VALIDATION_ERROR, "audio_data_url: empty")
-    key = upload_key(owner, new_id(IdPrefix.UPLOAD), ext)
-    try:
-        await storage.ensure_bucket()
-        await storage.put_bytes(key, data, content_type)
-    except StorageError as exc:
-        raise DomainError(ErrorCode.STORAGE_ERROR, f"storing the audio failed: {exc}") from None
-    return common_pb2.MediaInput(storage_key=key, content_type=content_type)
 
 
 @router.post(
@@ -211,9 +153,12 @@ async def create_video(
     settings: Settings,
     idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
 ) -> CreatedVideo:
-    tier = TIERS.get(body.tier)
-    if tier is None:
-        raise DomainError(ErrorCode.VALIDATION_ERROR, "tier: must be avatar or avatar_pro")
+    try:
+        tier = TIER_TO_PB[Tier(body.tier)]
+    except ValueError:
+        raise DomainError(
+            ErrorCode.VALIDATION_ERROR, "tier: must be avatar or avatar_pro"
+        ) from None
     if body.output_format not in OUTPUT_FORMATS:
         raise DomainError(ErrorCode.VALIDATION_ERROR, "output_format: must be url or raw_key")
     if body.audio_url and body.audio_data_url:
@@ -230,7 +175,10 @@ async def create_video(
     if body.audio_url:
         audio = common_pb2.MediaInput(https_url=body.audio_url)
     elif body.audio_data_url:
-        audio = await _store_data_url(_storage(request, settings), owner, body.audio_data_url)
+        audio = await store_data_url(
+            _storage(request, settings), owner, body.audio_data_url, AUDIO_TYPES, MAX_AUDIO_BYTES,
+            field="audio_data_url",
+        )
     try:
         video = await clients.video.CreateVideo(
             video_pb2.CreateVideoRequest(
@@ -258,7 +206,7 @@ async def create_video(
     return CreatedVideo(
         id=video.id,
         status=STATUS_NAMES.get(video.status, "queued"),
-        tier=TIER_NAMES.get(video.tier, body.tier),
+        tier=TIER_FROM_PB.get(video.tier, body.tier),
         estimated_cost_usd=to_usd(video.cost_micros),
         poll_url=f"/api/v1/avatar-videos/{video.id}",
     )

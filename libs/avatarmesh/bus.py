@@ -46,9 +46,10 @@ from nats.js.api import (
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
+from avatarmesh.ids import IdPrefix, new_id
 from avatarmesh.settings import Settings
 from avatarmesh.telemetry import extract, inject, tracer
-from avatarmesh.v1 import jobs_pb2
+from avatarmesh.v1 import events_pb2, jobs_pb2
 
 log = logging.getLogger(__name__)
 _tracer = tracer(__name__)
@@ -99,6 +100,14 @@ class DeliveriesExhausted(Exception):
 
 class BusNotConnected(RuntimeError):
     pass
+
+
+def event_meta() -> events_pb2.EventMeta:
+    """The ``meta`` of a new event: a fresh ``ev_`` id (consumers dedupe on it) and the
+    moment it happened."""
+    meta = events_pb2.EventMeta(event_id=new_id(IdPrefix.EVENT))
+    meta.occurred_at.GetCurrentTime()
+    return meta
 
 
 @dataclass

@@ -20,14 +20,13 @@ import asyncio
 import json
 import logging
 import zlib
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from google.protobuf.message import Message
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Index,
     Integer,
     LargeBinary,
@@ -42,12 +41,12 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.schema import SchemaItem
 
 from avatarmesh.bus import Bus
-from avatarmesh.db import Database
+from avatarmesh.clock import utcnow
+from avatarmesh.db import Database, UtcDateTime, insert_ignoring_conflict
 from avatarmesh.telemetry import inject
 
 if TYPE_CHECKING:
@@ -67,8 +66,8 @@ def _outbox_schema() -> list[SchemaItem]:
         Column("msg_id", String(255), nullable=False),
         Column("payload", LargeBinary(), nullable=False),
         Column("headers", Text(), nullable=False, default="{}"),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("published_at", DateTime(timezone=True), nullable=True),
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("published_at", UtcDateTime(), nullable=True),
         PrimaryKeyConstraint("id", name=f"pk_{OUTBOX}"),
         UniqueConstraint("msg_id", name=f"uq_{OUTBOX}_msg_id"),
         Index(f"ix_{OUTBOX}_published_at", "published_at"),
@@ -78,7 +77,7 @@ def _outbox_schema() -> list[SchemaItem]:
 def _inbox_schema() -> list[SchemaItem]:
     return [
         Column("msg_id", String(255), nullable=False),
-        Column("processed_at", DateTime(timezone=True), nullable=False),
+        Column("processed_at", UtcDateTime(), nullable=False),
         PrimaryKeyConstraint("msg_id", name=f"pk_{INBOX}"),
         Index(f"ix_{INBOX}_processed_at", "processed_at"),
     ]
@@ -112,10 +111,6 @@ def drop_outbox_tables(op: Operations) -> None:
     op.drop_table(OUTBOX)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 async def add_to_outbox(
     session: AsyncSession, table: Table, subject: str, message: Message, *, msg_id: str
 ) -> None:
@@ -131,7 +126,7 @@ async def add_to_outbox(
             msg_id=msg_id,
             payload=message.SerializeToString(),
             headers=json.dumps(dict(headers)),
-            created_at=_now(),
+            created_at=utcnow(),
             published_at=None,
         )
     )
@@ -144,26 +139,16 @@ async def first_time(session: AsyncSession, inbox: Table, msg_id: str) -> bool:
     work). On PostgreSQL a concurrent transaction recording the same id waits for the
     first to finish and then gets False (or True if the first rolled back).
     """
-    values: dict[str, Any] = {"msg_id": msg_id, "processed_at": _now()}
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        stmt: Any = postgresql.insert(inbox).values(values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(inbox).values(values).on_conflict_do_nothing()
-    else:
-        seen = await session.scalar(select(inbox.c.msg_id).where(inbox.c.msg_id == msg_id))
-        if seen is not None:
-            return False
-        stmt = inbox.insert().values(values)
-    result = await session.execute(stmt)
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return await insert_ignoring_conflict(
+        session, inbox, {"msg_id": msg_id, "processed_at": utcnow()}
+    )
 
 
 async def purge_processed(db: Database, inbox: Table, older_than: timedelta) -> int:
     """Forget inbox ids older than ``older_than`` (longer than any redelivery horizon)."""
     async with db.transaction() as session:
         result = await session.execute(
-            delete(inbox).where(inbox.c.processed_at < _now() - older_than)
+            delete(inbox).where(inbox.c.processed_at < utcnow() - older_than)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
@@ -279,7 +264,7 @@ class OutboxRelay:
     async def _mark(self, session: AsyncSession, ids: list[int]) -> None:
         if ids:
             await session.execute(
-                update(self.table).where(self.table.c.id.in_(ids)).values(published_at=_now())
+                update(self.table).where(self.table.c.id.in_(ids)).values(published_at=utcnow())
             )
 
     async def _relay_locked(self) -> int:
@@ -315,7 +300,7 @@ class OutboxRelay:
             result = await session.execute(
                 delete(t).where(
                     t.c.published_at.is_not(None),
-                    t.c.published_at < _now() - self.keep_published,
+                    t.c.published_at < utcnow() - self.keep_published,
                 )
             )
             return int(result.rowcount)  # type: ignore[attr-defined]

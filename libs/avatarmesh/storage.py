@@ -83,6 +83,16 @@ def video_prefix(owner_id: str, video_id: str) -> str:
     return f"avatar-videos/{_segment('owner_id', owner_id)}/{_segment('video_id', video_id)}/"
 
 
+RENDERABLE_SUFFIX = ".portrait"
+
+
+def renderable_portrait_key(image_key: str) -> str:
+    """``avatars/o/a/portrait.jpg`` -> ``avatars/o/a/portrait.portrait``: the PNG with
+    the animation sidecar (``avatarmedia.portrait``) stored beside every portrait JPEG."""
+    stem = image_key.rsplit(".", 1)[0] if "." in image_key.rsplit("/", 1)[-1] else image_key
+    return stem + RENDERABLE_SUFFIX
+
+
 def upload_key(owner_id: str, upload_id: str, ext: str) -> str:
     """A client upload (reference image, audio, video): ``uploads/<owner>/<upload>.<ext>``."""
     suffix = ext.lower().lstrip(".")
@@ -209,6 +219,15 @@ class Storage:
                 response.release_conn()
 
         return await self._run("get", key, get)
+
+    async def get_portrait(self, image_key: str) -> bytes:
+        """The renderable portrait of a portrait or pose JPEG: the ``.portrait`` PNG
+        beside it (with its animation sidecar), else the JPEG itself (uploads from
+        before sidecars existed, which the media engine re-detects)."""
+        try:
+            return await self.get_bytes(renderable_portrait_key(image_key))
+        except StorageNotFound:
+            return await self.get_bytes(image_key)
 
     async def download(self, key: str, path: Path) -> None:
         """Write the object to ``path`` (parent folders created); ``StorageNotFound``."""

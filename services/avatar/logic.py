@@ -27,8 +27,10 @@ from typing import Any
 import numpy as np
 from sqlalchemy import delete, func, or_, select, update
 
+from avatarmedia.text_norm import LANGUAGES
 from avatarmesh.billing import hold_money
-from avatarmesh.bus import Delivery
+from avatarmesh.bus import Delivery, event_meta
+from avatarmesh.clock import utcnow
 from avatarmesh.db import Database
 from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.ids import IdPrefix, new_id
@@ -45,13 +47,12 @@ from avatarmesh.v1 import (
     pose_pb2_grpc,
 )
 from services.avatar.config import AvatarSettings
-from services.avatar.store import avatars, aware, inbox, outbox, utcnow, voices
+from services.avatar.store import avatars, inbox, outbox, voices
 from services.avatar.system import SYSTEM_AVATARS, SYSTEM_OWNER, SystemAvatar
 
 log = logging.getLogger(__name__)
 
 CREATE_SUBJECT = "jobs.avatar.create"
-LANGUAGES = ("en", "vi", "zh", "ja", "ko", "es", "fr", "de", "pt", "ar")
 GENDERS = ("male", "female")
 STAGES = ("portrait", "demo", "voice", "poses")
 ACTIVE = ("pending", "processing")
@@ -108,15 +109,9 @@ def to_proto(row: Any) -> avatar_pb2.Avatar:
         error=row.error,
         portrait_kind=row.portrait_kind,
     )
-    avatar.created_at.FromDatetime(aware(row.created_at))
-    avatar.updated_at.FromDatetime(aware(row.updated_at))
+    avatar.created_at.FromDatetime(row.created_at)
+    avatar.updated_at.FromDatetime(row.updated_at)
     return avatar
-
-
-def _meta() -> events_pb2.EventMeta:
-    meta = events_pb2.EventMeta(event_id=new_id(IdPrefix.EVENT))
-    meta.occurred_at.GetCurrentTime()
-    return meta
 
 
 def _check(condition: bool, message: str) -> None:
@@ -366,7 +361,7 @@ class Avatars:
                 s,
                 outbox,
                 "events.avatar.deleted",
-                events_pb2.AvatarDeleted(meta=_meta(), avatar_id=avatar_id, owner_id=owner_id),
+                events_pb2.AvatarDeleted(meta=event_meta(), avatar_id=avatar_id, owner_id=owner_id),
                 msg_id=f"{avatar_id}:deleted",
             )
         self.relay.wake()
@@ -517,7 +512,7 @@ class Avatars:
             outbox,
             f"events.avatar.{status}",
             events_pb2.AvatarSettled(
-                meta=_meta(),
+                meta=event_meta(),
                 avatar_id=row.id,
                 owner_id=row.owner_id,
                 status=_STATUS[status],

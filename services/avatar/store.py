@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from sqlalchemy import BigInteger, Boolean, Column, Index, String, Table, Text
 
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, Index, String, Table, Text
-
-from avatarmesh.db import service_metadata
+from avatarmesh.db import UtcDateTime, service_metadata
 from avatarmesh.ids import MAX_OWNER_ID_LENGTH
 from avatarmesh.outbox import inbox_table, outbox_table
 
@@ -43,8 +41,8 @@ avatars = Table(
     Column("settlement", String(16), nullable=False, default=""),
     # Client uploads the job read (uploads/<owner>/...), deleted once settled.
     Column("upload_keys", Text(), nullable=False, default=""),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     Index("ix_avatars_owner_created", "owner_id", "created_at"),
     Index("ix_avatars_status", "status"),
 )
@@ -58,15 +56,6 @@ voices = Table(
     Column("is_system", Boolean(), nullable=False, default=False),
     Column("language", String(8), nullable=False),
     Column("profile_json", Text(), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Index("ix_voices_avatar", "avatar_id"),
 )
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def aware(value: datetime) -> datetime:
-    """SQLite hands datetimes back naive; they were stored in UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -33,12 +33,12 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from avatarmesh.billing import INSUFFICIENT_BALANCE_MESSAGE
-from avatarmesh.db import Database
+from avatarmesh.clock import utcnow
+from avatarmesh.db import Database, insert_ignoring_conflict
 from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.ids import MAX_OWNER_ID_LENGTH, IdPrefix, new_id
 from avatarmesh.money import Micros
@@ -154,10 +154,6 @@ class Verification:
             and self.wallet_held == self.ledger_held == self.open_holds
             and 0 <= self.wallet_held <= self.wallet_balance
         )
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 Clock = Callable[[], datetime]
@@ -623,8 +619,7 @@ class Ledger:
             "created_at": now,
             "updated_at": now,
         }
-        insert = sqlite.insert if self._db.is_sqlite else postgresql.insert
-        await s.execute(insert(WalletRow).values(**values).on_conflict_do_nothing())
+        await insert_ignoring_conflict(s, WalletRow, values)
 
     async def _lock_wallet(self, s: AsyncSession, owner_id: str) -> WalletRow:
         wallet = await s.scalar(

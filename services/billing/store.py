@@ -10,50 +10,25 @@ Integrity also lives in the schema: CHECKs on amounts, and triggers (migration
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Date,
-    DateTime,
-    Dialect,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
-    TypeDecorator,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from avatarmesh.db import Base, service_metadata
+from avatarmesh.db import Base, UtcDateTime, service_metadata
 from avatarmesh.ids import MAX_OWNER_ID_LENGTH
 from services.billing.config import DEFAULT_TIER, MAX_TIER_LENGTH
 
 metadata = service_metadata()
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC datetimes on PostgreSQL and SQLite alike."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        assert isinstance(value, datetime)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 # BIGSERIAL on PostgreSQL, INTEGER PRIMARY KEY (the rowid) on SQLite.

@@ -27,10 +27,11 @@ from typing import Any
 from PIL import Image
 from sqlalchemy import delete, select
 
+from avatarmesh.clock import utcnow
 from avatarmesh.db import Database
 from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.ids import IdPrefix, new_id
-from avatarmesh.storage import Storage, StorageError, StorageNotFound, avatar_prefix
+from avatarmesh.storage import Storage, StorageError, avatar_prefix, renderable_portrait_key
 from avatarmesh.v1 import (
     avatar_pb2,
     avatar_pb2_grpc,
@@ -38,7 +39,7 @@ from avatarmesh.v1 import (
     billing_pb2_grpc,
     pose_pb2,
 )
-from services.pose.store import aware, poses, utcnow
+from services.pose.store import poses
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,6 @@ MAX_PROMPT = 600
 MAX_NAME = 60
 DEFAULT_NAME = "Pose"
 BASE_NAME = "Base Portrait"
-PORTRAIT_SUFFIX = ".portrait"
 
 
 def base_pose_id(avatar_id: str) -> str:
@@ -56,11 +56,6 @@ def base_pose_id(avatar_id: str) -> str:
 
 def avatar_id_of_base(pose_id: str) -> str:
     return "av_" + pose_id.split("_", 1)[-1]
-
-
-def renderable_key(image_key: str) -> str:
-    """``.../portrait.jpg`` -> ``.../portrait.portrait`` (the PNG with the rig)."""
-    return image_key.rsplit(".", 1)[0] + PORTRAIT_SUFFIX
 
 
 def validate(prompt: str, name: str) -> tuple[str, str]:
@@ -105,7 +100,7 @@ def to_proto(row: Any) -> pose_pb2.Pose:
         cost_micros=row.cost_micros,
         applied_json=row.applied_json,
     )
-    pose.created_at.FromDatetime(aware(row.created_at))
+    pose.created_at.FromDatetime(row.created_at)
     return pose
 
 
@@ -162,7 +157,8 @@ class Poses:
         try:
             portrait = await self._portrait(avatar.portrait_key)
             image, renderable, applied = await asyncio.to_thread(render_pose, portrait, prompt)
-            await self.storage.put_bytes(renderable_key(image_key), renderable, "image/png")
+            sidecar_key = renderable_portrait_key(image_key)
+            await self.storage.put_bytes(sidecar_key, renderable, "image/png")
             await self.storage.put_bytes(image_key, image, "image/jpeg")
             row = {
                 "id": pose_id,
@@ -197,10 +193,7 @@ class Poses:
 
     async def _portrait(self, portrait_key: str) -> bytes:
         try:
-            try:
-                return await self.storage.get_bytes(renderable_key(portrait_key))
-            except StorageNotFound:
-                return await self.storage.get_bytes(portrait_key)
+            return await self.storage.get_portrait(portrait_key)
         except StorageError as exc:
             raise DomainError(
                 ErrorCode.STORAGE_ERROR, f"reading the portrait failed: {exc}"
@@ -213,7 +206,7 @@ class Poses:
             )
         except Exception as exc:  # the sweeper expires it otherwise
             log.warning("release of pose hold %s failed: %s", pose_id, exc)
-        for key in (image_key, renderable_key(image_key)):
+        for key in (image_key, renderable_portrait_key(image_key)):
             try:
                 await self.storage.delete(key)
             except Exception as exc:

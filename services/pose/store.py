@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from sqlalchemy import BigInteger, Column, Index, String, Table, Text
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, String, Table, Text
-
-from avatarmesh.db import service_metadata
+from avatarmesh.db import UtcDateTime, service_metadata
 from avatarmesh.ids import MAX_OWNER_ID_LENGTH
 from avatarmesh.outbox import inbox_table, outbox_table
 
@@ -27,14 +25,6 @@ poses = Table(
     Column("cost_micros", BigInteger(), nullable=False),
     Column("applied_json", Text(), nullable=False),
     Column("hold_id", String(64), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Index("ix_poses_avatar_owner", "avatar_id", "owner_id", "created_at"),
 )
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -11,12 +11,13 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from avatarmesh.bus import Delivery
+from avatarmesh.clock import utcnow
 from avatarmesh.db import Database
 from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.ids import IdPrefix, new_id
 from avatarmesh.outbox import OutboxRelay, add_to_outbox, first_time
 from avatarmesh.v1 import events_pb2, jobs_pb2, video_pb2
-from services.video.store import canaries, inbox, outbox, utcnow
+from services.video.store import canaries, inbox, outbox
 
 CANARY_SUBJECT = "jobs.canary"
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pydantic import Field
 
+from avatarmesh.mediatypes import MAX_AUDIO_BYTES
 from avatarmesh.settings import Settings
 
 DEFAULT_BLOCKLIST = Path(__file__).parent / "safety_blocklist.txt"
@@ -28,7 +29,7 @@ class VideoSettings(Settings):
 
     # Bring-your-own audio: the longest accepted and the largest file fetched/stored.
     video_max_audio_seconds: float = Field(default=35.0, gt=0)
-    video_max_audio_bytes: int = Field(default=25 * 1024 * 1024, gt=0)
+    video_max_audio_bytes: int = Field(default=MAX_AUDIO_BYTES, gt=0)
     # Plain-HTTP loopback audio and webhook URLs: the shared development switch
     # ``allow_insecure_loopback`` (AVATARMESH_ALLOW_INSECURE_LOOPBACK), in Settings.
 

@@ -49,10 +49,12 @@ from avatarmedia.script import script_seconds
 from avatarmedia.voice import VoiceProfile
 from avatarmesh import fetch
 from avatarmesh.billing import hold_money
-from avatarmesh.bus import Delivery, Retry
+from avatarmesh.bus import Delivery, Retry, event_meta
+from avatarmesh.clock import utcnow
 from avatarmesh.db import Database
 from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.ids import IdPrefix, new_id
+from avatarmesh.mediatypes import extension_for
 from avatarmesh.money import Micros, cost_for_seconds
 from avatarmesh.outbox import OutboxRelay, add_to_outbox, first_time
 from avatarmesh.storage import (
@@ -75,7 +77,7 @@ from avatarmesh.v1 import (
 from services.video import store
 from services.video.config import VideoSettings
 from services.video.safety import SafetyFilter
-from services.video.store import inbox, outbox, utcnow, videos
+from services.video.store import inbox, outbox, videos
 
 log = logging.getLogger(__name__)
 
@@ -293,16 +295,10 @@ def to_proto(row: Any) -> video_pb2.VideoJob:
     return job
 
 
-def _meta() -> events_pb2.EventMeta:
-    meta = events_pb2.EventMeta(event_id=new_id(IdPrefix.EVENT))
-    meta.occurred_at.GetCurrentTime()
-    return meta
-
-
 def settled_event(row: Any, status: str) -> events_pb2.VideoSettled:
     """``events.video.<status>`` for the webhook service (from the settled row)."""
     event = events_pb2.VideoSettled(
-        meta=_meta(),
+        meta=event_meta(),
         video_id=row.id,
         owner_id=row.owner_id,
         status=status,
@@ -511,7 +507,7 @@ class Videos:
         if seconds < MIN_AUDIO_SECONDS:
             raise _invalid("audio: shorter than 0.2 s")
         if not key:
-            ext = _audio_ext(media.content_type, media.https_url)
+            ext = extension_for(media.content_type, media.https_url)
             key = upload_key(owner, new_id(IdPrefix.UPLOAD), ext)
             try:
                 await self.storage.put_bytes(key, data, media.content_type or "audio/mpeg")
@@ -851,24 +847,3 @@ class Videos:
         except Exception as exc:
             log.warning("releasing hold %s of video %s failed: %s", hold_id, video_id, exc)
 
-
-def _audio_ext(content_type: str, url: str) -> str:
-    by_type = {
-        "audio/wav": "wav",
-        "audio/x-wav": "wav",
-        "audio/wave": "wav",
-        "audio/mpeg": "mp3",
-        "audio/mp3": "mp3",
-        "audio/mp4": "m4a",
-        "audio/x-m4a": "m4a",
-        "audio/aac": "aac",
-        "audio/ogg": "ogg",
-        "audio/flac": "flac",
-        "audio/webm": "webm",
-        "video/mp4": "mp4",
-    }
-    if content_type in by_type:
-        return by_type[content_type]
-    tail = url.rsplit("?", 1)[0].rsplit("/", 1)[-1]
-    ext = tail.rsplit(".", 1)[-1].lower() if "." in tail else ""
-    return ext if ext.isalnum() and 1 <= len(ext) <= 5 else "bin"

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Float,
     Index,
     Integer,
@@ -17,7 +14,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from avatarmesh.db import service_metadata
+from avatarmesh.db import UtcDateTime, service_metadata
 from avatarmesh.ids import MAX_OWNER_ID_LENGTH
 from avatarmesh.outbox import inbox_table, outbox_table
 
@@ -31,16 +28,10 @@ canaries = Table(
     Column("id", String(40), primary_key=True),
     Column("status", String(16), nullable=False),
     Column("worker", String(120), nullable=False, default=""),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("completed_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("completed_at", UtcDateTime(), nullable=True),
     Column("round_trip_ms", Float, nullable=True),
 )
-
-
-def utcnow() -> datetime:
-    from datetime import UTC
-
-    return datetime.now(UTC)
 
 
 # Status values stored in ``videos.status``. "settling" is internal (the render is
@@ -82,9 +73,9 @@ videos = Table(
     Column("progress", Float, nullable=False, default=0.0),
     Column("output_format", String(8), nullable=False, default="url"),
     Column("idempotency_key", String(255), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("completed_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("completed_at", UtcDateTime(), nullable=True),
     UniqueConstraint("owner_id", "idempotency_key", name="uq_videos_owner_idempotency"),
     Index("ix_videos_owner_created", "owner_id", "created_at"),
     Index("ix_videos_status", "status"),

@@ -19,20 +19,20 @@ import json
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from pydantic import SecretStr
-from sqlalchemy import Table, delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from avatarmesh import fetch
 from avatarmesh.bus import Delivery
-from avatarmesh.db import Database
+from avatarmesh.clock import utcnow
+from avatarmesh.db import Database, insert_ignoring_conflict
 from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.ids import IdPrefix, new_id
 from avatarmesh.outbox import first_time
@@ -59,17 +59,6 @@ MAX_RESPONSE_BYTES = 1024 * 1024
 _UNRESOLVED = "cannot resolve host"
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _utc(at: datetime | None) -> datetime | None:
-    """SQLite hands datetimes back naive; they were stored in UTC."""
-    if at is None:
-        return None
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-
-
 def retry_delay(
     schedule: Sequence[float],
     failed_attempts: int,
@@ -80,19 +69,6 @@ def retry_delay(
     value repeats), stretched or shrunk by up to ``jitter`` (a fraction)."""
     base = float(schedule[min(max(failed_attempts, 1), len(schedule)) - 1])
     return max(0.0, base * (1.0 + jitter * (2.0 * rand() - 1.0)))
-
-
-async def _insert_ignoring_conflict(
-    session: AsyncSession, table: Table, values: Mapping[str, Any]
-) -> bool:
-    """INSERT unless the primary key exists; True when a row was inserted."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        stmt: Any = postgresql.insert(table).values(**values).on_conflict_do_nothing()
-    else:
-        stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing()
-    result = await session.execute(stmt)
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 # -- signing secrets -----------------------------------------------------------------
@@ -160,14 +136,14 @@ class SigningSecrets:
         self.grace = grace
 
     def _record(self, row: Any) -> SigningSecret:
-        created_at = _utc(row.created_at)
+        created_at = row.created_at
         assert created_at is not None
         return SigningSecret(
             owner_id=row.owner_id,
             secret=self.box.open(row.secret),
             created_at=created_at,
             previous_secret=self.box.open(row.previous_secret) if row.previous_secret else None,
-            previous_valid_until=_utc(row.previous_valid_until),
+            previous_valid_until=row.previous_valid_until,
         )
 
     async def _select(self, session: AsyncSession, owner_id: str, *, lock: bool) -> Any:
@@ -182,7 +158,7 @@ class SigningSecrets:
         async with self.db.transaction() as session:
             row = await self._select(session, owner_id, lock=False)
             if row is None:
-                await _insert_ignoring_conflict(
+                await insert_ignoring_conflict(
                     session,
                     signing_secrets,
                     {
@@ -464,7 +440,7 @@ class Dispatcher:
                 query = query.with_for_update()
             row = (await session.execute(query)).one()
             number = row.attempts + 1
-            first = _utc(row.first_attempt_at) or at
+            first = row.first_attempt_at or at
             await session.execute(
                 delivery_attempts.insert().values(
                     id=new_id(IdPrefix.WEBHOOK_ATTEMPT),
@@ -485,7 +461,7 @@ class Dispatcher:
                 "first_attempt_at": first,
                 "last_error": outcome.error or None,
             }
-            still_ours = row.status == PENDING and _utc(row.locked_until) == claim.lease
+            still_ours = row.status == PENDING and row.locked_until == claim.lease
             if still_ours:
                 now = utcnow()
                 values["locked_until"] = None
@@ -590,7 +566,7 @@ async def list_attempts(
             status_code=row.status_code,
             error=row.error,
             duration_ms=row.duration_ms,
-            at=_utc(row.at) or utcnow(),
+            at=row.at or utcnow(),
             delivery_status=row.delivery_status,
         )
         for row in rows

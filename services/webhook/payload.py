@@ -20,23 +20,19 @@ the contract: receivers de-duplicate on it.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from avatarmesh.clock import iso_millis
 from avatarmesh.money import to_usd
-from avatarmesh.v1 import common_pb2, events_pb2
+from avatarmesh.tiers import TIER_FROM_PB, Tier
+from avatarmesh.v1 import events_pb2
 
 COMPLETED = "video.completed"
 FAILED = "video.failed"
 # events.video.<status> -> the webhook event it is delivered as
 EVENT_FOR_STATUS = {"completed": COMPLETED, "failed": FAILED}
 VIDEO_URL = "video_url"
-_TIERS = {common_pb2.TIER_AVATAR: "avatar", common_pb2.TIER_AVATAR_PRO: "avatar_pro"}
-
-
-def iso_millis(at: datetime) -> str:
-    """``2025-01-01T12:00:30.000Z``, as the contract writes timestamps."""
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
 
 
 def _duration(seconds: float) -> int | float:
@@ -58,7 +54,7 @@ def build_payload(
     body: dict[str, Any] = {"event": event, "event_id": event_id, "video_gen_id": settled.video_id}
     if event == COMPLETED:
         body["duration_sec"] = _duration(settled.duration_seconds)
-        body["tier"] = _TIERS.get(settled.tier, "avatar")
+        body["tier"] = TIER_FROM_PB.get(settled.tier, Tier.AVATAR).value
         if settled.HasField("actual_cost_micros"):
             body["actual_cost_usd"] = to_usd(settled.actual_cost_micros)
     else:

@@ -10,9 +10,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Index, Integer, String, Table, Text
+from sqlalchemy import Column, Index, Integer, String, Table, Text
 
-from avatarmesh.db import service_metadata
+from avatarmesh.db import UtcDateTime, service_metadata
 from avatarmesh.ids import MAX_OWNER_ID_LENGTH
 from avatarmesh.outbox import inbox_table, outbox_table
 
@@ -29,9 +29,9 @@ signing_secrets = Table(
     metadata,
     Column("owner_id", String(MAX_OWNER_ID_LENGTH), primary_key=True),
     Column("secret", Text(), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Column("previous_secret", Text(), nullable=True),
-    Column("previous_valid_until", DateTime(timezone=True), nullable=True),
+    Column("previous_valid_until", UtcDateTime(), nullable=True),
 )
 
 deliveries = Table(
@@ -46,11 +46,11 @@ deliveries = Table(
     Column("video_key", Text(), nullable=True),
     Column("status", String(16), nullable=False),
     Column("attempts", Integer(), nullable=False, default=0),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("first_attempt_at", DateTime(timezone=True), nullable=True),
-    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
-    Column("locked_until", DateTime(timezone=True), nullable=True),
-    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("first_attempt_at", UtcDateTime(), nullable=True),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("locked_until", UtcDateTime(), nullable=True),
+    Column("finished_at", UtcDateTime(), nullable=True),
     Column("last_error", Text(), nullable=True),
     Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
     Index("ix_deliveries_subject_id_event", "subject_id", "event"),
@@ -69,7 +69,7 @@ delivery_attempts = Table(
     Column("status_code", Integer(), nullable=False),
     Column("error", Text(), nullable=False),
     Column("duration_ms", Integer(), nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Index("ix_delivery_attempts_owner_id_at", "owner_id", "at"),
     Index("ix_delivery_attempts_event_id", "event_id"),
     Index("ix_delivery_attempts_subject_id", "subject_id"),

@@ -9,8 +9,9 @@ import pytest
 
 from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.ids import IdPrefix, is_id
+from avatarmesh.mediatypes import IMAGE_TYPES, VIDEO_TYPES
 from avatarmesh.v1 import avatar_pb2, common_pb2
-from gateway.uploads import IMAGE_TYPES, VIDEO_TYPES, check_https_url, decode_data_url
+from gateway.uploads import check_https_url, decode_data_url
 from services.avatar.logic import seed_for, validate_create, voice_id_for
 from services.avatar.system import SYSTEM_AVATARS
 

@@ -11,7 +11,6 @@ from services.pose.logic import (
     avatar_id_of_base,
     base_pose,
     base_pose_id,
-    renderable_key,
     validate,
 )
 
@@ -48,7 +47,3 @@ def test_base_pose_is_free_ready_and_uses_the_portrait_once_ready() -> None:
     assert pose.image_key == "avatars/o/av_x/portrait.jpg" and pose.prompt == ""
     pending = base_pose(avatar_pb2.Avatar(id="av_x", status=1), "own_o")
     assert pending.status == pose_pb2.POSE_STATUS_PENDING
-
-
-def test_renderable_key_sits_beside_the_jpeg() -> None:
-    assert renderable_key("a/b/poses/ap_1.jpg") == "a/b/poses/ap_1.portrait"

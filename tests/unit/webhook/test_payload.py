@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from avatarmesh.clock import iso_millis
 from avatarmesh.v1 import common_pb2, events_pb2
-from services.webhook.payload import build_payload, event_name, iso_millis, render_body
+from services.webhook.payload import build_payload, event_name, render_body
 
 AT = datetime(2025, 1, 1, 12, 0, 30, 123456, tzinfo=UTC)
 
