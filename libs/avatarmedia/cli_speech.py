@@ -3,6 +3,7 @@
     speak        text -> WAV (+ optional word/phoneme timeline and mouth track JSON)
     clone-voice  speech recording (wav/mp3/mp4 ...) -> voice profile JSON
     estimate     text -> estimated seconds of speech, without synthesising
+    voices       the installed voices and the engine of each (espeak-ng, piper)
 
 Example: ``python -m avatarmedia speak --text "Xin chào" --language vi --accent Southern
 --out a.wav``.
@@ -94,6 +95,15 @@ def _estimate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _voices(args: argparse.Namespace) -> int:
+    from avatarmedia.voices import installed_voices
+
+    for v in installed_voices(args.language):
+        print(f"{v.id:40} {v.engine:9} {v.language} {v.accent:22} {v.gender:6} "
+              f"{v.quality:7} {v.sample_rate} {v.origin}")
+    return 0
+
+
 def _voice_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--language", help="en vi zh ja ko es fr de pt ar")
     p.add_argument("--gender", help="male or female")
@@ -130,3 +140,7 @@ def register(sub: Any) -> None:
     _text_args(est)
     _voice_args(est)
     est.set_defaults(func=_estimate)
+
+    voices = sub.add_parser("voices", help="list the installed voices and their engines")
+    voices.add_argument("--language", help="only this language")
+    voices.set_defaults(func=_voices)

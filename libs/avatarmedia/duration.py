@@ -8,17 +8,25 @@ and clauses (a clause ends in a pause), divided by ``rate * speed``:
     seconds = (a * vowels + b * consonants + c * clauses) / (voice.rate * speed)
 
 The coefficients were fitted (least squares, shrunk toward the pooled fit) on seven
-sentences per language synthesised by the default voices; on a separate test corpus
+sentences per language synthesised by the espeak-ng voices; on a separate test corpus
 every language is within 15 % (see docs/speech.md for the measured errors).
+
+A Piper voice speaks at its own pace: its estimate is the same model times the voice's
+``pace``, the ratio of its real duration reading the language's reference passage to
+the model's estimate of that passage (measured once per voice and process; the
+passage is the one cloning and the gender check already synthesise).
 """
 
 from __future__ import annotations
 
+import functools
+
 from avatarmedia import espeak
+from avatarmedia.engines import ESPEAK
 from avatarmedia.errors import MediaInputError
 from avatarmedia.speech import check_controls
 from avatarmedia.text_norm import check_language, espeak_text
-from avatarmedia.voice import VoiceProfile, default_voice
+from avatarmedia.voice import REFERENCE_TEXT, VoiceProfile, default_voice, reference_seconds
 
 # language -> seconds per (vowel, consonant, clause) at speed 1.0
 COEFFICIENTS: dict[str, tuple[float, float, float]] = {
@@ -50,14 +58,33 @@ def phoneme_counts(text: str, language: str, voice: VoiceProfile | None = None) 
     return vowels, consonants, max(1, len(clauses))
 
 
+def _model_seconds(text: str, language: str, voice: VoiceProfile) -> float:
+    a, b, c = COEFFICIENTS[language]
+    vowels, consonants, clauses = phoneme_counts(text, language, voice)
+    return a * vowels + b * consonants + c * clauses
+
+
+@functools.lru_cache(maxsize=32)
+def _piper_pace(language: str, name: str, accent: str) -> float:
+    voice = VoiceProfile(language=language, base_voice=name, accent=accent, engine="piper")
+    return reference_seconds(voice) / _model_seconds(REFERENCE_TEXT[language], language, voice)
+
+
+def pace(voice: VoiceProfile) -> float:
+    """How much longer than an espeak-ng voice ``voice`` takes for the same text (1 for
+    espeak-ng; measured once per process for a Piper voice)."""
+    if voice.engine == ESPEAK:
+        return 1.0
+    return _piper_pace(voice.language, voice.base_voice, voice.accent)
+
+
 def estimate_seconds(text: str, language: str, *, speed: float = 1.0,
                      voice: VoiceProfile | None = None) -> float:
-    """Seconds ``synthesize(text, voice, speed=speed)`` will last (within ~15 %)."""
+    """Seconds ``synthesize(text, voice, speed=speed)`` will last (within ~15 %); no
+    voice means the language's default voice."""
     check_controls(speed, 0.0)
     lang = check_language(language)
     if voice is not None and voice.language != lang:
         raise MediaInputError(f"the voice speaks {voice.language} but the text is {lang}")
-    a, b, c = COEFFICIENTS[lang]
-    vowels, consonants, clauses = phoneme_counts(text, lang, voice)
-    rate = voice.rate if voice is not None else 1.0
-    return (a * vowels + b * consonants + c * clauses) / (rate * speed)
+    voice = voice if voice is not None else default_voice(lang)
+    return _model_seconds(text, lang, voice) * pace(voice) / (voice.rate * speed)

@@ -1,10 +1,11 @@
-"""Voice profiles: which espeak-ng voice speaks, and how WORLD reshapes it.
+"""Voice profiles: which voice speaks (espeak-ng or Piper), and how WORLD reshapes it.
 
 A ``VoiceProfile`` is small and serialisable (``to_json``); the platform stores it as
-the avatar's ``tts_voice_id``. ``default_voice`` picks a voice from language, gender
-and accent; ``clone_voice`` estimates a profile from a speech recording: pitch
-median and spread, formant scale against the base voice, a long-term spectrum EQ and
-the speaking rate. ``render_profile`` applies a profile to espeak audio through the
+the avatar's ``tts_voice_id``. ``default_voice`` picks the best installed voice for a
+language, gender and accent (a Piper neural voice where one fits, see ``voices``);
+``clone_voice`` estimates a profile from a speech recording, starting from that voice:
+pitch median and spread, formant scale against the base voice, a long-term spectrum EQ
+and the speaking rate. ``render_profile`` applies a profile to the audio through the
 WORLD vocoder (F0 shift and range, spectral-envelope warp, EQ, time stretch).
 """
 
@@ -23,13 +24,15 @@ import numpy.typing as npt
 from scipy import signal
 
 from avatarmedia.audio import frame_rms_db, resample, to_mono
+from avatarmedia.engines import ENGINES, ESPEAK, PIPER, backend
 from avatarmedia.errors import MediaInputError
-from avatarmedia.text_norm import LANGUAGES, check_language, espeak_text
+from avatarmedia.text_norm import LANGUAGES, check_language, check_text, espeak_text
 
 FloatArray = npt.NDArray[np.float32]
 F64 = npt.NDArray[np.float64]
 
-PROFILE_VERSION = 1
+# 2 added ``engine``; a version-1 profile is an espeak-ng one and still loads.
+PROFILE_VERSION = 2
 # Centres (Hz) of the EQ bands; gains in between are interpolated on log frequency.
 EQ_BANDS_HZ: tuple[float, ...] = (100.0, 200.0, 400.0, 700.0, 1000.0, 1500.0, 2200.0,
                                   3200.0, 4800.0, 7000.0)
@@ -131,9 +134,12 @@ def _gender(gender: str | None) -> str:
 class VoiceProfile:
     """Everything needed to speak in one voice; serialised as the avatar's voice id.
 
-    ``rate`` multiplies espeak's 175 words/min. ``pitch_median_hz`` is the target F0
-    median (0: keep the base voice's own), ``pitch_range`` scales the F0 excursion
-    around the median (in semitones), ``formant_scale`` warps the spectral envelope
+    ``engine`` is ``espeak-ng`` (``base_voice`` an espeak voice, ``variant`` its
+    variant) or ``piper`` (``base_voice`` the voice file's stem, no variant).
+    ``rate`` multiplies the voice's own speaking rate (espeak: 175 words/min).
+    ``pitch_median_hz`` is the target F0 median (0: keep the base voice's own),
+    ``pitch_range`` scales the F0 excursion around the median (in semitones),
+    ``formant_scale`` warps the spectral envelope
     along frequency (>1 moves formants up), ``spectral_eq`` is a gain in dB per
     ``EQ_BANDS_HZ`` band.
     """
@@ -149,13 +155,18 @@ class VoiceProfile:
     formant_scale: float = 1.0
     spectral_eq: list[float] = field(default_factory=lambda: [0.0] * len(EQ_BANDS_HZ))
     source: str = "default"
+    engine: str = ESPEAK
     version: int = PROFILE_VERSION
 
     def __post_init__(self) -> None:
         self.language = check_language(self.language)
-        if not re.fullmatch(r"[a-z0-9-]+", self.base_voice or ""):
+        if self.engine not in ENGINES:
+            raise MediaInputError(f"voice profile has an unknown engine {self.engine!r}")
+        name = r"[a-z0-9-]+" if self.engine == ESPEAK else r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}"
+        if not re.fullmatch(name, self.base_voice or ""):
             raise MediaInputError(f"voice profile has a bad base voice {self.base_voice!r}")
-        if self.variant and not re.fullmatch(r"[fm][1-8]", self.variant):
+        variant = r"[fm][1-8]" if self.engine == ESPEAK else r"$^"
+        if self.variant and not re.fullmatch(variant, self.variant):
             raise MediaInputError(f"voice profile has a bad variant {self.variant!r}")
         checks = (("rate", self.rate, RATE_RANGE), ("formant_scale", self.formant_scale,
                   FORMANT_RANGE), ("pitch_range", self.pitch_range, PITCH_RANGE_LIMITS))
@@ -173,6 +184,10 @@ class VoiceProfile:
 
     @property
     def espeak_name(self) -> str:
+        """The espeak-ng voice that speaks (espeak-ng) or phonemises (Piper: its accent's
+        voice) this profile; duration estimates count phonemes with it."""
+        if self.engine != ESPEAK:
+            return resolve_accent(self.language, self.accent)[1]
         return f"{self.base_voice}+{self.variant}" if self.variant else self.base_voice
 
     @property
@@ -205,13 +220,31 @@ class VoiceProfile:
             raise MediaInputError(f"voice profile is incomplete: {exc}") from exc
 
 
-def default_voice(language: str, gender: str | None = None,
-                  accent: str | None = None) -> VoiceProfile:
-    """The stock voice for a language; ``accent`` picks the regional voice (unknown
-    accents fall back to the language default) and ``gender`` the variant."""
+def default_voice(language: str, gender: str | None = None, accent: str | None = None, *,
+                  engine: str | None = None) -> VoiceProfile:
+    """The best installed voice for a language, gender and accent.
+
+    A Piper voice of that gender (and of that accent, when one is asked for) comes
+    first, else espeak-ng's voice of the accent (unknown accents fall back to the
+    language default) in the gender's variant. ``engine`` restricts the choice to one
+    engine (``espeak-ng`` always exists).
+    """
     lang = check_language(language)
     label, name = resolve_accent(lang, accent)
     g = _gender(gender)
+    if engine not in (None, ESPEAK, PIPER):
+        raise MediaInputError(f"unknown voice engine {engine!r}")
+    if engine != ESPEAK:
+        from avatarmedia.voices import best_piper_voice
+
+        wanted_accent = label if accent and resolve_accent(lang, None)[0] != label else ""
+        piper = best_piper_voice(lang, g, wanted_accent)
+        if piper is not None:
+            return VoiceProfile(language=lang, base_voice=piper.name, gender=piper.gender,
+                                accent=piper.accent, engine=PIPER)
+        if engine == PIPER:
+            raise MediaInputError(f"no Piper voice for {lang} ({g or 'any gender'}, "
+                                  f"{label}) is installed")
     variant = FEMALE_VARIANT if g == "female" else MALE_VARIANT
     return VoiceProfile(language=lang, base_voice=name, variant=variant, gender=g or "male",
                         accent=label)
@@ -259,13 +292,44 @@ class WorldFeatures:
     n_samples: int
 
 
+def _octave_checked_f0(x: F64, sr: int, dio_f0: F64) -> F64:
+    """DIO's F0 with its octave errors corrected by YIN.
+
+    DIO is right on espeak-ng's clean pulses but reads a neural voice (Piper's joe,
+    ~90 Hz by YIN, cepstrum and harmonic spacing) at ~155 Hz in many frames, so a
+    pitch shift or a cloned median would land an octave off. Where YIN finds a pitch
+    it wins; DIO-only voiced frames are folded by octaves to within a factor sqrt(2)
+    of the utterance's YIN median (DIO's voicing is kept: fewer voiced frames would
+    make WORLD whisper).
+    """
+    hop = round(FRAME_PERIOD_MS / 1000.0 * sr)
+    fmin = 60.0
+    yin = estimate_f0(x, sr, hop_s=hop / sr, fmin=fmin, fmax=700.0)
+    out = dio_f0.copy()
+    if not (yin > 0).any():
+        return out
+    centre = math.ceil(sr / fmin)  # YIN frame i spans [i*hop, i*hop + 2*centre)
+    idx = np.round((np.arange(out.size) * hop - centre) / hop).astype(int)
+    inside = (idx >= 0) & (idx < yin.size)
+    y = np.zeros_like(out)
+    y[inside] = yin[idx[inside]]
+    both = (out > 0) & (y > 0)
+    out[both] = y[both]
+    median = float(np.median(yin[yin > 0]))
+    only = (out > 0) & ~both
+    ratio = np.log2(np.where(only, out, median) / median)
+    out[only] = out[only] / 2.0 ** np.round(ratio[only])
+    return out
+
+
 def world_analyse(samples: npt.ArrayLike, sr: int) -> WorldFeatures:
-    """DIO + StoneMask F0, CheapTrick envelope and D4C aperiodicity (clean TTS input)."""
+    """DIO (octave-checked by YIN) + StoneMask F0, CheapTrick envelope and D4C
+    aperiodicity (clean TTS input)."""
     import pyworld as pw
 
     x = np.ascontiguousarray(samples, dtype=np.float64)
     f0, t = pw.dio(x, sr, f0_floor=60.0, f0_ceil=700.0, frame_period=FRAME_PERIOD_MS)
-    f0 = pw.stonemask(x, f0, t, sr)
+    f0 = pw.stonemask(x, _octave_checked_f0(x, sr, f0), t, sr)
     return WorldFeatures(f0=f0, sp=pw.cheaptrick(x, f0, t, sr), ap=pw.d4c(x, f0, t, sr),
                          sr=sr, n_samples=x.size)
 
@@ -320,23 +384,34 @@ def espeak_input(text: str, language: str) -> str:
     return espeak_text(text, language)
 
 
-@functools.lru_cache(maxsize=64)
-def _reference_speech(language: str, espeak_voice: str) -> npt.NDArray[np.float32]:
-    """A base voice reading the language's reference passage (at espeak's rate); read
-    only, shared by the conversion features and the voice statistics."""
-    from avatarmedia import espeak
+def _raw_voice(text: str, profile: VoiceProfile) -> tuple[FloatArray, int]:
+    """The profile's engine speaking ``text`` at the profile's rate: no WORLD, no
+    loudness normalisation (samples, sample rate)."""
+    from avatarmedia.text_norm import front_end
 
-    samples = espeak.synth(espeak_input(REFERENCE_TEXT[language], language),
-                           espeak_voice).samples
+    tokens = front_end(check_text(text), profile.language)
+    raw = backend(profile.engine).speak(tokens, profile, 1.0)
+    return raw.samples, raw.sample_rate
+
+
+def _base_profile(language: str, engine: str, voice: str) -> VoiceProfile:
+    base, _, variant = voice.partition("+")
+    return VoiceProfile(language=language, base_voice=base, variant=variant, engine=engine)
+
+
+@functools.lru_cache(maxsize=64)
+def _reference_speech(language: str, engine: str, voice: str) -> tuple[FloatArray, int]:
+    """A base voice (``voice``: espeak name with variant, or Piper voice name) reading
+    the language's reference passage at its own rate; read only, shared by the
+    conversion features and the voice statistics."""
+    samples, sr = _raw_voice(REFERENCE_TEXT[language], _base_profile(language, engine, voice))
     samples.setflags(write=False)
-    return samples
+    return samples, sr
 
 
 @functools.lru_cache(maxsize=32)
-def _reference_features(language: str, espeak_voice: str) -> WorldFeatures:
-    from avatarmedia import espeak
-
-    return world_analyse(_reference_speech(language, espeak_voice), espeak.SAMPLE_RATE)
+def _reference_features(language: str, engine: str, voice: str) -> WorldFeatures:
+    return world_analyse(*_reference_speech(language, engine, voice))
 
 
 # ---------------------------------------------------------------- analysis and cloning
@@ -525,11 +600,21 @@ def _formant_scale(base: SpeechStats, rec: SpeechStats) -> float:
 
 
 @functools.lru_cache(maxsize=64)
-def base_voice_stats(language: str, espeak_voice: str) -> SpeechStats:
+def base_voice_stats(language: str, engine: str, voice: str) -> SpeechStats:
     """Statistics of a base voice reading the language's reference passage."""
-    from avatarmedia import espeak
+    return analyse_speech(*_reference_speech(language, engine, voice))
 
-    return analyse_speech(_reference_speech(language, espeak_voice), espeak.SAMPLE_RATE)
+
+def reference_seconds(profile: VoiceProfile) -> float:
+    """How long the profile's base voice takes to read its language's reference passage
+    at its own rate (cached with the passage)."""
+    samples, sr = _reference_speech(*_voice_key(profile))
+    return samples.size / sr
+
+
+def _voice_key(profile: VoiceProfile) -> tuple[str, str, str]:
+    name = profile.espeak_name if profile.engine == ESPEAK else profile.base_voice
+    return profile.language, profile.engine, name
 
 
 def clone_voice(samples: npt.ArrayLike, sample_rate: int, *, language: str,
@@ -545,7 +630,7 @@ def clone_voice(samples: npt.ArrayLike, sample_rate: int, *, language: str,
     rec = analyse_speech(samples, sample_rate)
     g = _gender(gender) or ("female" if rec.f0_median_hz >= 165.0 else "male")
     base = default_voice(lang, g, accent)
-    ref = base_voice_stats(lang, base.espeak_name)
+    ref = base_voice_stats(*_voice_key(base))
     scale = _formant_scale(ref, rec)
     pitch_range = rec.f0_span_st / ref.f0_span_st if ref.f0_span_st > 0.5 else 1.0
     if lang in TONAL_LANGUAGES:  # tones carry meaning: do not exaggerate the contours
@@ -554,7 +639,7 @@ def clone_voice(samples: npt.ArrayLike, sample_rate: int, *, language: str,
         rec.syllable_rate > 0 else 1.0
     profile = VoiceProfile(
         language=lang, base_voice=base.base_voice, variant=base.variant, gender=g,
-        accent=base.accent,
+        accent=base.accent, engine=base.engine,
         rate=round(float(np.clip(rate, 0.75, 1.35)), 3),
         pitch_median_hz=round(float(np.clip(rec.f0_median_hz, 50.0, 500.0)), 1),
         pitch_range=round(float(np.clip(pitch_range, *CLONE_PITCH_RANGE)), 3),
@@ -564,7 +649,7 @@ def clone_voice(samples: npt.ArrayLike, sample_rate: int, *, language: str,
     centres = np.sqrt(LTAS_EDGES_HZ[:-1] * LTAS_EDGES_HZ[1:])
     eq = np.zeros(len(EQ_BANDS_HZ))
     for _ in range(EQ_PASSES):
-        feat = _reference_features(lang, profile.espeak_name)
+        feat = _reference_features(*_voice_key(profile))
         rendered = analyse_speech(world_render(feat, profile), feat.sr)
         diff = np.array(rec.ltas_db) - np.array(rendered.ltas_db)
         eq = eq + np.interp(np.log(EQ_BANDS_HZ), np.log(centres), diff)
@@ -573,16 +658,14 @@ def clone_voice(samples: npt.ArrayLike, sample_rate: int, *, language: str,
     return profile
 
 
-def render_text(text: str, profile: VoiceProfile) -> FloatArray:
-    """Language front-end + espeak-ng + WORLD in ``profile``, without loudness
-    normalisation (level does not matter to the distances it is used for)."""
-    from avatarmedia import espeak
-
-    wpm = round(min(espeak.MAX_WPM, max(espeak.MIN_WPM, espeak.DEFAULT_WPM * profile.rate)))
-    res = espeak.synth(espeak_input(text, profile.language), profile.espeak_name, wpm)
+def render_text(text: str, profile: VoiceProfile) -> tuple[FloatArray, int]:
+    """Language front-end + the profile's engine + WORLD in ``profile``, without
+    loudness normalisation (level does not matter to the distances it is used for);
+    (samples, sample rate)."""
+    samples, sr = _raw_voice(text, profile)
     if profile.is_plain:
-        return res.samples
-    return render_profile(res.samples, espeak.SAMPLE_RATE, profile)
+        return samples, sr
+    return render_profile(samples, sr, profile), sr
 
 
 __all__ = ["ACCENTS", "EQ_BANDS_HZ", "LANGUAGES", "REFERENCE_TEXT", "SpeechStats",

@@ -66,6 +66,10 @@ class Settings(BaseSettings):
         # The contract: "absent or falsy" disables the API; `AVATARS_API_ENABLED=` is falsy.
         return False if isinstance(value, str) and not value.strip() else value
 
+    # Piper neural voices: every NAME.onnx + NAME.onnx.json under this directory (searched
+    # recursively) can speak, beside espeak-ng and the packaged voice (docs/voices.md).
+    voices_dir: Path | None = None
+
     log_level: str = "INFO"
     log_json: bool = True
     # Standard OpenTelemetry variable; OTLP export is on only when it is set.

@@ -1,6 +1,7 @@
 """Speech engine figures: synthesis and voice-conversion real-time factors per language,
 cloning before/after distances per fixture recording, duration-estimate error per
-language, and the agreement of the audio-only and phoneme mouth tracks.
+language, and the agreement of the audio-only and phoneme mouth tracks; then espeak-ng
+against Piper (``bench_voices``).
 
 Run: ``.venv/bin/python tests/bench/bench_speech.py`` (``make bench`` runs it too).
 """
@@ -83,8 +84,8 @@ def bench_cloning() -> None:
         profile = clone_voice(samples, sr, language=lang)
         t_clone = time.perf_counter() - t0
         rec = analyse_speech(samples, sr)
-        before = analyse_speech(render_text(PROBE[lang], default_voice(lang)), 22050)
-        after = analyse_speech(render_text(PROBE[lang], profile), 22050)
+        before = analyse_speech(*render_text(PROBE[lang], default_voice(lang, profile.gender)))
+        after = analyse_speech(*render_text(PROBE[lang], profile))
         f0_b, f0_a = f0_distance_st(before, rec), f0_distance_st(after, rec)
         env_b, env_a = envelope_distance_db(before, rec), envelope_distance_db(after, rec)
         moved += f0_a < f0_b
@@ -93,7 +94,8 @@ def bench_cloning() -> None:
                clone_s=round(t_clone, 2))
         report("speech", f"clone {path.name} spectral-envelope distance", env_a, "dB",
                before=round(env_b, 2), formant_scale=profile.formant_scale,
-               rate=profile.rate, gender=profile.gender)
+               rate=profile.rate, gender=profile.gender, engine=profile.engine,
+               base_voice=profile.base_voice)
     report("speech", "clone recordings whose F0 moved toward the recording", moved,
            "recordings", of=len(recordings))
 
@@ -154,6 +156,9 @@ def main() -> None:
     bench_duration()
     bench_mouth_tracks()
     bench_cloning()
+    from tests.bench.voices_compare import bench_engines
+
+    bench_engines()
 
 
 if __name__ == "__main__":

@@ -25,7 +25,9 @@ FIXTURES = REPO.parent / "shared" / "fixtures"
 RECORDINGS = sorted((FIXTURES / "speech").glob("*.wav")) + sorted(
     p for p in (FIXTURES / "clips").glob("*.mp4") if "NO_AUDIO" not in p.name)
 EXCERPT_S = 5.0
-SHORT_TEXT = {"en": "Thank you all for coming here today.",
+# English is longer: the Piper voice (joe) is voiced by YIN's strict criterion in only
+# about a third of its frames, and a 2 s sentence left under the 0.5 s analysis minimum.
+SHORT_TEXT = {"en": "Thank you all for coming here today, it is lovely to see so many of you.",
               "fr": "Merci à tous d'être venus aujourd'hui.",
               "ja": "今日は来てくれてありがとう。",
               "vi": "Cảm ơn mọi người đã đến hôm nay.",
@@ -40,9 +42,9 @@ SHORT_TEXT = {"en": "Thank you all for coming here today.",
     ("es", "Latin American", "es-419"), ("pt", "pt-PT", "pt"), ("pt", "Brazilian", "pt-br"),
     ("zh", "Neutral", "cmn-latn-pinyin"), ("fr", "Belgian", "fr-be"), ("ar", "Gulf", "ar"),
 ])
-def test_accent_chooses_the_voice_and_unknown_accents_fall_back(
+def test_accent_chooses_the_espeak_voice_and_unknown_accents_fall_back(
         language: str, accent: str | None, voice: str) -> None:
-    assert default_voice(language, accent=accent).base_voice == voice
+    assert default_voice(language, accent=accent, engine="espeak-ng").base_voice == voice
 
 
 @pytest.mark.parametrize("language", ["ja", "zh"])
@@ -58,14 +60,14 @@ def test_cloning_renders_through_the_language_front_end(language: str) -> None:
         voice = default_voice(language)
         # espeak-ng's durations vary by a few ms run to run; raw kanji/hanzi read as
         # "Chinese letter" would be about 2.7 times longer
-        rendered, synthesised = render_text(text, voice).size, synthesize(text, voice)
+        rendered, synthesised = render_text(text, voice)[0].size, synthesize(text, voice)
         assert abs(rendered - synthesised.samples.size) < 0.02 * synthesised.samples.size
 
 
-def test_gender_picks_the_variant() -> None:
-    assert default_voice("en", "female").variant.startswith("f")
-    assert default_voice("en", "male").variant == ""
-    assert default_voice("en", "unknown").variant == ""
+def test_gender_picks_the_espeak_variant() -> None:
+    assert default_voice("en", "female", engine="espeak-ng").variant.startswith("f")
+    assert default_voice("en", "male", engine="espeak-ng").variant == ""
+    assert default_voice("en", "unknown", engine="espeak-ng").variant == ""
 
 
 def test_profile_round_trips_through_json() -> None:
@@ -110,8 +112,8 @@ def test_cloning_moves_median_f0_and_spectrum_toward_the_recording(path: Path) -
     assert VoiceProfile.from_json(profile.to_json()) == profile
     recording = analyse_speech(samples, sr)
     text = SHORT_TEXT[language]
-    before = analyse_speech(render_text(text, default_voice(language)), 22050)
-    after = analyse_speech(render_text(text, profile), 22050)
+    before = analyse_speech(*render_text(text, default_voice(language, profile.gender)))
+    after = analyse_speech(*render_text(text, profile))
     assert f0_distance_st(after, recording) < f0_distance_st(before, recording)
     assert f0_distance_st(after, recording) < 1.5
     assert envelope_distance_db(after, recording) < envelope_distance_db(before, recording)
