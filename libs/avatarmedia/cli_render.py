@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .footage import Footage
 from .portrait import Portrait, draw_portrait, load_image, photo_portrait, spec_from_description
 from .render import RenderRequest, render_video
 from .tracks import MouthTrack
@@ -19,6 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--portrait", type=Path, help="portrait image (photo or saved portrait)")
     src.add_argument("--describe", help="draw a presenter from this description instead")
+    src.add_argument("--clip", type=Path, help="talking-head clip: a footage avatar (its own "
+                     "frames and mouth; a still one when the clip cannot be used)")
     words = p.add_mutually_exclusive_group(required=True)
     words.add_argument("--text", help="script to speak")
     words.add_argument("--audio", type=Path, help="speech audio file (wav, mp3, m4a...)")
@@ -53,9 +56,25 @@ def load_portrait(path: Path) -> Portrait:
     return photo_portrait(load_image(data))
 
 
+def clip_avatar(path: Path) -> tuple[Portrait, Footage | None, str]:
+    """A clip's portrait and footage (None for a still avatar) and the reason."""
+    from .footage import analyse_clip
+    from .portrait import best_frame
+
+    analysis = analyse_clip(path)
+    frame = analysis.portrait_frame
+    portrait = photo_portrait(frame if frame is not None else best_frame(path))
+    return portrait, analysis.footage, analysis.reason
+
+
 def run(args: argparse.Namespace) -> int:
+    footage: Footage | None = None
+    reason = ""
     if args.describe:
         portrait = draw_portrait(spec_from_description(args.describe, args.gender, args.seed))
+    elif args.clip:
+        portrait, footage, reason = clip_avatar(args.clip)
+        print(f"motion: {'footage' if footage else 'still'} ({reason})", file=sys.stderr)
     else:
         portrait = load_portrait(args.portrait)
     if args.pose:
@@ -72,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         track = None
     req = RenderRequest(portrait=portrait, samples=samples, sample_rate=sr, mouth=track,
                         tier=args.tier, resolution=args.resolution, fps=args.fps,
-                        motion_hint=args.motion, seed=args.seed)
+                        motion_hint=args.motion, seed=args.seed, footage=footage)
     res = render_video(req, args.out)
     out = {"video": str(res.video_path), "poster": str(res.poster_path),
            "duration_s": round(res.duration_s, 3), "frames": res.n_frames,

@@ -25,6 +25,7 @@ from .animate import MotionPlan, plan_motion
 from .animate_photo import PhotoRig
 from .encode import PRESETS, VideoEncoder, even, frames_for_audio, save_poster
 from .errors import MediaInputError
+from .footage import Footage
 from .head import motion_matrix
 from .portrait import Portrait
 from .rest_mouth import rest_mouth
@@ -49,6 +50,9 @@ class RenderRequest:
     fps: int = 25
     motion_hint: str = ""
     seed: int = 0
+    # A footage avatar's clip analysis: frames and mouths come from it (the portrait
+    # then only carries the pose to apply).
+    footage: Footage | None = None
 
 
 @dataclass
@@ -194,6 +198,8 @@ def render_video(req: RenderRequest, out_path: Path, *,
     track = req.mouth if req.mouth is not None else audio_track(samples, req.sample_rate,
                                                                 req.fps, n)
     track = fit_track(track, n)
+    if req.footage is not None:
+        return _render_footage(req, track, samples, out_path, progress, t0)
     size = output_size(req.portrait, req.resolution)
     animator = make_animator(req.portrait, size)
     plan = plan_motion(track, req.tier, req.motion_hint, seed=req.seed)
@@ -230,3 +236,22 @@ def render_video(req: RenderRequest, out_path: Path, *,
                         duration_s=n / req.fps, n_frames=n, width=size[0], height=size[1],
                         timings={"setup_s": t_setup, "frames_s": t_frames, "total_s": total},
                         motion={"tier": req.tier, "hint": req.motion_hint})
+
+
+def _render_footage(req: RenderRequest, track: MouthTrack, samples: FloatArray, out_path: Path,
+                    progress: Callable[[float], None] | None, t0: float) -> RenderResult:
+    from .footage_render import render_footage
+
+    assert req.footage is not None
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    done = render_footage(req.footage, track, samples, req.sample_rate, out_path,
+                          tier=req.tier, resolution=req.resolution, fps=req.fps,
+                          pose=req.portrait.pose, progress=progress)
+    if progress is not None:
+        progress(1.0)
+    timings = dict(done.timings, total_s=time.perf_counter() - t0)
+    return RenderResult(video_path=out_path, poster_path=out_path.with_suffix(".jpg"),
+                        duration_s=done.n_frames / req.fps, n_frames=done.n_frames,
+                        width=done.size[0], height=done.size[1], timings=timings,
+                        motion={"tier": req.tier, "motion": "footage"})

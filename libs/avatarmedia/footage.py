@@ -1,0 +1,685 @@
+"""Footage avatars: a talking-head clip analysed once, so videos reuse the person's own
+frames and only the mouth is re-made.
+
+``analyse_clip`` decodes the clip once at a capped size, tracks the face mesh (every
+frame, or every other one in long clips), and keeps:
+
+* a **motion base**: a stretch of the clip chosen so that its last frame matches its
+  first in head pose and appearance (preferring quiet, calm stretches), re-encoded as a
+  small MP4 with the cut cross-faded in, so playing it in a loop shows no jump; plus the
+  mesh of every loop frame, to place mouths on it;
+* a **mouth bank**: the lower face of every usable frame, normalised through the mesh
+  (a similarity from the frame's stable landmarks onto one reference face), with its
+  mesh in that space and its shape measured (opening, width, roundness, teeth visible,
+  lip thickness) and whether the clip's audio was speech at that instant.
+
+A clip that is too short, has no usable frontal frames, or shows the face turned away
+most of the time gives ``None`` and the reason: the avatar is then a still one, never a
+failure. Everything is stored in one compressed npz (``Footage.to_bytes``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import math
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import av
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from . import face as fm
+from .encode import VideoEncoder, even
+from .errors import MediaInputError, NoFaceError
+
+log = logging.getLogger(__name__)
+
+FloatArray = npt.NDArray[np.float32]
+ImageArray = npt.NDArray[np.uint8]
+
+FORMAT_VERSION = 1
+STORE_SIDE = 1280        # long side of the stored loop footage and of the mouth samples
+ANALYSIS_SIDE = 480      # long side the face mesh is run at
+MAX_MESHED_FRAMES = 600  # above this, every other (third...) frame is meshed
+MIN_CLIP_S = 2.0
+MIN_USABLE_S = 1.5
+MIN_USABLE_SHARE = 0.5
+MAX_BANK = 900
+MIN_BANK = 20
+LOOP_MIN_S = 2.0
+LOOP_MAX_S = 10.0
+LOOP_SEARCH_S = 24.0     # the loop is chosen in the clip's first seconds (decode cost)
+CROSSFADE_FRAMES = 6
+MAX_YAW = 28.0
+MAX_PITCH = 28.0
+
+# Landmarks that do not move with the jaw or lips: eye corners, nose, upper cheeks.
+STABLE = (33, 133, 362, 263, 168, 6, 197, 195, 5, 4, 1, 98, 327, 234, 454, 93, 323,
+          116, 345, 50, 280)
+JAW = (58, 172, 136, 150, 149, 176, 148, 152, 377, 400, 378, 379, 365, 397, 288)
+UNDER_NOSE = (207, 98, 97, 2, 326, 327, 427)
+INNER_LIPS = fm.LIPS_INNER_UPPER + fm.LIPS_INNER_LOWER[1:-1][::-1]
+FEATURES = ("opening", "width", "aspect", "teeth", "thickness")
+
+
+@dataclass
+class Footage:
+    """A clip's motion base and mouth bank (see the module docstring)."""
+
+    fps: float
+    loop_video: bytes                 # MP4 (H.264) of the loop frames
+    loop_meshes: FloatArray           # (n_loop, 468, 2) in loop-video pixels
+    loop_size: tuple[int, int]        # (w, h) of the loop video
+    patch_size: tuple[int, int]       # (w, h) of a mouth sample
+    bank_jpeg: bytes                  # the samples' JPEGs, back to back
+    bank_offsets: npt.NDArray[np.int64]  # (n + 1,) byte offsets into bank_jpeg
+    bank_meshes: FloatArray           # (n, 468, 2) in sample pixels
+    bank_features: FloatArray         # (n, len(FEATURES))
+    bank_source: npt.NDArray[np.int32]  # clip frame index of each sample
+    bank_speaking: npt.NDArray[np.bool_]
+    info: dict[str, Any] = field(default_factory=dict)
+    _patches: dict[int, ImageArray] = field(default_factory=dict, repr=False)
+
+    @property
+    def n_loop(self) -> int:
+        return int(self.loop_meshes.shape[0])
+
+    @property
+    def n_bank(self) -> int:
+        return int(self.bank_features.shape[0])
+
+    def patch(self, i: int) -> ImageArray:
+        """Mouth sample ``i`` (RGB), decoded on first use."""
+        cached = self._patches.get(i)
+        if cached is None:
+            raw = np.frombuffer(self.bank_jpeg, np.uint8,
+                                int(self.bank_offsets[i + 1] - self.bank_offsets[i]),
+                                int(self.bank_offsets[i]))
+            bgr = cv2.imdecode(raw, cv2.IMREAD_COLOR)
+            if bgr is None:
+                raise MediaInputError("a mouth sample of the avatar's footage is damaged")
+            cached = np.ascontiguousarray(bgr[:, :, ::-1], dtype=np.uint8)
+            self._patches[i] = cached
+        return cached
+
+    def to_bytes(self) -> bytes:
+        buf = io.BytesIO()
+        np.savez_compressed(
+            buf, version=np.array(FORMAT_VERSION), fps=np.array(self.fps),
+            loop_video=np.frombuffer(self.loop_video, np.uint8),
+            loop_meshes=self.loop_meshes.astype(np.float32),
+            loop_size=np.array(self.loop_size), patch_size=np.array(self.patch_size),
+            bank_jpeg=np.frombuffer(self.bank_jpeg, np.uint8), bank_offsets=self.bank_offsets,
+            bank_meshes=self.bank_meshes.astype(np.float16),
+            bank_features=self.bank_features, bank_source=self.bank_source,
+            bank_speaking=self.bank_speaking,
+            info=np.frombuffer(json.dumps(self.info).encode(), np.uint8))
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Footage:
+        try:
+            z = np.load(io.BytesIO(data), allow_pickle=False)
+            if int(z["version"]) != FORMAT_VERSION:
+                raise MediaInputError("the avatar's footage was stored by another version")
+            return cls(fps=float(z["fps"]), loop_video=z["loop_video"].tobytes(),
+                       loop_meshes=z["loop_meshes"].astype(np.float32),
+                       loop_size=tuple(int(v) for v in z["loop_size"]),  # type: ignore[arg-type]
+                       patch_size=tuple(int(v) for v in z["patch_size"]),  # type: ignore[arg-type]
+                       bank_jpeg=z["bank_jpeg"].tobytes(), bank_offsets=z["bank_offsets"],
+                       bank_meshes=z["bank_meshes"].astype(np.float32),
+                       bank_features=z["bank_features"], bank_source=z["bank_source"],
+                       bank_speaking=z["bank_speaking"],
+                       info=json.loads(z["info"].tobytes().decode()))
+        except (OSError, ValueError, KeyError) as exc:
+            raise MediaInputError(f"the avatar's footage cannot be read: {exc}") from exc
+
+
+@dataclass
+class Analysis:
+    """What ``analyse_clip`` returns: footage (or None), why, and a portrait frame."""
+
+    footage: Footage | None
+    reason: str
+    portrait_frame: ImageArray | None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def motion(self) -> str:
+        return "footage" if self.footage is not None else "still"
+
+
+# -- geometry ------------------------------------------------------------------
+
+
+def similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """The 2x3 similarity (rotation, uniform scale, shift) best mapping src onto dst."""
+    m, _ = cv2.estimateAffinePartial2D(src.astype(np.float32), dst.astype(np.float32),
+                                       method=cv2.LMEDS)
+    if m is None:
+        raise MediaInputError("the face landmarks are degenerate")
+    return m.astype(np.float64)
+
+
+def apply(m: np.ndarray, pts: np.ndarray) -> FloatArray:
+    out: FloatArray = (pts[:, :2] @ m[:, :2].T + m[:, 2]).astype(np.float32)
+    return out
+
+
+def interocular(mesh: np.ndarray) -> float:
+    return float(np.linalg.norm(mesh[33, :2] - mesh[263, :2]))
+
+
+def _polygon_mask(shape: tuple[int, int], pts: np.ndarray) -> npt.NDArray[np.bool_]:
+    mask = np.zeros(shape, np.uint8)
+    cv2.fillPoly(mask, [np.round(pts).astype(np.int32)], 1)
+    return mask.astype(bool)
+
+
+def mouth_features(mesh: np.ndarray, patch: ImageArray | None = None) -> FloatArray:
+    """Shape of a mouth: opening, width, aspect, teeth share, lip thickness.
+
+    Lengths are in inter-ocular distances, so every sample and target compare in the
+    same units. ``teeth`` is the share of the inner-lip area that is bright and grey
+    (needs the sample's pixels; 0 without them).
+    """
+    iod = max(interocular(mesh), 1.0)
+    gap = float(np.linalg.norm(mesh[13, :2] - mesh[14, :2])) / iod
+    width = float(np.linalg.norm(mesh[61, :2] - mesh[291, :2])) / iod
+    outer = float(np.linalg.norm(mesh[0, :2] - mesh[17, :2])) / iod
+    aspect = outer / max(width, 1e-3)
+    thickness = max(0.0, outer - gap)
+    teeth = 0.0
+    if patch is not None and gap > 0.02:
+        inner = _polygon_mask(patch.shape[:2], mesh[list(INNER_LIPS), :2])
+        if inner.sum() >= 6:
+            hsv = cv2.cvtColor(patch, cv2.COLOR_RGB2HSV)[inner].astype(np.float32)
+            lips_v = float(np.median(cv2.cvtColor(patch, cv2.COLOR_RGB2HSV)[..., 2]))
+            bright = (hsv[:, 2] > 0.8 * lips_v) & (hsv[:, 1] < 90)
+            teeth = float(bright.mean())
+    return np.array([gap, width, aspect, teeth, thickness], np.float32)
+
+
+# -- decoding ------------------------------------------------------------------
+
+
+def _store_size(w: int, h: int) -> tuple[int, int]:
+    k = min(1.0, STORE_SIDE / max(w, h))
+    return even(w * k), even(h * k)
+
+
+def _open_video(path: Path) -> tuple[Any, Any]:
+    try:
+        container: Any = av.open(str(path))
+    except (av.error.FFmpegError, OSError) as exc:
+        raise MediaInputError(f"cannot read the clip: {exc}") from exc
+    if not container.streams.video:
+        container.close()
+        raise MediaInputError("the clip has no video stream")
+    stream = container.streams.video[0]
+    stream.thread_type = "AUTO"
+    return container, stream
+
+
+def decode_frames(path: Path, size: tuple[int, int] | None = None,
+                  stop: int | None = None) -> Any:
+    """Yield (index, RGB frame) of the clip, scaled to ``size`` by the decoder."""
+    container, stream = _open_video(path)
+    try:
+        for i, frame in enumerate(container.decode(stream)):
+            if stop is not None and i >= stop:
+                return
+            w, h = size or (frame.width, frame.height)
+            yield i, frame.to_ndarray(format="rgb24", width=w, height=h)
+    except av.error.FFmpegError as exc:
+        raise MediaInputError(f"cannot decode the clip: {exc}") from exc
+    finally:
+        container.close()
+
+
+# -- per-frame tracking ----------------------------------------------------------
+
+
+@dataclass
+class _Track:
+    meshes: dict[int, FloatArray] = field(default_factory=dict)  # (468, 3), store pixels
+    presence: dict[int, float] = field(default_factory=dict)
+    thumbs: list[FloatArray] = field(default_factory=list)
+    n_frames: int = 0
+    size: tuple[int, int] = (0, 0)
+
+
+class MeshTracker:
+    """Face mesh through a video: tracked from the previous mesh, re-detected when lost."""
+
+    def __init__(self, scale: float) -> None:
+        self.scale = scale     # analysis pixels -> caller's pixels
+        self.prev: FloatArray | None = None
+
+    def __call__(self, small: ImageArray) -> tuple[FloatArray | None, float]:
+        mesh: FloatArray | None = None
+        presence = 0.0
+        if self.prev is not None:
+            mesh, presence = fm.track_mesh(small, self.prev)
+        if mesh is None or presence < 0.5:
+            try:
+                f = fm.find_face(small, min_size=24, require_frontal=False)
+                mesh, presence = f.mesh, f.presence
+            except NoFaceError:
+                mesh, presence = None, 0.0
+        self.prev = mesh if presence >= 0.5 else None
+        if mesh is None:
+            return None, 0.0
+        out = mesh.copy()
+        out[:, :3] *= self.scale
+        return out, presence
+
+
+def _analysis_image(frame: ImageArray) -> tuple[ImageArray, float]:
+    h, w = frame.shape[:2]
+    k = min(1.0, ANALYSIS_SIDE / max(w, h))
+    if k >= 1.0:
+        return frame, 1.0
+    small = np.asarray(cv2.resize(frame, (even(w * k), even(h * k)),
+                                  interpolation=cv2.INTER_AREA), np.uint8)
+    return small, w / small.shape[1]
+
+
+def usable(mesh: np.ndarray | None, presence: float) -> bool:
+    """A frame whose mouth can be sampled and replaced: face found, near frontal."""
+    if mesh is None or presence < 0.5:
+        return False
+    yaw, pitch, _ = fm.head_pose(mesh)
+    return abs(yaw) <= MAX_YAW and abs(pitch) <= MAX_PITCH
+
+
+# -- the mouth bank ----------------------------------------------------------------
+
+
+@dataclass
+class _Canon:
+    """The shared space mouth samples live in: a reference face and the patch box."""
+
+    ref: FloatArray           # (len(STABLE), 2) reference stable points, sample pixels
+    offset: np.ndarray        # shift from reference face space to the patch
+    size: tuple[int, int]
+
+    @classmethod
+    def from_mesh(cls, mesh: np.ndarray) -> _Canon:
+        """Level the reference face and box its lower half (cheek to cheek, nose to neck)."""
+        p = mesh[:, :2].astype(np.float64)
+        eye = p[263] - p[33]
+        angle = math.atan2(eye[1], eye[0])
+        c, s = math.cos(-angle), math.sin(-angle)
+        rot = (p - p[1]) @ np.array([[c, s], [-s, c]])
+        height = float(np.linalg.norm(p[fm.FOREHEAD] - p[fm.CHIN]))
+        x0 = rot[[234, 93, 132], 0].min() - 0.04 * height
+        x1 = rot[[454, 323, 361], 0].max() + 0.04 * height
+        y0 = rot[[195, 5], 1].min()
+        y1 = rot[fm.CHIN, 1] + 0.22 * height
+        offset = np.array([-x0, -y0])
+        size = (even(x1 - x0), even(y1 - y0))
+        return cls(ref=(rot[list(STABLE)] + offset).astype(np.float32), offset=offset,
+                   size=size)
+
+    def to_patch(self, mesh: np.ndarray) -> np.ndarray:
+        """The 2x3 similarity taking a frame's pixels into this patch space."""
+        return similarity(mesh[list(STABLE), :2], self.ref)
+
+
+@dataclass
+class _Bank:
+    jpegs: list[bytes] = field(default_factory=list)
+    meshes: list[FloatArray] = field(default_factory=list)
+    features: list[FloatArray] = field(default_factory=list)
+    source: list[int] = field(default_factory=list)
+
+    def add(self, canon: _Canon, frame: ImageArray, mesh: FloatArray, index: int) -> None:
+        m = canon.to_patch(mesh)
+        patch = np.asarray(cv2.warpAffine(frame, m, canon.size, flags=cv2.INTER_LINEAR,
+                                          borderMode=cv2.BORDER_REPLICATE), np.uint8)
+        local = apply(m, mesh)
+        ok, enc = cv2.imencode(".jpg", np.ascontiguousarray(patch[:, :, ::-1]),
+                               [cv2.IMWRITE_JPEG_QUALITY, 93])
+        if not ok:
+            return
+        self.jpegs.append(enc.tobytes())
+        self.meshes.append(local)
+        self.features.append(mouth_features(local, patch))
+        self.source.append(index)
+
+
+# -- speech in the clip --------------------------------------------------------------
+
+
+def speaking_frames(path: Path, fps: float, n: int) -> npt.NDArray[np.bool_]:
+    """Per clip frame: was the person speaking (audio over its own speech gate)?
+
+    A clip without audio counts as silent throughout (the bank is then indexed by shape
+    alone).
+    """
+    from .audio import load_audio
+    from .metrics import loudness_envelope
+
+    try:
+        samples, sr = load_audio(path, target_sr=16000)
+    except MediaInputError:
+        return np.zeros(n, bool)
+    db = loudness_envelope(samples, sr, fps, n)
+    top = float(np.percentile(db, 95))
+    floor = float(np.percentile(db, 10))
+    if top - floor < 12.0:
+        return np.zeros(n, bool)
+    out: npt.NDArray[np.bool_] = db > floor + 0.35 * (top - floor)
+    return out
+
+
+# -- the motion base ------------------------------------------------------------------
+
+
+def pose_of(mesh: np.ndarray) -> tuple[float, ...]:
+    """Head pose from 2D landmarks only: roll (degrees), turn and nod (nose tip offset
+    from the cheeks' and eyes' midpoints), centre and size; lengths in % of the
+    inter-ocular distance. Smoother through a track than the 3D estimate."""
+    p = mesh[:, :2].astype(np.float64)
+    eye = p[263] - p[33]
+    iod = max(float(np.hypot(*eye)), 1.0)
+    roll = math.degrees(math.atan2(eye[1], eye[0]))
+    c, s = eye / iod
+    rot = np.array([[c, s], [-s, c]])
+    nose = rot @ (p[1] - (p[234] + p[454]) / 2)
+    nod = rot @ (p[1] - (p[33] + p[263]) / 2)
+    centre = p[list(STABLE)].mean(axis=0)
+    return roll, 100 * nose[0] / iod, 100 * nod[1] / iod, centre[0], centre[1], iod
+
+
+def pose_vectors(meshes: dict[int, FloatArray], n: int) -> FloatArray:
+    """(n, 6) head poses (``pose_of``; centre and size in % of the clip's median
+    inter-ocular distance), lightly smoothed; frames without a mesh are interpolated."""
+    idx = np.array(sorted(meshes))
+    arr = np.array([pose_of(meshes[int(i)]) for i in idx], np.float64)
+    iod = float(np.median(arr[:, 5]))
+    arr[:, 3:6] *= 100.0 / max(iod, 1.0)
+    out = np.stack([np.interp(np.arange(n), idx, arr[:, k]) for k in range(6)], axis=1)
+    smooth = cv2.GaussianBlur(out, (1, 5), 0, sigmaY=1.0, borderType=cv2.BORDER_REPLICATE)
+    result: FloatArray = np.asarray(smooth, np.float32)
+    return result
+
+
+def pose_jump(a: np.ndarray, b: np.ndarray) -> float:
+    """One number for how far two head poses are apart (degrees ~ % of inter-ocular)."""
+    return float(np.linalg.norm(a - b))
+
+
+def choose_loop(poses: FloatArray, thumbs: FloatArray, ok: npt.NDArray[np.bool_],
+                speaking: npt.NDArray[np.bool_], fps: float) -> tuple[int, int, float]:
+    """The loop [a, b) whose end meets its start best: (a, b, cost).
+
+    Cost: head-pose and picture difference between frames b and a (in units of the
+    clip's own frame-to-frame 95th percentile), plus the share of speech and of fast
+    head motion inside (quiet, calm stretches are preferred), minus a bonus for length
+    (long loops repeat less visibly). Every frame inside must be usable.
+    """
+    n = len(poses)
+    steps = np.array([pose_jump(poses[i], poses[i + 1]) for i in range(n - 1)] or [1.0])
+    p95 = max(float(np.percentile(steps, 95)), 0.3)
+    tsteps = np.abs(np.diff(thumbs, axis=0)).mean(axis=(1, 2)) if n > 1 else np.ones(1)
+    t95 = max(float(np.percentile(tsteps, 95)), 0.5)
+    speed = np.concatenate([[0.0], steps]) / p95
+    bad = np.concatenate([[0], np.cumsum(~ok)])
+    talk = np.concatenate([[0.0], np.cumsum(speaking.astype(np.float64))])
+    fast = np.concatenate([[0.0], np.cumsum(speed > 1.0)])
+    lo = max(2, round(LOOP_MIN_S * fps))
+    hi = min(n - 1, round(LOOP_MAX_S * fps))
+    limit = min(n, round(LOOP_SEARCH_S * fps))
+    best = (0, 0, math.inf)
+    stride = max(1, round(fps / 12.5))
+    k = min(CROSSFADE_FRAMES, n // 4)
+    for a in range(k, limit - lo, stride):
+        for b in range(a + lo, min(limit, a + hi + 1), stride):
+            if bad[b + 1] - bad[a]:
+                break
+            length = b - a
+            jump = sum(pose_jump(poses[a - d], poses[b - d]) for d in (0, k // 2, k)) / 3 / p95
+            look = float(np.abs(thumbs[a] - thumbs[b]).mean()) / t95
+            cost = (2.0 * jump + 0.5 * look + 0.4 * (talk[b] - talk[a]) / length
+                    + 0.3 * (fast[b] - fast[a]) / length - 1.0 * length / (LOOP_MAX_S * fps))
+            if cost < best[2]:
+                best = (a, b, cost)
+    return best
+
+
+def choose_pingpong(poses: FloatArray, ok: npt.NDArray[np.bool_],
+                    speaking: npt.NDArray[np.bool_], fps: float) -> tuple[int, int, float]:
+    """A stretch [a, b) to play forward then backward: (a, b, cost).
+
+    Used when no forward loop closes (the head drifts one way through the clip). The
+    turns have no pose jump at all; they are put where the head is slowest, and quiet,
+    calm stretches are preferred as for loops.
+    """
+    n = len(poses)
+    steps = np.array([pose_jump(poses[i], poses[i + 1]) for i in range(n - 1)] or [1.0])
+    p95 = max(float(np.percentile(steps, 95)), 0.3)
+    speed = np.concatenate([[steps[0]], steps]) / p95
+    bad = np.concatenate([[0], np.cumsum(~ok)])
+    talk = np.concatenate([[0.0], np.cumsum(speaking.astype(np.float64))])
+    lo = max(2, round(LOOP_MIN_S * fps / 2))
+    hi = min(n - 1, round(LOOP_MAX_S * fps / 2))
+    limit = min(n, round(LOOP_SEARCH_S * fps))
+    best = (0, 0, math.inf)
+    stride = max(1, round(fps / 12.5))
+    for a in range(0, limit - lo, stride):
+        for b in range(a + lo, min(limit, a + hi + 1), stride):
+            if bad[b] - bad[a]:
+                break
+            length = b - a
+            cost = (speed[a] + speed[b - 1] + 0.4 * (talk[b] - talk[a]) / length
+                    - 1.0 * length / (LOOP_MAX_S * fps / 2))
+            if cost < best[2]:
+                best = (a, b, cost)
+    return best
+
+
+# -- the analysis -------------------------------------------------------------------
+
+
+def _still(reason: str, frame: ImageArray | None, timings: dict[str, float]) -> Analysis:
+    log.info("footage analysis: still avatar: %s", reason)
+    return Analysis(None, reason, frame, timings)
+
+
+def _track_clip(path: Path, bank: list[_Bank], canon_box: list[_Canon]) -> _Track:
+    """Pass 1: decode, mesh (with a stride in long clips), sample mouths, thumbnails."""
+    container, stream = _open_video(path)
+    w, h = stream.codec_context.width, stream.codec_context.height
+    fps = float(stream.average_rate or 25)
+    expected = int(stream.frames or (float(container.duration or 0) / 1e6 * fps))
+    container.close()
+    track = _Track(size=_store_size(w, h))
+    stride = max(1, math.ceil(expected / MAX_MESHED_FRAMES))
+    tracker: MeshTracker | None = None
+    for i, frame in decode_frames(path, track.size):
+        track.n_frames = i + 1
+        small, k = _analysis_image(frame)
+        thumb = cv2.resize(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY), (32, 32),
+                           interpolation=cv2.INTER_AREA).astype(np.float32)
+        track.thumbs.append(thumb)
+        if i % stride:
+            continue
+        if tracker is None:
+            tracker = MeshTracker(k)
+        mesh, presence = tracker(small)
+        if mesh is None:
+            continue
+        track.meshes[i] = mesh
+        track.presence[i] = presence
+        if not usable(mesh, presence):
+            continue
+        if not canon_box:
+            canon_box.append(_Canon.from_mesh(mesh))
+        bank[0].add(canon_box[0], frame, mesh[:, :2], i)
+    return track
+
+
+def _portrait_pick(track: _Track, ok: dict[int, bool], a: int, b: int) -> int:
+    """The loop frame (or any usable one) most frontal, eyes open, mouth closed."""
+    def score(i: int) -> float:
+        m = track.meshes[i]
+        yaw, pitch, _ = fm.head_pose(m)
+        m = m[:, :2]
+        iod = max(interocular(m), 1.0)
+        gap = float(np.linalg.norm(m[13] - m[14])) / iod
+        eyes = (float(np.linalg.norm(m[159] - m[145])) + float(np.linalg.norm(m[386] - m[374])))
+        return eyes / iod - 2.0 * gap - 0.002 * (abs(yaw) + abs(pitch))
+
+    pool = [i for i in track.meshes if ok.get(i) and a <= i < b] or \
+        [i for i in track.meshes if ok.get(i)]
+    return max(pool, key=score)
+
+
+def analyse_clip(path: str | Path) -> Analysis:
+    """Analyse a talking-head clip once; see the module docstring."""
+    path = Path(path)
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    banks = [_Bank()]
+    canon: list[_Canon] = []
+    track = _track_clip(path, banks, canon)
+    timings["track_s"] = time.perf_counter() - t0
+    container, stream = _open_video(path)
+    fps = float(stream.average_rate or 25)
+    container.close()
+    n = track.n_frames
+    if n == 0:
+        raise MediaInputError("the clip has no frames")
+    if n / fps < MIN_CLIP_S:
+        return _still(f"the clip lasts {n / fps:.1f} s; footage needs at least "
+                      f"{MIN_CLIP_S:g} s", None, timings)
+    if not track.meshes:
+        raise NoFaceError("no face found in the video")
+    ok_frames = {i: usable(m, track.presence[i]) for i, m in track.meshes.items()}
+    share = sum(ok_frames.values()) / len(track.meshes)
+    bank = banks[0]
+    stride = max(1, round(n / max(len(track.meshes), 1)))
+    if share < MIN_USABLE_SHARE or not canon:
+        return _still(f"the face is turned away or unclear in {100 * (1 - share):.0f} % of "
+                      "the clip", None, timings)
+    if len(bank.jpegs) < MIN_BANK or len(bank.jpegs) * stride / fps < MIN_USABLE_S:
+        return _still("too few usable frontal frames for a mouth bank", None, timings)
+    speaking = speaking_frames(path, fps, n)
+    timings["audio_s"] = time.perf_counter() - t0 - sum(timings.values())
+    poses = pose_vectors(track.meshes, n)
+    ok = np.zeros(n, bool)
+    idx = sorted(track.meshes)
+    for j, i in enumerate(idx):
+        nxt = idx[j + 1] if j + 1 < len(idx) else i + 1
+        if ok_frames[i] and (j + 1 >= len(idx) or ok_frames[nxt]):
+            ok[i:nxt] = True
+    a, b, cost = choose_loop(poses, np.stack(track.thumbs), ok, speaking, fps)
+    p95 = _p95_step(poses)
+    mode = "loop"
+    jump = pose_jump(poses[a], poses[b]) if b > a else math.inf
+    if jump > p95:
+        pa, pb, pcost = choose_pingpong(poses, ok, speaking, fps)
+        if pb > pa:
+            a, b, cost, mode = pa, pb, pcost, "pingpong"
+    if b <= a:
+        return _still("no stretch of the clip keeps the face usable for "
+                      f"{LOOP_MIN_S:g} s", None, timings)
+    pick = _portrait_pick(track, ok_frames, a, b)
+    loop = build_loop(path, track.size, a, b, fps, keep=pick, pingpong=mode == "pingpong")
+    timings["loop_s"] = time.perf_counter() - t0 - sum(timings.values())
+    portrait_frame = loop.portrait
+    keep = _thin(len(bank.jpegs))
+    offsets = np.concatenate([[0], np.cumsum([len(bank.jpegs[i]) for i in keep])])
+    footage = Footage(
+        fps=fps, loop_video=loop.video, loop_meshes=loop.meshes, loop_size=track.size,
+        patch_size=canon[0].size, bank_jpeg=b"".join(bank.jpegs[i] for i in keep),
+        bank_offsets=offsets.astype(np.int64),
+        bank_meshes=np.stack([bank.meshes[i] for i in keep]).astype(np.float32),
+        bank_features=np.stack([bank.features[i] for i in keep]).astype(np.float32),
+        bank_source=np.array([bank.source[i] for i in keep], np.int32),
+        bank_speaking=np.array([bool(speaking[bank.source[i]]) for i in keep]),
+        info={"clip_frames": n, "clip_fps": fps, "loop": [a, b], "mode": mode,
+              "loop_cost": round(float(cost), 3),
+              "usable_share": round(share, 3), "mesh_stride": stride,
+              "pose_p95": round(p95, 3),
+              "loop_jump": round(0.0 if mode == "pingpong" else pose_jump(poses[a], poses[b]),
+                                 3)})
+    timings["total_s"] = time.perf_counter() - t0
+    footage.info["timings"] = {k: round(v, 3) for k, v in timings.items()}
+    return Analysis(footage, "the clip's own frames and mouth samples", portrait_frame, timings)
+
+
+def _p95_step(poses: FloatArray) -> float:
+    steps = [pose_jump(poses[i], poses[i + 1]) for i in range(len(poses) - 1)]
+    return float(np.percentile(steps, 95)) if steps else 0.0
+
+
+def _thin(n: int) -> list[int]:
+    """Indices kept when the bank holds more samples than ``MAX_BANK`` (evenly spread)."""
+    if n <= MAX_BANK:
+        return list(range(n))
+    return sorted({round(i * (n - 1) / (MAX_BANK - 1)) for i in range(MAX_BANK)})
+
+
+@dataclass
+class _Loop:
+    video: bytes
+    meshes: FloatArray
+    portrait: ImageArray | None
+
+
+def build_loop(path: Path, size: tuple[int, int], a: int, b: int, fps: float,
+               keep: int = -1, pingpong: bool = False) -> _Loop:
+    """Pass 2: frames [a, b) re-encoded, the cut at b -> a cross-faded, meshed per frame.
+
+    The last ``CROSSFADE_FRAMES`` of the loop fade into the frames just before ``a``
+    (``choose_loop`` starts loops late enough to have them), so the frame after the
+    loop's last is its natural successor. Frames stream through (only the fade's
+    frames are held); frame ``keep`` is returned as the portrait. With ``pingpong``
+    the stretch is stored forward then backward (no fade, no cut).
+    """
+    k = 0 if pingpong else min(CROSSFADE_FRAMES, a, (b - a) // 3)
+    back: list[ImageArray] = []
+    lead: dict[int, ImageArray] = {}
+    meshes: list[FloatArray] = []
+    portrait: ImageArray | None = None
+    tracker: MeshTracker | None = None
+    with tempfile.TemporaryDirectory(prefix="footage-") as tmp:
+        target = Path(tmp) / "loop.mp4"
+        enc = VideoEncoder(target, size[0], size[1], fps, preset="ultrafast", crf=17)
+        for i, fr in decode_frames(path, size, stop=b):
+            if a - k <= i < a:
+                lead[i] = fr
+            if i < a:
+                continue
+            if i == keep:
+                portrait = fr
+            if k and i >= b - k:
+                w = (i - (b - k) + 1) / (k + 1)
+                fr = cv2.addWeighted(fr, 1 - w, lead[a - (b - i)], w, 0)
+            small, scale = _analysis_image(fr)
+            tracker = tracker or MeshTracker(scale)
+            mesh, _presence = tracker(small)
+            if mesh is None and not meshes:
+                raise NoFaceError("the face is lost in the chosen loop")
+            meshes.append(mesh[:, :2].astype(np.float32) if mesh is not None else meshes[-1])
+            enc.write(fr)
+            if pingpong and a < i < b - 1:
+                back.append(fr)
+        if len(meshes) < b - a:
+            raise MediaInputError("the clip ended before its analysed length")
+        for j, fr in enumerate(back[::-1]):
+            enc.write(fr)
+            meshes.append(meshes[b - a - 2 - j])
+        enc.close()
+        video = target.read_bytes()
+    return _Loop(video=video, meshes=np.stack(meshes), portrait=portrait)

@@ -1,0 +1,296 @@
+"""The mouth of a footage avatar: pick a real sample per frame, place it, blend it.
+
+``select_samples`` turns the speech's mouth track into target shapes in the clip's own
+range (a closed mouth is the clip's most closed, a wide one its widest) and runs a
+Viterbi pass over the nearest samples of each frame: the cost is the shape mismatch
+plus a switch cost, and continuing along the clip's own consecutive frames is free, so
+the mouth moves as the person's mouth really moved and does not flicker.
+
+``MouthCompositor`` warps the chosen sample onto the frame's face along the mesh (an
+affine fit on the landmarks that do not move with the jaw, then a smooth correction so
+every stable landmark lands exactly on the frame's), matches its colour and light to
+the frame over the blend ring (mean and spread in Lab, smoothed over time) and blends
+it through a mask feathered inside the cheeks and below the chin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from .footage import JAW, STABLE, UNDER_NOSE, Footage, interocular
+from .tracks import MouthTrack
+
+FloatArray = npt.NDArray[np.float32]
+ImageArray = npt.NDArray[np.uint8]
+
+CANDIDATES = 14
+SWITCH_COST = 0.35
+HOLD_COST = 0.08
+CHIN = (152, 148, 176, 149, 377, 400, 378)
+LIPS = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37,
+        39, 40, 185)
+# Viseme -> extra wishes: (teeth share target or None, thickness quantile or None).
+_VISEME_WISH: dict[str, tuple[float | None, float | None]] = {
+    "MBP": (0.0, 0.15), "FV": (0.6, None), "TH": (0.4, None), "E": (0.4, None),
+    "AI": (0.3, None), "rest": (0.0, None), "sil": (0.0, None),
+}
+
+
+@dataclass
+class Targets:
+    """Target features per output frame and per-feature weights (n, F)."""
+
+    values: FloatArray
+    weights: FloatArray
+    silent: npt.NDArray[np.bool_]
+
+
+def bank_scales(features: FloatArray) -> FloatArray:
+    """Spread of each feature over the bank (for comparing in common units)."""
+    spread = np.percentile(features, 90, axis=0) - np.percentile(features, 10, axis=0)
+    out: FloatArray = np.maximum(spread, 1e-3).astype(np.float32)
+    return out
+
+
+def targets_for(track: MouthTrack, features: FloatArray) -> Targets:
+    """Map a mouth track (values in [0, 1]) into the clip's own feature range."""
+    q = {p: np.percentile(features, p, axis=0) for p in (3, 15, 50, 95, 97)}
+    n = track.n_frames
+    opening = np.clip(np.asarray(track.opening, np.float64), 0, 1)
+    width = np.clip(np.asarray(track.width, np.float64), 0, 1)
+    rounding = np.clip(np.asarray(track.rounding, np.float64), 0, 1)
+    values = np.zeros((n, features.shape[1]), np.float64)
+    weights = np.zeros_like(values)
+    values[:, 0] = q[3][0] + opening * (q[97][0] - q[3][0])
+    weights[:, 0] = 1.0
+    wide = width >= 0.5
+    values[:, 1] = np.where(wide, q[50][1] + (width - 0.5) * 2 * (q[95][1] - q[50][1]),
+                            q[50][1] + (width - 0.5) * 2 * (q[50][1] - q[3][1]))
+    values[:, 1] -= rounding * 0.5 * (q[50][1] - q[3][1])
+    weights[:, 1] = 0.5
+    values[:, 2] = q[50][2] + rounding * (q[95][2] - q[50][2])
+    weights[:, 2] = 0.25
+    visemes = track.visemes or []
+    silent = opening < 0.04
+    for t in range(n):
+        wish = _VISEME_WISH.get(visemes[t]) if visemes else None
+        if wish is None:
+            continue
+        teeth, thick = wish
+        if teeth is not None:
+            values[t, 3], weights[t, 3] = teeth, 0.3
+        if thick is not None:
+            values[t, 4], weights[t, 4] = np.percentile(features[:, 4], 100 * thick), 0.5
+        if visemes[t] in ("rest", "sil"):
+            silent[t] = True
+    return Targets(values.astype(np.float32), weights.astype(np.float32), silent)
+
+
+def select_samples(footage: Footage, track: MouthTrack, out_fps: float) -> npt.NDArray[
+        np.int32]:
+    """The bank sample shown at each output frame (Viterbi over the nearest samples)."""
+    feats = footage.bank_features
+    scale = bank_scales(feats)
+    tg = targets_for(track, feats)
+    n, nb = track.n_frames, footage.n_bank
+    k = min(CANDIDATES, nb)
+    d = ((feats[None, :, :] - tg.values[:, None, :]) / scale) ** 2
+    unary = (d * tg.weights[:, None, :]).sum(axis=2)
+    # In silence, samples the clip's audio heard as silence look most at rest.
+    unary += np.where(tg.silent[:, None], 0.3 * footage.bank_speaking[None, :], 0.0)
+    cand = np.argpartition(unary, k - 1, axis=1)[:, :k] if k < nb else \
+        np.tile(np.arange(nb), (n, 1))
+    cu = np.take_along_axis(unary, cand, axis=1)
+    step = footage.fps / out_fps
+    src = footage.bank_source.astype(np.float64)
+    stride = max(1.0, float(footage.info.get("mesh_stride", 1)))
+    cost = cu[0].copy()
+    back = np.zeros((n, k), np.int32)
+    for t in range(1, n):
+        prev, cur = cand[t - 1], cand[t]
+        ds = src[cur][None, :] - src[prev][:, None]
+        follow = (ds > 0) & (ds <= max(step, stride) + 1.01)
+        shape = (((feats[cur][None, :, :] - feats[prev][:, None, :]) / scale) ** 2).sum(axis=2)
+        trans = np.where(follow, 0.0, SWITCH_COST + 0.15 * shape)
+        trans = np.where(prev[:, None] == cur[None, :], HOLD_COST, trans)
+        total = cost[:, None] + trans
+        back[t] = np.argmin(total, axis=0)
+        cost = total[back[t], np.arange(k)] + cu[t]
+    path = np.zeros(n, np.int32)
+    j = int(np.argmin(cost))
+    for t in range(n - 1, -1, -1):
+        path[t] = cand[t, j]
+        j = int(back[t, j])
+    return path
+
+
+def _fit_affine(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Least-squares 2x3 affine taking src points onto dst points."""
+    a = np.column_stack([src, np.ones(len(src))])
+    sol, *_ = np.linalg.lstsq(a, dst, rcond=None)
+    out: np.ndarray = sol.T
+    return out
+
+
+@dataclass
+class MouthCompositor:
+    """Places bank samples on frames (see the module docstring). One per video."""
+
+    footage: Footage
+    colour_memory: float = 0.6
+    _colour: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    seam: list[float] = field(default_factory=list)
+
+    def place(self, frame: ImageArray, mesh: FloatArray, sample: int) -> ImageArray:
+        """``frame`` with sample ``sample``'s lower face blended in (in place)."""
+        fp = self.footage
+        patch = fp.patch(sample)
+        smesh = fp.bank_meshes[sample]
+        stable = list(STABLE)
+        a = _fit_affine(smesh[stable], mesh[stable])
+        ph, pw = patch.shape[:2]
+        corners = np.array([[0, 0], [pw, 0], [pw, ph], [0, ph]], np.float64) @ a[:, :2].T + a[:, 2]
+        h, w = frame.shape[:2]
+        x0, y0 = np.floor(corners.min(axis=0)).astype(int)
+        x1, y1 = np.ceil(corners.max(axis=0)).astype(int)
+        x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+        if x1 - x0 < 8 or y1 - y0 < 8:
+            return frame
+        shift = a.copy()
+        shift[:, 2] -= (x0, y0)
+        size = (x1 - x0, y1 - y0)
+        warped = self._warp(patch, smesh, mesh, shift, (x0, y0), size)
+        placed = smesh @ shift[:, :2].T + shift[:, 2]
+        local = mesh - np.array([x0, y0], np.float32)
+        iod = interocular(mesh)
+        pad = int(0.4 * iod)
+        px0, py0 = max(0, x0 - pad), max(0, y0 - pad)
+        px1, py1 = min(w, x1 + pad), min(h, y1 + pad)
+        off = np.array([x0 - px0, y0 - py0], np.float32)
+        frame[py0:py1, px0:px1] = follow_jaw(frame[py0:py1, px0:px1], local + off,
+                                             placed + off, iod)
+        roi = frame[y0:y1, x0:x1]
+        mask = self._mask(placed, size, iod)
+        warped = self._match_colour(warped, roi, mask)
+        frame[y0:y1, x0:x1] = cv2.blendLinear(warped, roi, mask, 1.0 - mask)
+        return frame
+
+    def _warp(self, patch: ImageArray, smesh: FloatArray, mesh: FloatArray, shift: np.ndarray,
+              origin: tuple[int, int], size: tuple[int, int]) -> ImageArray:
+        """Affine warp, corrected so each stable landmark lands on the frame's own.
+
+        The correction (frame landmark minus affine landmark) is spread by normalised
+        Gaussian weights over a coarse grid and added to the inverse map: a smooth,
+        mesh-driven warp, cheap enough for every frame.
+        """
+        stable = list(STABLE)
+        dst = mesh[stable] - np.array(origin, np.float32)
+        fit = smesh[stable] @ shift[:, :2].T + shift[:, 2]
+        resid = fit - dst  # move destination pixels by this to find where the affine puts them
+        w, h = size
+        gx, gy = np.meshgrid(np.linspace(0, w - 1, 9), np.linspace(0, h - 1, 9))
+        grid = np.stack([gx.ravel(), gy.ravel()], axis=1)
+        sigma = 0.35 * max(w, h)
+        d2 = ((grid[:, None, :] - dst[None, :, :]) ** 2).sum(axis=2)
+        wts = np.exp(-d2 / (2 * sigma * sigma))
+        # Far from every stable point the correction fades to zero (the lips keep their
+        # own shape from the sample).
+        corr = (wts @ resid) / (wts.sum(axis=1, keepdims=True) + 0.6)
+        inv = cv2.invertAffineTransform(shift)
+        pts = grid + corr
+        src = pts @ inv[:, :2].T + inv[:, 2]
+        mx = cv2.resize(src[:, 0].reshape(9, 9).astype(np.float32), size,
+                        interpolation=cv2.INTER_LINEAR)
+        my = cv2.resize(src[:, 1].reshape(9, 9).astype(np.float32), size,
+                        interpolation=cv2.INTER_LINEAR)
+        out: ImageArray = np.asarray(cv2.remap(patch, mx, my, cv2.INTER_LINEAR,
+                                               borderMode=cv2.BORDER_REPLICATE), np.uint8)
+        return out
+
+    def _mask(self, placed: np.ndarray, size: tuple[int, int], iod: float) -> FloatArray:
+        """Feathered blend mask: mouth and chin, inside the cheeks, under the nose.
+
+        Drawn and blurred at half size (the feather is wide; the blur is the costly
+        part), then scaled up.
+        """
+        centre = placed[list(LIPS)].mean(axis=0)
+        sides = centre + (placed[list(JAW)] - centre) * 0.74
+        under = centre + (placed[list(UNDER_NOSE)] - centre) * 0.8
+        chin = placed[list(CHIN)] + np.array([0.0, 0.05 * iod])
+        pts = np.concatenate([sides, under, chin, placed[list(LIPS)]]) / 2
+        w, h = size
+        small = np.zeros(((h + 1) // 2, (w + 1) // 2), np.float32)
+        cv2.fillConvexPoly(small, cv2.convexHull(np.round(pts).astype(np.int32)), 1.0)
+        blurred = cv2.GaussianBlur(small, (0, 0), max(1.0, 0.045 * iod))
+        mask = cv2.resize(blurred, size, interpolation=cv2.INTER_LINEAR)
+        # The core is wholly the sample's; the feather falls at the hull's edge.
+        out: FloatArray = np.clip(mask * 1.6 - 0.3, 0, 1).astype(np.float32)
+        return out
+
+    def _match_colour(self, warped: ImageArray, roi: ImageArray, mask: FloatArray) -> ImageArray:
+        """Lab mean and spread of the sample matched to the frame over the blend ring.
+
+        Statistics from every other pixel of the ring; the correction (a per-channel
+        gain and offset in Lab) is smoothed over time so the light does not flicker
+        when the sample changes.
+        """
+        lab_w = cv2.cvtColor(warped, cv2.COLOR_RGB2LAB)
+        ring = (mask[::2, ::2] > 0.05) & (mask[::2, ::2] < 0.7)
+        if ring.sum() < 30:
+            return warped
+        sw = lab_w[::2, ::2][ring].astype(np.float32)
+        sf = cv2.cvtColor(np.ascontiguousarray(roi[::2, ::2]), cv2.COLOR_RGB2LAB)[ring]
+        sf = sf.astype(np.float32)
+        ratio = np.clip((sf.std(axis=0) + 1.0) / (sw.std(axis=0) + 1.0), 0.75, 1.33)
+        shift = sf.mean(axis=0) - sw.mean(axis=0) * ratio
+        if self._colour is not None:
+            k = self.colour_memory
+            ratio = k * self._colour[0] + (1 - k) * ratio
+            shift = k * self._colour[1] + (1 - k) * shift
+        self._colour = (ratio, shift)
+        gain = np.zeros((3, 4), np.float32)
+        gain[:, :3] = np.diag(ratio)
+        gain[:, 3] = shift
+        rgb: ImageArray = np.asarray(cv2.cvtColor(cv2.transform(lab_w, gain),
+                                                  cv2.COLOR_LAB2RGB), np.uint8)
+        return rgb
+
+
+def follow_jaw(roi: ImageArray, local: np.ndarray, placed: np.ndarray, iod: float) -> ImageArray:
+    """The frame's lower face warped so its jaw and chin line lie where the sample's do.
+
+    Without it the frame's own (talking) jaw shows as a second chin beside the
+    sample's. Displacements are set at the jaw landmarks, zero at the stable landmarks
+    and along the region's border, and spread by normalised Gaussian weights over a
+    coarse grid, faded to nothing at the region's edge (a smooth warp, continuous
+    with the untouched frame).
+    """
+    h, w = roi.shape[:2]
+    jaw = list(JAW)
+    d = placed[jaw] - local[jaw]
+    if float(np.abs(d).max()) < 0.5:
+        return roi.copy()
+    bx = np.linspace(0, w - 1, 7)
+    by = np.linspace(0, h - 1, 7)
+    border = np.concatenate([np.stack([bx, np.zeros(7)], 1), np.stack([bx, np.full(7, h - 1)], 1),
+                             np.stack([np.zeros(7), by], 1), np.stack([np.full(7, w - 1), by], 1)])
+    ctrl = np.concatenate([placed[jaw], local[list(STABLE)], border])
+    vals = np.concatenate([d, np.zeros((len(STABLE) + len(border), 2))])
+    gx, gy = np.meshgrid(np.linspace(0, w - 1, 12), np.linspace(0, h - 1, 12))
+    grid = np.stack([gx.ravel(), gy.ravel()], axis=1)
+    sigma = 0.22 * iod
+    wts = np.exp(-((grid[:, None, :] - ctrl[None, :, :]) ** 2).sum(axis=2) / (2 * sigma * sigma))
+    field = (wts @ vals) / (wts.sum(axis=1, keepdims=True) + 1e-6)
+    u, v = grid[:, 0] / max(w - 1, 1), grid[:, 1] / max(h - 1, 1)
+    edge = np.minimum(np.minimum(u, 1 - u), np.minimum(v, 1 - v))
+    field *= np.clip(edge / 0.2, 0, 1)[:, None] ** 2
+    src = (grid - field).astype(np.float32)
+    mx = cv2.resize(src[:, 0].reshape(12, 12), (w, h), interpolation=cv2.INTER_LINEAR)
+    my = cv2.resize(src[:, 1].reshape(12, 12), (w, h), interpolation=cv2.INTER_LINEAR)
+    out: ImageArray = np.asarray(cv2.remap(roi, mx, my, cv2.INTER_LINEAR,
+                                           borderMode=cv2.BORDER_REPLICATE), np.uint8)
+    return out

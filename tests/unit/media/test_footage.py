@@ -1,0 +1,171 @@
+"""Footage avatars: clip analysis, mouth selection, compositing and the render."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from avatarmedia.encode import encode_frames, probe, read_video
+from avatarmedia.footage import Footage, analyse_clip, pose_jump, pose_of, pose_vectors
+from avatarmedia.footage_mouth import MouthCompositor, select_samples
+from avatarmedia.footage_render import footage_frames, loop_index, pose_ops
+from avatarmedia.portrait import Portrait
+from avatarmedia.render import RenderRequest, render_video
+from avatarmedia.tracks import MouthTrack
+
+REPO = Path(__file__).resolve().parents[3]
+CLIPS = REPO.parent / "shared" / "fixtures" / "clips"
+WOMAN = CLIPS / "en_woman_talking_8s.mp4"
+
+
+@pytest.fixture(scope="module")
+def footage() -> Footage:
+    analysis = analyse_clip(WOMAN)
+    assert analysis.footage is not None, analysis.reason
+    return analysis.footage
+
+
+def _track(opening: list[float], fps: float = 25.0) -> MouthTrack:
+    o = np.array(opening, np.float32)
+    n = len(o)
+    return MouthTrack(fps=fps, opening=o, width=np.full(n, 0.5, np.float32),
+                      rounding=np.zeros(n, np.float32), emphasis=np.zeros(n, np.float32))
+
+
+def test_a_talking_clip_becomes_footage_with_a_mouth_bank(footage: Footage) -> None:
+    assert footage.n_loop >= 2 * 25  # at least LOOP_MIN_S of frames
+    assert footage.loop_meshes.shape == (footage.n_loop, 468, 2)
+    assert footage.n_bank >= 100
+    assert footage.bank_meshes.shape == (footage.n_bank, 468, 2)
+    patch = footage.patch(0)
+    assert patch.shape[:2] == (footage.patch_size[1], footage.patch_size[0])
+    # Samples cover open and closed mouths: the bank's openings spread.
+    gap = footage.bank_features[:, 0]
+    assert np.percentile(gap, 95) > 3 * max(np.percentile(gap, 5), 0.01)
+
+
+def test_footage_survives_its_storage_round_trip(footage: Footage) -> None:
+    back = Footage.from_bytes(footage.to_bytes())
+    assert back.n_loop == footage.n_loop and back.n_bank == footage.n_bank
+    assert back.loop_video == footage.loop_video
+    np.testing.assert_allclose(back.bank_meshes, footage.bank_meshes, atol=0.3)
+    assert np.array_equal(back.patch(3), footage.patch(3))
+    assert back.info["loop"] == footage.info["loop"]
+
+
+def test_the_loop_closes_without_a_pose_jump(footage: Footage) -> None:
+    poses = pose_vectors({i: np.column_stack([m, np.zeros(468)])
+                          for i, m in enumerate(footage.loop_meshes)}, footage.n_loop)
+    steps = [pose_jump(poses[i], poses[i + 1]) for i in range(footage.n_loop - 1)]
+    wrap = pose_jump(poses[-1], poses[0])
+    assert wrap <= max(np.percentile(steps, 95), 0.5) * 1.5
+
+
+def test_unreadable_footage_is_a_media_input_error() -> None:
+    from avatarmedia.errors import MediaInputError
+
+    with pytest.raises(MediaInputError):
+        Footage.from_bytes(b"not an npz")
+
+
+def test_a_clip_shorter_than_two_seconds_gives_a_still_avatar_with_the_reason(
+        tmp_path: Path) -> None:
+    frames, fps = read_video(WOMAN, max_frames=30)
+    short = tmp_path / "short.mp4"
+    encode_frames(frames, short, fps)
+    analysis = analyse_clip(short)
+    assert analysis.motion == "still" and analysis.footage is None
+    assert "at least 2 s" in analysis.reason
+
+
+def test_silence_selects_closed_mouths_and_speech_open_ones(footage: Footage) -> None:
+    track = _track([0.0] * 25 + [1.0] * 25 + [0.0] * 25)
+    chosen = select_samples(footage, track, 25.0)
+    gap = footage.bank_features[chosen, 0]
+    closed, wide = np.median(gap[:25]), np.median(gap[30:45])
+    assert wide > 2 * closed
+    assert closed <= np.percentile(footage.bank_features[:, 0], 30)
+
+
+def test_selection_follows_real_frames_instead_of_flickering(footage: Footage) -> None:
+    rng = np.random.default_rng(1)
+    opening = np.clip(np.convolve(rng.random(150), np.ones(5) / 5, mode="same"), 0, 1)
+    chosen = select_samples(footage, _track(list(opening)), 25.0)
+    src = footage.bank_source[chosen]
+    steps = np.diff(src)
+    natural = np.mean((steps >= 0) & (steps <= 2))
+    assert natural >= 0.6  # mostly the clip's own consecutive frames (or holds)
+
+
+def test_the_sample_is_blended_into_the_lower_face_only(footage: Footage) -> None:
+    size = footage.loop_size
+    frames = list(footage_frames(footage, _track([0.9] * 3), size, footage.fps))
+    plain = read_video_from_bytes(footage)
+    for t, j, _s, frame in frames:
+        diff = np.abs(frame.astype(int) - plain[j].astype(int)).sum(axis=2)
+        mesh = footage.loop_meshes[j]
+        mouth_y = int(mesh[13, 1])
+        eyes_y = int(mesh[159, 1])
+        assert diff[mouth_y - 10:mouth_y + 10].mean() > 3 * diff[:eyes_y].mean() + 1, t
+
+
+def read_video_from_bytes(footage: Footage) -> list[np.ndarray]:
+    from avatarmedia.footage_render import LoopReader
+
+    reader = LoopReader(footage.loop_video, footage.loop_size, footage.n_loop)
+    return [reader.get(i) for i in range(3)]
+
+
+def test_compositing_keeps_the_colour_steady_across_sample_changes(footage: Footage) -> None:
+    comp = MouthCompositor(footage)
+    plain = read_video_from_bytes(footage)
+    for s in range(0, min(footage.n_bank, 60), 6):
+        comp.place(plain[0].copy(), footage.loop_meshes[0], s)
+    assert comp._colour is not None
+    ratio, _shift = comp._colour
+    assert np.all((ratio >= 0.75) & (ratio <= 1.33))
+
+
+def test_loop_index_converts_the_frame_rate_and_wraps() -> None:
+    assert [loop_index(t, 30, 25, 10) for t in range(0, 13, 6)] == [0, 5, 0]
+    assert loop_index(24, 24, 25, 100) == 25
+
+
+def test_pose_ops_keep_only_what_the_pose_applied() -> None:
+    pose = {"prompt": "close-up, mirrored, warm light, blurred background", "framing": "close-up",
+            "mirror": True, "grade": ["warm"], "background_blur": True}
+    ops = pose_ops(pose)
+    assert ops["framing"] == "close-up" and ops["mirror"] and ops["grade"] == {"warm": 1.0}
+    assert pose_ops({}) == {}
+    skipped = dict(pose, not_applied={"framing": "x"})
+    assert "framing" not in pose_ops(skipped)
+
+
+def test_pose_of_reads_turn_and_roll_from_the_landmarks(footage: Footage) -> None:
+    mesh = footage.loop_meshes[0].astype(np.float64)
+    centre = mesh.mean(axis=0)
+    angle = np.radians(10)
+    rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    turned = (mesh - centre) @ rot.T + centre
+    assert pose_of(turned)[0] - pose_of(mesh)[0] == pytest.approx(10, abs=0.5)
+
+
+@pytest.mark.parametrize(("tier", "resolution", "fps"), [("avatar", 512, 30),
+                                                         ("avatar_pro", 1536, 24)])
+def test_a_footage_video_has_the_asked_size_fps_and_length(
+        footage: Footage, tmp_path: Path, tier: str, resolution: int, fps: int) -> None:
+    sr = 16000
+    t = np.arange(int(sr * 0.6)) / sr
+    samples = (0.3 * np.sin(2 * np.pi * 180 * t) * (np.sin(2 * np.pi * 3 * t) > 0)).astype(
+        np.float32)
+    portrait = Portrait(image=np.zeros((8, 8, 3), np.uint8), kind="photo",
+                        pose={"prompt": "mirror", "mirror": True})
+    res = render_video(RenderRequest(portrait=portrait, samples=samples, sample_rate=sr,
+                                     tier=tier, resolution=resolution, fps=fps,
+                                     footage=footage), tmp_path / "out.mp4")
+    info = probe(res.video_path)
+    assert max(info["width"], info["height"]) == resolution
+    assert info["fps"] == fps and info["n_frames"] == round(0.6 * fps)
+    assert res.motion["motion"] == "footage" and res.poster_path.exists()
