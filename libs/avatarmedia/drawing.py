@@ -1,4 +1,14 @@
-"""Vector drawing of a presenter (head and shoulders), anti-aliased, deterministic.
+"""Illustrated presenters (head and shoulders): anti-aliased vector drawing with soft
+light and shadow, deterministic for the spec's seed.
+
+The style is a polished editorial illustration: one key light from the upper left
+models every form (face, neck, hair masses, clothing) by shifted, blurred masks
+(``drawkit.paint_form``), with ambient occlusion under the hair and the jaw, hair in
+masses with strands and a sheen band, eyes with lids, lashes and catchlights, lips
+with a cupid's bow and a highlight. Every description word has a visible trace:
+gender (face shape, lashes, brows), age (grey hair, lines), hair colour and style,
+skin tone, attire kind and colour, expression (mouth, brows, cheeks), background
+colour and setting.
 
 All head geometry lives in head units (face half-width = 1, origin between the eyes,
 y down) with a depth per feature, and goes through one transform (yaw, roll, scale,
@@ -10,25 +20,31 @@ frame: the transform, the colours and the feature anchors.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import cv2
 import numpy as np
+
+from .drawing_body import SETTINGS, attire, background, neck
+from .drawing_hair import STYLES, HairColours, beard, draw_mass, hairline_shadow, hairstyle, sheen
+from .drawkit import HeadTransform, coverage, ellipse, mirror_x, paint, paint_form, spline, tone
 
 if TYPE_CHECKING:
     from .portrait import PortraitSpec
 
+__all__ = ["BACKGROUND", "CLOTH", "HAIR", "POSE_RIG_KEYS", "SKIN", "HeadTransform", "draw",
+           "draw_base", "draw_brows", "draw_eye_lids", "draw_mouth", "ellipse", "mouth_shape",
+           "paint"]
+
 # Rig keys set by ``pose.apply_pose`` on top of a drawing (not produced by ``draw``).
 POSE_RIG_KEYS = ("mirror", "grade")
 
-SKIN = {"fair": (242, 214, 196), "light": (234, 196, 168), "medium": (214, 170, 134),
-        "olive": (196, 156, 112), "tan": (190, 144, 104), "brown": (156, 108, 74),
-        "dark": (120, 80, 56), "deep": (92, 60, 42)}
-HAIR = {"black": (34, 28, 26), "brown": (92, 62, 40), "dark": (52, 38, 30),
-        "blonde": (214, 182, 122), "red": (150, 66, 36), "auburn": (120, 54, 34),
-        "gray": (150, 148, 146), "white": (222, 220, 216), "silver": (190, 190, 194),
-        "light": (170, 130, 90)}
+SKIN = {"fair": (246, 220, 204), "light": (238, 200, 172), "medium": (220, 172, 136),
+        "olive": (204, 160, 116), "tan": (196, 148, 108), "brown": (160, 110, 78),
+        "dark": (122, 80, 58), "deep": (92, 60, 44)}
+HAIR = {"black": (36, 30, 30), "brown": (98, 64, 42), "dark": (56, 40, 32),
+        "blonde": (222, 186, 120), "red": (170, 72, 38), "auburn": (128, 56, 36),
+        "gray": (156, 154, 152), "white": (226, 224, 220), "silver": (196, 196, 200),
+        "light": (176, 134, 92)}
 CLOTH = {"navy": (36, 48, 84), "blue": (52, 88, 160), "charcoal": (58, 60, 66),
          "black": (30, 30, 34), "gray": (120, 122, 128), "grey": (120, 122, 128),
          "white": (236, 236, 232), "burgundy": (112, 30, 46), "maroon": (104, 30, 40),
@@ -43,6 +59,8 @@ BACKGROUND = {"blue": (70, 110, 160), "gray": (128, 132, 138), "grey": (128, 132
               "purple": (100, 80, 130), "red": (150, 60, 60), "orange": (210, 140, 80),
               "pink": (210, 160, 170), "cream": (228, 220, 200), "yellow": (220, 200, 120),
               "dark": (44, 46, 52), "light": (210, 212, 216)}
+ATTIRE = ("blazer", "suit", "shirt", "sweater", "tshirt", "hoodie", "dress")
+IRIS = ((84, 54, 34), (64, 96, 128), (76, 104, 70), (48, 34, 26), (110, 80, 44))
 
 
 def _word_colour(words: str, table: dict[str, tuple[int, int, int]],
@@ -53,100 +71,81 @@ def _word_colour(words: str, table: dict[str, tuple[int, int, int]],
     return np.array(default, np.float32)
 
 
-@dataclass
-class HeadTransform:
-    """Head units -> canvas pixels: scale, yaw (deg), roll (deg), position of the origin."""
-
-    cx: float
-    cy: float
-    scale: float
-    yaw_deg: float = 0.0
-    roll_deg: float = 0.0
-
-    def __call__(self, pts: np.ndarray, depth: float | np.ndarray = 0.0) -> np.ndarray:
-        p = np.asarray(pts, np.float64).reshape(-1, 2)
-        yaw = math.radians(self.yaw_deg)
-        # A turned head: features shift by their depth and foreshorten.
-        x = p[:, 0] * math.cos(yaw) + (np.asarray(depth) + 0.9) * math.sin(yaw)
-        y = p[:, 1]
-        r = math.radians(self.roll_deg)
-        xr = x * math.cos(r) - y * math.sin(r)
-        yr = x * math.sin(r) + y * math.cos(r)
-        return np.stack([self.cx + xr * self.scale, self.cy + yr * self.scale], axis=1)
-
-    def to_dict(self) -> dict[str, float]:
-        return {"cx": self.cx, "cy": self.cy, "scale": self.scale, "yaw_deg": self.yaw_deg,
-                "roll_deg": self.roll_deg}
-
-
-def paint(img: np.ndarray, poly: np.ndarray, colour: np.ndarray | tuple[float, ...],
-          alpha: float = 1.0, blur: float = 0.0, closed: bool = True,
-          thickness: float = 0.0) -> None:
-    """Anti-aliased fill (or stroke) of a polygon in place, working in its bounding box."""
-    pts = np.asarray(poly, np.float64).reshape(-1, 2)
-    pad = math.ceil(3 * blur + thickness + 3)
-    x0 = max(0, math.floor(pts[:, 0].min()) - pad)
-    y0 = max(0, math.floor(pts[:, 1].min()) - pad)
-    x1 = min(img.shape[1], math.ceil(pts[:, 0].max()) + pad)
-    y1 = min(img.shape[0], math.ceil(pts[:, 1].max()) + pad)
-    if x1 <= x0 or y1 <= y0:
-        return
-    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    ip = np.round((pts - [x0, y0]) * 8).astype(np.int32)
-    if thickness > 0:
-        cv2.polylines(mask, [ip], closed, 255, max(1, round(thickness)), cv2.LINE_AA,
-                      shift=3)
+def head_outline(male: bool, n: int = 8) -> np.ndarray:
+    """Skull and face in head units: crown y=-1.8, cheekbones at the eyes, jaw, chin 1.57."""
+    if male:
+        left = [[0.0, -1.82], [-0.62, -1.7], [-0.96, -1.32], [-1.06, -0.7], [-1.06, -0.1],
+                [-1.0, 0.5], [-0.94, 0.92], [-0.76, 1.27], [-0.42, 1.52]]
     else:
-        cv2.fillPoly(mask, [ip], 255, cv2.LINE_AA, shift=3)
-    a: np.ndarray = mask.astype(np.float32) / 255.0
-    if blur > 0:
-        a = np.asarray(cv2.GaussianBlur(a, (0, 0), blur))
-    a = (a * alpha)[..., None]
-    patch = img[y0:y1, x0:x1]
-    col = np.asarray(colour, np.float32)
-    patch[:] = (patch * (1 - a) + col * a).astype(patch.dtype)
+        left = [[0.0, -1.8], [-0.6, -1.7], [-0.94, -1.33], [-1.03, -0.7], [-1.03, -0.05],
+                [-0.95, 0.5], [-0.82, 0.92], [-0.6, 1.27], [-0.3, 1.5]]
+    pts = np.vstack([left, [[0.0, 1.58]], mirror_x(np.array(left))[:-1]])
+    return spline(pts, n, closed=True)
 
 
-def ellipse(cx: float, cy: float, rx: float, ry: float, n: int = 48,
-            t0: float = 0.0, t1: float = 2 * math.pi) -> np.ndarray:
-    t = np.linspace(t0, t1, n)
-    return np.stack([cx + rx * np.cos(t), cy + ry * np.sin(t)], axis=1)
-
-
-def face_outline(n: int = 96, jaw: float = 0.8) -> np.ndarray:
-    """Face contour in head units: forehead at y=-1.25, chin at y=1.55."""
-    t = np.linspace(0, 2 * math.pi, n, endpoint=False)
-    x = np.sin(t)
-    y = -np.cos(t)
-    lower = np.clip(y, 0, None)
-    x = x * (1 - (1 - jaw) * lower ** 1.6) * (1 - 0.1 * lower ** 4)
-    y = np.where(y < 0, y * 1.25, y * 1.55)
-    return np.stack([x, y], axis=1)
-
+# ---------------------------------------------------------------- per-frame features
 
 def mouth_shape(opening: float, width: float, rounding: float, smile: float,
                 base_w: float = 0.42) -> dict[str, np.ndarray]:
-    """Lip polygons in head units relative to the mouth centre."""
+    """Lip polygons in head units relative to the mouth centre: a cupid's bow on the
+    upper lip, a fuller lower lip, corners lifted by the smile."""
     w = base_w * (1 + 0.22 * (width - 0.5) * 2 - 0.3 * rounding + 0.08 * smile)
     gap = 0.30 * opening
     lift = 0.05 * smile
-    xs = np.linspace(-1, 1, 21)
-    # Inner lip lines (upper, lower) and outer lines.
-    bow = 0.02 * np.exp(-((np.abs(xs) - 0.18) / 0.12) ** 2)
+    xs = np.linspace(-1, 1, 25)
+    ax = np.abs(xs)
+    bow = 0.024 * np.exp(-((ax - 0.3) / 0.16) ** 2) - 0.014 * np.exp(-(xs / 0.09) ** 2)
     inner_up = np.stack([xs * w * (1 - 0.12 * opening), -gap * 0.25 * (1 - xs ** 2)
-                         - lift * xs ** 2], 1)
+                         - lift * xs ** 2 + 0.008 * (1 - xs ** 2)], 1)
     inner_lo = np.stack([xs * w * (1 - 0.12 * opening), gap * (1 - xs ** 2) ** 0.8
                          - lift * xs ** 2], 1)
-    outer_up = np.stack([xs * w, inner_up[:, 1] - (0.085 + 0.02 * rounding) * (1 - xs ** 2)
-                         ** 0.7 - bow], 1)
-    outer_lo = np.stack([xs * w, inner_lo[:, 1] + (0.11 + 0.03 * rounding) * (1 - xs ** 2)
-                         ** 0.7], 1)
+    outer_up = np.stack([xs * w * 1.02, inner_up[:, 1] - (0.085 + 0.02 * rounding)
+                         * (1 - xs ** 2) ** 0.6 - bow], 1)
+    outer_lo = np.stack([xs * w, inner_lo[:, 1] + (0.13 + 0.03 * rounding)
+                         * (1 - xs ** 2) ** 0.55], 1)
     return {"inner_up": inner_up, "inner_lo": inner_lo, "outer_up": outer_up,
             "outer_lo": outer_lo}
 
 
+def _mouth_inside(img: np.ndarray, to_px: Any, shape: dict[str, np.ndarray],
+                  opening: float, s: float, lip: np.ndarray) -> None:
+    """Open mouth: a warm dark cavity (never black), tongue, teeth with a gum shadow."""
+    inner = np.vstack([to_px(shape["inner_up"]), to_px(shape["inner_lo"])[::-1]])
+    paint(img, inner, (92, 34, 38))
+    clip = coverage(img.shape, [inner])
+    up = shape["inner_up"]
+    paint(img, to_px(up + np.array([0, 0.05])), (52, 16, 22), alpha=0.8, thickness=s * 0.12,
+          closed=False, blur=s * 0.03, clip=clip)
+    mx = float(np.mean(inner[:, 0]))
+    bottom = float(inner[:, 1].max())
+    tw = float(np.ptp(inner[:, 0])) * 0.34
+    tongue = ellipse(mx, bottom - s * 0.025, tw, s * 0.3 * opening * 0.32 + 1, 32)
+    paint(img, tongue, tone(lip, 0.95, (1.0, 0.92, 0.95), 6), alpha=min(1.0, opening * 2.5),
+          blur=s * 0.008, clip=clip)
+    teeth_h = min(0.075, 0.3 * opening * 0.42)
+    tu = up[4:-4]
+    teeth = np.vstack([to_px(tu), to_px(tu + np.array([0.0, teeth_h]))[::-1]])
+    paint(img, teeth, (238, 234, 226), alpha=0.96, clip=clip)
+    paint(img, to_px(tu + np.array([0, teeth_h])), (170, 160, 158), alpha=0.5, thickness=s * 0.012,
+          closed=False, clip=clip)
+    sep = [np.array([[x, float(np.interp(x, tu[:, 0], tu[:, 1])) + 0.005],
+                     [x, float(np.interp(x, tu[:, 0], tu[:, 1])) + teeth_h * 0.9]])
+           for x in np.array([-0.19, -0.1, 0.0, 0.1, 0.19]) * float(np.ptp(tu[:, 0])) / 0.5]
+    for ln in sep:
+        paint(img, to_px(ln), (190, 182, 178), alpha=0.45, thickness=max(1.0, s * 0.006),
+              closed=False, clip=clip)
+    if opening > 0.45:
+        lo = shape["inner_lo"][6:-6]
+        low = np.vstack([to_px(lo + np.array([0, -0.05 * opening])), to_px(lo)[::-1]])
+        paint(img, low, (222, 216, 208), alpha=min(1.0, (opening - 0.45) * 4), clip=clip)
+    paint(img, to_px(up), tone(lip, 0.5), alpha=0.6, thickness=s * 0.02, closed=False,
+          blur=s * 0.006, clip=clip)
+
+
 def draw_mouth(img: np.ndarray, tf: HeadTransform, rig: dict[str, Any], opening: float,
                width: float, rounding: float, smile: float) -> None:
+    """Lips (two-tone, a highlight on the lower lip, soft corners) and, when open, the
+    inside of the mouth; drawn on the base every frame."""
     mx, my = rig["mouth"]
     shape = mouth_shape(opening, width, rounding, smile)
     lip = np.array(rig["lip"], np.float32)
@@ -155,77 +154,260 @@ def draw_mouth(img: np.ndarray, tf: HeadTransform, rig: dict[str, Any], opening:
     def to_px(p: np.ndarray) -> np.ndarray:
         return tf(p + np.array([mx, my]), depth=0.35)
 
+    s = tf.scale
     up_poly = np.vstack([to_px(shape["outer_up"]), to_px(shape["inner_up"])[::-1]])
     lo_poly = np.vstack([to_px(shape["inner_lo"]), to_px(shape["outer_lo"])[::-1]])
-    s = tf.scale
-    # soft shadow under the lower lip
-    paint(img, to_px(shape["outer_lo"] + [0, 0.05]), skin * 0.8, alpha=0.35, blur=s * 0.03)
+    # shadow under the lower lip, light on the chin's top
+    paint(img, to_px(shape["outer_lo"][5:-5] + np.array([0.02, 0.05])),
+          tone(skin, 0.7, (1.0, 0.88, 0.9)),
+          alpha=0.4, blur=s * 0.025, thickness=s * 0.05, closed=False)
     if opening > 0.02:
-        inner = np.vstack([to_px(shape["inner_up"]), to_px(shape["inner_lo"])[::-1]])
-        paint(img, inner, (52, 18, 24))
-        cy = float(np.mean(inner[:, 1]))
-        # tongue
-        tw = float(np.ptp(inner[:, 0])) * 0.3
-        tongue = ellipse(float(np.mean(inner[:, 0])), cy + s * 0.3 * opening * 0.45, tw,
-                         s * 0.3 * opening * 0.35)
-        paint(img, tongue, (170, 76, 84), alpha=min(1.0, opening * 2), blur=s * 0.01)
-        # upper teeth under the upper lip
-        teeth_h = min(0.07, 0.3 * opening * 0.45)
-        tu = shape["inner_up"][3:-3]
-        teeth = np.vstack([to_px(tu), to_px(tu + np.array([0.0, teeth_h]))[::-1]])
-        paint(img, teeth, (238, 234, 226), alpha=0.95)
-        paint(img, inner, (20, 6, 10), alpha=0.25, thickness=s * 0.015, blur=s * 0.006)
-    else:
-        line = np.vstack([to_px(shape["inner_up"])])
-        paint(img, line, lip * 0.45, thickness=max(1.0, s * 0.018), closed=False,
-              blur=s * 0.003)
-    paint(img, up_poly, lip * 0.88)
-    paint(img, lo_poly, lip)
-    # highlight on the lower lip
-    hl = ellipse(mx, my + 0.3 * opening + 0.055, 0.1, 0.022)
-    paint(img, tf(hl, depth=0.35), np.minimum(lip * 1.35, 255), alpha=0.5, blur=s * 0.01)
+        _mouth_inside(img, to_px, shape, opening, s, lip)
+    paint(img, up_poly, tone(lip, 0.8, (0.98, 0.95, 1.0)), blur=s * 0.002)
+    paint(img, lo_poly, lip, blur=s * 0.002)
+    # lower lip: darker at the line, a highlight where the light hits its fullness
+    paint(img, to_px(shape["inner_lo"][3:-3] + np.array([0, 0.02])), tone(lip, 0.75), alpha=0.5,
+          thickness=s * 0.04, closed=False, blur=s * 0.015)
+    hl = ellipse(mx - 0.06, my + 0.3 * opening + 0.06 - 0.05 * smile * 0, 0.1, 0.025, 24)
+    paint(img, tf(hl, depth=0.35), np.minimum(lip * 1.3 + 30, 255), alpha=0.55,
+          blur=s * 0.012)
+    paint(img, to_px(shape["outer_up"][8:12] + np.array([0, 0.02])),
+          np.minimum(lip * 1.15 + 20, 255),
+          alpha=0.3, thickness=s * 0.015, closed=False, blur=s * 0.006)
+    if opening <= 0.02:
+        paint(img, to_px(shape["inner_up"]), tone(lip, 0.42, (1.0, 0.9, 0.9)),
+              thickness=max(1.0, s * 0.016), closed=False, blur=s * 0.003)
+    for side in (0, -1):  # soft corners
+        c = to_px(shape["inner_up"][[side]])[0]
+        paint(img, ellipse(c[0], c[1], s * 0.025, s * 0.018, 16), tone(skin, 0.6, (1, 0.85, 0.88)),
+              alpha=0.5, blur=s * 0.012)
 
 
 def draw_eye_lids(img: np.ndarray, tf: HeadTransform, rig: dict[str, Any],
                   blink: float) -> None:
+    """A blink: the upper lid (skin, crease, lash line) lowered over the eye."""
     if blink <= 0.02:
         return
-    skin = np.array(rig["skin"], np.float32)
-    for ex, ey in rig["eyes"]:
-        ew, eh = 0.2, 0.085
-        top = ey - eh - 0.02
-        bottom = top + (2 * eh + 0.03) * blink
-        xs = np.linspace(-1, 1, 25)
-        upper = np.stack([ex + xs * (ew + 0.03), top + 0.04 * xs ** 2 - 0.02], 1)
-        lower = np.stack([ex + xs[::-1] * (ew + 0.03),
-                          bottom - (eh * 0.6) * (1 - xs[::-1] ** 2) * (1 - blink)], 1)
-        paint(img, tf(np.vstack([upper, lower]), depth=0.25), skin * 0.93)
-        lash = np.stack([ex + xs * ew, bottom - (eh * 0.6) * (1 - xs ** 2) * (1 - blink)], 1)
-        paint(img, tf(lash, depth=0.25), (30, 22, 20), thickness=max(1.0, tf.scale * 0.02),
+    lid = np.array(rig.get("lid", rig["skin"]), np.float32)
+    for side, (ex, ey) in zip((-1, 1), rig["eyes"], strict=True):
+        up, lo = _eye_curves(ex, ey, side)
+        bottom = up[:, 1] + (lo[::-1][:, 1] - up[:, 1]) * blink + 0.012 * blink
+        top = up[:, 1] - 0.035
+        cover = np.vstack([np.stack([up[:, 0], top], 1),
+                           np.stack([up[:, 0], bottom], 1)[::-1]])
+        paint(img, tf(cover, depth=0.25), lid, blur=tf.scale * 0.004)
+        edge = np.stack([up[:, 0], bottom], 1)
+        paint(img, tf(edge, depth=0.25), (36, 26, 24), thickness=max(1.0, tf.scale * 0.022),
               closed=False)
 
 
 def draw_brows(img: np.ndarray, tf: HeadTransform, rig: dict[str, Any], raise_: float) -> None:
+    """Tapered, arched brows (thicker for men) with a few hair strokes."""
     hair = np.array(rig["brow_colour"], np.float32)
+    weight = float(rig.get("brow_weight", 1.0))
+    raise_ = raise_ + float(rig.get("rest_brow", 0.0))
+    hairs = []
     for side, (ex, ey) in zip((-1, 1), rig["eyes"], strict=True):
-        xs = np.linspace(-1, 1, 21)
-        lift = 0.09 * raise_ * (1 + 0.3 * xs * side)
-        y = ey - 0.27 - 0.06 * (1 - xs ** 2) - lift
-        thick = 0.045 * (1 - 0.55 * ((xs * side + 1) / 2) ** 2)
-        top = np.stack([ex + xs * 0.24, y - thick], 1)
-        bot = np.stack([ex + xs * 0.24, y + thick * 0.6], 1)
-        paint(img, tf(np.vstack([top, bot[::-1]]), depth=0.25), hair, alpha=0.92,
-              blur=tf.scale * 0.006)
+        u = np.linspace(0, 1, 21)  # inner end -> tail
+        x = ex + side * (-0.21 + 0.5 * u)
+        lift = 0.09 * raise_ * (1.3 - 0.6 * u)
+        y = ey - 0.27 - 0.075 * np.sin(np.clip(u / 0.7, 0, 1) * math.pi / 2) \
+            + 0.1 * np.clip((u - 0.7) / 0.3, 0, 1) ** 1.5 - lift
+        thick = (0.05 * (1 - u) ** 0.6 + 0.012) * weight
+        top = np.stack([x, y - thick * 0.65], 1)
+        bot = np.stack([x, y + thick * 0.45], 1)
+        paint(img, tf(np.vstack([top, bot[::-1]]), depth=0.25), hair, alpha=0.88,
+              blur=tf.scale * 0.005)
+        for k in range(0, 20, 2):
+            hairs.append(tf(np.array([[x[k], y[k] + thick[k] * 0.4],
+                                      [x[k + 1] + side * 0.02, y[k + 1] - thick[k + 1] * 0.5]]),
+                            depth=0.25))
+    for h in hairs:
+        paint(img, h, tone(hair, 0.7), alpha=0.5, thickness=max(1.0, tf.scale * 0.008),
+              closed=False)
 
 
-def _gradient_bg(size: tuple[int, int], colour: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    w, h = size
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    cx, cy = w * rng.uniform(0.35, 0.65), h * 0.35
-    d = np.sqrt(((xx - cx) / w) ** 2 + ((yy - cy) / h) ** 2)
-    k = (1.18 - 0.6 * d)[..., None]
-    bg: np.ndarray = np.clip(colour * k, 0, 255).astype(np.float32)
-    return bg
+# ---------------------------------------------------------------- static face
+
+def _eye_curves(ex: float, ey: float, side: int) -> tuple[np.ndarray, np.ndarray]:
+    """Upper lid (inner -> outer corner, peak towards the inner side) and lower lid."""
+    xs = np.linspace(-1, 1, 31)
+    k = xs * side  # -1 inner corner, 1 outer corner
+    up = np.stack([ex + xs * 0.2, ey - 0.095 * (1 - xs ** 2) ** 0.75 * (1 - 0.18 * k)
+                   - 0.014 * k], 1)
+    lo = np.stack([ex + xs[::-1] * 0.2, ey + 0.055 * (1 - xs[::-1] ** 2) ** 0.9
+                   * (1 + 0.15 * k[::-1]) - 0.008 * k[::-1]], 1)
+    return up, lo
+
+
+def _eye(img: np.ndarray, tf: HeadTransform, ex: float, ey: float, side: int,
+         skin: np.ndarray, iris: np.ndarray, female: bool, face: np.ndarray) -> None:
+    s = tf.scale
+    up, lo = _eye_curves(ex, ey, side)
+    almond = tf(np.vstack([up, lo]), depth=0.25)
+    paint(img, tf(ellipse(ex + 0.02 * side, ey - 0.06, 0.3, 0.2), 0.2),
+          tone(skin, 0.78, (1.0, 0.9, 0.95)), alpha=0.3, blur=s * 0.07, clip=face)
+    paint(img, almond, (236, 230, 226))
+    clip = coverage(img.shape, [almond])
+    paint(img, tf(up + np.array([0, 0.02]), 0.25), (150, 130, 130), alpha=0.5, thickness=s * 0.06,
+          closed=False, blur=s * 0.02, clip=clip)
+    paint(img, tf(ellipse(ex - side * 0.19, ey + 0.005, 0.035, 0.03, 16), 0.25),
+          (214, 150, 150), alpha=0.6, blur=s * 0.01, clip=clip)
+    ix, iy, r = ex, ey + 0.01, 0.092
+    paint(img, tf(ellipse(ix, iy, r, r), 0.3), iris, clip=clip)
+    paint(img, tf(ellipse(ix + 0.01, iy + 0.035, r * 0.7, r * 0.5), 0.3),
+          np.minimum(iris * 1.6 + 20, 255), alpha=0.5, blur=s * 0.02, clip=clip)
+    paint(img, tf(ellipse(ix, iy, r, r), 0.3), tone(iris, 0.45), alpha=0.8,
+          thickness=s * 0.014, clip=clip)
+    paint(img, tf(ellipse(ix, iy, 0.04, 0.04), 0.3), (14, 10, 12), clip=clip)
+    paint(img, tf(up + np.array([0, 0.03]), 0.25), (20, 14, 14), alpha=0.35, thickness=s * 0.05,
+          closed=False, blur=s * 0.015, clip=clip)
+    paint(img, tf(ellipse(ix - 0.032, iy - 0.035, 0.022, 0.02, 16), 0.3), (252, 252, 252))
+    paint(img, tf(ellipse(ix + 0.035, iy + 0.03, 0.01, 0.01, 12), 0.3), (240, 240, 240),
+          alpha=0.6)
+    # lid crease, lash line thickening to the outer corner, lashes
+    crease = np.stack([up[:, 0], up[:, 1] - 0.055 - 0.02 * (1 - np.linspace(-1, 1, 31) ** 2)], 1)
+    paint(img, tf(crease[3:-2], 0.25), tone(skin, 0.62, (1.0, 0.88, 0.9)), alpha=0.55,
+          thickness=max(1.0, s * 0.014), closed=False, blur=s * 0.006)
+    paint(img, tf(up, 0.25), (30, 22, 22), thickness=max(1.0, s * 0.022), closed=False)
+    outer = up[15:] if side > 0 else up[:16]
+    paint(img, tf(outer + np.array([0, -0.006]), 0.25), (24, 18, 18), thickness=max(1.0, s * 0.03),
+          closed=False)
+    lashes = []
+    n = 9 if female else 0
+    for i in range(n):
+        t = 0.45 + 0.55 * i / max(1, n - 1)
+        j = round(15 + side * t * 15)
+        p = up[min(30, max(0, j))]
+        length = (0.045 if female else 0.025) * (0.6 + 0.6 * t)
+        lashes.append(np.array([p, p + np.array([side * length * 0.8, -length])]))
+    for lash in lashes:
+        paint(img, tf(lash, 0.25), (24, 18, 18), thickness=max(1.0, s * 0.011), closed=False)
+    paint(img, tf(lo, 0.25), tone(skin, 0.66, (1.0, 0.88, 0.9)), alpha=0.5,
+          thickness=max(1.0, s * 0.012), closed=False, blur=s * 0.004)
+    paint(img, tf(lo + np.array([0, 0.045]), 0.2), tone(skin, 0.85, (1.0, 0.9, 0.95)), alpha=0.25,
+          thickness=s * 0.05, closed=False, blur=s * 0.03, clip=face)
+
+
+def _nose(img: np.ndarray, tf: HeadTransform, skin: np.ndarray, face: np.ndarray) -> None:
+    s = tf.scale
+    dark = tone(skin, 0.66, (1.0, 0.86, 0.88))
+    lit = np.clip(skin * 1.08 + 14, 0, 255)
+    paint(img, tf(np.array([[0.11, -0.12], [0.14, 0.2], [0.17, 0.48]]), 0.5), dark,
+          alpha=0.35, blur=s * 0.045, thickness=s * 0.08, closed=False, clip=face)
+    paint(img, tf(np.array([[-0.03, -0.05], [-0.04, 0.25], [-0.04, 0.45]]), 0.6), lit,
+          alpha=0.35, blur=s * 0.03, thickness=s * 0.05, closed=False, clip=face)
+    paint(img, tf(ellipse(0.04, 0.7, 0.2, 0.05), 0.4), dark, alpha=0.45, blur=s * 0.035,
+          clip=face)
+    for side in (-1, 1):
+        ala = ellipse(side * 0.15, 0.58, 0.08, 0.08, 16, math.pi * (0.6 if side < 0 else -0.6),
+                      math.pi * (1.5 if side < 0 else 0.5))
+        if side > 0:
+            ala = ellipse(0.15, 0.58, 0.08, 0.08, 16, -math.pi * 0.5, math.pi * 0.4)
+        paint(img, tf(ala, 0.5), dark, alpha=0.55, thickness=max(1.0, s * 0.022),
+              closed=False, blur=s * 0.01)
+        paint(img, tf(ellipse(side * 0.08, 0.64, 0.04, 0.018, 16), 0.6),
+              tone(skin, 0.45, (1.0, 0.82, 0.84)), alpha=0.6, blur=s * 0.012)
+    paint(img, tf(ellipse(-0.02, 0.5, 0.06, 0.05, 16), 0.7), np.minimum(skin * 1.15 + 20, 255),
+          alpha=0.5, blur=s * 0.025)
+    for side in (-1, 1):  # philtrum ridges
+        paint(img, tf(np.array([[side * 0.05, 0.72], [side * 0.07, 0.86]]), 0.45), lit,
+              alpha=0.25, thickness=s * 0.02, closed=False, blur=s * 0.01, clip=face)
+
+
+def _face_light(img: np.ndarray, tf: HeadTransform, skin: np.ndarray, female: bool,
+                age: str, smile: float, face: np.ndarray) -> None:
+    """Form accents: forehead and cheekbone light, temples and cheek hollows, blush,
+    nasolabial folds, chin; lines of age."""
+    s = tf.scale
+    lit = np.clip(skin * 1.07 + 14, 0, 255)
+    dark = tone(skin, 0.78, (1.0, 0.88, 0.92))
+    paint(img, tf(ellipse(-0.25, -0.85, 0.45, 0.3), 0.3), lit, alpha=0.4, blur=s * 0.15,
+          clip=face)
+    paint(img, tf(ellipse(-0.6, 0.28, 0.22, 0.1), 0.3), lit, alpha=0.45, blur=s * 0.07,
+          clip=face)
+    paint(img, tf(ellipse(-0.08, 1.38, 0.16, 0.08), 0.3), lit, alpha=0.4, blur=s * 0.05,
+          clip=face)
+    for side in (-1, 1):
+        paint(img, tf(ellipse(side * 0.78, 0.72, 0.16, 0.28), 0.1), dark,
+              alpha=0.22 if side < 0 else 0.35, blur=s * 0.09, clip=face)
+        blush = np.clip(skin * [1.02, 0.82, 0.84] + np.array([10, 0, 0]), 0, 255)
+        paint(img, tf(ellipse(side * 0.55, 0.5 - 0.05 * smile, 0.22, 0.13), 0.3), blush,
+              alpha=(0.32 if female else 0.16) + 0.1 * smile, blur=s * 0.08, clip=face)
+        fold = np.array([[side * 0.2, 0.66], [side * 0.36, 0.85], [side * (0.46 + 0.05 * smile),
+                                                                   1.08]])
+        paint(img, tf(spline(fold, 6), 0.35), dark, alpha=0.2 + 0.25 * smile
+              + (0.15 if age == "senior" else 0.0), thickness=s * 0.03, closed=False,
+              blur=s * 0.02, clip=face)
+    if age in ("senior", "middle-aged"):
+        k = 1.0 if age == "senior" else 0.5
+        for y in (-0.95, -0.8, -0.66):
+            paint(img, tf(np.array([[-0.45, y], [0.0, y - 0.03], [0.45, y]]), 0.3), dark,
+                  alpha=0.3 * k, thickness=max(1.0, s * 0.01), closed=False, blur=s * 0.006,
+                  clip=face)
+        for side in (-1, 1):
+            for dy in (-0.04, 0.04):
+                paint(img, tf(np.array([[side * 0.66, dy], [side * 0.76, dy * 2.2]]), 0.2),
+                      dark, alpha=0.35 * k, thickness=max(1.0, s * 0.008), closed=False,
+                      clip=face)
+
+
+def _ears(img: np.ndarray, tf: HeadTransform, skin: np.ndarray) -> None:
+    s = tf.scale
+    for side in (-1, 1):
+        ear = spline(np.array([[side * 0.98, -0.15], [side * 1.15, -0.2], [side * 1.2, 0.1],
+                               [side * 1.1, 0.45], [side * 0.98, 0.55]]), 6)
+        px = tf(np.vstack([ear, [[side * 0.9, 0.2]]]), depth=-0.7)
+        paint_form(img, [px], tone(skin, 0.95), tone(skin, 0.65, (1.0, 0.86, 0.88)), s * 0.06,
+                   s * 0.04)
+        inner = spline(np.array([[side * 1.02, -0.08], [side * 1.12, 0.08], [side * 1.05,
+                                                                              0.35]]), 6)
+        paint(img, tf(inner, -0.7), tone(skin, 0.62, (1.0, 0.85, 0.88)), alpha=0.6,
+              thickness=s * 0.035, closed=False, blur=s * 0.015)
+
+
+def _glasses(img: np.ndarray, tf: HeadTransform, eyes: list[list[float]],
+             frame: np.ndarray) -> None:
+    s = tf.scale
+    for ex, ey in eyes:
+        rim = spline(np.array([[ex - 0.3, ey - 0.16], [ex + 0.3, ey - 0.16], [ex + 0.29, ey + 0.12],
+                               [ex + 0.05, ey + 0.2], [ex - 0.27, ey + 0.14]]), 8, closed=True)
+        paint(img, tf(rim + np.array([0.04, 0.07]), 0.3), (20, 16, 16), alpha=0.18,
+              thickness=s * 0.03,
+              blur=s * 0.02)
+        paint(img, tf(rim, 0.45), (255, 255, 255), alpha=0.06)
+        glare = np.array([[ex - 0.18, ey + 0.1], [ex - 0.05, ey - 0.14]])
+        paint(img, tf(glare, 0.45), (255, 255, 255), alpha=0.18, thickness=s * 0.05,
+              closed=False, blur=s * 0.02)
+        paint(img, tf(rim, 0.45), frame, thickness=s * 0.035)
+        paint(img, tf(rim[:20] + np.array([0, 0.004]), 0.45), np.minimum(frame * 1.8 + 40, 255),
+              alpha=0.5, thickness=s * 0.01, closed=False)
+    paint(img, tf(np.array([[-0.12, -0.06], [0.0, -0.1], [0.12, -0.06]]), 0.5), frame,
+          thickness=s * 0.03, closed=False)
+
+
+# ---------------------------------------------------------------- the portrait
+
+def _palette(spec: PortraitSpec, rng: np.random.Generator) -> dict[str, Any]:
+    skin = _word_colour(spec.skin, SKIN, SKIN["medium"])
+    skin = np.clip(skin * rng.uniform(0.97, 1.03), 0, 255)
+    female = spec.gender != "male"
+    if female:
+        lip = np.clip(skin * 0.45 + np.array([190.0, 84, 94]) * 0.55, 0, 255)
+    else:
+        lip = np.clip(skin * np.array([0.92, 0.74, 0.74]) + np.array([8, 0, 4]), 0, 255)
+    words = spec.hair.split()
+    style = next((w for w in words if w in STYLES), "short")
+    return {"skin": skin, "lip": lip, "hair": _word_colour(spec.hair, HAIR, HAIR["brown"]),
+            "style": style, "cloth": _word_colour(spec.attire, CLOTH, CLOTH["navy"]),
+            "bg": _word_colour(spec.background, BACKGROUND, BACKGROUND["blue"]),
+            "iris": np.array(IRIS[int(rng.integers(0, len(IRIS)))], np.float32),
+            "female": female}
+
+
+def _stubble(spec: PortraitSpec) -> bool:
+    d = spec.description.lower()
+    return "stubble" in d or "light beard" in d or "short beard" in d
 
 
 def draw(spec: PortraitSpec, size: int = 1024, *, yaw_deg: float = 0.0,
@@ -233,151 +415,59 @@ def draw(spec: PortraitSpec, size: int = 1024, *, yaw_deg: float = 0.0,
          features: bool = True) -> tuple[np.ndarray, dict[str, Any]]:
     """Draw the presenter; returns (RGB uint8 image, rig)."""
     rng = np.random.default_rng(spec.seed)
-    skin = _word_colour(spec.skin, SKIN, SKIN["medium"])
-    skin = np.clip(skin * rng.uniform(0.96, 1.04), 0, 255)
-    hair_words = spec.hair.split()
-    hair = _word_colour(spec.hair, HAIR, HAIR["brown"])
-    style = next((w for w in hair_words if w in ("bald", "bun", "long", "curly", "short",
-                                                 "bob", "ponytail")), "short")
-    cloth = _word_colour(spec.attire, CLOTH, CLOTH["navy"])
-    bg = _word_colour(spec.background, BACKGROUND, BACKGROUND["blue"])
-    lip = np.clip(skin * np.array([0.92, 0.62, 0.62]) + [28, 0, 8], 0, 255)
-    if spec.gender == "female":
-        lip = np.clip(lip * np.array([1.05, 0.85, 0.9]) + [12, 0, 0], 0, 255)
-    male = spec.gender == "male"
+    pal = _palette(spec, rng)
+    skin, female, male = pal["skin"], pal["female"], spec.gender == "male"
     scale_f = {"close-up": 1.35, "closeup": 1.35, "medium": 1.0, "wide": 0.72}.get(framing, 1.0)
-    s = size * 0.148 * scale_f
-    cx, cy = size * 0.5, size * (0.40 if scale_f <= 1 else 0.43)
+    s = size * 0.138 * scale_f
+    cx, cy = size * 0.5, size * (0.41 if scale_f <= 1 else 0.44)
     tf = HeadTransform(cx, cy, s, yaw_deg, roll_deg)
-    img = _gradient_bg((size, size), bg, rng)
-    jaw = 0.84 if male else 0.78
-
-    # ---- body: shoulders and attire (not rotated with the head)
-    neck_top = cy + 1.1 * s
-    body_top = cy + 2.1 * s
-    sh_w = 3.3 * s if male else 2.95 * s
-    body = np.array([[cx - sh_w, size + 10], [cx - sh_w, body_top + 0.9 * s],
-                     [cx - sh_w * 0.8, body_top + 0.1 * s], [cx - 0.55 * s, body_top - 0.15 * s],
-                     [cx + 0.55 * s, body_top - 0.15 * s], [cx + sh_w * 0.8, body_top + 0.1 * s],
-                     [cx + sh_w, body_top + 0.9 * s], [cx + sh_w, size + 10]])
-    neck = np.array([[cx - 0.5 * s, neck_top], [cx + 0.5 * s, neck_top],
-                     [cx + 0.58 * s, body_top + 0.3 * s], [cx - 0.58 * s, body_top + 0.3 * s]])
-    paint(img, neck, skin * 0.92)
-    paint(img, ellipse(cx, neck_top + 0.3 * s, 0.62 * s, 0.35 * s), skin * 0.7, alpha=0.5,
-          blur=s * 0.12)
-    paint(img, body, cloth)
-    kind = spec.attire.split()[0] if spec.attire else "blazer"
-    if kind in ("blazer", "suit"):
-        shirt = np.array([[cx - 0.55 * s, body_top - 0.15 * s],
-                          [cx + 0.55 * s, body_top - 0.15 * s],
-                          [cx, body_top + 1.4 * s]])
-        paint(img, shirt, (236, 236, 232))
-        if kind == "suit" or male:
-            tie = np.array([[cx - 0.1 * s, body_top + 0.05 * s],
-                            [cx + 0.1 * s, body_top + 0.05 * s],
-                            [cx + 0.16 * s, body_top + 1.3 * s], [cx, body_top + 1.5 * s],
-                            [cx - 0.16 * s, body_top + 1.3 * s]])
-            paint(img, tie, np.clip(cloth[::-1] * 1.2 + 20, 0, 255))
-        for side in (-1, 1):
-            lapel = np.array([[cx + side * 0.55 * s, body_top - 0.15 * s],
-                              [cx + side * 0.05 * s, body_top + 1.45 * s],
-                              [cx + side * 0.95 * s, body_top + 0.5 * s],
-                              [cx + side * 0.8 * s, body_top + 0.05 * s]])
-            paint(img, lapel, cloth * 0.78)
-    else:
-        collar = ellipse(cx, body_top - 0.1 * s, 0.62 * s, 0.35 * s, t0=0, t1=math.pi)
-        paint(img, collar, skin * 0.92)
-        paint(img, collar, cloth * 0.7, thickness=s * 0.06, closed=False)
-
-    # ---- hair behind the head
-    if style in ("long", "curly", "ponytail"):
-        back = np.vstack([ellipse(0, -0.3, 1.32, 1.35, t0=math.pi, t1=2 * math.pi),
-                          [[1.35, 0.4], [1.4, 2.2 if style == "long" else 1.2],
-                           [-1.4, 2.2 if style == "long" else 1.2], [-1.35, 0.4]]])
-        paint(img, tf(back, depth=-0.6), hair * 0.8)
-    # ---- ears
-    for side in (-1, 1):
-        ear = ellipse(side * 1.0, 0.15, 0.17, 0.32)
-        paint(img, tf(ear, depth=-0.7), skin * 0.9)
-        paint(img, tf(ellipse(side * 1.02, 0.15, 0.08, 0.18), depth=-0.7), skin * 0.72,
-              alpha=0.6, blur=s * 0.02)
-    # ---- face with shading
-    outline = face_outline(jaw=jaw)
-    face_px = tf(outline, depth=0.0)
-    paint(img, face_px, skin)
-    paint(img, face_px, skin * 0.78, alpha=0.55, blur=s * 0.16, thickness=s * 0.3)
-    paint(img, tf(ellipse(0, 0.1, 0.62, 0.85), depth=0.3), np.minimum(skin * 1.08, 255),
-          alpha=0.45, blur=s * 0.25)
-    for side in (-1, 1):  # cheeks
-        paint(img, tf(ellipse(side * 0.55, 0.55, 0.22, 0.14), depth=0.3),
-              np.clip(skin * [1.02, 0.85, 0.85], 0, 255), alpha=0.35, blur=s * 0.08)
-    # ---- eyes
-    eyes = [[-0.4, 0.0], [0.4, 0.0]]
-    iris_col = np.array([(70, 46, 30), (60, 90, 120), (70, 100, 70), (40, 30, 24)][
-        int(rng.integers(0, 4))], np.float32)
-    for ex, ey in eyes:
-        xs = np.linspace(-1, 1, 31)
-        up = np.stack([ex + xs * 0.2, ey - 0.085 * (1 - xs ** 2) ** 0.8 - 0.01 * xs], 1)
-        lo = np.stack([ex + xs[::-1] * 0.2, ey + 0.065 * (1 - xs[::-1] ** 2) ** 0.9], 1)
-        almond = np.vstack([up, lo])
-        paint(img, tf(ellipse(ex, ey - 0.04, 0.26, 0.15), depth=0.2), skin * 0.8, alpha=0.45,
-              blur=s * 0.05)
-        paint(img, tf(almond, depth=0.25), (244, 240, 236))
-        paint(img, tf(ellipse(ex, ey, 0.085, 0.085), depth=0.3), iris_col)
-        paint(img, tf(ellipse(ex, ey, 0.04, 0.04), depth=0.3), (12, 10, 10))
-        paint(img, tf(ellipse(ex + 0.03, ey - 0.03, 0.018, 0.018), depth=0.3), (250, 250, 250))
-        # eyelid line with lashes, crease
-        paint(img, tf(up, depth=0.25), (30, 22, 20), thickness=max(1.0, s * 0.028),
-              closed=False)
-        crease = np.stack([ex + xs * 0.2, ey - 0.13 * (1 - xs ** 2) ** 0.8 - 0.02], 1)
-        paint(img, tf(crease, depth=0.25), skin * 0.7, thickness=max(1.0, s * 0.012),
-              closed=False, blur=s * 0.006)
-        paint(img, tf(lo, depth=0.25), skin * 0.7, thickness=max(1.0, s * 0.01), closed=False,
-              alpha=0.6)
-    # ---- nose
-    paint(img, tf(np.array([[-0.1, 0.05], [-0.13, 0.45], [-0.2, 0.6]]), depth=0.5), skin * 0.72,
-          alpha=0.5, blur=s * 0.03, thickness=s * 0.05, closed=False)
-    paint(img, tf(ellipse(0, 0.6, 0.24, 0.1), depth=0.6), skin * 0.75, alpha=0.5, blur=s * 0.04)
-    for side in (-1, 1):
-        paint(img, tf(ellipse(side * 0.09, 0.63, 0.05, 0.028), depth=0.6), skin * 0.4, alpha=0.8,
-              blur=s * 0.008)
-    paint(img, tf(ellipse(0.0, 0.5, 0.07, 0.09), depth=0.7), np.minimum(skin * 1.15, 255),
-          alpha=0.5, blur=s * 0.03)
-    # ---- beard / stubble
-    if spec.beard:
-        beard = np.vstack([face_outline(jaw=jaw)[30:67]])
-        beard = beard[beard[:, 1] > 0.55]
-        paint(img, tf(np.vstack([beard, [[0.5, 0.75], [-0.5, 0.75]]]), depth=0.2), hair,
-              alpha=0.8)
-    # ---- top hair
-    if style != "bald":
-        cap = np.vstack([ellipse(0, -0.55, 1.12, 0.95, t0=math.pi * 1.0, t1=math.pi * 2.0),
-                         [[1.1, -0.2], [0.95, -0.55], [0.4, -0.8], [-0.2, -0.78],
-                          [-0.8, -0.62], [-1.05, -0.3], [-1.12, -0.1]]])
-        if style in ("long", "bob"):
-            cap = np.vstack([ellipse(0, -0.45, 1.18, 1.0, t0=math.pi, t1=2 * math.pi),
-                             [[1.2, 0.9], [1.0, 0.9], [0.95, -0.45], [0.3, -0.85],
-                              [-0.5, -0.78], [-0.95, -0.45], [-1.0, 0.9], [-1.2, 0.9]]])
-        paint(img, tf(cap, depth=0.0), hair)
-        shine = np.minimum(hair * 1.35 + 20, 255)
-        paint(img, tf(ellipse(-0.25, -1.05, 0.5, 0.18), depth=0.2), shine,
-              alpha=0.35, blur=s * 0.08)
-        if style == "bun":
-            paint(img, tf(ellipse(0, -1.6, 0.45, 0.35), depth=-0.2), hair * 0.95)
-    brow_colour = np.clip(hair * 0.8, 0, 200) if style != "bald" else skin * 0.45
-    if spec.glasses:
-        for ex, ey in eyes:
-            paint(img, tf(ellipse(ex, ey, 0.3, 0.22), depth=0.45), (30, 30, 34),
-                  thickness=s * 0.035)
-        paint(img, tf(np.array([[-0.1, -0.02], [0.1, -0.02]]), depth=0.5), (30, 30, 34),
-              thickness=s * 0.03, closed=False)
-    mouth = [0.0, 1.0]
-    rig: dict[str, Any] = {
-        "transform": tf.to_dict(), "size": size, "skin": skin.tolist(), "lip": lip.tolist(),
-        "brow_colour": brow_colour.tolist(), "eyes": eyes, "mouth": mouth,
-        "framing": framing, "expression": spec.expression,
-    }
+    words = spec.background.split()
+    setting = next((w for w in words if w in SETTINGS), "studio")
+    img = background(size, pal["bg"], setting, rng)
+    hair = HairColours.of(pal["hair"])
+    behind, on_head, front = hairstyle(pal["style"], female, np.random.default_rng(spec.seed + 1))
+    hrng = np.random.default_rng(spec.seed + 2)
+    for m in behind:
+        draw_mass(img, tf, m, hair, hrng, None)
+    neck_clip = neck(img, cx, cy, s, skin, male)
+    kind = next((w for w in spec.attire.split() if w in ATTIRE), "blazer")
+    attire(img, kind, pal["cloth"], cx, cy, s, male, skin, size, rng)
+    _ears(img, tf, skin)
+    outline = head_outline(male)
+    jaw = tf(outline[len(outline) // 4: 3 * len(outline) // 4], 0.0)
+    paint(img, jaw + np.array([0.05 * s, 0.16 * s]), tone(skin, 0.55, (1.0, 0.86, 0.9)), alpha=0.65,
+          blur=s * 0.09, clip=neck_clip)
+    face = paint_form(img, [tf(outline, 0.0)], skin, tone(skin, 0.76, (1.0, 0.88, 0.92)),
+                      s * 0.4, s * 0.3, light=np.clip(skin * 1.06 + 12, 0, 255), rim=0.35)
     smile = {"smiling": 0.6, "friendly": 0.3}.get(spec.expression, 0.0)
+    _face_light(img, tf, skin, female, spec.age, smile, face)
+    hairline_shadow(img, tf, on_head, tone(skin, 0.62, (1.0, 0.86, 0.9)), face)
+    eyes = [[-0.4, 0.0], [0.4, 0.0]]
+    for side, (ex, ey) in zip((-1, 1), eyes, strict=True):
+        _eye(img, tf, ex, ey, side, skin, pal["iris"], female, face)
+    _nose(img, tf, skin, face)
+    if spec.beard:
+        beard(img, tf, outline, hair, _stubble(spec), hrng)
+    glint = sheen(img.shape, tf, -2.0, 0.85) if pal["style"] != "bald" else None
+    for m in on_head + front:
+        draw_mass(img, tf, m, hair, hrng, glint)
+    if pal["style"] == "bald":
+        paint(img, tf(ellipse(-0.3, -1.45, 0.35, 0.18), 0.3), np.clip(skin * 1.12 + 30, 0, 255),
+              alpha=0.45, blur=s * 0.06, clip=face)
+    if spec.glasses:
+        _glasses(img, tf, eyes, np.array([(30, 28, 30), (92, 56, 36), (60, 64, 74)][
+            int(rng.integers(0, 3))], np.float32))
+    brow = np.clip(pal["hair"] * 0.75, 0, 190) if pal["style"] != "bald" or spec.age != "senior" \
+        else tone(pal["hair"], 0.8)
+    rig: dict[str, Any] = {
+        "transform": tf.to_dict(), "size": size, "skin": skin.tolist(),
+        "lip": pal["lip"].tolist(), "brow_colour": brow.tolist(), "eyes": eyes,
+        "mouth": [0.0, 1.0], "framing": framing, "expression": spec.expression,
+        "lid": tone(skin, 0.9, (1.0, 0.95, 0.96)).tolist(),
+        "brow_weight": 1.0 if female else 1.35,
+        "rest_brow": {"serious": -0.35, "smiling": 0.15, "friendly": 0.1}.get(spec.expression,
+                                                                            0.0),
+    }
     rig["rest_smile"] = smile
     if features:
         draw_brows(img, tf, rig, 0.0)

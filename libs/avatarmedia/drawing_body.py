@@ -1,0 +1,283 @@
+"""Background, neck, shoulders and clothing of the illustrated presenters.
+
+The body is drawn in canvas units of the head scale ``s`` around the head origin
+(``cx``, ``cy``) and does not turn with the head. Shoulders slope from the neck along
+the trapezius to rounded deltoids; each attire word gets its own neckline, collar and
+folds; everything is modelled by the same key light as the face.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from .drawkit import ellipse, mirror_x, paint, paint_form, spline, strokes, tone
+
+SETTINGS = ("studio", "office", "newsroom", "outdoor")
+
+
+def _blob(img: np.ndarray, x: float, y: float, r: float, colour: np.ndarray,
+          alpha: float, blur: float) -> None:
+    paint(img, ellipse(x, y, r, r, 24), colour, alpha=alpha, blur=blur)
+
+
+def background(size: int, colour: np.ndarray, setting: str,
+               rng: np.random.Generator) -> np.ndarray:
+    """The backdrop: the colour word as a lit gradient, the setting as soft, out-of-focus
+    shapes (office windows and shelves, newsroom screens, park foliage, studio light).
+
+    Drawn at a quarter of the size and enlarged: it is meant to be out of focus.
+    """
+    q = max(16, size // 4)
+    yy, xx = np.mgrid[0:q, 0:q].astype(np.float32) / q
+    lx = rng.uniform(0.3, 0.45)
+    d = np.sqrt((xx - lx) ** 2 + ((yy - 0.3) * 1.2) ** 2)
+    k = (1.2 - 0.55 * d - 0.12 * yy)[..., None]
+    img = np.clip(colour * k, 0, 255).astype(np.float32)
+    light = np.clip(colour * 1.25 + 30, 0, 255)
+    dark = colour * 0.72
+    if setting == "office":
+        for i in range(3):  # windows with daylight, mullions and a shelf
+            x0 = q * (0.04 + 0.3 * i + rng.uniform(-0.02, 0.02))
+            win = np.array([[x0, q * 0.08], [x0 + q * 0.22, q * 0.08],
+                            [x0 + q * 0.22, q * 0.62], [x0, q * 0.62]])
+            paint(img, win, light, alpha=0.45, blur=q * 0.012)
+        paint(img, np.array([[0, q * 0.66], [q, q * 0.66], [q, q], [0, q]]), dark, alpha=0.5,
+              blur=q * 0.01)
+        for _ in range(6):
+            _blob(img, rng.uniform(0.05, 0.95) * q, q * 0.7, q * rng.uniform(0.02, 0.05),
+                  tone(colour, 0.6, (1.0, 1.05, 0.9)), 0.5, q * 0.01)
+        _blob(img, q * 0.9, q * 0.58, q * 0.12, np.array([70.0, 110, 70]), 0.55, q * 0.02)
+    elif setting == "newsroom":
+        for i in range(4):
+            x0 = q * (0.02 + 0.26 * i)
+            scr = np.array([[x0, q * 0.18], [x0 + q * 0.2, q * 0.18], [x0 + q * 0.2, q * 0.42],
+                            [x0, q * 0.42]])
+            paint(img, scr, tone(light, 1.0, (0.9, 1.0, 1.15)), alpha=0.35, blur=q * 0.01)
+        for _ in range(10):
+            _blob(img, rng.uniform(0, 1) * q, rng.uniform(0.45, 0.8) * q,
+                  q * rng.uniform(0.015, 0.04), light, 0.35, q * 0.006)
+    elif setting == "outdoor":
+        for _ in range(16):
+            g = np.array([rng.uniform(60, 110), rng.uniform(110, 160), rng.uniform(50, 90)])
+            _blob(img, rng.uniform(0, 1) * q, rng.uniform(0.1, 0.9) * q,
+                  q * rng.uniform(0.06, 0.14), g, 0.45, q * 0.03)
+        for _ in range(8):
+            _blob(img, rng.uniform(0, 1) * q, rng.uniform(0.05, 0.5) * q,
+                  q * rng.uniform(0.02, 0.05), np.array([250.0, 246, 220]), 0.4, q * 0.01)
+    else:  # studio: a soft spot of light behind the head
+        _blob(img, q * 0.5, q * 0.36, q * 0.32, light, 0.35, q * 0.12)
+    # vignette
+    v = np.clip(1.0 - 0.35 * (((xx - 0.5) * 1.3) ** 2 + (yy - 0.45) ** 2) * 2, 0.6, 1)
+    img *= v[..., None]
+    out: np.ndarray = cv2.resize(img, (size, size), interpolation=cv2.INTER_CUBIC)
+    return out
+
+
+def neckline(kind: str, male: bool) -> np.ndarray:
+    """Left half of the garment's neckline, from the shoulder seam to the centre."""
+    if kind in ("sweater", "tshirt", "hoodie"):
+        depth = {"sweater": 0.42, "tshirt": 0.36, "hoodie": 0.3}[kind]
+        t = np.linspace(math.pi - 0.02, math.pi / 2, 8)
+        return np.stack([0.78 * np.cos(t), 1.95 + depth * np.sin(t)], 1)
+    if kind == "shirt":
+        return np.array([[-0.58, 1.86], [-0.3, 2.4], [0.0, 2.78]])
+    if kind == "dress":
+        return np.array([[-0.95, 1.95], [-0.6, 2.5], [0.0, 2.95]])
+    return np.array([[-0.66, 1.85], [-0.32, 2.9], [0.0, 3.75]])  # jacket V
+
+
+def body_outline(cx: float, cy: float, s: float, male: bool, size: int,
+                 neck_line: np.ndarray) -> np.ndarray:
+    """From the arm up over the deltoid, along the trapezius to the neckline, and back."""
+    w = 1.1 if male else 1.0
+    side = np.array([[-3.2 * w, 6.0], [-3.12 * w, 4.0], [-2.98 * w, 3.2], [-2.65 * w, 2.7],
+                     [-2.0, 2.4], [-1.25, 2.15]])
+    shoulder = spline(np.vstack([side, neck_line[:1]]), 10)
+    left = np.vstack([shoulder, neck_line[1:-1]])
+    half = np.vstack([left, neck_line[-1:]])
+    pts = np.vstack([half, mirror_x(left)])
+    px = np.stack([cx + pts[:, 0] * s, cy + pts[:, 1] * s], 1)
+    return np.vstack([px, [[cx + 3.3 * w * s, size + 20], [cx - 3.3 * w * s, size + 20]]])
+
+
+def neck(img: np.ndarray, cx: float, cy: float, s: float, skin: np.ndarray,
+         male: bool) -> np.ndarray:
+    """The neck as a lit cylinder with a collarbone hint; returns its coverage."""
+    hw = 0.5 if male else 0.43
+    left = np.array([[-hw, 0.7], [-hw, 1.6], [-hw - 0.08, 2.05], [-0.9, 2.35], [-1.3, 2.6],
+                     [-1.3, 3.6]])
+    pts = spline(np.vstack([left, mirror_x(left)]), 8)
+    px = np.stack([cx + pts[:, 0] * s, cy + pts[:, 1] * s], 1)
+    clip = paint_form(img, [px], skin, tone(skin, 0.74, (1.0, 0.92, 0.95)), s * 0.3, s * 0.22)
+    # sternocleidomastoid: from behind the ear towards the notch, a soft lit ridge
+    for side in (-1, 1):
+        line = np.array([[cx + side * (hw - 0.05) * s, cy + 1.3 * s],
+                         [cx + side * 0.25 * s, cy + 2.05 * s], [cx + side * 0.08 * s,
+                                                                cy + 2.25 * s]])
+        paint(img, line, tone(skin, 0.8, (1.0, 0.9, 0.92)), alpha=0.25, blur=s * 0.04,
+              thickness=s * 0.05, closed=False, clip=clip)
+    # pit of the neck and collarbones
+    paint(img, ellipse(cx, cy + 2.28 * s, 0.1 * s, 0.07 * s), tone(skin, 0.75), alpha=0.4,
+          blur=s * 0.03, clip=clip)
+    for side in (-1, 1):
+        bone = spline(np.array([[side * 0.15, 2.34], [side * 0.6, 2.3], [side * 1.1, 2.42]]), 8)
+        bpx = np.stack([cx + bone[:, 0] * s, cy + bone[:, 1] * s], 1)
+        paint(img, bpx + np.array([0, 0.05 * s]), tone(skin, 0.78), alpha=0.3, blur=s * 0.03,
+              thickness=s * 0.05, closed=False, clip=clip)
+        paint(img, bpx, tone(skin, 1.08, add=6), alpha=0.25, blur=s * 0.02,
+              thickness=s * 0.03, closed=False, clip=clip)
+    return clip
+
+
+def jaw_shadow(img: np.ndarray, tf_pts: np.ndarray, s: float, skin: np.ndarray,
+               clip: np.ndarray) -> None:
+    """The head's cast shadow on the neck, under the jaw line."""
+    paint(img, tf_pts + np.array([0.06 * s, 0.2 * s]), tone(skin, 0.6, (1.0, 0.88, 0.92)),
+          alpha=0.6,
+          blur=s * 0.1, clip=clip)
+
+
+def _px(cx: float, cy: float, s: float, pts: np.ndarray) -> np.ndarray:
+    p = np.asarray(pts, np.float64).reshape(-1, 2)
+    return np.stack([cx + p[:, 0] * s, cy + p[:, 1] * s], 1)
+
+
+def _folds(img: np.ndarray, cx: float, cy: float, s: float, cloth: np.ndarray,
+           clip: np.ndarray, rng: np.random.Generator, loose: float) -> None:
+    """Fabric folds: a few soft creases pulled from the armpit towards the chest, each a
+    shadow with a lit ridge beside it, and a soft crease where the sleeve meets."""
+    dark, lit = [], []
+    for side in (-1, 1):
+        for k in range(2):
+            x0 = side * (2.55 - 0.15 * k + rng.uniform(-0.05, 0.05))
+            y0 = 3.75 + 0.45 * k + rng.uniform(-0.08, 0.08)
+            c = spline(np.array([[x0, y0], [x0 * 0.86, y0 - 0.12 * loose],
+                                 [x0 * 0.7, y0 - 0.05 * loose]]), 10)
+            dark.append(_px(cx, cy, s, c))
+            lit.append(_px(cx, cy, s, c + np.array([0.0, -0.07])))
+        seam = spline(np.array([[side * 2.45, 2.7], [side * 2.35, 3.3], [side * 2.4, 4.2]]), 10)
+        dark.append(_px(cx, cy, s, seam))
+    strokes(img, dark, tone(cloth, 0.6, (0.95, 0.95, 1.05)), 0.22, s * 0.07, clip)
+    strokes(img, lit, tone(cloth, 1.15, add=10), 0.12, s * 0.05, clip)
+
+
+def _crew_neck(img: np.ndarray, cx: float, cy: float, s: float, cloth: np.ndarray,
+               depth: float, rib: bool) -> None:
+    arc = ellipse(cx, cy + 1.95 * s, 0.78 * s, depth * s, 32, 0.1, math.pi - 0.1)
+    paint(img, arc, tone(cloth, 0.55), thickness=s * 0.16, closed=False, alpha=0.35,
+          blur=s * 0.05)
+    paint(img, arc, tone(cloth, 0.95, add=4), thickness=s * (0.13 if rib else 0.08),
+          closed=False)
+    paint(img, arc + np.array([0, -0.02 * s]), tone(cloth, 1.2, add=12), thickness=s * 0.025,
+          closed=False, alpha=0.5)
+    if rib:
+        ticks = []
+        for t in np.linspace(0.15, math.pi - 0.15, 34):
+            x, y = math.cos(t) * 0.78, 1.95 + math.sin(t) * depth
+            ticks.append(_px(cx, cy, s, np.array([[x * 0.95, y - 0.06], [x * 1.04, y + 0.06]])))
+        strokes(img, ticks, tone(cloth, 0.75), 0.35, s * 0.015)
+
+
+def attire(img: np.ndarray, kind: str, cloth: np.ndarray, cx: float, cy: float, s: float,
+           male: bool, skin: np.ndarray, size: int, rng: np.random.Generator) -> None:
+    """Shoulders in the attire word's garment, neckline and folds, lit like the face."""
+    body = body_outline(cx, cy, s, male, size, neckline(kind, male))
+    light = tone(cloth, 1.12, add=14)
+    shadow = tone(cloth, 0.55, (0.92, 0.95, 1.08))
+    if kind == "hoodie":  # the hood lies behind the neck, around the shoulders
+        hood = spline(np.array([[-1.5, 2.7], [-1.15, 1.75], [0, 1.55], [1.15, 1.75],
+                                [1.5, 2.7]]), 10)
+        paint_form(img, [_px(cx, cy, s, hood)], tone(cloth, 0.85), tone(cloth, 0.5),
+                   s * 0.35, s * 0.2)
+    clip = paint_form(img, [body], cloth, shadow, s * 0.9, s * 0.5, light=light, rim=0.25)
+    _folds(img, cx, cy, s, cloth, clip, rng, 1.0 if kind in ("hoodie", "sweater") else 0.8)
+    if kind in ("blazer", "suit"):
+        _jacket(img, cx, cy, s, cloth, male, kind == "suit" or male, rng)
+    elif kind == "shirt":
+        _shirt(img, cx, cy, s, cloth, skin)
+    elif kind == "dress":
+        _neckline_v(img, cx, cy, s, cloth, neckline(kind, male))
+    elif kind == "hoodie":
+        _crew_neck(img, cx, cy, s, cloth, 0.3, False)
+        for side in (-1, 1):
+            cord = spline(np.array([[side * 0.3, 2.25], [side * 0.36, 2.8], [side * 0.32,
+                                                                            3.4]]), 8)
+            paint(img, _px(cx, cy, s, cord), tone(cloth, 1.35, add=40), thickness=s * 0.04,
+                  closed=False)
+            paint(img, ellipse(cx + side * 0.32 * s, cy + 3.45 * s, 0.05 * s, 0.08 * s),
+                  tone(cloth, 1.3, add=50))
+    else:  # sweater (ribbed crew neck) and t-shirt
+        _crew_neck(img, cx, cy, s, cloth, 0.42 if kind == "sweater" else 0.36,
+                   kind == "sweater")
+
+
+def _neckline_v(img: np.ndarray, cx: float, cy: float, s: float, edge: np.ndarray,
+                line: np.ndarray) -> None:
+    """The hem of an open neckline: a shadow below it and a lit edge."""
+    v = np.vstack([line, mirror_x(line)[1:]])
+    px = _px(cx, cy, s, v)
+    paint(img, px + np.array([0, 0.05 * s]), tone(edge, 0.5), thickness=s * 0.05, closed=False,
+          alpha=0.5, blur=s * 0.03)
+    paint(img, px, tone(edge, 1.1, add=8), thickness=s * 0.03, closed=False, alpha=0.7)
+
+
+def _shirt(img: np.ndarray, cx: float, cy: float, s: float, cloth: np.ndarray,
+           skin: np.ndarray) -> None:
+    """An open-collar shirt: the skin V, collar points, a placket with buttons."""
+    _neckline_v(img, cx, cy, s, cloth, neckline("shirt", True))
+    for side in (-1, 1):
+        collar = np.array([[side * 0.55, 1.72], [side * 0.9, 2.05], [side * 0.72, 2.6],
+                           [side * 0.05, 2.8], [side * 0.35, 2.2]])
+        px = _px(cx, cy, s, spline(collar, 6, closed=True))
+        paint(img, px + np.array([0.05 * s, 0.08 * s]), tone(cloth, 0.45), alpha=0.45,
+              blur=s * 0.05)
+        paint_form(img, [px], tone(cloth, 1.05, add=6), tone(cloth, 0.7), s * 0.15, s * 0.06)
+    placket = _px(cx, cy, s, np.array([[0.0, 2.8], [0.0, 6.0]]))
+    paint(img, placket + np.array([0.08 * s, 0]), tone(cloth, 0.7), thickness=s * 0.025,
+          closed=False)
+    for i in range(3):
+        paint(img, ellipse(cx + 0.02 * s, cy + (3.1 + 0.55 * i) * s, 0.045 * s, 0.045 * s),
+              tone(cloth, 1.25, add=30))
+
+
+def _jacket(img: np.ndarray, cx: float, cy: float, s: float, cloth: np.ndarray, male: bool,
+            tie: bool, rng: np.random.Generator) -> None:
+    """Blazer or suit: shirt (or a top) in the V, collar, tie, notched lapels."""
+    shirt = np.array([236.0, 236, 232]) if male or tie else np.array([240.0, 232, 220])
+    if tie:
+        top = [[-0.66, 1.85], [0.66, 1.85]]
+    else:  # a top with a scoop neck under a woman's blazer
+        top = [[-0.5, 2.0], [-0.3, 2.45], [0.0, 2.58], [0.3, 2.45], [0.5, 2.0]]
+    v = _px(cx, cy, s, np.vstack([top, [[0.5, 2.4], [0.3, 2.9], [0, 3.8], [-0.3, 2.9],
+                                        [-0.5, 2.4]]]))
+    paint_form(img, [v], shirt, tone(shirt, 0.72, (0.95, 0.97, 1.05)), s * 0.25, s * 0.12)
+    if tie:
+        for side in (-1, 1):
+            col = _px(cx, cy, s, np.array([[side * 0.5, 1.8], [side * 0.62, 2.2],
+                                           [side * 0.05, 2.55], [side * 0.12, 2.15]]))
+            paint_form(img, [col], shirt, tone(shirt, 0.75), s * 0.1, s * 0.05)
+        tcol = tone(np.array([cloth[2], cloth[0], cloth[1]]), 1.0, add=40) \
+            if rng.random() < 0.5 else np.array([150.0, 40, 50])
+        knot = _px(cx, cy, s, np.array([[-0.11, 2.3], [0.11, 2.3], [0.08, 2.55], [-0.08, 2.55]]))
+        blade = _px(cx, cy, s, np.array([[-0.08, 2.52], [0.08, 2.52], [0.18, 3.6], [0.0, 3.85],
+                                         [-0.18, 3.6]]))
+        paint_form(img, [blade], tcol, tone(tcol, 0.6), s * 0.12, s * 0.05)
+        paint_form(img, [knot], tone(tcol, 1.08), tone(tcol, 0.65), s * 0.06, s * 0.03)
+        stripes = [_px(cx, cy, s, np.array([[-0.2, 2.8 + 0.3 * i], [0.2, 3.0 + 0.3 * i]]))
+                   for i in range(4)]
+        strokes(img, stripes, tone(tcol, 0.7), 0.35, s * 0.03)
+    for side in (-1, 1):
+        lapel = np.array([[side * 0.62, 1.8], [side * 1.1, 2.35], [side * 1.05, 2.55],
+                          [side * 1.25, 2.75], [side * 0.2, 4.2], [side * 0.1, 4.2],
+                          [side * 0.5, 2.6]])
+        px = _px(cx, cy, s, lapel)
+        paint(img, px + np.array([0.07 * s, 0.07 * s]), tone(cloth, 0.35), alpha=0.5, blur=s * 0.06)
+        paint_form(img, [px], tone(cloth, 1.02), tone(cloth, 0.58, (0.95, 0.95, 1.05)),
+                   s * 0.3, s * 0.12, light=tone(cloth, 1.2, add=16))
+        edge = _px(cx, cy, s, lapel[[2, 3, 4]])
+        paint(img, edge, tone(cloth, 1.25, add=18), thickness=s * 0.02, closed=False, alpha=0.5)
+    paint(img, ellipse(cx - 1.55 * s, cy + 3.2 * s, 0.05 * s, 0.05 * s), tone(cloth, 0.5),
+          alpha=0.6)
