@@ -30,6 +30,12 @@ Canonical geometry (``MouthObservation``)
       INNER_ERODE_PX: the mesh's lip contour is good to a pixel or two, and the lip's
       own red would otherwise count as "inside the mouth".
 
+``observe_mouths`` tracks the mesh from frame to frame (as ``metrics.mouth_series``
+does) and detects afresh when the tracker's presence drops under MIN_PRESENCE (a camera
+cut); a frame gets None where no face is found, the presence stays low, or the IOD is
+under MIN_IOD_PX (16 px: a wide-open mouth is then ~5 px tall, a half-open one under
+2 px; smaller faces, such as the stage clip's wide shots, cannot be measured).
+
 Figures (``compare_mouths``); frames are paired by index, a frame counts where both
 sides have a face:
     * ``r``, ``lag_ms``: Pearson r of the two opening series at the best lag within
@@ -51,9 +57,19 @@ sides have a face:
       L* 15 is about sRGB 40/255: the throat's shadow in the real clips reaches it,
       teeth, tongue and the lit palate do not.
     * ``lightness_emd``: the earth mover's distance (in L* units) between the L*
-      histograms of the inner mouth, ours vs real, pooled over both-open frames. The
-      near-black share alone can be matched by the wrong picture (a grey band in a black
-      box can have the right black share); this one sees the whole distribution.
+      histograms of the inner mouth, ours vs real, pooled over both-open frames.
+    * ``edge_ratio``: mean gradient magnitude of L* (Sobel 3x3, per pixel) inside the
+      open mouth, ours / real, over both-open frames. Added because the near-black share
+      alone passed a picture that is plainly wrong: on man_talking_7s our hard-edged
+      black box with a flat grey band had 31 % near-black pixels against the real
+      speaker's 36 % (within the 0.10 target), while its inside had 2.4x the real
+      mouth's edge energy (the real one is a soft, dark red interior). A mouth with the
+      right amount of dark but hard painted edges shows up here as >> 1; a smeared,
+      featureless one as << 1.
+    * ``crop_delta_e``: CIE76 between the mean CIELAB colour of the whole crop (skin,
+      lips, mouth), ours vs real, mean over frames: a colour or exposure shift of the
+      portrait (e.g. a level stretch) costs crop SSIM before any mouth moves; this says
+      how much of the SSIM gap is colour.
 """
 
 from __future__ import annotations
@@ -83,6 +99,7 @@ INNER_ERODE_PX = 1
 OPEN_THRESHOLD = 0.10
 NEAR_BLACK_L = 15.0
 MIN_PRESENCE = 0.5
+MIN_IOD_PX = 16.0
 MAX_LAG_S = 0.32
 
 
@@ -207,12 +224,14 @@ def _mesh_of(frame: np.ndarray, previous: np.ndarray | None) -> np.ndarray | Non
 
 
 def observe_mouths(frames: Sequence[np.ndarray]) -> list[MouthObservation | None]:
-    """One observation per frame; None where no face is found or the mesh is unsure."""
+    """One observation per frame; None where no face is found, the mesh is unsure
+    (presence under MIN_PRESENCE) or the face is too small to measure a mouth on."""
     out: list[MouthObservation | None] = []
     prev: np.ndarray | None = None
     for frame in frames:
         mesh = _mesh_of(frame, prev)
-        out.append(None if mesh is None else observe(frame, mesh))
+        measurable = mesh is not None and canonical_transform(mesh)[1] >= MIN_IOD_PX
+        out.append(observe(frame, mesh) if mesh is not None and measurable else None)
         prev = mesh
     return out
 
@@ -235,6 +254,8 @@ class ReenactScores:
     open_frames: int = 0        # frames where both are open (colour figures use these)
     lightness_emd: float = float("nan")
     r_at_zero: float = float("nan")
+    edge_ratio: float = float("nan")
+    crop_delta_e: float = float("nan")
 
 
 def _lab(crop: np.ndarray) -> np.ndarray:
@@ -251,6 +272,14 @@ def _inside(obs: MouthObservation) -> np.ndarray:
     """CIELAB values of the inner-mouth pixels, (k, 3)."""
     pixels: np.ndarray = _lab(obs.crop)[obs.inner]
     return pixels
+
+
+def _inner_edges(obs: MouthObservation) -> float:
+    """Mean L* gradient magnitude (L* units per pixel) inside the mouth."""
+    light = _lab(obs.crop)[:, :, 0]
+    gx = cv2.Sobel(light, cv2.CV_32F, 1, 0, ksize=3) / 8.0
+    gy = cv2.Sobel(light, cv2.CV_32F, 0, 1, ksize=3) / 8.0
+    return float(np.hypot(gx, gy)[obs.inner].mean())
 
 
 def is_open(obs: MouthObservation | None) -> bool:
@@ -278,23 +307,29 @@ def _openings(obs: Sequence[MouthObservation | None], n: int) -> np.ndarray:
     return np.array([o.opening if o is not None else np.nan for o in obs[:n]], np.float64)
 
 
+def _ratio(ours: list[float], real: list[float]) -> float:
+    return float(np.mean(ours) / max(float(np.mean(real)), 1e-6))
+
+
 def _colour_figures(pairs: list[tuple[MouthObservation, MouthObservation]]
-                    ) -> tuple[float, float, float]:
-    """delta E, texture ratio and L* EMD over frames where both mouths are open."""
+                    ) -> tuple[float, float, float, float]:
+    """delta E, texture ratio, L* EMD and edge ratio over frames where both are open."""
     if not pairs:
-        return float("nan"), float("nan"), float("nan")
-    de, sd_real, sd_ours = [], [], []
+        return float("nan"), float("nan"), float("nan"), float("nan")
+    de, sd_real, sd_ours, edge_real, edge_ours = [], [], [], [], []
     light_real, light_ours = [], []
     for real, ours in pairs:
         a, b = _inside(real), _inside(ours)
         de.append(float(np.linalg.norm(a.mean(axis=0) - b.mean(axis=0))))
         sd_real.append(float(a[:, 0].std()))
         sd_ours.append(float(b[:, 0].std()))
+        edge_real.append(_inner_edges(real))
+        edge_ours.append(_inner_edges(ours))
         light_real.append(a[:, 0])
         light_ours.append(b[:, 0])
-    texture = float(np.mean(sd_ours) / max(float(np.mean(sd_real)), 1e-6))
     emd = _emd_1d(np.concatenate(light_ours), np.concatenate(light_real))
-    return float(np.mean(de)), texture, emd
+    return (float(np.mean(de)), _ratio(sd_ours, sd_real), emd,
+            _ratio(edge_ours, edge_real))
 
 
 def compare_mouths(real: Sequence[MouthObservation | None],
@@ -310,8 +345,10 @@ def compare_mouths(real: Sequence[MouthObservation | None],
         return ReenactScores(best_r, nan, nan, nan, nan, nan, nan, nan, 0)
     dist = [float(np.linalg.norm(r.lips - o.lips, axis=1).mean()) for r, o in both]
     ssim = [float(ssim_map(_grey(r.crop), _grey(o.crop)).mean()) for r, o in both]
+    shift = [float(np.linalg.norm(_lab(r.crop).mean(axis=(0, 1)) - _lab(o.crop).mean(axis=(0, 1))))
+             for r, o in both]
     opened = [(r, o) for r, o in both if is_open(r) and is_open(o)]
-    delta_e, texture, emd = _colour_figures(opened)
+    delta_e, texture, emd, edges = _colour_figures(opened)
     return ReenactScores(
         r=best_r, lag_ms=lag["best_lag_ms"] if math.isfinite(best_r) else float("nan"),
         lip_distance_pct=100.0 * float(np.mean(dist)), crop_ssim=float(np.mean(ssim)),
@@ -319,4 +356,4 @@ def compare_mouths(real: Sequence[MouthObservation | None],
         near_black_ours=near_black_share([o for _, o in both]),
         near_black_real=near_black_share([r for r, _ in both]),
         frames=len(both), open_frames=len(opened), lightness_emd=emd,
-        r_at_zero=lag["r_at_zero_lag"])
+        r_at_zero=lag["r_at_zero_lag"], edge_ratio=edges, crop_delta_e=float(np.mean(shift)))

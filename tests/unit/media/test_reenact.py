@@ -75,6 +75,33 @@ def test_a_black_filled_mouth_is_all_near_black_and_a_grey_band_is_not() -> None
     assert g.texture_ratio < 0.05  # a flat band has no texture
 
 
+def interior(obs: MouthObservation, paint: str) -> MouthObservation:
+    """The same mouth with its inside painted: a soft dark-red shadow, or a black box
+    with a flat grey band across it (the look issue 12 complains about)."""
+    crop = obs.crop.copy()
+    rows = np.nonzero(obs.inner.any(axis=1))[0]
+    for k, y in enumerate(rows):
+        t = k / max(len(rows) - 1, 1)
+        if paint == "soft":
+            value = (25 + 60 * t, 12 + 25 * t, 12 + 25 * t)
+        else:
+            value = (150, 150, 150) if 0.45 <= t <= 0.75 else (0, 0, 0)
+        crop[y][obs.inner[y]] = value
+    return MouthObservation(obs.opening, obs.lips, crop, obs.inner)
+
+
+def test_a_grey_band_in_a_black_box_with_the_real_black_share_is_caught_by_edges() -> None:
+    openings = 0.15 + speech_openings()
+    base = [made_mouth(o, i) for i, o in enumerate(openings)]
+    real = [interior(o, "soft") for o in base]
+    box = [interior(o, "box") for o in base]
+    s = compare_mouths(real, box, 25.0)
+    assert abs(s.near_black_ours - s.near_black_real) <= 0.10  # the black share matches
+    assert s.edge_ratio > 2.0  # but the inside is hard-edged where the real one is soft
+    same = compare_mouths(real, real, 25.0)
+    assert same.edge_ratio == pytest.approx(1.0)
+
+
 def test_a_frozen_mouth_has_no_correlation_and_a_lip_distance() -> None:
     openings = speech_openings()
     real = [made_mouth(o, i) for i, o in enumerate(openings)]
