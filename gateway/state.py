@@ -22,6 +22,8 @@ class GatewayState:
     limiter: RateLimiter
     # Client uploads (data URLs) and presigned URLs for stored media.
     storage: Storage
+    # Set once every system avatar has finished its first creation (health checks).
+    system_avatars_ready: bool = False
 
 
 def gateway_state(app_state: State) -> GatewayState:

@@ -52,7 +52,7 @@ avatarmesh is up in {seconds:.1f}s  (data: {mesh.data_dir}, logs: {mesh.run_dir 
   curl -s -H "Authorization: Bearer {dev_key}" {url}/api/v1/billing/balance
   curl -s -X POST -H "Authorization: Bearer {admin_key}" {url}/admin/v1/canary
 
-Ctrl-C stops every process.
+A process that exits is restarted (lines below); Ctrl-C stops every process.
 """
 
 
@@ -81,8 +81,7 @@ def main() -> int:
         mesh.start()
         fund_dev_wallet(mesh, balance)
         print(banner(mesh, dev_key, admin_key, time.monotonic() - started), flush=True)
-        while True:
-            mesh.check_children()
+        while True:  # the supervisor thread heals the mesh; a crash loop stops one child
             time.sleep(0.5)
     except KeyboardInterrupt:
         print("stopping...", flush=True)

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-APT_PACKAGES=(nats-server espeak-ng libespeak-ng1 ffmpeg sox postgresql)
+APT_PACKAGES=(espeak-ng libespeak-ng1 ffmpeg sox postgresql)
 MODELS_DIR=${AVATARMESH_MODELS_DIR:-var/models}
 VENV=.venv
 
@@ -72,7 +72,7 @@ install_venv() {
   echo "setuptools<81" > "$constraints"
   local pip_log="$VENV/pip-install.log"
   if ! PIP_CONSTRAINT="$constraints" "$VENV/bin/pip" install -q --disable-pip-version-check \
-      -e ".[dev]" >"$pip_log" 2>&1; then
+      -e ".[dev,local]" >"$pip_log" 2>&1; then
     grep -v "is ignored: it is neither" "$pip_log" >&2
     exit 1
   fi

@@ -1,5 +1,6 @@
-"""Liveness of the mesh: ``/healthz`` (every service's gRPC health) and ``/readyz``
-(the gateway's database too). Neither is behind the feature flag or an API key."""
+"""Liveness of the mesh: ``/healthz`` (every service's gRPC health, and the system
+avatars created) and ``/readyz`` (the gateway's database too). Neither is behind the
+feature flag or an API key."""
 
 from __future__ import annotations
 
@@ -8,12 +9,17 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from avatarmesh.v1 import avatar_pb2, common_pb2
 from gateway import store
 from gateway.deps import State
+from gateway.state import GatewayState
 
 router = APIRouter(tags=["health"])
 
 SERVING = "SERVING"
+# The avatar service's owner of the system avatars (services/avatar/system.py).
+SYSTEM_OWNER = "system"
+_FINISHED = (avatar_pb2.AVATAR_STATUS_READY, avatar_pb2.AVATAR_STATUS_FAILED)
 
 
 def _answer(ok: bool, body: dict[str, Any]) -> JSONResponse:
@@ -26,7 +32,31 @@ async def healthz(state: State) -> JSONResponse:
     ``services`` gives each one's status (``UNAVAILABLE`` when it did not answer)."""
     services = await state.clients.check_all(state.settings.health_timeout_s)
     ok = all(status == SERVING for status in services.values())
-    return _answer(ok, {"status": "ok" if ok else "degraded", "services": services})
+    system = await _system_avatars(state) if ok else "unknown"
+    ok = ok and system == "ready"
+    body = {"status": "ok" if ok else "degraded", "services": services, "system_avatars": system}
+    return _answer(ok, body)
+
+
+async def _system_avatars(state: GatewayState) -> str:
+    """``ready`` once every system avatar has finished its first creation. A fresh data
+    dir renders them at start, and the mesh is not usable as documented (list, videos
+    of a system avatar) before; once ready this is remembered (no call per check)."""
+    if state.system_avatars_ready:
+        return "ready"
+    request = avatar_pb2.ListAvatarsRequest(
+        owner_id=SYSTEM_OWNER, page=common_pb2.PageRequest(page=1, limit=100)
+    )
+    try:
+        reply = await state.clients.avatar.ListAvatars(
+            request, timeout=state.settings.health_timeout_s
+        )
+    except Exception:
+        return "unavailable"
+    system = [a for a in reply.avatars if a.is_system]
+    done = sum(a.status in _FINISHED for a in system)
+    state.system_avatars_ready = bool(system) and done == len(system)
+    return "ready" if state.system_avatars_ready else f"creating ({done} of {len(system)} done)"
 
 
 @router.get("/readyz", summary="Ready to serve requests")
@@ -39,7 +69,14 @@ async def readyz(state: State) -> JSONResponse:
         database = "unavailable"
     services = await state.clients.check_all(state.settings.health_timeout_s)
     ok = database == "ok" and all(status == SERVING for status in services.values())
+    system = await _system_avatars(state) if ok else "unknown"
+    ok = ok and system == "ready"
     return _answer(
         ok,
-        {"status": "ready" if ok else "not_ready", "database": database, "services": services},
+        {
+            "status": "ready" if ok else "not_ready",
+            "database": database,
+            "services": services,
+            "system_avatars": system,
+        },
     )

@@ -1,5 +1,6 @@
 """`make up`'s runner: every process starts, /healthz is green, a canary crosses the
-whole mesh in one trace, and Ctrl-C leaves no process behind."""
+whole mesh in one trace, `kill -9` of any child is healed within 10 s, and Ctrl-C
+leaves no process behind."""
 
 from __future__ import annotations
 
@@ -124,13 +125,14 @@ def test_dev_key_authenticates_and_its_wallet_is_funded(mesh: RunningMesh) -> No
     assert reply.json()["balance_usd"] == 100.0
 
 
-def test_canary_crosses_gateway_service_nats_worker_in_one_trace(mesh: RunningMesh) -> None:
+def _canary(mesh: RunningMesh, timeout: float = 20) -> dict[str, str]:
+    """Start a canary (gateway -> video -> NATS -> worker -> NATS -> video) and wait."""
     admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
     started = httpx.post(f"{mesh.base_url}/admin/v1/canary", headers=admin, timeout=5)
     assert started.status_code == 202, started.text
     canary_id = started.json()["id"]
-    deadline = time.monotonic() + 20
-    status = {}
+    deadline = time.monotonic() + timeout
+    status: dict[str, str] = {}
     while time.monotonic() < deadline:
         status = httpx.get(
             f"{mesh.base_url}/admin/v1/canary/{canary_id}", headers=admin, timeout=5
@@ -139,6 +141,11 @@ def test_canary_crosses_gateway_service_nats_worker_in_one_trace(mesh: RunningMe
             break
         time.sleep(0.1)
     assert status["status"] == "completed", status
+    return status
+
+
+def test_canary_crosses_gateway_service_nats_worker_in_one_trace(mesh: RunningMesh) -> None:
+    status = _canary(mesh)
     assert status["worker"]
     time.sleep(0.5)  # span export of the last hop
     spans = [json.loads(line) for line in mesh.traces.read_text().splitlines()]
@@ -153,6 +160,32 @@ def test_canary_crosses_gateway_service_nats_worker_in_one_trace(mesh: RunningMe
         s for s in spans if s["trace_id"] == gateway_span["trace_id"] and s["kind"] == "CONSUMER"
     ]
     assert {s["service"] for s in consumer_spans} >= {"avatarmesh-worker", "avatarmesh-video"}
+
+
+def _healthy(mesh: RunningMesh) -> bool:
+    try:
+        return httpx.get(f"{mesh.base_url}/healthz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def test_kill_9_of_any_child_is_healed_within_10_s(mesh: RunningMesh) -> None:
+    healed_in: dict[str, float] = {}
+    for name, pid in _pids(mesh.data_dir).items():
+        os.kill(pid, signal.SIGKILL)
+        killed_at = time.monotonic()
+        while time.monotonic() - killed_at < 10:
+            new_pid = _pids(mesh.data_dir)[name]
+            if new_pid != pid and _alive(new_pid) and _healthy(mesh):
+                healed_in[name] = time.monotonic() - killed_at
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail(f"{name} not healed 10 s after kill -9: {_pids(mesh.data_dir)}")
+    assert set(healed_in) == {*SERVICES, "gateway", "nats", "s3"}, healed_in
+    _canary(mesh, timeout=30)  # NATS, S3, video and the worker work together again
+    said = (mesh.data_dir / "run" / "logs" / "supervisor.log").read_text()
+    assert "supervisor: worker (pid" in said and "exited with -9" in said, said
 
 
 def test_ctrl_c_stops_every_process(mesh: RunningMesh) -> None:

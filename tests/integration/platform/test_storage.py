@@ -1,15 +1,19 @@
-"""Object storage through the S3 API against the local S3 server."""
+"""Object storage through the S3 API against a real S3 server (SeaweedFS, as `make up`
+runs it): signatures, presigned expiry and restarts are the server's, not a fake's."""
 
 from __future__ import annotations
 
+import io
 import logging
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from minio import Minio
+from minio.error import S3Error
 
 from avatarmesh.settings import Settings
 from avatarmesh.storage import (
@@ -20,10 +24,9 @@ from avatarmesh.storage import (
     upload_key,
     video_prefix,
 )
-from deploy.local.s3server import LocalS3Server
 
 # The s3_server and storage fixtures come from the tests.support.s3 plugin (tests/conftest.py).
-from tests.support.s3 import free_port, s3_settings
+from tests.support.s3 import s3_settings, start_s3
 
 pytestmark = pytest.mark.integration
 
@@ -107,8 +110,8 @@ async def test_delete_quietly_removes_the_keys_and_skips_empty_ones(storage: Sto
 async def test_delete_quietly_logs_a_store_failure_instead_of_raising(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    server = LocalS3Server()
-    store = Storage(s3_settings(server.start("127.0.0.1", free_port(), tmp_path / "s3")))
+    server = start_s3(tmp_path / "s3")
+    store = Storage(s3_settings(server.endpoint))
     await store.ensure_bucket()
     server.stop()
     with caplog.at_level(logging.WARNING, logger="avatarmesh.storage"):
@@ -139,8 +142,8 @@ def test_key_helpers_give_the_documented_layout() -> None:
 
 
 async def test_stopped_server_raises_storage_error_quickly(tmp_path: Path) -> None:
-    server = LocalS3Server()
-    endpoint = server.start("127.0.0.1", free_port(), tmp_path / "s3")
+    server = start_s3(tmp_path / "s3")
+    endpoint = server.endpoint
     store = Storage(s3_settings(endpoint))
     await store.ensure_bucket()
     server.stop()
@@ -158,10 +161,8 @@ async def test_stopped_server_raises_storage_error_quickly(tmp_path: Path) -> No
 
 
 async def test_data_persists_across_server_restart(tmp_path: Path) -> None:
-    data_dir = tmp_path / "s3"
-    port = free_port()
-    server = LocalS3Server()
-    endpoint = server.start("127.0.0.1", port, data_dir)
+    server = start_s3(tmp_path / "s3")
+    endpoint = server.endpoint
     try:
         store = Storage(s3_settings(endpoint, bucket="persist"))
         await store.ensure_bucket()
@@ -173,7 +174,7 @@ async def test_data_persists_across_server_restart(tmp_path: Path) -> None:
     finally:
         assert server.stop() == 0  # SIGTERM is a clean shutdown
 
-    server.start("127.0.0.1", port, data_dir)
+    server.start()
     try:
         store = Storage(s3_settings(endpoint, bucket="persist"))
         await store.ensure_bucket()  # idempotent on an existing bucket
@@ -189,12 +190,10 @@ async def test_data_persists_across_server_restart(tmp_path: Path) -> None:
 
 
 async def test_writes_survive_a_killed_server(tmp_path: Path) -> None:
-    data_dir = tmp_path / "s3"
-    port = free_port()
     big = tmp_path / "big.mp4"
     big.write_bytes(bytes(range(256)) * (6 * 4096 + 7))  # > 5 MiB: a multipart upload
-    server = LocalS3Server()
-    endpoint = server.start("127.0.0.1", port, data_dir)
+    server = start_s3(tmp_path / "s3")
+    endpoint = server.endpoint
     try:
         store = Storage(s3_settings(endpoint, bucket="crash"))
         await store.ensure_bucket()
@@ -205,7 +204,7 @@ async def test_writes_survive_a_killed_server(tmp_path: Path) -> None:
     finally:
         server.kill()
 
-    server.start("127.0.0.1", port, data_dir)
+    server.start()
     try:
         assert await store.list_keys("videos/") == ["videos/big.mp4", "videos/meta.json"]
         assert await store.get_bytes("videos/big.mp4") == big.read_bytes()
@@ -224,3 +223,70 @@ async def test_presigned_get_uses_public_endpoint_when_configured(s3_server: str
     )
     url = await Storage(settings).presigned_get("avatars/x/y/portrait.png")
     assert urlsplit(url).netloc == "media.example.test:8443"
+
+
+def _client(endpoint: str, secret: str | None = None) -> Minio:
+    settings = Settings()
+    return Minio(
+        endpoint,
+        access_key=settings.s3_access_key,
+        secret_key=secret or settings.s3_secret_key,
+        secure=False,
+        region=settings.s3_region,
+    )
+
+
+async def test_a_wrong_secret_key_is_refused(storage: Storage) -> None:
+    await storage.put_bytes("private.txt", b"secret", "text/plain")
+    intruder = _client(storage.endpoint, secret="not-the-secret")
+    with pytest.raises(S3Error) as info:
+        intruder.get_object(storage.bucket, "private.txt")
+    assert info.value.code in ("SignatureDoesNotMatch", "AccessDenied"), info.value.code
+    with pytest.raises(S3Error):
+        intruder.put_object(storage.bucket, "planted.txt", io.BytesIO(b"x"), 1)
+    assert not await storage.exists("planted.txt")
+
+
+async def test_an_expired_presigned_get_is_403(storage: Storage) -> None:
+    await storage.put_bytes("short.txt", b"soon gone", "text/plain")
+    client = _client(storage.endpoint)
+    now = datetime.now(UTC)
+    fresh, expired = (
+        client.presigned_get_object(
+            storage.bucket, "short.txt", expires=timedelta(minutes=1), request_date=signed_at
+        )
+        for signed_at in (now, now - timedelta(minutes=2))
+    )
+    async with httpx.AsyncClient() as http:
+        assert (await http.get(fresh)).status_code == 200
+        refused = await http.get(expired)
+    assert refused.status_code == 403, refused.text
+    assert b"soon gone" not in refused.content
+
+
+async def test_a_tampered_presigned_signature_is_403(storage: Storage) -> None:
+    await storage.put_bytes("doc.txt", b"content", "text/plain")
+    await storage.put_bytes("other.txt", b"not yours", "text/plain")
+    url = await storage.presigned_get("doc.txt")
+    query = parse_qs(urlsplit(url).query)
+    signature = query["X-Amz-Signature"][0]
+    flipped = ("0" if signature[-1] != "0" else "1")
+    async with httpx.AsyncClient() as client:
+        assert (await client.get(url)).status_code == 200
+        tampered = await client.get(url.replace(signature, signature[:-1] + flipped))
+        other_key = await client.get(url.replace("/doc.txt?", "/other.txt?"))
+        longer = await client.get(url.replace("X-Amz-Expires=3600", "X-Amz-Expires=604800"))
+    assert [tampered.status_code, other_key.status_code, longer.status_code] == [403] * 3
+
+
+async def test_a_presigned_put_uploads_and_only_to_its_key(storage: Storage) -> None:
+    client = _client(storage.endpoint)
+    key = "uploads/own_1/up_1.wav"
+    url = client.presigned_put_object(storage.bucket, key, timedelta(minutes=5))
+    async with httpx.AsyncClient() as http:
+        stored = await http.put(url, content=b"RIFF....WAVE")
+        elsewhere = await http.put(url.replace("/up_1.wav?", "/up_2.wav?"), content=b"x")
+    assert stored.status_code == 200, stored.text
+    assert elsewhere.status_code == 403
+    assert await storage.get_bytes("uploads/own_1/up_1.wav") == b"RIFF....WAVE"
+    assert not await storage.exists("uploads/own_1/up_2.wav")

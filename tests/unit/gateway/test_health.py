@@ -1,22 +1,53 @@
-"""/healthz aggregates every service's gRPC health; /readyz adds the database;
-/openapi.json and /docs are served."""
+"""/healthz aggregates every service's gRPC health and waits for the system avatars;
+/readyz adds the database; /openapi.json and /docs are served."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
 from avatarmesh.grpc_server import GrpcServer
 from avatarmesh.settings import SERVICES
+from avatarmesh.v1 import avatar_pb2, avatar_pb2_grpc
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from tests.unit.gateway.support import serving
 
 
+class SystemAvatars(avatar_pb2_grpc.AvatarServiceServicer):
+    """The avatar service's list at the seam: the system avatars in ``statuses``."""
+
+    def __init__(self) -> None:
+        self.statuses = [avatar_pb2.AVATAR_STATUS_READY] * 6
+        self.calls = 0
+
+    async def ListAvatars(
+        self, request: avatar_pb2.ListAvatarsRequest, context: Any
+    ) -> avatar_pb2.ListAvatarsResponse:
+        self.calls += 1
+        assert request.owner_id == "system"
+        return avatar_pb2.ListAvatarsResponse(
+            avatars=[
+                avatar_pb2.Avatar(id=f"av_sys{i}", is_system=True, status=status)
+                for i, status in enumerate(self.statuses)
+            ]
+        )
+
+
 @pytest.fixture
-async def services() -> AsyncIterator[dict[str, GrpcServer]]:
+def system_avatars() -> SystemAvatars:
+    return SystemAvatars()
+
+
+@pytest.fixture
+async def services(system_avatars: SystemAvatars) -> AsyncIterator[dict[str, GrpcServer]]:
     servers = {name: GrpcServer(name, port=0) for name in SERVICES}
+    servers["avatar"].add(
+        "avatarmesh.v1.AvatarService",
+        lambda s: avatar_pb2_grpc.add_AvatarServiceServicer_to_server(system_avatars, s),
+    )
     for server in servers.values():
         await server.start()
     yield servers
@@ -36,10 +67,44 @@ async def test_healthz_is_200_when_every_service_serves(
     async with serving(create_app(pointed_at(settings, services))) as client:
         reply = await client.get("/healthz")
         assert reply.status_code == 200
-        assert reply.json() == {"status": "ok", "services": dict.fromkeys(SERVICES, "SERVING")}
+        assert reply.json() == {
+            "status": "ok",
+            "services": dict.fromkeys(SERVICES, "SERVING"),
+            "system_avatars": "ready",
+        }
         ready = await client.get("/readyz")
         assert ready.status_code == 200
         assert ready.json()["database"] == "ok"
+
+
+async def test_healthz_and_readyz_wait_until_every_system_avatar_is_created(
+    settings: GatewaySettings, services: dict[str, GrpcServer], system_avatars: SystemAvatars
+) -> None:
+    ready, processing = avatar_pb2.AVATAR_STATUS_READY, avatar_pb2.AVATAR_STATUS_PROCESSING
+    system_avatars.statuses = [ready, ready, processing, ready, processing, ready]
+    async with serving(create_app(pointed_at(settings, services))) as client:
+        reply = await client.get("/healthz")
+        assert reply.status_code == 503
+        assert reply.json()["system_avatars"] == "creating (4 of 6 done)"
+        assert (await client.get("/readyz")).status_code == 503
+
+        system_avatars.statuses = [ready] * 5 + [avatar_pb2.AVATAR_STATUS_FAILED]
+        assert (await client.get("/healthz")).status_code == 200
+        calls = system_avatars.calls
+        system_avatars.statuses = [processing]  # never asked again once all were done
+        assert (await client.get("/readyz")).status_code == 200
+        assert (await client.get("/healthz")).status_code == 200
+        assert system_avatars.calls == calls
+
+
+async def test_healthz_is_503_while_no_system_avatar_is_seeded_yet(
+    settings: GatewaySettings, services: dict[str, GrpcServer], system_avatars: SystemAvatars
+) -> None:
+    system_avatars.statuses = []
+    async with serving(create_app(pointed_at(settings, services))) as client:
+        reply = await client.get("/healthz")
+        assert reply.status_code == 503
+        assert reply.json()["system_avatars"] == "creating (0 of 0 done)"
 
 
 async def test_healthz_is_503_naming_the_service_that_is_down(
