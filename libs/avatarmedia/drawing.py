@@ -91,7 +91,7 @@ def mouth_shape(opening: float, width: float, rounding: float, smile: float,
     upper lip, a fuller lower lip, corners lifted by the smile."""
     w = base_w * (1 + 0.22 * (width - 0.5) * 2 - 0.3 * rounding + 0.08 * smile)
     gap = 0.30 * opening
-    lift = 0.05 * smile
+    lift = 0.1 * smile
     xs = np.linspace(-1, 1, 25)
     ax = np.abs(xs)
     bow = 0.024 * np.exp(-((ax - 0.3) / 0.16) ** 2) - 0.014 * np.exp(-(xs / 0.09) ** 2)
@@ -229,21 +229,24 @@ def draw_brows(img: np.ndarray, tf: HeadTransform, rig: dict[str, Any], raise_: 
 
 # ---------------------------------------------------------------- static face
 
-def _eye_curves(ex: float, ey: float, side: int) -> tuple[np.ndarray, np.ndarray]:
-    """Upper lid (inner -> outer corner, peak towards the inner side) and lower lid."""
+def _eye_curves(ex: float, ey: float, side: int,
+                squint: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Upper lid (inner -> outer corner, peak towards the inner side) and lower lid
+    (raised by a smile's ``squint``)."""
     xs = np.linspace(-1, 1, 31)
     k = xs * side  # -1 inner corner, 1 outer corner
-    up = np.stack([ex + xs * 0.2, ey - 0.095 * (1 - xs ** 2) ** 0.75 * (1 - 0.18 * k)
-                   - 0.014 * k], 1)
-    lo = np.stack([ex + xs[::-1] * 0.2, ey + 0.055 * (1 - xs[::-1] ** 2) ** 0.9
-                   * (1 + 0.15 * k[::-1]) - 0.008 * k[::-1]], 1)
+    up = np.stack([ex + xs * 0.215, ey - 0.105 * (1 - xs ** 2) ** 0.75 * (1 - 0.18 * k)
+                   - 0.016 * k], 1)
+    lo = np.stack([ex + xs[::-1] * 0.215, ey + (0.06 - 0.02 * squint) * (1 - xs[::-1] ** 2)
+                   ** 0.9 * (1 + 0.15 * k[::-1]) - 0.008 * k[::-1]], 1)
     return up, lo
 
 
 def _eye(img: np.ndarray, tf: HeadTransform, ex: float, ey: float, side: int,
-         skin: np.ndarray, iris: np.ndarray, female: bool, face: np.ndarray) -> None:
+         skin: np.ndarray, iris: np.ndarray, female: bool, face: np.ndarray,
+         smile: float) -> None:
     s = tf.scale
-    up, lo = _eye_curves(ex, ey, side)
+    up, lo = _eye_curves(ex, ey, side, smile)
     almond = tf(np.vstack([up, lo]), depth=0.25)
     paint(img, tf(ellipse(ex + 0.02 * side, ey - 0.06, 0.3, 0.2), 0.2),
           tone(skin, 0.78, (1.0, 0.9, 0.95)), alpha=0.3, blur=s * 0.07, clip=face)
@@ -253,7 +256,7 @@ def _eye(img: np.ndarray, tf: HeadTransform, ex: float, ey: float, side: int,
           closed=False, blur=s * 0.02, clip=clip)
     paint(img, tf(ellipse(ex - side * 0.19, ey + 0.005, 0.035, 0.03, 16), 0.25),
           (214, 150, 150), alpha=0.6, blur=s * 0.01, clip=clip)
-    ix, iy, r = ex, ey + 0.01, 0.092
+    ix, iy, r = ex, ey + 0.012, 0.1
     paint(img, tf(ellipse(ix, iy, r, r), 0.3), iris, clip=clip)
     paint(img, tf(ellipse(ix + 0.01, iy + 0.035, r * 0.7, r * 0.5), 0.3),
           np.minimum(iris * 1.6 + 20, 255), alpha=0.5, blur=s * 0.02, clip=clip)
@@ -334,6 +337,9 @@ def _face_light(img: np.ndarray, tf: HeadTransform, skin: np.ndarray, female: bo
         blush = np.clip(skin * [1.02, 0.82, 0.84] + np.array([10, 0, 0]), 0, 255)
         paint(img, tf(ellipse(side * 0.55, 0.5 - 0.05 * smile, 0.22, 0.13), 0.3), blush,
               alpha=(0.32 if female else 0.16) + 0.1 * smile, blur=s * 0.08, clip=face)
+        if smile > 0:  # raised cheek apples catch the light
+            paint(img, tf(ellipse(side * 0.5 - 0.04, 0.42, 0.14, 0.08), 0.35), lit,
+                  alpha=0.4 * smile, blur=s * 0.05, clip=face)
         fold = np.array([[side * 0.2, 0.66], [side * 0.36, 0.85], [side * (0.46 + 0.05 * smile),
                                                                    1.08]])
         paint(img, tf(spline(fold, 6), 0.35), dark, alpha=0.2 + 0.25 * smile
@@ -444,7 +450,7 @@ def draw(spec: PortraitSpec, size: int = 1024, *, yaw_deg: float = 0.0,
     hairline_shadow(img, tf, on_head, tone(skin, 0.62, (1.0, 0.86, 0.9)), face)
     eyes = [[-0.4, 0.0], [0.4, 0.0]]
     for side, (ex, ey) in zip((-1, 1), eyes, strict=True):
-        _eye(img, tf, ex, ey, side, skin, pal["iris"], female, face)
+        _eye(img, tf, ex, ey, side, skin, pal["iris"], female, face, smile)
     _nose(img, tf, skin, face)
     if spec.beard:
         beard(img, tf, outline, hair, _stubble(spec), hrng)

@@ -147,21 +147,23 @@ def _px(cx: float, cy: float, s: float, pts: np.ndarray) -> np.ndarray:
 
 def _folds(img: np.ndarray, cx: float, cy: float, s: float, cloth: np.ndarray,
            clip: np.ndarray, rng: np.random.Generator, loose: float) -> None:
-    """Fabric folds: a few soft creases pulled from the armpit towards the chest, each a
-    shadow with a lit ridge beside it, and a soft crease where the sleeve meets."""
-    dark, lit = [], []
+    """Fabric folds: soft creases pulled from the armpit up towards the collar, each a
+    blurred shadow with a lit ridge above it, and the sleeve's seam at the shoulder."""
+    dark = tone(cloth, 0.6, (0.95, 0.95, 1.05))
+    lit = tone(cloth, 1.18, add=12)
     for side in (-1, 1):
         for k in range(2):
-            x0 = side * (2.55 - 0.15 * k + rng.uniform(-0.05, 0.05))
-            y0 = 3.75 + 0.45 * k + rng.uniform(-0.08, 0.08)
-            c = spline(np.array([[x0, y0], [x0 * 0.86, y0 - 0.12 * loose],
-                                 [x0 * 0.7, y0 - 0.05 * loose]]), 10)
-            dark.append(_px(cx, cy, s, c))
-            lit.append(_px(cx, cy, s, c + np.array([0.0, -0.07])))
-        seam = spline(np.array([[side * 2.45, 2.7], [side * 2.35, 3.3], [side * 2.4, 4.2]]), 10)
-        dark.append(_px(cx, cy, s, seam))
-    strokes(img, dark, tone(cloth, 0.6, (0.95, 0.95, 1.05)), 0.22, s * 0.07, clip)
-    strokes(img, lit, tone(cloth, 1.15, add=10), 0.12, s * 0.05, clip)
+            x0 = side * (2.5 - 0.1 * k + rng.uniform(-0.05, 0.05))
+            y0 = 4.1 + 0.5 * k + rng.uniform(-0.08, 0.08)
+            c = spline(np.array([[x0, y0], [x0 * 0.8, y0 - 0.45 * loose],
+                                 [x0 * 0.55, y0 - 0.75 * loose]]), 10)
+            paint(img, _px(cx, cy, s, c), dark, alpha=0.35, thickness=s * 0.09, closed=False,
+                  blur=s * 0.05, clip=clip)
+            paint(img, _px(cx, cy, s, c + np.array([0.0, -0.1])), lit, alpha=0.18,
+                  thickness=s * 0.06, closed=False, blur=s * 0.04, clip=clip)
+        seam = spline(np.array([[side * 2.3, 2.6], [side * 2.2, 3.3], [side * 2.3, 4.3]]), 10)
+        paint(img, _px(cx, cy, s, seam), dark, alpha=0.3, thickness=s * 0.04, closed=False,
+              blur=s * 0.02, clip=clip)
 
 
 def _crew_neck(img: np.ndarray, cx: float, cy: float, s: float, cloth: np.ndarray,
@@ -229,9 +231,12 @@ def _shirt(img: np.ndarray, cx: float, cy: float, s: float, cloth: np.ndarray,
     """An open-collar shirt: the skin V, collar points, a placket with buttons."""
     _neckline_v(img, cx, cy, s, cloth, neckline("shirt", True))
     for side in (-1, 1):
-        collar = np.array([[side * 0.55, 1.72], [side * 0.9, 2.05], [side * 0.72, 2.6],
-                           [side * 0.05, 2.8], [side * 0.35, 2.2]])
-        px = _px(cx, cy, s, spline(collar, 6, closed=True))
+        # the band round the neck, the outer edge, the point, the fold line
+        back = spline(np.array([[side * 0.4, 1.62], [side * 0.62, 1.75], [side * 0.92, 2.1]]),
+                      5)
+        collar = np.vstack([back, [[side * 0.78, 2.45], [side * 0.5, 2.8], [side * 0.3, 2.45],
+                                   [side * 0.42, 1.95]]])
+        px = _px(cx, cy, s, collar)
         paint(img, px + np.array([0.05 * s, 0.08 * s]), tone(cloth, 0.45), alpha=0.45,
               blur=s * 0.05)
         paint_form(img, [px], tone(cloth, 1.05, add=6), tone(cloth, 0.7), s * 0.15, s * 0.06)

@@ -43,6 +43,7 @@ class Flow:
     tips: np.ndarray
     count: int
     bulge: float = 0.12
+    around: bool = False   # strands wrap round the skull (polar about its centre)
 
 
 @dataclass
@@ -76,15 +77,30 @@ def _along(curve: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 
 def _strand_lines(flow: Flow, rng: np.random.Generator) -> np.ndarray:
-    """(count, 12, 2) quadratic curves from the roots to the tips, bowed outwards."""
+    """(count, 12, 2) strands from the roots to the tips: bowed quadratic curves, or
+    for hair on the skull (``around``) arcs that keep to its curvature (angle and
+    radius about the skull's centre interpolated, the radius lifted mid-way)."""
     t = np.sort(rng.uniform(0, 1, flow.count))
     a = _along(flow.roots, np.clip(t + rng.normal(0, 0.03, flow.count), 0, 1))
     b = _along(flow.tips, np.clip(t + rng.normal(0, 0.02, flow.count), 0, 1))
+    # roots left out (no fan of lines), except on the skull where the arcs spread
+    u = np.linspace(0.04 if flow.around else 0.15, 1, 12)[None, :, None]
+    lift = (flow.bulge * rng.uniform(0.6, 1.3, flow.count))[:, None, None]
+    centre = np.array([0.0, -0.55])
+    if flow.around:
+        pa, pb = a - centre, b - centre
+        ra, rb = np.hypot(pa[:, 0], pa[:, 1]), np.hypot(pb[:, 0], pb[:, 1])
+        ta, tb = np.arctan2(pa[:, 1], pa[:, 0]), np.arctan2(pb[:, 1], pb[:, 0])
+        tb = np.where(tb - ta > math.pi, tb - 2 * math.pi, np.where(ta - tb > math.pi,
+                                                                    tb + 2 * math.pi, tb))
+        th = ta[:, None, None] + (tb - ta)[:, None, None] * u
+        r = ra[:, None, None] + (rb - ra)[:, None, None] * u + lift * np.sin(math.pi * u)
+        arcs: np.ndarray = centre + np.concatenate([np.cos(th), np.sin(th)], 2) * r
+        return arcs
     mid = (a + b) / 2
-    out = mid - np.array([0.0, -0.5])
+    out = mid - centre
     out /= np.linalg.norm(out, axis=1, keepdims=True) + 1e-6
-    c = mid + out * (flow.bulge * rng.uniform(0.6, 1.3, flow.count))[:, None]
-    u = np.linspace(0, 1, 12)[None, :, None]
+    c = mid + out * lift[:, 0]
     lines: np.ndarray = (1 - u) ** 2 * a[:, None] + 2 * (1 - u) * u * c[:, None] \
         + u ** 2 * b[:, None]
     return lines
@@ -133,10 +149,11 @@ def draw_mass(img: np.ndarray, tf: HeadTransform, mass: Mass, col: HairColours,
                    mass.depth)
     half = len(px) // 2
     k = mass.texture
-    strokes(img, px[:half], tone(col.shadow, 0.8), 0.4 * k, max(1.0, s * 0.014), clip)
-    strokes(img, px[:half] + np.array([s * 0.012, s * 0.004]), tone(col.base, 1.2, add=8),
-            0.3 * k, max(1.0, s * 0.008), clip)
-    strokes(img, px[half:], tone(col.base, 1.15, add=6), 0.3 * k, max(1.0, s * 0.01), clip)
+    mid = col.base + (col.light - col.base) * 0.4
+    strokes(img, px[:half], tone(col.shadow, 0.8), 0.4 * k, max(1.0, s * 0.013), clip)
+    strokes(img, px[half:], mid, 0.32 * k, max(1.0, s * 0.009), clip)
+    strokes(img, px[:half] + np.array([s * 0.012, s * 0.004]), mid, 0.2 * k,
+            max(1.0, s * 0.008), clip)
     if glint is not None:
         strokes(img, px, col.light, 0.85, max(1.0, s * 0.012), clip, weight=glint)
     return clip
@@ -172,20 +189,29 @@ def _cap(volume: float, hairline: float, side_bottom: float = -0.2,
 
 
 def _parting_flows(part: float, hairline: float, n: int) -> list[Flow]:
-    """Strands from a side parting to the hairline and over the sides."""
-    root_l = np.array([[part, -1.35], [part - 0.05, -1.95]])
-    root_r = np.array([[part + 0.02, -1.35], [part + 0.08, -1.98]])
-    tips_l = spline(np.array([[part - 0.2, hairline + 0.05], [-0.85, -0.9], [-1.05, -0.1]]), 6)
-    tips_r = spline(np.array([[part + 0.25, hairline - 0.02], [0.8, -1.05], [1.05, -0.2]]), 6)
-    return [Flow(root_l, tips_l, n // 3, 0.1), Flow(root_r, tips_r, 2 * n // 3, 0.16)]
+    """Hair combed from a side parting: strands rooted along the part line from the
+    front hairline back to the crown, sweeping over the skull to the hairline (front
+    strands) and down the sides to the ears (crown strands)."""
+    roots = np.array([[part, hairline + 0.05], [part * 0.75, -1.65], [part * 0.4, -2.05]])
+    tips_l = spline(np.array([[part - 0.25, hairline + 0.08], [-0.75, -1.0], [-0.98, -0.5],
+                              [-1.06, -0.15]]), 6)
+    tips_r = spline(np.array([[part + 0.3, hairline + 0.04], [0.65, -1.06], [0.97, -0.55],
+                              [1.06, -0.15]]), 6)
+    k = (part + 1.1) / 2.2  # more strands go to the wider side
+    return [Flow(roots, tips_l, int(n * k), 0.1, True),
+            Flow(roots + np.array([0.02, 0.0]), tips_r, int(n * (1 - k)), 0.12, True)]
 
 
 def _long_curtain(side: int, bottom: float) -> np.ndarray:
-    pts = np.array([[0.3, -1.3], [0.95, -0.95], [1.22, -0.2], [1.3, 0.8], [1.42, bottom - 0.6],
-                    [1.55, bottom], [1.2, bottom + 0.05], [1.02, bottom - 0.5],
-                    [0.98, 0.6], [0.9, -0.25], [0.75, -0.85]])
+    """A curtain of long hair: from the top over the temple, framing the face, falling
+    over the shoulder to three pointed locks."""
+    b = bottom
+    pts = np.array([[0.25, -1.3], [1.0, -1.05], [1.26, -0.45], [1.3, 0.3], [1.33, 1.1],
+                    [1.45, b - 0.8], [1.62, b - 0.1], [1.56, b], [1.43, b - 0.2], [1.3, b + 0.08],
+                    [1.18, b - 0.22], [1.05, b - 0.04], [1.0, b - 0.7], [0.95, 1.4],
+                    [0.88, 0.85], [0.93, 0.3], [0.93, -0.3], [0.8, -0.85]])
     pts[:, 0] *= side
-    return spline(pts, 6, closed=True)
+    return spline(pts, 4, closed=True)
 
 
 def hairstyle(style: str, female: bool, rng: np.random.Generator
@@ -240,7 +266,7 @@ def hairstyle(style: str, female: bool, rng: np.random.Generator
                                 [0.0, bottom + 0.2]]), 6, closed=True)
         behind = [Mass(back, -0.6, [], 0.62)]
         cap = _cap(0.22, -1.2)
-        on = [Mass(cap, 0.0, _parting_flows(part, -1.2, 120))]
+        on = [Mass(cap, 0.0, _parting_flows(part, -1.2, 200))]
         front: list[Mass] = []
         for side in (-1, 1):
             cur = _long_curtain(side, bottom)
@@ -250,9 +276,9 @@ def hairstyle(style: str, female: bool, rng: np.random.Generator
         return behind, on, front
     # short (and male "medium"): a side-parted cut with lift on top; a pixie for women
     v = 0.18 if female else 0.14
-    cap = _cap(v, -1.18 if female else -1.22, -0.25 if female else -0.22,
+    cap = _cap(v, -1.18 if female else -1.22, -0.25 if female else 0.08,
                0.0 if female else 0.1)
-    flows = _parting_flows(part, -1.2, 110)
+    flows = _parting_flows(part, -1.2, 180)
     if female:
         fringe = spline(np.array([[part, -1.6], [0.5, -1.45], [0.95, -0.85], [0.7, -0.95],
                                   [0.1, -1.1], [part - 0.3, -1.25]]), 6, closed=True)
