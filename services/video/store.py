@@ -1,6 +1,11 @@
-"""The video service's tables: videos, canaries, the outbox and the inbox."""
+"""The video service's tables (videos, canaries, the outbox and the inbox) and every
+query on them. Functions take the caller's session, so a rule decides what runs in
+one transaction; rows come back as ``logic.Video``."""
 
 from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -12,11 +17,17 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
+    select,
+    update,
 )
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from avatarmesh.db import UtcDateTime, service_metadata
 from avatarmesh.ids import MAX_OWNER_ID_LENGTH
 from avatarmesh.outbox import inbox_table, outbox_table
+from avatarmesh.tiers import Tier
+from services.video.logic import ACTIVE, RUNNING, Settlement, Video, VideoStatus
 
 metadata = service_metadata()
 outbox = outbox_table(metadata)
@@ -33,17 +44,6 @@ canaries = Table(
     Column("round_trip_ms", Float, nullable=True),
 )
 
-
-# Status values stored in ``videos.status``. "settling" is internal (the render is
-# done and billing is being reconciled); the API shows it as "processing".
-QUEUED = "queued"
-PROCESSING = "processing"
-SETTLING = "settling"
-COMPLETED = "completed"
-FAILED = "failed"
-CANCELLED = "cancelled"
-ACTIVE = (QUEUED, PROCESSING, SETTLING)
-TERMINAL = (COMPLETED, FAILED, CANCELLED)
 
 videos = Table(
     "videos",
@@ -80,3 +80,140 @@ videos = Table(
     Index("ix_videos_owner_created", "owner_id", "created_at"),
     Index("ix_videos_status", "status"),
 )
+
+
+def video_of(row: Any) -> Video:
+    values = dict(row._mapping)
+    values["tier"] = Tier(values["tier"])
+    values["status"] = VideoStatus(values["status"])
+    return Video(**values)
+
+
+async def insert(session: AsyncSession, video: Video) -> None:
+    values = {name: getattr(video, name) for name in videos.c.keys()}
+    await session.execute(videos.insert().values(**values))
+
+
+async def get(session: AsyncSession, video_id: str, owner_id: str | None = None) -> Video | None:
+    """The video (None when missing, or when ``owner_id`` is given and not its owner)."""
+    query = select(videos).where(videos.c.id == video_id)
+    if owner_id is not None:
+        query = query.where(videos.c.owner_id == owner_id)
+    row = (await session.execute(query)).first()
+    return video_of(row) if row is not None else None
+
+
+async def require(session: AsyncSession, video_id: str) -> Video:
+    """A video this transaction knows exists (just written or locked)."""
+    video = await get(session, video_id)
+    assert video is not None, video_id
+    return video
+
+
+async def by_idempotency_key(session: AsyncSession, owner_id: str, key: str) -> Video | None:
+    query = select(videos).where(videos.c.owner_id == owner_id, videos.c.idempotency_key == key)
+    row = (await session.execute(query)).first()
+    return video_of(row) if row is not None else None
+
+
+async def page(
+    session: AsyncSession, owner_id: str, page: int, limit: int
+) -> tuple[list[Video], int]:
+    """One page of the owner's videos, newest first, and how many there are in all."""
+    total = await session.scalar(
+        select(func.count()).select_from(videos).where(videos.c.owner_id == owner_id)
+    )
+    rows = (
+        await session.execute(
+            select(videos)
+            .where(videos.c.owner_id == owner_id)
+            .order_by(videos.c.created_at.desc(), videos.c.id.desc())
+            .offset((page - 1) * limit)
+            .limit(limit)
+        )
+    ).all()
+    return [video_of(r) for r in rows], int(total or 0)
+
+
+async def of_avatar(session: AsyncSession, owner_id: str, avatar_id: str) -> list[Video]:
+    query = select(videos).where(videos.c.owner_id == owner_id, videos.c.avatar_id == avatar_id)
+    return [video_of(r) for r in (await session.execute(query)).all()]
+
+
+async def active_counts(session: AsyncSession, owner_id: str) -> tuple[int, int]:
+    """(the owner's, the whole mesh's) videos queued, rendering or settling."""
+    active = videos.c.status.in_([s.value for s in ACTIVE])
+    mine = await session.scalar(
+        select(func.count()).select_from(videos).where(videos.c.owner_id == owner_id, active)
+    )
+    total = await session.scalar(select(func.count()).select_from(videos).where(active))
+    return int(mine or 0), int(total or 0)
+
+
+async def uses_audio(session: AsyncSession, key: str) -> bool:
+    """Whether any video refers to the uploaded audio at ``key``."""
+    used = await session.scalar(
+        select(func.count()).select_from(videos).where(videos.c.audio_key == key)
+    )
+    return bool(used)
+
+
+def _running(video_id: str) -> Any:
+    return (videos.c.id == video_id) & videos.c.status.in_([s.value for s in RUNNING])
+
+
+async def cancel(session: AsyncSession, video_id: str, error: str, now: datetime) -> bool:
+    """queued/processing -> cancelled; False when the video had already moved on."""
+    changed = await session.execute(
+        update(videos)
+        .where(_running(video_id))
+        .values(status=VideoStatus.CANCELLED, error=error, updated_at=now, completed_at=now)
+    )
+    return bool(changed.rowcount == 1)  # type: ignore[attr-defined]
+
+
+async def record_progress(
+    session: AsyncSession, video_id: str, progress: float, now: datetime
+) -> None:
+    """A running video is processing, its progress only moves forward."""
+    await session.execute(
+        update(videos)
+        .where(_running(video_id), videos.c.progress <= progress)
+        .values(status=VideoStatus.PROCESSING, progress=progress, updated_at=now)
+    )
+
+
+async def claim(session: AsyncSession, video_id: str, now: datetime) -> Video | None:
+    """Move a running video to settling; the video as it is then (None: unknown)."""
+    await session.execute(
+        update(videos).where(_running(video_id)).values(
+            status=VideoStatus.SETTLING, updated_at=now
+        )
+    )
+    return await get(session, video_id)
+
+
+async def settle(
+    session: AsyncSession, video_id: str, outcome: Settlement, now: datetime
+) -> Video:
+    """settling -> completed/failed with what the render produced; the settled video."""
+    values: dict[str, Any] = {
+        "status": outcome.status,
+        "error": outcome.error,
+        "actual_cost_micros": outcome.actual_cost_micros,
+        "updated_at": now,
+        "completed_at": now,
+    }
+    if outcome.status is VideoStatus.COMPLETED:
+        values.update(
+            video_key=outcome.video_key,
+            poster_key=outcome.poster_key,
+            actual_seconds=outcome.actual_seconds,
+            progress=1.0,
+        )
+    await session.execute(
+        update(videos)
+        .where(videos.c.id == video_id, videos.c.status == VideoStatus.SETTLING)
+        .values(**values)
+    )
+    return await require(session, video_id)

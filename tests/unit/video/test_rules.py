@@ -3,15 +3,20 @@ reconciliation math, the safety filter; and the worker's small pure helpers."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.money import cost_for_seconds
-from avatarmesh.v1 import avatar_pb2, billing_pb2, common_pb2, video_pb2
+from avatarmesh.tiers import Tier
+from avatarmesh.v1 import common_pb2, video_pb2
 from services.video.config import DEFAULT_BLOCKLIST
 from services.video.logic import (
+    AvatarFacts,
+    Prices,
+    VideoRequest,
     billable_estimate,
     capture_amount,
     check_avatar_ready,
@@ -20,14 +25,16 @@ from services.video.logic import (
     validate,
 )
 from services.video.safety import SafetyFilter
+from services.video.server import video_request
 from services.worker.config import WorkerSettings, subject_matches
 from services.worker.lipsync import audio_seconds, renderable_portrait_key
 
 
-def request(**fields: object) -> video_pb2.CreateVideoRequest:
+def request(**fields: object) -> VideoRequest:
+    """A CreateVideoRequest as the servicer hands it to the rules."""
     values: dict[str, object] = {"owner_id": "own_a", "avatar_id": "av_x", "text": "Hello."}
     values.update(fields)
-    return video_pb2.CreateVideoRequest(**values)  # type: ignore[arg-type]
+    return video_request(video_pb2.CreateVideoRequest(**values))  # type: ignore[arg-type]
 
 
 def code_of(fn: object, *args: object) -> ErrorCode:
@@ -85,21 +92,16 @@ def test_capture_is_actual_seconds_at_the_rate_capped_by_the_hold(
 
 
 def test_rates_come_from_the_price_book() -> None:
-    prices = billing_pb2.PriceBook(video_avatar_micros_per_second=11,
-                                   video_avatar_pro_micros_per_second=22)
-    assert (rate_for(prices, "avatar"), rate_for(prices, "avatar_pro")) == (11, 22)
+    prices = Prices(avatar=11, avatar_pro=22)
+    assert (rate_for(prices, Tier.AVATAR), rate_for(prices, Tier.AVATAR_PRO)) == (11, 22)
 
 
 def test_avatar_must_be_ready_with_portrait_and_voice() -> None:
-    ready = avatar_pb2.Avatar(status=avatar_pb2.AVATAR_STATUS_READY, portrait_key="p.jpg",
-                              tts_voice_id="tv")
+    ready = AvatarFacts(id="av_x", ready=True, portrait_key="p.jpg", tts_voice_id="tv",
+                        language="en")
     check_avatar_ready(ready)
-    for change in ({"status": avatar_pb2.AVATAR_STATUS_PROCESSING}, {"portrait_key": ""},
-                   {"tts_voice_id": ""}):
-        broken = avatar_pb2.Avatar()
-        broken.CopyFrom(ready)
-        for k, v in change.items():
-            setattr(broken, k, v)
+    for change in ({"ready": False}, {"portrait_key": ""}, {"tts_voice_id": ""}):
+        broken = dataclasses.replace(ready, **change)  # type: ignore[arg-type]
         assert code_of(check_avatar_ready, broken) is ErrorCode.AVATAR_NOT_READY
 
 
