@@ -21,13 +21,14 @@ import numpy.typing as npt
 
 from . import face as fm
 from .head import head_region, smoothstep
+from .inner_mouth import grain_tile, mouth_look, paint_interior
 from .rest_mouth import visible_corners
 
 F32 = np.float32
 FloatArray = npt.NDArray[np.float32]
 
-OPEN_DROP = 0.085     # lower-lip drop at opening 1, fraction of face height
-OPEN_LIFT = 0.012     # upper-lip lift at opening 1
+OPEN_DROP = 0.105     # lower-lip drop at opening 1, fraction of face height
+OPEN_LIFT = 0.016     # upper-lip lift at opening 1
 WIDTH_SPREAD = 0.14   # corner spread at width 1 (fraction of half mouth width)
 ROUND_PULL = 0.22     # corner pull-in at rounding 1
 SMILE_LIFT = 0.018    # corner lift at smile 1, fraction of face height
@@ -166,9 +167,8 @@ class PhotoRig:
                 for e in (e0, e1)]
         self.inner_up = np.vstack([ends[0], uv[list(fm.LIPS_INNER_UPPER)], ends[1]])
         self.inner_lo = np.vstack([ends[0], uv[list(fm.LIPS_INNER_LOWER)], ends[1]])[::-1]
-        self.teeth_color, self.cavity_color, self.tongue_color = self._palette()
-        self.colours = np.stack([self.cavity_color, self.teeth_color,
-                                 self.tongue_color]).astype(F32)  # rows: paint_mouth's weights
+        self.look = mouth_look(self.image, m, height)
+        self.grain = grain_tile(self.look)
         self._prepare_boxes()
         # The head moves as one region around the face, fading out across hair and neck.
         chin_y = float(m[fm.CHIN, 1])
@@ -230,23 +230,6 @@ class PhotoRig:
         self._eye_box = (x0 + es[1].start, y0 + es[0].start, x0 + es[1].stop, y0 + es[0].stop)
         self._e_brow, self._e_blink = crop(self.f_brow, es), crop(self.f_blink, es)
 
-    def _palette(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        m = self.mesh
-        # Lighting of the face: mean colour of the cheeks.
-        pts = m[[50, 280, 101, 330], :2].astype(int)
-        h, w = self.image.shape[:2]
-        samples = []
-        for x, y in pts:
-            x, y = int(np.clip(x, 2, w - 3)), int(np.clip(y, 2, h - 3))
-            samples.append(self.image[y - 2:y + 3, x - 2:x + 3].reshape(-1, 3).mean(axis=0))
-        skin = np.mean(samples, axis=0)
-        lum = float(skin.mean()) / 255.0
-        k = float(np.clip(0.55 + 0.6 * lum, 0.6, 1.0))
-        teeth = np.array([236, 230, 216]) * k
-        cavity = np.array([58, 22, 26]) * (0.6 + 0.4 * lum)
-        tongue = np.array([168, 72, 78]) * (0.6 + 0.5 * lum)
-        return teeth, cavity, tongue
-
     def lip_profile(self, u: np.ndarray) -> np.ndarray:
         """How far the lips part across the mouth (1 mid-mouth, 0 at the corners)."""
         e0, e1 = self.corners
@@ -293,58 +276,11 @@ class PhotoRig:
         return poly
 
     def paint_mouth(self, region: np.ndarray, poly: np.ndarray, opening: float) -> None:
-        """Draw cavity, upper teeth and tongue inside the inner-lip polygon (in place).
-
-        ``poly`` is in ``region``'s pixel coordinates. Each part is a weight per pixel
-        (cavity, teeth, tongue), mixed with the palette in one product; the patch is
-        then blended in at the polygon's anti-aliased coverage.
-        """
-        pts = np.asarray(poly, np.float64)
-        lo_xy = np.maximum(np.floor(pts.min(axis=0)).astype(int) - 2, 0)
-        hi_xy = np.minimum(np.ceil(pts.max(axis=0)).astype(int) + 3,
-                           [region.shape[1], region.shape[0]])
-        bw, bh = hi_xy - lo_xy
-        if bw < 3 or bh < 2:
-            return
-        local = pts - lo_xy
-        mask = np.zeros((bh, bw), np.uint8)
-        cv2.fillPoly(mask, [np.round(local * 8).astype(np.int32)], 255, cv2.LINE_AA, shift=3)
-        if not mask.any():
-            return
-        n_up = len(self.inner_up)
-        up_xy, lo_pts = local[:n_up], local[n_up:][::-1]
-        # Lip lines and the across-mouth profile depend on x only: 1-D, then broadcast.
-        xs = np.arange(bw, dtype=np.float64)
-        yy = np.arange(bh, dtype=F32)[:, None]
-        top = np.interp(xs, up_xy[:, 0], up_xy[:, 1]).astype(F32)
-        gap = np.maximum(np.interp(xs, lo_pts[:, 0], lo_pts[:, 1]).astype(F32) - top, F32(1e-3))
-        from_top = yy - top                                 # px below the upper lip
-        rel = np.clip(from_top / gap, 0, 1)                 # 0 at upper lip, 1 at lower
-        cx = (local[:, 0].min() + local[:, 0].max()) / 2
-        half = max((local[:, 0].max() - local[:, 0].min()) / 2, 1)
-        across = np.clip(np.abs(xs - cx) / half, 0, 1).astype(F32)  # 0 centre, 1 corners
-        shade = F32(1.0) - F32(0.55) * across ** 2
-        # Upper teeth: a band under the upper lip, at most ~4.5% of the face height.
-        teeth_h = F32(min(0.045 * self.height, float(gap.max()) * 0.42))
-        teeth = (smoothstep((teeth_h - from_top) / F32(1.2))
-                 * (1 - smoothstep((across - F32(0.72)) / F32(0.2))))
-        cavity = (F32(0.55) + F32(0.45) * np.sin(F32(np.pi) * rel)) * shade * (1 - teeth)
-        teeth *= (F32(0.92) - F32(0.25) * np.clip(from_top / max(teeth_h, F32(1)), 0, 1)) * shade
-        weights = np.zeros((bh, bw, 3), F32)
-        # Tongue hint: a soft ellipse at the bottom when the mouth is well open.
-        if opening > 0.25:
-            tongue = np.exp(-(((xs - cx) / (0.55 * half)) ** 2).astype(F32)
-                            - ((1 - rel) / F32(0.28)) ** 2)
-            tongue *= F32(np.clip((opening - 0.25) * 2.0, 0, 1) * 0.8) * (rel > 0.45)
-            cavity *= 1 - tongue
-            teeth *= 1 - tongue
-            weights[..., 2] = tongue
-        weights[..., 0] = cavity
-        weights[..., 1] = teeth
-        interior = np.clip(weights @ self.colours, 0, 255).astype(np.uint8)
-        alpha = mask.astype(F32) * F32(np.clip(opening * 6, 0, 1) / 255.0)
-        patch = region[lo_xy[1]:hi_xy[1], lo_xy[0]:hi_xy[0]]
-        patch[:] = cv2.blendLinear(patch, interior, 1 - alpha, alpha)
+        """Draw the inside of the mouth within the moved inner-lip polygon (in place;
+        ``poly`` in ``region``'s pixels), lit and coloured from the photo
+        (``inner_mouth``)."""
+        paint_interior(region, poly, len(self.inner_up), opening, self.look, self.height,
+                       self.grain)
 
     def render(self, opening: float, width: float = 0.5, rounding: float = 0.0,
                smile: float = 0.0, brow: float = 0.0, blink: float = 0.0,

@@ -1,0 +1,262 @@
+"""The inside of a photo avatar's open mouth, lit and coloured from the photo itself.
+
+Everything the interior needs from the photo is measured once (``MouthLook``):
+
+* white balance and exposure of white: the brightest, least saturated pixels of the
+  eye whites (the sclera is the one white object lit like the teeth); teeth are drawn
+  a little darker and yellower than it;
+* the lips' own colour (half-way between the inner and outer lip contours): the back
+  of the mouth, the tongue and the inner lip surface are shades of it, so the mouth is
+  dark red-brown under this light, never black;
+* the light's side: left cheek against right cheek;
+* softness and grain: the photo's edge spread at the lips (how much a sharp step is
+  blurred there, which includes JPEG softening) and the noise left on the cheeks after
+  removing their shading; the painted interior is blurred and grained to match.
+
+Per frame, ``paint_interior`` draws inside the moved inner-lip polygon, per column of
+the mouth: upper teeth as separate teeth on an arch seen from the front (narrower and
+darker towards the corners, a dark embrasure between neighbours, each tooth rounded
+and shaded), a soft shadow under the upper lip where the gum would be, lower teeth on
+wide openings, the tongue low in the mouth lit from above, the dark throat between,
+and the shading of the inner lip surface along both lips. Coverage is anti-aliased.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from . import face as fm
+
+F32 = np.float32
+TOOTH_ANGLES = (0.0, 0.30, 0.55, 0.78, 0.98, 1.16, 1.32)  # arch angle of tooth edges, rad
+
+
+@dataclass(frozen=True)
+class MouthLook:
+    """What the photo says about light and colour near the mouth (RGB, 0-255)."""
+
+    teeth: np.ndarray
+    throat: np.ndarray
+    tongue: np.ndarray
+    inner_lip: np.ndarray
+    light_lr: float     # -1 lit from the image's left .. +1 from its right
+    blur_sigma: float   # px at this image size
+    grain: float        # std of the photo's fine noise, grey levels
+
+
+def _sample(image: np.ndarray, pts: np.ndarray, r: int) -> np.ndarray:
+    h, w = image.shape[:2]
+    out = []
+    for x, y in np.round(pts).astype(int):
+        x, y = int(np.clip(x, r, w - r - 1)), int(np.clip(y, r, h - r - 1))
+        out.append(image[y - r:y + r + 1, x - r:x + r + 1].reshape(-1, 3))
+    return np.vstack(out).astype(np.float64)
+
+
+def _sclera(image: np.ndarray, mesh: np.ndarray, skin: np.ndarray) -> np.ndarray:
+    """Colour of the eye whites: the light, low-chroma pixels inside the eye contours;
+    a neutral at the skin's brightness when the eyes are too small to tell."""
+    mask = np.zeros(image.shape[:2], np.uint8)
+    for eye in (fm.RIGHT_EYE, fm.LEFT_EYE):
+        cv2.fillPoly(mask, [np.round(mesh[list(eye), :2]).astype(np.int32)], 1)
+    px = image[mask.astype(bool)].astype(np.float64)
+    if len(px) < 12:
+        return np.full(3, float(skin.mean()) * 1.05)
+    chroma = px.max(axis=1) - px.min(axis=1)
+    light = px.mean(axis=1)
+    score = light - 1.5 * chroma
+    best = px[score >= np.percentile(score, 95)]
+    return np.asarray(best.mean(axis=0))
+
+
+def _edge_sigma(image: np.ndarray, mesh: np.ndarray) -> float:
+    """How soft the photo is at the lips: the spread (px) of the lip/skin step."""
+    grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3) / 8
+    gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3) / 8
+    g = np.hypot(gx, gy)
+    pts = mesh[list(fm.LIPS_OUTER), :2]
+    x0, y0 = np.maximum(np.floor(pts.min(axis=0)).astype(int) - 3, 0)
+    x1, y1 = np.ceil(pts.max(axis=0)).astype(int) + 4
+    roi_g, roi = g[y0:y1, x0:x1], grey[y0:y1, x0:x1]
+    if roi.size < 50:
+        return 1.0
+    # For a blurred step of height H, the peak gradient is H / (sigma sqrt(2 pi)).
+    step = float(np.percentile(roi, 95) - np.percentile(roi, 5))
+    peak = float(np.percentile(roi_g, 99))
+    return float(np.clip(step / max(peak, 1e-3) / 2.5066 * 0.5, 0.4, 3.0))
+
+
+def _grain(image: np.ndarray, mesh: np.ndarray, height: float) -> float:
+    """Std of the fine noise on the cheeks (their shading removed)."""
+    r = max(2, int(0.03 * height))
+    patch = _sample(image, mesh[[50, 280], :2], r).reshape(2, 2 * r + 1, 2 * r + 1, 3)
+    grey = patch.mean(axis=3).astype(np.float32)
+    fine = [g - cv2.GaussianBlur(g, (0, 0), 1.5) for g in grey]
+    return float(np.clip(np.median([float(np.std(f)) for f in fine]), 0.3, 6.0))
+
+
+def mouth_look(image: np.ndarray, mesh: np.ndarray, height: float) -> MouthLook:
+    """Measure teeth/throat/tongue colours, light side, softness and grain once."""
+    skin_l = _sample(image, mesh[[50, 101], :2], 2).mean(axis=0)
+    skin_r = _sample(image, mesh[[280, 330], :2], 2).mean(axis=0)
+    skin = (skin_l + skin_r) / 2
+    lips = _sample(image, np.vstack([
+        (mesh[list(fm.LIPS_OUTER_UPPER), :2] + mesh[list(fm.LIPS_INNER_UPPER), :2]) / 2,
+        (mesh[list(fm.LIPS_OUTER_LOWER), :2] + mesh[list(fm.LIPS_INNER_LOWER), :2]) / 2]), 1)
+    lip = np.median(lips, axis=0)
+    white = _sclera(image, mesh, skin)
+    # Teeth take the sclera's white balance (its hue, within +-10 %) and are at least
+    # a little lighter than the skin (the sclera is often in the lids' shadow), warmer
+    # than it (dentine shows through).
+    balance = np.clip(white / max(float(white.mean()), 1.0), 0.9, 1.1)
+    light_of_white = max(float(white.mean()), 1.04 * float(skin.mean()))
+    teeth = np.clip(light_of_white * balance * np.array([1.0, 0.97, 0.89]), 0, 250)
+    lum = float(skin.mean()) / 255.0
+    throat = lip * (0.3 + 0.1 * lum) + skin * 0.12
+    tongue = np.clip(lip * 0.8, 0, 255)
+    inner_lip = lip * 0.62
+    lr = float(np.clip((skin_r.mean() - skin_l.mean()) / max(skin.mean(), 1.0) * 4, -1, 1))
+    return MouthLook(teeth=teeth.astype(F32), throat=throat.astype(F32),
+                     tongue=tongue.astype(F32), inner_lip=inner_lip.astype(F32),
+                     light_lr=lr, blur_sigma=_edge_sigma(image, mesh),
+                     grain=_grain(image, mesh, height))
+
+
+def _tooth_edges(across: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per column (``across`` = -1..1 across the mouth): distance to the nearest tooth
+    edge in arch radians, and where in its tooth the column is (0 centre, 1 edge)."""
+    theta = np.arcsin(np.clip(across / 1.08, -1.0, 1.0))
+    edges = np.array(TOOTH_ANGLES[1:], np.float64)
+    edges = np.concatenate([-edges[::-1], [0.0], edges])
+    d = np.abs(theta[:, None] - edges[None, :])
+    k = np.argmin(d, axis=1)
+    near = d[np.arange(len(theta)), k]
+    # half width of the tooth this column is in
+    idx = np.clip(np.searchsorted(edges, theta), 1, len(edges) - 1)
+    half = (edges[idx] - edges[idx - 1]) / 2
+    centre = (edges[idx] + edges[idx - 1]) / 2
+    pos = np.clip(np.abs(theta - centre) / np.maximum(half, 1e-3), 0, 1)
+    return near.astype(F32), pos.astype(F32)
+
+
+def _over(weights: list[np.ndarray], alpha: np.ndarray, shade: np.ndarray) -> None:
+    """Composite one layer (coverage ``alpha``, lightness ``shade``) over the layers in
+    ``weights`` (each a per-pixel weight of its colour), in place: the colour of a pixel
+    is sum(weight_i * colour_i) at the end."""
+    keep = 1.0 - alpha
+    for w in weights:
+        np.multiply(w, keep, out=w)
+    weights.append(alpha * shade)
+
+
+def _clip01(x: np.ndarray) -> np.ndarray:
+    np.maximum(x, 0.0, out=x)
+    np.minimum(x, 1.0, out=x)
+    return x
+
+
+def paint_interior(region: np.ndarray, poly: np.ndarray, n_up: int, opening: float,
+                   look: MouthLook, height: float, grain: np.ndarray | None = None) -> None:
+    """Draw the open mouth's inside within ``poly`` (region px; the first ``n_up``
+    points are the upper inner lip left to right, the rest the lower one right to
+    left), in place.
+
+    Layers back to front: throat, tongue, upper teeth, lower teeth, inner lip surface.
+    Each is a coverage and a lightness per pixel, built from per-column profiles
+    (lip lines, arch position, tooth edges) and the distance below the upper lip or
+    above the lower one; the colours are mixed in one product at the end.
+    """
+    pts = np.asarray(poly, np.float64)
+    pad = 3
+    lo_xy = np.maximum(np.floor(pts.min(axis=0)).astype(int) - pad, 0)
+    hi_xy = np.minimum(np.ceil(pts.max(axis=0)).astype(int) + pad + 1,
+                       [region.shape[1], region.shape[0]])
+    bw, bh = hi_xy - lo_xy
+    if bw < 4 or bh < 3:
+        return
+    local = pts - lo_xy
+    mask = np.zeros((bh, bw), np.uint8)
+    cv2.fillPoly(mask, [np.round(local * 8).astype(np.int32)], 255, cv2.LINE_AA, shift=3)
+    if not mask.any():
+        return
+    up_xy, lo_pts = local[:n_up], local[n_up:][::-1]
+    xs = np.arange(bw, dtype=np.float64)
+    top = np.interp(xs, up_xy[:, 0], up_xy[:, 1]).astype(F32)
+    bottom = np.interp(xs, lo_pts[:, 0], lo_pts[:, 1]).astype(F32)
+    gap = np.maximum(bottom - top, F32(1e-3))
+    yy = np.arange(bh, dtype=F32)[:, None]
+    ft = yy - top                       # px below the upper lip
+    fb = bottom - yy                    # px above the lower lip
+    cx = (local[:, 0].min() + local[:, 0].max()) / 2
+    half = max((local[:, 0].max() - local[:, 0].min()) / 2, 1.0)
+    across = np.clip((xs - cx) / half, -1, 1).astype(F32)
+    depth = across * across                            # 0 front .. 1 at the corners
+    light = F32(1.0) + F32(0.12 * look.light_lr) * across
+    # throat: darkest half-way down, deeper towards the corners
+    rel = _clip01(ft / gap)
+    throat = F32(1.0) - F32(0.3) * np.sin(F32(np.pi) * rel) * (F32(0.7) + F32(0.3) * depth)
+    throat *= light
+    weights: list[np.ndarray] = [throat]
+    colours = [look.throat]
+    if opening > 0.25:  # tongue, low in the mouth, lit from above
+        t_h = gap * F32(0.45)
+        t_in = _clip01((t_h - fb) / np.maximum(gap * F32(0.18), F32(1)))
+        t_in *= np.clip(1 - ((xs - cx) / (0.8 * half)) ** 2, 0, 1).astype(F32)
+        t_in *= F32(np.clip((opening - 0.25) * 2.5, 0, 1))
+        shade = F32(1.0) - F32(0.35) * _clip01((t_h - fb) / np.maximum(gap * F32(0.4), F32(1)))
+        _over(weights, t_in, shade * light)
+        colours.append(look.tongue)
+    # upper teeth: separate teeth on an arch, a soft shadow under the lip
+    near_edge, pos = _tooth_edges(across)
+    edge = np.exp(-(near_edge / F32(0.02)) ** 2)
+    teeth_h = np.minimum(F32(0.04 * height) * (1 - F32(0.4) * depth), gap * F32(0.5))
+    t_len = teeth_h * (F32(1.0) - F32(0.12) * np.exp(-(near_edge / F32(0.05)) ** 2))
+    cover = _clip01(t_len - ft + F32(0.5))
+    cover *= np.clip((F32(0.97) - np.abs(across)) / F32(0.12), 0, 1)
+    col_k = (F32(1.0) - F32(0.12) * pos ** 2) * (F32(1.0) - F32(0.35) * depth) * light
+    # The line between neighbours is faint, a small dark notch at the biting edge.
+    notch = _clip01(ft / np.maximum(teeth_h, F32(1)))
+    notch *= notch
+    shade = F32(1.0) - edge * (F32(0.12) + F32(0.3) * notch)
+    shade *= F32(1.0) - F32(0.4) * np.exp(-np.maximum(ft, 0) / np.maximum(
+        F32(0.2) * teeth_h, F32(0.6)))
+    shade *= col_k
+    _over(weights, cover, shade)
+    colours.append(look.teeth)
+    if opening > 0.6:  # lower teeth on wide vowels, mostly behind the lower lip
+        l_h = np.minimum(F32(0.02 * height) * (1 - F32(0.5) * depth), gap * F32(0.18))
+        l_h *= F32(np.clip((opening - 0.6) / 0.3, 0, 1))
+        low = _clip01(l_h - fb + F32(0.5))
+        low *= np.clip((F32(0.8) - np.abs(across)) / F32(0.15), 0, 1)
+        l_k = (F32(1.0) - F32(0.35) * depth) * light * F32(0.75) * (F32(1.0) - F32(0.15) * edge)
+        _over(weights, low, np.broadcast_to(l_k, low.shape))
+        colours.append(look.teeth)
+    # inner lip surface: both lips' wet inner side, shading into the mouth
+    band = F32(max(0.6, 0.006 * height))
+    lip = np.maximum(np.exp(-np.maximum(ft, 0) / band) * F32(0.35),
+                     np.exp(-np.maximum(fb, 0) / band) * F32(0.8))
+    _over(weights, lip, np.ones_like(lip))
+    colours.append(look.inner_lip)
+    img = np.stack(weights, axis=-1) @ np.stack(colours).astype(F32)
+    # the photo's own softness and grain
+    if look.blur_sigma > 0.45:
+        img = cv2.GaussianBlur(img, (0, 0), look.blur_sigma * 0.8)
+    if grain is not None:
+        gy, gx = grain.shape
+        img += grain[np.arange(bh) % gy][:, np.arange(bw) % gx][..., None]
+    alpha = mask.astype(F32) * F32(np.clip(opening * 6, 0, 1) / 255.0)
+    patch = region[lo_xy[1]:hi_xy[1], lo_xy[0]:hi_xy[0]]
+    interior = np.clip(img, 0, 255).astype(np.uint8)
+    patch[:] = cv2.blendLinear(patch, interior, 1 - alpha, alpha)
+
+
+def grain_tile(look: MouthLook, seed: int = 0, size: int = 64) -> np.ndarray:
+    """A fixed tile of the photo's grain (the same every frame, like the photo's own)."""
+    rng = np.random.default_rng(seed)
+    white = rng.normal(0.0, 1.0, (size, size)).astype(F32)
+    noise: np.ndarray = cv2.GaussianBlur(white, (0, 0), 0.6)
+    return noise * F32(look.grain / max(float(noise.std()), 1e-6))

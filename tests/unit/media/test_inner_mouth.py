@@ -1,0 +1,66 @@
+"""The inside of a photo avatar's open mouth: lit and coloured from the photo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from avatarmedia.animate_photo import PhotoRig
+from avatarmedia.portrait import load_image, photo_portrait
+
+FIXTURES = Path(__file__).resolve().parents[4] / "shared" / "fixtures"
+NEAR_BLACK_L = 15.0  # CIE L*, as in reenact.near_black_share
+
+
+def _open_mouth(image: np.ndarray, mesh: np.ndarray, opening: float = 0.8
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """The rendered frame's inner-mouth pixels (inside the moved inner-lip polygon, one
+    pixel in from its edge) in CIELAB, and the same pixels' RGB."""
+    rig = PhotoRig(image, mesh)
+    frame = rig.render(opening)
+    mask = np.zeros(image.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(rig.mouth_polygon(opening, 0.0, 0.0)).astype(np.int32)], 1)
+    mask = cv2.erode(mask, np.ones((3, 3), np.uint8)).astype(bool)
+    lab = cv2.cvtColor(frame.astype(np.float32) / 255, cv2.COLOR_RGB2LAB)
+    return lab[mask], frame[mask].astype(np.float64)
+
+
+@pytest.fixture(scope="module")
+def portrait() -> tuple[np.ndarray, np.ndarray]:
+    p = photo_portrait(load_image(FIXTURES / "faces" / "woman_white_frontal_astronaut.png"), 512)
+    assert p.mesh is not None
+    return p.image, p.mesh
+
+
+def test_open_mouth_is_dark_but_not_black(portrait: tuple) -> None:
+    """Real speakers' open mouths are 3-36 % near-black (the fixture clips); a black box
+    is nearly all of it."""
+    lab, _ = _open_mouth(*portrait)
+    near_black = float((lab[:, 0] < NEAR_BLACK_L).mean())
+    assert near_black < 0.25
+    assert float(np.percentile(lab[:, 0], 10)) < 45  # there is a dark throat, though
+
+
+def test_open_mouth_shows_lit_teeth_and_shading(portrait: tuple) -> None:
+    """Upper teeth are the lightest thing in the mouth; the inside is textured (teeth,
+    gaps, tongue, throat), not a flat band."""
+    lab, _ = _open_mouth(*portrait)
+    assert float(np.percentile(lab[:, 0], 95)) > 70
+    assert float(lab[:, 0].std()) > 12
+
+
+def test_teeth_follow_the_photos_white_balance(portrait: tuple) -> None:
+    """The same face under a bluer light gets bluer teeth (the sclera sets the white)."""
+    image, mesh = portrait
+    cool = np.clip(image.astype(np.float32) * np.array([0.85, 0.95, 1.12]), 0, 255)
+    _, warm_rgb = _open_mouth(image, mesh)
+    _, cool_rgb = _open_mouth(cool.astype(np.uint8), mesh)
+
+    def blue_over_red(rgb: np.ndarray) -> float:
+        light = rgb[rgb.mean(axis=1) > np.percentile(rgb.mean(axis=1), 80)]
+        return float(light[:, 2].mean() / light[:, 0].mean())
+
+    assert blue_over_red(cool_rgb) > blue_over_red(warm_rgb) * 1.15
