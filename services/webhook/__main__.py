@@ -1,29 +1,23 @@
 """Wire-up: ``python -m services.webhook`` serves WebhookService (signing secrets,
-delivery history), takes ``events.video.>`` in on the durable consumer
-``webhook-video-events`` and runs the dispatcher that delivers them."""
+delivery history), takes ``events.video.>`` in (``events``) and runs the dispatcher
+that delivers them, the housekeeping and the inbox purge."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
 
-from avatarmesh.bus import EVENTS_STREAM
 from avatarmesh.outbox import run_inbox_purge
 from avatarmesh.service import Runtime, ServiceSpec, Wiring, run_service
 from avatarmesh.storage import Storage
-from avatarmesh.v1 import events_pb2
+from services.webhook import events
 from services.webhook.config import WebhookSettings
-from services.webhook.logic import (
-    Dispatcher,
-    Intake,
-    SecretBox,
-    SigningSecrets,
-    run_housekeeping,
-)
+from services.webhook.dispatch import Dispatcher
+from services.webhook.housekeeping import run_housekeeping
+from services.webhook.intake import Intake
+from services.webhook.secrets import SecretBox, SigningSecrets
 from services.webhook.server import servicer
 from services.webhook.store import inbox
-
-CONSUMER = ("webhook-video-events", "events.video.>")
 
 
 def wire(rt: Runtime[WebhookSettings]) -> Wiring:
@@ -38,22 +32,11 @@ def wire(rt: Runtime[WebhookSettings]) -> Wiring:
     dispatcher = Dispatcher(db, secrets, settings, storage.presigned_get)
     intake = Intake(db, dispatcher.wake)
 
-    async def consume() -> None:
-        await bus.consume(
-            stream=EVENTS_STREAM,
-            durable=CONSUMER[0],
-            filter_subject=CONSUMER[1],
-            message_type=events_pb2.VideoSettled,
-            handler=intake.handle,
-            max_deliver=10,
-            backoff=(1, 5, 15, 60),
-        )
-
     retention = timedelta(days=settings.webhook_retention_days)
     return Wiring(
         servicers=[servicer(db, secrets)],
         background=[
-            consume,
+            *events.consumers(bus, intake),
             dispatcher.run,
             lambda: run_housekeeping(db, retention),
             lambda: run_inbox_purge(db, inbox),

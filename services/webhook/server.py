@@ -1,4 +1,4 @@
-"""The WebhookService gRPC servicer: protobuf in, rules from ``logic``, protobuf out."""
+"""The WebhookService gRPC servicer: protobuf in, typed calls, protobuf out."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from avatarmesh.db import Database
 from avatarmesh.service import Servicer
 from avatarmesh.v1 import webhook_pb2 as pb
 from avatarmesh.v1 import webhook_pb2_grpc as pb_grpc
-from services.webhook.logic import AttemptRecord, SigningSecret, SigningSecrets, list_attempts
+from services.webhook.history import list_attempts
+from services.webhook.logic import AttemptRecord, SigningSecret
+from services.webhook.secrets import SigningSecrets
 
 Context: TypeAlias = grpc.aio.ServicerContext
 

@@ -16,10 +16,6 @@ from avatarmesh.db import UtcDateTime, service_metadata
 from avatarmesh.ids import MAX_OWNER_ID_LENGTH
 from avatarmesh.outbox import inbox_table, outbox_table
 
-PENDING = "pending"
-DELIVERED = "delivered"
-FAILED = "failed"
-
 metadata = service_metadata()
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)

@@ -8,6 +8,8 @@ import json
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+import pytest
+
 from avatarmesh.ids import IdPrefix, new_id
 from services.webhook.config import WebhookSettings
 from tests.integration.webhook.support import (
@@ -17,6 +19,8 @@ from tests.integration.webhook.support import (
     settled,
     webhook_service,
 )
+
+pytestmark = pytest.mark.integration
 
 OWNER = "own_alice"
 MakeSettings = Callable[..., WebhookSettings]

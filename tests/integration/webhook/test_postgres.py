@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+import pytest
+
 from services.webhook.config import WebhookSettings
 from tests.integration.webhook.support import (
     eventually,
@@ -14,6 +16,8 @@ from tests.integration.webhook.support import (
     settled,
     webhook_service,
 )
+
+pytestmark = pytest.mark.integration
 
 OWNER = "own_alice"
 

@@ -19,13 +19,10 @@ from avatarmesh.db import Database
 from avatarmesh.errors import DomainError, ErrorCode
 from services.webhook.__main__ import SPEC
 from services.webhook.config import WebhookSettings
-from services.webhook.logic import (
-    Dispatcher,
-    SecretBox,
-    SigningSecrets,
-    list_attempts,
-    purge_finished,
-)
+from services.webhook.dispatch import Dispatcher
+from services.webhook.history import list_attempts
+from services.webhook.housekeeping import purge_finished
+from services.webhook.secrets import SecretBox, SigningSecrets
 from services.webhook.store import deliveries, signing_secrets
 
 OWNER = "own_alice"

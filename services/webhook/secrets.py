@@ -1,0 +1,111 @@
+"""Each owner's signing secret: created on first use, rotated with a grace period in
+which the previous one still signs, encrypted at rest when a key is configured."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
+from pydantic import SecretStr
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from avatarmesh.clock import utcnow
+from avatarmesh.db import Database, insert_ignoring_conflict
+from avatarmesh.errors import DomainError, ErrorCode
+from services.webhook.logic import SigningSecret, require_owner
+from services.webhook.signing import new_secret
+from services.webhook.store import signing_secrets
+
+
+class SecretBox:
+    """Encrypts secrets at rest with a Fernet key when one is configured."""
+
+    _PREFIX = "fernet:"
+
+    def __init__(self, key: SecretStr | None) -> None:
+        self._fernet = Fernet(key.get_secret_value()) if key is not None else None
+
+    def seal(self, secret: str) -> str:
+        if self._fernet is None:
+            return secret
+        return self._PREFIX + self._fernet.encrypt(secret.encode()).decode("ascii")
+
+    def open(self, stored: str) -> str:
+        if not stored.startswith(self._PREFIX):
+            return stored
+        if self._fernet is None:
+            raise DomainError(
+                ErrorCode.INTERNAL_ERROR,
+                "signing secrets are encrypted: set AVATARMESH_WEBHOOK_SECRET_ENCRYPTION_KEY",
+            )
+        try:
+            return self._fernet.decrypt(stored[len(self._PREFIX) :].encode()).decode()
+        except InvalidToken:
+            raise DomainError(
+                ErrorCode.INTERNAL_ERROR, "a signing secret cannot be decrypted with the key"
+            ) from None
+
+
+class SigningSecrets:
+    def __init__(self, db: Database, box: SecretBox, grace: timedelta) -> None:
+        self.db = db
+        self.box = box
+        self.grace = grace
+
+    def _record(self, row: Any) -> SigningSecret:
+        created_at = row.created_at
+        assert created_at is not None
+        return SigningSecret(
+            owner_id=row.owner_id,
+            secret=self.box.open(row.secret),
+            created_at=created_at,
+            previous_secret=self.box.open(row.previous_secret) if row.previous_secret else None,
+            previous_valid_until=row.previous_valid_until,
+        )
+
+    async def _select(self, session: AsyncSession, owner_id: str, *, lock: bool) -> Any:
+        query = select(signing_secrets).where(signing_secrets.c.owner_id == owner_id)
+        if lock and not self.db.is_sqlite:
+            query = query.with_for_update()
+        return (await session.execute(query)).first()
+
+    async def get(self, owner_id: str) -> SigningSecret:
+        """The owner's secret, created on first use."""
+        require_owner(owner_id)
+        async with self.db.transaction() as session:
+            row = await self._select(session, owner_id, lock=False)
+            if row is None:
+                await insert_ignoring_conflict(
+                    session,
+                    signing_secrets,
+                    {
+                        "owner_id": owner_id,
+                        "secret": self.box.seal(new_secret()),
+                        "created_at": utcnow(),
+                    },
+                )
+                row = await self._select(session, owner_id, lock=False)
+        return self._record(row)
+
+    async def rotate(self, owner_id: str) -> SigningSecret:
+        """A new secret; the old one keeps signing for the grace period."""
+        require_owner(owner_id)
+        await self.get(owner_id)  # exists from here on
+        now = utcnow()
+        async with self.db.transaction() as session:
+            row = await self._select(session, owner_id, lock=True)
+            keep_old = self.grace > timedelta(0)
+            await session.execute(
+                update(signing_secrets)
+                .where(signing_secrets.c.owner_id == owner_id)
+                .values(
+                    secret=self.box.seal(new_secret()),
+                    created_at=now,
+                    previous_secret=row.secret if keep_old else None,
+                    previous_valid_until=now + self.grace if keep_old else None,
+                )
+            )
+            row = await self._select(session, owner_id, lock=False)
+        return self._record(row)
