@@ -59,7 +59,7 @@ BACKGROUND = {"blue": (70, 110, 160), "gray": (128, 132, 138), "grey": (128, 132
               "purple": (100, 80, 130), "red": (150, 60, 60), "orange": (210, 140, 80),
               "pink": (210, 160, 170), "cream": (228, 220, 200), "yellow": (220, 200, 120),
               "dark": (44, 46, 52), "light": (210, 212, 216)}
-ATTIRE = ("blazer", "suit", "shirt", "sweater", "tshirt", "hoodie", "dress")
+ATTIRE = ("blazer", "suit", "shirt", "sweater", "tshirt", "hoodie", "dress", "aodai")
 IRIS = ((84, 54, 34), (64, 96, 128), (76, 104, 70), (48, 34, 26), (110, 80, 44))
 
 
@@ -86,7 +86,7 @@ def head_outline(male: bool, n: int = 8) -> np.ndarray:
 # ---------------------------------------------------------------- per-frame features
 
 def mouth_shape(opening: float, width: float, rounding: float, smile: float,
-                base_w: float = 0.42) -> dict[str, np.ndarray]:
+                base_w: float = 0.42, fullness: float = 1.0) -> dict[str, np.ndarray]:
     """Lip polygons in head units relative to the mouth centre: a cupid's bow on the
     upper lip, a fuller lower lip, corners lifted by the smile."""
     w = base_w * (1 + 0.22 * (width - 0.5) * 2 - 0.3 * rounding + 0.08 * smile)
@@ -99,9 +99,9 @@ def mouth_shape(opening: float, width: float, rounding: float, smile: float,
                          - lift * xs ** 2 + 0.008 * (1 - xs ** 2)], 1)
     inner_lo = np.stack([xs * w * (1 - 0.12 * opening), gap * (1 - xs ** 2) ** 0.8
                          - lift * xs ** 2], 1)
-    outer_up = np.stack([xs * w * 1.02, inner_up[:, 1] - (0.085 + 0.02 * rounding)
-                         * (1 - xs ** 2) ** 0.6 - bow], 1)
-    outer_lo = np.stack([xs * w, inner_lo[:, 1] + (0.13 + 0.03 * rounding)
+    outer_up = np.stack([xs * w * 1.02, inner_up[:, 1] - (0.085 * fullness + 0.02 * rounding)
+                         * (1 - xs ** 2) ** 0.6 - bow * fullness], 1)
+    outer_lo = np.stack([xs * w, inner_lo[:, 1] + (0.13 * fullness + 0.03 * rounding)
                          * (1 - xs ** 2) ** 0.55], 1)
     return {"inner_up": inner_up, "inner_lo": inner_lo, "outer_up": outer_up,
             "outer_lo": outer_lo}
@@ -134,10 +134,11 @@ def _mouth_inside(img: np.ndarray, to_px: Any, shape: dict[str, np.ndarray],
     for ln in sep:
         paint(img, to_px(ln), (190, 182, 178), alpha=0.45, thickness=max(1.0, s * 0.006),
               closed=False, clip=clip)
-    if opening > 0.45:
-        lo = shape["inner_lo"][6:-6]
-        low = np.vstack([to_px(lo + np.array([0, -0.05 * opening])), to_px(lo)[::-1]])
-        paint(img, low, (222, 216, 208), alpha=min(1.0, (opening - 0.45) * 4), clip=clip)
+    if opening > 0.45:  # the lower teeth's edges, mostly hidden by the lower lip
+        lo = shape["inner_lo"][8:-8]
+        low = np.vstack([to_px(lo + np.array([0, -0.035])), to_px(lo)[::-1]])
+        paint(img, low, (206, 198, 190), alpha=min(0.9, (opening - 0.45) * 3), clip=clip,
+              blur=s * 0.004)
     paint(img, to_px(up), tone(lip, 0.5), alpha=0.6, thickness=s * 0.02, closed=False,
           blur=s * 0.006, clip=clip)
 
@@ -147,7 +148,7 @@ def draw_mouth(img: np.ndarray, tf: HeadTransform, rig: dict[str, Any], opening:
     """Lips (two-tone, a highlight on the lower lip, soft corners) and, when open, the
     inside of the mouth; drawn on the base every frame."""
     mx, my = rig["mouth"]
-    shape = mouth_shape(opening, width, rounding, smile)
+    shape = mouth_shape(opening, width, rounding, smile, fullness=float(rig.get("lip_full", 1)))
     lip = np.array(rig["lip"], np.float32)
     skin = np.array(rig["skin"], np.float32)
 
@@ -165,15 +166,16 @@ def draw_mouth(img: np.ndarray, tf: HeadTransform, rig: dict[str, Any], opening:
         _mouth_inside(img, to_px, shape, opening, s, lip)
     paint(img, up_poly, tone(lip, 0.8, (0.98, 0.95, 1.0)), blur=s * 0.002)
     paint(img, lo_poly, lip, blur=s * 0.002)
-    # lower lip: darker at the line, a highlight where the light hits its fullness
-    paint(img, to_px(shape["inner_lo"][3:-3] + np.array([0, 0.02])), tone(lip, 0.75), alpha=0.5,
-          thickness=s * 0.04, closed=False, blur=s * 0.015)
-    hl = ellipse(mx - 0.06, my + 0.3 * opening + 0.06 - 0.05 * smile * 0, 0.1, 0.025, 24)
-    paint(img, tf(hl, depth=0.35), np.minimum(lip * 1.3 + 30, 255), alpha=0.55,
-          blur=s * 0.012)
+    # lower lip: a little darker under the line, a soft highlight on its fullness
+    paint(img, to_px(shape["inner_lo"][4:-4] + np.array([0, 0.012])), tone(lip, 0.8),
+          alpha=0.3, thickness=s * 0.02, closed=False, blur=s * 0.01)
+    lo_mid = float(np.mean([shape["inner_lo"][12, 1], shape["outer_lo"][12, 1]]))
+    hl = ellipse(mx - 0.05, my + lo_mid + 0.008, 0.13, 0.022, 24)
+    paint(img, tf(hl, depth=0.35), np.minimum(lip * 1.2 + 36, 255), alpha=0.4,
+          blur=s * 0.014)
     paint(img, to_px(shape["outer_up"][8:12] + np.array([0, 0.02])),
-          np.minimum(lip * 1.15 + 20, 255),
-          alpha=0.3, thickness=s * 0.015, closed=False, blur=s * 0.006)
+          np.minimum(lip * 1.15 + 20, 255), alpha=0.3, thickness=s * 0.015, closed=False,
+          blur=s * 0.006)
     if opening <= 0.02:
         paint(img, to_px(shape["inner_up"]), tone(lip, 0.42, (1.0, 0.9, 0.9)),
               thickness=max(1.0, s * 0.016), closed=False, blur=s * 0.003)
@@ -307,10 +309,10 @@ def _nose(img: np.ndarray, tf: HeadTransform, skin: np.ndarray, face: np.ndarray
                       math.pi * (1.5 if side < 0 else 0.5))
         if side > 0:
             ala = ellipse(0.15, 0.58, 0.08, 0.08, 16, -math.pi * 0.5, math.pi * 0.4)
-        paint(img, tf(ala, 0.5), dark, alpha=0.55, thickness=max(1.0, s * 0.022),
-              closed=False, blur=s * 0.01)
-        paint(img, tf(ellipse(side * 0.08, 0.64, 0.04, 0.018, 16), 0.6),
-              tone(skin, 0.45, (1.0, 0.82, 0.84)), alpha=0.6, blur=s * 0.012)
+        paint(img, tf(ala, 0.5), dark, alpha=0.3, thickness=max(1.0, s * 0.03),
+              closed=False, blur=s * 0.018)
+        paint(img, tf(ellipse(side * 0.075, 0.645, 0.035, 0.015, 16), 0.6),
+              tone(skin, 0.5, (1.0, 0.82, 0.84)), alpha=0.55, blur=s * 0.01)
     paint(img, tf(ellipse(-0.02, 0.5, 0.06, 0.05, 16), 0.7), np.minimum(skin * 1.15 + 20, 255),
           alpha=0.5, blur=s * 0.025)
     for side in (-1, 1):  # philtrum ridges
@@ -346,16 +348,32 @@ def _face_light(img: np.ndarray, tf: HeadTransform, skin: np.ndarray, female: bo
               + (0.15 if age == "senior" else 0.0), thickness=s * 0.03, closed=False,
               blur=s * 0.02, clip=face)
     if age in ("senior", "middle-aged"):
-        k = 1.0 if age == "senior" else 0.5
-        for y in (-0.95, -0.8, -0.66):
-            paint(img, tf(np.array([[-0.45, y], [0.0, y - 0.03], [0.45, y]]), 0.3), dark,
-                  alpha=0.3 * k, thickness=max(1.0, s * 0.01), closed=False, blur=s * 0.006,
-                  clip=face)
-        for side in (-1, 1):
-            for dy in (-0.04, 0.04):
-                paint(img, tf(np.array([[side * 0.66, dy], [side * 0.76, dy * 2.2]]), 0.2),
-                      dark, alpha=0.35 * k, thickness=max(1.0, s * 0.008), closed=False,
-                      clip=face)
+        _age_lines(img, tf, dark, lit, 1.0 if age == "senior" else 0.5, face)
+
+
+def _age_lines(img: np.ndarray, tf: HeadTransform, dark: np.ndarray, lit: np.ndarray,
+               k: float, face: np.ndarray) -> None:
+    """Forehead lines, crow's feet, bags under the eyes, marionette lines, jowls."""
+    s = tf.scale
+    thin = max(1.0, s * 0.014)
+    dark = tone(dark, 0.9)
+    for y in (-0.95, -0.8, -0.66):
+        paint(img, tf(np.array([[-0.45, y], [0.0, y - 0.03], [0.45, y]]), 0.3), dark,
+              alpha=0.45 * k, thickness=thin, closed=False, blur=s * 0.006, clip=face)
+    for side in (-1, 1):
+        for dy in (-0.05, 0.03, 0.1):
+            paint(img, tf(np.array([[side * 0.66, dy], [side * 0.8, dy * 2.2]]), 0.2),
+                  dark, alpha=0.5 * k, thickness=thin, closed=False, clip=face)
+        bag = spline(np.array([[side * 0.25, 0.13], [side * 0.42, 0.2], [side * 0.6, 0.12]]), 6)
+        paint(img, tf(bag, 0.25), dark, alpha=0.6 * k, thickness=max(1.0, s * 0.018),
+              closed=False, blur=s * 0.008, clip=face)
+        paint(img, tf(bag - np.array([0, 0.04]), 0.25), lit, alpha=0.3 * k,
+              thickness=s * 0.04, closed=False, blur=s * 0.02, clip=face)
+        marionette = np.array([[side * 0.47, 1.08], [side * 0.5, 1.25], [side * 0.52, 1.38]])
+        paint(img, tf(marionette, 0.3), dark, alpha=0.55 * k, thickness=max(1.0, s * 0.02),
+              closed=False, blur=s * 0.01, clip=face)
+        paint(img, tf(ellipse(side * 0.72, 1.22, 0.14, 0.2), 0.1), dark, alpha=0.45 * k,
+              blur=s * 0.06, clip=face)
 
 
 def _ears(img: np.ndarray, tf: HeadTransform, skin: np.ndarray) -> None:
@@ -463,14 +481,16 @@ def draw(spec: PortraitSpec, size: int = 1024, *, yaw_deg: float = 0.0,
     if spec.glasses:
         _glasses(img, tf, eyes, np.array([(30, 28, 30), (92, 56, 36), (60, 64, 74)][
             int(rng.integers(0, 3))], np.float32))
-    brow = np.clip(pal["hair"] * 0.75, 0, 190) if pal["style"] != "bald" or spec.age != "senior" \
-        else tone(pal["hair"], 0.8)
+    brow = np.clip(pal["hair"] * 0.75, 0, 190)
+    if spec.age == "senior":  # brows grey with age whatever the hair
+        brow = brow * 0.5 + np.array([150.0, 148, 146]) * 0.5
     rig: dict[str, Any] = {
         "transform": tf.to_dict(), "size": size, "skin": skin.tolist(),
         "lip": pal["lip"].tolist(), "brow_colour": brow.tolist(), "eyes": eyes,
         "mouth": [0.0, 1.0], "framing": framing, "expression": spec.expression,
         "lid": tone(skin, 0.9, (1.0, 0.95, 0.96)).tolist(),
         "brow_weight": 1.0 if female else 1.35,
+        "lip_full": {"senior": 0.72, "middle-aged": 0.88, "young": 1.08}.get(spec.age, 1.0),
         "rest_brow": {"serious": -0.35, "smiling": 0.15, "friendly": 0.1}.get(spec.expression,
                                                                             0.0),
     }

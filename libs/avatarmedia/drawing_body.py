@@ -84,6 +84,9 @@ def neckline(kind: str, male: bool) -> np.ndarray:
         return np.stack([0.78 * np.cos(t), 1.95 + depth * np.sin(t)], 1)
     if kind == "shirt":
         return np.array([[-0.58, 1.86], [-0.3, 2.4], [0.0, 2.78]])
+    if kind == "aodai":  # a mandarin collar closes round the neck
+        t = np.linspace(math.pi - 0.02, math.pi / 2, 6)
+        return np.stack([0.5 * np.cos(t), 1.72 + 0.1 * np.sin(t)], 1)
     if kind == "dress":
         return np.array([[-0.95, 1.95], [-0.6, 2.5], [0.0, 2.95]])
     return np.array([[-0.66, 1.85], [-0.32, 2.9], [0.0, 3.75]])  # jacket V
@@ -202,6 +205,8 @@ def attire(img: np.ndarray, kind: str, cloth: np.ndarray, cx: float, cy: float, 
         _shirt(img, cx, cy, s, cloth, skin)
     elif kind == "dress":
         _neckline_v(img, cx, cy, s, cloth, neckline(kind, male))
+    elif kind == "aodai":
+        _mandarin(img, cx, cy, s, cloth)
     elif kind == "hoodie":
         _crew_neck(img, cx, cy, s, cloth, 0.3, False)
         for side in (-1, 1):
@@ -211,9 +216,47 @@ def attire(img: np.ndarray, kind: str, cloth: np.ndarray, cx: float, cy: float, 
                   closed=False)
             paint(img, ellipse(cx + side * 0.32 * s, cy + 3.45 * s, 0.05 * s, 0.08 * s),
                   tone(cloth, 1.3, add=50))
-    else:  # sweater (ribbed crew neck) and t-shirt
+    else:  # sweater (ribbed crew neck, knit) and t-shirt (thin neckband, sleeve hems)
         _crew_neck(img, cx, cy, s, cloth, 0.42 if kind == "sweater" else 0.36,
                    kind == "sweater")
+        if kind == "sweater":
+            _knit(img, cx, cy, s, cloth, clip)
+        else:
+            for side in (-1, 1):
+                hem = spline(np.array([[side * 2.5, 4.6], [side * 2.85, 4.45],
+                                       [side * 3.2, 4.35]]), 6)
+                paint(img, _px(cx, cy, s, hem), tone(cloth, 0.6), alpha=0.5,
+                      thickness=s * 0.05, closed=False, blur=s * 0.02, clip=clip)
+
+
+def _knit(img: np.ndarray, cx: float, cy: float, s: float, cloth: np.ndarray,
+          clip: np.ndarray) -> None:
+    """Knitted texture: rows of small vertical ribs across the sweater."""
+    xs = np.arange(-3.2, 3.2, 0.12)
+    ribs = np.stack([np.stack([xs, np.full_like(xs, 2.3)], 1),
+                     np.stack([xs, np.full_like(xs, 6.5)], 1)], 1)
+    px = np.stack([cx + ribs[..., 0] * s, cy + ribs[..., 1] * s], 2)
+    strokes(img, px, tone(cloth, 0.72), 0.3, max(1.0, s * 0.03), clip)
+    strokes(img, px + np.array([s * 0.045, 0]), tone(cloth, 1.12, add=6), 0.2,
+            max(1.0, s * 0.015), clip)
+
+
+def _mandarin(img: np.ndarray, cx: float, cy: float, s: float, cloth: np.ndarray) -> None:
+    """The ao dai's standing collar and its diagonal closure to the right armpit."""
+    band = spline(np.array([[-0.47, 1.83], [-0.47, 1.55], [0.0, 1.62], [0.47, 1.55],
+                            [0.47, 1.83], [0.0, 1.9]]), 6, closed=True)
+    paint_form(img, [_px(cx, cy, s, band)], cloth, tone(cloth, 0.62), s * 0.12, s * 0.06)
+    trim = tone(cloth, 0.55, (1.0, 0.95, 1.1))
+    paint(img, _px(cx, cy, s, spline(np.array([[-0.47, 1.56], [0.0, 1.63], [0.47, 1.56]]), 6)),
+          trim, thickness=s * 0.03, closed=False, alpha=0.7)
+    closure = spline(np.array([[0.1, 1.9], [0.7, 2.25], [1.25, 2.75], [1.35, 3.6]]), 8)
+    paint(img, _px(cx, cy, s, closure) + np.array([0.02 * s, 0.03 * s]), tone(cloth, 0.5),
+          thickness=s * 0.05, closed=False, alpha=0.4, blur=s * 0.02)
+    paint(img, _px(cx, cy, s, closure), trim, thickness=s * 0.025, closed=False, alpha=0.8)
+    for k in range(3):
+        p = closure[4 + 6 * k]
+        paint(img, ellipse(cx + p[0] * s, cy + p[1] * s, 0.04 * s, 0.04 * s),
+              tone(cloth, 1.2, add=40))
 
 
 def _neckline_v(img: np.ndarray, cx: float, cy: float, s: float, edge: np.ndarray,

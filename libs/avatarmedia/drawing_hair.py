@@ -174,14 +174,14 @@ def sheen(shape: tuple[int, ...], tf: HeadTransform, top: float, width: float) -
 # ---------------------------------------------------------------- styles (head units)
 
 def _cap(volume: float, hairline: float, side_bottom: float = -0.2,
-         temple: float = 0.0) -> np.ndarray:
+         temple: float = 0.0, sweep: float = 0.0) -> np.ndarray:
     """The hair on the head: a rounded cap over the skull, a rounded hairline with a
     little recession at the temples (``temple``) and sideburns down to ``side_bottom``."""
     v = volume
     left = np.array([[-1.0, side_bottom], [-1.05 - v * 0.3, -0.55], [-1.1 - v * 0.5, -1.15],
                      [-0.86 - v * 0.4, -1.72 - v * 0.3], [-0.35, -2.0 - v * 0.5]])
-    inner = np.array([[0.955, side_bottom], [0.94, -0.5], [0.84, -0.9 - temple],
-                      [0.5, hairline + 0.02], [0.0, hairline - 0.04],
+    inner = np.array([[0.955, side_bottom], [0.94, -0.5], [0.84, -0.9 - temple + sweep],
+                      [0.5, hairline + 0.02 + sweep * 0.8], [0.0, hairline - 0.04 + sweep * 0.3],
                       [-0.5, hairline + 0.04], [-0.84, -0.9 - temple], [-0.945, -0.5],
                       [-0.96, side_bottom]])
     top = np.vstack([left, [[0.25, -2.03 - v * 0.5]], mirror_x(left)[1:]])
@@ -279,12 +279,8 @@ def hairstyle(style: str, female: bool, rng: np.random.Generator
     cap = _cap(v, -1.18 if female else -1.22, -0.25 if female else 0.08,
                0.0 if female else 0.1)
     flows = _parting_flows(part, -1.2, 180)
-    if female:
-        fringe = spline(np.array([[part, -1.6], [0.5, -1.45], [0.95, -0.85], [0.7, -0.95],
-                                  [0.1, -1.1], [part - 0.3, -1.25]]), 6, closed=True)
-        return [], [Mass(cap, 0.0, flows), Mass(fringe, 0.1, [
-            Flow(np.array([[part, -1.6], [part - 0.2, -1.3]]),
-                 np.array([[0.6, -1.2], [0.9, -0.9]]), 40, 0.1)])], []
+    if female:  # a pixie: the fringe swept across the forehead from the parting
+        cap = _cap(v, -1.18, -0.25, 0.0, 0.3)
     return [], [Mass(cap, 0.0, flows)], []
 
 

@@ -148,7 +148,7 @@ def spec_from_description(description: str, gender: str | None = None,
                           "female": ("woman", "female", "lady", "girl", "she", "her")},
                   "female" if rng.random() < 0.5 else "male")
     age = _pick(words, {"young": ("young", "youthful", "teen", "student", "twenties"),
-                        "senior": ("old", "elderly", "senior", "aged", "grandfather",
+                        "senior": ("old", "older", "elderly", "senior", "aged", "grandfather",
                                    "grandmother", "retired"),
                         "middle-aged": ("middle-aged", "mature", "forties", "fifties")},
                 "adult")
@@ -157,19 +157,31 @@ def spec_from_description(description: str, gender: str | None = None,
     m_skin = re.search(r"(fair|pale|light|medium|olive|tan|tanned|brown|dark|deep|black)"
                        r"(?:\s+|-)(?:skin|skinned|complexion)", text)
     no_hair = re.sub(r"\b\w+\s+(?:\w+\s+)?(?:hair|suit|blazer|jacket|sweater|shirt|"
-                     r"background|backdrop|wall|dress|top|hoodie)\b", " ", text)
+                     r"background|backdrop|wall|dress|top|hoodie|beard|stubble|eyes|"
+                     r"glasses)\b", " ", text)
     words_skin = [m_skin.group(1)] if m_skin else re.findall(r"[a-z]+(?:-[a-z]+)?", no_hair)
     skin = _pick(words_skin, {"fair": ("fair", "pale", "porcelain"), "light": ("light",),
                          "medium": ("medium",), "olive": ("olive",), "tan": ("tan", "tanned"),
                          "brown": ("brown-skinned", "brown"), "dark": ("dark", "dark-skinned"),
                          "deep": ("deep", "ebony", "black")}, "")
     skin = {"pale": "fair", "tanned": "tan"}.get(skin, skin)
+    if not skin:  # a word of origin narrows the tones drawn from
+        origin = _pick(words, {"east_asian": ("asian", "vietnamese", "chinese", "japanese",
+                                              "korean", "thai"),
+                               "south_asian": ("indian", "pakistani", "bangladeshi"),
+                               "latin": ("latina", "latino", "hispanic", "mexican",
+                                         "brazilian"),
+                               "african": ("african", "nigerian", "kenyan", "ghanaian")}, "")
+        tones = {"east_asian": ["light", "medium", "fair"], "south_asian": ["tan", "brown"],
+                 "latin": ["olive", "tan", "medium"], "african": ["brown", "dark", "deep"]}
+        if origin:
+            skin = str(rng.choice(tones[origin]))
     if not skin:
         skin = str(rng.choice(["fair", "light", "medium", "olive", "tan", "brown", "dark"]))
     # Hair: colour word right before "hair"/"hairs"/a style word, else any hair colour.
     hair_colour = ""
     m = re.search(r"(black|brown|blonde?|red|auburn|gr[ae]y|white|silver|dark|light)"
-                  r"[\w\s-]{0,20}?\bhair", text)
+                  r"[\w\s-]{0,20}?\b(?:hair|ponytail|bun|curls|bob|afro)", text)
     if m:
         hair_colour = m.group(1).replace("grey", "gray").replace("blond", "blonde")
         hair_colour = hair_colour.replace("blondee", "blonde")
@@ -187,12 +199,13 @@ def spec_from_description(description: str, gender: str | None = None,
                                            "professional", "office"),
                                 "sweater": ("sweater", "jumper", "knit"),
                                 "shirt": ("shirt", "blouse"), "tshirt": ("t-shirt", "tee"),
-                                "hoodie": ("hoodie",), "dress": ("dress",)},
+                                "hoodie": ("hoodie",), "dress": ("dress", "gown"),
+                                "aodai": ("ao", "aodai")},
                         "blazer" if rng.random() < 0.6 else "sweater")
     colours = [w for w in words if w in _COLOUR_WORDS]
     attire_colour = ""
     m = re.search(r"(" + "|".join(_COLOUR_WORDS) + r")\s+(suit|blazer|jacket|sweater|shirt|"
-                  r"blouse|t-shirt|hoodie|dress|jumper|top)", text)
+                  r"blouse|t-shirt|hoodie|dress|jumper|top|ao dai|aodai)", text)
     if m:
         attire_colour = m.group(1)
     if not attire_colour:
