@@ -83,7 +83,7 @@ import cv2
 import numpy as np
 
 from . import face as fm
-from .encode import read_audio, read_video
+from .encode import encode_frames, read_audio, read_video
 from .errors import NoFaceError
 from .metrics import lag_correlation, ssim_map
 
@@ -122,6 +122,13 @@ def load_clip(path: str | Path, max_side: int | None = None) -> Clip:
     frames, fps = read_video(path, max_side=max_side)
     samples, rate = read_audio(path)
     return Clip(frames=frames, fps=fps, samples=samples, sample_rate=rate)
+
+
+def save_clip(clip: Clip, path: str | Path) -> Path:
+    """Write a clip as an MP4 (H.264 + AAC), for renderers that take a file (a footage
+    avatar is made from one): e.g. the training part of ``split_clip``."""
+    return encode_frames(clip.frames, path, clip.fps, np.asarray(clip.samples, np.float32),
+                         clip.sample_rate)
 
 
 def split_clip(clip: Clip, at: float) -> tuple[Clip, Clip]:

@@ -12,7 +12,8 @@ stage clip's camera cuts); the count used is printed.
 How "ours" is made is a ``Renderer``: ``(train, drive_audio, sample_rate, size, fps) ->
 frames`` at exactly ``frames_for_audio(len(drive_audio), sample_rate, fps)`` frames of
 ``fps``. ``still`` (the photo engine through ``photo_portrait`` and ``render_video``) is
-built in; another is plugged in by name in RENDERERS or as ``module:function``.
+built in; another is plugged in by name in RENDERERS or as ``module:function``. A
+renderer that makes its avatar from a file writes ``train`` with ``reenact.save_clip``.
 
 Run: .venv/bin/python tests/bench/bench_reenact.py [--renderer NAME|module:function]
          [--parts self,heldout,faces] [--clips name,...]

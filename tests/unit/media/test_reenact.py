@@ -130,6 +130,16 @@ def test_split_cuts_frames_and_audio_at_the_same_instant() -> None:
     assert len(reenact.frozen_frames(frames[0], 7)) == 7
 
 
+def test_a_saved_clip_loads_back_with_its_frames_and_audio(tmp_path: Path) -> None:
+    frames = [np.full((64, 64, 3), 10 * i, np.uint8) for i in range(10)]
+    tone = np.sin(np.arange(16000 * 0.4) * 0.2).astype(np.float32) * 0.3
+    back = reenact.load_clip(reenact.save_clip(Clip(frames, 25.0, tone, 16000),
+                                               tmp_path / "c.mp4"))
+    assert len(back.frames) == 10 and back.fps == 25.0 and back.sample_rate == 16000
+    assert abs(len(back.samples) - len(tone)) < 0.05 * 16000
+    assert abs(float(back.frames[9].mean()) - 90.0) < 4.0
+
+
 @pytest.fixture(scope="module")
 def woman_frames() -> list[np.ndarray]:
     frames, _ = read_video(CLIPS / "en_woman_talking_8s.mp4", max_frames=60)
