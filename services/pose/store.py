@@ -1,12 +1,17 @@
-"""The pose service's tables: custom poses, the outbox and the inbox."""
+"""The pose service's tables (custom poses, the outbox and the inbox) and every query on
+them; rows come back as ``logic.Pose``."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, String, Table, Text
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Index, String, Table, Text, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from avatarmesh.db import UtcDateTime, service_metadata
 from avatarmesh.ids import MAX_OWNER_ID_LENGTH
 from avatarmesh.outbox import inbox_table, outbox_table
+from services.pose.logic import Pose
 
 metadata = service_metadata()
 outbox = outbox_table(metadata)
@@ -28,3 +33,61 @@ poses = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Index("ix_poses_avatar_owner", "avatar_id", "owner_id", "created_at"),
 )
+
+
+READY = "ready"  # custom poses are rendered before they are stored
+
+
+def pose_of(row: Any) -> Pose:
+    return Pose(
+        id=row.id,
+        avatar_id=row.avatar_id,
+        owner_id=row.owner_id,
+        name=row.name,
+        prompt=row.prompt,
+        image_key=row.image_key,
+        ready=row.status == READY,
+        is_base=False,
+        cost_micros=row.cost_micros,
+        applied_json=row.applied_json,
+        hold_id=row.hold_id,
+        created_at=row.created_at,
+    )
+
+
+async def insert(session: AsyncSession, pose: Pose) -> None:
+    await session.execute(
+        poses.insert().values(
+            id=pose.id,
+            avatar_id=pose.avatar_id,
+            owner_id=pose.owner_id,
+            name=pose.name,
+            prompt=pose.prompt,
+            image_key=pose.image_key,
+            status=READY,
+            cost_micros=pose.cost_micros,
+            applied_json=pose.applied_json,
+            hold_id=pose.hold_id,
+            created_at=pose.created_at,
+        )
+    )
+
+
+async def get(session: AsyncSession, pose_id: str, owner_id: str) -> Pose | None:
+    query = select(poses).where(poses.c.id == pose_id, poses.c.owner_id == owner_id)
+    row = (await session.execute(query)).first()
+    return pose_of(row) if row is not None else None
+
+
+async def of_avatar(session: AsyncSession, avatar_id: str, owner_id: str) -> list[Pose]:
+    query = (
+        select(poses)
+        .where(poses.c.avatar_id == avatar_id, poses.c.owner_id == owner_id)
+        .order_by(poses.c.created_at, poses.c.id)
+    )
+    return [pose_of(row) for row in (await session.execute(query)).all()]
+
+
+async def delete_of_avatar(session: AsyncSession, avatar_id: str) -> int:
+    result = await session.execute(delete(poses).where(poses.c.avatar_id == avatar_id))
+    return int(result.rowcount)  # type: ignore[attr-defined]

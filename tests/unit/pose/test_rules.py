@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
+from avatarmesh.clock import utcnow
 from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.ids import IdPrefix, is_id, new_id
-from avatarmesh.v1 import avatar_pb2, pose_pb2
+from avatarmesh.v1 import pose_pb2
 from services.pose.logic import (
+    AvatarFacts,
     avatar_id_of_base,
     base_pose,
     base_pose_id,
     validate,
 )
+from services.pose.server import pose_pb
 
 
 def test_name_defaults_to_pose_and_text_is_trimmed() -> None:
@@ -39,11 +44,10 @@ def test_base_pose_id_is_well_formed_and_leads_back_to_its_avatar() -> None:
 
 
 def test_base_pose_is_free_ready_and_uses_the_portrait_once_ready() -> None:
-    avatar = avatar_pb2.Avatar(
-        id="av_x", status=avatar_pb2.AVATAR_STATUS_READY, portrait_key="avatars/o/av_x/portrait.jpg"
-    )
-    pose = base_pose(avatar, "own_o")
+    avatar = AvatarFacts(id="av_x", owner_id="own_o", ready=True,
+                         portrait_key="avatars/o/av_x/portrait.jpg", created_at=utcnow())
+    pose = pose_pb(base_pose(avatar, "own_o"))
     assert (pose.is_base, pose.cost_micros, pose.status) == (True, 0, pose_pb2.POSE_STATUS_READY)
     assert pose.image_key == "avatars/o/av_x/portrait.jpg" and pose.prompt == ""
-    pending = base_pose(avatar_pb2.Avatar(id="av_x", status=1), "own_o")
+    pending = pose_pb(base_pose(dataclasses.replace(avatar, ready=False), "own_o"))
     assert pending.status == pose_pb2.POSE_STATUS_PENDING
