@@ -247,21 +247,6 @@ def draw_portrait(spec: PortraitSpec, size: int = 1024) -> Portrait:
 
 # ---------------------------------------------------------------- photo portraits
 
-def _colour_normalise(img: np.ndarray) -> np.ndarray:
-    """A 1-99 percentile level stretch, the same linear map on every channel.
-
-    No grey-world white balance: on a coloured backdrop (a red studio wall) it
-    tints the skin the complementary colour. One map for all channels keeps hues.
-    """
-    f = img.astype(np.float32)
-    lum = f.mean(axis=2)
-    lo, hi = np.percentile(lum, [1, 99])
-    if hi - lo > 30:
-        lo_t, hi_t = min(lo, 8.0), max(hi, 246.0)
-        f = (f - lo) * ((hi_t - lo_t) / (hi - lo)) + lo_t
-    return np.clip(f, 0, 255).astype(np.uint8)
-
-
 def _crop_square(center: np.ndarray, height: float, width_px: int, height_px: int
                  ) -> tuple[np.ndarray, float]:
     """Centre and side of the head-and-shoulders square, kept inside the photo.
@@ -278,7 +263,9 @@ def _crop_square(center: np.ndarray, height: float, width_px: int, height_px: in
 
 
 def photo_portrait(image: np.ndarray, size: int = 1024, *, min_face: int = 90) -> Portrait:
-    """Aligned (eyes level), cropped head-and-shoulders, colour-normalised, mouth closed."""
+    """Aligned (eyes level), cropped head-and-shoulders, mouth closed; the photo's own
+    levels and colours are kept (a level stretch brightened dim clips: the avatar no
+    longer looked like the person's footage, mouth-crop SSIM against it 0.77 -> 0.60)."""
     if image.ndim == 3 and image.shape[2] == 4:
         image = image[:, :, :3]
     face = fm.find_face(image, min_size=min_face)
@@ -295,7 +282,6 @@ def photo_portrait(image: np.ndarray, size: int = 1024, *, min_face: int = 90) -
     out = cv2.warpAffine(np.ascontiguousarray(image[:, :, :3]), m, (size, size),
                          flags=cv2.INTER_CUBIC if k > 1 else cv2.INTER_AREA,
                          borderMode=cv2.BORDER_REFLECT_101)
-    out = _colour_normalise(out)
     out, rest_mesh = rest_mouth(out, fm.find_face(out, min_size=min_face).mesh,
                                 lambda img: fm.find_face(img, min_size=min_face).mesh)
     return Portrait(image=out, kind="photo", mesh=rest_mesh,
