@@ -76,6 +76,12 @@ class AvatarOut(BaseModel):
     stage: Literal["portrait", "demo", "voice", "poses"] | None
     is_system: bool
     is_public: bool
+    motion: Literal["footage", "still"] | None = Field(
+        default=None,
+        description='Once ready: "footage" (videos play the clip\'s own frames, only the '
+        'mouth re-made) or "still" (the portrait is animated)',
+    )
+    motion_reason: str | None = Field(default=None, description="Why the avatar has that motion")
     cost_usd: float
     error: str | None
     created_at: str
@@ -95,6 +101,12 @@ class AvatarDetail(BaseModel):
     stage: Literal["portrait", "demo", "voice", "poses"] | None
     is_system: bool
     is_public: bool
+    motion: Literal["footage", "still"] | None = Field(
+        default=None,
+        description='Once ready: "footage" (videos play the clip\'s own frames, only the '
+        'mouth re-made) or "still" (the portrait is animated)',
+    )
+    motion_reason: str | None = Field(default=None, description="Why the avatar has that motion")
     tts_voice_id: str | None = Field(description="For /api/v1/tts, once ready")
     cost_usd: float
     error: str | None
@@ -151,6 +163,8 @@ async def _fields(avatar: pb.Avatar, storage: Storage) -> dict[str, object]:
         "stage": _STAGE.get(avatar.stage),
         "is_system": avatar.is_system,
         "is_public": avatar.is_public,
+        "motion": (avatar.motion or "still") if ready else None,
+        "motion_reason": (avatar.motion_reason or None) if ready else None,
         "cost_usd": to_usd(avatar.cost_micros),
         "error": avatar.error or None,
         "created_at": iso_millis(avatar.created_at),

@@ -143,7 +143,9 @@ class MouthCompositor:
     footage: Footage
     colour_memory: float = 0.6
     _colour: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
-    seam: list[float] = field(default_factory=list)
+    # The last placement's blend mask and its top-left corner in the frame (what the
+    # seam benchmark measures along).
+    last_mask: tuple[int, int, FloatArray] | None = field(default=None, repr=False)
 
     def place(self, frame: ImageArray, mesh: FloatArray, sample: int) -> ImageArray:
         """``frame`` with sample ``sample``'s lower face blended in (in place)."""
@@ -176,6 +178,7 @@ class MouthCompositor:
         roi = frame[y0:y1, x0:x1]
         mask = self._mask(placed, size, iod)
         warped = self._match_colour(warped, roi, mask)
+        self.last_mask = (x0, y0, mask)
         frame[y0:y1, x0:x1] = cv2.blendLinear(warped, roi, mask, 1.0 - mask)
         return frame
 
@@ -192,8 +195,7 @@ class MouthCompositor:
         fit = smesh[stable] @ shift[:, :2].T + shift[:, 2]
         resid = fit - dst  # move destination pixels by this to find where the affine puts them
         w, h = size
-        gx, gy = np.meshgrid(np.linspace(0, w - 1, 9), np.linspace(0, h - 1, 9))
-        grid = np.stack([gx.ravel(), gy.ravel()], axis=1)
+        grid = coarse_grid(w, h, 9)
         sigma = 0.35 * max(w, h)
         d2 = ((grid[:, None, :] - dst[None, :, :]) ** 2).sum(axis=2)
         wts = np.exp(-d2 / (2 * sigma * sigma))
@@ -201,12 +203,10 @@ class MouthCompositor:
         # own shape from the sample).
         corr = (wts @ resid) / (wts.sum(axis=1, keepdims=True) + 0.6)
         inv = cv2.invertAffineTransform(shift)
-        pts = grid + corr
-        src = pts @ inv[:, :2].T + inv[:, 2]
-        mx = cv2.resize(src[:, 0].reshape(9, 9).astype(np.float32), size,
-                        interpolation=cv2.INTER_LINEAR)
-        my = cv2.resize(src[:, 1].reshape(9, 9).astype(np.float32), size,
-                        interpolation=cv2.INTER_LINEAR)
+        mx, my = dense_map(size, 9, corr @ inv[:, :2].T)
+        xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+        mx += inv[0, 0] * xs + inv[0, 1] * ys + inv[0, 2]
+        my += inv[1, 0] * xs + inv[1, 1] * ys + inv[1, 2]
         out: ImageArray = np.asarray(cv2.remap(patch, mx, my, cv2.INTER_LINEAR,
                                                borderMode=cv2.BORDER_REPLICATE), np.uint8)
         return out
@@ -278,19 +278,42 @@ def follow_jaw(roi: ImageArray, local: np.ndarray, placed: np.ndarray, iod: floa
     by = np.linspace(0, h - 1, 7)
     border = np.concatenate([np.stack([bx, np.zeros(7)], 1), np.stack([bx, np.full(7, h - 1)], 1),
                              np.stack([np.zeros(7), by], 1), np.stack([np.full(7, w - 1), by], 1)])
-    ctrl = np.concatenate([placed[jaw], local[list(STABLE)], border])
-    vals = np.concatenate([d, np.zeros((len(STABLE) + len(border), 2))])
-    gx, gy = np.meshgrid(np.linspace(0, w - 1, 12), np.linspace(0, h - 1, 12))
-    grid = np.stack([gx.ravel(), gy.ravel()], axis=1)
-    sigma = 0.22 * iod
+    # The neck and collar a little below the chin stay put.
+    below = local[list(CHIN)] + np.array([0.0, 0.6 * iod])
+    ctrl = np.concatenate([placed[jaw], local[list(STABLE)], below, border])
+    vals = np.concatenate([d, np.zeros((len(STABLE) + len(below) + len(border), 2))])
+    grid = coarse_grid(w, h, 16)
+    sigma = 0.3 * iod
     wts = np.exp(-((grid[:, None, :] - ctrl[None, :, :]) ** 2).sum(axis=2) / (2 * sigma * sigma))
-    field = (wts @ vals) / (wts.sum(axis=1, keepdims=True) + 1e-6)
+    # The constant in the denominator is a zero-displacement prior everywhere: far from
+    # every landmark nothing moves (normalised weights alone would carry the nearest
+    # jaw displacement across the whole region).
+    field = (wts @ vals) / (wts.sum(axis=1, keepdims=True) + 0.25)
     u, v = grid[:, 0] / max(w - 1, 1), grid[:, 1] / max(h - 1, 1)
     edge = np.minimum(np.minimum(u, 1 - u), np.minimum(v, 1 - v))
     field *= np.clip(edge / 0.2, 0, 1)[:, None] ** 2
-    src = (grid - field).astype(np.float32)
-    mx = cv2.resize(src[:, 0].reshape(12, 12), (w, h), interpolation=cv2.INTER_LINEAR)
-    my = cv2.resize(src[:, 1].reshape(12, 12), (w, h), interpolation=cv2.INTER_LINEAR)
+    mx, my = dense_map((w, h), 16, -field)
+    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    mx += xs
+    my += ys
     out: ImageArray = np.asarray(cv2.remap(roi, mx, my, cv2.INTER_LINEAR,
                                            borderMode=cv2.BORDER_REPLICATE), np.uint8)
     return out
+
+
+def coarse_grid(w: int, h: int, n: int) -> np.ndarray:
+    """(n*n, 2) points at the pixel positions ``cv2.resize`` puts an n x n grid's
+    samples when scaling it to w x h (so a coarse field resizes without distortion)."""
+    xs = (np.arange(n) + 0.5) * w / n - 0.5
+    ys = (np.arange(n) + 0.5) * h / n - 0.5
+    gx, gy = np.meshgrid(xs, ys)
+    return np.stack([gx.ravel(), gy.ravel()], axis=1)
+
+
+def dense_map(size: tuple[int, int], n: int, offsets: np.ndarray) -> tuple[FloatArray, FloatArray]:
+    """Per-pixel x and y offsets from offsets at ``coarse_grid`` points (bilinear)."""
+    ox = cv2.resize(offsets[:, 0].reshape(n, n).astype(np.float32), size,
+                    interpolation=cv2.INTER_LINEAR)
+    oy = cv2.resize(offsets[:, 1].reshape(n, n).astype(np.float32), size,
+                    interpolation=cv2.INTER_LINEAR)
+    return np.asarray(ox, np.float32), np.asarray(oy, np.float32)

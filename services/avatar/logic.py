@@ -108,6 +108,8 @@ def to_proto(row: Any) -> avatar_pb2.Avatar:
         cost_micros=row.cost_micros,
         error=row.error,
         portrait_kind=row.portrait_kind,
+        motion=row.motion if row.status == "ready" else "",
+        motion_reason=row.motion_reason if row.status == "ready" else "",
     )
     avatar.created_at.FromDatetime(row.created_at)
     avatar.updated_at.FromDatetime(row.updated_at)
@@ -240,6 +242,8 @@ class Avatars:
             "stage": "",
             "portrait_key": "",
             "portrait_kind": "",
+            "motion": "",
+            "motion_reason": "",
             "demo_video_key": "",
             "tts_voice_id": "",
             "error": "",
@@ -462,6 +466,8 @@ class Avatars:
                     stage="",
                     portrait_key=event.portrait_key,
                     portrait_kind=event.portrait_kind,
+                    motion=event.motion or "still",
+                    motion_reason=event.motion_reason,
                     demo_video_key=event.demo_video_key,
                     tts_voice_id=voice_id,
                     settlement="captured" if row.hold_id else "",

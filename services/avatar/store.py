@@ -32,6 +32,9 @@ avatars = Table(
     Column("is_public", Boolean(), nullable=False, default=False),
     Column("portrait_key", String(512), nullable=False, default=""),
     Column("portrait_kind", String(16), nullable=False, default=""),
+    # "" until ready | footage | still, and the reason (see Avatar.motion).
+    Column("motion", String(16), nullable=False, default=""),
+    Column("motion_reason", Text(), nullable=False, default=""),
     Column("demo_video_key", String(512), nullable=False, default=""),
     Column("tts_voice_id", String(64), nullable=False, default=""),
     Column("cost_micros", BigInteger(), nullable=False, default=0),

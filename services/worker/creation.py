@@ -7,6 +7,10 @@ Stages, each announced by ``events.creation.stage`` (``Nats-Msg-Id``
 1. ``portrait``: drawn from the description (seeded by the avatar id), or a photo
    portrait of the reference image, or of the clip's best frame. Stored as
    ``portrait.jpg`` (what users see) and ``portrait.portrait`` (what renders load).
+   A clip is analysed once (``avatarmedia.footage``): when it can be used, its loop
+   footage and mouth bank are stored as ``footage.npz`` and the avatar's videos play
+   the person's own frames ("footage" motion); otherwise the avatar is a still one and
+   the reason is kept (never a failure for that alone).
 2. ``demo``: generated avatars speak a short greeting in their voice (512 px, avatar
    tier); video avatars keep the clip itself. Stored as ``demo.<ext>`` + ``demo.jpg``.
 3. ``voice``: the default voice for language, gender and accent, or a clone of the
@@ -27,13 +31,15 @@ import asyncio
 import io
 import logging
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from avatarmedia.audio import load_audio
-from avatarmedia.errors import MediaInputError
+from avatarmedia.errors import MediaInputError, NoFaceError
+from avatarmedia.footage import analyse_clip
 from avatarmedia.portrait import (
     Portrait,
     best_frame,
@@ -63,6 +69,7 @@ STORAGE_RETRY_S = 5.0
 DEMO_RESOLUTION = 512
 PORTRAIT_JPEG = "portrait.jpg"
 PORTRAIT_RENDERABLE = "portrait.portrait"
+FOOTAGE_FILE = "footage.npz"
 DEMO_POSTER = "demo.jpg"
 
 GREETINGS = {
@@ -102,16 +109,51 @@ def jpeg(image: np.ndarray, quality: int = 90) -> bytes:
     return buffer.getvalue()
 
 
+@dataclass
+class MadePortrait:
+    """The portrait step's result: the portrait, and for clips the footage (or why not)."""
+
+    portrait: Portrait
+    motion: str
+    motion_reason: str
+    footage: bytes | None = None
+
+
 def make_portrait(
     job: jobs_pb2.AvatarCreationJob, image: bytes | None, clip: Path | None
-) -> Portrait:
+) -> MadePortrait:
     """The blocking portrait step (runs in a thread)."""
     if clip is not None:
-        return photo_portrait(best_frame(clip))
+        return clip_portrait(clip)
     if image is not None:
-        return photo_portrait(load_image(image))
+        return MadePortrait(photo_portrait(load_image(image)), "still", "made from a photo")
     spec = spec_from_description(job.description, job.gender or None, seed=job.seed)
-    return draw_portrait(spec)
+    return MadePortrait(draw_portrait(spec), "still", "made from a description")
+
+
+def clip_portrait(clip: Path) -> MadePortrait:
+    """A clip's footage and portrait; a still avatar (with the reason) when its footage
+    cannot be used. A clip with no face at all fails as before."""
+    try:
+        analysis = analyse_clip(clip)
+    except NoFaceError:
+        raise
+    except MediaInputError as exc:
+        log.info("footage analysis of %s failed: %s", clip.name, exc)
+        return MadePortrait(photo_portrait(best_frame(clip)), "still",
+                            f"the clip's footage cannot be used: {exc}")
+    footage = analysis.footage
+    frame = analysis.portrait_frame
+    portrait: Portrait | None = None
+    if frame is not None:
+        try:
+            portrait = photo_portrait(frame)
+        except MediaInputError as exc:
+            log.info("the footage's portrait frame cannot be used: %s", exc)
+    if portrait is None:
+        portrait = photo_portrait(best_frame(clip))
+    return MadePortrait(portrait, analysis.motion, analysis.reason,
+                        footage.to_bytes() if footage is not None else None)
 
 
 def make_voice(job: jobs_pb2.AvatarCreationJob, clip: Path | None) -> VoiceProfile:
@@ -197,9 +239,14 @@ class CreationHandler:
             out = Path(tmp)
             await self._stage(job, "portrait")
             image, clip, clip_type = await self._inputs(job, out)
-            portrait = await asyncio.to_thread(make_portrait, job, image, clip)
+            made = await asyncio.to_thread(make_portrait, job, image, clip)
+            portrait = made.portrait
             await self._ensure_bucket()
             portrait_key = prefix + PORTRAIT_JPEG
+            if made.footage is not None:
+                await self.storage.put_bytes(
+                    prefix + FOOTAGE_FILE, made.footage, "application/octet-stream"
+                )
             await self.storage.put_bytes(
                 prefix + PORTRAIT_RENDERABLE, portrait.to_bytes(), "image/png"
             )
@@ -229,6 +276,8 @@ class CreationHandler:
             portrait_kind=portrait.kind,
             demo_video_key=demo_key,
             voice_profile_json=voice.to_json(),
+            motion=made.motion,
+            motion_reason=made.motion_reason,
         )
         await self.bus.publish(
             "events.creation.succeeded", event, msg_id=f"{job.avatar_id}:succeeded"

@@ -5,8 +5,10 @@ One job, start to finish:
 1. Skip it when the video was cancelled meanwhile (a cheap ``GetVideo``; if the video
    service cannot answer, render anyway: it discards the output of a cancelled job).
 2. Load the portrait (the renderable ``.portrait`` beside the JPEG when there is one,
-   else the image as a photo portrait), then the speech: the script synthesised in
-   the avatar's voice, or the caller's own audio from storage.
+   else the image as a photo portrait), the avatar's ``footage.npz`` when it is a
+   footage avatar (then the video plays the clip's own frames, with the chosen pose
+   applied to each), then the speech: the script synthesised in the avatar's voice,
+   or the caller's own audio from storage.
 3. Render in a worker thread (the event loop keeps beating ``in_progress`` so
    JetStream does not redeliver a long render) and publish ``events.render.progress``
    at every tenth.
@@ -37,6 +39,7 @@ import numpy.typing as npt
 
 from avatarmedia.audio import load_audio
 from avatarmedia.errors import MediaInputError
+from avatarmedia.footage import Footage
 from avatarmedia.portrait import Portrait
 from avatarmedia.render import RenderRequest, render_video
 from avatarmedia.script import speak_script
@@ -56,6 +59,7 @@ LIPSYNC_FILTER = "jobs.lipsync.>"
 VIDEO_FILE = "video.mp4"
 POSTER_FILE = "poster.jpg"
 PORTRAIT_SUFFIX = ".portrait"
+FOOTAGE_FILE = "footage.npz"
 STORAGE_RETRY_S = 5.0
 PROGRESS_STEP = 0.1
 
@@ -67,6 +71,15 @@ def renderable_portrait_key(image_key: str) -> str:
     the animation sidecar that the creation stage stores beside the JPEG."""
     stem = image_key.rsplit(".", 1)[0] if "." in image_key.rsplit("/", 1)[-1] else image_key
     return stem + PORTRAIT_SUFFIX
+
+
+def footage_key(portrait_key: str) -> str:
+    """Where a footage avatar's analysis lives, from its portrait's or a pose's key:
+    ``avatars/o/a/portrait.jpg`` and ``avatars/o/a/poses/p.jpg`` ->
+    ``avatars/o/a/footage.npz``."""
+    head = portrait_key.split("/poses/", 1)[0] + "/" if "/poses/" in portrait_key else \
+        portrait_key.rsplit("/", 1)[0] + "/"
+    return head + FOOTAGE_FILE
 
 
 @dataclass
@@ -88,9 +101,11 @@ def render_job(
     out_dir: Path,
     progress: Callable[[float], None],
     max_audio_seconds: float,
+    footage_bytes: bytes | None = None,
 ) -> RenderedVideo:
     """The blocking part (runs in a thread): speech, mouth track, render, encode."""
     portrait = Portrait.from_bytes(portrait_bytes)
+    footage = Footage.from_bytes(footage_bytes) if footage_bytes is not None else None
     tier = _TIERS.get(job.tier)
     if tier is None:
         raise MediaInputError(f"unknown tier {job.tier}")
@@ -120,6 +135,7 @@ def render_job(
         fps=fps,
         motion_hint=job.video_prompt,
         seed=zlib.crc32(job.video_id.encode()),
+        footage=footage,
     )
     result = render_video(
         request, out_dir / VIDEO_FILE, progress=lambda p: progress(0.05 + 0.9 * p)
@@ -159,6 +175,7 @@ class LipsyncHandler:
         async with delivery.keep_alive(beat):
             try:
                 portrait = await self._portrait(job.portrait_key)
+                footage = await self._footage(job.portrait_key)
                 audio = await self._audio(job)
             except StorageNotFound as exc:
                 await self._failed(job, f"an input is missing from storage: {exc}")
@@ -175,6 +192,7 @@ class LipsyncHandler:
                         Path(tmp),
                         self._progress_reporter(job, delivery.num_delivered),
                         self.settings.worker_max_audio_seconds,
+                        footage,
                     )
                 except MediaInputError as exc:
                     await self._failed(job, str(exc))
@@ -227,6 +245,15 @@ class LipsyncHandler:
             return await self.storage.get_bytes(renderable_portrait_key(image_key))
         except StorageNotFound:
             return await self.storage.get_bytes(image_key)
+
+    async def _footage(self, portrait_key: str) -> bytes | None:
+        """The avatar's footage analysis, or None for a still avatar."""
+        if not portrait_key:
+            return None
+        try:
+            return await self.storage.get_bytes(footage_key(portrait_key))
+        except StorageNotFound:
+            return None
 
     async def _audio(self, job: jobs_pb2.LipsyncJob) -> bytes | None:
         if not job.HasField("audio"):

@@ -34,6 +34,8 @@ FIELDS = {
     "stage",
     "is_system",
     "is_public",
+    "motion",
+    "motion_reason",
     "cost_usd",
     "error",
     "created_at",
@@ -178,6 +180,57 @@ def test_tts_speaks_in_the_avatars_voice(mesh: Mesh, created: dict[str, Any]) ->
     assert other.status_code == 404 and other.json()["error"]["code"] == "NOT_FOUND"
     bad = client.post("/api/v1/tts", json={"text": "", "tts_voice_id": voice})
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "VALIDATION_ERROR"
+
+
+def _thumbs(path: Any, limit: int | None = None) -> Any:
+    import cv2
+    import numpy as np
+
+    from avatarmedia.encode import read_video
+
+    frames, _ = read_video(path, max_frames=limit, max_side=256)
+    return np.stack([cv2.resize(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY), (32, 32)).astype(float)
+                     for f in frames])
+
+
+def _nearest_clip_frame(video: Any, clip: Any) -> float:
+    """Mean over the video's frames of the smallest grey difference to any clip frame."""
+    d = abs(video[:, None] - clip[None, :]).mean(axis=(2, 3))
+    return float(d.min(axis=1).mean())
+
+
+def test_a_video_avatar_speaks_with_its_own_footage_in_every_pose(
+    mesh: Mesh, created: dict[str, Any], tmp_path: Any
+) -> None:
+    client = mesh.api(OWNER)
+    bodies = {k: client.get(f"/api/v1/avatars/{i}").json() for k, i in created["ids"].items()}
+    assert bodies["video"]["motion"] == "footage", bodies["video"]
+    assert bodies["generated"]["motion"] == "still" and bodies["generated"]["motion_reason"]
+    assert bodies["photo"]["motion"] == "still"
+    avatar_id = created["ids"]["video"]
+    pose = client.post(f"/api/v1/avatars/{avatar_id}/poses", json={"prompt": "mirrored"})
+    assert pose.status_code == 201, pose.text
+    clip = _thumbs(FIXTURES / "clips/man_talking_7s.mp4")
+    for pose_id in (None, pose.json()["id"]):
+        reply = client.post("/api/v1/avatar-videos", json={
+            "avatar_id": avatar_id, "text": "Good morning, and welcome.", "resolution": 512,
+            **({"pose_id": pose_id} if pose_id else {})})
+        assert reply.status_code == 202, reply.text
+        body = wait_for(client, reply.json()["poll_url"],
+                        lambda b: b["status"] in ("completed", "failed"), timeout=150)
+        assert body["status"] == "completed", body
+        path = tmp_path / f"{body['id']}.mp4"
+        path.write_bytes(httpx.get(body["video_url"], timeout=30).content)
+        video = _thumbs(path)
+        straight = _nearest_clip_frame(video, clip)
+        flipped = _nearest_clip_frame(video, clip[:, :, ::-1])
+        # Every frame is one of the clip's own (up to the mouth and the encoding): far
+        # closer to some clip frame than a re-framed still portrait would be; the
+        # mirrored pose mirrors every frame.
+        if pose_id is None:
+            assert straight < 6.0 and straight < flipped / 2, (straight, flipped)
+        else:
+            assert flipped < 6.0 and flipped < straight / 2, (straight, flipped)
 
 
 def test_list_shows_owned_and_system_avatars_paginated(mesh: Mesh, created: dict[str, Any]) -> None:

@@ -65,7 +65,7 @@ class Voice(_message.Message):
     def __init__(self, tts_voice_id: _Optional[str] = ..., language: _Optional[str] = ..., profile_json: _Optional[str] = ...) -> None: ...
 
 class Avatar(_message.Message):
-    __slots__ = ("id", "owner_id", "name", "description", "language", "nationality", "gender", "accent", "source", "status", "stage", "is_system", "is_public", "portrait_key", "demo_video_key", "tts_voice_id", "cost_micros", "error", "created_at", "updated_at", "portrait_kind")
+    __slots__ = ("id", "owner_id", "name", "description", "language", "nationality", "gender", "accent", "source", "status", "stage", "is_system", "is_public", "portrait_key", "demo_video_key", "tts_voice_id", "cost_micros", "error", "created_at", "updated_at", "portrait_kind", "motion", "motion_reason")
     ID_FIELD_NUMBER: _ClassVar[int]
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -87,6 +87,8 @@ class Avatar(_message.Message):
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     PORTRAIT_KIND_FIELD_NUMBER: _ClassVar[int]
+    MOTION_FIELD_NUMBER: _ClassVar[int]
+    MOTION_REASON_FIELD_NUMBER: _ClassVar[int]
     id: str
     owner_id: str
     name: str
@@ -108,7 +110,9 @@ class Avatar(_message.Message):
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
     portrait_kind: str
-    def __init__(self, id: _Optional[str] = ..., owner_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., language: _Optional[str] = ..., nationality: _Optional[str] = ..., gender: _Optional[str] = ..., accent: _Optional[str] = ..., source: _Optional[_Union[AvatarSource, str]] = ..., status: _Optional[_Union[AvatarStatus, str]] = ..., stage: _Optional[_Union[AvatarStage, str]] = ..., is_system: _Optional[bool] = ..., is_public: _Optional[bool] = ..., portrait_key: _Optional[str] = ..., demo_video_key: _Optional[str] = ..., tts_voice_id: _Optional[str] = ..., cost_micros: _Optional[int] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., portrait_kind: _Optional[str] = ...) -> None: ...
+    motion: str
+    motion_reason: str
+    def __init__(self, id: _Optional[str] = ..., owner_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., language: _Optional[str] = ..., nationality: _Optional[str] = ..., gender: _Optional[str] = ..., accent: _Optional[str] = ..., source: _Optional[_Union[AvatarSource, str]] = ..., status: _Optional[_Union[AvatarStatus, str]] = ..., stage: _Optional[_Union[AvatarStage, str]] = ..., is_system: _Optional[bool] = ..., is_public: _Optional[bool] = ..., portrait_key: _Optional[str] = ..., demo_video_key: _Optional[str] = ..., tts_voice_id: _Optional[str] = ..., cost_micros: _Optional[int] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., portrait_kind: _Optional[str] = ..., motion: _Optional[str] = ..., motion_reason: _Optional[str] = ...) -> None: ...
 
 class CreateAvatarRequest(_message.Message):
     __slots__ = ("owner_id", "name", "description", "language", "nationality", "gender", "accent", "source", "ref_image", "source_video", "idempotency_key")
