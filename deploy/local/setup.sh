@@ -70,9 +70,10 @@ install_venv() {
   local constraints
   constraints=$(mktemp)
   echo "setuptools<81" > "$constraints"
+  # Runtime plus the groups make test/up use: local servers, test runner, linters.
   local pip_log="$VENV/pip-install.log"
   if ! PIP_CONSTRAINT="$constraints" "$VENV/bin/pip" install -q --disable-pip-version-check \
-      -e ".[dev,local]" >"$pip_log" 2>&1; then
+      -e ".[local,test,dev]" >"$pip_log" 2>&1; then
     grep -v "is ignored: it is neither" "$pip_log" >&2
     exit 1
   fi
