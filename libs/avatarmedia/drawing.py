@@ -20,11 +20,12 @@ frame: the transform, the colours and the feature anchors.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .drawing_body import SETTINGS, attire, background, neck
+from .drawing_body import SETTINGS, attire, background, cast_shadow, neck
 from .drawing_hair import STYLES, HairColours, beard, draw_mass, hairline_shadow, hairstyle, sheen
 from .drawkit import HeadTransform, coverage, ellipse, mirror_x, paint, paint_form, spline, tone
 
@@ -448,21 +449,24 @@ def draw(spec: PortraitSpec, size: int = 1024, *, yaw_deg: float = 0.0,
     words = spec.background.split()
     setting = next((w for w in words if w in SETTINGS), "studio")
     img = background(size, pal["bg"], setting, rng)
-    hair = HairColours.of(pal["hair"])
+    back_light = np.clip(pal["bg"] * 0.5 + 128, 0, 255)
+    outline = head_outline(male)
+    cast_shadow(img, cx, cy, s, male, size, tf(outline * 1.2, 0.0))
+    hair = HairColours.of(pal["hair"], back_light)
     behind, on_head, front = hairstyle(pal["style"], female, np.random.default_rng(spec.seed + 1))
     hrng = np.random.default_rng(spec.seed + 2)
     for m in behind:
         draw_mass(img, tf, m, hair, hrng, None)
     neck_clip = neck(img, cx, cy, s, skin, male)
     kind = next((w for w in spec.attire.split() if w in ATTIRE), "blazer")
-    attire(img, kind, pal["cloth"], cx, cy, s, male, skin, size, rng)
+    attire(img, kind, pal["cloth"], cx, cy, s, male, skin, size, rng, back_light)
     _ears(img, tf, skin)
-    outline = head_outline(male)
     jaw = tf(outline[len(outline) // 4: 3 * len(outline) // 4], 0.0)
     paint(img, jaw + np.array([0.05 * s, 0.16 * s]), tone(skin, 0.55, (1.0, 0.86, 0.9)), alpha=0.65,
           blur=s * 0.09, clip=neck_clip)
     face = paint_form(img, [tf(outline, 0.0)], skin, tone(skin, 0.76, (1.0, 0.88, 0.92)),
-                      s * 0.4, s * 0.3, light=np.clip(skin * 1.06 + 12, 0, 255), rim=0.35)
+                      s * 0.4, s * 0.3, light=np.clip(skin * 1.06 + 12, 0, 255), rim=0.3,
+                      rim_colour=skin * 0.6 + back_light * 0.4)
     smile = {"smiling": 0.6, "friendly": 0.3}.get(spec.expression, 0.0)
     _face_light(img, tf, skin, female, spec.age, smile, face)
     hairline_shadow(img, tf, on_head, tone(skin, 0.62, (1.0, 0.86, 0.9)), face)
@@ -473,8 +477,9 @@ def draw(spec: PortraitSpec, size: int = 1024, *, yaw_deg: float = 0.0,
     if spec.beard:
         beard(img, tf, outline, hair, _stubble(spec), hrng)
     glint = sheen(img.shape, tf, -2.0, 0.85) if pal["style"] != "bald" else None
+    lit_hair = replace(hair, rim=None)  # no back light on edges against the face
     for m in on_head + front:
-        draw_mass(img, tf, m, hair, hrng, glint)
+        draw_mass(img, tf, m, lit_hair, hrng, glint)
     if pal["style"] == "bald":
         paint(img, tf(ellipse(-0.3, -1.45, 0.35, 0.18), 0.3), np.clip(skin * 1.12 + 30, 0, 255),
               alpha=0.45, blur=s * 0.06, clip=face)

@@ -86,7 +86,7 @@ def neckline(kind: str, male: bool) -> np.ndarray:
         return np.array([[-0.58, 1.86], [-0.3, 2.4], [0.0, 2.78]])
     if kind == "aodai":  # a mandarin collar closes round the neck
         t = np.linspace(math.pi - 0.02, math.pi / 2, 6)
-        return np.stack([0.5 * np.cos(t), 1.72 + 0.1 * np.sin(t)], 1)
+        return np.stack([0.6 * np.cos(t), 1.72 + 0.1 * np.sin(t)], 1)
     if kind == "dress":
         return np.array([[-0.95, 1.95], [-0.6, 2.5], [0.0, 2.95]])
     return np.array([[-0.66, 1.85], [-0.32, 2.9], [0.0, 3.75]])  # jacket V
@@ -109,7 +109,7 @@ def body_outline(cx: float, cy: float, s: float, male: bool, size: int,
 def neck(img: np.ndarray, cx: float, cy: float, s: float, skin: np.ndarray,
          male: bool) -> np.ndarray:
     """The neck as a lit cylinder with a collarbone hint; returns its coverage."""
-    hw = 0.5 if male else 0.43
+    hw = 0.6 if male else 0.52
     left = np.array([[-hw, 0.7], [-hw, 1.6], [-hw - 0.08, 2.05], [-0.9, 2.35], [-1.3, 2.6],
                      [-1.3, 3.6]])
     pts = spline(np.vstack([left, mirror_x(left)]), 8)
@@ -135,12 +135,13 @@ def neck(img: np.ndarray, cx: float, cy: float, s: float, skin: np.ndarray,
     return clip
 
 
-def jaw_shadow(img: np.ndarray, tf_pts: np.ndarray, s: float, skin: np.ndarray,
-               clip: np.ndarray) -> None:
-    """The head's cast shadow on the neck, under the jaw line."""
-    paint(img, tf_pts + np.array([0.06 * s, 0.2 * s]), tone(skin, 0.6, (1.0, 0.88, 0.92)),
-          alpha=0.6,
-          blur=s * 0.1, clip=clip)
+def cast_shadow(img: np.ndarray, cx: float, cy: float, s: float, male: bool, size: int,
+                head: np.ndarray) -> None:
+    """The presenter's soft shadow on the backdrop, down and away from the key light."""
+    body = body_outline(cx, cy, s, male, size, neckline("tshirt", male))
+    off = np.array([0.35 * s, 0.2 * s])
+    paint(img, body + off, (0, 0, 0), alpha=0.22, blur=s * 0.25)
+    paint(img, head + off, (0, 0, 0), alpha=0.22, blur=s * 0.25)
 
 
 def _px(cx: float, cy: float, s: float, pts: np.ndarray) -> np.ndarray:
@@ -187,7 +188,8 @@ def _crew_neck(img: np.ndarray, cx: float, cy: float, s: float, cloth: np.ndarra
 
 
 def attire(img: np.ndarray, kind: str, cloth: np.ndarray, cx: float, cy: float, s: float,
-           male: bool, skin: np.ndarray, size: int, rng: np.random.Generator) -> None:
+           male: bool, skin: np.ndarray, size: int, rng: np.random.Generator,
+           back_light: np.ndarray) -> None:
     """Shoulders in the attire word's garment, neckline and folds, lit like the face."""
     body = body_outline(cx, cy, s, male, size, neckline(kind, male))
     light = tone(cloth, 1.12, add=14)
@@ -197,7 +199,8 @@ def attire(img: np.ndarray, kind: str, cloth: np.ndarray, cx: float, cy: float, 
                                 [1.5, 2.7]]), 10)
         paint_form(img, [_px(cx, cy, s, hood)], tone(cloth, 0.85), tone(cloth, 0.5),
                    s * 0.35, s * 0.2)
-    clip = paint_form(img, [body], cloth, shadow, s * 0.9, s * 0.5, light=light, rim=0.25)
+    clip = paint_form(img, [body], cloth, shadow, s * 0.9, s * 0.5, light=light, rim=0.35,
+                      rim_colour=back_light)
     _folds(img, cx, cy, s, cloth, clip, rng, 1.0 if kind in ("hoodie", "sweater") else 0.8)
     if kind in ("blazer", "suit"):
         _jacket(img, cx, cy, s, cloth, male, kind == "suit" or male, rng)
@@ -243,11 +246,11 @@ def _knit(img: np.ndarray, cx: float, cy: float, s: float, cloth: np.ndarray,
 
 def _mandarin(img: np.ndarray, cx: float, cy: float, s: float, cloth: np.ndarray) -> None:
     """The ao dai's standing collar and its diagonal closure to the right armpit."""
-    band = spline(np.array([[-0.47, 1.83], [-0.47, 1.55], [0.0, 1.62], [0.47, 1.55],
-                            [0.47, 1.83], [0.0, 1.9]]), 6, closed=True)
+    band = spline(np.array([[-0.56, 1.83], [-0.56, 1.55], [0.0, 1.62], [0.56, 1.55],
+                            [0.56, 1.83], [0.0, 1.9]]), 6, closed=True)
     paint_form(img, [_px(cx, cy, s, band)], cloth, tone(cloth, 0.62), s * 0.12, s * 0.06)
     trim = tone(cloth, 0.55, (1.0, 0.95, 1.1))
-    paint(img, _px(cx, cy, s, spline(np.array([[-0.47, 1.56], [0.0, 1.63], [0.47, 1.56]]), 6)),
+    paint(img, _px(cx, cy, s, spline(np.array([[-0.56, 1.56], [0.0, 1.63], [0.56, 1.56]]), 6)),
           trim, thickness=s * 0.03, closed=False, alpha=0.7)
     closure = spline(np.array([[0.1, 1.9], [0.7, 2.25], [1.25, 2.75], [1.35, 3.6]]), 8)
     paint(img, _px(cx, cy, s, closure) + np.array([0.02 * s, 0.03 * s]), tone(cloth, 0.5),
@@ -322,10 +325,12 @@ def _jacket(img: np.ndarray, cx: float, cy: float, s: float, cloth: np.ndarray, 
                           [side * 1.25, 2.75], [side * 0.2, 4.2], [side * 0.1, 4.2],
                           [side * 0.5, 2.6]])
         px = _px(cx, cy, s, lapel)
-        paint(img, px + np.array([0.07 * s, 0.07 * s]), tone(cloth, 0.35), alpha=0.5, blur=s * 0.06)
-        paint_form(img, [px], tone(cloth, 1.02), tone(cloth, 0.58, (0.95, 0.95, 1.05)),
-                   s * 0.3, s * 0.12, light=tone(cloth, 1.2, add=16))
-        edge = _px(cx, cy, s, lapel[[2, 3, 4]])
-        paint(img, edge, tone(cloth, 1.25, add=18), thickness=s * 0.02, closed=False, alpha=0.5)
+        outer = _px(cx, cy, s, lapel[[1, 2, 3, 4]])
+        paint(img, outer + np.array([0.05 * s, 0.05 * s]), tone(cloth, 0.3), alpha=0.6,
+              thickness=s * 0.06, closed=False, blur=s * 0.03)
+        paint_form(img, [px], tone(cloth, 1.08, add=4), tone(cloth, 0.6, (0.95, 0.95, 1.05)),
+                   s * 0.3, s * 0.12, light=tone(cloth, 1.25, add=20))
+        paint(img, outer, tone(cloth, 1.35, add=26), thickness=s * 0.02, closed=False,
+              alpha=0.6 if side < 0 else 0.35)
     paint(img, ellipse(cx - 1.55 * s, cy + 3.2 * s, 0.05 * s, 0.05 * s), tone(cloth, 0.5),
           alpha=0.6)

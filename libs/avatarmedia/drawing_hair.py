@@ -61,11 +61,12 @@ class HairColours:
     base: np.ndarray
     shadow: np.ndarray
     light: np.ndarray
+    rim: np.ndarray | None = None   # the back light on the shadow-side edge
 
     @classmethod
-    def of(cls, hair: np.ndarray) -> HairColours:
+    def of(cls, hair: np.ndarray, rim: np.ndarray | None = None) -> HairColours:
         light = np.clip(np.maximum(hair * 1.45 + 18, hair + 62), 0, 255)
-        return cls(hair, tone(hair, 0.42, (1.0, 0.95, 1.05)), light)
+        return cls(hair, tone(hair, 0.42, (1.0, 0.95, 1.05)), light, rim)
 
 
 def _along(curve: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -133,7 +134,8 @@ def draw_mass(img: np.ndarray, tf: HeadTransform, mass: Mass, col: HairColours,
     poly = tf(mass.outline, depth=mass.depth)
     base = tone(col.base, mass.shade)
     clip = paint_form(img, [poly], base, col.shadow, s * 0.3, s * 0.22,
-                      light=tone(col.light, mass.shade), rim=0.2)
+                      light=tone(col.light, mass.shade), rim=0.45 if col.rim is not None
+                      else 0.2, rim_colour=col.rim)
     if glint is not None:
         blend(img, Box(0, 0, img.shape[1], img.shape[0]), glint * 0.5 * mass.shade,
               col.light, clip)
@@ -253,11 +255,12 @@ def hairstyle(style: str, female: bool, rng: np.random.Generator
                           ellipse(0, -2.15, 0.45, 0.32, 8, 1.6 * math.pi, 2.2 * math.pi),
                           40, 0.1)]
             return [Mass(bun, -0.5, wraps, 0.95)], on, []
-        tail = spline(np.array([[0.75, -1.3], [1.15, -0.6], [1.3, 0.6], [1.45, 1.8], [1.3, 2.9],
-                                [1.05, 3.0], [1.05, 1.8], [1.0, 0.6], [0.8, -0.5]]), 6,
-                      closed=True)
-        tflow = Flow(np.array([[0.8, -1.2], [1.0, -1.0]]), np.array([[1.1, 2.9], [1.35, 2.8]]),
-                     50, 0.1)
+        # tied at the back; the tail comes round the neck and lies over the shoulder
+        tail = spline(np.array([[0.5, 1.45], [0.95, 1.55], [1.3, 1.95], [1.52, 2.6],
+                                [1.5, 3.2], [1.36, 3.6], [1.2, 3.2], [1.0, 2.5],
+                                [0.72, 1.95]]), 6, closed=True)
+        tflow = Flow(np.array([[0.6, 1.55], [0.95, 1.6]]), np.array([[1.25, 3.45], [1.45, 3.3]]),
+                     70, 0.12)
         return [], on, [Mass(tail, -0.2, [tflow], 0.95)]
     if style in ("long", "bob", "medium") and (female or style != "medium"):
         bottom = {"long": 3.1, "bob": 1.35, "medium": 2.2}[style]

@@ -216,13 +216,15 @@ def coverage(shape: tuple[int, ...], polys: list[np.ndarray], blur: float = 0.0)
 def paint_form(img: np.ndarray, polys: list[np.ndarray], base: np.ndarray,
                shadow: np.ndarray, sigma: float, offset: float,
                clip: np.ndarray | None = None, light: np.ndarray | None = None,
-               rim: float = 0.0) -> np.ndarray:
+               rim: float = 0.0, rim_colour: np.ndarray | None = None) -> np.ndarray:
     """Fill a shape and model it as a rounded form lit from the key light.
 
     The shape's mask, moved towards the shadow side by ``offset`` px and blurred by
     ``sigma``, is the light term: near 1 where the surface faces the light, falling
     to the shadow colour across the far side and along the edges, the way a painter
     turns a form. ``light`` (optional) is added where the surface faces the light most.
+    ``rim``: a thin edge of light on the shadow side (reflected light, or ``rim_colour``
+    as a back light that separates the figure from the backdrop).
     Returns the canvas-sized coverage of the shape (a clip for its details).
     """
     box = box_of(polys, img.shape, 2)
@@ -231,7 +233,7 @@ def paint_form(img: np.ndarray, polys: list[np.ndarray], base: np.ndarray,
         return full
     a = raster(polys, box)
     pad = int(sigma * 2 + offset)
-    big = np.pad(a, pad)
+    big = np.pad(a, pad, mode="edge")  # a shape cut by the canvas edge goes on beyond it
     lit = soften(big, sigma, (float(LIGHT[0] * offset), float(LIGHT[1] * offset)))
     lit = np.clip((lit[pad:-pad or None, pad:-pad or None] - 0.25) / 0.7, 0, 1)
     lit = lit * lit * (3 - 2 * lit)
@@ -242,11 +244,11 @@ def paint_form(img: np.ndarray, polys: list[np.ndarray], base: np.ndarray,
         hi = np.clip((hi[pad:-pad or None, pad:-pad or None] - 0.8) / 0.2, 0, 1)
         field = field + (light - base) * (hi * 0.55)[..., None]
     if rim > 0:
-        # reflected light along the shadow-side edge
-        inner = soften(big, sigma * 0.12, (float(-LIGHT[0] * sigma * 0.25),
-                                            float(-LIGHT[1] * sigma * 0.25)))
+        w = max(1.5, sigma * 0.12)
+        inner = soften(big, w * 0.6, (float(LIGHT[0] * w), float(LIGHT[1] * w)))
         edge = np.clip(a - inner[pad:-pad or None, pad:-pad or None], 0, 1) * (1 - lit)
-        field = field + (base * 1.05 - field) * (edge * rim)[..., None]
+        col = base * 1.05 if rim_colour is None else rim_colour
+        field = field + (col - field) * (edge * rim)[..., None]
     blend(img, box, a, field, clip)
     full[box.sl()] = a
     return full
