@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 import numpy.typing as npt
 
-from .tracks import MouthTrack
+from .tracks import MouthTrack, anticipated
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -157,6 +157,7 @@ def brow_raises(emphasis: np.ndarray, fps: float) -> np.ndarray:
 
 def plan_motion(track: MouthTrack, tier: str, hint: str = "", seed: int = 0) -> MotionPlan:
     style = motion_style(tier, hint)
+    track = anticipated(track)
     n, fps = track.n_frames, track.fps
     rng = np.random.default_rng(seed)
     opening = np.clip(np.asarray(track.opening, np.float64) * style.mouth_gain, 0, 1)
