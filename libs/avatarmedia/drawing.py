@@ -27,7 +27,17 @@ import numpy as np
 
 from .drawing_body import SETTINGS, attire, background, cast_shadow, neck
 from .drawing_hair import STYLES, HairColours, beard, draw_mass, hairline_shadow, hairstyle, sheen
-from .drawkit import HeadTransform, coverage, ellipse, mirror_x, paint, paint_form, spline, tone
+from .drawkit import (
+    HeadTransform,
+    coverage,
+    ellipse,
+    mirror_x,
+    paint,
+    paint_form,
+    spline,
+    strokes,
+    tone,
+)
 
 if TYPE_CHECKING:
     from .portrait import PortraitSpec
@@ -129,12 +139,11 @@ def _mouth_inside(img: np.ndarray, to_px: Any, shape: dict[str, np.ndarray],
     paint(img, teeth, (238, 234, 226), alpha=0.96, clip=clip)
     paint(img, to_px(tu + np.array([0, teeth_h])), (170, 160, 158), alpha=0.5, thickness=s * 0.012,
           closed=False, clip=clip)
-    sep = [np.array([[x, float(np.interp(x, tu[:, 0], tu[:, 1])) + 0.005],
-                     [x, float(np.interp(x, tu[:, 0], tu[:, 1])) + teeth_h * 0.9]])
-           for x in np.array([-0.19, -0.1, 0.0, 0.1, 0.19]) * float(np.ptp(tu[:, 0])) / 0.5]
-    for ln in sep:
-        paint(img, to_px(ln), (190, 182, 178), alpha=0.45, thickness=max(1.0, s * 0.006),
-              closed=False, clip=clip)
+    xs = np.array([-0.19, -0.1, 0.0, 0.1, 0.19]) * float(np.ptp(tu[:, 0])) / 0.5
+    ys = np.interp(xs, tu[:, 0], tu[:, 1])
+    sep = np.stack([np.stack([xs, ys + 0.005], 1), np.stack([xs, ys + teeth_h * 0.9], 1)], 1)
+    strokes(img, to_px(sep.reshape(-1, 2)).reshape(sep.shape), (190, 182, 178), 0.45,
+            max(1.0, s * 0.006), clip)
     if opening > 0.45:  # the lower teeth's edges, mostly hidden by the lower lip
         lo = shape["inner_lo"][8:-8]
         low = np.vstack([to_px(lo + np.array([0, -0.035])), to_px(lo)[::-1]])
@@ -221,13 +230,13 @@ def draw_brows(img: np.ndarray, tf: HeadTransform, rig: dict[str, Any], raise_: 
         bot = np.stack([x, y + thick * 0.45], 1)
         paint(img, tf(np.vstack([top, bot[::-1]]), depth=0.25), hair, alpha=0.88,
               blur=tf.scale * 0.005)
-        for k in range(0, 20, 2):
-            hairs.append(tf(np.array([[x[k], y[k] + thick[k] * 0.4],
-                                      [x[k + 1] + side * 0.02, y[k + 1] - thick[k + 1] * 0.5]]),
-                            depth=0.25))
-    for h in hairs:
-        paint(img, h, tone(hair, 0.7), alpha=0.5, thickness=max(1.0, tf.scale * 0.008),
-              closed=False)
+        k = np.arange(0, 20, 2)
+        hairs.append(np.stack([np.stack([x[k], y[k] + thick[k] * 0.4], 1),
+                               np.stack([x[k + 1] + side * 0.02, y[k + 1] - thick[k + 1] * 0.5],
+                                        1)], 1))
+    lines = np.concatenate(hairs)
+    strokes(img, tf(lines.reshape(-1, 2), depth=0.25).reshape(lines.shape), tone(hair, 0.7),
+            0.5, max(1.0, tf.scale * 0.008))
 
 
 # ---------------------------------------------------------------- static face
