@@ -38,6 +38,7 @@ import numpy.typing as npt
 from . import face as fm
 from .encode import VideoEncoder, even
 from .errors import MediaInputError, NoFaceError
+from .footage_audio import BANDS, band_energies
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,8 @@ class Footage:
     bank_features: FloatArray         # (n, len(FEATURES))
     bank_source: npt.NDArray[np.int32]  # clip frame index of each sample
     bank_speaking: npt.NDArray[np.bool_]
+    # The clip's sound (``footage_audio.band_energies``); empty for a clip without audio.
+    clip_audio: FloatArray = field(default_factory=lambda: np.zeros((0, BANDS), np.float32))
     info: dict[str, Any] = field(default_factory=dict)
     _patches: dict[int, ImageArray] = field(default_factory=dict, repr=False)
 
@@ -119,7 +122,7 @@ class Footage:
             bank_jpeg=np.frombuffer(self.bank_jpeg, np.uint8), bank_offsets=self.bank_offsets,
             bank_meshes=self.bank_meshes.astype(np.float16),
             bank_features=self.bank_features, bank_source=self.bank_source,
-            bank_speaking=self.bank_speaking,
+            bank_speaking=self.bank_speaking, clip_audio=self.clip_audio.astype(np.float16),
             info=np.frombuffer(json.dumps(self.info).encode(), np.uint8))
         return buf.getvalue()
 
@@ -137,6 +140,8 @@ class Footage:
                        bank_meshes=z["bank_meshes"].astype(np.float32),
                        bank_features=z["bank_features"], bank_source=z["bank_source"],
                        bank_speaking=z["bank_speaking"],
+                       clip_audio=(z["clip_audio"].astype(np.float32) if "clip_audio" in z
+                                   else np.zeros((0, BANDS), np.float32)),
                        info=json.loads(z["info"].tobytes().decode()))
         except (OSError, ValueError, KeyError) as exc:
             raise MediaInputError(f"the avatar's footage cannot be read: {exc}") from exc
@@ -359,26 +364,28 @@ class _Bank:
 # -- speech in the clip --------------------------------------------------------------
 
 
-def speaking_frames(path: Path, fps: float, n: int) -> npt.NDArray[np.bool_]:
-    """Per clip frame: was the person speaking (audio over its own speech gate)?
+def clip_sound(path: Path, fps: float, n: int) -> tuple[npt.NDArray[np.bool_], FloatArray]:
+    """Per clip frame: was the person speaking (audio over its own speech gate)? And the
+    clip's band energies (``footage_audio``).
 
-    A clip without audio counts as silent throughout (the bank is then indexed by shape
-    alone).
+    A clip without audio counts as silent throughout, with no energies (the bank is then
+    indexed by shape alone).
     """
     from .audio import load_audio
     from .metrics import loudness_envelope
 
+    none = np.zeros((0, BANDS), np.float32)
     try:
         samples, sr = load_audio(path, target_sr=16000)
     except MediaInputError:
-        return np.zeros(n, bool)
+        return np.zeros(n, bool), none
     db = loudness_envelope(samples, sr, fps, n)
     top = float(np.percentile(db, 95))
     floor = float(np.percentile(db, 10))
     if top - floor < 12.0:
-        return np.zeros(n, bool)
-    out: npt.NDArray[np.bool_] = db > floor + 0.35 * (top - floor)
-    return out
+        return np.zeros(n, bool), none
+    speaking: npt.NDArray[np.bool_] = db > floor + 0.35 * (top - floor)
+    return speaking, band_energies(samples, sr)
 
 
 # -- the motion base ------------------------------------------------------------------
@@ -573,7 +580,7 @@ def analyse_clip(path: str | Path) -> Analysis:
                       "the clip", None, timings)
     if len(bank.jpegs) < MIN_BANK or len(bank.jpegs) * stride / fps < MIN_USABLE_S:
         return _still("too few usable frontal frames for a mouth bank", None, timings)
-    speaking = speaking_frames(path, fps, n)
+    speaking, energies = clip_sound(path, fps, n)
     timings["audio_s"] = time.perf_counter() - t0 - sum(timings.values())
     poses = pose_vectors(track.meshes, n)
     ok = np.zeros(n, bool)
@@ -607,6 +614,7 @@ def analyse_clip(path: str | Path) -> Analysis:
         bank_features=np.stack([bank.features[i] for i in keep]).astype(np.float32),
         bank_source=np.array([bank.source[i] for i in keep], np.int32),
         bank_speaking=np.array([bool(speaking[bank.source[i]]) for i in keep]),
+        clip_audio=energies,
         info={"clip_frames": n, "clip_fps": fps, "loop": [a, b], "mode": mode,
               "loop_cost": round(float(cost), 3),
               "usable_share": round(share, 3), "mesh_stride": stride,

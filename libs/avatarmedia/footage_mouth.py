@@ -22,12 +22,14 @@ import numpy as np
 import numpy.typing as npt
 
 from .footage import JAW, STABLE, UNDER_NOSE, Footage, interocular
+from .footage_audio import band_energies, context
 from .tracks import MouthTrack
 
 FloatArray = npt.NDArray[np.float32]
 ImageArray = npt.NDArray[np.uint8]
 
 CANDIDATES = 14
+SHAPE_WEIGHT_WITH_SOUND = 0.5
 SWITCH_COST = 0.35
 HOLD_COST = 0.08
 CHIN = (152, 148, 176, 149, 377, 400, 378)
@@ -90,9 +92,29 @@ def targets_for(track: MouthTrack, features: FloatArray) -> Targets:
     return Targets(values.astype(np.float32), weights.astype(np.float32), silent)
 
 
-def select_samples(footage: Footage, track: MouthTrack, out_fps: float) -> npt.NDArray[
-        np.int32]:
-    """The bank sample shown at each output frame (Viterbi over the nearest samples)."""
+def sound_cost(footage: Footage, audio: tuple[npt.ArrayLike, int], n: int,
+               out_fps: float) -> npt.NDArray[np.float64] | None:
+    """(n, bank) how unlike each sample's sound (with its context) the drive audio is
+    around each output frame, each row scaled by its median; None without clip audio."""
+    if footage.clip_audio.shape[0] == 0:
+        return None
+    drive = band_energies(*audio)
+    q = context(drive, np.arange(n) / out_fps).astype(np.float64)
+    b = context(footage.clip_audio, footage.bank_source / footage.fps).astype(np.float64)
+    d = ((q * q).sum(axis=1)[:, None] + (b * b).sum(axis=1)[None, :] - 2 * q @ b.T) / q.shape[1]
+    d = np.maximum(d, 0.0)
+    out: npt.NDArray[np.float64] = d / (np.median(d, axis=1, keepdims=True) + 1e-6)
+    return out
+
+
+def select_samples(footage: Footage, track: MouthTrack, out_fps: float,
+                   audio: tuple[npt.ArrayLike, int] | None = None) -> npt.NDArray[np.int32]:
+    """The bank sample shown at each output frame (Viterbi over the nearest samples).
+
+    With the drive ``audio`` and no visemes (bring-your-own audio), samples whose own
+    sound matches the drive audio's are preferred as much as the shape match: the
+    speaker's own mouth for such a sound, with their own timing.
+    """
     feats = footage.bank_features
     scale = bank_scales(feats)
     tg = targets_for(track, feats)
@@ -100,6 +122,9 @@ def select_samples(footage: Footage, track: MouthTrack, out_fps: float) -> npt.N
     k = min(CANDIDATES, nb)
     d = ((feats[None, :, :] - tg.values[:, None, :]) / scale) ** 2
     unary = (d * tg.weights[:, None, :]).sum(axis=2)
+    sound = sound_cost(footage, audio, n, out_fps) if audio and not track.visemes else None
+    if sound is not None:
+        unary = SHAPE_WEIGHT_WITH_SOUND * unary + sound
     # In silence, samples the clip's audio heard as silence look most at rest.
     unary += np.where(tg.silent[:, None], 0.3 * footage.bank_speaking[None, :], 0.0)
     cand = np.argpartition(unary, k - 1, axis=1)[:, :k] if k < nb else \

@@ -200,10 +200,12 @@ class FootageRender:
 
 def footage_frames(footage: Footage, track: MouthTrack, size: tuple[int, int], fps: float,
                    pose: dict[str, Any] | None = None,
-                   compositor: MouthCompositor | None = None
+                   compositor: MouthCompositor | None = None,
+                   audio: tuple[FloatArray, int] | None = None,
                    ) -> Iterator[tuple[int, int, int, ImageArray]]:
-    """Yield (output index, loop index, sample, RGB frame) for every frame of ``track``."""
-    chosen = select_samples(footage, track, fps)
+    """Yield (output index, loop index, sample, RGB frame) for every frame of ``track``
+    (``audio``: the drive audio, to match samples by sound; see ``select_samples``)."""
+    chosen = select_samples(footage, track, fps, audio)
     reader = LoopReader(footage.loop_video, size, footage.n_loop)
     scale = np.array([size[0] / footage.loop_size[0], size[1] / footage.loop_size[1]],
                      np.float32)
@@ -238,7 +240,8 @@ def render_footage(footage: Footage, track: MouthTrack, samples: FloatArray, sam
     cv_threads = cv2.getNumThreads()
     cv2.setNumThreads(1)
     try:
-        for t, j, s, frame in footage_frames(footage, track, size, fps, pose):
+        for t, j, s, frame in footage_frames(footage, track, size, fps, pose,
+                                             audio=(samples, sample_rate)):
             enc.write(frame)
             used[t], loops[t], last = s, j, frame
             if poster is None and t >= min(n - 1, fps // 2) and track.opening[t] < 0.05:

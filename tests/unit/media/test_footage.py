@@ -169,3 +169,20 @@ def test_a_footage_video_has_the_asked_size_fps_and_length(
     assert max(info["width"], info["height"]) == resolution
     assert info["fps"] == fps and info["n_frames"] == round(0.6 * fps)
     assert res.motion["motion"] == "footage" and res.poster_path.exists()
+
+
+def test_driven_by_its_own_audio_the_bank_answers_with_the_same_instants(
+        footage: Footage) -> None:
+    from avatarmedia.audio import load_audio
+    from avatarmedia.render import audio_track
+
+    samples, sr = load_audio(WOMAN)
+    n = 200
+    track = audio_track(samples, sr, 25, n)
+    by_sound = select_samples(footage, track, 25.0, (samples, sr))
+    by_shape = select_samples(footage, track, 25.0)
+    def same_instant(chosen: np.ndarray) -> float:
+        return float(np.mean(np.abs(footage.bank_source[chosen] - np.arange(n)) <= 2))
+
+    assert same_instant(by_sound) > 0.4
+    assert same_instant(by_sound) > 5 * same_instant(by_shape)
