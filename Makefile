@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup up test test-fast lint protos protos-check bench clean
+.PHONY: setup up test test-fast lint protos protos-check bench chaos clean
 
 setup: ## install apt packages, the virtualenv and model files (idempotent)
 	@bash deploy/local/setup.sh
@@ -17,6 +17,9 @@ test: setup protos-check ## the whole suite: unit, integration and end-to-end
 
 test-fast: setup ## unit tests only
 	@$(PY) -m pytest -q -m "not integration and not e2e" $(PYTEST_ARGS)
+
+chaos: setup ## the mesh under load while 20 random processes are killed, then the audit table
+	@$(PY) -m tests.chaos --kills 20
 
 lint: setup ## ruff and mypy
 	@$(VENV)/bin/ruff check .
