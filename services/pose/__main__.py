@@ -29,7 +29,8 @@ def build(rt: Runtime[Settings]) -> Poses:
 
 
 def wire(rt: Runtime[Settings]) -> Wiring:
-    servicer = PoseServicer(build(rt))
+    poses = build(rt)
+    servicer = PoseServicer(poses)
     return Wiring(
         servicers=[
             Servicer(
@@ -37,7 +38,7 @@ def wire(rt: Runtime[Settings]) -> Wiring:
                 lambda s: pose_pb2_grpc.add_PoseServiceServicer_to_server(servicer, s),
             )
         ],
-        background=events.consumers(),
+        background=[*events.consumers(), poses.settle],
     )
 
 

@@ -11,11 +11,16 @@ pose is one pure call into ``avatarmedia.pose.apply_pose`` that takes well under
 second on a CPU, so this service renders it itself (in a thread) rather than queueing
 a job and waiting for the answer: fewer moving parts, the same result.
 
-Money: hold the pose price (purpose POSE, key ``<pose>:hold``; billing applies the
-daily cap) -> render and store -> commit the pose row -> capture (``<pose>:capture``).
-Any failure before the commit releases the hold (``<pose>:release``) and removes what
-was stored. A crash between the commit and the capture leaves the hold to billing's
-sweeper, which expires it: the pose is then free, never charged twice.
+Money: write the pose row ``pending`` -> hold the pose price (purpose POSE, key
+``<pose>:hold``; billing applies the daily cap) -> render and store -> the row becomes
+``ready`` -> capture (``<pose>:capture``) -> the row is marked captured. Any failure
+before ``ready`` releases the hold (``<pose>:release``), removes what was stored and
+the row. A process killed midway is finished by the settler (``Poses.settle``, a
+background task of every pose process): a ready pose whose capture is unconfirmed is
+captured (the same key: never twice), and a row left ``pending`` longer than a render
+can take has its hold released (asked of billing by its key first, so a hold whose
+answer was lost is found too) and is removed. Without it a pose delivered while
+billing restarted was never charged and its hold stayed open for hours (`make chaos`).
 
 The base pose is not stored: it is derived from the avatar (id ``ap_`` + the avatar
 id's body, image = the portrait, cost 0) and listed first.
@@ -49,7 +54,7 @@ class Pose:
     owner_id: str
     name: str
     image_key: str
-    ready: bool  # custom poses are stored ready; a base pose waits for its avatar
+    ready: bool  # custom poses are answered once ready; a base pose waits for its avatar
     is_base: bool
     cost_micros: Micros
     created_at: datetime

@@ -1,11 +1,29 @@
 """The pose service's tables (custom poses, the outbox and the inbox) and every query on
-them; rows come back as ``logic.Pose``."""
+them; rows come back as ``logic.Pose``.
+
+A custom pose row is written ``pending`` before its hold is placed and becomes ``ready``
+with its image; only ready rows are ever answered. ``captured`` is false until billing
+confirmed the capture (or said the hold was gone): the settler in ``poses`` finishes
+what a killed process left."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Index, String, Table, Text, delete, select
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    String,
+    Table,
+    Text,
+    delete,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from avatarmesh.db import UtcDateTime, service_metadata
@@ -31,11 +49,14 @@ poses = Table(
     Column("applied_json", Text(), nullable=False),
     Column("hold_id", String(64), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
+    # Rows before migration 0004 were settled one way or the other.
+    Column("captured", Boolean(), nullable=False, server_default=true()),
     Index("ix_poses_avatar_owner", "avatar_id", "owner_id", "created_at"),
 )
 
 
-READY = "ready"  # custom poses are rendered before they are stored
+READY = "ready"
+PENDING = "pending"  # written before the hold; never answered
 
 
 def pose_of(row: Any) -> Pose:
@@ -55,7 +76,8 @@ def pose_of(row: Any) -> Pose:
     )
 
 
-async def insert(session: AsyncSession, pose: Pose) -> None:
+async def insert_pending(session: AsyncSession, pose: Pose) -> None:
+    """The row of a pose being created (ready, image and hold come with ``mark_ready``)."""
     await session.execute(
         poses.insert().values(
             id=pose.id,
@@ -64,17 +86,48 @@ async def insert(session: AsyncSession, pose: Pose) -> None:
             name=pose.name,
             prompt=pose.prompt,
             image_key=pose.image_key,
-            status=READY,
+            status=PENDING,
             cost_micros=pose.cost_micros,
             applied_json=pose.applied_json,
             hold_id=pose.hold_id,
             created_at=pose.created_at,
+            captured=False,
         )
     )
 
 
+async def mark_ready(session: AsyncSession, pose: Pose) -> None:
+    await session.execute(
+        update(poses)
+        .where(poses.c.id == pose.id)
+        .values(status=READY, hold_id=pose.hold_id, applied_json=pose.applied_json)
+    )
+
+
+async def mark_captured(session: AsyncSession, pose_id: str) -> None:
+    await session.execute(update(poses).where(poses.c.id == pose_id).values(captured=True))
+
+
+async def uncaptured(session: AsyncSession) -> list[Pose]:
+    """Ready poses whose capture billing has not confirmed."""
+    query = select(poses).where(poses.c.status == READY, poses.c.captured.is_(False))
+    return [pose_of(row) for row in (await session.execute(query)).all()]
+
+
+async def pending_before(session: AsyncSession, before: datetime) -> list[Pose]:
+    """Poses still pending that were started before ``before`` (abandoned)."""
+    query = select(poses).where(poses.c.status == PENDING, poses.c.created_at < before)
+    return [pose_of(row) for row in (await session.execute(query)).all()]
+
+
+async def delete_one(session: AsyncSession, pose_id: str) -> None:
+    await session.execute(delete(poses).where(poses.c.id == pose_id))
+
+
 async def get(session: AsyncSession, pose_id: str, owner_id: str) -> Pose | None:
-    query = select(poses).where(poses.c.id == pose_id, poses.c.owner_id == owner_id)
+    query = select(poses).where(
+        poses.c.id == pose_id, poses.c.owner_id == owner_id, poses.c.status == READY
+    )
     row = (await session.execute(query)).first()
     return pose_of(row) if row is not None else None
 
@@ -82,7 +135,9 @@ async def get(session: AsyncSession, pose_id: str, owner_id: str) -> Pose | None
 async def of_avatar(session: AsyncSession, avatar_id: str, owner_id: str) -> list[Pose]:
     query = (
         select(poses)
-        .where(poses.c.avatar_id == avatar_id, poses.c.owner_id == owner_id)
+        .where(
+            poses.c.avatar_id == avatar_id, poses.c.owner_id == owner_id, poses.c.status == READY
+        )
         .order_by(poses.c.created_at, poses.c.id)
     )
     return [pose_of(row) for row in (await session.execute(query)).all()]
