@@ -82,15 +82,22 @@ def _word_colour(words: str, table: dict[str, tuple[int, int, int]],
     return np.array(default, np.float32)
 
 
-def head_outline(male: bool, n: int = 8) -> np.ndarray:
-    """Skull and face in head units: crown y=-1.8, cheekbones at the eyes, jaw, chin 1.57."""
+def head_outline(male: bool, n: int = 8, width: float = 1.0, jaw: float = 0.0) -> np.ndarray:
+    """Skull and face in head units: crown y=-1.8, cheekbones at the eyes, jaw, chin 1.57.
+
+    ``width`` scales the face below the temples, ``jaw`` widens (+) or narrows (-) the
+    jaw and chin: a person's own face shape, from the seed.
+    """
     if male:
         left = [[0.0, -1.82], [-0.62, -1.7], [-0.96, -1.32], [-1.06, -0.7], [-1.06, -0.1],
                 [-1.0, 0.5], [-0.94, 0.92], [-0.76, 1.27], [-0.42, 1.52]]
     else:
         left = [[0.0, -1.8], [-0.6, -1.7], [-0.94, -1.33], [-1.03, -0.7], [-1.03, -0.05],
                 [-0.95, 0.5], [-0.82, 0.92], [-0.6, 1.27], [-0.3, 1.5]]
-    pts = np.vstack([left, [[0.0, 1.58]], mirror_x(np.array(left))[:-1]])
+    side = np.array(left)
+    low = np.clip((side[:, 1] + 0.7) / 2.2, 0, 1)  # 0 above the temples, 1 at the chin
+    side[:, 0] *= 1 + (width - 1) * low + jaw * np.clip((side[:, 1] - 0.3) / 1.2, 0, 1)
+    pts = np.vstack([side, [[0.0, 1.58]], mirror_x(side)[:-1]])
     return spline(pts, n, closed=True)
 
 
@@ -158,7 +165,8 @@ def draw_mouth(img: np.ndarray, tf: HeadTransform, rig: dict[str, Any], opening:
     """Lips (two-tone, a highlight on the lower lip, soft corners) and, when open, the
     inside of the mouth; drawn on the base every frame."""
     mx, my = rig["mouth"]
-    shape = mouth_shape(opening, width, rounding, smile, fullness=float(rig.get("lip_full", 1)))
+    shape = mouth_shape(opening, width, rounding, smile, float(rig.get("mouth_w", 0.42)),
+                        float(rig.get("lip_full", 1)))
     lip = np.array(rig["lip"], np.float32)
     skin = np.array(rig["skin"], np.float32)
 
@@ -304,7 +312,9 @@ def _eye(img: np.ndarray, tf: HeadTransform, ex: float, ey: float, side: int,
           thickness=s * 0.05, closed=False, blur=s * 0.03, clip=face)
 
 
-def _nose(img: np.ndarray, tf: HeadTransform, skin: np.ndarray, face: np.ndarray) -> None:
+def _nose(img: np.ndarray, tf: HeadTransform, skin: np.ndarray, face: np.ndarray,
+          k: float = 1.0) -> None:
+    """Nose modelled by light and shadow; ``k`` its width (the person's own)."""
     s = tf.scale
     dark = tone(skin, 0.66, (1.0, 0.86, 0.88))
     lit = np.clip(skin * 1.08 + 14, 0, 255)
@@ -312,16 +322,14 @@ def _nose(img: np.ndarray, tf: HeadTransform, skin: np.ndarray, face: np.ndarray
           alpha=0.35, blur=s * 0.045, thickness=s * 0.08, closed=False, clip=face)
     paint(img, tf(np.array([[-0.03, -0.05], [-0.04, 0.25], [-0.04, 0.45]]), 0.6), lit,
           alpha=0.35, blur=s * 0.03, thickness=s * 0.05, closed=False, clip=face)
-    paint(img, tf(ellipse(0.04, 0.7, 0.2, 0.05), 0.4), dark, alpha=0.45, blur=s * 0.035,
+    paint(img, tf(ellipse(0.04, 0.7, 0.2 * k, 0.05), 0.4), dark, alpha=0.45, blur=s * 0.035,
           clip=face)
     for side in (-1, 1):
-        ala = ellipse(side * 0.15, 0.58, 0.08, 0.08, 16, math.pi * (0.6 if side < 0 else -0.6),
-                      math.pi * (1.5 if side < 0 else 0.5))
-        if side > 0:
-            ala = ellipse(0.15, 0.58, 0.08, 0.08, 16, -math.pi * 0.5, math.pi * 0.4)
+        t0, t1 = (0.6 * math.pi, 1.5 * math.pi) if side < 0 else (-0.5 * math.pi, 0.4 * math.pi)
+        ala = ellipse(side * 0.15 * k, 0.58, 0.08, 0.08, 16, t0, t1)
         paint(img, tf(ala, 0.5), dark, alpha=0.3, thickness=max(1.0, s * 0.03),
               closed=False, blur=s * 0.018)
-        paint(img, tf(ellipse(side * 0.075, 0.645, 0.035, 0.015, 16), 0.6),
+        paint(img, tf(ellipse(side * 0.075 * k, 0.645, 0.035 * k, 0.015, 16), 0.6),
               tone(skin, 0.5, (1.0, 0.82, 0.84)), alpha=0.55, blur=s * 0.01)
     paint(img, tf(ellipse(-0.02, 0.5, 0.06, 0.05, 16), 0.7), np.minimum(skin * 1.15 + 20, 255),
           alpha=0.5, blur=s * 0.025)
@@ -371,9 +379,9 @@ def _age_lines(img: np.ndarray, tf: HeadTransform, dark: np.ndarray, lit: np.nda
         paint(img, tf(np.array([[-0.45, y], [0.0, y - 0.03], [0.45, y]]), 0.3), dark,
               alpha=0.45 * k, thickness=thin, closed=False, blur=s * 0.006, clip=face)
     for side in (-1, 1):
-        for dy in (-0.05, 0.03, 0.1):
-            paint(img, tf(np.array([[side * 0.66, dy], [side * 0.8, dy * 2.2]]), 0.2),
-                  dark, alpha=0.5 * k, thickness=thin, closed=False, clip=face)
+        for dy in (-0.04, 0.05):
+            paint(img, tf(np.array([[side * 0.67, dy], [side * 0.78, dy * 1.8]]), 0.2),
+                  dark, alpha=0.3 * k, thickness=thin, closed=False, blur=s * 0.006, clip=face)
         bag = spline(np.array([[side * 0.25, 0.13], [side * 0.42, 0.2], [side * 0.6, 0.12]]), 6)
         paint(img, tf(bag, 0.25), dark, alpha=0.6 * k, thickness=max(1.0, s * 0.018),
               closed=False, blur=s * 0.008, clip=face)
@@ -459,7 +467,8 @@ def draw(spec: PortraitSpec, size: int = 1024, *, yaw_deg: float = 0.0,
     setting = next((w for w in words if w in SETTINGS), "studio")
     img = background(size, pal["bg"], setting, rng)
     back_light = np.clip(pal["bg"] * 0.5 + 128, 0, 255)
-    outline = head_outline(male)
+    face_rng = np.random.default_rng(spec.seed + 3)
+    outline = head_outline(male, 8, face_rng.uniform(0.94, 1.02), face_rng.uniform(-0.07, 0.07))
     cast_shadow(img, cx, cy, s, male, size, tf(outline * 1.2, 0.0))
     hair = HairColours.of(pal["hair"], back_light)
     behind, on_head, front = hairstyle(pal["style"], female, np.random.default_rng(spec.seed + 1))
@@ -482,7 +491,7 @@ def draw(spec: PortraitSpec, size: int = 1024, *, yaw_deg: float = 0.0,
     eyes = [[-0.4, 0.0], [0.4, 0.0]]
     for side, (ex, ey) in zip((-1, 1), eyes, strict=True):
         _eye(img, tf, ex, ey, side, skin, pal["iris"], female, face, smile)
-    _nose(img, tf, skin, face)
+    _nose(img, tf, skin, face, face_rng.uniform(0.9, 1.15))
     if spec.beard:
         beard(img, tf, outline, hair, _stubble(spec), hrng)
     glint = sheen(img.shape, tf, -2.0, 0.85) if pal["style"] != "bald" else None
@@ -502,6 +511,7 @@ def draw(spec: PortraitSpec, size: int = 1024, *, yaw_deg: float = 0.0,
         "transform": tf.to_dict(), "size": size, "skin": skin.tolist(),
         "lip": pal["lip"].tolist(), "brow_colour": brow.tolist(), "eyes": eyes,
         "mouth": [0.0, 1.0], "framing": framing, "expression": spec.expression,
+        "mouth_w": round(float(face_rng.uniform(0.39, 0.46)), 3),
         "lid": tone(skin, 0.9, (1.0, 0.95, 0.96)).tolist(),
         "brow_weight": 1.0 if female else 1.35,
         "lip_full": {"senior": 0.72, "middle-aged": 0.88, "young": 1.08}.get(spec.age, 1.0),

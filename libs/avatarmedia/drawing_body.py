@@ -161,9 +161,9 @@ def _folds(img: np.ndarray, cx: float, cy: float, s: float, cloth: np.ndarray,
             y0 = 4.1 + 0.5 * k + rng.uniform(-0.08, 0.08)
             c = spline(np.array([[x0, y0], [x0 * 0.8, y0 - 0.45 * loose],
                                  [x0 * 0.55, y0 - 0.75 * loose]]), 10)
-            paint(img, _px(cx, cy, s, c), dark, alpha=0.35, thickness=s * 0.09, closed=False,
-                  blur=s * 0.05, clip=clip)
-            paint(img, _px(cx, cy, s, c + np.array([0.0, -0.1])), lit, alpha=0.18,
+            paint(img, _px(cx, cy, s, c), dark, alpha=0.22, thickness=s * 0.1, closed=False,
+                  blur=s * 0.07, clip=clip)
+            paint(img, _px(cx, cy, s, c + np.array([0.0, -0.1])), lit, alpha=0.12,
                   thickness=s * 0.06, closed=False, blur=s * 0.04, clip=clip)
         seam = spline(np.array([[side * 2.3, 2.6], [side * 2.2, 3.3], [side * 2.3, 4.3]]), 10)
         paint(img, _px(cx, cy, s, seam), dark, alpha=0.3, thickness=s * 0.04, closed=False,
@@ -315,11 +315,11 @@ def _jacket(img: np.ndarray, cx: float, cy: float, s: float, cloth: np.ndarray, 
         knot = _px(cx, cy, s, np.array([[-0.11, 2.3], [0.11, 2.3], [0.08, 2.55], [-0.08, 2.55]]))
         blade = _px(cx, cy, s, np.array([[-0.08, 2.52], [0.08, 2.52], [0.18, 3.6], [0.0, 3.85],
                                          [-0.18, 3.6]]))
-        paint_form(img, [blade], tcol, tone(tcol, 0.6), s * 0.12, s * 0.05)
+        tie_clip = paint_form(img, [blade], tcol, tone(tcol, 0.6), s * 0.12, s * 0.05)
         paint_form(img, [knot], tone(tcol, 1.08), tone(tcol, 0.65), s * 0.06, s * 0.03)
         stripes = [_px(cx, cy, s, np.array([[-0.2, 2.8 + 0.3 * i], [0.2, 3.0 + 0.3 * i]]))
                    for i in range(4)]
-        strokes(img, stripes, tone(tcol, 0.7), 0.35, s * 0.03)
+        strokes(img, stripes, tone(tcol, 0.7), 0.35, s * 0.03, tie_clip)
     for side in (-1, 1):
         lapel = np.array([[side * 0.62, 1.8], [side * 1.1, 2.35], [side * 1.05, 2.55],
                           [side * 1.25, 2.75], [side * 0.2, 4.2], [side * 0.1, 4.2],
@@ -330,7 +330,5 @@ def _jacket(img: np.ndarray, cx: float, cy: float, s: float, cloth: np.ndarray, 
               thickness=s * 0.06, closed=False, blur=s * 0.03)
         paint_form(img, [px], tone(cloth, 1.08, add=4), tone(cloth, 0.6, (0.95, 0.95, 1.05)),
                    s * 0.3, s * 0.12, light=tone(cloth, 1.25, add=20))
-        paint(img, outer, tone(cloth, 1.35, add=26), thickness=s * 0.02, closed=False,
-              alpha=0.6 if side < 0 else 0.35)
-    paint(img, ellipse(cx - 1.55 * s, cy + 3.2 * s, 0.05 * s, 0.05 * s), tone(cloth, 0.5),
-          alpha=0.6)
+        paint(img, outer, tone(cloth, 1.25, add=16), thickness=s * 0.016, closed=False,
+              alpha=0.35 if side < 0 else 0.15)

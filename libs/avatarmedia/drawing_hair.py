@@ -65,8 +65,8 @@ class HairColours:
 
     @classmethod
     def of(cls, hair: np.ndarray, rim: np.ndarray | None = None) -> HairColours:
-        light = np.clip(np.maximum(hair * 1.45 + 18, hair + 62), 0, 255)
-        return cls(hair, tone(hair, 0.42, (1.0, 0.95, 1.05)), light, rim)
+        light = hair + (255 - hair) * 0.36
+        return cls(hair, tone(hair, 0.45, (1.05, 0.93, 0.88)), light, rim)
 
 
 def _along(curve: np.ndarray, t: np.ndarray) -> np.ndarray:

@@ -235,7 +235,11 @@ def paint_form(img: np.ndarray, polys: list[np.ndarray], base: np.ndarray,
     pad = int(sigma * 2 + offset)
     big = np.pad(a, pad, mode="edge")  # a shape cut by the canvas edge goes on beyond it
     lit = soften(big, sigma, (float(LIGHT[0] * offset), float(LIGHT[1] * offset)))
-    lit = np.clip((lit[pad:-pad or None, pad:-pad or None] - 0.25) / 0.7, 0, 1)
+    lit = lit[pad:-pad or None, pad:-pad or None]
+    inside = lit[a > 0.5]
+    if inside.size:  # a narrow shape's brightest part is still fully lit
+        lit = lit * (0.95 / max(0.3, float(inside.max())))
+    lit = np.clip((lit - 0.25) / 0.7, 0, 1)
     lit = lit * lit * (3 - 2 * lit)
     field = shadow + (base - shadow) * lit[..., None]
     if light is not None:
