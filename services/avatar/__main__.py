@@ -1,54 +1,39 @@
-"""Wire-up: `python -m services.avatar`."""
+"""Wire-up: `python -m services.avatar`: serves AvatarService, relays the outbox, seeds
+the system avatars, purges the inbox and runs the consumers that ``events`` declares."""
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
-from avatarmesh.bus import EVENTS_STREAM
 from avatarmesh.grpc_client import channel
 from avatarmesh.outbox import OutboxRelay, run_inbox_purge
 from avatarmesh.service import Runtime, Servicer, ServiceSpec, Wiring, run_service
 from avatarmesh.storage import Storage
-from avatarmesh.v1 import avatar_pb2_grpc, billing_pb2_grpc, events_pb2, pose_pb2_grpc
+from avatarmesh.v1 import avatar_pb2_grpc, billing_pb2_grpc, pose_pb2_grpc
+from services.avatar import events
+from services.avatar.avatars import Avatars
 from services.avatar.config import AvatarSettings
-from services.avatar.logic import Avatars
+from services.avatar.saga import CreationSaga
 from services.avatar.server import AvatarServicer
 from services.avatar.store import inbox, outbox
-
-log = logging.getLogger(__name__)
-
-# The creation saga's events, one durable per subject (one message type each).
-STAGE_CONSUMER = ("avatar-creation-stage", "events.creation.stage")
-SUCCEEDED_CONSUMER = ("avatar-creation-succeeded", "events.creation.succeeded")
-FAILED_CONSUMER = ("avatar-creation-failed", "events.creation.failed")
-EVENT_BACKOFF = (1.0, 5.0, 15.0, 30.0, 60.0)
-
-
-def build(rt: Runtime[AvatarSettings]) -> tuple[Avatars, OutboxRelay]:
-    assert rt.db is not None and rt.bus is not None
-    relay = OutboxRelay(rt.db, rt.bus, outbox)
-    avatars = Avatars(
-        db=rt.db,
-        relay=relay,
-        billing=billing_pb2_grpc.BillingServiceStub(channel(rt.settings.billing_addr)),
-        poses=pose_pb2_grpc.PoseServiceStub(channel(rt.settings.pose_addr)),
-        storage=Storage(rt.settings),
-        settings=rt.settings,
-    )
-    return avatars, relay
+from services.avatar.upstreams import Upstreams
 
 
 def wire(rt: Runtime[AvatarSettings]) -> Wiring:
-    assert rt.bus is not None
-    assert rt.db is not None
-    db, bus = rt.db, rt.bus
-    avatars, relay = build(rt)
+    assert rt.db is not None and rt.bus is not None
+    db, bus, settings = rt.db, rt.bus, rt.settings
+    relay = OutboxRelay(db, bus, outbox)
+    upstreams = Upstreams(
+        billing=billing_pb2_grpc.BillingServiceStub(channel(settings.billing_addr)),
+        poses=pose_pb2_grpc.PoseServiceStub(channel(settings.pose_addr)),
+    )
+    storage = Storage(settings)
+    avatars = Avatars(db, relay, upstreams, storage, settings)
+    saga = CreationSaga(db, relay, upstreams, storage)
     servicer = AvatarServicer(avatars)
-    max_deliver = rt.settings.avatar_event_max_deliver
 
     async def seed() -> None:
-        if rt.settings.avatar_seed_system:
+        if settings.avatar_seed_system:
             await avatars.seed_system()
 
     return Wiring(
@@ -62,33 +47,7 @@ def wire(rt: Runtime[AvatarSettings]) -> Wiring:
             relay.run,
             seed,
             lambda: run_inbox_purge(db, inbox),
-            lambda: bus.consume(
-                stream=EVENTS_STREAM,
-                durable=STAGE_CONSUMER[0],
-                filter_subject=STAGE_CONSUMER[1],
-                message_type=events_pb2.AvatarStageChanged,
-                handler=avatars.on_stage,
-                max_deliver=max_deliver,
-                backoff=EVENT_BACKOFF,
-            ),
-            lambda: bus.consume(
-                stream=EVENTS_STREAM,
-                durable=SUCCEEDED_CONSUMER[0],
-                filter_subject=SUCCEEDED_CONSUMER[1],
-                message_type=events_pb2.AvatarCreationSucceeded,
-                handler=avatars.on_succeeded,
-                max_deliver=max_deliver,
-                backoff=EVENT_BACKOFF,
-            ),
-            lambda: bus.consume(
-                stream=EVENTS_STREAM,
-                durable=FAILED_CONSUMER[0],
-                filter_subject=FAILED_CONSUMER[1],
-                message_type=events_pb2.AvatarCreationFailed,
-                handler=avatars.on_failed,
-                max_deliver=max_deliver,
-                backoff=EVENT_BACKOFF,
-            ),
+            *events.consumers(bus, saga, settings.avatar_event_max_deliver),
         ],
     )
 

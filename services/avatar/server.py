@@ -1,44 +1,136 @@
-"""gRPC servicer for AvatarService: thin, the rules live in ``services.avatar.logic``."""
+"""The AvatarService gRPC servicer: protobuf in, a typed call, protobuf out.
+
+No rules live here; DomainErrors travel to the caller through the platform
+interceptor with their documented codes.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypeAlias
 
-from avatarmesh.v1 import avatar_pb2, avatar_pb2_grpc
-from services.avatar.logic import Avatars
+import grpc
+
+from avatarmesh.v1 import avatar_pb2 as pb
+from avatarmesh.v1 import avatar_pb2_grpc as pb_grpc
+from avatarmesh.v1 import common_pb2
+from services.avatar.avatars import Avatars
+from services.avatar.events import STATUS_TO_PB
+from services.avatar.logic import Avatar, AvatarRequest, Media, Source, Stage, Voice
+
+Context: TypeAlias = grpc.aio.ServicerContext
+
+_SOURCE_FROM_PB = {
+    pb.AVATAR_SOURCE_UNSPECIFIED: Source.GENERATED,
+    pb.AVATAR_SOURCE_GENERATED: Source.GENERATED,
+    pb.AVATAR_SOURCE_VIDEO: Source.VIDEO,
+}
+_SOURCE_TO_PB = {Source.GENERATED: pb.AVATAR_SOURCE_GENERATED, Source.VIDEO: pb.AVATAR_SOURCE_VIDEO}
+_STAGE_TO_PB = {
+    Stage.NONE: pb.AVATAR_STAGE_UNSPECIFIED,
+    Stage.PORTRAIT: pb.AVATAR_STAGE_PORTRAIT,
+    Stage.DEMO: pb.AVATAR_STAGE_DEMO,
+    Stage.VOICE: pb.AVATAR_STAGE_VOICE,
+    Stage.POSES: pb.AVATAR_STAGE_POSES,
+}
 
 
-class AvatarServicer(avatar_pb2_grpc.AvatarServiceServicer):
+class AvatarServicer(pb_grpc.AvatarServiceServicer):
     def __init__(self, avatars: Avatars) -> None:
         self.avatars = avatars
 
     async def CreateAvatar(
-        self, request: avatar_pb2.CreateAvatarRequest, context: Any
-    ) -> avatar_pb2.CreateAvatarResponse:
-        return await self.avatars.create(request)
+        self, request: pb.CreateAvatarRequest, context: Context
+    ) -> pb.CreateAvatarResponse:
+        avatar = await self.avatars.create(avatar_request(request))
+        return pb.CreateAvatarResponse(
+            avatar=avatar_pb(avatar), estimated_cost_micros=avatar.cost_micros
+        )
 
-    async def GetAvatar(
-        self, request: avatar_pb2.GetAvatarRequest, context: Any
-    ) -> avatar_pb2.Avatar:
-        return await self.avatars.get(request.owner_id, request.avatar_id)
+    async def GetAvatar(self, request: pb.GetAvatarRequest, context: Context) -> pb.Avatar:
+        return avatar_pb(await self.avatars.get(request.owner_id, request.avatar_id))
 
     async def ListAvatars(
-        self, request: avatar_pb2.ListAvatarsRequest, context: Any
-    ) -> avatar_pb2.ListAvatarsResponse:
-        return await self.avatars.list(request.owner_id, request.page.page, request.page.limit)
+        self, request: pb.ListAvatarsRequest, context: Context
+    ) -> pb.ListAvatarsResponse:
+        avatars, page, limit, total = await self.avatars.list(
+            request.owner_id, request.page.page, request.page.limit
+        )
+        return pb.ListAvatarsResponse(
+            avatars=[avatar_pb(a) for a in avatars],
+            page=common_pb2.PageInfo(page=page, limit=limit, total=total),
+        )
 
     async def DeleteAvatar(
-        self, request: avatar_pb2.DeleteAvatarRequest, context: Any
-    ) -> avatar_pb2.DeleteAvatarResponse:
+        self, request: pb.DeleteAvatarRequest, context: Context
+    ) -> pb.DeleteAvatarResponse:
         await self.avatars.delete(request.owner_id, request.avatar_id)
-        return avatar_pb2.DeleteAvatarResponse()
+        return pb.DeleteAvatarResponse()
 
     async def Synthesize(
-        self, request: avatar_pb2.SynthesizeRequest, context: Any
-    ) -> avatar_pb2.SynthesizeResponse:
-        return await self.avatars.synthesize(request)
+        self, request: pb.SynthesizeRequest, context: Context
+    ) -> pb.SynthesizeResponse:
+        wav, seconds = await self.avatars.synthesize(
+            request.owner_id, request.tts_voice_id, request.text, request.speed
+        )
+        return pb.SynthesizeResponse(wav=wav, duration_seconds=seconds)
 
-    async def GetVoice(
-        self, request: avatar_pb2.GetVoiceRequest, context: Any
-    ) -> avatar_pb2.Voice:
-        return await self.avatars.voice(request.owner_id, request.tts_voice_id)
+    async def GetVoice(self, request: pb.GetVoiceRequest, context: Context) -> pb.Voice:
+        return voice_pb(await self.avatars.voice(request.owner_id, request.tts_voice_id))
+
+
+def _media(media: common_pb2.MediaInput) -> Media | None:
+    if media.WhichOneof("source") is None:
+        return None
+    return Media(
+        storage_key=media.storage_key, https_url=media.https_url, content_type=media.content_type
+    )
+
+
+def avatar_request(request: pb.CreateAvatarRequest) -> AvatarRequest:
+    return AvatarRequest(
+        owner_id=request.owner_id,
+        name=request.name,
+        description=request.description,
+        language=request.language,
+        nationality=request.nationality,
+        gender=request.gender,
+        accent=request.accent,
+        source=_SOURCE_FROM_PB.get(request.source),
+        ref_image=_media(request.ref_image) if request.HasField("ref_image") else None,
+        source_video=_media(request.source_video) if request.HasField("source_video") else None,
+    )
+
+
+def avatar_pb(avatar: Avatar) -> pb.Avatar:
+    """The avatar as the wire shows it: keys and the voice only once it is ready."""
+    ready = avatar.ready
+    reply = pb.Avatar(
+        id=avatar.id,
+        owner_id=avatar.owner_id,
+        name=avatar.name,
+        description=avatar.description,
+        language=avatar.language,
+        nationality=avatar.nationality,
+        gender=avatar.gender,
+        accent=avatar.accent,
+        source=_SOURCE_TO_PB[avatar.source],
+        status=STATUS_TO_PB[avatar.status],
+        stage=_STAGE_TO_PB[avatar.stage],
+        is_system=avatar.is_system,
+        is_public=avatar.is_public,
+        portrait_key=avatar.portrait_key if ready else "",
+        demo_video_key=avatar.demo_video_key if ready else "",
+        tts_voice_id=avatar.tts_voice_id if ready else "",
+        cost_micros=avatar.cost_micros,
+        error=avatar.error,
+        portrait_kind=avatar.portrait_kind,
+        motion=avatar.motion if ready else "",
+        motion_reason=avatar.motion_reason if ready else "",
+    )
+    reply.created_at.FromDatetime(avatar.created_at)
+    reply.updated_at.FromDatetime(avatar.updated_at)
+    return reply
+
+
+def voice_pb(voice: Voice) -> pb.Voice:
+    return pb.Voice(tts_voice_id=voice.id, language=voice.language, profile_json=voice.profile_json)

@@ -1,12 +1,40 @@
-"""The avatar service's tables: avatars, their voices, the outbox and the inbox."""
+"""The avatar service's tables (avatars, their voices, the outbox and the inbox) and
+every query on them. Functions take the caller's session, so a rule decides what runs
+in one transaction; rows come back as ``logic.Avatar`` and ``logic.Voice``."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, Index, String, Table, Text
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    String,
+    Table,
+    Text,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from avatarmesh.db import UtcDateTime, service_metadata
 from avatarmesh.ids import MAX_OWNER_ID_LENGTH
 from avatarmesh.outbox import inbox_table, outbox_table
+from services.avatar.logic import (
+    ACTIVE,
+    Avatar,
+    AvatarStatus,
+    HoldSettlement,
+    Source,
+    Stage,
+    Voice,
+)
 
 metadata = service_metadata()
 outbox = outbox_table(metadata)
@@ -62,3 +90,110 @@ voices = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Index("ix_voices_avatar", "avatar_id"),
 )
+
+
+def avatar_of(row: Any) -> Avatar:
+    values = dict(row._mapping)
+    values.update(
+        source=Source(values["source"]),
+        status=AvatarStatus(values["status"]),
+        stage=Stage(values["stage"]),
+        settlement=HoldSettlement(values["settlement"]),
+    )
+    return Avatar(**values)
+
+
+def _visible(owner_id: str) -> Any:
+    """The owner's avatars and the system ones."""
+    return or_(avatars.c.owner_id == owner_id, avatars.c.is_system.is_(True))
+
+
+async def insert(session: AsyncSession, avatar: Avatar) -> None:
+    values = {name: getattr(avatar, name) for name in avatars.c.keys()}
+    await session.execute(avatars.insert().values(**values))
+
+
+async def get(session: AsyncSession, avatar_id: str) -> Avatar | None:
+    row = (await session.execute(select(avatars).where(avatars.c.id == avatar_id))).first()
+    return avatar_of(row) if row is not None else None
+
+
+async def get_visible(session: AsyncSession, avatar_id: str, owner_id: str) -> Avatar | None:
+    query = select(avatars).where(avatars.c.id == avatar_id, _visible(owner_id))
+    row = (await session.execute(query)).first()
+    return avatar_of(row) if row is not None else None
+
+
+async def exists(session: AsyncSession, avatar_id: str) -> bool:
+    return await session.scalar(select(avatars.c.id).where(avatars.c.id == avatar_id)) is not None
+
+
+async def status_of(session: AsyncSession, avatar_id: str) -> AvatarStatus | None:
+    status = await session.scalar(select(avatars.c.status).where(avatars.c.id == avatar_id))
+    return AvatarStatus(status) if status is not None else None
+
+
+async def page(
+    session: AsyncSession, owner_id: str, page: int, limit: int
+) -> tuple[list[Avatar], int]:
+    """One page of the owner's and the system avatars (the owner's first, newest first)."""
+    where = _visible(owner_id)
+    total = await session.scalar(select(func.count()).select_from(avatars).where(where))
+    rows = (
+        await session.execute(
+            select(avatars)
+            .where(where)
+            .order_by(avatars.c.is_system, avatars.c.created_at.desc(), avatars.c.id)
+            .offset((page - 1) * limit)
+            .limit(limit)
+        )
+    ).all()
+    return [avatar_of(r) for r in rows], int(total or 0)
+
+
+async def creations_waiting(session: AsyncSession) -> int:
+    """Customer avatars pending or processing (system avatars do not count)."""
+    waiting = await session.scalar(
+        select(func.count())
+        .select_from(avatars)
+        .where(avatars.c.status.in_([s.value for s in ACTIVE]), avatars.c.is_system.is_(False))
+    )
+    return int(waiting or 0)
+
+
+async def update_avatar(
+    session: AsyncSession, avatar_id: str, now: datetime, **values: Any
+) -> None:
+    await session.execute(
+        update(avatars).where(avatars.c.id == avatar_id).values(updated_at=now, **values)
+    )
+
+
+async def delete_avatar(session: AsyncSession, avatar_id: str) -> None:
+    """The avatar and its voice."""
+    await session.execute(delete(voices).where(voices.c.avatar_id == avatar_id))
+    await session.execute(delete(avatars).where(avatars.c.id == avatar_id))
+
+
+async def replace_voice(session: AsyncSession, voice: Voice) -> None:
+    await session.execute(delete(voices).where(voices.c.id == voice.id))
+    await session.execute(
+        voices.insert().values(
+            id=voice.id,
+            avatar_id=voice.avatar_id,
+            owner_id=voice.owner_id,
+            is_system=voice.is_system,
+            language=voice.language,
+            profile_json=voice.profile_json,
+            created_at=voice.created_at,
+        )
+    )
+
+
+async def voice_visible(session: AsyncSession, voice_id: str, owner_id: str) -> Voice | None:
+    """The voice when it is the owner's or a system avatar's."""
+    query = select(voices).where(
+        voices.c.id == voice_id, or_(voices.c.owner_id == owner_id, voices.c.is_system.is_(True))
+    )
+    row = (await session.execute(query)).first()
+    return Voice(**dict(row._mapping)) if row is not None else None

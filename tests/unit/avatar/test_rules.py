@@ -12,11 +12,13 @@ from avatarmesh.ids import IdPrefix, is_id
 from avatarmesh.mediatypes import IMAGE_TYPES, VIDEO_TYPES
 from avatarmesh.v1 import avatar_pb2, common_pb2
 from gateway.uploads import check_https_url, decode_data_url
-from services.avatar.logic import seed_for, validate_create, voice_id_for
+from services.avatar.logic import AvatarRequest, seed_for, validate_create, voice_id_for
+from services.avatar.server import avatar_request
 from services.avatar.system import SYSTEM_AVATARS
 
 
-def request(**changes: object) -> avatar_pb2.CreateAvatarRequest:
+def request(**changes: object) -> AvatarRequest:
+    """A CreateAvatarRequest as the servicer hands it to the rules."""
     values: dict[str, object] = {
         "owner_id": "own_a",
         "name": "Aria",
@@ -25,7 +27,7 @@ def request(**changes: object) -> avatar_pb2.CreateAvatarRequest:
         "nationality": "American",
     }
     values.update(changes)
-    return avatar_pb2.CreateAvatarRequest(**values)  # type: ignore[arg-type]
+    return avatar_request(avatar_pb2.CreateAvatarRequest(**values))  # type: ignore[arg-type]
 
 
 def test_valid_generated_request_passes() -> None:
