@@ -477,7 +477,7 @@ def draw(spec: PortraitSpec, size: int = 1024, *, yaw_deg: float = 0.0,
         draw_mass(img, tf, m, hair, hrng, None)
     neck_clip = neck(img, cx, cy, s, skin, male)
     kind = next((w for w in spec.attire.split() if w in ATTIRE), "blazer")
-    attire(img, kind, pal["cloth"], cx, cy, s, male, skin, size, rng, back_light)
+    attire(img, kind, pal["cloth"], cx, cy, s, male, skin, size, rng, back_light, neck_clip)
     _ears(img, tf, skin)
     jaw = tf(outline[len(outline) // 4: 3 * len(outline) // 4], 0.0)
     paint(img, jaw + np.array([0.05 * s, 0.16 * s]), tone(skin, 0.55, (1.0, 0.86, 0.9)), alpha=0.65,

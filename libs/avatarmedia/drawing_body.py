@@ -189,7 +189,7 @@ def _crew_neck(img: np.ndarray, cx: float, cy: float, s: float, cloth: np.ndarra
 
 def attire(img: np.ndarray, kind: str, cloth: np.ndarray, cx: float, cy: float, s: float,
            male: bool, skin: np.ndarray, size: int, rng: np.random.Generator,
-           back_light: np.ndarray) -> None:
+           back_light: np.ndarray, neck_clip: np.ndarray) -> None:
     """Shoulders in the attire word's garment, neckline and folds, lit like the face."""
     body = body_outline(cx, cy, s, male, size, neckline(kind, male))
     light = tone(cloth, 1.12, add=14)
@@ -198,7 +198,7 @@ def attire(img: np.ndarray, kind: str, cloth: np.ndarray, cx: float, cy: float, 
         hood = spline(np.array([[-1.5, 2.7], [-1.15, 1.75], [0, 1.55], [1.15, 1.75],
                                 [1.5, 2.7]]), 10)
         paint_form(img, [_px(cx, cy, s, hood)], tone(cloth, 0.85), tone(cloth, 0.5),
-                   s * 0.35, s * 0.2)
+                   s * 0.35, s * 0.2, clip=1.0 - neck_clip)
     clip = paint_form(img, [body], cloth, shadow, s * 0.9, s * 0.5, light=light, rim=0.35,
                       rim_colour=back_light)
     _folds(img, cx, cy, s, cloth, clip, rng, 1.0 if kind in ("hoodie", "sweater") else 0.8)

@@ -225,8 +225,8 @@ def hairstyle(style: str, female: bool, rng: np.random.Generator
                                   [-1.0, 0.1], [-0.98, -0.35]]), 6, closed=True)
         roots = np.array([[-1.02, -0.68], [-1.08, -0.3]])
         tips = np.array([[-1.05, 0.05], [-1.08, 0.18]])
-        return [Mass(fringe, -0.4, [Flow(roots, tips, 25, 0.02)]),
-                Mass(fringe * [-1, 1], -0.4, [Flow(roots * [-1, 1], tips * [-1, 1], 25,
+        return [Mass(fringe, -0.7, [Flow(roots, tips, 25, 0.02)]),
+                Mass(fringe * [-1, 1], -0.7, [Flow(roots * [-1, 1], tips * [-1, 1], 25,
                                                    0.02)])], [], []
     if style == "curly":
         rx, ry, low = (1.6, 1.95, 1.7) if female else (1.28, 1.0, -0.2)
@@ -312,15 +312,16 @@ def beard(img: np.ndarray, tf: HeadTransform, male_jaw: np.ndarray, col: HairCol
     s = tf.scale
     if stubble:
         for poly in (shape, must):
-            paint(img, tf(poly, 0.2), col.base, alpha=0.3, blur=s * 0.035)
+            paint(img, tf(poly, 0.0), col.base, alpha=0.3, blur=s * 0.035)
         n = 900
         xy = np.stack([rng.uniform(-1.0, 1.0, n), rng.uniform(0.2, 1.7, n)], 1)
         dots = np.stack([xy, xy + np.array([0.004, 0.014])], 1)
-        clip = coverage(img.shape, [tf(shape, 0.2), tf(must, 0.2)], s * 0.03)
-        strokes(img, _tf_lines(tf, dots, 0.2), col.shadow, 0.22, 1.0, clip)
+        clip = coverage(img.shape, [tf(shape, 0.0), tf(must, 0.0)], s * 0.03)
+        strokes(img, _tf_lines(tf, dots, 0.0), col.shadow, 0.22, 1.0, clip)
         return
-    paint(img, tf(shape, 0.2), col.shadow, alpha=0.4, blur=s * 0.04)
-    m = Mass(shape, 0.2, [Flow(spline(np.array([[-0.95, 0.3], [-0.5, 0.95], [0.0, 1.3],
+    # depth 0 like the face outline: a turned head keeps its beard on the jaw line
+    paint(img, tf(shape, 0.0), col.shadow, alpha=0.4, blur=s * 0.04)
+    m = Mass(shape, 0.0, [Flow(spline(np.array([[-0.95, 0.3], [-0.5, 0.95], [0.0, 1.3],
                                                 [0.5, 0.95], [0.95, 0.3]]), 6),
                                spline(np.array([[-0.9, 0.7], [-0.6, 1.45], [0.0, 1.72],
                                                 [0.6, 1.45], [0.9, 0.7]]), 6), 160, 0.03)],
