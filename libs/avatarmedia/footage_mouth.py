@@ -9,7 +9,7 @@ the mouth moves as the person's mouth really moved and does not flicker.
 ``MouthCompositor`` warps the chosen sample onto the frame's face along the mesh (an
 affine fit on the landmarks that do not move with the jaw, then a smooth correction so
 every stable landmark lands exactly on the frame's), matches its colour and light to
-the frame over the blend ring (mean and spread in Lab, smoothed over time) and blends
+the frame over the blend ring (mean and spread per channel, smoothed over time) and blends
 it through a mask feathered inside the cheeks and below the chin.
 """
 
@@ -30,6 +30,7 @@ ImageArray = npt.NDArray[np.uint8]
 
 CANDIDATES = 14
 SHAPE_WEIGHT_WITH_SOUND = 0.5
+SPEECH_OPENING = 0.04
 SWITCH_COST = 0.35
 HOLD_COST = 0.08
 CHIN = (152, 148, 176, 149, 377, 400, 378)
@@ -67,7 +68,7 @@ def targets_for(track: MouthTrack, features: FloatArray) -> Targets:
     rounding = np.clip(np.asarray(track.rounding, np.float64), 0, 1)
     values = np.zeros((n, features.shape[1]), np.float64)
     weights = np.zeros_like(values)
-    values[:, 0] = q[3][0] + opening * (q[97][0] - q[3][0])
+    values[:, 0] = opening_targets(opening, features[:, 0])
     weights[:, 0] = 1.0
     wide = width >= 0.5
     values[:, 1] = np.where(wide, q[50][1] + (width - 0.5) * 2 * (q[95][1] - q[50][1]),
@@ -77,7 +78,7 @@ def targets_for(track: MouthTrack, features: FloatArray) -> Targets:
     values[:, 2] = q[50][2] + rounding * (q[95][2] - q[50][2])
     weights[:, 2] = 0.25
     visemes = track.visemes or []
-    silent = opening < 0.04
+    silent = opening < SPEECH_OPENING
     for t in range(n):
         wish = _VISEME_WISH.get(visemes[t]) if visemes else None
         if wish is None:
@@ -104,6 +105,24 @@ def sound_cost(footage: Footage, audio: tuple[npt.ArrayLike, int], n: int,
     d = ((q * q).sum(axis=1)[:, None] + (b * b).sum(axis=1)[None, :] - 2 * q @ b.T) / q.shape[1]
     d = np.maximum(d, 0.0)
     out: npt.NDArray[np.float64] = d / (np.median(d, axis=1, keepdims=True) + 1e-6)
+    return out
+
+
+def opening_targets(opening: npt.NDArray[np.float64], gaps: FloatArray) -> npt.NDArray[
+        np.float64]:
+    """Target inner-lip gap per frame: silence is the clip's closed mouth; in speech the
+    track's openings are ranked and given the clip's own gaps at the same ranks, so the
+    avatar opens as often and as wide as the person did (a track's absolute scale says
+    little about this speaker's jaw)."""
+    out = np.full(len(opening), float(np.percentile(gaps, 3)))
+    speech = opening >= SPEECH_OPENING
+    if speech.sum() >= 5:
+        rank = (np.argsort(np.argsort(opening[speech])) + 0.5) / speech.sum()
+        scaled = np.quantile(gaps, 0.2 + 0.78 * rank)
+        # Keep the track's own small movements small: never past its linear scale x 1.5.
+        linear = np.percentile(gaps, 3) + opening[speech] * (np.percentile(gaps, 97)
+                                                               - np.percentile(gaps, 3))
+        out[speech] = np.minimum(scaled, 1.5 * linear + 1e-3)
     return out
 
 
@@ -257,19 +276,18 @@ class MouthCompositor:
         return out
 
     def _match_colour(self, warped: ImageArray, roi: ImageArray, mask: FloatArray) -> ImageArray:
-        """Lab mean and spread of the sample matched to the frame over the blend ring.
+        """Mean and spread of the sample matched to the frame over the blend ring.
 
-        Statistics from every other pixel of the ring; the correction (a per-channel
-        gain and offset in Lab) is smoothed over time so the light does not flicker
-        when the sample changes.
+        Per RGB channel (a gain and an offset, one ``cv2.transform``: Lab gave the same
+        pictures here at three colour conversions a frame), from every other pixel of
+        the ring, smoothed over time so the light does not flicker when the sample
+        changes.
         """
-        lab_w = cv2.cvtColor(warped, cv2.COLOR_RGB2LAB)
         ring = (mask[::2, ::2] > 0.05) & (mask[::2, ::2] < 0.7)
         if ring.sum() < 30:
             return warped
-        sw = lab_w[::2, ::2][ring].astype(np.float32)
-        sf = cv2.cvtColor(np.ascontiguousarray(roi[::2, ::2]), cv2.COLOR_RGB2LAB)[ring]
-        sf = sf.astype(np.float32)
+        sw = warped[::2, ::2][ring].astype(np.float32)
+        sf = roi[::2, ::2][ring].astype(np.float32)
         ratio = np.clip((sf.std(axis=0) + 1.0) / (sw.std(axis=0) + 1.0), 0.75, 1.33)
         shift = sf.mean(axis=0) - sw.mean(axis=0) * ratio
         if self._colour is not None:
@@ -280,9 +298,8 @@ class MouthCompositor:
         gain = np.zeros((3, 4), np.float32)
         gain[:, :3] = np.diag(ratio)
         gain[:, 3] = shift
-        rgb: ImageArray = np.asarray(cv2.cvtColor(cv2.transform(lab_w, gain),
-                                                  cv2.COLOR_LAB2RGB), np.uint8)
-        return rgb
+        out: ImageArray = np.asarray(cv2.transform(warped, gain), np.uint8)
+        return out
 
 
 def follow_jaw(roi: ImageArray, local: np.ndarray, placed: np.ndarray, iod: float) -> ImageArray:

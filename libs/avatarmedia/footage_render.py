@@ -30,6 +30,7 @@ from .tracks import MouthTrack
 
 ImageArray = npt.NDArray[np.uint8]
 FloatArray = npt.NDArray[np.float32]
+CACHE_BYTES = 600 * 1024 * 1024
 POSE_KEYS = ("framing", "mirror", "grade", "background", "background_blur", "yaw_deg",
              "roll_deg")
 
@@ -42,13 +43,20 @@ def footage_size(footage: Footage, resolution: int) -> tuple[int, int]:
 
 
 class LoopReader:
-    """Loop frames in order at one size, decoding again from the start after the end."""
+    """Loop frames in order at one size, decoding again from the start after the end.
+
+    When the whole loop fits in ``CACHE_BYTES`` at this size, the first pass keeps
+    every frame and later passes decode nothing (a script usually plays the loop
+    several times).
+    """
 
     def __init__(self, video: bytes, size: tuple[int, int], n: int) -> None:
         self.video, self.size, self.n = video, size, n
         self._frames: Iterator[ImageArray] | None = None
         self._index = -1
         self._frame: ImageArray | None = None
+        self._cache: dict[int, ImageArray] | None = (
+            {} if n * size[0] * size[1] * 3 <= CACHE_BYTES else None)
 
     def _decode(self) -> Iterator[ImageArray]:
         try:
@@ -63,6 +71,8 @@ class LoopReader:
 
     def get(self, index: int) -> ImageArray:
         """Loop frame ``index`` (a new array each call)."""
+        if self._cache is not None and index in self._cache:
+            return self._cache[index].copy()
         if self._frames is None or index < self._index:
             self._frames, self._index = self._decode(), -1
         while self._index < index:
@@ -72,6 +82,8 @@ class LoopReader:
                     raise MediaInputError("the avatar's footage has no frames")
                 break
             self._frame, self._index = nxt, self._index + 1
+            if self._cache is not None:
+                self._cache[self._index] = nxt
         assert self._frame is not None
         return self._frame.copy()
 
