@@ -49,7 +49,7 @@ __all__ = ["BACKGROUND", "CLOTH", "HAIR", "POSE_RIG_KEYS", "SKIN", "HeadTransfor
 # Rig keys set by ``pose.apply_pose`` on top of a drawing (not produced by ``draw``).
 POSE_RIG_KEYS = ("mirror", "grade")
 
-SKIN = {"fair": (246, 220, 204), "light": (238, 200, 172), "medium": (220, 172, 136),
+SKIN = {"fair": (240, 210, 190), "light": (238, 200, 172), "medium": (220, 172, 136),
         "olive": (204, 160, 116), "tan": (196, 148, 108), "brown": (160, 110, 78),
         "dark": (122, 80, 58), "deep": (92, 60, 44)}
 HAIR = {"black": (36, 30, 30), "brown": (98, 64, 42), "dark": (56, 40, 32),
@@ -292,10 +292,13 @@ def _eye(img: np.ndarray, tf: HeadTransform, ex: float, ey: float, side: int,
     crease = np.stack([up[:, 0], up[:, 1] - 0.055 - 0.02 * (1 - np.linspace(-1, 1, 31) ** 2)], 1)
     paint(img, tf(crease[3:-2], 0.25), tone(skin, 0.62, (1.0, 0.88, 0.9)), alpha=0.55,
           thickness=max(1.0, s * 0.014), closed=False, blur=s * 0.006)
-    paint(img, tf(up, 0.25), (30, 22, 22), thickness=max(1.0, s * 0.022), closed=False)
-    outer = up[15:] if side > 0 else up[:16]
-    paint(img, tf(outer + np.array([0, -0.006]), 0.25), (24, 18, 18), thickness=max(1.0, s * 0.03),
+    liner = np.array((30, 22, 22) if female else (52, 38, 34), np.float32)
+    paint(img, tf(up, 0.25), liner, thickness=max(1.0, s * (0.022 if female else 0.016)),
           closed=False)
+    if female:  # the lash line thickens to the outer corner
+        outer = up[15:] if side > 0 else up[:16]
+        paint(img, tf(outer + np.array([0, -0.006]), 0.25), (24, 18, 18),
+              thickness=max(1.0, s * 0.03), closed=False)
     lashes = []
     n = 9 if female else 0
     for i in range(n):

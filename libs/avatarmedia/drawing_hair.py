@@ -186,8 +186,13 @@ def _cap(volume: float, hairline: float, side_bottom: float = -0.2,
                       [0.5, hairline + 0.02 + sweep * 0.8], [0.0, hairline - 0.04 + sweep * 0.3],
                       [-0.5, hairline + 0.04], [-0.84, -0.9 - temple], [-0.945, -0.5],
                       [-0.96, side_bottom]])
-    top = np.vstack([left, [[0.25, -2.03 - v * 0.5]], mirror_x(left)[1:]])
-    return spline(np.vstack([top, inner]), 6, closed=True)
+    top = spline(np.vstack([left, [[0.25, -2.03 - v * 0.5]], mirror_x(left)[1:]]), 6)
+    # locks break the silhouette a little: a gentle scallop along the outer edge
+    k = np.arange(len(top))
+    out = top - np.array([0.0, -0.6])
+    out /= np.linalg.norm(out, axis=1, keepdims=True)
+    top = top + out * (0.025 * np.abs(np.sin(k * math.pi / 7)))[:, None]
+    return np.vstack([top, spline(inner, 6)])
 
 
 def _parting_flows(part: float, hairline: float, n: int) -> list[Flow]:
