@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-from .errors import MediaInputError
+from avatarmedia.errors import MediaInputError
 
 COMMANDS = ("cli_speech", "cli_render")
 

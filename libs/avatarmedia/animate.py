@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 import numpy.typing as npt
 
-from .tracks import MouthTrack, anticipated
+from avatarmedia.tracks import MouthTrack, anticipated
 
 FloatArray = npt.NDArray[np.float32]
 

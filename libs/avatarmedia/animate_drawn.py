@@ -17,11 +17,11 @@ from typing import Any
 import cv2
 import numpy as np
 
-from .drawing import HeadTransform, draw_base, draw_brows, draw_eye_lids, draw_mouth
-from .errors import MediaInputError
-from .head import head_region, motion_matrix
-from .portrait import Portrait
-from .pose import apply_grade
+from avatarmedia.drawing import HeadTransform, draw_base, draw_brows, draw_eye_lids, draw_mouth
+from avatarmedia.errors import MediaInputError
+from avatarmedia.head import head_region, motion_matrix
+from avatarmedia.portrait import Portrait
+from avatarmedia.pose import apply_grade
 
 # Strokes (glasses, outlines) have whole-pixel widths, so a drawing made small is not
 # the portrait made small; below this size the base is drawn here and area-reduced.

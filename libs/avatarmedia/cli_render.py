@@ -9,10 +9,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .footage import Footage
-from .portrait import Portrait, draw_portrait, load_image, photo_portrait, spec_from_description
-from .render import RenderRequest, render_video
-from .tracks import MouthTrack
+from avatarmedia.footage import Footage
+from avatarmedia.portrait import (
+    Portrait,
+    draw_portrait,
+    load_image,
+    photo_portrait,
+    spec_from_description,
+)
+from avatarmedia.render import RenderRequest, render_video
+from avatarmedia.tracks import MouthTrack
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -41,8 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def speech_for_text(text: str, language: str, gender: str | None,
                     fps: int) -> tuple[np.ndarray, int, MouthTrack]:
     """The script spoken by the language's default voice, and its mouth track."""
-    from .script import speak_script
-    from .voice import default_voice
+    from avatarmedia.script import speak_script
+    from avatarmedia.voice import default_voice
 
     spoken = speak_script(text, default_voice(language, gender), fps)
     return spoken.samples, spoken.sample_rate, spoken.track
@@ -58,8 +64,8 @@ def load_portrait(path: Path) -> Portrait:
 
 def clip_avatar(path: Path) -> tuple[Portrait, Footage | None, str]:
     """A clip's portrait and footage (None for a still avatar) and the reason."""
-    from .footage import analyse_clip
-    from .portrait import best_frame
+    from avatarmedia.footage import analyse_clip
+    from avatarmedia.portrait import best_frame
 
     analysis = analyse_clip(path)
     frame = analysis.portrait_frame
@@ -78,14 +84,14 @@ def run(args: argparse.Namespace) -> int:
     else:
         portrait = load_portrait(args.portrait)
     if args.pose:
-        from .pose import apply_pose
+        from avatarmedia.pose import apply_pose
 
         portrait, applied = apply_pose(portrait, args.pose)
         print(f"pose: {json.dumps(applied)}", file=sys.stderr)
     if args.text:
         samples, sr, track = speech_for_text(args.text, args.language, args.gender, args.fps)
     else:
-        from .audio import load_audio
+        from avatarmedia.audio import load_audio
 
         samples, sr = load_audio(args.audio)
         track = None
@@ -98,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
            "size": f"{res.width}x{res.height}",
            "seconds": round(res.timings.get("total_s", 0.0), 2)}
     if args.metrics:
-        from .metrics import lipsync_metrics
+        from avatarmedia.metrics import lipsync_metrics
 
         out["lipsync"] = {k: round(v, 3) for k, v in lipsync_metrics(res.video_path).items()}
     print(json.dumps(out))

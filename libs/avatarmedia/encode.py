@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from .errors import MediaInputError
+from avatarmedia.errors import MediaInputError
 
 AAC_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
 PRESETS = {"avatar": "ultrafast", "avatar_pro": "superfast"}

@@ -19,8 +19,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from .errors import FaceNotFrontalError, FaceTooSmallError, MediaInputError, NoFaceError
-from .models import model_path
+from avatarmedia.errors import FaceNotFrontalError, FaceTooSmallError, MediaInputError, NoFaceError
+from avatarmedia.models import model_path
 
 FloatArray = npt.NDArray[np.float32]
 ImageArray = npt.NDArray[np.uint8]
@@ -47,10 +47,17 @@ RIGHT_EYE = (33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 
 LEFT_EYE = (263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466)
 RIGHT_BROW = (70, 63, 105, 66, 107, 55, 65, 52, 53, 46)
 LEFT_BROW = (300, 293, 334, 296, 336, 285, 295, 282, 283, 276)
-UPPER_LIP_CENTER, LOWER_LIP_CENTER = 13, 14
-MOUTH_LEFT, MOUTH_RIGHT = 61, 291
-FOREHEAD, CHIN, NOSE_TIP = 10, 152, 1
+# Single landmarks. "Right" and "left" are the subject's (the image's left and right).
+UPPER_LIP_CENTER, LOWER_LIP_CENTER = 13, 14  # the inner lip line at the middle
+UPPER_LIP_TOP, LOWER_LIP_BOTTOM = 0, 17  # the outer lip line at the middle
+MOUTH_LEFT, MOUTH_RIGHT = 61, 291  # the mouth corners
+FOREHEAD, CHIN, NOSE_TIP, NOSE_BASE = 10, 152, 1, 2
 CHEEK_RIGHT, CHEEK_LEFT = 234, 454
+RIGHT_EYE_OUTER, RIGHT_EYE_INNER = 33, 133  # the eye corners
+LEFT_EYE_OUTER, LEFT_EYE_INNER = 263, 362
+RIGHT_EYE_TOP, RIGHT_EYE_BOTTOM = 159, 145  # the eyelids at the middle
+LEFT_EYE_TOP, LEFT_EYE_BOTTOM = 386, 374
+JAW_RIGHT, JAW_LEFT = 172, 397  # the jaw's corners below the ears
 
 
 @dataclass
@@ -85,20 +92,27 @@ class Face:
         return float(np.linalg.norm(self.mesh[FOREHEAD, :2] - self.mesh[CHIN, :2]))
 
     def mouth_opening(self) -> float:
-        """Inner-lip gap (landmarks 13/14) as a fraction of the face height."""
-        m = self.mesh
-        gap = float(np.linalg.norm(m[UPPER_LIP_CENTER, :2] - m[LOWER_LIP_CENTER, :2]))
-        return gap / max(self.height, 1.0)
+        """Inner-lip gap as a fraction of the face height (``mouth_opening``)."""
+        return mouth_opening(self.mesh)
 
     def eye_opening(self) -> float:
         """Mean eyelid gap of both eyes as a fraction of eye width."""
         m = self.mesh
+
         def dist(a: int, b: int) -> float:
             return float(np.linalg.norm(m[a, :2] - m[b, :2]))
 
-        r = dist(159, 145) / max(dist(33, 133), 1.0)
-        lf = dist(386, 374) / max(dist(263, 362), 1.0)
+        r = dist(RIGHT_EYE_TOP, RIGHT_EYE_BOTTOM) / max(dist(RIGHT_EYE_OUTER, RIGHT_EYE_INNER), 1.0)
+        lf = dist(LEFT_EYE_TOP, LEFT_EYE_BOTTOM) / max(dist(LEFT_EYE_OUTER, LEFT_EYE_INNER), 1.0)
         return float((r + lf) / 2)
+
+
+def mouth_opening(mesh: np.ndarray) -> float:
+    """Inner-lip gap (the middle of the inner lip line) as a fraction of the
+    forehead-to-chin height: 0 closed, about 0.1 wide open."""
+    gap = float(np.linalg.norm(mesh[UPPER_LIP_CENTER, :2] - mesh[LOWER_LIP_CENTER, :2]))
+    height = float(np.linalg.norm(mesh[FOREHEAD, :2] - mesh[CHIN, :2]))
+    return gap / max(height, 1.0)
 
 
 _local = threading.local()
@@ -309,7 +323,7 @@ def _run_mesh(img: ImageArray, center: tuple[float, float], size: float,
 
 def _roi_from_mesh(mesh: FloatArray) -> tuple[tuple[float, float], float, float]:
     p = mesh[:, :2]
-    eye_r, eye_l = p[33], p[263]
+    eye_r, eye_l = p[RIGHT_EYE_OUTER], p[LEFT_EYE_OUTER]
     angle = math.atan2(float(eye_l[1] - eye_r[1]), float(eye_l[0] - eye_r[0]))
     c, s = math.cos(-angle), math.sin(-angle)
     center0 = p.mean(axis=0)

@@ -21,10 +21,10 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from . import face as fm
-from .encode import read_audio, read_video
-from .errors import MediaInputError, NoFaceError
-from .portrait import Portrait
+from avatarmedia import face as fm
+from avatarmedia.encode import read_audio, read_video
+from avatarmedia.errors import MediaInputError, NoFaceError
+from avatarmedia.portrait import Portrait
 
 MAX_LAG_S = 0.32
 SILENCE_MIN_S = 0.35
@@ -51,9 +51,7 @@ def mouth_series(frames: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray 
         meshes.append(mesh)
         prev = mesh
         if mesh is not None:
-            gap = float(np.linalg.norm(mesh[13, :2] - mesh[14, :2]))
-            height = float(np.linalg.norm(mesh[fm.FOREHEAD, :2] - mesh[fm.CHIN, :2]))
-            openings[i] = gap / max(height, 1.0)
+            openings[i] = fm.mouth_opening(mesh)
     return openings, meshes
 
 
@@ -154,7 +152,7 @@ _STABLE = [i for i in range(468)]
 
 def _stable_points(mesh: np.ndarray) -> np.ndarray:
     """Mesh points not moved by the mouth or jaw: everything above the nose base."""
-    y_cut = mesh[2, 1]
+    y_cut = mesh[fm.NOSE_BASE, 1]
     idx = np.nonzero(mesh[:, 1] < y_cut)[0]
     return idx
 
@@ -180,7 +178,7 @@ def identity_mask(mesh: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Face oval minus the lower-face region (below the nose base, mouth and jaw)."""
     mask = np.zeros(shape, np.uint8)
     cv2.fillPoly(mask, [np.round(mesh[list(fm.FACE_OVAL), :2]).astype(np.int32)], 1)
-    y_cut = int(mesh[2, 1])
+    y_cut = int(mesh[fm.NOSE_BASE, 1])
     mask[max(0, y_cut):, :] = 0
     return mask.astype(bool)
 
@@ -247,7 +245,7 @@ def identity_ssim(mp4_path: str | Path, portrait: Portrait | np.ndarray,
 
 def clip_reference(mp4_path: str | Path) -> dict[str, Any]:
     """The same figures for a real talking-head clip (identity vs its own best frame)."""
-    from .portrait import best_frame
+    from avatarmedia.portrait import best_frame
 
     out: dict[str, Any] = dict(lipsync_metrics(mp4_path))
     ref = best_frame(mp4_path)

@@ -20,11 +20,11 @@ from typing import Any
 import cv2
 import numpy as np
 
-from . import face as fm
-from .drawing import BACKGROUND
-from .errors import MediaInputError
-from .face import _interpreter
-from .portrait import Portrait
+from avatarmedia import face as fm
+from avatarmedia.drawing import BACKGROUND
+from avatarmedia.errors import MediaInputError
+from avatarmedia.face import _interpreter
+from avatarmedia.portrait import Portrait
 
 GRADES = ("warm", "cool", "bright", "dark", "contrast", "soft", "mono", "sepia")
 
@@ -196,7 +196,7 @@ def apply_pose(portrait: Portrait, prompt: str) -> tuple[Portrait, dict[str, obj
     ops = parse_prompt(prompt)
     applied: dict[str, Any]
     if portrait.kind == "drawn" and portrait.spec is not None and portrait.rig is not None:
-        from .drawing import draw
+        from avatarmedia.drawing import draw
 
         spec = portrait.spec
         if "background" in ops:

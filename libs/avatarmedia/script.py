@@ -16,13 +16,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from .duration import estimate_seconds
-from .encode import frames_for_audio
-from .speech import synthesize
-from .text_norm import MAX_TEXT_CHARS
-from .tracks import MouthTrack
-from .visemes import phoneme_mouth_track
-from .voice import VoiceProfile
+from avatarmedia.duration import estimate_seconds
+from avatarmedia.encode import frames_for_audio
+from avatarmedia.speech import synthesize
+from avatarmedia.text_norm import MAX_TEXT_CHARS
+from avatarmedia.tracks import MouthTrack
+from avatarmedia.visemes import phoneme_mouth_track
+from avatarmedia.voice import VoiceProfile
 
 PARAGRAPH_PAUSE_S = 0.6
 
