@@ -8,25 +8,14 @@ are alive; the tracing test uses it to follow one trace across every hop.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from sqlalchemy import select, update
-
 from avatarmesh.clock import utcnow
 from avatarmesh.db import Database
 from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.ids import IdPrefix, new_id
 from avatarmesh.outbox import OutboxRelay, first_time
-from services.video import events
-from services.video.store import canaries, inbox
-
-
-@dataclass(frozen=True)
-class Canary:
-    id: str
-    status: str  # queued, completed
-    worker: str = ""
-    round_trip_ms: float = 0.0
+from services.video import events, store
+from services.video.logic import Canary
+from services.video.store import inbox
 
 
 class Canaries:
@@ -37,46 +26,20 @@ class Canaries:
     async def start(self) -> Canary:
         canary_id = new_id(IdPrefix.JOB)
         async with self.db.transaction() as session:
-            await session.execute(
-                canaries.insert().values(
-                    id=canary_id, status="queued", worker="", created_at=utcnow()
-                )
-            )
+            await store.insert_canary(session, canary_id, utcnow())
             await events.queue_canary(session, canary_id)
         self.relay.wake()
         return Canary(id=canary_id, status="queued")
 
     async def get(self, canary_id: str) -> Canary:
         async with self.db.transaction() as session:
-            row = (
-                await session.execute(select(canaries).where(canaries.c.id == canary_id))
-            ).first()
-        if row is None:
+            canary = await store.get_canary(session, canary_id)
+        if canary is None:
             raise DomainError(ErrorCode.NOT_FOUND, "Canary not found")
-        return Canary(
-            id=row.id, status=row.status, worker=row.worker, round_trip_ms=row.round_trip_ms or 0.0
-        )
+        return canary
 
     async def completed(self, event_id: str, canary_id: str, worker: str) -> None:
         """A worker answered: the canary is completed, with its round trip."""
         async with self.db.transaction() as session:
-            if not await first_time(session, inbox, event_id):
-                return
-            row = (
-                await session.execute(
-                    select(canaries.c.created_at).where(canaries.c.id == canary_id)
-                )
-            ).first()
-            if row is None:
-                return
-            now = utcnow()
-            await session.execute(
-                update(canaries)
-                .where(canaries.c.id == canary_id)
-                .values(
-                    status="completed",
-                    worker=worker,
-                    completed_at=now,
-                    round_trip_ms=(now - row.created_at).total_seconds() * 1000,
-                )
-            )
+            if await first_time(session, inbox, event_id):
+                await store.complete_canary(session, canary_id, worker, utcnow())

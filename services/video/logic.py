@@ -141,6 +141,16 @@ class Video:
 
 
 @dataclass(frozen=True)
+class Canary:
+    """A synthetic job that proves the queue and the workers are alive."""
+
+    id: str
+    status: str  # queued, completed
+    worker: str = ""
+    round_trip_ms: float = 0.0
+
+
+@dataclass(frozen=True)
 class Settlement:
     """How a render ended, as the row records it."""
 

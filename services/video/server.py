@@ -16,8 +16,8 @@ from avatarmesh.tiers import TIER_FROM_PB, TIER_TO_PB, Tier
 from avatarmesh.v1 import common_pb2
 from avatarmesh.v1 import video_pb2 as pb
 from avatarmesh.v1 import video_pb2_grpc as pb_grpc
-from services.video.canary import Canaries, Canary
-from services.video.logic import AudioInput, Video, VideoRequest, VideoStatus
+from services.video.canary import Canaries
+from services.video.logic import AudioInput, Canary, Video, VideoRequest, VideoStatus
 from services.video.reconcile import Videos
 from services.video.submit import Submissions
 

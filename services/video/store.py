@@ -27,7 +27,7 @@ from avatarmesh.db import UtcDateTime, service_metadata
 from avatarmesh.ids import MAX_OWNER_ID_LENGTH
 from avatarmesh.outbox import inbox_table, outbox_table
 from avatarmesh.tiers import Tier
-from services.video.logic import ACTIVE, RUNNING, Settlement, Video, VideoStatus
+from services.video.logic import ACTIVE, RUNNING, Canary, Settlement, Video, VideoStatus
 
 metadata = service_metadata()
 outbox = outbox_table(metadata)
@@ -217,3 +217,39 @@ async def settle(
         .values(**values)
     )
     return await require(session, video_id)
+
+
+async def insert_canary(session: AsyncSession, canary_id: str, now: datetime) -> None:
+    await session.execute(
+        canaries.insert().values(id=canary_id, status="queued", worker="", created_at=now)
+    )
+
+
+async def get_canary(session: AsyncSession, canary_id: str) -> Canary | None:
+    row = (await session.execute(select(canaries).where(canaries.c.id == canary_id))).first()
+    if row is None:
+        return None
+    return Canary(
+        id=row.id, status=row.status, worker=row.worker, round_trip_ms=row.round_trip_ms or 0.0
+    )
+
+
+async def complete_canary(
+    session: AsyncSession, canary_id: str, worker: str, now: datetime
+) -> None:
+    """The canary is completed, with its round trip (nothing when it is unknown)."""
+    created = await session.scalar(
+        select(canaries.c.created_at).where(canaries.c.id == canary_id)
+    )
+    if created is None:
+        return
+    await session.execute(
+        update(canaries)
+        .where(canaries.c.id == canary_id)
+        .values(
+            status="completed",
+            worker=worker,
+            completed_at=now,
+            round_trip_ms=(now - created).total_seconds() * 1000,
+        )
+    )
