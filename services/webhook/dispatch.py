@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
-
 from avatarmesh import fetch
 from avatarmesh.clock import utcnow
 from avatarmesh.db import Database
@@ -22,11 +20,11 @@ from avatarmesh.errors import DomainError
 from avatarmesh.ids import IdPrefix, new_id
 from avatarmesh.storage import StorageError
 from services.webhook import payload as payloads
+from services.webhook import store
 from services.webhook.config import WebhookSettings
 from services.webhook.logic import DeliveryStatus, Outcome, retry_delay
 from services.webhook.secrets import SigningSecrets
 from services.webhook.signing import delivery_headers
-from services.webhook.store import deliveries, delivery_attempts
 
 log = logging.getLogger(__name__)
 
@@ -105,27 +103,8 @@ class Dispatcher:
         """Lease up to ``limit`` due deliveries."""
         now = utcnow()
         lease = now + timedelta(seconds=self.settings.webhook_lease_seconds)
-        d = deliveries.c
-        query = (
-            select(deliveries)
-            .where(
-                d.status == DeliveryStatus.PENDING,
-                d.next_attempt_at <= now,
-                or_(d.locked_until.is_(None), d.locked_until <= now),
-            )
-            .order_by(d.next_attempt_at)
-            .limit(limit)
-        )
-        if not self.db.is_sqlite:
-            query = query.with_for_update(skip_locked=True)
         async with self.db.transaction() as session:
-            rows = (await session.execute(query)).all()
-            if rows:
-                await session.execute(
-                    update(deliveries)
-                    .where(d.event_id.in_([row.event_id for row in rows]))
-                    .values(locked_until=lease)
-                )
+            rows = await store.claim_due(session, now, lease, limit)
         return [Claim(row, lease) for row in rows]
 
     async def dispatch_due(self) -> int:
@@ -187,27 +166,17 @@ class Dispatcher:
     async def _release(self, claim: Claim) -> None:
         """Hand a leased delivery back at once (shutdown interrupted its attempt)."""
         async with self.db.transaction() as session:
-            await session.execute(
-                update(deliveries)
-                .where(
-                    deliveries.c.event_id == claim.row.event_id,
-                    deliveries.c.locked_until == claim.lease,
-                )
-                .values(locked_until=None)
-            )
+            await store.release_lease(session, claim.row.event_id, claim.lease)
 
     async def _record(self, claim: Claim, at: datetime, outcome: Outcome, duration_ms: int) -> None:
-        d = deliveries.c
         settings = self.settings
         async with self.db.transaction() as session:
-            query = select(deliveries).where(d.event_id == claim.row.event_id)
-            if not self.db.is_sqlite:
-                query = query.with_for_update()
-            row = (await session.execute(query)).one()
+            row = await store.locked_delivery(session, claim.row.event_id)
             number = row.attempts + 1
             first = row.first_attempt_at or at
-            await session.execute(
-                delivery_attempts.insert().values(
+            await store.insert_attempt(
+                session,
+                dict(
                     id=new_id(IdPrefix.WEBHOOK_ATTEMPT),
                     event_id=row.event_id,
                     owner_id=row.owner_id,
@@ -251,9 +220,7 @@ class Dispatcher:
                         values["next_attempt_at"] = due
             else:
                 log.warning("delivery %s: lease lost during attempt %d", row.event_id, number)
-            await session.execute(
-                update(deliveries).where(d.event_id == row.event_id).values(**values)
-            )
+            await store.update_delivery(session, row.event_id, values)
         if outcome.delivered:
             log.info("delivered %s to %s (attempt %d)", claim.row.event_id, claim.row.url, number)
         else:

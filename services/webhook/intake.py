@@ -8,16 +8,15 @@ import logging
 from collections.abc import Callable
 from datetime import UTC
 
-from sqlalchemy import select
-
 from avatarmesh.bus import Delivery
 from avatarmesh.clock import utcnow
 from avatarmesh.db import Database
 from avatarmesh.outbox import first_time
 from avatarmesh.v1 import events_pb2
 from services.webhook import payload as payloads
+from services.webhook import store
 from services.webhook.logic import DeliveryStatus
-from services.webhook.store import deliveries, inbox
+from services.webhook.store import inbox
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +51,7 @@ class Intake:
         async with self.db.transaction() as session:
             if not await first_time(session, inbox, event_id):
                 return  # this event id was taken in already
-            same = await session.scalar(
-                select(deliveries.c.event_id).where(
-                    deliveries.c.subject_id == settled.video_id, deliveries.c.event == event
-                )
-            )
+            same = await store.delivery_for(session, settled.video_id, event)
             if same is not None:
                 log.warning(
                     "%s for %s arrived again as %s; delivering it once (as %s)",
@@ -66,19 +61,22 @@ class Intake:
                     same,
                 )
                 return
-            await session.execute(
-                deliveries.insert().values(
-                    event_id=event_id,
-                    event=event,
-                    owner_id=settled.owner_id,
-                    subject_id=settled.video_id,
-                    url=settled.webhook_url,
-                    payload=json.dumps(body),
-                    video_key=(settled.video_key or None) if event == payloads.COMPLETED else None,
-                    status=DeliveryStatus.PENDING,
-                    attempts=0,
-                    created_at=now,
-                    next_attempt_at=now,
-                )
+            await store.insert_delivery(
+                session,
+                {
+                    "event_id": event_id,
+                    "event": event,
+                    "owner_id": settled.owner_id,
+                    "subject_id": settled.video_id,
+                    "url": settled.webhook_url,
+                    "payload": json.dumps(body),
+                    "video_key": (settled.video_key or None)
+                    if event == payloads.COMPLETED
+                    else None,
+                    "status": DeliveryStatus.PENDING,
+                    "attempts": 0,
+                    "created_at": now,
+                    "next_attempt_at": now,
+                },
             )
         self.wake()

@@ -8,15 +8,13 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from pydantic import SecretStr
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from avatarmesh.clock import utcnow
-from avatarmesh.db import Database, insert_ignoring_conflict
+from avatarmesh.db import Database
 from avatarmesh.errors import DomainError, ErrorCode
+from services.webhook import store
 from services.webhook.logic import SigningSecret, require_owner
 from services.webhook.signing import new_secret
-from services.webhook.store import signing_secrets
 
 
 class SecretBox:
@@ -65,28 +63,14 @@ class SigningSecrets:
             previous_valid_until=row.previous_valid_until,
         )
 
-    async def _select(self, session: AsyncSession, owner_id: str, *, lock: bool) -> Any:
-        query = select(signing_secrets).where(signing_secrets.c.owner_id == owner_id)
-        if lock and not self.db.is_sqlite:
-            query = query.with_for_update()
-        return (await session.execute(query)).first()
-
     async def get(self, owner_id: str) -> SigningSecret:
         """The owner's secret, created on first use."""
         require_owner(owner_id)
         async with self.db.transaction() as session:
-            row = await self._select(session, owner_id, lock=False)
+            row = await store.secret_row(session, owner_id, lock=False)
             if row is None:
-                await insert_ignoring_conflict(
-                    session,
-                    signing_secrets,
-                    {
-                        "owner_id": owner_id,
-                        "secret": self.box.seal(new_secret()),
-                        "created_at": utcnow(),
-                    },
-                )
-                row = await self._select(session, owner_id, lock=False)
+                await store.create_secret(session, owner_id, self.box.seal(new_secret()), utcnow())
+                row = await store.secret_row(session, owner_id, lock=False)
         return self._record(row)
 
     async def rotate(self, owner_id: str) -> SigningSecret:
@@ -95,17 +79,15 @@ class SigningSecrets:
         await self.get(owner_id)  # exists from here on
         now = utcnow()
         async with self.db.transaction() as session:
-            row = await self._select(session, owner_id, lock=True)
+            row = await store.secret_row(session, owner_id, lock=True)
             keep_old = self.grace > timedelta(0)
-            await session.execute(
-                update(signing_secrets)
-                .where(signing_secrets.c.owner_id == owner_id)
-                .values(
-                    secret=self.box.seal(new_secret()),
-                    created_at=now,
-                    previous_secret=row.secret if keep_old else None,
-                    previous_valid_until=now + self.grace if keep_old else None,
-                )
+            await store.update_secret(
+                session,
+                owner_id,
+                secret=self.box.seal(new_secret()),
+                created_at=now,
+                previous_secret=row.secret if keep_old else None,
+                previous_valid_until=now + self.grace if keep_old else None,
             )
-            row = await self._select(session, owner_id, lock=False)
+            row = await store.secret_row(session, owner_id, lock=False)
         return self._record(row)
