@@ -51,24 +51,21 @@ from avatarmedia.portrait import (
 from avatarmedia.render import RenderRequest, render_video
 from avatarmedia.speech import synthesize
 from avatarmedia.voice import VoiceProfile, clone_voice, default_voice
-from avatarmesh.bus import Bus, Delivery, Retry
+from avatarmesh.bus import Bus, Delivery, Retry, event_meta
 from avatarmesh.errors import DomainError
 from avatarmesh.fetch import fetch
-from avatarmesh.ids import IdPrefix, new_id
-from avatarmesh.storage import Storage, StorageError, StorageNotFound
+from avatarmesh.mediatypes import MAX_IMAGE_BYTES, MAX_VIDEO_BYTES
+from avatarmesh.storage import Storage, StorageError, StorageNotFound, renderable_portrait_key
 from avatarmesh.v1 import avatar_pb2, common_pb2, events_pb2, jobs_pb2
 
 log = logging.getLogger(__name__)
 
 CREATION_DURABLE = "worker-avatar"
 CREATION_FILTER = "jobs.avatar.>"
-MAX_IMAGE_BYTES = 4 * 1024 * 1024
-MAX_VIDEO_BYTES = 80 * 1024 * 1024
 FETCH_TIMEOUT_S = 60.0
 STORAGE_RETRY_S = 5.0
 DEMO_RESOLUTION = 512
 PORTRAIT_JPEG = "portrait.jpg"
-PORTRAIT_RENDERABLE = "portrait.portrait"
 FOOTAGE_FILE = "footage.npz"
 DEMO_POSTER = "demo.jpg"
 
@@ -189,12 +186,6 @@ def make_demo(
     return result.video_path, result.poster_path.read_bytes()
 
 
-def _meta() -> events_pb2.EventMeta:
-    meta = events_pb2.EventMeta(event_id=new_id(IdPrefix.EVENT))
-    meta.occurred_at.GetCurrentTime()
-    return meta
-
-
 class CreationHandler:
     """Consumes ``jobs.avatar.>``; see the module docstring for the flow."""
 
@@ -248,7 +239,7 @@ class CreationHandler:
                     prefix + FOOTAGE_FILE, made.footage, "application/octet-stream"
                 )
             await self.storage.put_bytes(
-                prefix + PORTRAIT_RENDERABLE, portrait.to_bytes(), "image/png"
+                renderable_portrait_key(portrait_key), portrait.to_bytes(), "image/png"
             )
             await self.storage.put_bytes(portrait_key, jpeg(portrait.image), "image/jpeg")
 
@@ -269,7 +260,7 @@ class CreationHandler:
 
             await self._stage(job, "poses")
         event = events_pb2.AvatarCreationSucceeded(
-            meta=_meta(),
+            meta=event_meta(),
             avatar_id=job.avatar_id,
             owner_id=job.owner_id,
             portrait_key=portrait_key,
@@ -321,7 +312,7 @@ class CreationHandler:
 
     async def _stage(self, job: jobs_pb2.AvatarCreationJob, stage: str) -> None:
         event = events_pb2.AvatarStageChanged(
-            meta=_meta(), avatar_id=job.avatar_id, owner_id=job.owner_id, stage=_STAGES[stage]
+            meta=event_meta(), avatar_id=job.avatar_id, owner_id=job.owner_id, stage=_STAGES[stage]
         )
         await self.bus.publish(
             "events.creation.stage", event, msg_id=f"{job.avatar_id}:stage:{stage}"
@@ -330,7 +321,7 @@ class CreationHandler:
     async def _failed(self, job: jobs_pb2.AvatarCreationJob, error: str) -> None:
         log.info("creation of %s failed: %s", job.avatar_id, error)
         event = events_pb2.AvatarCreationFailed(
-            meta=_meta(), avatar_id=job.avatar_id, owner_id=job.owner_id, error=error
+            meta=event_meta(), avatar_id=job.avatar_id, owner_id=job.owner_id, error=error
         )
         await self.bus.publish(
             "events.creation.failed", event, msg_id=f"{job.avatar_id}:failed"

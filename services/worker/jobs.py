@@ -6,8 +6,7 @@ from __future__ import annotations
 import os
 import socket
 
-from avatarmesh.bus import Bus, Delivery
-from avatarmesh.ids import IdPrefix, new_id
+from avatarmesh.bus import Bus, Delivery, event_meta
 from avatarmesh.v1 import events_pb2, jobs_pb2
 
 
@@ -24,9 +23,8 @@ class CanaryHandler:
     async def __call__(self, delivery: Delivery[jobs_pb2.CanaryJob]) -> None:
         canary_id = delivery.message.canary_id
         event = events_pb2.CanaryCompleted(
-            meta=events_pb2.EventMeta(event_id=new_id(IdPrefix.EVENT)),
+            meta=event_meta(),
             canary_id=canary_id,
             worker=worker_name(),
         )
-        event.meta.occurred_at.GetCurrentTime()
         await self.bus.publish("events.canary.completed", event, msg_id=f"{canary_id}:completed")

@@ -45,11 +45,11 @@ from avatarmedia.render import RenderRequest, render_video
 from avatarmedia.script import speak_script
 from avatarmedia.tracks import MouthTrack
 from avatarmedia.voice import VoiceProfile
-from avatarmesh.bus import Bus, Delivery, Retry
+from avatarmesh.bus import Bus, Delivery, Retry, event_meta
 from avatarmesh.grpc_client import channel
-from avatarmesh.ids import IdPrefix, new_id
 from avatarmesh.storage import Storage, StorageError, StorageNotFound
-from avatarmesh.v1 import common_pb2, events_pb2, jobs_pb2, video_pb2, video_pb2_grpc
+from avatarmesh.tiers import TIER_FROM_PB
+from avatarmesh.v1 import events_pb2, jobs_pb2, video_pb2, video_pb2_grpc
 from services.worker.config import WorkerSettings
 
 log = logging.getLogger(__name__)
@@ -58,19 +58,10 @@ LIPSYNC_DURABLE = "worker-lipsync"
 LIPSYNC_FILTER = "jobs.lipsync.>"
 VIDEO_FILE = "video.mp4"
 POSTER_FILE = "poster.jpg"
-PORTRAIT_SUFFIX = ".portrait"
 FOOTAGE_FILE = "footage.npz"
 STORAGE_RETRY_S = 5.0
 PROGRESS_STEP = 0.1
 
-_TIERS = {common_pb2.TIER_AVATAR: "avatar", common_pb2.TIER_AVATAR_PRO: "avatar_pro"}
-
-
-def renderable_portrait_key(image_key: str) -> str:
-    """``avatars/o/a/portrait.jpg`` -> ``avatars/o/a/portrait.portrait``: the PNG with
-    the animation sidecar that the creation stage stores beside the JPEG."""
-    stem = image_key.rsplit(".", 1)[0] if "." in image_key.rsplit("/", 1)[-1] else image_key
-    return stem + PORTRAIT_SUFFIX
 
 
 def footage_key(portrait_key: str) -> str:
@@ -106,7 +97,7 @@ def render_job(
     """The blocking part (runs in a thread): speech, mouth track, render, encode."""
     portrait = Portrait.from_bytes(portrait_bytes)
     footage = Footage.from_bytes(footage_bytes) if footage_bytes is not None else None
-    tier = _TIERS.get(job.tier)
+    tier = TIER_FROM_PB.get(job.tier)
     if tier is None:
         raise MediaInputError(f"unknown tier {job.tier}")
     fps = job.fps or 25
@@ -144,12 +135,6 @@ def render_job(
     if result.poster_path != poster:
         result.poster_path.replace(poster)
     return RenderedVideo(result.video_path, poster, audio_seconds(len(samples), sample_rate))
-
-
-def _meta() -> events_pb2.EventMeta:
-    meta = events_pb2.EventMeta(event_id=new_id(IdPrefix.EVENT))
-    meta.occurred_at.GetCurrentTime()
-    return meta
 
 
 class LipsyncHandler:
@@ -202,7 +187,7 @@ class LipsyncHandler:
                 except StorageError as exc:
                     raise Retry(STORAGE_RETRY_S, str(exc)) from exc
         event = events_pb2.RenderCompleted(
-            meta=_meta(),
+            meta=event_meta(),
             video_id=job.video_id,
             owner_id=job.owner_id,
             video_key=keys[0],
@@ -241,10 +226,7 @@ class LipsyncHandler:
     async def _portrait(self, image_key: str) -> bytes:
         if not image_key:
             raise StorageNotFound("the job names no portrait")
-        try:
-            return await self.storage.get_bytes(renderable_portrait_key(image_key))
-        except StorageNotFound:
-            return await self.storage.get_bytes(image_key)
+        return await self.storage.get_portrait(image_key)
 
     async def _footage(self, portrait_key: str) -> bytes | None:
         """The avatar's footage analysis, or None for a still avatar."""
@@ -276,7 +258,7 @@ class LipsyncHandler:
 
     async def _failed(self, job: jobs_pb2.LipsyncJob, error: str) -> None:
         event = events_pb2.RenderFailed(
-            meta=_meta(), video_id=job.video_id, owner_id=job.owner_id, error=error
+            meta=event_meta(), video_id=job.video_id, owner_id=job.owner_id, error=error
         )
         await self.bus.publish(
             "events.render.failed", event, msg_id=f"{job.video_id}:render:failed"
@@ -293,7 +275,7 @@ class LipsyncHandler:
                 return
             last[0] = step
             event = events_pb2.RenderProgress(
-                meta=_meta(), video_id=job.video_id, progress=round(step * PROGRESS_STEP, 2)
+                meta=event_meta(), video_id=job.video_id, progress=round(step * PROGRESS_STEP, 2)
             )
             msg_id = f"{job.video_id}:render:progress:{attempt}:{step}"
             asyncio.run_coroutine_threadsafe(self._publish_progress(event, msg_id), loop)

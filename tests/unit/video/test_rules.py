@@ -27,7 +27,7 @@ from services.video.logic import (
 from services.video.safety import SafetyFilter
 from services.video.server import video_request
 from services.worker.config import WorkerSettings, subject_matches
-from services.worker.lipsync import audio_seconds, renderable_portrait_key
+from services.worker.lipsync import audio_seconds
 
 
 def request(**fields: object) -> VideoRequest:
@@ -136,11 +136,6 @@ def test_worker_subjects_decide_which_consumers_run() -> None:
     assert subject_matches("jobs.canary", "jobs.*")
     assert WorkerSettings(worker_subjects="jobs.avatar.>, jobs.lipsync.>").takes("jobs.lipsync.>")
     assert not WorkerSettings(worker_subjects="jobs.avatar.>").takes("jobs.lipsync.>")
-
-
-def test_renderable_portrait_sits_beside_the_jpeg() -> None:
-    assert renderable_portrait_key("avatars/o/a/portrait.jpg") == "avatars/o/a/portrait.portrait"
-    assert renderable_portrait_key("avatars/o/a/pose") == "avatars/o/a/pose.portrait"
 
 
 def test_audio_seconds_are_exact_to_the_millisecond() -> None:
