@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from avatarmesh.service import Runtime, ServiceSpec, Wiring, run_service
+from services.billing import events
 from services.billing.config import BillingSettings
 from services.billing.logic import Ledger
 from services.billing.server import servicer
@@ -17,7 +18,7 @@ def wire(rt: Runtime[BillingSettings]) -> Wiring:
     interval = rt.settings.billing_sweep_interval_seconds
     return Wiring(
         servicers=[servicer(ledger, rt.settings.price_book())],
-        background=[lambda: ledger.run_sweeper(interval)],
+        background=[lambda: ledger.run_sweeper(interval), *events.consumers()],
     )
 
 
