@@ -14,6 +14,7 @@ from opentelemetry import trace
 
 from avatarmesh import telemetry
 from avatarmesh.errors import ERROR_CODE_KEY, RETRY_AFTER_KEY, DomainError, code_for_grpc
+from avatarmesh.mediatypes import MAX_GRPC_MESSAGE_BYTES
 
 
 def domain_error_from(exc: grpc.aio.AioRpcError) -> DomainError:
@@ -66,7 +67,7 @@ def channel(address: str) -> grpc.aio.Channel:
         address,
         interceptors=[_ClientInterceptor()],
         options=[
-            ("grpc.max_receive_message_length", 64 * 1024 * 1024),
-            ("grpc.max_send_message_length", 64 * 1024 * 1024),
+            ("grpc.max_receive_message_length", MAX_GRPC_MESSAGE_BYTES),
+            ("grpc.max_send_message_length", MAX_GRPC_MESSAGE_BYTES),
         ],
     )

@@ -18,6 +18,7 @@ from opentelemetry import trace
 
 from avatarmesh import telemetry
 from avatarmesh.errors import ERROR_CODE_KEY, RETRY_AFTER_KEY, DomainError, ErrorCode
+from avatarmesh.mediatypes import MAX_GRPC_MESSAGE_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +89,8 @@ class GrpcServer:
         self.server = grpc.aio.server(
             interceptors=[DomainErrorInterceptor()],
             options=[
-                ("grpc.max_receive_message_length", 64 * 1024 * 1024),
-                ("grpc.max_send_message_length", 64 * 1024 * 1024),
+                ("grpc.max_receive_message_length", MAX_GRPC_MESSAGE_BYTES),
+                ("grpc.max_send_message_length", MAX_GRPC_MESSAGE_BYTES),
                 # Never share a port with another process (gRPC enables SO_REUSEPORT
                 # by default, so a second mesh could silently bind the same ports).
                 ("grpc.so_reuseport", 0),

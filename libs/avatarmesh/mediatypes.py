@@ -11,6 +11,8 @@ MB = 1024 * 1024
 MAX_IMAGE_BYTES = 4 * MB  # a reference image (the contract's "<= 4 MB")
 MAX_VIDEO_BYTES = 80 * MB  # a talking-head clip (the contract's "Max 80 MB")
 MAX_AUDIO_BYTES = 25 * MB  # the caller's own audio for a video (<= 35 s of speech)
+# The largest gRPC message either side accepts (a Synthesize WAV, a voice profile).
+MAX_GRPC_MESSAGE_BYTES = 64 * MB
 
 IMAGE_TYPES: Mapping[str, str] = {
     "image/jpeg": "jpg",

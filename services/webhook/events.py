@@ -4,10 +4,15 @@ on the bus: its output is the signed POST to the owner's ``webhook_url``."""
 
 from __future__ import annotations
 
-from avatarmesh.bus import Bus
+from datetime import UTC
+
+from avatarmesh.bus import Bus, Delivery
+from avatarmesh.clock import utcnow
 from avatarmesh.subscriptions import INTAKE, Background, Subscription
+from avatarmesh.tiers import TIER_FROM_PB, Tier
 from avatarmesh.v1 import events_pb2
 from services.webhook.intake import Intake
+from services.webhook.logic import SettledVideo
 
 VIDEO_SETTLED = Subscription(
     "webhook-video-events", "events.video.>", events_pb2.VideoSettled, INTAKE
@@ -15,4 +20,32 @@ VIDEO_SETTLED = Subscription(
 
 
 def consumers(bus: Bus, intake: Intake) -> list[Background]:
-    return [VIDEO_SETTLED.consumer(bus, intake.handle)]
+    async def settled(d: Delivery[events_pb2.VideoSettled]) -> None:
+        await intake.take(settled_video(d.message, d.subject, d.msg_id))
+
+    return [VIDEO_SETTLED.consumer(bus, settled)]
+
+
+def settled_video(event: events_pb2.VideoSettled, subject: str, msg_id: str | None) -> SettledVideo:
+    """The message as the intake reads it (its event id, else the message id)."""
+    occurred_at = (
+        event.meta.occurred_at.ToDatetime(tzinfo=UTC)
+        if event.meta.HasField("occurred_at")
+        else utcnow()
+    )
+    return SettledVideo(
+        subject=subject,
+        event_id=event.meta.event_id or msg_id or "",
+        occurred_at=occurred_at,
+        video_id=event.video_id,
+        owner_id=event.owner_id,
+        status=event.status,
+        webhook_url=event.webhook_url,
+        video_key=event.video_key,
+        duration_seconds=event.duration_seconds,
+        tier=TIER_FROM_PB.get(event.tier, Tier.AVATAR),
+        error=event.error,
+        actual_cost_micros=(
+            event.actual_cost_micros if event.HasField("actual_cost_micros") else None
+        ),
+    )

@@ -6,16 +6,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from datetime import UTC
 
-from avatarmesh.bus import Delivery
 from avatarmesh.clock import utcnow
 from avatarmesh.db import Database
 from avatarmesh.outbox import first_time
-from avatarmesh.v1 import events_pb2
 from services.webhook import payload as payloads
 from services.webhook import store
-from services.webhook.logic import DeliveryStatus
+from services.webhook.logic import DeliveryStatus, SettledVideo
 from services.webhook.store import inbox
 
 log = logging.getLogger(__name__)
@@ -28,25 +25,18 @@ class Intake:
         self.db = db
         self.wake = wake
 
-    async def handle(self, delivery: Delivery[events_pb2.VideoSettled]) -> None:
-        settled = delivery.message
-        event = payloads.event_name(settled, delivery.subject)
-        if event is None or not delivery.subject.startswith("events.video."):
+    async def take(self, settled: SettledVideo) -> None:
+        """One delivery for a settled video with a webhook URL (once per event id)."""
+        event = payloads.event_name(settled)
+        if event is None or not settled.subject.startswith("events.video."):
             return  # not an event receivers are told about (e.g. cancelled)
         if not settled.webhook_url:
             return
         if not settled.video_id or not settled.owner_id:
-            log.warning("%s without video_id/owner_id ignored", delivery.subject)
+            log.warning("%s without video_id/owner_id ignored", settled.subject)
             return
-        event_id = (
-            settled.meta.event_id or delivery.msg_id or f"{settled.video_id}:{settled.status}"
-        )
-        occurred_at = (
-            settled.meta.occurred_at.ToDatetime(tzinfo=UTC)
-            if settled.meta.HasField("occurred_at")
-            else utcnow()
-        )
-        body = payloads.build_payload(settled, event, event_id, occurred_at)
+        event_id = settled.event_id or f"{settled.video_id}:{settled.status}"
+        body = payloads.build_payload(settled, event, event_id, settled.occurred_at)
         now = utcnow()
         async with self.db.transaction() as session:
             if not await first_time(session, inbox, event_id):

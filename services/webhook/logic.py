@@ -26,6 +26,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from avatarmesh.errors import DomainError, ErrorCode
+from avatarmesh.money import Micros
+from avatarmesh.tiers import Tier
 
 
 class DeliveryStatus(StrEnum):
@@ -34,6 +36,24 @@ class DeliveryStatus(StrEnum):
     PENDING = "pending"
     DELIVERED = "delivered"
     FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class SettledVideo:
+    """A settled video as the video service announced it (``events.video.<status>``)."""
+
+    subject: str  # the bus subject it arrived on
+    event_id: str  # the event's id, else the message id: receivers dedupe on it
+    occurred_at: datetime
+    video_id: str
+    owner_id: str
+    status: str
+    webhook_url: str
+    video_key: str
+    duration_seconds: float
+    tier: Tier
+    error: str
+    actual_cost_micros: Micros | None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The documented webhook bodies, built from a ``VideoSettled`` event.
+"""The documented webhook bodies, built from a settled video (``logic.SettledVideo``).
 
 ``video.completed``::
 
@@ -25,8 +25,7 @@ from typing import Any
 
 from avatarmesh.clock import iso_millis
 from avatarmesh.money import to_usd
-from avatarmesh.tiers import TIER_FROM_PB, Tier
-from avatarmesh.v1 import events_pb2
+from services.webhook.logic import SettledVideo
 
 COMPLETED = "video.completed"
 FAILED = "video.failed"
@@ -40,22 +39,22 @@ def _duration(seconds: float) -> int | float:
     return int(rounded) if rounded.is_integer() else rounded
 
 
-def event_name(settled: events_pb2.VideoSettled, subject: str) -> str | None:
+def event_name(settled: SettledVideo) -> str | None:
     """The webhook event for a settled video, or None when none is delivered
     (cancelled videos have no webhook event in the contract)."""
-    status = settled.status or subject.rsplit(".", 1)[-1]
+    status = settled.status or settled.subject.rsplit(".", 1)[-1]
     return EVENT_FOR_STATUS.get(status)
 
 
 def build_payload(
-    settled: events_pb2.VideoSettled, event: str, event_id: str, occurred_at: datetime
+    settled: SettledVideo, event: str, event_id: str, occurred_at: datetime
 ) -> dict[str, Any]:
     """The body without ``video_url`` (added per attempt by ``render_body``)."""
     body: dict[str, Any] = {"event": event, "event_id": event_id, "video_gen_id": settled.video_id}
     if event == COMPLETED:
         body["duration_sec"] = _duration(settled.duration_seconds)
-        body["tier"] = TIER_FROM_PB.get(settled.tier, Tier.AVATAR).value
-        if settled.HasField("actual_cost_micros"):
+        body["tier"] = settled.tier.value
+        if settled.actual_cost_micros is not None:
             body["actual_cost_usd"] = to_usd(settled.actual_cost_micros)
     else:
         body["error"] = settled.error or "video generation failed"

@@ -7,12 +7,15 @@ from datetime import UTC, datetime
 
 from avatarmesh.clock import iso_millis
 from avatarmesh.v1 import common_pb2, events_pb2
+from services.webhook.events import settled_video
+from services.webhook.logic import SettledVideo
 from services.webhook.payload import build_payload, event_name, render_body
 
 AT = datetime(2025, 1, 1, 12, 0, 30, 123456, tzinfo=UTC)
 
 
-def _settled(**fields: object) -> events_pb2.VideoSettled:
+def _settled(subject: str = "events.video.completed", **fields: object) -> SettledVideo:
+    """A VideoSettled message as the intake reads it."""
     base: dict[str, object] = {
         "video_id": "vg_abc123def456",
         "owner_id": "own_alice",
@@ -21,7 +24,7 @@ def _settled(**fields: object) -> events_pb2.VideoSettled:
         "tier": common_pb2.TIER_AVATAR_PRO,
     }
     base.update(fields)
-    return events_pb2.VideoSettled(**base)  # type: ignore[arg-type]
+    return settled_video(events_pb2.VideoSettled(**base), subject, None)  # type: ignore[arg-type]
 
 
 def test_completed_body_has_the_documented_fields_in_order() -> None:
@@ -69,10 +72,10 @@ def test_failed_body_has_the_documented_fields() -> None:
 
 
 def test_only_completed_and_failed_videos_have_webhook_events() -> None:
-    assert event_name(_settled(status="completed"), "events.video.completed") == "video.completed"
-    assert event_name(_settled(status="failed"), "events.video.failed") == "video.failed"
-    assert event_name(_settled(status=""), "events.video.failed") == "video.failed"
-    assert event_name(_settled(status="cancelled"), "events.video.cancelled") is None
+    assert event_name(_settled("events.video.completed", status="completed")) == "video.completed"
+    assert event_name(_settled("events.video.failed", status="failed")) == "video.failed"
+    assert event_name(_settled("events.video.failed", status="")) == "video.failed"
+    assert event_name(_settled("events.video.cancelled", status="cancelled")) is None
 
 
 def test_timestamps_are_utc_with_milliseconds() -> None:
