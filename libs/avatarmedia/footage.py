@@ -502,36 +502,53 @@ def _still(reason: str, frame: ImageArray | None, timings: dict[str, float]) -> 
     return Analysis(None, reason, frame, timings)
 
 
+def _thumb(frame: Any) -> FloatArray:
+    """A 32x32 grey picture of a decoded frame (loop cut points compare these)."""
+    grey = frame.to_ndarray(format="gray", width=128, height=128)
+    out: FloatArray = np.asarray(cv2.resize(grey, (32, 32), interpolation=cv2.INTER_AREA),
+                                 np.float32)
+    return out
+
+
 def _track_clip(path: Path, bank: list[_Bank], canon_box: list[_Canon]) -> _Track:
-    """Pass 1: decode, mesh (with a stride in long clips), sample mouths, thumbnails."""
+    """Pass 1: decode, mesh (with a stride in long clips), sample mouths, thumbnails.
+
+    Only meshed frames are converted at the stored size; the others give a thumbnail
+    while they can still start or end a loop (``LOOP_SEARCH_S``) and are otherwise
+    only decoded (the codec needs them).
+    """
     container, stream = _open_video(path)
     w, h = stream.codec_context.width, stream.codec_context.height
     fps = float(stream.average_rate or 25)
     expected = int(stream.frames or (float(container.duration or 0) / 1e6 * fps))
-    container.close()
     track = _Track(size=_store_size(w, h))
     stride = max(1, math.ceil(expected / MAX_MESHED_FRAMES))
+    limit = round(LOOP_SEARCH_S * fps) + 1
     tracker: MeshTracker | None = None
-    for i, frame in decode_frames(path, track.size):
-        track.n_frames = i + 1
-        small, k = _analysis_image(frame)
-        thumb = cv2.resize(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY), (32, 32),
-                           interpolation=cv2.INTER_AREA).astype(np.float32)
-        track.thumbs.append(thumb)
-        if i % stride:
-            continue
-        if tracker is None:
-            tracker = MeshTracker(k)
-        mesh, presence = tracker(small)
-        if mesh is None:
-            continue
-        track.meshes[i] = mesh
-        track.presence[i] = presence
-        if not usable(mesh, presence):
-            continue
-        if not canon_box:
-            canon_box.append(_Canon.from_mesh(mesh))
-        bank[0].add(canon_box[0], frame, mesh[:, :2], i)
+    try:
+        for i, frame in enumerate(container.decode(stream)):
+            track.n_frames = i + 1
+            if i < limit:
+                track.thumbs.append(_thumb(frame))
+            if i % stride:
+                continue
+            full = frame.to_ndarray(format="rgb24", width=track.size[0], height=track.size[1])
+            small, k = _analysis_image(full)
+            tracker = tracker or MeshTracker(k)
+            mesh, presence = tracker(small)
+            if mesh is None:
+                continue
+            track.meshes[i] = mesh
+            track.presence[i] = presence
+            if not usable(mesh, presence):
+                continue
+            if not canon_box:
+                canon_box.append(_Canon.from_mesh(mesh))
+            bank[0].add(canon_box[0], full, mesh[:, :2], i)
+    except av.error.FFmpegError as exc:
+        raise MediaInputError(f"cannot decode the clip: {exc}") from exc
+    finally:
+        container.close()
     return track
 
 
