@@ -13,8 +13,8 @@ every language is within 15 % (see docs/speech.md for the measured errors).
 
 A Piper voice speaks at its own pace: its estimate is the same model times the voice's
 ``pace``, the ratio of its real duration reading the language's reference passage to
-the model's estimate of that passage (measured once per voice and process; the
-passage is the one cloning and the gender check already synthesise).
+the model's estimate of that passage (three readings, once per voice and process; the
+first is the one cloning and the gender check already synthesise).
 """
 
 from __future__ import annotations
@@ -36,6 +36,9 @@ COEFFICIENTS: dict[str, tuple[float, float, float]] = {
     "fr": (0.0601, 0.0687, 0.2056), "de": (0.063, 0.0811, 0.0984),
     "pt": (0.0665, 0.075, 0.212), "ar": (0.0923, 0.0806, 0.1389),
 }
+# Readings of the reference passage a Piper voice's pace is averaged over: its
+# stochastic duration predictor makes one short sentence vary by about 4 %.
+PACE_TAKES = 3
 _VOWEL_CHARS = set("aeiouyæɑɐɒɔəɘɛɜɞɤɨɪʊʌʏɯɵøœɶʉɚ")
 
 
@@ -67,7 +70,8 @@ def _model_seconds(text: str, language: str, voice: VoiceProfile) -> float:
 @functools.lru_cache(maxsize=32)
 def _piper_pace(language: str, name: str, accent: str) -> float:
     voice = VoiceProfile(language=language, base_voice=name, accent=accent, engine="piper")
-    return reference_seconds(voice) / _model_seconds(REFERENCE_TEXT[language], language, voice)
+    seconds = reference_seconds(voice, takes=PACE_TAKES)
+    return seconds / _model_seconds(REFERENCE_TEXT[language], language, voice)
 
 
 def pace(voice: VoiceProfile) -> float:

@@ -290,9 +290,13 @@ class WorldFeatures:
     ap: F64
     sr: int
     n_samples: int
+    # Median F0 over the frames YIN confirms (0: none): the pitch a listener and our
+    # measurements hear. DIO also voices creaky, irregular frames (joe's, low), and a
+    # median over those would set a cloned voice's pitch up to a semitone too high.
+    median_hz: float = 0.0
 
 
-def _octave_checked_f0(x: F64, sr: int, dio_f0: F64) -> F64:
+def _octave_checked_f0(x: F64, sr: int, dio_f0: F64) -> tuple[F64, F64]:
     """DIO's F0 with its octave errors corrected by YIN.
 
     DIO is right on espeak-ng's clean pulses but reads a neural voice (Piper's joe,
@@ -300,14 +304,15 @@ def _octave_checked_f0(x: F64, sr: int, dio_f0: F64) -> F64:
     pitch shift or a cloned median would land an octave off. Where YIN finds a pitch
     it wins; DIO-only voiced frames are folded by octaves to within a factor sqrt(2)
     of the utterance's YIN median (DIO's voicing is kept: fewer voiced frames would
-    make WORLD whisper).
+    make WORLD whisper). Returns the corrected F0 and YIN's F0 on the same frames
+    (0 where YIN finds no pitch).
     """
     hop = round(FRAME_PERIOD_MS / 1000.0 * sr)
     fmin = 60.0
     yin = estimate_f0(x, sr, hop_s=hop / sr, fmin=fmin, fmax=700.0)
     out = dio_f0.copy()
     if not (yin > 0).any():
-        return out
+        return out, np.zeros_like(out)
     centre = math.ceil(sr / fmin)  # YIN frame i spans [i*hop, i*hop + 2*centre)
     idx = np.round((np.arange(out.size) * hop - centre) / hop).astype(int)
     inside = (idx >= 0) & (idx < yin.size)
@@ -319,7 +324,7 @@ def _octave_checked_f0(x: F64, sr: int, dio_f0: F64) -> F64:
     only = (out > 0) & ~both
     ratio = np.log2(np.where(only, out, median) / median)
     out[only] = out[only] / 2.0 ** np.round(ratio[only])
-    return out
+    return out, y
 
 
 def world_analyse(samples: npt.ArrayLike, sr: int) -> WorldFeatures:
@@ -329,9 +334,12 @@ def world_analyse(samples: npt.ArrayLike, sr: int) -> WorldFeatures:
 
     x = np.ascontiguousarray(samples, dtype=np.float64)
     f0, t = pw.dio(x, sr, f0_floor=60.0, f0_ceil=700.0, frame_period=FRAME_PERIOD_MS)
-    f0 = pw.stonemask(x, _octave_checked_f0(x, sr, f0), t, sr)
+    checked, yin = _octave_checked_f0(x, sr, f0)
+    f0 = pw.stonemask(x, checked, t, sr)
+    confirmed = (f0 > 0) & (yin > 0)
+    median_hz = float(np.median(f0[confirmed])) if confirmed.sum() >= 10 else 0.0
     return WorldFeatures(f0=f0, sp=pw.cheaptrick(x, f0, t, sr), ap=pw.d4c(x, f0, t, sr),
-                         sr=sr, n_samples=x.size)
+                         sr=sr, n_samples=x.size, median_hz=median_hz)
 
 
 def world_render(feat: WorldFeatures, profile: VoiceProfile, *, pitch_shift_st: float = 0.0,
@@ -344,7 +352,8 @@ def world_render(feat: WorldFeatures, profile: VoiceProfile, *, pitch_shift_st: 
     voiced = f0 > 0
     if voiced.any():
         st = 12 * np.log2(np.where(voiced, f0, 1.0) / 440.0)
-        src = float(np.median(st[voiced]))
+        src = float(np.median(st[voiced])) if feat.median_hz <= 0 else \
+            12 * math.log2(feat.median_hz / 440.0)
         tgt = src if profile.pitch_median_hz <= 0 else 12 * math.log2(
             profile.pitch_median_hz / 440.0)
         new = tgt + (st - src) * profile.pitch_range + pitch_shift_st
@@ -605,11 +614,17 @@ def base_voice_stats(language: str, engine: str, voice: str) -> SpeechStats:
     return analyse_speech(*_reference_speech(language, engine, voice))
 
 
-def reference_seconds(profile: VoiceProfile) -> float:
+def reference_seconds(profile: VoiceProfile, takes: int = 1) -> float:
     """How long the profile's base voice takes to read its language's reference passage
-    at its own rate (cached with the passage)."""
-    samples, sr = _reference_speech(*_voice_key(profile))
-    return samples.size / sr
+    at its own rate, averaged over ``takes`` readings (the first is the cached one; a
+    neural voice's durations vary by a few percent from take to take)."""
+    key = _voice_key(profile)
+    samples, sr = _reference_speech(*key)
+    total = samples.size / sr
+    for _ in range(takes - 1):
+        more, sr = _raw_voice(REFERENCE_TEXT[profile.language], _base_profile(*key))
+        total += more.size / sr
+    return total / takes
 
 
 def _voice_key(profile: VoiceProfile) -> tuple[str, str, str]:

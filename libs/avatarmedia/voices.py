@@ -159,3 +159,21 @@ def best_piper_voice(language: str, gender: str = "", accent: str = "") -> Insta
         if (not gender or voice.gender == gender) and (not accent or voice.accent == accent):
             return voice
     return None
+
+
+def warm_up() -> None:
+    """Load every installed Piper voice and measure its gender and pace now (~3-5 s
+    each), so the first job, price estimate or TTS call of a process does not pay it.
+    Services run it in a thread at start-up; a voice that fails to load is skipped
+    here and reported when it is used."""
+    from avatarmedia.duration import pace
+    from avatarmedia.errors import MediaError
+    from avatarmedia.voice import VoiceProfile
+
+    for info, _ in piper_files():
+        try:
+            voice = next(v for v in piper_voices(info.family) if v.name == info.name)
+            pace(VoiceProfile(language=voice.language, base_voice=voice.name,
+                              accent=voice.accent, engine=PIPER))
+        except (MediaError, StopIteration):
+            continue

@@ -6,8 +6,10 @@ canary), purges the inbox and runs the consumers that ``events`` declares.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+from avatarmedia import voices
 from avatarmesh.grpc_client import channel
 from avatarmesh.outbox import OutboxRelay, run_inbox_purge
 from avatarmesh.service import Runtime, Servicer, ServiceSpec, Wiring, run_service
@@ -57,6 +59,8 @@ def wire(rt: Runtime[VideoSettings], up: Upstreams | None = None) -> Wiring:
             )
         ],
         background=[
+            # Piper voices load in ~3 s each: before the first estimate, not during it.
+            lambda: asyncio.to_thread(voices.warm_up),
             relay.run,
             lambda: run_inbox_purge(db, inbox),
             *events.consumers(bus, videos, canaries),

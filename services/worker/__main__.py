@@ -7,8 +7,10 @@ events. It serves gRPC health so orchestrators can probe it like any service.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
+from avatarmedia import voices
 from avatarmesh.bus import JOBS_STREAM
 from avatarmesh.service import Runtime, ServiceSpec, Wiring, run_service
 from avatarmesh.storage import Storage
@@ -28,6 +30,8 @@ def wire(rt: Runtime[WorkerSettings]) -> Wiring:
     storage = Storage(settings)
     canary = CanaryHandler(bus)
     background = [
+        # Piper voices load in ~3 s each: before the first job, not during it.
+        lambda: asyncio.to_thread(voices.warm_up),
         lambda: bus.consume(
             stream=JOBS_STREAM,
             durable="worker-canary",

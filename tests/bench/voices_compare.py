@@ -190,6 +190,12 @@ def _lipsync_video(engine: str, voice: VoiceProfile) -> None:
 
 
 def bench_engines() -> None:
+    from avatarmedia import voices as catalogue
+
+    t0 = time.perf_counter()
+    catalogue.warm_up()
+    report("speech", "piper voices warm-up (load, gender, pace; once per process)",
+           time.perf_counter() - t0, "s", voices=[v.name for v in catalogue.piper_voices()])
     voices = _voices()
     takes: dict[str, Speech] = {}
     for engine, voice in voices.items():

@@ -47,9 +47,11 @@ CORPUS = {
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_estimate_is_within_15_percent_of_synthesised_length(language: str) -> None:
     voice = default_voice(language)
+    # a Piper voice's durations vary by ~4 % take to take: compare with the mean of two
+    takes = 2 if voice.engine == "piper" else 1
     for text in CORPUS[language]:
         estimate = estimate_seconds(text, language)
-        actual = synthesize(text, voice).duration_s
+        actual = sum(synthesize(text, voice).duration_s for _ in range(takes)) / takes
         assert abs(estimate / actual - 1.0) < 0.15, (text, estimate, actual)
 
 

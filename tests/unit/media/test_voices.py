@@ -156,3 +156,12 @@ def test_voice_files_are_found_only_as_complete_pairs(tmp_path: Path) -> None:
     source = piper_model_path(JOE)
     shutil.copy(source.with_name(source.name + ".json"), tmp_path / "half.onnx.json")
     assert [info.name for info, _ in piper_files(tmp_path)] == [JOE]
+
+
+def test_warm_up_loads_voices_and_measures_their_pace_before_first_use() -> None:
+    from avatarmedia import duration
+    from avatarmedia.voices import warm_up
+
+    warm_up()
+    assert duration._piper_pace.cache_info().currsize >= 1
+    assert duration.pace(default_voice("en", "male")) > 0.5
