@@ -164,14 +164,16 @@ class PoseFrames:
     def apply(self, frame: ImageArray, key: int) -> ImageArray:
         """The posed frame; ``key`` identifies the source loop frame (mask cache)."""
         out = frame
-        if "background" in self.ops or self.ops.get("background_blur"):
-            out = self._background(out, key)
         if self._matrix is not None:
+            # Replicated edges, not reflected ones: a zoomed-out frame must not show a
+            # mirrored copy of the person beside them.
             w, h = self.size
-            border = cv2.BORDER_REFLECT101 if self.ops.get("framing") else cv2.BORDER_REPLICATE
             out = np.asarray(cv2.warpPerspective(out, self._matrix, (w, h),
-                                                 flags=cv2.INTER_LINEAR, borderMode=border),
-                             np.uint8)
+                                                 flags=cv2.INTER_LINEAR,
+                                                 borderMode=cv2.BORDER_REPLICATE), np.uint8)
+        if "background" in self.ops or self.ops.get("background_blur"):
+            # After the camera move, so the new background also fills what it uncovered.
+            out = self._background(out, key)
         if self.ops.get("mirror"):
             out = np.ascontiguousarray(out[:, ::-1])
         if self.ops.get("grade"):
