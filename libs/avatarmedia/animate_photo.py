@@ -13,7 +13,7 @@ outside the head region are never touched.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -22,6 +22,7 @@ import numpy.typing as npt
 from . import face as fm
 from .head import head_region, smoothstep
 from .inner_mouth import grain_tile, mouth_look, paint_interior
+from .own_teeth import OwnTeeth
 from .rest_mouth import visible_corners
 
 F32 = np.float32
@@ -73,7 +74,8 @@ def _mouth_line(uv: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
 class PhotoRig:
     """Precomputed warp fields for one portrait at one output size."""
 
-    def __init__(self, image: np.ndarray, mesh: np.ndarray) -> None:
+    def __init__(self, image: np.ndarray, mesh: np.ndarray,
+                 own_teeth: OwnTeeth | None = None) -> None:
         self.image = np.ascontiguousarray(image)
         self.mesh = mesh.astype(np.float64)
         h_img, w_img = image.shape[:2]
@@ -168,7 +170,11 @@ class PhotoRig:
         self.inner_up = np.vstack([ends[0], uv[list(fm.LIPS_INNER_UPPER)], ends[1]])
         self.inner_lo = np.vstack([ends[0], uv[list(fm.LIPS_INNER_LOWER)], ends[1]])[::-1]
         self.look = mouth_look(self.image, m, height)
+        if own_teeth is not None:  # the synthetic teeth beside them match them
+            self.look = replace(self.look, teeth=own_teeth.colour())
         self.grain = grain_tile(self.look)
+        self.own_teeth = (None if own_teeth is None else
+                          (own_teeth.rgba.astype(F32), own_teeth.gaps * height))
         self._prepare_boxes()
         # The head moves as one region around the face, fading out across hair and neck.
         chin_y = float(m[fm.CHIN, 1])
@@ -280,7 +286,7 @@ class PhotoRig:
         ``poly`` in ``region``'s pixels), lit and coloured from the photo
         (``inner_mouth``)."""
         paint_interior(region, poly, len(self.inner_up), opening, self.look, self.height,
-                       self.grain)
+                       self.grain, self.own_teeth)
 
     def render(self, opening: float, width: float = 0.5, rounding: float = 0.0,
                smile: float = 0.0, brow: float = 0.0, blink: float = 0.0,

@@ -160,7 +160,8 @@ def _clip01(x: np.ndarray) -> np.ndarray:
 
 
 def paint_interior(region: np.ndarray, poly: np.ndarray, n_up: int, opening: float,
-                   look: MouthLook, height: float, grain: np.ndarray | None = None) -> None:
+                   look: MouthLook, height: float, grain: np.ndarray | None = None,
+                   own: tuple[np.ndarray, np.ndarray] | None = None) -> None:
     """Draw the open mouth's inside within ``poly`` (region px; the first ``n_up``
     points are the upper inner lip left to right, the rest the lower one right to
     left), in place.
@@ -168,7 +169,10 @@ def paint_interior(region: np.ndarray, poly: np.ndarray, n_up: int, opening: flo
     Layers back to front: throat, tongue, upper teeth, lower teeth, inner lip surface.
     Each is a coverage and a lightness per pixel, built from per-column profiles
     (lip lines, arch position, tooth edges) and the distance below the upper lip or
-    above the lower one; the colours are mixed in one product at the end.
+    above the lower one; the colours are mixed in one product at the end. ``own``
+    (the person's own teeth: a float32 RGBA texture and, per texture column, the
+    height in px it had in the photo, see ``own_teeth``) replaces the synthetic upper
+    teeth, hanging from the upper lip.
     """
     pts = np.asarray(poly, np.float64)
     pad = 3
@@ -248,10 +252,30 @@ def paint_interior(region: np.ndarray, poly: np.ndarray, n_up: int, opening: flo
     if grain is not None:
         gy, gx = grain.shape
         img += grain[np.arange(bh) % gy][:, np.arange(bw) % gx][..., None]
+    if own is not None:
+        img = _own_teeth_over(img, own, across, ft)
     alpha = mask.astype(F32) * F32(np.clip(opening * 6, 0, 1) / 255.0)
     patch = region[lo_xy[1]:hi_xy[1], lo_xy[0]:hi_xy[0]]
     interior = np.clip(img, 0, 255).astype(np.uint8)
     patch[:] = cv2.blendLinear(patch, interior, 1 - alpha, alpha)
+
+
+def _own_teeth_over(img: np.ndarray, own: tuple[np.ndarray, np.ndarray],
+                    across: np.ndarray, ft: np.ndarray) -> np.ndarray:
+    """Composite the person's own upper teeth: each row samples the texture at its
+    distance below the upper lip, at the photo's scale; below what the photo showed,
+    nothing."""
+    tex, gaps_px = own
+    th, tw = tex.shape[:2]
+    col = (across + 1) * F32(0.5 * (tw - 1))
+    gap_px = np.interp(col, np.arange(tw), gaps_px).astype(F32)
+    near = ft / np.maximum(gap_px, F32(1.0))
+    map_y = np.ascontiguousarray(np.clip(near, 0, 1) * F32(th - 1), F32)
+    map_x = np.ascontiguousarray(np.broadcast_to(col[None, :], map_y.shape), F32)
+    smp = cv2.remap(tex, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    a = (smp[..., 3] * F32(1 / 255.0) * (near <= 1.0))[..., None]
+    out: np.ndarray = img * (1 - a) + smp[..., :3] * a
+    return out
 
 
 def grain_tile(look: MouthLook, seed: int = 0, size: int = 64) -> np.ndarray:

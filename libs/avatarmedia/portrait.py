@@ -23,6 +23,7 @@ from PIL import Image, PngImagePlugin
 from . import face as fm
 from .encode import even
 from .errors import FaceNotFrontalError, MediaInputError, NoFaceError
+from .own_teeth import own_teeth
 from .rest_mouth import rest_mouth
 
 SIDECAR_KEY = "avatarmesh"
@@ -50,7 +51,7 @@ class Portrait:
     """A presenter image plus what animation needs.
 
     ``kind``: "drawn" (``spec`` and ``rig`` present: the animator redraws it) or
-    "photo". ``mesh``: 468x3 face mesh in image pixels when known. ``pose``: what
+    "photo" (``rig`` holds ``own_teeth`` when the photo showed the person's teeth). ``mesh``: 468x3 face mesh in image pixels when known. ``pose``: what
     ``apply_pose`` changed, if anything.
     """
 
@@ -283,9 +284,12 @@ def photo_portrait(image: np.ndarray, size: int = 1024, *, min_face: int = 90) -
     out = cv2.warpAffine(np.ascontiguousarray(image[:, :, :3]), m, (size, size),
                          flags=cv2.INTER_CUBIC if k > 1 else cv2.INTER_AREA,
                          borderMode=cv2.BORDER_REFLECT_101)
-    out, rest_mesh = rest_mouth(out, fm.find_face(out, min_size=min_face).mesh,
+    first_mesh = fm.find_face(out, min_size=min_face).mesh
+    teeth = own_teeth(out, first_mesh)
+    out, rest_mesh = rest_mouth(out, first_mesh,
                                 lambda img: fm.find_face(img, min_size=min_face).mesh)
     return Portrait(image=out, kind="photo", mesh=rest_mesh,
+                    rig={"own_teeth": teeth.to_json()} if teeth is not None else None,
                     pose={"source": "photo", "roll_corrected_deg": round(angle, 2)})
 
 

@@ -27,6 +27,7 @@ from .encode import PRESETS, VideoEncoder, even, frames_for_audio, save_poster
 from .errors import MediaInputError
 from .footage import Footage
 from .head import motion_matrix
+from .own_teeth import OwnTeeth, own_teeth
 from .portrait import Portrait
 from .rest_mouth import rest_mouth
 from .tracks import MouthTrack
@@ -146,10 +147,12 @@ class PhotoAnimator:
             mesh[:, 2] *= w / portrait.size[0]
         else:
             mesh = fm.find_face(image, min_size=int(90 * min(1.0, w / portrait.size[0]))).mesh
-        # A portrait made by photo_portrait is closed already (nothing happens here);
-        # a raw image or a posed warp gets its rest mouth now, once per render.
+        # A portrait made by photo_portrait is closed already and carries the person's
+        # own teeth (nothing to do here); a raw image or a posed warp gets both now.
+        stored = (portrait.rig or {}).get("own_teeth") if portrait.kind == "photo" else None
+        teeth = OwnTeeth.from_json(stored) if stored else own_teeth(image, mesh)
         image, mesh = rest_mouth(image, mesh, lambda img: fm.find_face(img, min_size=1).mesh)
-        self.rig = PhotoRig(image, mesh)
+        self.rig = PhotoRig(image, mesh, teeth)
         self.face_height = self.rig.height
         self.pivot = self.rig.pivot
 

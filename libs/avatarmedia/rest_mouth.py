@@ -79,7 +79,15 @@ def visible_corners(uv: np.ndarray) -> tuple[float, float]:
 
 def _interior(image: np.ndarray, mesh: np.ndarray, ax: _Axes, u: np.ndarray,
               v: np.ndarray) -> np.ndarray:
-    """True where the samples at face coordinates (u, v) show the inside of the mouth.
+    """True where the samples at face coordinates (u, v) show the inside of the mouth."""
+    dark, teeth = interior_parts(image, mesh, ax, u, v)
+    out: np.ndarray = dark | teeth
+    return out
+
+
+def interior_parts(image: np.ndarray, mesh: np.ndarray, ax: _Axes, u: np.ndarray,
+                   v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the samples at face coordinates (u, v) show cavity, and where teeth.
 
     Teeth are lighter and far less red than the person's own lips, the cavity darker;
     the lip reference is sampled half-way between the inner and outer lip contours,
@@ -103,9 +111,8 @@ def _interior(image: np.ndarray, mesh: np.ndarray, ax: _Axes, u: np.ndarray,
     chroma = np.hypot(smp[..., 1], smp[..., 2])
     dark = smp[..., 0] < min(lip_l, skin_l) - 20.0
     teeth = ((smp[..., 0] > lip_l + 5.0) & (chroma < 0.6 * lip_c)
-             & (chroma < 0.75 * skin_c))
-    out: np.ndarray = dark | teeth
-    return out
+             & ((chroma < 0.75 * skin_c) | (smp[..., 0] > skin_l + 3.0)))
+    return dark, teeth
 
 
 def _gap_profile(image: np.ndarray, mesh: np.ndarray, ax: _Axes,
