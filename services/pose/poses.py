@@ -75,9 +75,7 @@ class Poses:
             hold_id = await self.upstreams.hold(owner_id, price, pose_id)
             portrait = await self._portrait(avatar.portrait_key)
             image, renderable, applied = await asyncio.to_thread(render_pose, portrait, prompt)
-            sidecar_key = renderable_portrait_key(image_key)
-            await self.storage.put_bytes(sidecar_key, renderable, "image/png")
-            await self.storage.put_bytes(image_key, image, "image/jpeg")
+            await self._store(image_key, image, renderable)
             pose = replace(
                 pose, ready=True, hold_id=hold_id, applied_json=json.dumps(applied, default=str)
             )
@@ -140,6 +138,18 @@ class Poses:
             hold_id = ""  # refused (a refused hold is not recorded): nothing to release
         log.warning("pose %s abandoned mid-create: releasing its hold", pose.id)
         await self._undo(pose.id, hold_id, pose.image_key)
+
+    async def _store(self, image_key: str, image: bytes, renderable: bytes) -> None:
+        """The pose image and its renderable sidecar; an unreachable store is
+        STORAGE_ERROR (502) like reading the portrait, never an internal error (a 500
+        that `make chaos` found with S3 killed mid-create)."""
+        try:
+            await self.storage.put_bytes(
+                renderable_portrait_key(image_key), renderable, "image/png"
+            )
+            await self.storage.put_bytes(image_key, image, "image/jpeg")
+        except StorageError as exc:
+            raise DomainError(ErrorCode.STORAGE_ERROR, f"storing the pose failed: {exc}") from exc
 
     async def _portrait(self, portrait_key: str) -> bytes:
         try:
