@@ -183,18 +183,11 @@ class PoseFrames:
         return out
 
     def _background(self, frame: ImageArray, key: int) -> ImageArray:
-        from .drawing import BACKGROUND
+        from .pose import behind_person
 
-        mask = self._person(frame, key)[..., None]
-        colour = self.ops.get("background")
-        h, w = frame.shape[:2]
-        if colour:
-            rgb = np.array(BACKGROUND[colour], np.float32)
-            yy = np.linspace(1.1, 0.85, h, dtype=np.float32)[:, None, None]
-            bg = np.broadcast_to(rgb * yy, (h, w, 3))
-        else:
-            bg = cv2.GaussianBlur(frame, (0, 0), max(3.0, w / 90)).astype(np.float32)
-        out: ImageArray = np.clip(frame * mask + bg * (1 - mask), 0, 255).astype(np.uint8)
+        out: ImageArray = behind_person(frame, self._person(frame, key),
+                                        self.ops.get("background"),
+                                        bool(self.ops.get("background_blur")))
         return out
 
 

@@ -115,7 +115,15 @@ def parse_prompt(prompt: str) -> dict[str, Any]:
 
 
 def _photo_background(image: np.ndarray, colour: str | None, blur: bool) -> np.ndarray:
-    mask = person_mask(image)[..., None]
+    return behind_person(image, person_mask(image), colour, blur)
+
+
+def behind_person(image: np.ndarray, person: np.ndarray, colour: str | None,
+                  blur: bool) -> np.ndarray:
+    """``image`` with what lies outside the ``person`` mask replaced: a colour backdrop
+    (``BACKGROUND`` name, a soft vertical fall-off) or the image blurred. Photo poses and
+    every frame of a footage avatar's posed video use it."""
+    mask = person[..., None]
     if colour:
         rgb = np.array(BACKGROUND[colour], np.float32)
         h, w = image.shape[:2]
