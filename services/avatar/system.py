@@ -48,22 +48,22 @@ SYSTEM_AVATARS: tuple[SystemAvatar, ...] = (
     ),
     SystemAvatar(
         "vi-linh", "Linh",
-        "Young female presenter, long black hair, gentle smile, white ao dai",
+        "Young Vietnamese female presenter, long black hair, gentle smile, white ao dai",
         "vi", "Vietnamese", "female", "Northern",
     ),
     SystemAvatar(
         "vi-minh", "Minh",
-        "Male presenter, short black hair, glasses, blue shirt",
+        "Vietnamese male presenter, short black hair, glasses, blue shirt",
         "vi", "Vietnamese", "male", "Southern",
     ),
     SystemAvatar(
         "vi-hoa", "Hoa",
-        "Female presenter, black hair in a bun, calm expression, red jacket",
+        "Vietnamese female presenter, black hair in a bun, calm expression, red jacket",
         "vi", "Vietnamese", "female", "Central",
     ),
     SystemAvatar(
         "vi-nam", "Nam",
-        "Older male presenter, grey hair, warm smile, dark suit",
+        "Older Vietnamese male presenter, grey hair, warm smile, dark suit",
         "vi", "Vietnamese", "male", "Northern",
     ),
 )

@@ -22,6 +22,7 @@ sys.path.insert(0, str(REPO / "libs"))
 from avatarmedia.drawing import HeadTransform, draw, draw_mouth  # noqa: E402
 from avatarmedia.portrait import spec_from_description  # noqa: E402
 from avatarmedia.pose import apply_pose  # noqa: E402
+from services.avatar.logic import seed_for  # noqa: E402
 from services.avatar.system import SYSTEM_AVATARS  # noqa: E402
 from tests.bench.report import report  # noqa: E402
 
@@ -47,8 +48,9 @@ VARIED = (
 
 
 def gallery() -> list[tuple[str, str, str | None, int]]:
+    """The system avatars with the seeds the product draws them with, then the others."""
     rows: list[tuple[str, str, str | None, int]] = [
-        (a.name, a.description, a.gender, i) for i, a in enumerate(SYSTEM_AVATARS)]
+        (a.name, a.description, a.gender, seed_for(a.id)) for a in SYSTEM_AVATARS]
     rows += [(f"v{i}", d, g, 100 + i) for i, (d, g) in enumerate(VARIED)]
     return rows
 
