@@ -126,9 +126,12 @@ class PhotoRig:
         f_up = np.exp(-(((c - v) / max(0.8 * (0 - nose_v), 1.0)) ** 2)) * prof
         lip_bottom = float(uv[17, 1])
         to_jaw = smoothstep((v - lip_bottom) / max(0.5 * (chin_v - lip_bottom), 1.0))
+        # Beside the mouth the skin stretches over the whole way from the lip line to
+        # the chin (over the short way to the lower lip it streaked at wide openings).
+        beside = smoothstep((v - c) / np.maximum(chin_v - c, 1.0))
         f_dn = np.where(v < chin_v, 1.0 - 0.15 * np.clip((v - c) / max(chin_v, 1), 0, 1),
                         0.85 * (1.0 - smoothstep((v - chin_v) / (0.22 * height))))
-        f_dn = f_dn * (prof * (1 - to_jaw) + wx * to_jaw)
+        f_dn = f_dn * (prof * (1 - to_jaw) + wx * (prof * to_jaw + (1 - prof) * beside))
         drop, lift = OPEN_DROP * height, OPEN_LIFT * height
         self.f_open = (((1 - s) * lift * f_up - s * drop * f_dn) * taper).astype(F32)
         self.below = (s > 0.5) & (np.abs(u) < hw * 1.05)
@@ -240,7 +243,7 @@ class PhotoRig:
         """How far the lips part across the mouth (1 mid-mouth, 0 at the corners)."""
         e0, e1 = self.corners
         half = np.where(u < 0, -e0, e1)
-        out: np.ndarray = np.clip(1.0 - (u / np.maximum(half, 1.0)) ** 2, 0.0, 1.0) ** 0.7
+        out: np.ndarray = np.clip(1.0 - (u / np.maximum(half, 1.0)) ** 2, 0.0, 1.0)
         return out
 
     # ------------------------------------------------------------------ per frame

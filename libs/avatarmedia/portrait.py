@@ -51,7 +51,8 @@ class Portrait:
     """A presenter image plus what animation needs.
 
     ``kind``: "drawn" (``spec`` and ``rig`` present: the animator redraws it) or
-    "photo" (``rig`` holds ``own_teeth`` when the photo showed the person's teeth). ``mesh``: 468x3 face mesh in image pixels when known. ``pose``: what
+    "photo" (``rig`` holds ``own_teeth`` when the photo showed the person's teeth).
+    ``mesh``: 468x3 face mesh in image pixels when known. ``pose``: what
     ``apply_pose`` changed, if anything.
     """
 

@@ -70,3 +70,21 @@ def test_closing_warp_is_continuous_outside_the_mouth(toothy: tuple) -> None:
     assert jump[~lips].max() < 1.0         # nothing else jumps (it stretches at most)
     border = np.concatenate([disp[0], disp[-1], disp[:, 0], disp[:, -1]])
     assert np.abs(border).max() < 0.25
+
+
+def test_opening_warp_has_no_seam_outside_the_mouth() -> None:
+    """The animator's opening field (at its widest, at 1080 px) only tears between the
+    lips: elsewhere neighbouring pixels move less than 1.5 px apart (a stretch of the
+    jaw and cheeks, never a step), so no patch or seam shows on the chin or cheeks."""
+    from avatarmedia.render import PhotoAnimator
+
+    p = photo_portrait(load_image(FIXTURES / "faces" / "man_elderly_frontal_smiling.jpg"), 1024)
+    rig = PhotoAnimator(p, (1080, 1080)).rig
+    x0, y0, x1, y1 = rig.roi
+    f = rig.f_open
+    jump = np.maximum(np.abs(np.diff(f, axis=0))[:, :-1], np.abs(np.diff(f, axis=1))[:-1])
+    lips = np.zeros((1080, 1080), np.uint8)
+    cv2.fillPoly(lips, [np.round(rig.mesh[list(fm.LIPS_OUTER), :2]).astype(np.int32)], 1)
+    lips = cv2.dilate(lips, np.ones((5, 5), np.uint8))[y0:y1 - 1, x0:x1 - 1].astype(bool)
+    assert jump[lips].max() > 10.0      # the lips do part
+    assert jump[~lips].max() < 1.5
