@@ -152,6 +152,12 @@ def bench_mouth_tracks() -> None:
 
 
 def main() -> None:
+    from avatarmedia import voices
+
+    t0 = time.perf_counter()
+    voices.warm_up()  # first thing: nothing else has loaded a Piper voice yet
+    report("speech", "piper voices warm-up (load, gender, pace; once per process)",
+           time.perf_counter() - t0, "s", voices=[v.name for v in voices.piper_voices()])
     bench_rtf()
     bench_duration()
     bench_mouth_tracks()
