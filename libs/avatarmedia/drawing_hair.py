@@ -217,6 +217,8 @@ def _long_curtain(side: int, bottom: float) -> np.ndarray:
                     [1.45, b - 0.8], [1.62, b - 0.1], [1.56, b], [1.43, b - 0.2], [1.3, b + 0.08],
                     [1.18, b - 0.22], [1.05, b - 0.04], [1.0, b - 0.7], [0.95, 1.4],
                     [0.88, 0.85], [0.93, 0.3], [0.93, -0.3], [0.8, -0.85]])
+    below = np.clip(pts[:, 1] - 0.3, 0, None)  # a gentle S-wave down the fall
+    pts[:, 0] += 0.06 * np.sin(below * 2.4) * np.clip(below, 0, 1)
     pts[:, 0] *= side
     return spline(pts, 4, closed=True)
 
