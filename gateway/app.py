@@ -21,7 +21,7 @@ from gateway import store
 from gateway.clients import GrpcClients
 from gateway.errors import ERROR_RESPONSES, ERROR_SHAPE_DOC, install_error_handlers
 from gateway.middleware import GatewayMiddleware
-from gateway.ratelimit import RateLimiter
+from gateway.ratelimit import Limiter, RateLimiter, SharedBuckets, SharedRateLimiter
 from gateway.routes import ROUTERS
 from gateway.settings import GatewaySettings
 from gateway.state import GatewayState
@@ -51,6 +51,16 @@ async def _ensure_dev_key(db: Database, owner_id: str, secret: str) -> None:
         )
 
 
+def _limiter(settings: GatewaySettings) -> tuple[Limiter, SharedBuckets | None]:
+    """The shared (NATS KV) limiter, or this process's own when sharing is off."""
+    per_minute = settings.rate_limit_per_minute
+    if not settings.rate_limit_shared or per_minute <= 0:
+        return RateLimiter(per_minute), None
+    buckets = SharedBuckets(settings)
+    buckets.start()
+    return SharedRateLimiter(per_minute, buckets.kv), buckets
+
+
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings if settings is not None else load_settings(GatewaySettings)
 
@@ -61,18 +71,22 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         if settings.dev_api_key:
             await _ensure_dev_key(db, settings.dev_owner_id, settings.dev_api_key)
         clients = GrpcClients.connect(settings)
+        limiter, buckets = _limiter(settings)
         app.state.gateway = GatewayState(
             settings=settings,
             db=db,
             clients=clients,
-            limiter=RateLimiter(settings.rate_limit_per_minute),
+            limiter=limiter,
             storage=Storage(settings),
+            callers=store.CallerCache(settings.api_key_cache_s),
         )
         log.info("gateway ready")
         try:
             yield
         finally:
             app.state.gateway = None
+            if buckets is not None:
+                await buckets.close()
             await clients.close()
             await db.close()
 

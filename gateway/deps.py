@@ -23,15 +23,18 @@ from gateway.settings import GatewaySettings
 from gateway.state import GatewayState, gateway_state
 from gateway.store import Caller
 
+# Every dependency is ``async def``: FastAPI runs a plain ``def`` one in a worker
+# thread, a hand-off that cost more than the rest of a request.
 
-def get_state(request: Request) -> GatewayState:
+
+async def get_state(request: Request) -> GatewayState:
     return gateway_state(request.app.state)
 
 
 State = Annotated[GatewayState, Depends(get_state)]
 
 
-def get_settings(request: Request) -> GatewaySettings:
+async def get_settings(request: Request) -> GatewaySettings:
     settings = request.app.state.settings
     assert isinstance(settings, GatewaySettings)
     return settings
@@ -40,7 +43,7 @@ def get_settings(request: Request) -> GatewaySettings:
 Settings = Annotated[GatewaySettings, Depends(get_settings)]
 
 
-def get_clients(state: State) -> GrpcClients:
+async def get_clients(state: State) -> GrpcClients:
     return state.clients
 
 
@@ -87,7 +90,7 @@ async def rate_limit(request: Request, state: State, caller: CurrentCaller) -> N
     if getattr(request.state, RATE_CHECKED_KEY, False):
         return
     setattr(request.state, RATE_CHECKED_KEY, True)
-    check_rate_limit(state, caller)
+    await check_rate_limit(state, caller)
 
 
 RateLimited = Annotated[None, Depends(rate_limit)]

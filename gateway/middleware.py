@@ -54,14 +54,14 @@ async def authenticate(state: GatewayState, authorization: str | None) -> store.
         )
     if state.settings.admin_key and token == state.settings.admin_key:
         raise DomainError(ErrorCode.UNAUTHORIZED, "the admin key is not an API key")
-    caller = await store.caller_for_secret(state.db, token)
+    caller = await store.cached_caller(state.db, state.callers, token)
     if caller is None:
         raise DomainError(ErrorCode.UNAUTHORIZED, "invalid or revoked API key")
     return caller
 
 
-def check_rate_limit(state: GatewayState, caller: store.Caller) -> None:
-    wait = state.limiter.acquire(caller.key_id)
+async def check_rate_limit(state: GatewayState, caller: store.Caller) -> None:
+    wait = await state.limiter.acquire(caller.key_id)
     if wait is not None:
         raise DomainError(
             ErrorCode.RATE_LIMITED, "rate limit exceeded, retry later", retry_after=wait
@@ -151,7 +151,7 @@ class GatewayMiddleware:
         try:
             state = gateway_state(app.state)
             caller = await authenticate(state, headers.get("authorization"))
-            check_rate_limit(state, caller)
+            await check_rate_limit(state, caller)
         except DomainError as exc:
             return exc
         request_state = scope.setdefault("state", {})

@@ -13,6 +13,15 @@ class GatewaySettings(Settings):
     # Token bucket per API key on every /api/v1 route: refills this many requests a
     # minute, bursts up to the same number. 0 turns rate limiting off.
     rate_limit_per_minute: int = Field(default=600, ge=0)
+    # Keep the buckets in NATS KV, so every gateway process shares one limit per key
+    # (each falls back to its own buckets while NATS is unreachable). False: each
+    # process limits alone, NATS unused.
+    rate_limit_shared: bool = True
+    # Seconds an authenticated API key is trusted without a database read. A key
+    # revoked through another gateway process or the CLI stops working within this.
+    api_key_cache_s: float = Field(default=2.0, ge=0)
+    # Gateway processes (uvicorn workers behind one port). Rate limit: shared via NATS.
+    gateway_workers: int = Field(default=1, ge=1, le=64)
     # Largest request body accepted (data-URL videos up to 80 MB arrive base64-encoded).
     max_body_bytes: int = Field(default=110 * 1024 * 1024, gt=0)
     # Deadline of each service's gRPC health check behind /healthz and /readyz.

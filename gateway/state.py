@@ -10,8 +10,9 @@ from avatarmesh.db import Database
 from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.storage import Storage
 from gateway.clients import GrpcClients
-from gateway.ratelimit import RateLimiter
+from gateway.ratelimit import Limiter
 from gateway.settings import GatewaySettings
+from gateway.store import CallerCache
 
 
 @dataclass
@@ -19,9 +20,11 @@ class GatewayState:
     settings: GatewaySettings
     db: Database
     clients: GrpcClients
-    limiter: RateLimiter
+    limiter: Limiter
     # Client uploads (data URLs) and presigned URLs for stored media.
     storage: Storage
+    # Authenticated keys, so most requests skip the database.
+    callers: CallerCache
     # Set once every system avatar has finished its first creation (health checks).
     system_avatars_ready: bool = False
 

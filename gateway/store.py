@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -126,14 +128,18 @@ async def list_keys(db: Database, owner_id: str | None = None) -> list[ApiKey]:
     query = select(ApiKeyRow).order_by(ApiKeyRow.created_at, ApiKeyRow.id)
     if owner_id is not None:
         query = query.where(ApiKeyRow.owner_id == owner_id)
-    async with db.transaction() as session:
+    async with db.read() as session:
         return [ApiKey.of(row) for row in await session.scalars(query)]
 
 
 async def caller_for_secret(db: Database, secret: str) -> Caller | None:
     """The owner of an active key with this secret, or None (unknown or revoked)."""
-    digest = hash_secret(secret)
-    async with db.transaction() as session:
+    return await caller_for_digest(db, hash_secret(secret))
+
+
+async def caller_for_digest(db: Database, digest: str) -> Caller | None:
+    """``caller_for_secret`` for a secret already hashed."""
+    async with db.read() as session:
         row = await session.scalar(select(ApiKeyRow).where(ApiKeyRow.key_hash == digest))
         if row is None or row.revoked_at is not None or not secrets_match(row.key_hash, digest):
             return None
@@ -143,3 +149,48 @@ async def caller_for_secret(db: Database, secret: str) -> Caller | None:
 async def ping(db: Database) -> None:
     async with db.engine.connect() as conn:
         await conn.execute(text("SELECT 1"))
+
+
+class CallerCache:
+    """Active keys' callers by secret hash, for ``ttl_s`` seconds after a lookup, so a
+    request does not cost a database read. Only found keys are kept (a key just created
+    in another process works at once). Revoking through this process forgets the key
+    at once; a revocation elsewhere (another replica, the CLI) takes effect within
+    ``ttl_s``. ``ttl_s`` 0 turns the cache off."""
+
+    MAX_ENTRIES = 10_000
+
+    def __init__(self, ttl_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl_s = ttl_s
+        self._clock = clock
+        self._entries: dict[str, tuple[Caller, float]] = {}
+
+    def get(self, digest: str) -> Caller | None:
+        entry = self._entries.get(digest)
+        if entry is None:
+            return None
+        if self._clock() >= entry[1]:
+            del self._entries[digest]
+            return None
+        return entry[0]
+
+    def put(self, digest: str, caller: Caller) -> None:
+        if self.ttl_s <= 0:
+            return
+        if len(self._entries) >= self.MAX_ENTRIES:
+            self._entries.clear()  # rare: cheaper than tracking age order
+        self._entries[digest] = (caller, self._clock() + self.ttl_s)
+
+    def forget_key(self, key_id: str) -> None:
+        self._entries = {d: e for d, e in self._entries.items() if e[0].key_id != key_id}
+
+
+async def cached_caller(db: Database, cache: CallerCache, secret: str) -> Caller | None:
+    """``caller_for_secret`` through ``cache``."""
+    digest = hash_secret(secret)
+    caller = cache.get(digest)
+    if caller is None:
+        caller = await caller_for_digest(db, digest)
+        if caller is not None:
+            cache.put(digest, caller)
+    return caller

@@ -80,4 +80,5 @@ async def list_api_keys(
 )
 async def revoke_api_key(key_id: str, _admin: AdminCaller, state: State) -> Response:
     await store.revoke_key(state.db, key_id)
+    state.callers.forget_key(key_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -16,6 +16,8 @@ from avatarmesh import telemetry
 from avatarmesh.errors import ERROR_CODE_KEY, RETRY_AFTER_KEY, DomainError, code_for_grpc
 from avatarmesh.mediatypes import MAX_GRPC_MESSAGE_BYTES
 
+_tracer = telemetry.tracer("avatarmesh.grpc")  # once, not per call
+
 
 def domain_error_from(exc: grpc.aio.AioRpcError) -> DomainError:
     trailers = {k: v for k, v in (exc.trailing_metadata() or ()) if isinstance(v, str)}
@@ -41,7 +43,7 @@ class _ClientInterceptor(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[
     ) -> Any:
         method = client_call_details.method
         name = method.decode() if isinstance(method, bytes) else str(method)
-        with telemetry.tracer("avatarmesh.grpc").start_as_current_span(
+        with _tracer.start_as_current_span(
             name, kind=trace.SpanKind.CLIENT
         ):
             carrier = telemetry.inject({})

@@ -17,6 +17,7 @@ import asyncio
 import io
 import logging
 import re
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -49,6 +50,11 @@ CONNECT_TIMEOUT_S = 3.0
 READ_TIMEOUT_S = 120.0
 RETRIES = 2
 RETRY_BACKOFF_S = 0.1
+
+# A presigned URL is handed out again for up to this long (at most 1/60 of its
+# lifetime), so every URL a client gets is valid for at least 59/60 of what was asked.
+PRESIGN_REUSE_S = 60.0
+PRESIGN_CACHE_ENTRIES = 10_000
 
 _NOT_FOUND_CODES = frozenset({"NoSuchKey", "NoSuchObject", "NoSuchVersion"})
 _BUCKET_EXISTS_CODES = frozenset({"BucketAlreadyOwnedByYou", "BucketAlreadyExists"})
@@ -160,20 +166,25 @@ class Storage:
         self._presigner = (
             self._client if public == settings.s3_endpoint else _minio(settings, public)
         )
+        # (key, lifetime) -> (URL, monotonic time it was signed)
+        self._presigned: dict[tuple[str, timedelta], tuple[str, float]] = {}
 
     async def _run(self, what: str, key: str | None, fn: Callable[[], T]) -> T:
         try:
             return await asyncio.to_thread(fn)
-        except S3Error as exc:
+        except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
+            raise self._error(what, key, exc) from exc
+
+    def _error(self, what: str, key: str | None, exc: Exception) -> StorageError:
+        if isinstance(exc, S3Error):
             target = f"s3://{self.bucket}/{key}" if key is not None else f"s3://{self.bucket}"
             if key is not None and exc.code in _NOT_FOUND_CODES:
-                raise StorageNotFound(f"object not found: {target}") from exc
-            raise StorageError(f"storage {what} failed for {target}: {_describe(exc)}") from exc
-        except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
-            raise StorageError(
-                f"storage {what} failed: object store at {self.endpoint} unavailable "
-                f"({_describe(exc)})"
-            ) from exc
+                return StorageNotFound(f"object not found: {target}")
+            return StorageError(f"storage {what} failed for {target}: {_describe(exc)}")
+        return StorageError(
+            f"storage {what} failed: object store at {self.endpoint} unavailable "
+            f"({_describe(exc)})"
+        )
 
     async def ensure_bucket(self) -> None:
         """Create the bucket when it does not exist yet (idempotent, race-safe)."""
@@ -243,12 +254,22 @@ class Storage:
         return True
 
     async def presigned_get(self, key: str, expires: timedelta = timedelta(hours=1)) -> str:
-        """A URL anyone can GET until it expires. Signed offline: no request is made."""
-        return await self._run(
-            "presign",
-            key,
-            lambda: self._presigner.presigned_get_object(self.bucket, key, expires=expires),
-        )
+        """A URL anyone can GET until it expires. Signed offline (the region is known:
+        no request is made), so in this thread: a thread hop costs more than the HMAC.
+        A URL is reused for ``PRESIGN_REUSE_S`` (hot polls sign once a minute)."""
+        now = time.monotonic()
+        cached = self._presigned.get((key, expires))
+        reuse_s = min(PRESIGN_REUSE_S, expires.total_seconds() / 60)
+        if cached is not None and now - cached[1] < reuse_s:
+            return cached[0]
+        try:
+            url = self._presigner.presigned_get_object(self.bucket, key, expires=expires)
+        except (MinioException, urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+            raise self._error("presign", key, exc) from exc
+        if len(self._presigned) >= PRESIGN_CACHE_ENTRIES:
+            self._presigned.clear()
+        self._presigned[(key, expires)] = (url, now)
+        return url
 
     async def delete(self, key: str) -> None:
         """Remove the object; removing a missing key is not an error."""

@@ -129,7 +129,7 @@ class Avatars:
     # -- read ------------------------------------------------------------------
 
     async def get(self, owner_id: str, avatar_id: str) -> Avatar:
-        async with self.db.transaction() as s:
+        async with self.db.read() as s:
             avatar = await store.get_visible(s, avatar_id, owner_id)
         if avatar is None:
             raise DomainError(ErrorCode.NOT_FOUND, "Avatar not found")
@@ -143,7 +143,7 @@ class Avatars:
         limit = limit or 20
         check(page >= 1, "page: must be at least 1")
         check(1 <= limit <= MAX_PAGE_LIMIT, "limit: must be between 1 and 100")
-        async with self.db.transaction() as s:
+        async with self.db.read() as s:
             avatars, total = await store.page(s, owner_id, page, limit)
         return avatars, page, limit, total
 

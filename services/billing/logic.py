@@ -32,7 +32,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -425,8 +425,22 @@ class Ledger:
             return _hold(await self._hold_row(s, hold_id))
 
     async def wallet(self, owner_id: str) -> Wallet:
-        """The wallet, after releasing any of its holds that have expired."""
+        """The wallet, after releasing any of its holds that have expired. Read without
+        the write lock when none is due (the common case: a balance poll must not queue
+        behind every hold and capture)."""
         _check_owner(owner_id)
+        now = self._clock()
+        async with self._db.read() as s:
+            found = (
+                await s.execute(
+                    select(WalletRow, _due_holds(owner_id, now).exists())
+                    .where(WalletRow.owner_id == owner_id)
+                )
+            ).first()
+            if found is None:
+                raise _wallet_not_found(owner_id)
+            if not found[1]:
+                return _wallet(found[0])
         async with self._db.transaction() as s:
             wallet = await self._lock_wallet(s, owner_id)
             await self._expire_due(s, wallet, self._clock())
@@ -770,6 +784,15 @@ def _seconds_to_midnight(now: datetime) -> int:
 def _fingerprint(operation: str, params: dict[str, Any]) -> str:
     canonical = json.dumps({"operation": operation, **params}, sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _due_holds(owner_id: str, now: datetime) -> Select[str]:
+    """The owner's open holds past their expiry (what ``wallet`` must settle first)."""
+    return select(HoldRow.id).where(
+        HoldRow.owner_id == owner_id,
+        HoldRow.status == HoldStatus.HELD.value,
+        HoldRow.expires_at <= now,
+    )
 
 
 def _wallet(row: WalletRow) -> Wallet:

@@ -52,7 +52,7 @@ class Videos:
     # -- read ------------------------------------------------------------------
 
     async def get(self, owner_id: str, video_id: str) -> Video:
-        async with self.db.transaction() as session:
+        async with self.db.read() as session:
             video = await store.get(session, video_id, owner_id)
         if video is None:
             raise DomainError(ErrorCode.NOT_FOUND, "Video not found")
@@ -64,7 +64,7 @@ class Videos:
         limit = limit or 20
         if page < 1 or not 1 <= limit <= MAX_PAGE_LIMIT:
             raise invalid("page must be >= 1 and limit between 1 and 100")
-        async with self.db.transaction() as session:
+        async with self.db.read() as session:
             videos, total = await store.page(session, owner_id, page, limit)
         return videos, page, limit, total
 

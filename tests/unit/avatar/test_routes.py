@@ -30,6 +30,7 @@ def gateway_settings(tmp_path: Path, **update: object) -> GatewaySettings:
         "avatars_api_enabled": True,
         "admin_key": ADMIN_KEY,
         "dev_api_key": None,
+        "rate_limit_shared": False,  # no NATS in unit tests
     }
     return GatewaySettings().model_copy(update={**values, **update})
 

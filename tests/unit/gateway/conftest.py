@@ -26,6 +26,8 @@ def make_settings(tmp_path: Path) -> Callable[..., GatewaySettings]:
             "admin_key": ADMIN_KEY,
             "dev_api_key": None,
             "health_timeout_s": 1.0,
+            # No NATS in unit tests: each app limits in its own memory.
+            "rate_limit_shared": False,
             **{f"{name}_addr": f"127.0.0.1:{free_port()}" for name in SERVICES},
         }
         values.update(overrides)

@@ -1,0 +1,237 @@
+"""Gateway throughput: requests/s and p99 latency of the hot read routes under
+``wrk -t2 -c32``, against the whole mesh started like ``make up`` (every service, the
+worker, NATS and S3 running) under a temporary data dir, with the rate limit off.
+
+Routes: the avatar list, one system avatar, one finished avatar video, the balance,
+and ``/healthz``. Each figure is printed with PASS or MISS against the target
+(>= 1,000 requests/s and p99 <= 50 ms; ``/healthz`` has no target) and beside the
+figure measured before the gateway work (issue 15, same machine). A route that
+answered anything but 2xx, or had socket errors, is a MISS whatever its speed.
+
+    .venv/bin/python tests/bench/bench_gateway.py [--seconds 10] [--keep-mesh]
+
+``AVATARMESH_BENCH_GATEWAY_SECONDS`` sets the duration of each run (default 10 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from deploy.local.runner import LocalMesh, free_port
+from tests.bench.report import report
+
+ADMIN_KEY = "sk_admin_bench_gateway"
+DEV_KEY = "sk_dev_bench_gateway_key"
+OWNER = "own_bench"
+THREADS = 2
+CONNECTIONS = 32
+TARGET_RPS = 1000.0
+TARGET_P99_MS = 50.0
+SYSTEM_AVATARS = 6
+SETUP_TIMEOUT_S = 300.0
+
+# Issue 15's figures, before this work: (requests/s, p99 ms); None = not measured.
+BEFORE: dict[str, tuple[float | None, float | None]] = {
+    "avatars_list": (154.0, 1350.0),
+    "avatar_get": (None, None),
+    "video_get": (None, None),
+    "balance": (335.0, 1270.0),
+    "healthz": (366.0, None),
+}
+
+
+@dataclass(frozen=True)
+class WrkResult:
+    rps: float
+    p99_ms: float
+    requests: int
+    bad_responses: int
+    socket_errors: int
+
+
+_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _ms(value: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value)
+    if match is None:
+        raise ValueError(f"unexpected wrk latency {value!r}")
+    return float(match.group(1)) * _UNITS_MS[match.group(2)]
+
+
+def parse_wrk(output: str) -> WrkResult:
+    """The figures of ``wrk --latency`` output."""
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    p99 = re.search(r"^\s*99%\s+(\S+)", output, re.MULTILINE)
+    total = re.search(r"(\d+) requests in", output)
+    if rps is None or p99 is None or total is None:
+        raise ValueError(f"could not read wrk output:\n{output}")
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    return WrkResult(
+        rps=float(rps.group(1)),
+        p99_ms=_ms(p99.group(1)),
+        requests=int(total.group(1)),
+        bad_responses=int(bad.group(1)) if bad else 0,
+        socket_errors=sum(int(n) for n in errors.groups()) if errors else 0,
+    )
+
+
+def run_wrk(url: str, seconds: int, headers: dict[str, str]) -> WrkResult:
+    argv = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency",
+            "--timeout", "5s"]
+    for name, value in headers.items():
+        argv += ["-H", f"{name}: {value}"]
+    done = subprocess.run([*argv, url], capture_output=True, text=True, timeout=seconds + 60)
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed: {done.stderr or done.stdout}")
+    return parse_wrk(done.stdout)
+
+
+def start_mesh(data_dir: Path) -> LocalMesh:
+    mesh = LocalMesh(
+        standard_ports=False,
+        data_dir=data_dir,
+        http_port=free_port(),
+        admin_key=ADMIN_KEY,
+        env={
+            "AVATARS_API_ENABLED": "true",
+            "AVATARMESH_RATE_LIMIT_PER_MINUTE": "0",
+            "AVATARMESH_DEV_API_KEY": DEV_KEY,
+            "AVATARMESH_DEV_OWNER_ID": OWNER,
+        },
+    )
+    try:
+        mesh.start(timeout=120)
+    except Exception:
+        mesh.stop()
+        raise
+    return mesh
+
+
+def _poll(api: httpx.Client, path: str, done: object, what: str) -> dict[str, object]:
+    deadline = time.monotonic() + SETUP_TIMEOUT_S
+    body: dict[str, object] = {}
+    while time.monotonic() < deadline:
+        reply = api.get(path)
+        if reply.status_code == 200:
+            body = reply.json()
+            if callable(done) and done(body):
+                return body
+        time.sleep(1.0)
+    raise TimeoutError(f"{what} not ready after {SETUP_TIMEOUT_S:.0f} s: {body}")
+
+
+def prepare(mesh: LocalMesh, api: httpx.Client) -> dict[str, str]:
+    """The routes to load: the system avatars ready, one video rendered (so its poll
+    answer carries a presigned URL, as a finished video's does)."""
+    page = _poll(
+        api, "/api/v1/avatars?limit=20",
+        lambda b: sum(a["status"] == "ready" for a in b["data"]) >= SYSTEM_AVATARS,
+        "system avatars",
+    )
+    avatars = page["data"]
+    assert isinstance(avatars, list)
+    avatar_id = next(a["id"] for a in avatars if a["language"] == "en")
+    funded = httpx.post(
+        f"{mesh.base_url}/admin/v1/wallets/{OWNER}/top-ups",
+        headers={"Authorization": f"Bearer {ADMIN_KEY}"},
+        json={"amount_usd": 100, "idempotency_key": "bench-gateway"},
+        timeout=30,
+    )
+    funded.raise_for_status()
+    created = api.post("/api/v1/avatar-videos", json={"avatar_id": avatar_id, "text": "Hello."})
+    created.raise_for_status()
+    video_id = created.json()["id"]
+    _poll(api, f"/api/v1/avatar-videos/{video_id}",
+          lambda b: b["status"] in ("completed", "failed"), "the video")
+    return {
+        "avatars_list": "/api/v1/avatars?limit=20",
+        "avatar_get": f"/api/v1/avatars/{avatar_id}",
+        "video_get": f"/api/v1/avatar-videos/{video_id}",
+        "balance": "/api/v1/billing/balance",
+        "healthz": "/healthz",
+    }
+
+
+def verdict(name: str, result: WrkResult) -> str:
+    if result.bad_responses or result.socket_errors:
+        return "MISS"
+    if name == "healthz":
+        return "info"
+    ok = result.rps >= TARGET_RPS and result.p99_ms <= TARGET_P99_MS
+    return "PASS" if ok else "MISS"
+
+
+def _before(name: str) -> str:
+    rps, p99 = BEFORE[name]
+    if rps is None:
+        return "before: not measured"
+    return f"before: {rps:.0f}/s" + (f" p99 {p99:.0f} ms" if p99 is not None else "")
+
+
+def measure(seconds: int, keep: bool) -> int:
+    if shutil.which("wrk") is None:
+        print("wrk is not installed: run `make setup`", file=sys.stderr)
+        return 1
+    data_dir = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
+    mesh = start_mesh(data_dir)
+    misses = 0
+    try:
+        headers = {"Authorization": f"Bearer {DEV_KEY}"}
+        with httpx.Client(base_url=mesh.base_url, headers=headers, timeout=30) as api:
+            routes = prepare(mesh, api)
+        for name, path in routes.items():
+            result = run_wrk(mesh.base_url + path, seconds, headers)
+            mark = verdict(name, result)
+            misses += mark == "MISS"
+            print(f"[gateway] {name:13s} {result.rps:8.0f} req/s  p99 {result.p99_ms:8.1f} ms  "
+                  f"{mark:4s}  ({_before(name)}; non-2xx {result.bad_responses}, "
+                  f"socket errors {result.socket_errors})", flush=True)
+            common = {"route": path.split("?")[0], "wrk": f"-t{THREADS} -c{CONNECTIONS}",
+                      "seconds": seconds, "verdict": mark}
+            report("gateway", f"{name} requests/s", result.rps, "req/s", **common)
+            report("gateway", f"{name} p99", result.p99_ms, "ms", **common)
+        if keep:
+            print(f"mesh kept at {mesh.base_url} (key {DEV_KEY}); Ctrl-C stops it", flush=True)
+            while True:
+                time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        mesh.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+    # A MISS is a figure, not a failure of `make bench`: report it, exit 0.
+    print(f"[gateway] {misses} route(s) missed the target", flush=True)
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--seconds", type=int,
+        default=int(os.environ.get("AVATARMESH_BENCH_GATEWAY_SECONDS", "10")),
+    )
+    parser.add_argument("--keep-mesh", action="store_true",
+                        help="leave the mesh running after the figures (for profiling)")
+    args = parser.parse_args()
+    return measure(args.seconds, args.keep_mesh)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
