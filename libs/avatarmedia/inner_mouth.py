@@ -6,8 +6,9 @@ Everything the interior needs from the photo is measured once (``MouthLook``):
   eye whites (the sclera is the one white object lit like the teeth); teeth are drawn
   a little darker and yellower than it;
 * the lips' own colour (half-way between the inner and outer lip contours): the back
-  of the mouth, the tongue and the inner lip surface are shades of it, so the mouth is
-  dark red-brown under this light, never black;
+  of the mouth (at a lightness set by the cheeks'), the tongue and the inner lip
+  surface are shades of it, so the mouth is dark red-brown under this light, never
+  black;
 * the light's side: left cheek against right cheek;
 * softness and grain: the photo's edge spread at the lips (how much a sharp step is
   blurred there, which includes JPEG softening) and the noise left on the cheeks after
@@ -115,8 +116,9 @@ def mouth_look(image: np.ndarray, mesh: np.ndarray, height: float) -> MouthLook:
     balance = np.clip(white / max(float(white.mean()), 1.0), 0.9, 1.1)
     light_of_white = max(float(white.mean()), 1.04 * float(skin.mean()))
     teeth = np.clip(light_of_white * balance * np.array([1.0, 0.97, 0.89]), 0, 250)
-    lum = float(skin.mean()) / 255.0
-    throat = lip * (0.3 + 0.1 * lum) + skin * 0.12
+    # The throat has the lips' hue at a lightness set by the light on the face (a dark
+    # lipstick must not make it black): its mean is 0.32 x the cheeks'.
+    throat = lip / max(float(lip.mean()), 1.0) * 0.32 * float(skin.mean())
     tongue = np.clip(lip * 0.8, 0, 255)
     inner_lip = lip * 0.62
     lr = float(np.clip((skin_r.mean() - skin_l.mean()) / max(skin.mean(), 1.0) * 4, -1, 1))
