@@ -12,7 +12,7 @@ setup: ## install apt packages, the virtualenv and model files (idempotent)
 up: setup ## run the whole mesh locally and print how to call it
 	@$(PY) -m deploy.local
 
-test: setup protos-check ## the whole suite: unit, integration and end-to-end
+test: setup lint protos-check ## lint first, then the whole suite: unit, integration and end-to-end
 	@$(PY) -m pytest -q -rs -p no:cacheprovider $(PYTEST_ARGS)
 
 test-fast: setup ## unit tests only
@@ -21,8 +21,9 @@ test-fast: setup ## unit tests only
 chaos: setup ## the mesh under load while 20 random processes are killed, then the audit table
 	@$(PY) -m tests.chaos --kills 20
 
-lint: setup ## ruff and mypy
+lint: setup ## ruff check, ruff format --check and mypy (seconds; CI fails on any of them)
 	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/mypy libs services gateway deploy
 
 protos: setup ## regenerate the gRPC stubs from protos/
