@@ -102,9 +102,7 @@ class RateLimiter:
     def _prune(self, now: float) -> None:
         if len(self._buckets) < 10_000:
             return
-        self._buckets = {
-            k: v for k, v in self._buckets.items() if now - v[1] < IDLE_FORGET_S
-        }
+        self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < IDLE_FORGET_S}
 
 
 class SharedRateLimiter:

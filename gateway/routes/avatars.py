@@ -205,14 +205,22 @@ async def create_avatar(
     if body.source == "video":
         assert body.source_video_url is not None
         video = await media_input(
-            state.storage, owner, body.source_video_url, VIDEO_TYPES, MAX_VIDEO_BYTES,
+            state.storage,
+            owner,
+            body.source_video_url,
+            VIDEO_TYPES,
+            MAX_VIDEO_BYTES,
             field="source_video_url",
         )
         request.source_video.CopyFrom(video)
         uploads.append(video.storage_key)
     elif body.ref_image_data_url:
         image = await media_input(
-            state.storage, owner, body.ref_image_data_url, IMAGE_TYPES, MAX_IMAGE_BYTES,
+            state.storage,
+            owner,
+            body.ref_image_data_url,
+            IMAGE_TYPES,
+            MAX_IMAGE_BYTES,
             field="ref_image_data_url",
         )
         request.ref_image.CopyFrom(image)

@@ -176,7 +176,11 @@ async def create_video(
         audio = common_pb2.MediaInput(https_url=body.audio_url)
     elif body.audio_data_url:
         audio = await store_data_url(
-            _storage(request, settings), owner, body.audio_data_url, AUDIO_TYPES, MAX_AUDIO_BYTES,
+            _storage(request, settings),
+            owner,
+            body.audio_data_url,
+            AUDIO_TYPES,
+            MAX_AUDIO_BYTES,
             field="audio_data_url",
         )
     try:

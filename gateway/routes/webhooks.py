@@ -55,9 +55,7 @@ async def get_secret(owner: Owner, clients: Clients) -> SigningSecretOut:
     summary="Replace the signing secret (the old one also signs for 24 hours)",
 )
 async def rotate_secret(owner: Owner, clients: Clients) -> SigningSecretOut:
-    reply = await clients.webhook.RotateSigningSecret(
-        pb.RotateSigningSecretRequest(owner_id=owner)
-    )
+    reply = await clients.webhook.RotateSigningSecret(pb.RotateSigningSecretRequest(owner_id=owner))
     return _secret(reply)
 
 

@@ -22,14 +22,14 @@ FloatArray = npt.NDArray[np.float32]
 class MotionStyle:
     """How much everything moves. Head amplitudes are fractions of the face height."""
 
-    head_shift: float = 0.012      # idle sway, fraction of face height
-    head_roll_deg: float = 0.8     # idle tilt
-    nod: float = 0.010             # downward nod on emphasis, fraction of face height
-    brow: float = 0.5              # brow raise on emphasis, 0..1
+    head_shift: float = 0.012  # idle sway, fraction of face height
+    head_roll_deg: float = 0.8  # idle tilt
+    nod: float = 0.010  # downward nod on emphasis, fraction of face height
+    brow: float = 0.5  # brow raise on emphasis, 0..1
     blink_per_min: float = 16.0
-    smile: float = 0.0             # constant smile 0..1
-    sway_hz: float = 0.18          # idle motion tempo
-    mouth_gain: float = 1.0        # scales the mouth opening
+    smile: float = 0.0  # constant smile 0..1
+    sway_hz: float = 0.18  # idle motion tempo
+    mouth_gain: float = 1.0  # scales the mouth opening
     applied: tuple[str, ...] = ()  # the hint words that changed something
 
 
@@ -38,13 +38,23 @@ HINT_WORDS: dict[str, dict[str, float]] = {
     "relaxed": {"head_shift": 0.6, "nod": 0.6, "sway_hz": 0.7},
     "still": {"head_shift": 0.25, "head_roll_deg": 0.25, "nod": 0.3},
     "serious": {"brow": 0.5, "smile": 0.0, "head_shift": 0.7},
-    "energetic": {"head_shift": 1.7, "head_roll_deg": 1.6, "nod": 1.8, "brow": 1.5,
-                  "sway_hz": 1.6, "mouth_gain": 1.1},
+    "energetic": {
+        "head_shift": 1.7,
+        "head_roll_deg": 1.6,
+        "nod": 1.8,
+        "brow": 1.5,
+        "sway_hz": 1.6,
+        "mouth_gain": 1.1,
+    },
     "excited": {"head_shift": 1.6, "nod": 1.6, "brow": 1.6, "sway_hz": 1.5, "mouth_gain": 1.1},
     "lively": {"head_shift": 1.4, "nod": 1.4, "brow": 1.3, "sway_hz": 1.3},
-    "nodding": {"nod": 2.5}, "nod": {"nod": 2.5},
-    "smiling": {"smile": 1.0}, "smile": {"smile": 1.0}, "happy": {"smile": 1.0, "brow": 1.2},
-    "friendly": {"smile": 0.6}, "warm": {"smile": 0.6},
+    "nodding": {"nod": 2.5},
+    "nod": {"nod": 2.5},
+    "smiling": {"smile": 1.0},
+    "smile": {"smile": 1.0},
+    "happy": {"smile": 1.0, "brow": 1.2},
+    "friendly": {"smile": 0.6},
+    "warm": {"smile": 0.6},
     "expressive": {"brow": 1.8, "nod": 1.4, "head_roll_deg": 1.3},
     "subtle": {"head_shift": 0.6, "brow": 0.6, "nod": 0.6},
 }
@@ -54,8 +64,15 @@ def motion_style(tier: str, hint: str = "") -> MotionStyle:
     """Tier defaults adjusted by the words of the motion hint."""
     style = MotionStyle()
     if tier == "avatar_pro":
-        style = MotionStyle(head_shift=0.018, head_roll_deg=1.3, nod=0.016, brow=0.9,
-                            blink_per_min=18.0, sway_hz=0.22, smile=0.15)
+        style = MotionStyle(
+            head_shift=0.018,
+            head_roll_deg=1.3,
+            nod=0.016,
+            brow=0.9,
+            blink_per_min=18.0,
+            sway_hz=0.22,
+            smile=0.15,
+        )
     words = re.findall(r"[a-z]+", hint.lower())
     applied: list[str] = []
     for word in words:
@@ -79,10 +96,10 @@ class MotionPlan:
     opening: FloatArray
     width: FloatArray
     rounding: FloatArray
-    brow: FloatArray     # 0..1 raise
-    blink: FloatArray    # 0 open .. 1 closed
-    smile: FloatArray    # 0..1
-    dx: FloatArray       # head shift, fraction of face height
+    brow: FloatArray  # 0..1 raise
+    blink: FloatArray  # 0 open .. 1 closed
+    smile: FloatArray  # 0..1
+    dx: FloatArray  # head shift, fraction of face height
     dy: FloatArray
     roll_deg: FloatArray
 
@@ -130,9 +147,9 @@ def blink_curve(n: int, fps: float, per_min: float, rng: np.random.Generator) ->
     return out
 
 
-BROW_THRESHOLD = 0.5     # emphasis a syllable needs for a brow raise
-BROW_GAP_S = 0.9         # at most one raise per this many seconds
-BROW_RAISE_S = 0.45      # a raise's rise-and-fall
+BROW_THRESHOLD = 0.5  # emphasis a syllable needs for a brow raise
+BROW_GAP_S = 0.9  # at most one raise per this many seconds
+BROW_RAISE_S = 0.45  # a raise's rise-and-fall
 
 
 def brow_raises(emphasis: np.ndarray, fps: float) -> np.ndarray:
@@ -143,14 +160,15 @@ def brow_raises(emphasis: np.ndarray, fps: float) -> np.ndarray:
     """
     from scipy.signal import find_peaks
 
-    peaks, props = find_peaks(emphasis, height=BROW_THRESHOLD,
-                              distance=max(1, int(BROW_GAP_S * fps)))
+    peaks, props = find_peaks(
+        emphasis, height=BROW_THRESHOLD, distance=max(1, int(BROW_GAP_S * fps))
+    )
     out = np.zeros(len(emphasis))
     half = max(1, int(BROW_RAISE_S * fps / 2))
     pulse = np.hanning(2 * half + 1)
     for peak, height in zip(peaks, props["peak_heights"], strict=True):
         lo, hi = max(0, peak - half), min(len(out), peak + half + 1)
-        seg = pulse[lo - (peak - half): hi - (peak - half)] * height
+        seg = pulse[lo - (peak - half) : hi - (peak - half)] * height
         out[lo:hi] = np.maximum(out[lo:hi], seg)
     return out
 
@@ -175,8 +193,13 @@ def plan_motion(track: MouthTrack, tier: str, hint: str = "", seed: int = 0) -> 
     smile = np.full(n, style.smile) * (1.0 - 0.5 * np.clip(opening * 2, 0, 1))
     f32 = np.float32
     return MotionPlan(
-        opening=opening.astype(f32), width=np.asarray(track.width, f32),
-        rounding=np.asarray(track.rounding, f32), brow=brow.astype(f32),
+        opening=opening.astype(f32),
+        width=np.asarray(track.width, f32),
+        rounding=np.asarray(track.rounding, f32),
+        brow=brow.astype(f32),
         blink=blink_curve(n, fps, style.blink_per_min, rng).astype(f32),
-        smile=smile.astype(f32), dx=(dx * gain).astype(f32), dy=(dy * gain).astype(f32),
-        roll_deg=(roll * gain).astype(f32))
+        smile=smile.astype(f32),
+        dx=(dx * gain).astype(f32),
+        dy=(dy * gain).astype(f32),
+        roll_deg=(roll * gain).astype(f32),
+    )

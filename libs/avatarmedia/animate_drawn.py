@@ -55,7 +55,7 @@ class DrawnAnimator:
         base, rig = _base_at(portrait, side)
         if (w, h) != (side, side):
             y0, x0 = (side - h) // 2, (side - w) // 2
-            base = base[y0:y0 + h, x0:x0 + w]
+            base = base[y0 : y0 + h, x0 : x0 + w]
             rig["transform"]["cx"] -= x0
             rig["transform"]["cy"] -= y0
         self.base = base
@@ -72,16 +72,21 @@ class DrawnAnimator:
         self.rest_smile = float(rig.get("rest_smile", 0.0))
         # Region redrawn per frame: eyes/brows down to the chin.
         box = self.tf(np.array([[-1.05, -0.75], [1.05, -0.75], [1.05, 1.6], [-1.05, 1.6]]))
-        self.roi = (max(0, int(box[:, 0].min()) - 4), max(0, int(box[:, 1].min()) - 4),
-                    min(w, int(box[:, 0].max()) + 4), min(h, int(box[:, 1].max()) + 4))
+        self.roi = (
+            max(0, int(box[:, 0].min()) - 4),
+            max(0, int(box[:, 1].min()) - 4),
+            min(w, int(box[:, 0].max()) + 4),
+            min(h, int(box[:, 1].max()) + 4),
+        )
         # The head region (in the finished, possibly mirrored frame) around the face
         # outline (forehead at y=-1.25, chin at y=1.55 head units).
         face = self.tf(np.array([[-1.0, -1.25], [1.0, -1.25], [1.0, 1.55], [-1.0, 1.55]]))
         fx0, fx1 = float(face[:, 0].min()), float(face[:, 0].max())
         if self.mirror:
             fx0, fx1 = (w - 1) - fx1, (w - 1) - fx0
-        self.head = head_region((w, h), (fx0, float(face[:, 1].min()), fx1,
-                                         float(face[:, 1].max())))
+        self.head = head_region(
+            (w, h), (fx0, float(face[:, 1].min()), fx1, float(face[:, 1].max()))
+        )
 
     def frame(self, values: dict[str, float]) -> np.ndarray:
         """One finished frame: features redrawn, then the head region moved."""
@@ -99,13 +104,15 @@ class DrawnAnimator:
         x0, y0, x1, y1 = self.roi
         frame = self.base.copy()
         patch = frame[y0:y1, x0:x1].astype(np.float32)
-        tf = HeadTransform(self.tf.cx - x0, self.tf.cy - y0, self.tf.scale, self.tf.yaw_deg,
-                           self.tf.roll_deg)
+        tf = HeadTransform(
+            self.tf.cx - x0, self.tf.cy - y0, self.tf.scale, self.tf.yaw_deg, self.tf.roll_deg
+        )
         smile = max(self.rest_smile, values["smile"])
         draw_brows(patch, tf, self.rig, values["brow"])
         draw_eye_lids(patch, tf, self.rig, values["blink"])
-        draw_mouth(patch, tf, self.rig, values["opening"], values["width"], values["rounding"],
-                   smile)
+        draw_mouth(
+            patch, tf, self.rig, values["opening"], values["width"], values["rounding"], smile
+        )
         frame[y0:y1, x0:x1] = np.clip(patch, 0, 255).astype(np.uint8)
         if self.mirror:
             frame = np.ascontiguousarray(frame[:, ::-1])

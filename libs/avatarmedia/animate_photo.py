@@ -19,28 +19,28 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from . import face as fm
-from .head import head_region, smoothstep
-from .inner_mouth import grain_tile, mouth_look, paint_interior
-from .own_teeth import OwnTeeth
-from .rest_mouth import visible_corners
+from avatarmedia import face as fm
+from avatarmedia.head import head_region, smoothstep
+from avatarmedia.inner_mouth import grain_tile, mouth_look, paint_interior
+from avatarmedia.own_teeth import OwnTeeth
+from avatarmedia.rest_mouth import visible_corners
 
 F32 = np.float32
 FloatArray = npt.NDArray[np.float32]
 
-OPEN_DROP = 0.105     # lower-lip drop at opening 1, fraction of face height
-OPEN_LIFT = 0.016     # upper-lip lift at opening 1
-WIDTH_SPREAD = 0.14   # corner spread at width 1 (fraction of half mouth width)
-ROUND_PULL = 0.22     # corner pull-in at rounding 1
-SMILE_LIFT = 0.018    # corner lift at smile 1, fraction of face height
-BROW_LIFT = 0.028     # brow lift at brow 1, fraction of face height
+OPEN_DROP = 0.105  # lower-lip drop at opening 1, fraction of face height
+OPEN_LIFT = 0.016  # upper-lip lift at opening 1
+WIDTH_SPREAD = 0.14  # corner spread at width 1 (fraction of half mouth width)
+ROUND_PULL = 0.22  # corner pull-in at rounding 1
+SMILE_LIFT = 0.018  # corner lift at smile 1, fraction of face height
+BROW_LIFT = 0.028  # brow lift at brow 1, fraction of face height
 
 
 @dataclass
 class _Frame:
-    origin: np.ndarray   # mouth centre (x, y)
-    ex: np.ndarray       # unit vector along the eye line
-    ey: np.ndarray       # unit vector down the face
+    origin: np.ndarray  # mouth centre (x, y)
+    ex: np.ndarray  # unit vector along the eye line
+    ey: np.ndarray  # unit vector down the face
 
     def to_uv(self, pts: np.ndarray) -> np.ndarray:
         d = pts[..., :2] - self.origin
@@ -74,8 +74,9 @@ def _mouth_line(uv: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
 class PhotoRig:
     """Precomputed warp fields for one portrait at one output size."""
 
-    def __init__(self, image: np.ndarray, mesh: np.ndarray,
-                 own_teeth: OwnTeeth | None = None) -> None:
+    def __init__(
+        self, image: np.ndarray, mesh: np.ndarray, own_teeth: OwnTeeth | None = None
+    ) -> None:
         self.image = np.ascontiguousarray(image)
         self.mesh = mesh.astype(np.float64)
         h_img, w_img = image.shape[:2]
@@ -129,8 +130,11 @@ class PhotoRig:
         # Beside the mouth the skin stretches over the whole way from the lip line to
         # the chin (over the short way to the lower lip it streaked at wide openings).
         beside = smoothstep((v - c) / np.maximum(chin_v - c, 1.0))
-        f_dn = np.where(v < chin_v, 1.0 - 0.15 * np.clip((v - c) / max(chin_v, 1), 0, 1),
-                        0.85 * (1.0 - smoothstep((v - chin_v) / (0.22 * height))))
+        f_dn = np.where(
+            v < chin_v,
+            1.0 - 0.15 * np.clip((v - c) / max(chin_v, 1), 0, 1),
+            0.85 * (1.0 - smoothstep((v - chin_v) / (0.22 * height))),
+        )
         f_dn = f_dn * (prof * (1 - to_jaw) + wx * (prof * to_jaw + (1 - prof) * beside))
         drop, lift = OPEN_DROP * height, OPEN_LIFT * height
         self.f_open = (((1 - s) * lift * f_up - s * drop * f_dn) * taper).astype(F32)
@@ -148,8 +152,10 @@ class PhotoRig:
             b = uv[list(idx)]
             bc = b.mean(axis=0)
             bl = float(b[:, 0].max() - b[:, 0].min())
-            brow_field += np.exp(-(((u - bc[0]) / (0.75 * bl)) ** 2)
-                                 - (((v - bc[1] + 0.02 * height) / (0.09 * height)) ** 2))
+            brow_field += np.exp(
+                -(((u - bc[0]) / (0.75 * bl)) ** 2)
+                - (((v - bc[1] + 0.02 * height) / (0.09 * height)) ** 2)
+            )
         self.f_brow = (BROW_LIFT * height * np.clip(brow_field, 0, 1) * taper).astype(F32)
         # --- blinks: upper lid content slides down over the eye (v offsets)
         blink_field = np.zeros_like(u)
@@ -168,16 +174,16 @@ class PhotoRig:
         self.f_blink = (blink_field * taper).astype(F32)
         # Inner-lip points in face coordinates, for painting the mouth interior.
         # Extended to the visible corners, which stay where they are.
-        ends = [np.array([[e, float(_interp_curve(uu, vu, np.array([e]))[0])]])
-                for e in (e0, e1)]
+        ends = [np.array([[e, float(_interp_curve(uu, vu, np.array([e]))[0])]]) for e in (e0, e1)]
         self.inner_up = np.vstack([ends[0], uv[list(fm.LIPS_INNER_UPPER)], ends[1]])
         self.inner_lo = np.vstack([ends[0], uv[list(fm.LIPS_INNER_LOWER)], ends[1]])[::-1]
         self.look = mouth_look(self.image, m, height)
         if own_teeth is not None:  # the synthetic teeth beside them match them
             self.look = replace(self.look, teeth=own_teeth.colour())
         self.grain = grain_tile(self.look)
-        self.own_teeth = (None if own_teeth is None else
-                          (own_teeth.rgba.astype(F32), own_teeth.gaps * height))
+        self.own_teeth = (
+            None if own_teeth is None else (own_teeth.rgba.astype(F32), own_teeth.gaps * height)
+        )
         self._prepare_boxes()
         # The head moves as one region around the face, fading out across hair and neck.
         chin_y = float(m[fm.CHIN, 1])
@@ -185,15 +191,27 @@ class PhotoRig:
         # Resample at least where the face fields move pixels, with room for the motion.
         boxes = [b for b in (self._mouth_box, self._eye_box) if b[2] > b[0]]
         margin = int(0.1 * height)
-        keep = ((min(b[0] for b in boxes) - margin, min(b[1] for b in boxes) - margin,
-                 max(b[2] for b in boxes) + margin, max(b[3] for b in boxes) + margin)
-                if boxes else None)
-        face_box = (float(oval[:, 0].min()), float(oval[:, 1].min()),
-                    float(oval[:, 0].max()), float(oval[:, 1].max()))
+        keep = (
+            (
+                min(b[0] for b in boxes) - margin,
+                min(b[1] for b in boxes) - margin,
+                max(b[2] for b in boxes) + margin,
+                max(b[3] for b in boxes) + margin,
+            )
+            if boxes
+            else None
+        )
+        face_box = (
+            float(oval[:, 0].min()),
+            float(oval[:, 1].min()),
+            float(oval[:, 0].max()),
+            float(oval[:, 1].max()),
+        )
         # Sharp where the face's fine detail is (eyes, brows, nose: down to the nose
         # base); the mouth and jaw are redrawn by the warp every frame anyway.
-        self.head = head_region((w_img, h_img), face_box, keep,
-                                sharp_bottom=float(m[2, 1]) + 0.05 * height)
+        self.head = head_region(
+            (w_img, h_img), face_box, keep, sharp_bottom=float(m[2, 1]) + 0.05 * height
+        )
         # Head motion (roll about the neck included), brows and blinks move a face pixel
         # by at most ~0.12 face heights (measured: avatar_pro "energetic, nodding, expressive").
         self.sharp = self.head.sharp_source(self.image, margin=int(0.4 * height) + 4)
@@ -206,8 +224,7 @@ class PhotoRig:
         """
         x0, y0 = self.roi[0], self.roi[1]
         fr = self.frame
-        mouth_mag = (np.abs(self.f_open) + 0.4 * np.abs(self.f_width)
-                     + np.abs(self.f_smile_v))
+        mouth_mag = np.abs(self.f_open) + 0.4 * np.abs(self.f_width) + np.abs(self.f_smile_v)
         eye_mag = np.abs(self.f_brow) + np.abs(self.f_blink)
 
         def box(mag: np.ndarray) -> tuple[slice, slice]:
@@ -215,8 +232,10 @@ class PhotoRig:
             if len(ys) == 0:
                 return slice(0, 0), slice(0, 0)
             rh, rw = mag.shape
-            return (slice(max(0, int(ys.min()) - 2), min(rh, int(ys.max()) + 3)),
-                    slice(max(0, int(xs.min()) - 2), min(rw, int(xs.max()) + 3)))
+            return (
+                slice(max(0, int(ys.min()) - 2), min(rh, int(ys.max()) + 3)),
+                slice(max(0, int(xs.min()) - 2), min(rw, int(xs.max()) + 3)),
+            )
 
         def crop(a: np.ndarray, sl: tuple[slice, slice]) -> np.ndarray:
             return np.ascontiguousarray(a[sl])
@@ -251,8 +270,9 @@ class PhotoRig:
     def spread_of(width: float, rounding: float, smile: float) -> float:
         return (width - 0.5) * 2 * WIDTH_SPREAD - rounding * ROUND_PULL + smile * 0.08
 
-    def _mouth_displacement(self, opening: float, spread: float,
-                            smile: float) -> tuple[np.ndarray, np.ndarray]:
+    def _mouth_displacement(
+        self, opening: float, spread: float, smile: float
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Backward displacement (image px) of the mouth group inside its box."""
         dv = cv2.addWeighted(self._m_open, opening, self._m_smile, smile, 0.0)
         if opening > 0.003:
@@ -288,12 +308,27 @@ class PhotoRig:
         """Draw the inside of the mouth within the moved inner-lip polygon (in place;
         ``poly`` in ``region``'s pixels), lit and coloured from the photo
         (``inner_mouth``)."""
-        paint_interior(region, poly, len(self.inner_up), opening, self.look, self.height,
-                       self.grain, self.own_teeth)
+        paint_interior(
+            region,
+            poly,
+            len(self.inner_up),
+            opening,
+            self.look,
+            self.height,
+            self.grain,
+            self.own_teeth,
+        )
 
-    def render(self, opening: float, width: float = 0.5, rounding: float = 0.0,
-               smile: float = 0.0, brow: float = 0.0, blink: float = 0.0,
-               motion: np.ndarray | None = None) -> np.ndarray:
+    def render(
+        self,
+        opening: float,
+        width: float = 0.5,
+        rounding: float = 0.0,
+        smile: float = 0.0,
+        brow: float = 0.0,
+        blink: float = 0.0,
+        motion: np.ndarray | None = None,
+    ) -> np.ndarray:
         """The portrait with the face moved and the head at affine ``motion``, RGB uint8.
 
         One resampling per frame: the face's displacement fields (moved with the head)

@@ -95,18 +95,27 @@ def _k_weighting(sr: int) -> list[tuple[npt.NDArray[np.float64], npt.NDArray[np.
     f0, g, q = 1681.974450955533, 3.999843853973347, 0.7071752369554196
     k = math.tan(math.pi * f0 / sr)
     vh = 10 ** (g / 20.0)
-    vb = vh ** 0.4996667741545416
+    vb = vh**0.4996667741545416
     a0 = 1.0 + k / q + k * k
-    shelf = (np.array([(vh + vb * k / q + k * k) / a0, 2.0 * (k * k - vh) / a0,
-                       (vh - vb * k / q + k * k) / a0]),
-             np.array([1.0, 2.0 * (k * k - 1.0) / a0, (1.0 - k / q + k * k) / a0]))
+    shelf = (
+        np.array(
+            [
+                (vh + vb * k / q + k * k) / a0,
+                2.0 * (k * k - vh) / a0,
+                (vh - vb * k / q + k * k) / a0,
+            ]
+        ),
+        np.array([1.0, 2.0 * (k * k - 1.0) / a0, (1.0 - k / q + k * k) / a0]),
+    )
     # high-pass at ~38 Hz (RLB weighting); the numerator is unnormalised, as in the
     # standard, whose 48 kHz coefficients are b = (1, -2, 1)
     f0, q = 38.13547087602444, 0.5003270373238773
     k = math.tan(math.pi * f0 / sr)
     a0 = 1.0 + k / q + k * k
-    hp = (np.array([1.0, -2.0, 1.0]),
-          np.array([1.0, 2.0 * (k * k - 1.0) / a0, (1.0 - k / q + k * k) / a0]))
+    hp = (
+        np.array([1.0, -2.0, 1.0]),
+        np.array([1.0, 2.0 * (k * k - 1.0) / a0, (1.0 - k / q + k * k) / a0]),
+    )
     return [shelf, hp]
 
 
@@ -139,8 +148,9 @@ def peak_dbfs(samples: npt.ArrayLike) -> float:
     return 20 * math.log10(peak) if peak > 0 else float("-inf")
 
 
-def loudness_normalise(samples: npt.ArrayLike, sr: int, target_lufs: float = -16.0,
-                       peak_dbfs: float = -1.0) -> FloatArray:
+def loudness_normalise(
+    samples: npt.ArrayLike, sr: int, target_lufs: float = -16.0, peak_dbfs: float = -1.0
+) -> FloatArray:
     """Gain to ``target_lufs`` integrated loudness, then a look-ahead limiter so no
     sample exceeds ``peak_dbfs``. Silence is returned unchanged."""
     x = np.asarray(samples, dtype=np.float32)
@@ -168,8 +178,9 @@ def _limit(y: npt.NDArray[np.float64], sr: int, ceiling: float) -> npt.NDArray[n
     return np.asarray(np.clip(y * gain, -ceiling, ceiling), dtype=np.float64)
 
 
-def frame_rms_db(samples: npt.ArrayLike, sr: int, hop_s: float = 0.01,
-                 win_s: float = 0.03) -> FloatArray:
+def frame_rms_db(
+    samples: npt.ArrayLike, sr: int, hop_s: float = 0.01, win_s: float = 0.03
+) -> FloatArray:
     """RMS level in dBFS per hop (frame i centred at ``i * hop_s``)."""
     x = np.asarray(samples, dtype=np.float64)
     hop = max(1, round(hop_s * sr))

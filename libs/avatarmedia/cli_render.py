@@ -26,8 +26,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--portrait", type=Path, help="portrait image (photo or saved portrait)")
     src.add_argument("--describe", help="draw a presenter from this description instead")
-    src.add_argument("--clip", type=Path, help="talking-head clip: a footage avatar (its own "
-                     "frames and mouth; a still one when the clip cannot be used)")
+    src.add_argument(
+        "--clip",
+        type=Path,
+        help="talking-head clip: a footage avatar (its own "
+        "frames and mouth; a still one when the clip cannot be used)",
+    )
     words = p.add_mutually_exclusive_group(required=True)
     words.add_argument("--text", help="script to speak")
     words.add_argument("--audio", type=Path, help="speech audio file (wav, mp3, m4a...)")
@@ -44,8 +48,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=run)
 
 
-def speech_for_text(text: str, language: str, gender: str | None,
-                    fps: int) -> tuple[np.ndarray, int, MouthTrack]:
+def speech_for_text(
+    text: str, language: str, gender: str | None, fps: int
+) -> tuple[np.ndarray, int, MouthTrack]:
     """The script spoken by the language's default voice, and its mouth track."""
     from avatarmedia.script import speak_script
     from avatarmedia.voice import default_voice
@@ -95,14 +100,27 @@ def run(args: argparse.Namespace) -> int:
 
         samples, sr = load_audio(args.audio)
         track = None
-    req = RenderRequest(portrait=portrait, samples=samples, sample_rate=sr, mouth=track,
-                        tier=args.tier, resolution=args.resolution, fps=args.fps,
-                        motion_hint=args.motion, seed=args.seed, footage=footage)
+    req = RenderRequest(
+        portrait=portrait,
+        samples=samples,
+        sample_rate=sr,
+        mouth=track,
+        tier=args.tier,
+        resolution=args.resolution,
+        fps=args.fps,
+        motion_hint=args.motion,
+        seed=args.seed,
+        footage=footage,
+    )
     res = render_video(req, args.out)
-    out = {"video": str(res.video_path), "poster": str(res.poster_path),
-           "duration_s": round(res.duration_s, 3), "frames": res.n_frames,
-           "size": f"{res.width}x{res.height}",
-           "seconds": round(res.timings.get("total_s", 0.0), 2)}
+    out = {
+        "video": str(res.video_path),
+        "poster": str(res.poster_path),
+        "duration_s": round(res.duration_s, 3),
+        "frames": res.n_frames,
+        "size": f"{res.width}x{res.height}",
+        "seconds": round(res.timings.get("total_s", 0.0), 2),
+    }
     if args.metrics:
         from avatarmedia.metrics import lipsync_metrics
 

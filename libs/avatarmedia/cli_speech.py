@@ -28,8 +28,9 @@ def _voice(args: argparse.Namespace) -> Any:
         raw = Path(args.voice).read_text() if Path(args.voice).is_file() else args.voice
         profile = VoiceProfile.from_json(raw)
         if args.language and profile.language != args.language:
-            raise MediaInputError(f"the voice profile speaks {profile.language}, not "
-                                  f"{args.language}")
+            raise MediaInputError(
+                f"the voice profile speaks {profile.language}, not {args.language}"
+            )
         return profile
     if not args.language:
         raise MediaInputError("give --language (or --voice with a profile)")
@@ -55,20 +56,38 @@ def _speak(args: argparse.Namespace) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     sf.write(str(out), speech.samples, speech.sample_rate, subtype="PCM_16")
     if args.timeline:
-        Path(args.timeline).write_text(json.dumps(
-            {"sample_rate": speech.sample_rate, "duration_s": speech.duration_s,
-             "words": [asdict(w) for w in speech.words],
-             "phonemes": [asdict(p) for p in speech.phonemes]}, ensure_ascii=False, indent=1))
+        Path(args.timeline).write_text(
+            json.dumps(
+                {
+                    "sample_rate": speech.sample_rate,
+                    "duration_s": speech.duration_s,
+                    "words": [asdict(w) for w in speech.words],
+                    "phonemes": [asdict(p) for p in speech.phonemes],
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
     if args.mouth_track:
         from avatarmedia.visemes import phoneme_mouth_track
 
         track = phoneme_mouth_track(speech, args.fps)
-        Path(args.mouth_track).write_text(json.dumps(
-            {"fps": track.fps, "visemes": track.visemes,
-             **{k: np.round(getattr(track, k), 4).tolist()
-                for k in ("opening", "width", "rounding", "emphasis")}}))
-    print(f"{out}: {speech.duration_s:.2f} s, {len(speech.words)} words, "
-          f"{len(speech.phonemes)} phonemes")
+        Path(args.mouth_track).write_text(
+            json.dumps(
+                {
+                    "fps": track.fps,
+                    "visemes": track.visemes,
+                    **{
+                        k: np.round(getattr(track, k), 4).tolist()
+                        for k in ("opening", "width", "rounding", "emphasis")
+                    },
+                }
+            )
+        )
+    print(
+        f"{out}: {speech.duration_s:.2f} s, {len(speech.words)} words, "
+        f"{len(speech.phonemes)} phonemes"
+    )
     return 0
 
 
@@ -77,8 +96,9 @@ def _clone(args: argparse.Namespace) -> int:
     from avatarmedia.voice import clone_voice
 
     samples, sr = load_audio(args.audio)
-    profile = clone_voice(samples, sr, language=args.language, gender=args.gender,
-                          accent=args.accent)
+    profile = clone_voice(
+        samples, sr, language=args.language, gender=args.gender, accent=args.accent
+    )
     if args.out:
         Path(args.out).write_text(profile.to_json())
     else:
@@ -99,8 +119,10 @@ def _voices(args: argparse.Namespace) -> int:
     from avatarmedia.voices import installed_voices
 
     for v in installed_voices(args.language):
-        print(f"{v.id:40} {v.engine:9} {v.language} {v.accent:22} {v.gender:6} "
-              f"{v.quality:7} {v.sample_rate} {v.origin}")
+        print(
+            f"{v.id:40} {v.engine:9} {v.language} {v.accent:22} {v.gender:6} "
+            f"{v.quality:7} {v.sample_rate} {v.origin}"
+        )
     return 0
 
 

@@ -25,9 +25,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .drawing_body import SETTINGS, attire, background, cast_shadow, neck
-from .drawing_hair import STYLES, HairColours, beard, draw_mass, hairline_shadow, hairstyle, sheen
-from .drawkit import (
+from avatarmedia.drawing_body import SETTINGS, attire, background, cast_shadow, neck
+from avatarmedia.drawing_hair import (
+    STYLES,
+    HairColours,
+    beard,
+    draw_mass,
+    hairline_shadow,
+    hairstyle,
+    sheen,
+)
+from avatarmedia.drawkit import (
     HeadTransform,
     coverage,
     ellipse,
@@ -40,42 +48,101 @@ from .drawkit import (
 )
 
 if TYPE_CHECKING:
-    from .portrait import PortraitSpec
+    from avatarmedia.portrait import PortraitSpec
 
-__all__ = ["BACKGROUND", "CLOTH", "HAIR", "POSE_RIG_KEYS", "SKIN", "HeadTransform", "draw",
-           "draw_base", "draw_brows", "draw_eye_lids", "draw_mouth", "ellipse", "mouth_shape",
-           "paint"]
+__all__ = [
+    "BACKGROUND",
+    "CLOTH",
+    "HAIR",
+    "POSE_RIG_KEYS",
+    "SKIN",
+    "HeadTransform",
+    "draw",
+    "draw_base",
+    "draw_brows",
+    "draw_eye_lids",
+    "draw_mouth",
+    "ellipse",
+    "mouth_shape",
+    "paint",
+]
 
 # Rig keys set by ``pose.apply_pose`` on top of a drawing (not produced by ``draw``).
 POSE_RIG_KEYS = ("mirror", "grade")
 
-SKIN = {"fair": (240, 210, 190), "light": (238, 200, 172), "medium": (220, 172, 136),
-        "olive": (204, 160, 116), "tan": (196, 148, 108), "brown": (160, 110, 78),
-        "dark": (122, 80, 58), "deep": (92, 60, 44)}
-HAIR = {"black": (36, 30, 30), "brown": (98, 64, 42), "dark": (56, 40, 32),
-        "blonde": (222, 186, 120), "red": (170, 72, 38), "auburn": (128, 56, 36),
-        "gray": (156, 154, 152), "white": (226, 224, 220), "silver": (196, 196, 200),
-        "light": (176, 134, 92)}
-CLOTH = {"navy": (36, 48, 84), "blue": (52, 88, 160), "charcoal": (58, 60, 66),
-         "black": (30, 30, 34), "gray": (120, 122, 128), "grey": (120, 122, 128),
-         "white": (236, 236, 232), "burgundy": (112, 30, 46), "maroon": (104, 30, 40),
-         "teal": (28, 110, 116), "green": (46, 104, 70), "beige": (200, 180, 150),
-         "cream": (232, 222, 200), "brown": (100, 70, 48), "red": (170, 40, 44),
-         "purple": (92, 56, 120), "pink": (220, 150, 170), "olive": (110, 110, 60),
-         "orange": (220, 120, 50), "yellow": (230, 200, 80), "gold": (200, 160, 70),
-         "dark": (40, 40, 48), "light": (200, 200, 205)}
-BACKGROUND = {"blue": (70, 110, 160), "gray": (128, 132, 138), "grey": (128, 132, 138),
-              "teal": (60, 120, 124), "beige": (196, 182, 160), "white": (225, 226, 228),
-              "black": (30, 32, 36), "green": (80, 120, 90), "navy": (40, 52, 90),
-              "purple": (100, 80, 130), "red": (150, 60, 60), "orange": (210, 140, 80),
-              "pink": (210, 160, 170), "cream": (228, 220, 200), "yellow": (220, 200, 120),
-              "dark": (44, 46, 52), "light": (210, 212, 216)}
+SKIN = {
+    "fair": (240, 210, 190),
+    "light": (238, 200, 172),
+    "medium": (220, 172, 136),
+    "olive": (204, 160, 116),
+    "tan": (196, 148, 108),
+    "brown": (160, 110, 78),
+    "dark": (122, 80, 58),
+    "deep": (92, 60, 44),
+}
+HAIR = {
+    "black": (36, 30, 30),
+    "brown": (98, 64, 42),
+    "dark": (56, 40, 32),
+    "blonde": (222, 186, 120),
+    "red": (170, 72, 38),
+    "auburn": (128, 56, 36),
+    "gray": (156, 154, 152),
+    "white": (226, 224, 220),
+    "silver": (196, 196, 200),
+    "light": (176, 134, 92),
+}
+CLOTH = {
+    "navy": (36, 48, 84),
+    "blue": (52, 88, 160),
+    "charcoal": (58, 60, 66),
+    "black": (30, 30, 34),
+    "gray": (120, 122, 128),
+    "grey": (120, 122, 128),
+    "white": (236, 236, 232),
+    "burgundy": (112, 30, 46),
+    "maroon": (104, 30, 40),
+    "teal": (28, 110, 116),
+    "green": (46, 104, 70),
+    "beige": (200, 180, 150),
+    "cream": (232, 222, 200),
+    "brown": (100, 70, 48),
+    "red": (170, 40, 44),
+    "purple": (92, 56, 120),
+    "pink": (220, 150, 170),
+    "olive": (110, 110, 60),
+    "orange": (220, 120, 50),
+    "yellow": (230, 200, 80),
+    "gold": (200, 160, 70),
+    "dark": (40, 40, 48),
+    "light": (200, 200, 205),
+}
+BACKGROUND = {
+    "blue": (70, 110, 160),
+    "gray": (128, 132, 138),
+    "grey": (128, 132, 138),
+    "teal": (60, 120, 124),
+    "beige": (196, 182, 160),
+    "white": (225, 226, 228),
+    "black": (30, 32, 36),
+    "green": (80, 120, 90),
+    "navy": (40, 52, 90),
+    "purple": (100, 80, 130),
+    "red": (150, 60, 60),
+    "orange": (210, 140, 80),
+    "pink": (210, 160, 170),
+    "cream": (228, 220, 200),
+    "yellow": (220, 200, 120),
+    "dark": (44, 46, 52),
+    "light": (210, 212, 216),
+}
 ATTIRE = ("blazer", "suit", "shirt", "sweater", "tshirt", "hoodie", "dress", "aodai")
 IRIS = ((84, 54, 34), (64, 96, 128), (76, 104, 70), (48, 34, 26), (110, 80, 44))
 
 
-def _word_colour(words: str, table: dict[str, tuple[int, int, int]],
-                 default: tuple[int, int, int]) -> np.ndarray:
+def _word_colour(
+    words: str, table: dict[str, tuple[int, int, int]], default: tuple[int, int, int]
+) -> np.ndarray:
     for w in words.split():
         if w in table:
             return np.array(table[w], np.float32)
@@ -89,11 +156,29 @@ def head_outline(male: bool, n: int = 8, width: float = 1.0, jaw: float = 0.0) -
     jaw and chin: a person's own face shape, from the seed.
     """
     if male:
-        left = [[0.0, -1.82], [-0.62, -1.7], [-0.96, -1.32], [-1.06, -0.7], [-1.06, -0.1],
-                [-1.0, 0.5], [-0.94, 0.92], [-0.76, 1.27], [-0.42, 1.52]]
+        left = [
+            [0.0, -1.82],
+            [-0.62, -1.7],
+            [-0.96, -1.32],
+            [-1.06, -0.7],
+            [-1.06, -0.1],
+            [-1.0, 0.5],
+            [-0.94, 0.92],
+            [-0.76, 1.27],
+            [-0.42, 1.52],
+        ]
     else:
-        left = [[0.0, -1.8], [-0.6, -1.7], [-0.94, -1.33], [-1.03, -0.7], [-1.03, -0.05],
-                [-0.95, 0.5], [-0.82, 0.92], [-0.6, 1.27], [-0.3, 1.5]]
+        left = [
+            [0.0, -1.8],
+            [-0.6, -1.7],
+            [-0.94, -1.33],
+            [-1.03, -0.7],
+            [-1.03, -0.05],
+            [-0.95, 0.5],
+            [-0.82, 0.92],
+            [-0.6, 1.27],
+            [-0.3, 1.5],
+        ]
     side = np.array(left)
     low = np.clip((side[:, 1] + 0.7) / 2.2, 0, 1)  # 0 above the temples, 1 at the chin
     side[:, 0] *= 1 + (width - 1) * low + jaw * np.clip((side[:, 1] - 0.3) / 1.2, 0, 1)
@@ -103,8 +188,15 @@ def head_outline(male: bool, n: int = 8, width: float = 1.0, jaw: float = 0.0) -
 
 # ---------------------------------------------------------------- per-frame features
 
-def mouth_shape(opening: float, width: float, rounding: float, smile: float,
-                base_w: float = 0.42, fullness: float = 1.0) -> dict[str, np.ndarray]:
+
+def mouth_shape(
+    opening: float,
+    width: float,
+    rounding: float,
+    smile: float,
+    base_w: float = 0.42,
+    fullness: float = 1.0,
+) -> dict[str, np.ndarray]:
     """Lip polygons in head units relative to the mouth centre: a cupid's bow on the
     upper lip, a fuller lower lip, corners lifted by the smile."""
     w = base_w * (1 + 0.22 * (width - 0.5) * 2 - 0.3 * rounding + 0.08 * smile)
@@ -112,61 +204,132 @@ def mouth_shape(opening: float, width: float, rounding: float, smile: float,
     lift = 0.1 * smile
     xs = np.linspace(-1, 1, 25)
     ax = np.abs(xs)
-    bow = 0.024 * np.exp(-((ax - 0.3) / 0.16) ** 2) - 0.014 * np.exp(-(xs / 0.09) ** 2)
-    inner_up = np.stack([xs * w * (1 - 0.12 * opening), -gap * 0.25 * (1 - xs ** 2)
-                         - lift * xs ** 2 + 0.008 * (1 - xs ** 2)], 1)
-    inner_lo = np.stack([xs * w * (1 - 0.12 * opening), gap * (1 - xs ** 2) ** 0.8
-                         - lift * xs ** 2], 1)
-    outer_up = np.stack([xs * w * 1.02, inner_up[:, 1] - (0.085 * fullness + 0.02 * rounding)
-                         * (1 - xs ** 2) ** 0.6 - bow * fullness], 1)
-    outer_lo = np.stack([xs * w, inner_lo[:, 1] + (0.13 * fullness + 0.03 * rounding)
-                         * (1 - xs ** 2) ** 0.55], 1)
-    return {"inner_up": inner_up, "inner_lo": inner_lo, "outer_up": outer_up,
-            "outer_lo": outer_lo}
+    bow = 0.024 * np.exp(-(((ax - 0.3) / 0.16) ** 2)) - 0.014 * np.exp(-((xs / 0.09) ** 2))
+    inner_up = np.stack(
+        [
+            xs * w * (1 - 0.12 * opening),
+            -gap * 0.25 * (1 - xs**2) - lift * xs**2 + 0.008 * (1 - xs**2),
+        ],
+        1,
+    )
+    inner_lo = np.stack([xs * w * (1 - 0.12 * opening), gap * (1 - xs**2) ** 0.8 - lift * xs**2], 1)
+    outer_up = np.stack(
+        [
+            xs * w * 1.02,
+            inner_up[:, 1]
+            - (0.085 * fullness + 0.02 * rounding) * (1 - xs**2) ** 0.6
+            - bow * fullness,
+        ],
+        1,
+    )
+    outer_lo = np.stack(
+        [xs * w, inner_lo[:, 1] + (0.13 * fullness + 0.03 * rounding) * (1 - xs**2) ** 0.55], 1
+    )
+    return {"inner_up": inner_up, "inner_lo": inner_lo, "outer_up": outer_up, "outer_lo": outer_lo}
 
 
-def _mouth_inside(img: np.ndarray, to_px: Any, shape: dict[str, np.ndarray],
-                  opening: float, s: float, lip: np.ndarray) -> None:
+def _mouth_inside(
+    img: np.ndarray,
+    to_px: Any,
+    shape: dict[str, np.ndarray],
+    opening: float,
+    s: float,
+    lip: np.ndarray,
+) -> None:
     """Open mouth: a warm dark cavity (never black), tongue, teeth with a gum shadow."""
     inner = np.vstack([to_px(shape["inner_up"]), to_px(shape["inner_lo"])[::-1]])
     paint(img, inner, (92, 34, 38))
     clip = coverage(img.shape, [inner])
     up = shape["inner_up"]
-    paint(img, to_px(up + np.array([0, 0.05])), (52, 16, 22), alpha=0.8, thickness=s * 0.12,
-          closed=False, blur=s * 0.03, clip=clip)
+    paint(
+        img,
+        to_px(up + np.array([0, 0.05])),
+        (52, 16, 22),
+        alpha=0.8,
+        thickness=s * 0.12,
+        closed=False,
+        blur=s * 0.03,
+        clip=clip,
+    )
     mx = float(np.mean(inner[:, 0]))
     bottom = float(inner[:, 1].max())
     tw = float(np.ptp(inner[:, 0])) * 0.34
     tongue = ellipse(mx, bottom - s * 0.025, tw, s * 0.3 * opening * 0.32 + 1, 32)
-    paint(img, tongue, tone(lip, 0.95, (1.0, 0.92, 0.95), 6), alpha=min(1.0, opening * 2.5),
-          blur=s * 0.008, clip=clip)
+    paint(
+        img,
+        tongue,
+        tone(lip, 0.95, (1.0, 0.92, 0.95), 6),
+        alpha=min(1.0, opening * 2.5),
+        blur=s * 0.008,
+        clip=clip,
+    )
     teeth_h = min(0.075, 0.3 * opening * 0.42)
     tu = up[4:-4]
     teeth = np.vstack([to_px(tu), to_px(tu + np.array([0.0, teeth_h]))[::-1]])
     paint(img, teeth, (238, 234, 226), alpha=0.96, clip=clip)
-    paint(img, to_px(tu + np.array([0, teeth_h])), (170, 160, 158), alpha=0.5, thickness=s * 0.012,
-          closed=False, clip=clip)
+    paint(
+        img,
+        to_px(tu + np.array([0, teeth_h])),
+        (170, 160, 158),
+        alpha=0.5,
+        thickness=s * 0.012,
+        closed=False,
+        clip=clip,
+    )
     xs = np.array([-0.19, -0.1, 0.0, 0.1, 0.19]) * float(np.ptp(tu[:, 0])) / 0.5
     ys = np.interp(xs, tu[:, 0], tu[:, 1])
     sep = np.stack([np.stack([xs, ys + 0.005], 1), np.stack([xs, ys + teeth_h * 0.9], 1)], 1)
-    strokes(img, to_px(sep.reshape(-1, 2)).reshape(sep.shape), (190, 182, 178), 0.45,
-            max(1.0, s * 0.006), clip)
+    strokes(
+        img,
+        to_px(sep.reshape(-1, 2)).reshape(sep.shape),
+        (190, 182, 178),
+        0.45,
+        max(1.0, s * 0.006),
+        clip,
+    )
     if opening > 0.45:  # the lower teeth's edges, mostly hidden by the lower lip
         lo = shape["inner_lo"][8:-8]
         low = np.vstack([to_px(lo + np.array([0, -0.035])), to_px(lo)[::-1]])
-        paint(img, low, (206, 198, 190), alpha=min(0.9, (opening - 0.45) * 3), clip=clip,
-              blur=s * 0.004)
-    paint(img, to_px(up), tone(lip, 0.5), alpha=0.6, thickness=s * 0.02, closed=False,
-          blur=s * 0.006, clip=clip)
+        paint(
+            img,
+            low,
+            (206, 198, 190),
+            alpha=min(0.9, (opening - 0.45) * 3),
+            clip=clip,
+            blur=s * 0.004,
+        )
+    paint(
+        img,
+        to_px(up),
+        tone(lip, 0.5),
+        alpha=0.6,
+        thickness=s * 0.02,
+        closed=False,
+        blur=s * 0.006,
+        clip=clip,
+    )
 
 
-def draw_mouth(img: np.ndarray, tf: HeadTransform, rig: dict[str, Any], opening: float,
-               width: float, rounding: float, smile: float) -> None:
+def draw_mouth(
+    img: np.ndarray,
+    tf: HeadTransform,
+    rig: dict[str, Any],
+    opening: float,
+    width: float,
+    rounding: float,
+    smile: float,
+) -> None:
     """Lips (two-tone, a highlight on the lower lip, soft corners) and, when open, the
     inside of the mouth; drawn on the base every frame."""
     mx, my = rig["mouth"]
-    shape = mouth_shape(opening, width, rounding, smile, float(rig.get("mouth_w", 0.42)),
-                        float(rig.get("lip_full", 1)))
+    shape = mouth_shape(
+        opening,
+        width,
+        rounding,
+        smile,
+        float(rig.get("mouth_w", 0.42)),
+        float(rig.get("lip_full", 1)),
+    )
     lip = np.array(rig["lip"], np.float32)
     skin = np.array(rig["skin"], np.float32)
 
@@ -177,34 +340,62 @@ def draw_mouth(img: np.ndarray, tf: HeadTransform, rig: dict[str, Any], opening:
     up_poly = np.vstack([to_px(shape["outer_up"]), to_px(shape["inner_up"])[::-1]])
     lo_poly = np.vstack([to_px(shape["inner_lo"]), to_px(shape["outer_lo"])[::-1]])
     # shadow under the lower lip, light on the chin's top
-    paint(img, to_px(shape["outer_lo"][5:-5] + np.array([0.02, 0.05])),
-          tone(skin, 0.7, (1.0, 0.88, 0.9)),
-          alpha=0.4, blur=s * 0.025, thickness=s * 0.05, closed=False)
+    paint(
+        img,
+        to_px(shape["outer_lo"][5:-5] + np.array([0.02, 0.05])),
+        tone(skin, 0.7, (1.0, 0.88, 0.9)),
+        alpha=0.4,
+        blur=s * 0.025,
+        thickness=s * 0.05,
+        closed=False,
+    )
     if opening > 0.02:
         _mouth_inside(img, to_px, shape, opening, s, lip)
     paint(img, up_poly, tone(lip, 0.8, (0.98, 0.95, 1.0)), blur=s * 0.002)
     paint(img, lo_poly, lip, blur=s * 0.002)
     # lower lip: a little darker under the line, a soft highlight on its fullness
-    paint(img, to_px(shape["inner_lo"][4:-4] + np.array([0, 0.012])), tone(lip, 0.8),
-          alpha=0.3, thickness=s * 0.02, closed=False, blur=s * 0.01)
+    paint(
+        img,
+        to_px(shape["inner_lo"][4:-4] + np.array([0, 0.012])),
+        tone(lip, 0.8),
+        alpha=0.3,
+        thickness=s * 0.02,
+        closed=False,
+        blur=s * 0.01,
+    )
     lo_mid = float(np.mean([shape["inner_lo"][12, 1], shape["outer_lo"][12, 1]]))
     hl = ellipse(mx - 0.05, my + lo_mid + 0.008, 0.13, 0.022, 24)
-    paint(img, tf(hl, depth=0.35), np.minimum(lip * 1.2 + 36, 255), alpha=0.4,
-          blur=s * 0.014)
-    paint(img, to_px(shape["outer_up"][8:12] + np.array([0, 0.02])),
-          np.minimum(lip * 1.15 + 20, 255), alpha=0.3, thickness=s * 0.015, closed=False,
-          blur=s * 0.006)
+    paint(img, tf(hl, depth=0.35), np.minimum(lip * 1.2 + 36, 255), alpha=0.4, blur=s * 0.014)
+    paint(
+        img,
+        to_px(shape["outer_up"][8:12] + np.array([0, 0.02])),
+        np.minimum(lip * 1.15 + 20, 255),
+        alpha=0.3,
+        thickness=s * 0.015,
+        closed=False,
+        blur=s * 0.006,
+    )
     if opening <= 0.02:
-        paint(img, to_px(shape["inner_up"]), tone(lip, 0.42, (1.0, 0.9, 0.9)),
-              thickness=max(1.0, s * 0.016), closed=False, blur=s * 0.003)
+        paint(
+            img,
+            to_px(shape["inner_up"]),
+            tone(lip, 0.42, (1.0, 0.9, 0.9)),
+            thickness=max(1.0, s * 0.016),
+            closed=False,
+            blur=s * 0.003,
+        )
     for side in (0, -1):  # soft corners
         c = to_px(shape["inner_up"][[side]])[0]
-        paint(img, ellipse(c[0], c[1], s * 0.025, s * 0.018, 16), tone(skin, 0.6, (1, 0.85, 0.88)),
-              alpha=0.5, blur=s * 0.012)
+        paint(
+            img,
+            ellipse(c[0], c[1], s * 0.025, s * 0.018, 16),
+            tone(skin, 0.6, (1, 0.85, 0.88)),
+            alpha=0.5,
+            blur=s * 0.012,
+        )
 
 
-def draw_eye_lids(img: np.ndarray, tf: HeadTransform, rig: dict[str, Any],
-                  blink: float) -> None:
+def draw_eye_lids(img: np.ndarray, tf: HeadTransform, rig: dict[str, Any], blink: float) -> None:
     """A blink: the upper lid (skin, crease, lash line) lowered over the eye."""
     if blink <= 0.02:
         return
@@ -213,12 +404,16 @@ def draw_eye_lids(img: np.ndarray, tf: HeadTransform, rig: dict[str, Any],
         up, lo = _eye_curves(ex, ey, side)
         bottom = up[:, 1] + (lo[::-1][:, 1] - up[:, 1]) * blink + 0.012 * blink
         top = up[:, 1] - 0.035
-        cover = np.vstack([np.stack([up[:, 0], top], 1),
-                           np.stack([up[:, 0], bottom], 1)[::-1]])
+        cover = np.vstack([np.stack([up[:, 0], top], 1), np.stack([up[:, 0], bottom], 1)[::-1]])
         paint(img, tf(cover, depth=0.25), lid, blur=tf.scale * 0.004)
         edge = np.stack([up[:, 0], bottom], 1)
-        paint(img, tf(edge, depth=0.25), (36, 26, 24), thickness=max(1.0, tf.scale * 0.022),
-              closed=False)
+        paint(
+            img,
+            tf(edge, depth=0.25),
+            (36, 26, 24),
+            thickness=max(1.0, tf.scale * 0.022),
+            closed=False,
+        )
 
 
 def draw_brows(img: np.ndarray, tf: HeadTransform, rig: dict[str, Any], raise_: float) -> None:
@@ -231,74 +426,166 @@ def draw_brows(img: np.ndarray, tf: HeadTransform, rig: dict[str, Any], raise_: 
         u = np.linspace(0, 1, 21)  # inner end -> tail
         x = ex + side * (-0.21 + 0.5 * u)
         lift = 0.09 * raise_ * (1.3 - 0.6 * u)
-        y = ey - 0.27 - 0.075 * np.sin(np.clip(u / 0.7, 0, 1) * math.pi / 2) \
-            + 0.1 * np.clip((u - 0.7) / 0.3, 0, 1) ** 1.5 - lift
+        y = (
+            ey
+            - 0.27
+            - 0.075 * np.sin(np.clip(u / 0.7, 0, 1) * math.pi / 2)
+            + 0.1 * np.clip((u - 0.7) / 0.3, 0, 1) ** 1.5
+            - lift
+        )
         thick = (0.05 * (1 - u) ** 0.6 + 0.012) * weight
         top = np.stack([x, y - thick * 0.65], 1)
         bot = np.stack([x, y + thick * 0.45], 1)
-        paint(img, tf(np.vstack([top, bot[::-1]]), depth=0.25), hair, alpha=0.88,
-              blur=tf.scale * 0.005)
+        paint(
+            img,
+            tf(np.vstack([top, bot[::-1]]), depth=0.25),
+            hair,
+            alpha=0.88,
+            blur=tf.scale * 0.005,
+        )
         k = np.arange(0, 20, 2)
-        hairs.append(np.stack([np.stack([x[k], y[k] + thick[k] * 0.4], 1),
-                               np.stack([x[k + 1] + side * 0.02, y[k + 1] - thick[k + 1] * 0.5],
-                                        1)], 1))
+        hairs.append(
+            np.stack(
+                [
+                    np.stack([x[k], y[k] + thick[k] * 0.4], 1),
+                    np.stack([x[k + 1] + side * 0.02, y[k + 1] - thick[k + 1] * 0.5], 1),
+                ],
+                1,
+            )
+        )
     lines = np.concatenate(hairs)
-    strokes(img, tf(lines.reshape(-1, 2), depth=0.25).reshape(lines.shape), tone(hair, 0.7),
-            0.5, max(1.0, tf.scale * 0.008))
+    strokes(
+        img,
+        tf(lines.reshape(-1, 2), depth=0.25).reshape(lines.shape),
+        tone(hair, 0.7),
+        0.5,
+        max(1.0, tf.scale * 0.008),
+    )
 
 
 # ---------------------------------------------------------------- static face
 
-def _eye_curves(ex: float, ey: float, side: int,
-                squint: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+
+def _eye_curves(
+    ex: float, ey: float, side: int, squint: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
     """Upper lid (inner -> outer corner, peak towards the inner side) and lower lid
     (raised by a smile's ``squint``)."""
     xs = np.linspace(-1, 1, 31)
     k = xs * side  # -1 inner corner, 1 outer corner
-    up = np.stack([ex + xs * 0.215, ey - 0.105 * (1 - xs ** 2) ** 0.75 * (1 - 0.18 * k)
-                   - 0.016 * k], 1)
-    lo = np.stack([ex + xs[::-1] * 0.215, ey + (0.06 - 0.02 * squint) * (1 - xs[::-1] ** 2)
-                   ** 0.9 * (1 + 0.15 * k[::-1]) - 0.008 * k[::-1]], 1)
+    up = np.stack(
+        [ex + xs * 0.215, ey - 0.105 * (1 - xs**2) ** 0.75 * (1 - 0.18 * k) - 0.016 * k], 1
+    )
+    lo = np.stack(
+        [
+            ex + xs[::-1] * 0.215,
+            ey
+            + (0.06 - 0.02 * squint) * (1 - xs[::-1] ** 2) ** 0.9 * (1 + 0.15 * k[::-1])
+            - 0.008 * k[::-1],
+        ],
+        1,
+    )
     return up, lo
 
 
-def _eye(img: np.ndarray, tf: HeadTransform, ex: float, ey: float, side: int,
-         skin: np.ndarray, iris: np.ndarray, female: bool, face: np.ndarray,
-         smile: float) -> None:
+def _eye(
+    img: np.ndarray,
+    tf: HeadTransform,
+    ex: float,
+    ey: float,
+    side: int,
+    skin: np.ndarray,
+    iris: np.ndarray,
+    female: bool,
+    face: np.ndarray,
+    smile: float,
+) -> None:
     s = tf.scale
     up, lo = _eye_curves(ex, ey, side, smile)
     almond = tf(np.vstack([up, lo]), depth=0.25)
-    paint(img, tf(ellipse(ex + 0.02 * side, ey - 0.06, 0.3, 0.2), 0.2),
-          tone(skin, 0.78, (1.0, 0.9, 0.95)), alpha=0.3, blur=s * 0.07, clip=face)
+    paint(
+        img,
+        tf(ellipse(ex + 0.02 * side, ey - 0.06, 0.3, 0.2), 0.2),
+        tone(skin, 0.78, (1.0, 0.9, 0.95)),
+        alpha=0.3,
+        blur=s * 0.07,
+        clip=face,
+    )
     paint(img, almond, (236, 230, 226))
     clip = coverage(img.shape, [almond])
-    paint(img, tf(up + np.array([0, 0.02]), 0.25), (150, 130, 130), alpha=0.5, thickness=s * 0.06,
-          closed=False, blur=s * 0.02, clip=clip)
-    paint(img, tf(ellipse(ex - side * 0.19, ey + 0.005, 0.035, 0.03, 16), 0.25),
-          (214, 150, 150), alpha=0.6, blur=s * 0.01, clip=clip)
+    paint(
+        img,
+        tf(up + np.array([0, 0.02]), 0.25),
+        (150, 130, 130),
+        alpha=0.5,
+        thickness=s * 0.06,
+        closed=False,
+        blur=s * 0.02,
+        clip=clip,
+    )
+    paint(
+        img,
+        tf(ellipse(ex - side * 0.19, ey + 0.005, 0.035, 0.03, 16), 0.25),
+        (214, 150, 150),
+        alpha=0.6,
+        blur=s * 0.01,
+        clip=clip,
+    )
     ix, iy, r = ex, ey + 0.012, 0.1
     paint(img, tf(ellipse(ix, iy, r, r), 0.3), iris, clip=clip)
-    paint(img, tf(ellipse(ix + 0.01, iy + 0.035, r * 0.7, r * 0.5), 0.3),
-          np.minimum(iris * 1.6 + 20, 255), alpha=0.5, blur=s * 0.02, clip=clip)
-    paint(img, tf(ellipse(ix, iy, r, r), 0.3), tone(iris, 0.45), alpha=0.8,
-          thickness=s * 0.014, clip=clip)
+    paint(
+        img,
+        tf(ellipse(ix + 0.01, iy + 0.035, r * 0.7, r * 0.5), 0.3),
+        np.minimum(iris * 1.6 + 20, 255),
+        alpha=0.5,
+        blur=s * 0.02,
+        clip=clip,
+    )
+    paint(
+        img,
+        tf(ellipse(ix, iy, r, r), 0.3),
+        tone(iris, 0.45),
+        alpha=0.8,
+        thickness=s * 0.014,
+        clip=clip,
+    )
     paint(img, tf(ellipse(ix, iy, 0.04, 0.04), 0.3), (14, 10, 12), clip=clip)
-    paint(img, tf(up + np.array([0, 0.03]), 0.25), (20, 14, 14), alpha=0.35, thickness=s * 0.05,
-          closed=False, blur=s * 0.015, clip=clip)
+    paint(
+        img,
+        tf(up + np.array([0, 0.03]), 0.25),
+        (20, 14, 14),
+        alpha=0.35,
+        thickness=s * 0.05,
+        closed=False,
+        blur=s * 0.015,
+        clip=clip,
+    )
     paint(img, tf(ellipse(ix - 0.032, iy - 0.035, 0.022, 0.02, 16), 0.3), (252, 252, 252))
-    paint(img, tf(ellipse(ix + 0.035, iy + 0.03, 0.01, 0.01, 12), 0.3), (240, 240, 240),
-          alpha=0.6)
+    paint(img, tf(ellipse(ix + 0.035, iy + 0.03, 0.01, 0.01, 12), 0.3), (240, 240, 240), alpha=0.6)
     # lid crease, lash line thickening to the outer corner, lashes
     crease = np.stack([up[:, 0], up[:, 1] - 0.055 - 0.02 * (1 - np.linspace(-1, 1, 31) ** 2)], 1)
-    paint(img, tf(crease[3:-2], 0.25), tone(skin, 0.62, (1.0, 0.88, 0.9)), alpha=0.55,
-          thickness=max(1.0, s * 0.014), closed=False, blur=s * 0.006)
+    paint(
+        img,
+        tf(crease[3:-2], 0.25),
+        tone(skin, 0.62, (1.0, 0.88, 0.9)),
+        alpha=0.55,
+        thickness=max(1.0, s * 0.014),
+        closed=False,
+        blur=s * 0.006,
+    )
     liner = np.array((30, 22, 22) if female else (52, 38, 34), np.float32)
-    paint(img, tf(up, 0.25), liner, thickness=max(1.0, s * (0.022 if female else 0.016)),
-          closed=False)
+    paint(
+        img, tf(up, 0.25), liner, thickness=max(1.0, s * (0.022 if female else 0.016)), closed=False
+    )
     if female:  # the lash line thickens to the outer corner
         outer = up[15:] if side > 0 else up[:16]
-        paint(img, tf(outer + np.array([0, -0.006]), 0.25), (24, 18, 18),
-              thickness=max(1.0, s * 0.03), closed=False)
+        paint(
+            img,
+            tf(outer + np.array([0, -0.006]), 0.25),
+            (24, 18, 18),
+            thickness=max(1.0, s * 0.03),
+            closed=False,
+        )
     lashes = []
     n = 9 if female else 0
     for i in range(n):
@@ -309,129 +596,324 @@ def _eye(img: np.ndarray, tf: HeadTransform, ex: float, ey: float, side: int,
         lashes.append(np.array([p, p + np.array([side * length * 0.8, -length])]))
     for lash in lashes:
         paint(img, tf(lash, 0.25), (24, 18, 18), thickness=max(1.0, s * 0.011), closed=False)
-    paint(img, tf(lo, 0.25), tone(skin, 0.66, (1.0, 0.88, 0.9)), alpha=0.5,
-          thickness=max(1.0, s * 0.012), closed=False, blur=s * 0.004)
-    paint(img, tf(lo + np.array([0, 0.045]), 0.2), tone(skin, 0.85, (1.0, 0.9, 0.95)), alpha=0.25,
-          thickness=s * 0.05, closed=False, blur=s * 0.03, clip=face)
+    paint(
+        img,
+        tf(lo, 0.25),
+        tone(skin, 0.66, (1.0, 0.88, 0.9)),
+        alpha=0.5,
+        thickness=max(1.0, s * 0.012),
+        closed=False,
+        blur=s * 0.004,
+    )
+    paint(
+        img,
+        tf(lo + np.array([0, 0.045]), 0.2),
+        tone(skin, 0.85, (1.0, 0.9, 0.95)),
+        alpha=0.25,
+        thickness=s * 0.05,
+        closed=False,
+        blur=s * 0.03,
+        clip=face,
+    )
 
 
-def _nose(img: np.ndarray, tf: HeadTransform, skin: np.ndarray, face: np.ndarray,
-          k: float = 1.0) -> None:
+def _nose(
+    img: np.ndarray, tf: HeadTransform, skin: np.ndarray, face: np.ndarray, k: float = 1.0
+) -> None:
     """Nose modelled by light and shadow; ``k`` its width (the person's own)."""
     s = tf.scale
     dark = tone(skin, 0.66, (1.0, 0.86, 0.88))
     lit = np.clip(skin * 1.08 + 14, 0, 255)
-    paint(img, tf(np.array([[0.11, -0.12], [0.14, 0.2], [0.17, 0.48]]), 0.5), dark,
-          alpha=0.35, blur=s * 0.045, thickness=s * 0.08, closed=False, clip=face)
-    paint(img, tf(np.array([[-0.03, -0.05], [-0.04, 0.25], [-0.04, 0.45]]), 0.6), lit,
-          alpha=0.35, blur=s * 0.03, thickness=s * 0.05, closed=False, clip=face)
-    paint(img, tf(ellipse(0.04, 0.7, 0.2 * k, 0.05), 0.4), dark, alpha=0.45, blur=s * 0.035,
-          clip=face)
+    paint(
+        img,
+        tf(np.array([[0.11, -0.12], [0.14, 0.2], [0.17, 0.48]]), 0.5),
+        dark,
+        alpha=0.35,
+        blur=s * 0.045,
+        thickness=s * 0.08,
+        closed=False,
+        clip=face,
+    )
+    paint(
+        img,
+        tf(np.array([[-0.03, -0.05], [-0.04, 0.25], [-0.04, 0.45]]), 0.6),
+        lit,
+        alpha=0.35,
+        blur=s * 0.03,
+        thickness=s * 0.05,
+        closed=False,
+        clip=face,
+    )
+    paint(
+        img, tf(ellipse(0.04, 0.7, 0.2 * k, 0.05), 0.4), dark, alpha=0.45, blur=s * 0.035, clip=face
+    )
     for side in (-1, 1):
         t0, t1 = (0.6 * math.pi, 1.5 * math.pi) if side < 0 else (-0.5 * math.pi, 0.4 * math.pi)
         ala = ellipse(side * 0.15 * k, 0.58, 0.08, 0.08, 16, t0, t1)
-        paint(img, tf(ala, 0.5), dark, alpha=0.3, thickness=max(1.0, s * 0.03),
-              closed=False, blur=s * 0.018)
-        paint(img, tf(ellipse(side * 0.075 * k, 0.645, 0.035 * k, 0.015, 16), 0.6),
-              tone(skin, 0.5, (1.0, 0.82, 0.84)), alpha=0.55, blur=s * 0.01)
-    paint(img, tf(ellipse(-0.02, 0.5, 0.06, 0.05, 16), 0.7), np.minimum(skin * 1.15 + 20, 255),
-          alpha=0.5, blur=s * 0.025)
+        paint(
+            img,
+            tf(ala, 0.5),
+            dark,
+            alpha=0.3,
+            thickness=max(1.0, s * 0.03),
+            closed=False,
+            blur=s * 0.018,
+        )
+        paint(
+            img,
+            tf(ellipse(side * 0.075 * k, 0.645, 0.035 * k, 0.015, 16), 0.6),
+            tone(skin, 0.5, (1.0, 0.82, 0.84)),
+            alpha=0.55,
+            blur=s * 0.01,
+        )
+    paint(
+        img,
+        tf(ellipse(-0.02, 0.5, 0.06, 0.05, 16), 0.7),
+        np.minimum(skin * 1.15 + 20, 255),
+        alpha=0.5,
+        blur=s * 0.025,
+    )
     for side in (-1, 1):  # philtrum ridges
-        paint(img, tf(np.array([[side * 0.05, 0.72], [side * 0.07, 0.86]]), 0.45), lit,
-              alpha=0.25, thickness=s * 0.02, closed=False, blur=s * 0.01, clip=face)
+        paint(
+            img,
+            tf(np.array([[side * 0.05, 0.72], [side * 0.07, 0.86]]), 0.45),
+            lit,
+            alpha=0.25,
+            thickness=s * 0.02,
+            closed=False,
+            blur=s * 0.01,
+            clip=face,
+        )
 
 
-def _face_light(img: np.ndarray, tf: HeadTransform, skin: np.ndarray, female: bool,
-                age: str, smile: float, face: np.ndarray) -> None:
+def _face_light(
+    img: np.ndarray,
+    tf: HeadTransform,
+    skin: np.ndarray,
+    female: bool,
+    age: str,
+    smile: float,
+    face: np.ndarray,
+) -> None:
     """Form accents: forehead and cheekbone light, temples and cheek hollows, blush,
     nasolabial folds, chin; lines of age."""
     s = tf.scale
     lit = np.clip(skin * 1.07 + 14, 0, 255)
     dark = tone(skin, 0.78, (1.0, 0.88, 0.92))
-    paint(img, tf(ellipse(-0.25, -0.85, 0.45, 0.3), 0.3), lit, alpha=0.4, blur=s * 0.15,
-          clip=face)
-    paint(img, tf(ellipse(-0.6, 0.28, 0.22, 0.1), 0.3), lit, alpha=0.45, blur=s * 0.07,
-          clip=face)
-    paint(img, tf(ellipse(-0.08, 1.38, 0.16, 0.08), 0.3), lit, alpha=0.4, blur=s * 0.05,
-          clip=face)
+    paint(img, tf(ellipse(-0.25, -0.85, 0.45, 0.3), 0.3), lit, alpha=0.4, blur=s * 0.15, clip=face)
+    paint(img, tf(ellipse(-0.6, 0.28, 0.22, 0.1), 0.3), lit, alpha=0.45, blur=s * 0.07, clip=face)
+    paint(img, tf(ellipse(-0.08, 1.38, 0.16, 0.08), 0.3), lit, alpha=0.4, blur=s * 0.05, clip=face)
     for side in (-1, 1):
-        paint(img, tf(ellipse(side * 0.78, 0.72, 0.16, 0.28), 0.1), dark,
-              alpha=0.22 if side < 0 else 0.35, blur=s * 0.09, clip=face)
+        paint(
+            img,
+            tf(ellipse(side * 0.78, 0.72, 0.16, 0.28), 0.1),
+            dark,
+            alpha=0.22 if side < 0 else 0.35,
+            blur=s * 0.09,
+            clip=face,
+        )
         blush = np.clip(skin * [1.02, 0.82, 0.84] + np.array([10, 0, 0]), 0, 255)
-        paint(img, tf(ellipse(side * 0.55, 0.5 - 0.05 * smile, 0.22, 0.13), 0.3), blush,
-              alpha=(0.32 if female else 0.16) + 0.1 * smile, blur=s * 0.08, clip=face)
+        paint(
+            img,
+            tf(ellipse(side * 0.55, 0.5 - 0.05 * smile, 0.22, 0.13), 0.3),
+            blush,
+            alpha=(0.32 if female else 0.16) + 0.1 * smile,
+            blur=s * 0.08,
+            clip=face,
+        )
         if smile > 0:  # raised cheek apples catch the light
-            paint(img, tf(ellipse(side * 0.5 - 0.04, 0.42, 0.14, 0.08), 0.35), lit,
-                  alpha=0.4 * smile, blur=s * 0.05, clip=face)
-        fold = np.array([[side * 0.2, 0.66], [side * 0.36, 0.85], [side * (0.46 + 0.05 * smile),
-                                                                   1.08]])
-        paint(img, tf(spline(fold, 6), 0.35), dark, alpha=0.2 + 0.25 * smile
-              + (0.15 if age == "senior" else 0.0), thickness=s * 0.03, closed=False,
-              blur=s * 0.02, clip=face)
+            paint(
+                img,
+                tf(ellipse(side * 0.5 - 0.04, 0.42, 0.14, 0.08), 0.35),
+                lit,
+                alpha=0.4 * smile,
+                blur=s * 0.05,
+                clip=face,
+            )
+        fold = np.array(
+            [[side * 0.2, 0.66], [side * 0.36, 0.85], [side * (0.46 + 0.05 * smile), 1.08]]
+        )
+        paint(
+            img,
+            tf(spline(fold, 6), 0.35),
+            dark,
+            alpha=0.2 + 0.25 * smile + (0.15 if age == "senior" else 0.0),
+            thickness=s * 0.03,
+            closed=False,
+            blur=s * 0.02,
+            clip=face,
+        )
     if age in ("senior", "middle-aged"):
         _age_lines(img, tf, dark, lit, 1.0 if age == "senior" else 0.5, face)
 
 
-def _age_lines(img: np.ndarray, tf: HeadTransform, dark: np.ndarray, lit: np.ndarray,
-               k: float, face: np.ndarray) -> None:
+def _age_lines(
+    img: np.ndarray,
+    tf: HeadTransform,
+    dark: np.ndarray,
+    lit: np.ndarray,
+    k: float,
+    face: np.ndarray,
+) -> None:
     """Forehead lines, crow's feet, bags under the eyes, marionette lines, jowls."""
     s = tf.scale
     thin = max(1.0, s * 0.014)
     dark = tone(dark, 0.9)
     for y in (-0.95, -0.8, -0.66):
-        paint(img, tf(np.array([[-0.45, y], [0.0, y - 0.03], [0.45, y]]), 0.3), dark,
-              alpha=0.45 * k, thickness=thin, closed=False, blur=s * 0.006, clip=face)
+        paint(
+            img,
+            tf(np.array([[-0.45, y], [0.0, y - 0.03], [0.45, y]]), 0.3),
+            dark,
+            alpha=0.45 * k,
+            thickness=thin,
+            closed=False,
+            blur=s * 0.006,
+            clip=face,
+        )
     for side in (-1, 1):
         for dy in (-0.04, 0.05):
-            paint(img, tf(np.array([[side * 0.67, dy], [side * 0.78, dy * 1.8]]), 0.2),
-                  dark, alpha=0.3 * k, thickness=thin, closed=False, blur=s * 0.006, clip=face)
+            paint(
+                img,
+                tf(np.array([[side * 0.67, dy], [side * 0.78, dy * 1.8]]), 0.2),
+                dark,
+                alpha=0.3 * k,
+                thickness=thin,
+                closed=False,
+                blur=s * 0.006,
+                clip=face,
+            )
         bag = spline(np.array([[side * 0.25, 0.13], [side * 0.42, 0.2], [side * 0.6, 0.12]]), 6)
-        paint(img, tf(bag, 0.25), dark, alpha=0.6 * k, thickness=max(1.0, s * 0.018),
-              closed=False, blur=s * 0.008, clip=face)
-        paint(img, tf(bag - np.array([0, 0.04]), 0.25), lit, alpha=0.3 * k,
-              thickness=s * 0.04, closed=False, blur=s * 0.02, clip=face)
+        paint(
+            img,
+            tf(bag, 0.25),
+            dark,
+            alpha=0.6 * k,
+            thickness=max(1.0, s * 0.018),
+            closed=False,
+            blur=s * 0.008,
+            clip=face,
+        )
+        paint(
+            img,
+            tf(bag - np.array([0, 0.04]), 0.25),
+            lit,
+            alpha=0.3 * k,
+            thickness=s * 0.04,
+            closed=False,
+            blur=s * 0.02,
+            clip=face,
+        )
         marionette = np.array([[side * 0.47, 1.08], [side * 0.5, 1.25], [side * 0.52, 1.38]])
-        paint(img, tf(marionette, 0.3), dark, alpha=0.55 * k, thickness=max(1.0, s * 0.02),
-              closed=False, blur=s * 0.01, clip=face)
-        paint(img, tf(ellipse(side * 0.72, 1.22, 0.14, 0.2), 0.1), dark, alpha=0.45 * k,
-              blur=s * 0.06, clip=face)
+        paint(
+            img,
+            tf(marionette, 0.3),
+            dark,
+            alpha=0.55 * k,
+            thickness=max(1.0, s * 0.02),
+            closed=False,
+            blur=s * 0.01,
+            clip=face,
+        )
+        paint(
+            img,
+            tf(ellipse(side * 0.72, 1.22, 0.14, 0.2), 0.1),
+            dark,
+            alpha=0.45 * k,
+            blur=s * 0.06,
+            clip=face,
+        )
 
 
 def _ears(img: np.ndarray, tf: HeadTransform, skin: np.ndarray) -> None:
     s = tf.scale
     for side in (-1, 1):
-        ear = spline(np.array([[side * 0.98, -0.15], [side * 1.15, -0.2], [side * 1.2, 0.1],
-                               [side * 1.1, 0.45], [side * 0.98, 0.55]]), 6)
+        ear = spline(
+            np.array(
+                [
+                    [side * 0.98, -0.15],
+                    [side * 1.15, -0.2],
+                    [side * 1.2, 0.1],
+                    [side * 1.1, 0.45],
+                    [side * 0.98, 0.55],
+                ]
+            ),
+            6,
+        )
         px = tf(np.vstack([ear, [[side * 0.9, 0.2]]]), depth=-0.7)
-        paint_form(img, [px], tone(skin, 0.95), tone(skin, 0.65, (1.0, 0.86, 0.88)), s * 0.06,
-                   s * 0.04)
-        inner = spline(np.array([[side * 1.02, -0.08], [side * 1.12, 0.08], [side * 1.05,
-                                                                              0.35]]), 6)
-        paint(img, tf(inner, -0.7), tone(skin, 0.62, (1.0, 0.85, 0.88)), alpha=0.6,
-              thickness=s * 0.035, closed=False, blur=s * 0.015)
+        paint_form(
+            img, [px], tone(skin, 0.95), tone(skin, 0.65, (1.0, 0.86, 0.88)), s * 0.06, s * 0.04
+        )
+        inner = spline(
+            np.array([[side * 1.02, -0.08], [side * 1.12, 0.08], [side * 1.05, 0.35]]), 6
+        )
+        paint(
+            img,
+            tf(inner, -0.7),
+            tone(skin, 0.62, (1.0, 0.85, 0.88)),
+            alpha=0.6,
+            thickness=s * 0.035,
+            closed=False,
+            blur=s * 0.015,
+        )
 
 
-def _glasses(img: np.ndarray, tf: HeadTransform, eyes: list[list[float]],
-             frame: np.ndarray) -> None:
+def _glasses(
+    img: np.ndarray, tf: HeadTransform, eyes: list[list[float]], frame: np.ndarray
+) -> None:
     s = tf.scale
     for ex, ey in eyes:
-        rim = spline(np.array([[ex - 0.3, ey - 0.16], [ex + 0.3, ey - 0.16], [ex + 0.29, ey + 0.12],
-                               [ex + 0.05, ey + 0.2], [ex - 0.27, ey + 0.14]]), 8, closed=True)
-        paint(img, tf(rim + np.array([0.04, 0.07]), 0.3), (20, 16, 16), alpha=0.18,
-              thickness=s * 0.03,
-              blur=s * 0.02)
+        rim = spline(
+            np.array(
+                [
+                    [ex - 0.3, ey - 0.16],
+                    [ex + 0.3, ey - 0.16],
+                    [ex + 0.29, ey + 0.12],
+                    [ex + 0.05, ey + 0.2],
+                    [ex - 0.27, ey + 0.14],
+                ]
+            ),
+            8,
+            closed=True,
+        )
+        paint(
+            img,
+            tf(rim + np.array([0.04, 0.07]), 0.3),
+            (20, 16, 16),
+            alpha=0.18,
+            thickness=s * 0.03,
+            blur=s * 0.02,
+        )
         paint(img, tf(rim, 0.45), (255, 255, 255), alpha=0.06)
         glare = np.array([[ex - 0.18, ey + 0.1], [ex - 0.05, ey - 0.14]])
-        paint(img, tf(glare, 0.45), (255, 255, 255), alpha=0.18, thickness=s * 0.05,
-              closed=False, blur=s * 0.02)
+        paint(
+            img,
+            tf(glare, 0.45),
+            (255, 255, 255),
+            alpha=0.18,
+            thickness=s * 0.05,
+            closed=False,
+            blur=s * 0.02,
+        )
         paint(img, tf(rim, 0.45), frame, thickness=s * 0.035)
-        paint(img, tf(rim[:20] + np.array([0, 0.004]), 0.45), np.minimum(frame * 1.8 + 40, 255),
-              alpha=0.5, thickness=s * 0.01, closed=False)
-    paint(img, tf(np.array([[-0.12, -0.06], [0.0, -0.1], [0.12, -0.06]]), 0.5), frame,
-          thickness=s * 0.03, closed=False)
+        paint(
+            img,
+            tf(rim[:20] + np.array([0, 0.004]), 0.45),
+            np.minimum(frame * 1.8 + 40, 255),
+            alpha=0.5,
+            thickness=s * 0.01,
+            closed=False,
+        )
+    paint(
+        img,
+        tf(np.array([[-0.12, -0.06], [0.0, -0.1], [0.12, -0.06]]), 0.5),
+        frame,
+        thickness=s * 0.03,
+        closed=False,
+    )
 
 
 # ---------------------------------------------------------------- the portrait
+
 
 def _palette(spec: PortraitSpec, rng: np.random.Generator) -> dict[str, Any]:
     skin = _word_colour(spec.skin, SKIN, SKIN["medium"])
@@ -443,11 +925,16 @@ def _palette(spec: PortraitSpec, rng: np.random.Generator) -> dict[str, Any]:
         lip = np.clip(skin * np.array([0.92, 0.74, 0.74]) + np.array([8, 0, 4]), 0, 255)
     words = spec.hair.split()
     style = next((w for w in words if w in STYLES), "short")
-    return {"skin": skin, "lip": lip, "hair": _word_colour(spec.hair, HAIR, HAIR["brown"]),
-            "style": style, "cloth": _word_colour(spec.attire, CLOTH, CLOTH["navy"]),
-            "bg": _word_colour(spec.background, BACKGROUND, BACKGROUND["blue"]),
-            "iris": np.array(IRIS[int(rng.integers(0, len(IRIS)))], np.float32),
-            "female": female}
+    return {
+        "skin": skin,
+        "lip": lip,
+        "hair": _word_colour(spec.hair, HAIR, HAIR["brown"]),
+        "style": style,
+        "cloth": _word_colour(spec.attire, CLOTH, CLOTH["navy"]),
+        "bg": _word_colour(spec.background, BACKGROUND, BACKGROUND["blue"]),
+        "iris": np.array(IRIS[int(rng.integers(0, len(IRIS)))], np.float32),
+        "female": female,
+    }
 
 
 def _stubble(spec: PortraitSpec) -> bool:
@@ -455,9 +942,15 @@ def _stubble(spec: PortraitSpec) -> bool:
     return "stubble" in d or "light beard" in d or "short beard" in d
 
 
-def draw(spec: PortraitSpec, size: int = 1024, *, yaw_deg: float = 0.0,
-         roll_deg: float = 0.0, framing: str = "medium",
-         features: bool = True) -> tuple[np.ndarray, dict[str, Any]]:
+def draw(
+    spec: PortraitSpec,
+    size: int = 1024,
+    *,
+    yaw_deg: float = 0.0,
+    roll_deg: float = 0.0,
+    framing: str = "medium",
+    features: bool = True,
+) -> tuple[np.ndarray, dict[str, Any]]:
     """Draw the presenter; returns (RGB uint8 image, rig)."""
     rng = np.random.default_rng(spec.seed)
     pal = _palette(spec, rng)
@@ -482,12 +975,26 @@ def draw(spec: PortraitSpec, size: int = 1024, *, yaw_deg: float = 0.0,
     kind = next((w for w in spec.attire.split() if w in ATTIRE), "blazer")
     attire(img, kind, pal["cloth"], cx, cy, s, male, skin, size, rng, back_light, neck_clip)
     _ears(img, tf, skin)
-    jaw = tf(outline[len(outline) // 4: 3 * len(outline) // 4], 0.0)
-    paint(img, jaw + np.array([0.05 * s, 0.16 * s]), tone(skin, 0.55, (1.0, 0.86, 0.9)), alpha=0.65,
-          blur=s * 0.09, clip=neck_clip)
-    face = paint_form(img, [tf(outline, 0.0)], skin, tone(skin, 0.76, (1.0, 0.88, 0.92)),
-                      s * 0.4, s * 0.3, light=np.clip(skin * 1.06 + 12, 0, 255), rim=0.3,
-                      rim_colour=skin * 0.6 + back_light * 0.4)
+    jaw = tf(outline[len(outline) // 4 : 3 * len(outline) // 4], 0.0)
+    paint(
+        img,
+        jaw + np.array([0.05 * s, 0.16 * s]),
+        tone(skin, 0.55, (1.0, 0.86, 0.9)),
+        alpha=0.65,
+        blur=s * 0.09,
+        clip=neck_clip,
+    )
+    face = paint_form(
+        img,
+        [tf(outline, 0.0)],
+        skin,
+        tone(skin, 0.76, (1.0, 0.88, 0.92)),
+        s * 0.4,
+        s * 0.3,
+        light=np.clip(skin * 1.06 + 12, 0, 255),
+        rim=0.3,
+        rim_colour=skin * 0.6 + back_light * 0.4,
+    )
     smile = {"smiling": 0.6, "friendly": 0.3}.get(spec.expression, 0.0)
     _face_light(img, tf, skin, female, spec.age, smile, face)
     hairline_shadow(img, tf, on_head, tone(skin, 0.62, (1.0, 0.86, 0.9)), face)
@@ -502,24 +1009,41 @@ def draw(spec: PortraitSpec, size: int = 1024, *, yaw_deg: float = 0.0,
     for m in on_head + front:
         draw_mass(img, tf, m, lit_hair, hrng, glint)
     if pal["style"] == "bald":
-        paint(img, tf(ellipse(-0.3, -1.45, 0.35, 0.18), 0.3), np.clip(skin * 1.12 + 30, 0, 255),
-              alpha=0.45, blur=s * 0.06, clip=face)
+        paint(
+            img,
+            tf(ellipse(-0.3, -1.45, 0.35, 0.18), 0.3),
+            np.clip(skin * 1.12 + 30, 0, 255),
+            alpha=0.45,
+            blur=s * 0.06,
+            clip=face,
+        )
     if spec.glasses:
-        _glasses(img, tf, eyes, np.array([(30, 28, 30), (92, 56, 36), (60, 64, 74)][
-            int(rng.integers(0, 3))], np.float32))
+        _glasses(
+            img,
+            tf,
+            eyes,
+            np.array(
+                [(30, 28, 30), (92, 56, 36), (60, 64, 74)][int(rng.integers(0, 3))], np.float32
+            ),
+        )
     brow = np.clip(pal["hair"] * 0.75, 0, 190)
     if spec.age == "senior":  # brows grey with age whatever the hair
         brow = brow * 0.5 + np.array([150.0, 148, 146]) * 0.5
     rig: dict[str, Any] = {
-        "transform": tf.to_dict(), "size": size, "skin": skin.tolist(),
-        "lip": pal["lip"].tolist(), "brow_colour": brow.tolist(), "eyes": eyes,
-        "mouth": [0.0, 1.0], "framing": framing, "expression": spec.expression,
+        "transform": tf.to_dict(),
+        "size": size,
+        "skin": skin.tolist(),
+        "lip": pal["lip"].tolist(),
+        "brow_colour": brow.tolist(),
+        "eyes": eyes,
+        "mouth": [0.0, 1.0],
+        "framing": framing,
+        "expression": spec.expression,
         "mouth_w": round(float(face_rng.uniform(0.39, 0.46)), 3),
         "lid": tone(skin, 0.9, (1.0, 0.95, 0.96)).tolist(),
         "brow_weight": 1.0 if female else 1.35,
         "lip_full": {"senior": 0.72, "middle-aged": 0.88, "young": 1.08}.get(spec.age, 1.0),
-        "rest_brow": {"serious": -0.35, "smiling": 0.15, "friendly": 0.1}.get(spec.expression,
-                                                                            0.0),
+        "rest_brow": {"serious": -0.35, "smiling": 0.15, "friendly": 0.1}.get(spec.expression, 0.0),
     }
     rig["rest_smile"] = smile
     if features:
@@ -538,8 +1062,14 @@ def draw_base(
     here; without them the video would lose what the posed still shows.
     """
     t = rig["transform"]
-    img, new_rig = draw(spec, size, yaw_deg=t["yaw_deg"], roll_deg=t["roll_deg"],
-                        framing=rig.get("framing", "medium"), features=False)
+    img, new_rig = draw(
+        spec,
+        size,
+        yaw_deg=t["yaw_deg"],
+        roll_deg=t["roll_deg"],
+        framing=rig.get("framing", "medium"),
+        features=False,
+    )
     for key in POSE_RIG_KEYS:
         if key in rig:
             new_rig[key] = rig[key]

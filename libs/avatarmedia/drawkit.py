@@ -41,12 +41,24 @@ class HeadTransform:
         return np.stack([self.cx + xr * self.scale, self.cy + yr * self.scale], axis=1)
 
     def to_dict(self) -> dict[str, float]:
-        return {"cx": self.cx, "cy": self.cy, "scale": self.scale, "yaw_deg": self.yaw_deg,
-                "roll_deg": self.roll_deg}
+        return {
+            "cx": self.cx,
+            "cy": self.cy,
+            "scale": self.scale,
+            "yaw_deg": self.yaw_deg,
+            "roll_deg": self.roll_deg,
+        }
 
 
-def ellipse(cx: float, cy: float, rx: float, ry: float, n: int = 48,
-            t0: float = 0.0, t1: float = 2 * math.pi) -> np.ndarray:
+def ellipse(
+    cx: float,
+    cy: float,
+    rx: float,
+    ry: float,
+    n: int = 48,
+    t0: float = 0.0,
+    t1: float = 2 * math.pi,
+) -> np.ndarray:
     t = np.linspace(t0, t1, n)
     return np.stack([cx + rx * np.cos(t), cy + ry * np.sin(t)], axis=1)
 
@@ -61,8 +73,15 @@ def spline(pts: np.ndarray | list[list[float]], n: int = 8, closed: bool = False
     out = []
     for i in range(1, len(ext) - 2 if not closed else len(p) + 1):
         p0, p1, p2, p3 = ext[i - 1], ext[i], ext[i + 1], ext[i + 2]
-        out.append(0.5 * (2 * p1 + (p2 - p0) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t2
-                          + (3 * p1 - p0 - 3 * p2 + p3) * t3))
+        out.append(
+            0.5
+            * (
+                2 * p1
+                + (p2 - p0) * t
+                + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t2
+                + (3 * p1 - p0 - 3 * p2 + p3) * t3
+            )
+        )
     if not closed:
         out.append(p[-1:])
     return np.vstack(out)
@@ -103,20 +122,26 @@ def _points(polys: Polys) -> np.ndarray:
 
 def box_of(polys: Polys, shape: tuple[int, ...], pad: float) -> Box:
     pts = _points(polys)
-    return Box(max(0, math.floor(pts[:, 0].min() - pad)), max(0, math.floor(pts[:, 1].min() - pad)),
-               min(shape[1], math.ceil(pts[:, 0].max() + pad)),
-               min(shape[0], math.ceil(pts[:, 1].max() + pad)))
+    return Box(
+        max(0, math.floor(pts[:, 0].min() - pad)),
+        max(0, math.floor(pts[:, 1].min() - pad)),
+        min(shape[1], math.ceil(pts[:, 0].max() + pad)),
+        min(shape[0], math.ceil(pts[:, 1].max() + pad)),
+    )
 
 
-def raster(polys: Polys, box: Box, thickness: float = 0.0,
-           closed: bool = True) -> np.ndarray:
+def raster(polys: Polys, box: Box, thickness: float = 0.0, closed: bool = True) -> np.ndarray:
     """Anti-aliased coverage in [0, 1] of the polygons (or strokes) inside ``box``."""
     mask = np.zeros((box.y1 - box.y0, box.x1 - box.x0), np.uint8)
     if isinstance(polys, np.ndarray) and polys.ndim == 3:
         ips = list(np.round((polys - np.array([box.x0, box.y0])) * 8).astype(np.int32))
     else:
-        ips = [np.round((np.asarray(p, np.float64).reshape(-1, 2) - np.array([box.x0, box.y0])) * 8)
-               .astype(np.int32) for p in polys]
+        ips = [
+            np.round(
+                (np.asarray(p, np.float64).reshape(-1, 2) - np.array([box.x0, box.y0])) * 8
+            ).astype(np.int32)
+            for p in polys
+        ]
     if thickness > 0:
         cv2.polylines(mask, ips, closed, 255, max(1, round(thickness)), cv2.LINE_AA, shift=3)
     else:
@@ -131,12 +156,16 @@ def soften(a: np.ndarray, sigma: float, shift: tuple[float, float] = (0.0, 0.0))
         return a
     h, w = a.shape
     f = max(1, min(int(sigma / 2.5), h // 4, w // 4)) if sigma > 5 else 1
-    small = cv2.resize(a, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA) \
-        if f > 1 else a
+    small = (
+        cv2.resize(a, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA)
+        if f > 1
+        else a
+    )
     if shift != (0.0, 0.0):
         m = np.array([[1, 0, shift[0] / f], [0, 1, shift[1] / f]], np.float32)
-        small = cv2.warpAffine(small, m, (small.shape[1], small.shape[0]),
-                               flags=cv2.INTER_LINEAR, borderValue=0.0)
+        small = cv2.warpAffine(
+            small, m, (small.shape[1], small.shape[0]), flags=cv2.INTER_LINEAR, borderValue=0.0
+        )
     if sigma > 0:
         small = cv2.GaussianBlur(small, (0, 0), max(0.3, sigma / f))
     if f > 1:
@@ -145,8 +174,13 @@ def soften(a: np.ndarray, sigma: float, shift: tuple[float, float] = (0.0, 0.0))
     return out
 
 
-def blend(img: np.ndarray, box: Box, a: np.ndarray, colour: np.ndarray | tuple[float, ...],
-          clip: np.ndarray | None = None) -> None:
+def blend(
+    img: np.ndarray,
+    box: Box,
+    a: np.ndarray,
+    colour: np.ndarray | tuple[float, ...],
+    clip: np.ndarray | None = None,
+) -> None:
     """Composite ``colour`` (RGB, or a field of the box's size) with coverage ``a``."""
     col = np.asarray(colour, np.float32)
     if a.size > 4096:  # composite only the rows and columns the coverage touches
@@ -167,9 +201,16 @@ def blend(img: np.ndarray, box: Box, a: np.ndarray, colour: np.ndarray | tuple[f
     patch += d
 
 
-def paint(img: np.ndarray, poly: np.ndarray, colour: np.ndarray | tuple[float, ...],
-          alpha: float = 1.0, blur: float = 0.0, closed: bool = True,
-          thickness: float = 0.0, clip: np.ndarray | None = None) -> None:
+def paint(
+    img: np.ndarray,
+    poly: np.ndarray,
+    colour: np.ndarray | tuple[float, ...],
+    alpha: float = 1.0,
+    blur: float = 0.0,
+    closed: bool = True,
+    thickness: float = 0.0,
+    clip: np.ndarray | None = None,
+) -> None:
     """Anti-aliased fill (or stroke) of a polygon in place, working in its bounding box.
 
     ``clip``: a canvas-sized coverage the paint is limited to (a shadow stays on the face).
@@ -185,9 +226,15 @@ def paint(img: np.ndarray, poly: np.ndarray, colour: np.ndarray | tuple[float, .
     blend(img, box, a, colour, clip)
 
 
-def strokes(img: np.ndarray, lines: Polys, colour: np.ndarray | tuple[float, ...],
-            alpha: float, thickness: float, clip: np.ndarray | None = None,
-            weight: np.ndarray | None = None) -> None:
+def strokes(
+    img: np.ndarray,
+    lines: Polys,
+    colour: np.ndarray | tuple[float, ...],
+    alpha: float,
+    thickness: float,
+    clip: np.ndarray | None = None,
+    weight: np.ndarray | None = None,
+) -> None:
     """Many thin anti-aliased open strokes (hair strands, folds) in one raster pass.
 
     ``weight``: an optional canvas-sized factor (a highlight band) on their coverage.
@@ -213,10 +260,18 @@ def coverage(shape: tuple[int, ...], polys: list[np.ndarray], blur: float = 0.0)
     return full
 
 
-def paint_form(img: np.ndarray, polys: list[np.ndarray], base: np.ndarray,
-               shadow: np.ndarray, sigma: float, offset: float,
-               clip: np.ndarray | None = None, light: np.ndarray | None = None,
-               rim: float = 0.0, rim_colour: np.ndarray | None = None) -> np.ndarray:
+def paint_form(
+    img: np.ndarray,
+    polys: list[np.ndarray],
+    base: np.ndarray,
+    shadow: np.ndarray,
+    sigma: float,
+    offset: float,
+    clip: np.ndarray | None = None,
+    light: np.ndarray | None = None,
+    rim: float = 0.0,
+    rim_colour: np.ndarray | None = None,
+) -> np.ndarray:
     """Fill a shape and model it as a rounded form lit from the key light.
 
     The shape's mask, moved towards the shadow side by ``offset`` px and blurred by
@@ -235,7 +290,7 @@ def paint_form(img: np.ndarray, polys: list[np.ndarray], base: np.ndarray,
     pad = int(sigma * 2 + offset)
     big = np.pad(a, pad, mode="edge")  # a shape cut by the canvas edge goes on beyond it
     lit = soften(big, sigma, (float(LIGHT[0] * offset), float(LIGHT[1] * offset)))
-    lit = lit[pad:-pad or None, pad:-pad or None]
+    lit = lit[pad : -pad or None, pad : -pad or None]
     inside = lit[a > 0.5]
     if inside.size:  # a narrow shape's brightest part is still fully lit
         lit = lit * (0.95 / max(0.3, float(inside.max())))
@@ -243,14 +298,15 @@ def paint_form(img: np.ndarray, polys: list[np.ndarray], base: np.ndarray,
     lit = lit * lit * (3 - 2 * lit)
     field = shadow + (base - shadow) * lit[..., None]
     if light is not None:
-        hi = soften(big, sigma * 1.2, (float(LIGHT[0] * offset * 2.2),
-                                        float(LIGHT[1] * offset * 2.2)))
-        hi = np.clip((hi[pad:-pad or None, pad:-pad or None] - 0.8) / 0.2, 0, 1)
+        hi = soften(
+            big, sigma * 1.2, (float(LIGHT[0] * offset * 2.2), float(LIGHT[1] * offset * 2.2))
+        )
+        hi = np.clip((hi[pad : -pad or None, pad : -pad or None] - 0.8) / 0.2, 0, 1)
         field = field + (light - base) * (hi * 0.55)[..., None]
     if rim > 0:
         w = max(1.5, sigma * 0.12)
         inner = soften(big, w * 0.6, (float(LIGHT[0] * w), float(LIGHT[1] * w)))
-        edge = np.clip(a - inner[pad:-pad or None, pad:-pad or None], 0, 1) * (1 - lit)
+        edge = np.clip(a - inner[pad : -pad or None, pad : -pad or None], 0, 1) * (1 - lit)
         col = base * 1.05 if rim_colour is None else rim_colour
         field = field + (col - field) * (edge * rim)[..., None]
     blend(img, box, a, field, clip)
@@ -258,10 +314,15 @@ def paint_form(img: np.ndarray, polys: list[np.ndarray], base: np.ndarray,
     return full
 
 
-def tone(colour: np.ndarray, k: float, hue: tuple[float, float, float] = (1.0, 1.0, 1.0),
-         add: float = 0.0) -> np.ndarray:
+def tone(
+    colour: np.ndarray,
+    k: float,
+    hue: tuple[float, float, float] = (1.0, 1.0, 1.0),
+    add: float = 0.0,
+) -> np.ndarray:
     """A darker/lighter version of a colour with a hue shift (shadows cooler and redder
     than a plain multiply, which turns skin muddy brown)."""
-    out: np.ndarray = np.clip(np.asarray(colour, np.float32) * k * np.array(hue, np.float32)
-                              + add, 0, 255)
+    out: np.ndarray = np.clip(
+        np.asarray(colour, np.float32) * k * np.array(hue, np.float32) + add, 0, 255
+    )
     return out

@@ -30,11 +30,16 @@ from avatarmedia.voice import REFERENCE_TEXT, VoiceProfile, default_voice, refer
 
 # language -> seconds per (vowel, consonant, clause) at speed 1.0
 COEFFICIENTS: dict[str, tuple[float, float, float]] = {
-    "en": (0.0655, 0.0861, 0.1978), "vi": (0.0804, 0.0692, 0.2166),
-    "zh": (0.1102, 0.1063, 0.1509), "ja": (0.0868, 0.0651, 0.2042),
-    "ko": (0.0692, 0.0943, 0.1575), "es": (0.0663, 0.0619, 0.2169),
-    "fr": (0.0601, 0.0687, 0.2056), "de": (0.063, 0.0811, 0.0984),
-    "pt": (0.0665, 0.075, 0.212), "ar": (0.0923, 0.0806, 0.1389),
+    "en": (0.0655, 0.0861, 0.1978),
+    "vi": (0.0804, 0.0692, 0.2166),
+    "zh": (0.1102, 0.1063, 0.1509),
+    "ja": (0.0868, 0.0651, 0.2042),
+    "ko": (0.0692, 0.0943, 0.1575),
+    "es": (0.0663, 0.0619, 0.2169),
+    "fr": (0.0601, 0.0687, 0.2056),
+    "de": (0.063, 0.0811, 0.0984),
+    "pt": (0.0665, 0.075, 0.212),
+    "ar": (0.0923, 0.0806, 0.1389),
 }
 # Readings of the reference passage a Piper voice's pace is averaged over: its
 # stochastic duration predictor makes one short sentence vary by about 4 %.
@@ -42,8 +47,9 @@ PACE_TAKES = 3
 _VOWEL_CHARS = set("aeiouyæɑɐɒɔəɘɛɜɞɤɨɪʊʌʏɯɵøœɶʉɚ")
 
 
-def phoneme_counts(text: str, language: str, voice: VoiceProfile | None = None) -> tuple[
-        int, int, int]:
+def phoneme_counts(
+    text: str, language: str, voice: VoiceProfile | None = None
+) -> tuple[int, int, int]:
     """(vowel phonemes, consonant phonemes, clauses) that espeak-ng would speak."""
     lang = check_language(language)
     spoken = espeak_text(text, lang)
@@ -82,8 +88,9 @@ def pace(voice: VoiceProfile) -> float:
     return _piper_pace(voice.language, voice.base_voice, voice.accent)
 
 
-def estimate_seconds(text: str, language: str, *, speed: float = 1.0,
-                     voice: VoiceProfile | None = None) -> float:
+def estimate_seconds(
+    text: str, language: str, *, speed: float = 1.0, voice: VoiceProfile | None = None
+) -> float:
     """Seconds ``synthesize(text, voice, speed=speed)`` will last (within ~15 %); no
     voice means the language's default voice."""
     check_controls(speed, 0.0)

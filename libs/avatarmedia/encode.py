@@ -40,21 +40,34 @@ def even(n: float) -> int:
 class VideoEncoder:
     """Write RGB frames to an H.264 + AAC MP4 (faststart) on a background thread."""
 
-    def __init__(self, path: str | Path, width: int, height: int, fps: float, *,
-                 preset: str = "veryfast", crf: int = 23, threads: int = 0,
-                 background: bool = True) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        width: int,
+        height: int,
+        fps: float,
+        *,
+        preset: str = "veryfast",
+        crf: int = 23,
+        threads: int = 0,
+        background: bool = True,
+    ) -> None:
         if width % 2 or height % 2:
             raise MediaInputError(f"frame size must be even for yuv420p, got {width}x{height}")
         self.path = Path(path)
         self.width, self.height = width, height
         self.fps = Fraction(fps).limit_denominator(1001)
-        self.container: Any = av.open(str(self.path), "w", format="mp4",
-                                      options={"movflags": "+faststart"})
+        self.container: Any = av.open(
+            str(self.path), "w", format="mp4", options={"movflags": "+faststart"}
+        )
         vs: Any = self.container.add_stream("libx264", rate=self.fps)
         vs.width, vs.height = width, height
         vs.pix_fmt = "yuv420p"
-        vs.options = {"preset": preset, "crf": str(crf), "tune": "zerolatency"
-                      if preset == "ultrafast" else "film"}
+        vs.options = {
+            "preset": preset,
+            "crf": str(crf),
+            "tune": "zerolatency" if preset == "ultrafast" else "film",
+        }
         if threads:
             vs.codec_context.thread_count = threads
         vs.time_base = Fraction(1, round(float(self.fps) * 1000))
@@ -102,8 +115,9 @@ class VideoEncoder:
 
     def write(self, rgb: np.ndarray) -> None:
         if rgb.shape != (self.height, self.width, 3) or rgb.dtype != np.uint8:
-            raise MediaInputError(f"frame must be {self.height}x{self.width}x3 uint8, "
-                                  f"got {rgb.shape} {rgb.dtype}")
+            raise MediaInputError(
+                f"frame must be {self.height}x{self.width}x3 uint8, got {rgb.shape} {rgb.dtype}"
+            )
         if self._error is not None:
             raise self._error
         if self._queue is not None:
@@ -112,8 +126,9 @@ class VideoEncoder:
             self._encode(rgb, self.n_frames)
         self.n_frames += 1
 
-    def close(self, audio: npt.NDArray[np.float32] | None = None,
-              sample_rate: int | None = None) -> None:
+    def close(
+        self, audio: npt.NDArray[np.float32] | None = None, sample_rate: int | None = None
+    ) -> None:
         """Flush video, encode the audio (mono float32) and finish the file."""
         if self._queue is not None and self._thread is not None:
             self._queue.put(None)
@@ -135,7 +150,7 @@ class VideoEncoder:
         samples = np.clip(samples, -1.0, 1.0)
         block = 1024
         for start in range(0, len(samples), block):
-            chunk = samples[start:start + block]
+            chunk = samples[start : start + block]
             frame = av.AudioFrame.from_ndarray(chunk[None, :], format="fltp", layout="mono")
             frame.sample_rate = rate
             frame.pts = start
@@ -161,9 +176,14 @@ def save_poster(rgb: np.ndarray, path: str | Path, quality: int = 88) -> Path:
     return out
 
 
-def encode_frames(frames: list[np.ndarray], path: str | Path, fps: float,
-                  audio: npt.NDArray[np.float32] | None = None, sample_rate: int | None = None,
-                  preset: str = "veryfast") -> Path:
+def encode_frames(
+    frames: list[np.ndarray],
+    path: str | Path,
+    fps: float,
+    audio: npt.NDArray[np.float32] | None = None,
+    sample_rate: int | None = None,
+    preset: str = "veryfast",
+) -> Path:
     """Encode a list of equally-sized RGB frames (and optional audio) to an MP4."""
     if not frames:
         raise MediaInputError("no frames to encode")
@@ -184,22 +204,33 @@ def probe(path: str | Path) -> dict[str, Any]:
     except (av.error.FFmpegError, OSError) as exc:
         raise MediaInputError(f"cannot read {Path(path).name}: {exc}") from exc
     with container:
-        info: dict[str, Any] = {"format": container.format.name,
-                                "duration_s": (container.duration or 0) / 1e6}
+        info: dict[str, Any] = {
+            "format": container.format.name,
+            "duration_s": (container.duration or 0) / 1e6,
+        }
         for s in container.streams.video[:1]:
-            info.update(video_codec=s.codec_context.name, width=s.codec_context.width,
-                        height=s.codec_context.height, fps=float(s.average_rate or 0),
-                        n_frames=int(s.frames), pix_fmt=s.codec_context.pix_fmt,
-                        video_duration_s=float((s.duration or 0) * s.time_base))
+            info.update(
+                video_codec=s.codec_context.name,
+                width=s.codec_context.width,
+                height=s.codec_context.height,
+                fps=float(s.average_rate or 0),
+                n_frames=int(s.frames),
+                pix_fmt=s.codec_context.pix_fmt,
+                video_duration_s=float((s.duration or 0) * s.time_base),
+            )
         for s in container.streams.audio[:1]:
-            info.update(audio_codec=s.codec_context.name, sample_rate=s.codec_context.sample_rate,
-                        channels=s.codec_context.channels,
-                        audio_duration_s=float((s.duration or 0) * s.time_base))
+            info.update(
+                audio_codec=s.codec_context.name,
+                sample_rate=s.codec_context.sample_rate,
+                channels=s.codec_context.channels,
+                audio_duration_s=float((s.duration or 0) * s.time_base),
+            )
     return info
 
 
-def read_video(path: str | Path, max_frames: int | None = None,
-               max_side: int | None = None) -> tuple[list[np.ndarray], float]:
+def read_video(
+    path: str | Path, max_frames: int | None = None, max_side: int | None = None
+) -> tuple[list[np.ndarray], float]:
     """Decode RGB frames (optionally downscaled so the long side <= max_side) and the fps."""
     frames: list[np.ndarray] = []
     try:
@@ -216,8 +247,9 @@ def read_video(path: str | Path, max_frames: int | None = None,
             w, h = frame.width, frame.height
             if max_side and max(w, h) > max_side:
                 k = max_side / max(w, h)
-                frames.append(frame.to_ndarray(format="rgb24", width=even(w * k),
-                                               height=even(h * k)))
+                frames.append(
+                    frame.to_ndarray(format="rgb24", width=even(w * k), height=even(h * k))
+                )
             else:
                 frames.append(frame.to_ndarray(format="rgb24"))
             if max_frames and len(frames) >= max_frames:

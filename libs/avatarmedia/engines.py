@@ -87,15 +87,19 @@ class EspeakBackend:
         return RawSpeech(res.samples, espeak.SAMPLE_RATE, words, phonemes, stretch)
 
 
-def _espeak_timeline(res: espeak.EspeakResult, token_offsets: list[int], tokens: list[Token],
-                     total_ms: float, stretch: float) -> tuple[list[TimedUnit],
-                                                               list[TimedUnit]]:
+def _espeak_timeline(
+    res: espeak.EspeakResult,
+    token_offsets: list[int],
+    tokens: list[Token],
+    total_ms: float,
+    stretch: float,
+) -> tuple[list[TimedUnit], list[TimedUnit]]:
     events = sorted(res.phonemes, key=lambda p: p.ms)
     phonemes: list[TimedUnit] = []
     for i, ev in enumerate(events):
         if not ev.ipa:
             continue
-        end = next((e.ms for e in events[i + 1:] if e.ms > ev.ms), total_ms)
+        end = next((e.ms for e in events[i + 1 :] if e.ms > ev.ms), total_ms)
         phonemes.append(TimedUnit(ev.ipa, ev.ms * stretch, min(end, total_ms) * stretch))
     # words: consecutive word events on the same token are one written word
     groups: list[tuple[int, float]] = []
@@ -131,8 +135,9 @@ class PiperBackend:
         return RawSpeech(res.samples, res.sample_rate, words, phonemes)
 
 
-def _piper_words(tokens: list[Token], counts: list[int],
-                 spans: list[tuple[float, float]]) -> list[TimedUnit]:
+def _piper_words(
+    tokens: list[Token], counts: list[int], spans: list[tuple[float, float]]
+) -> list[TimedUnit]:
     """Written words with the spans of the spoken words they became.
 
     Each token is phonemised alone to learn how many spoken words it makes ("2024" is
@@ -146,8 +151,7 @@ def _piper_words(tokens: list[Token], counts: list[int],
         edges = np.round(np.cumsum(lengths) / lengths.sum() * len(spans)).astype(int)
         counts = np.diff(np.concatenate([[0], edges])).tolist()
     out: list[TimedUnit] = []
-    for token, first, n in zip(tokens, itertools.accumulate([0, *counts]), counts,
-                               strict=False):
+    for token, first, n in zip(tokens, itertools.accumulate([0, *counts]), counts, strict=False):
         if n <= 0:
             continue
         out.append(TimedUnit(_written(token), spans[first][0], spans[first + n - 1][1]))

@@ -45,19 +45,25 @@ class EspeakUnavailableError(MediaError):
 
 
 class _EventId(ctypes.Union):
-    _fields_ = [("number", ctypes.c_int), ("name", ctypes.c_char_p),
-                ("string", ctypes.c_char * 8)]
+    _fields_ = [("number", ctypes.c_int), ("name", ctypes.c_char_p), ("string", ctypes.c_char * 8)]
 
 
 class _Event(ctypes.Structure):
-    _fields_ = [("type", ctypes.c_int), ("unique_identifier", ctypes.c_uint),
-                ("text_position", ctypes.c_int), ("length", ctypes.c_int),
-                ("audio_position", ctypes.c_int), ("sample", ctypes.c_int),
-                ("user_data", ctypes.c_void_p), ("id", _EventId)]
+    _fields_ = [
+        ("type", ctypes.c_int),
+        ("unique_identifier", ctypes.c_uint),
+        ("text_position", ctypes.c_int),
+        ("length", ctypes.c_int),
+        ("audio_position", ctypes.c_int),
+        ("sample", ctypes.c_int),
+        ("user_data", ctypes.c_void_p),
+        ("id", _EventId),
+    ]
 
 
-_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int,
-                             ctypes.POINTER(_Event))
+_CALLBACK = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event)
+)
 
 
 @dataclass(frozen=True)
@@ -89,17 +95,23 @@ class _Engine:
         try:
             self.lib = ctypes.CDLL(name)
         except OSError as exc:
-            raise EspeakUnavailableError(f"cannot load libespeak-ng ({exc}); run make setup") \
-                from exc
+            raise EspeakUnavailableError(
+                f"cannot load libespeak-ng ({exc}); run make setup"
+            ) from exc
         self.lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
-        self.lib.espeak_TextToPhonemes.argtypes = [ctypes.POINTER(ctypes.c_void_p),
-                                                   ctypes.c_int, ctypes.c_int]
+        self.lib.espeak_TextToPhonemes.argtypes = [
+            ctypes.POINTER(ctypes.c_void_p),
+            ctypes.c_int,
+            ctypes.c_int,
+        ]
         self.lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
-        sr = self.lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, None,
-                                        _INIT_PHONEME_EVENTS | _INIT_PHONEME_IPA)
+        sr = self.lib.espeak_Initialize(
+            _AUDIO_OUTPUT_SYNCHRONOUS, 0, None, _INIT_PHONEME_EVENTS | _INIT_PHONEME_IPA
+        )
         if sr != SAMPLE_RATE:
-            raise EspeakUnavailableError(f"espeak-ng initialised at {sr} Hz, expected "
-                                         f"{SAMPLE_RATE}")
+            raise EspeakUnavailableError(
+                f"espeak-ng initialised at {sr} Hz, expected {SAMPLE_RATE}"
+            )
         self._chunks: list[npt.NDArray[np.int16]] = []
         self._words: list[WordEvent] = []
         self._phonemes: list[PhonemeEvent] = []
@@ -107,8 +119,9 @@ class _Engine:
         self.lib.espeak_SetSynthCallback(self._callback)
         self._voice = ""
 
-    def _on_synth(self, wav: ctypes._Pointer[ctypes.c_short], n: int,
-                  events: ctypes._Pointer[_Event]) -> int:
+    def _on_synth(
+        self, wav: ctypes._Pointer[ctypes.c_short], n: int, events: ctypes._Pointer[_Event]
+    ) -> int:
         if n > 0 and wav:
             self._chunks.append(np.ctypeslib.as_array(wav, shape=(n,)).astype(np.int16))
         i = 0
@@ -137,8 +150,16 @@ class _Engine:
         self.lib.espeak_SetParameter(_PARAM_RATE, int(wpm), 0)
         self._chunks, self._words, self._phonemes = [], [], []
         data = text.encode("utf-8")
-        rc = self.lib.espeak_Synth(ctypes.c_char_p(data), ctypes.c_size_t(len(data) + 1), 0,
-                                   _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
+        rc = self.lib.espeak_Synth(
+            ctypes.c_char_p(data),
+            ctypes.c_size_t(len(data) + 1),
+            0,
+            _POS_CHARACTER,
+            0,
+            _CHARS_UTF8,
+            None,
+            None,
+        )
         self.lib.espeak_Synchronize()
         if rc != 0:
             raise MediaError(f"espeak-ng synthesis failed (code {rc})")

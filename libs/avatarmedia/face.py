@@ -34,15 +34,70 @@ MAX_YAW_DEG = 32.0
 MAX_PITCH_DEG = 35.0
 
 # Mesh landmark indices used across the engine.
-LIPS_OUTER = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291,
-              409, 270, 269, 267, 0, 37, 39, 40, 185)
+LIPS_OUTER = (
+    61,
+    146,
+    91,
+    181,
+    84,
+    17,
+    314,
+    405,
+    321,
+    375,
+    291,
+    409,
+    270,
+    269,
+    267,
+    0,
+    37,
+    39,
+    40,
+    185,
+)
 LIPS_INNER_UPPER = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308)
 LIPS_INNER_LOWER = (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308)
 LIPS_OUTER_UPPER = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291)
 LIPS_OUTER_LOWER = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291)
-FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379,
-             378, 400, 377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127,
-             162, 21, 54, 103, 67, 109)
+FACE_OVAL = (
+    10,
+    338,
+    297,
+    332,
+    284,
+    251,
+    389,
+    356,
+    454,
+    323,
+    361,
+    288,
+    397,
+    365,
+    379,
+    378,
+    400,
+    377,
+    152,
+    148,
+    176,
+    149,
+    150,
+    136,
+    172,
+    58,
+    132,
+    93,
+    234,
+    127,
+    162,
+    21,
+    54,
+    103,
+    67,
+    109,
+)
 RIGHT_EYE = (33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246)
 LEFT_EYE = (263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466)
 RIGHT_BROW = (70, 63, 105, 66, 107, 55, 65, 52, 53, 46)
@@ -175,8 +230,15 @@ def _detect_square(img: ImageArray, threshold: float) -> list[FaceBox]:
     h, w = img.shape[:2]
     side = max(h, w)
     pad_x, pad_y = (side - w) / 2, (side - h) / 2
-    square = cv2.copyMakeBorder(img, int(pad_y), side - h - int(pad_y), int(pad_x),
-                                side - w - int(pad_x), cv2.BORDER_CONSTANT, value=(0, 0, 0))
+    square = cv2.copyMakeBorder(
+        img,
+        int(pad_y),
+        side - h - int(pad_y),
+        int(pad_x),
+        side - w - int(pad_x),
+        cv2.BORDER_CONSTANT,
+        value=(0, 0, 0),
+    )
     small = cv2.resize(square, (DETECT_SIZE, DETECT_SIZE), interpolation=cv2.INTER_AREA)
     x = (small.astype(np.float32) / 127.5 - 1.0)[None]
     it = _interpreter("face_detection_short_range.tflite")
@@ -223,9 +285,12 @@ def _tiled_candidates(img: ImageArray, tile: int, threshold: float) -> list[Face
             x1, y1 = min(w, x0 + tile), min(h, y0 + tile)
             for c in _detect_square(img[y0:y1, x0:x1], threshold):
                 bx, by, bw, bh = c.box
-                if ((x0 > 0 and bx < margin) or (y0 > 0 and by < margin)
-                        or (x1 < w and bx + bw > (x1 - x0) - margin)
-                        or (y1 < h and by + bh > (y1 - y0) - margin)):
+                if (
+                    (x0 > 0 and bx < margin)
+                    or (y0 > 0 and by < margin)
+                    or (x1 < w and bx + bw > (x1 - x0) - margin)
+                    or (y1 < h and by + bh > (y1 - y0) - margin)
+                ):
                     continue
                 kp = (c.keypoints + np.array([x0, y0], np.float32)).astype(np.float32)
                 out.append(FaceBox((bx + x0, by + y0, bw, bh), c.score, kp))
@@ -266,7 +331,7 @@ def _refine(img: ImageArray, fb: FaceBox, threshold: float) -> FaceBox:
     sx0, sy0, sx1, sy1 = max(0, x0), max(0, y0), min(w, x0 + side), min(h, y0 + side)
     if sx1 <= sx0 or sy1 <= sy0:
         return fb
-    crop[sy0 - y0:sy1 - y0, sx0 - x0:sx1 - x0] = img[sy0:sy1, sx0:sx1]
+    crop[sy0 - y0 : sy1 - y0, sx0 - x0 : sx1 - x0] = img[sy0:sy1, sx0:sx1]
     best = max(_detect_square(crop, threshold), key=lambda c: c.score, default=None)
     if best is None:
         return fb
@@ -278,8 +343,9 @@ def _refine(img: ImageArray, fb: FaceBox, threshold: float) -> FaceBox:
     return FaceBox(box, best.score, kp)
 
 
-def detect_faces(image: np.ndarray, *, threshold: float = SCORE_THRESHOLD,
-                 min_size: float = 90.0) -> list[FaceBox]:
+def detect_faces(
+    image: np.ndarray, *, threshold: float = SCORE_THRESHOLD, min_size: float = 90.0
+) -> list[FaceBox]:
     """Every face BlazeFace finds, largest first.
 
     The whole image is seen at 128x128, where a face under about a fifth of the long
@@ -299,17 +365,22 @@ def detect_faces(image: np.ndarray, *, threshold: float = SCORE_THRESHOLD,
     return found
 
 
-def _run_mesh(img: ImageArray, center: tuple[float, float], size: float,
-              angle: float) -> tuple[FloatArray, float]:
+def _run_mesh(
+    img: ImageArray, center: tuple[float, float], size: float, angle: float
+) -> tuple[FloatArray, float]:
     """Run the mesh model on a square crop (center, side, rotation in radians)."""
     cos, sin = math.cos(angle), math.sin(angle)
     s = size / MESH_SIZE
     # crop pixel (u, v) -> image point: center + R(angle) @ ((u, v) - 96) * s
     m = np.array([[cos * s, -sin * s, 0.0], [sin * s, cos * s, 0.0]], dtype=np.float64)
     m[:, 2] = np.array(center) - m[:, :2] @ np.array([MESH_SIZE / 2, MESH_SIZE / 2])
-    crop = cv2.warpAffine(img, m, (MESH_SIZE, MESH_SIZE),
-                          flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_REPLICATE)
+    crop = cv2.warpAffine(
+        img,
+        m,
+        (MESH_SIZE, MESH_SIZE),
+        flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
     it = _interpreter("face_landmark.tflite")
     it.set_tensor(it.get_input_details()[0]["index"], (crop.astype(np.float32) / 255.0)[None])
     it.invoke()
@@ -336,14 +407,20 @@ def _roi_from_mesh(mesh: FloatArray) -> tuple[tuple[float, float], float, float]
     return (float(center[0]), float(center[1])), size, angle
 
 
-def face_mesh(image: np.ndarray, box: FaceBox | tuple[float, float, float, float],
-              keypoints: np.ndarray | None = None) -> FloatArray:
+def face_mesh(
+    image: np.ndarray,
+    box: FaceBox | tuple[float, float, float, float],
+    keypoints: np.ndarray | None = None,
+) -> FloatArray:
     """The 468-point mesh (x, y, z in image pixels) of the face in ``box``."""
     return _mesh_with_presence(_as_rgb(image), box, keypoints)[0]
 
 
-def _mesh_with_presence(img: ImageArray, box: FaceBox | tuple[float, float, float, float],
-                        keypoints: np.ndarray | None = None) -> tuple[FloatArray, float]:
+def _mesh_with_presence(
+    img: ImageArray,
+    box: FaceBox | tuple[float, float, float, float],
+    keypoints: np.ndarray | None = None,
+) -> tuple[FloatArray, float]:
     if isinstance(box, FaceBox):
         keypoints = box.keypoints
         box = box.box
@@ -380,8 +457,15 @@ def head_pose(mesh: np.ndarray) -> tuple[float, float, float]:
 def _to_face(img: ImageArray, fb: FaceBox) -> Face:
     mesh, presence = _mesh_with_presence(img, fb)
     yaw, pitch, roll = head_pose(mesh)
-    return Face(box=fb.box, score=fb.score, mesh=mesh, yaw_deg=yaw, pitch_deg=pitch,
-                roll_deg=roll, presence=presence)
+    return Face(
+        box=fb.box,
+        score=fb.score,
+        mesh=mesh,
+        yaw_deg=yaw,
+        pitch_deg=pitch,
+        roll_deg=roll,
+        presence=presence,
+    )
 
 
 def find_face(image: np.ndarray, *, min_size: int = 90, require_frontal: bool = True) -> Face:
@@ -399,17 +483,20 @@ def find_face(image: np.ndarray, *, min_size: int = 90, require_frontal: bool = 
     size = max(fb.box[2], fb.box[3])
     if size < min_size:
         raise FaceTooSmallError(
-            f"the face is {size:.0f} pixels wide; at least {min_size} pixels are needed")
+            f"the face is {size:.0f} pixels wide; at least {min_size} pixels are needed"
+        )
     face = _to_face(img, fb)
     if require_frontal:
         if abs(face.yaw_deg) > MAX_YAW_DEG or abs(face.pitch_deg) > MAX_PITCH_DEG:
             raise FaceNotFrontalError(
                 f"the face is turned {face.yaw_deg:+.0f} degrees (yaw) / "
                 f"{face.pitch_deg:+.0f} (pitch); at most {MAX_YAW_DEG:.0f} degrees can be "
-                "animated, use a frontal photo")
+                "animated, use a frontal photo"
+            )
         if face.presence < 0.5:
             raise FaceNotFrontalError(
-                "the face is partly covered or unclear; use a photo with the whole face visible")
+                "the face is partly covered or unclear; use a photo with the whole face visible"
+            )
     return face
 
 

@@ -35,10 +35,10 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from . import face as fm
-from .encode import VideoEncoder, even
-from .errors import MediaInputError, NoFaceError
-from .footage_audio import BANDS, band_energies
+from avatarmedia import face as fm
+from avatarmedia.encode import VideoEncoder, even
+from avatarmedia.errors import MediaInputError, NoFaceError
+from avatarmedia.footage_audio import BANDS, band_energies
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +46,8 @@ FloatArray = npt.NDArray[np.float32]
 ImageArray = npt.NDArray[np.uint8]
 
 FORMAT_VERSION = 1
-STORE_SIDE = 1280        # long side of the stored loop footage and of the mouth samples
-ANALYSIS_SIDE = 480      # long side the face mesh is run at
+STORE_SIDE = 1280  # long side of the stored loop footage and of the mouth samples
+ANALYSIS_SIDE = 480  # long side the face mesh is run at
 MAX_MESHED_FRAMES = 600  # above this, every other (third...) frame is meshed
 MIN_CLIP_S = 2.0
 MIN_USABLE_S = 1.5
@@ -56,14 +56,35 @@ MAX_BANK = 900
 MIN_BANK = 20
 LOOP_MIN_S = 2.0
 LOOP_MAX_S = 10.0
-LOOP_SEARCH_S = 24.0     # the loop is chosen in the clip's first seconds (decode cost)
+LOOP_SEARCH_S = 24.0  # the loop is chosen in the clip's first seconds (decode cost)
 CROSSFADE_FRAMES = 6
 MAX_YAW = 28.0
 MAX_PITCH = 28.0
 
 # Landmarks that do not move with the jaw or lips: eye corners, nose, upper cheeks.
-STABLE = (33, 133, 362, 263, 168, 6, 197, 195, 5, 4, 1, 98, 327, 234, 454, 93, 323,
-          116, 345, 50, 280)
+STABLE = (
+    33,
+    133,
+    362,
+    263,
+    168,
+    6,
+    197,
+    195,
+    5,
+    4,
+    1,
+    98,
+    327,
+    234,
+    454,
+    93,
+    323,
+    116,
+    345,
+    50,
+    280,
+)
 JAW = (58, 172, 136, 150, 149, 176, 148, 152, 377, 400, 378, 379, 365, 397, 288)
 UNDER_NOSE = (207, 98, 97, 2, 326, 327, 427)
 INNER_LIPS = fm.LIPS_INNER_UPPER + fm.LIPS_INNER_LOWER[1:-1][::-1]
@@ -75,14 +96,14 @@ class Footage:
     """A clip's motion base and mouth bank (see the module docstring)."""
 
     fps: float
-    loop_video: bytes                 # MP4 (H.264) of the loop frames
-    loop_meshes: FloatArray           # (n_loop, 468, 2) in loop-video pixels
-    loop_size: tuple[int, int]        # (w, h) of the loop video
-    patch_size: tuple[int, int]       # (w, h) of a mouth sample
-    bank_jpeg: bytes                  # the samples' JPEGs, back to back
+    loop_video: bytes  # MP4 (H.264) of the loop frames
+    loop_meshes: FloatArray  # (n_loop, 468, 2) in loop-video pixels
+    loop_size: tuple[int, int]  # (w, h) of the loop video
+    patch_size: tuple[int, int]  # (w, h) of a mouth sample
+    bank_jpeg: bytes  # the samples' JPEGs, back to back
     bank_offsets: npt.NDArray[np.int64]  # (n + 1,) byte offsets into bank_jpeg
-    bank_meshes: FloatArray           # (n, 468, 2) in sample pixels
-    bank_features: FloatArray         # (n, len(FEATURES))
+    bank_meshes: FloatArray  # (n, 468, 2) in sample pixels
+    bank_features: FloatArray  # (n, len(FEATURES))
     bank_source: npt.NDArray[np.int32]  # clip frame index of each sample
     bank_speaking: npt.NDArray[np.bool_]
     # The clip's sound (``footage_audio.band_energies``); empty for a clip without audio.
@@ -102,9 +123,12 @@ class Footage:
         """Mouth sample ``i`` (RGB), decoded on first use."""
         cached = self._patches.get(i)
         if cached is None:
-            raw = np.frombuffer(self.bank_jpeg, np.uint8,
-                                int(self.bank_offsets[i + 1] - self.bank_offsets[i]),
-                                int(self.bank_offsets[i]))
+            raw = np.frombuffer(
+                self.bank_jpeg,
+                np.uint8,
+                int(self.bank_offsets[i + 1] - self.bank_offsets[i]),
+                int(self.bank_offsets[i]),
+            )
             bgr = cv2.imdecode(raw, cv2.IMREAD_COLOR)
             if bgr is None:
                 raise MediaInputError("a mouth sample of the avatar's footage is damaged")
@@ -115,15 +139,22 @@ class Footage:
     def to_bytes(self) -> bytes:
         buf = io.BytesIO()
         np.savez_compressed(
-            buf, version=np.array(FORMAT_VERSION), fps=np.array(self.fps),
+            buf,
+            version=np.array(FORMAT_VERSION),
+            fps=np.array(self.fps),
             loop_video=np.frombuffer(self.loop_video, np.uint8),
             loop_meshes=self.loop_meshes.astype(np.float32),
-            loop_size=np.array(self.loop_size), patch_size=np.array(self.patch_size),
-            bank_jpeg=np.frombuffer(self.bank_jpeg, np.uint8), bank_offsets=self.bank_offsets,
+            loop_size=np.array(self.loop_size),
+            patch_size=np.array(self.patch_size),
+            bank_jpeg=np.frombuffer(self.bank_jpeg, np.uint8),
+            bank_offsets=self.bank_offsets,
             bank_meshes=self.bank_meshes.astype(np.float16),
-            bank_features=self.bank_features, bank_source=self.bank_source,
-            bank_speaking=self.bank_speaking, clip_audio=self.clip_audio.astype(np.float16),
-            info=np.frombuffer(json.dumps(self.info).encode(), np.uint8))
+            bank_features=self.bank_features,
+            bank_source=self.bank_source,
+            bank_speaking=self.bank_speaking,
+            clip_audio=self.clip_audio.astype(np.float16),
+            info=np.frombuffer(json.dumps(self.info).encode(), np.uint8),
+        )
         return buf.getvalue()
 
     @classmethod
@@ -132,17 +163,25 @@ class Footage:
             z = np.load(io.BytesIO(data), allow_pickle=False)
             if int(z["version"]) != FORMAT_VERSION:
                 raise MediaInputError("the avatar's footage was stored by another version")
-            return cls(fps=float(z["fps"]), loop_video=z["loop_video"].tobytes(),
-                       loop_meshes=z["loop_meshes"].astype(np.float32),
-                       loop_size=tuple(int(v) for v in z["loop_size"]),  # type: ignore[arg-type]
-                       patch_size=tuple(int(v) for v in z["patch_size"]),  # type: ignore[arg-type]
-                       bank_jpeg=z["bank_jpeg"].tobytes(), bank_offsets=z["bank_offsets"],
-                       bank_meshes=z["bank_meshes"].astype(np.float32),
-                       bank_features=z["bank_features"], bank_source=z["bank_source"],
-                       bank_speaking=z["bank_speaking"],
-                       clip_audio=(z["clip_audio"].astype(np.float32) if "clip_audio" in z
-                                   else np.zeros((0, BANDS), np.float32)),
-                       info=json.loads(z["info"].tobytes().decode()))
+            return cls(
+                fps=float(z["fps"]),
+                loop_video=z["loop_video"].tobytes(),
+                loop_meshes=z["loop_meshes"].astype(np.float32),
+                loop_size=tuple(int(v) for v in z["loop_size"]),  # type: ignore[arg-type]
+                patch_size=tuple(int(v) for v in z["patch_size"]),  # type: ignore[arg-type]
+                bank_jpeg=z["bank_jpeg"].tobytes(),
+                bank_offsets=z["bank_offsets"],
+                bank_meshes=z["bank_meshes"].astype(np.float32),
+                bank_features=z["bank_features"],
+                bank_source=z["bank_source"],
+                bank_speaking=z["bank_speaking"],
+                clip_audio=(
+                    z["clip_audio"].astype(np.float32)
+                    if "clip_audio" in z
+                    else np.zeros((0, BANDS), np.float32)
+                ),
+                info=json.loads(z["info"].tobytes().decode()),
+            )
         except (OSError, ValueError, KeyError) as exc:
             raise MediaInputError(f"the avatar's footage cannot be read: {exc}") from exc
 
@@ -166,8 +205,9 @@ class Analysis:
 
 def similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     """The 2x3 similarity (rotation, uniform scale, shift) best mapping src onto dst."""
-    m, _ = cv2.estimateAffinePartial2D(src.astype(np.float32), dst.astype(np.float32),
-                                       method=cv2.LMEDS)
+    m, _ = cv2.estimateAffinePartial2D(
+        src.astype(np.float32), dst.astype(np.float32), method=cv2.LMEDS
+    )
     if m is None:
         raise MediaInputError("the face landmarks are degenerate")
     return m.astype(np.float64)
@@ -233,8 +273,7 @@ def _open_video(path: Path) -> tuple[Any, Any]:
     return container, stream
 
 
-def decode_frames(path: Path, size: tuple[int, int] | None = None,
-                  stop: int | None = None) -> Any:
+def decode_frames(path: Path, size: tuple[int, int] | None = None, stop: int | None = None) -> Any:
     """Yield (index, RGB frame) of the clip, scaled to ``size`` by the decoder."""
     container, stream = _open_video(path)
     try:
@@ -265,7 +304,7 @@ class MeshTracker:
     """Face mesh through a video: tracked from the previous mesh, re-detected when lost."""
 
     def __init__(self, scale: float) -> None:
-        self.scale = scale     # analysis pixels -> caller's pixels
+        self.scale = scale  # analysis pixels -> caller's pixels
         self.prev: FloatArray | None = None
 
     def __call__(self, small: ImageArray) -> tuple[FloatArray | None, float]:
@@ -292,8 +331,9 @@ def _analysis_image(frame: ImageArray) -> tuple[ImageArray, float]:
     k = min(1.0, ANALYSIS_SIDE / max(w, h))
     if k >= 1.0:
         return frame, 1.0
-    small = np.asarray(cv2.resize(frame, (even(w * k), even(h * k)),
-                                  interpolation=cv2.INTER_AREA), np.uint8)
+    small = np.asarray(
+        cv2.resize(frame, (even(w * k), even(h * k)), interpolation=cv2.INTER_AREA), np.uint8
+    )
     return small, w / small.shape[1]
 
 
@@ -312,8 +352,8 @@ def usable(mesh: np.ndarray | None, presence: float) -> bool:
 class _Canon:
     """The shared space mouth samples live in: a reference face and the patch box."""
 
-    ref: FloatArray           # (len(STABLE), 2) reference stable points, sample pixels
-    offset: np.ndarray        # shift from reference face space to the patch
+    ref: FloatArray  # (len(STABLE), 2) reference stable points, sample pixels
+    offset: np.ndarray  # shift from reference face space to the patch
     size: tuple[int, int]
 
     @classmethod
@@ -331,8 +371,7 @@ class _Canon:
         y1 = rot[fm.CHIN, 1] + 0.22 * height
         offset = np.array([-x0, -y0])
         size = (even(x1 - x0), even(y1 - y0))
-        return cls(ref=(rot[list(STABLE)] + offset).astype(np.float32), offset=offset,
-                   size=size)
+        return cls(ref=(rot[list(STABLE)] + offset).astype(np.float32), offset=offset, size=size)
 
     def to_patch(self, mesh: np.ndarray) -> np.ndarray:
         """The 2x3 similarity taking a frame's pixels into this patch space."""
@@ -348,11 +387,16 @@ class _Bank:
 
     def add(self, canon: _Canon, frame: ImageArray, mesh: FloatArray, index: int) -> None:
         m = canon.to_patch(mesh)
-        patch = np.asarray(cv2.warpAffine(frame, m, canon.size, flags=cv2.INTER_LINEAR,
-                                          borderMode=cv2.BORDER_REPLICATE), np.uint8)
+        patch = np.asarray(
+            cv2.warpAffine(
+                frame, m, canon.size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+            ),
+            np.uint8,
+        )
         local = apply(m, mesh)
-        ok, enc = cv2.imencode(".jpg", np.ascontiguousarray(patch[:, :, ::-1]),
-                               [cv2.IMWRITE_JPEG_QUALITY, 93])
+        ok, enc = cv2.imencode(
+            ".jpg", np.ascontiguousarray(patch[:, :, ::-1]), [cv2.IMWRITE_JPEG_QUALITY, 93]
+        )
         if not ok:
             return
         self.jpegs.append(enc.tobytes())
@@ -371,8 +415,8 @@ def clip_sound(path: Path, fps: float, n: int) -> tuple[npt.NDArray[np.bool_], F
     A clip without audio counts as silent throughout, with no energies (the bank is then
     indexed by shape alone).
     """
-    from .audio import load_audio
-    from .metrics import loudness_envelope
+    from avatarmedia.audio import load_audio
+    from avatarmedia.metrics import loudness_envelope
 
     none = np.zeros((0, BANDS), np.float32)
     try:
@@ -425,8 +469,13 @@ def pose_jump(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(a - b))
 
 
-def choose_loop(poses: FloatArray, thumbs: FloatArray, ok: npt.NDArray[np.bool_],
-                speaking: npt.NDArray[np.bool_], fps: float) -> tuple[int, int, float]:
+def choose_loop(
+    poses: FloatArray,
+    thumbs: FloatArray,
+    ok: npt.NDArray[np.bool_],
+    speaking: npt.NDArray[np.bool_],
+    fps: float,
+) -> tuple[int, int, float]:
     """The loop [a, b) whose end meets its start best: (a, b, cost).
 
     Cost: head-pose and picture difference between frames b and a (in units of the
@@ -456,15 +505,21 @@ def choose_loop(poses: FloatArray, thumbs: FloatArray, ok: npt.NDArray[np.bool_]
             length = b - a
             jump = sum(pose_jump(poses[a - d], poses[b - d]) for d in (0, k // 2, k)) / 3 / p95
             look = float(np.abs(thumbs[a] - thumbs[b]).mean()) / t95
-            cost = (2.0 * jump + 0.5 * look + 0.4 * (talk[b] - talk[a]) / length
-                    + 0.3 * (fast[b] - fast[a]) / length - 1.0 * length / (LOOP_MAX_S * fps))
+            cost = (
+                2.0 * jump
+                + 0.5 * look
+                + 0.4 * (talk[b] - talk[a]) / length
+                + 0.3 * (fast[b] - fast[a]) / length
+                - 1.0 * length / (LOOP_MAX_S * fps)
+            )
             if cost < best[2]:
                 best = (a, b, cost)
     return best
 
 
-def choose_pingpong(poses: FloatArray, ok: npt.NDArray[np.bool_],
-                    speaking: npt.NDArray[np.bool_], fps: float) -> tuple[int, int, float]:
+def choose_pingpong(
+    poses: FloatArray, ok: npt.NDArray[np.bool_], speaking: npt.NDArray[np.bool_], fps: float
+) -> tuple[int, int, float]:
     """A stretch [a, b) to play forward then backward: (a, b, cost).
 
     Used when no forward loop closes (the head drifts one way through the clip). The
@@ -487,8 +542,12 @@ def choose_pingpong(poses: FloatArray, ok: npt.NDArray[np.bool_],
             if bad[b] - bad[a]:
                 break
             length = b - a
-            cost = (speed[a] + speed[b - 1] + 0.4 * (talk[b] - talk[a]) / length
-                    - 1.0 * length / (LOOP_MAX_S * fps / 2))
+            cost = (
+                speed[a]
+                + speed[b - 1]
+                + 0.4 * (talk[b] - talk[a]) / length
+                - 1.0 * length / (LOOP_MAX_S * fps / 2)
+            )
             if cost < best[2]:
                 best = (a, b, cost)
     return best
@@ -505,8 +564,9 @@ def _still(reason: str, frame: ImageArray | None, timings: dict[str, float]) -> 
 def _thumb(frame: Any) -> FloatArray:
     """A 32x32 grey picture of a decoded frame (loop cut points compare these)."""
     grey = frame.to_ndarray(format="gray", width=128, height=128)
-    out: FloatArray = np.asarray(cv2.resize(grey, (32, 32), interpolation=cv2.INTER_AREA),
-                                 np.float32)
+    out: FloatArray = np.asarray(
+        cv2.resize(grey, (32, 32), interpolation=cv2.INTER_AREA), np.float32
+    )
     return out
 
 
@@ -554,17 +614,19 @@ def _track_clip(path: Path, bank: list[_Bank], canon_box: list[_Canon]) -> _Trac
 
 def _portrait_pick(track: _Track, ok: dict[int, bool], a: int, b: int) -> int:
     """The loop frame (or any usable one) most frontal, eyes open, mouth closed."""
+
     def score(i: int) -> float:
         m = track.meshes[i]
         yaw, pitch, _ = fm.head_pose(m)
         m = m[:, :2]
         iod = max(interocular(m), 1.0)
         gap = float(np.linalg.norm(m[13] - m[14])) / iod
-        eyes = (float(np.linalg.norm(m[159] - m[145])) + float(np.linalg.norm(m[386] - m[374])))
+        eyes = float(np.linalg.norm(m[159] - m[145])) + float(np.linalg.norm(m[386] - m[374]))
         return eyes / iod - 2.0 * gap - 0.002 * (abs(yaw) + abs(pitch))
 
-    pool = [i for i in track.meshes if ok.get(i) and a <= i < b] or \
-        [i for i in track.meshes if ok.get(i)]
+    pool = [i for i in track.meshes if ok.get(i) and a <= i < b] or [
+        i for i in track.meshes if ok.get(i)
+    ]
     return max(pool, key=score)
 
 
@@ -584,8 +646,11 @@ def analyse_clip(path: str | Path) -> Analysis:
     if n == 0:
         raise MediaInputError("the clip has no frames")
     if n / fps < MIN_CLIP_S:
-        return _still(f"the clip lasts {n / fps:.1f} s; footage needs at least "
-                      f"{MIN_CLIP_S:g} s", None, timings)
+        return _still(
+            f"the clip lasts {n / fps:.1f} s; footage needs at least {MIN_CLIP_S:g} s",
+            None,
+            timings,
+        )
     if not track.meshes:
         raise NoFaceError("no face found in the video")
     ok_frames = {i: usable(m, track.presence[i]) for i, m in track.meshes.items()}
@@ -593,8 +658,11 @@ def analyse_clip(path: str | Path) -> Analysis:
     bank = banks[0]
     stride = max(1, round(n / max(len(track.meshes), 1)))
     if share < MIN_USABLE_SHARE or not canon:
-        return _still(f"the face is turned away or unclear in {100 * (1 - share):.0f} % of "
-                      "the clip", None, timings)
+        return _still(
+            f"the face is turned away or unclear in {100 * (1 - share):.0f} % of the clip",
+            None,
+            timings,
+        )
     if len(bank.jpegs) < MIN_BANK or len(bank.jpegs) * stride / fps < MIN_USABLE_S:
         return _still("too few usable frontal frames for a mouth bank", None, timings)
     speaking, energies = clip_sound(path, fps, n)
@@ -615,8 +683,9 @@ def analyse_clip(path: str | Path) -> Analysis:
         if pb > pa:
             a, b, cost, mode = pa, pb, pcost, "pingpong"
     if b <= a:
-        return _still("no stretch of the clip keeps the face usable for "
-                      f"{LOOP_MIN_S:g} s", None, timings)
+        return _still(
+            f"no stretch of the clip keeps the face usable for {LOOP_MIN_S:g} s", None, timings
+        )
     pick = _portrait_pick(track, ok_frames, a, b)
     loop = build_loop(path, track.size, a, b, fps, keep=pick, pingpong=mode == "pingpong")
     timings["loop_s"] = time.perf_counter() - t0 - sum(timings.values())
@@ -624,20 +693,30 @@ def analyse_clip(path: str | Path) -> Analysis:
     keep = _thin(len(bank.jpegs))
     offsets = np.concatenate([[0], np.cumsum([len(bank.jpegs[i]) for i in keep])])
     footage = Footage(
-        fps=fps, loop_video=loop.video, loop_meshes=loop.meshes, loop_size=track.size,
-        patch_size=canon[0].size, bank_jpeg=b"".join(bank.jpegs[i] for i in keep),
+        fps=fps,
+        loop_video=loop.video,
+        loop_meshes=loop.meshes,
+        loop_size=track.size,
+        patch_size=canon[0].size,
+        bank_jpeg=b"".join(bank.jpegs[i] for i in keep),
         bank_offsets=offsets.astype(np.int64),
         bank_meshes=np.stack([bank.meshes[i] for i in keep]).astype(np.float32),
         bank_features=np.stack([bank.features[i] for i in keep]).astype(np.float32),
         bank_source=np.array([bank.source[i] for i in keep], np.int32),
         bank_speaking=np.array([bool(speaking[bank.source[i]]) for i in keep]),
         clip_audio=energies,
-        info={"clip_frames": n, "clip_fps": fps, "loop": [a, b], "mode": mode,
-              "loop_cost": round(float(cost), 3),
-              "usable_share": round(share, 3), "mesh_stride": stride,
-              "pose_p95": round(p95, 3),
-              "loop_jump": round(0.0 if mode == "pingpong" else pose_jump(poses[a], poses[b]),
-                                 3)})
+        info={
+            "clip_frames": n,
+            "clip_fps": fps,
+            "loop": [a, b],
+            "mode": mode,
+            "loop_cost": round(float(cost), 3),
+            "usable_share": round(share, 3),
+            "mesh_stride": stride,
+            "pose_p95": round(p95, 3),
+            "loop_jump": round(0.0 if mode == "pingpong" else pose_jump(poses[a], poses[b]), 3),
+        },
+    )
     timings["total_s"] = time.perf_counter() - t0
     footage.info["timings"] = {k: round(v, 3) for k, v in timings.items()}
     return Analysis(footage, "the clip's own frames and mouth samples", portrait_frame, timings)
@@ -662,8 +741,15 @@ class _Loop:
     portrait: ImageArray | None
 
 
-def build_loop(path: Path, size: tuple[int, int], a: int, b: int, fps: float,
-               keep: int = -1, pingpong: bool = False) -> _Loop:
+def build_loop(
+    path: Path,
+    size: tuple[int, int],
+    a: int,
+    b: int,
+    fps: float,
+    keep: int = -1,
+    pingpong: bool = False,
+) -> _Loop:
     """Pass 2: frames [a, b) re-encoded, the cut at b -> a cross-faded, meshed per frame.
 
     The last ``CROSSFADE_FRAMES`` of the loop fade into the frames just before ``a``

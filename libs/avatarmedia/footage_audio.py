@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import signal
 
-from .audio import resample
+from avatarmedia.audio import resample
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -33,13 +33,15 @@ def band_energies(samples: npt.ArrayLike, sample_rate: int) -> FloatArray:
     hop = round(RATE * HOP_S)
     if x.size < 4 * hop:
         x = np.concatenate([x, np.zeros(4 * hop - x.size, np.float32)])
-    _f, _t, z = signal.stft(x, RATE, nperseg=4 * hop, noverlap=3 * hop, boundary="even",
-                            padded=True)
+    _f, _t, z = signal.stft(
+        x, RATE, nperseg=4 * hop, noverlap=3 * hop, boundary="even", padded=True
+    )
     power = np.abs(z) ** 2
     freqs = np.linspace(0, RATE / 2, power.shape[0])
     edges = np.geomspace(90.0, 7000.0, BANDS + 1)
-    bands = np.stack([power[(freqs >= lo) & (freqs < hi)].sum(axis=0)
-                      for lo, hi in pairwise(edges)], axis=1)
+    bands = np.stack(
+        [power[(freqs >= lo) & (freqs < hi)].sum(axis=0) for lo, hi in pairwise(edges)], axis=1
+    )
     logs = np.log(bands + 1e-9)
     logs -= logs.mean(axis=0)
     logs /= logs.std(axis=0) + 1e-3

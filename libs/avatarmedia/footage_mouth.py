@@ -21,9 +21,9 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from .footage import JAW, STABLE, UNDER_NOSE, Footage, interocular
-from .footage_audio import band_energies, context
-from .tracks import MouthTrack
+from avatarmedia.footage import JAW, STABLE, UNDER_NOSE, Footage, interocular
+from avatarmedia.footage_audio import band_energies, context
+from avatarmedia.tracks import MouthTrack
 
 FloatArray = npt.NDArray[np.float32]
 ImageArray = npt.NDArray[np.uint8]
@@ -34,12 +34,16 @@ SPEECH_OPENING = 0.04
 SWITCH_COST = 0.35
 HOLD_COST = 0.08
 CHIN = (152, 148, 176, 149, 377, 400, 378)
-LIPS = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37,
-        39, 40, 185)
+LIPS = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185)
 # Viseme -> extra wishes: (teeth share target or None, thickness quantile or None).
 _VISEME_WISH: dict[str, tuple[float | None, float | None]] = {
-    "MBP": (0.0, 0.15), "FV": (0.6, None), "TH": (0.4, None), "E": (0.4, None),
-    "AI": (0.3, None), "rest": (0.0, None), "sil": (0.0, None),
+    "MBP": (0.0, 0.15),
+    "FV": (0.6, None),
+    "TH": (0.4, None),
+    "E": (0.4, None),
+    "AI": (0.3, None),
+    "rest": (0.0, None),
+    "sil": (0.0, None),
 }
 
 
@@ -71,8 +75,11 @@ def targets_for(track: MouthTrack, features: FloatArray) -> Targets:
     values[:, 0] = opening_targets(opening, features[:, 0])
     weights[:, 0] = 1.0
     wide = width >= 0.5
-    values[:, 1] = np.where(wide, q[50][1] + (width - 0.5) * 2 * (q[95][1] - q[50][1]),
-                            q[50][1] + (width - 0.5) * 2 * (q[50][1] - q[3][1]))
+    values[:, 1] = np.where(
+        wide,
+        q[50][1] + (width - 0.5) * 2 * (q[95][1] - q[50][1]),
+        q[50][1] + (width - 0.5) * 2 * (q[50][1] - q[3][1]),
+    )
     values[:, 1] -= rounding * 0.5 * (q[50][1] - q[3][1])
     weights[:, 1] = 0.5
     values[:, 2] = q[50][2] + rounding * (q[95][2] - q[50][2])
@@ -93,8 +100,9 @@ def targets_for(track: MouthTrack, features: FloatArray) -> Targets:
     return Targets(values.astype(np.float32), weights.astype(np.float32), silent)
 
 
-def sound_cost(footage: Footage, audio: tuple[npt.ArrayLike, int], n: int,
-               out_fps: float) -> npt.NDArray[np.float64] | None:
+def sound_cost(
+    footage: Footage, audio: tuple[npt.ArrayLike, int], n: int, out_fps: float
+) -> npt.NDArray[np.float64] | None:
     """(n, bank) how unlike each sample's sound (with its context) the drive audio is
     around each output frame, each row scaled by its median; None without clip audio."""
     if footage.clip_audio.shape[0] == 0:
@@ -108,8 +116,7 @@ def sound_cost(footage: Footage, audio: tuple[npt.ArrayLike, int], n: int,
     return out
 
 
-def opening_targets(opening: npt.NDArray[np.float64], gaps: FloatArray) -> npt.NDArray[
-        np.float64]:
+def opening_targets(opening: npt.NDArray[np.float64], gaps: FloatArray) -> npt.NDArray[np.float64]:
     """Target inner-lip gap per frame: silence is the clip's closed mouth; in speech the
     track's openings are ranked and given the clip's own gaps at the same ranks, so the
     avatar opens as often and as wide as the person did (a track's absolute scale says
@@ -120,14 +127,19 @@ def opening_targets(opening: npt.NDArray[np.float64], gaps: FloatArray) -> npt.N
         rank = (np.argsort(np.argsort(opening[speech])) + 0.5) / speech.sum()
         scaled = np.quantile(gaps, 0.2 + 0.78 * rank)
         # Keep the track's own small movements small: never past its linear scale x 1.5.
-        linear = np.percentile(gaps, 3) + opening[speech] * (np.percentile(gaps, 97)
-                                                               - np.percentile(gaps, 3))
+        linear = np.percentile(gaps, 3) + opening[speech] * (
+            np.percentile(gaps, 97) - np.percentile(gaps, 3)
+        )
         out[speech] = np.minimum(scaled, 1.5 * linear + 1e-3)
     return out
 
 
-def select_samples(footage: Footage, track: MouthTrack, out_fps: float,
-                   audio: tuple[npt.ArrayLike, int] | None = None) -> npt.NDArray[np.int32]:
+def select_samples(
+    footage: Footage,
+    track: MouthTrack,
+    out_fps: float,
+    audio: tuple[npt.ArrayLike, int] | None = None,
+) -> npt.NDArray[np.int32]:
     """The bank sample shown at each output frame (Viterbi over the nearest samples).
 
     With the drive ``audio`` and no visemes (bring-your-own audio), samples whose own
@@ -146,8 +158,9 @@ def select_samples(footage: Footage, track: MouthTrack, out_fps: float,
         unary = SHAPE_WEIGHT_WITH_SOUND * unary + sound
     # In silence, samples the clip's audio heard as silence look most at rest.
     unary += np.where(tg.silent[:, None], 0.3 * footage.bank_speaking[None, :], 0.0)
-    cand = np.argpartition(unary, k - 1, axis=1)[:, :k] if k < nb else \
-        np.tile(np.arange(nb), (n, 1))
+    cand = (
+        np.argpartition(unary, k - 1, axis=1)[:, :k] if k < nb else np.tile(np.arange(nb), (n, 1))
+    )
     cu = np.take_along_axis(unary, cand, axis=1)
     step = footage.fps / out_fps
     src = footage.bank_source.astype(np.float64)
@@ -217,8 +230,9 @@ class MouthCompositor:
         px0, py0 = max(0, x0 - pad), max(0, y0 - pad)
         px1, py1 = min(w, x1 + pad), min(h, y1 + pad)
         off = np.array([x0 - px0, y0 - py0], np.float32)
-        frame[py0:py1, px0:px1] = follow_jaw(frame[py0:py1, px0:px1], local + off,
-                                             placed + off, iod)
+        frame[py0:py1, px0:px1] = follow_jaw(
+            frame[py0:py1, px0:px1], local + off, placed + off, iod
+        )
         roi = frame[y0:y1, x0:x1]
         mask = self._mask(placed, size, iod)
         warped = self._match_colour(warped, roi, mask)
@@ -226,8 +240,15 @@ class MouthCompositor:
         frame[y0:y1, x0:x1] = cv2.blendLinear(warped, roi, mask, 1.0 - mask)
         return frame
 
-    def _warp(self, patch: ImageArray, smesh: FloatArray, mesh: FloatArray, shift: np.ndarray,
-              origin: tuple[int, int], size: tuple[int, int]) -> ImageArray:
+    def _warp(
+        self,
+        patch: ImageArray,
+        smesh: FloatArray,
+        mesh: FloatArray,
+        shift: np.ndarray,
+        origin: tuple[int, int],
+        size: tuple[int, int],
+    ) -> ImageArray:
         """Affine warp, corrected so each stable landmark lands on the frame's own.
 
         The correction (frame landmark minus affine landmark) is spread by normalised
@@ -251,8 +272,9 @@ class MouthCompositor:
         xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
         mx += inv[0, 0] * xs + inv[0, 1] * ys + inv[0, 2]
         my += inv[1, 0] * xs + inv[1, 1] * ys + inv[1, 2]
-        out: ImageArray = np.asarray(cv2.remap(patch, mx, my, cv2.INTER_LINEAR,
-                                               borderMode=cv2.BORDER_REPLICATE), np.uint8)
+        out: ImageArray = np.asarray(
+            cv2.remap(patch, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE), np.uint8
+        )
         return out
 
     def _mask(self, placed: np.ndarray, size: tuple[int, int], iod: float) -> FloatArray:
@@ -318,8 +340,14 @@ def follow_jaw(roi: ImageArray, local: np.ndarray, placed: np.ndarray, iod: floa
         return roi.copy()
     bx = np.linspace(0, w - 1, 7)
     by = np.linspace(0, h - 1, 7)
-    border = np.concatenate([np.stack([bx, np.zeros(7)], 1), np.stack([bx, np.full(7, h - 1)], 1),
-                             np.stack([np.zeros(7), by], 1), np.stack([np.full(7, w - 1), by], 1)])
+    border = np.concatenate(
+        [
+            np.stack([bx, np.zeros(7)], 1),
+            np.stack([bx, np.full(7, h - 1)], 1),
+            np.stack([np.zeros(7), by], 1),
+            np.stack([np.full(7, w - 1), by], 1),
+        ]
+    )
     # The neck and collar a little below the chin stay put.
     below = local[list(CHIN)] + np.array([0.0, 0.6 * iod])
     ctrl = np.concatenate([placed[jaw], local[list(STABLE)], below, border])
@@ -338,8 +366,9 @@ def follow_jaw(roi: ImageArray, local: np.ndarray, placed: np.ndarray, iod: floa
     xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
     mx += xs
     my += ys
-    out: ImageArray = np.asarray(cv2.remap(roi, mx, my, cv2.INTER_LINEAR,
-                                           borderMode=cv2.BORDER_REPLICATE), np.uint8)
+    out: ImageArray = np.asarray(
+        cv2.remap(roi, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE), np.uint8
+    )
     return out
 
 
@@ -354,8 +383,10 @@ def coarse_grid(w: int, h: int, n: int) -> np.ndarray:
 
 def dense_map(size: tuple[int, int], n: int, offsets: np.ndarray) -> tuple[FloatArray, FloatArray]:
     """Per-pixel x and y offsets from offsets at ``coarse_grid`` points (bilinear)."""
-    ox = cv2.resize(offsets[:, 0].reshape(n, n).astype(np.float32), size,
-                    interpolation=cv2.INTER_LINEAR)
-    oy = cv2.resize(offsets[:, 1].reshape(n, n).astype(np.float32), size,
-                    interpolation=cv2.INTER_LINEAR)
+    ox = cv2.resize(
+        offsets[:, 0].reshape(n, n).astype(np.float32), size, interpolation=cv2.INTER_LINEAR
+    )
+    oy = cv2.resize(
+        offsets[:, 1].reshape(n, n).astype(np.float32), size, interpolation=cv2.INTER_LINEAR
+    )
     return np.asarray(ox, np.float32), np.asarray(oy, np.float32)

@@ -21,18 +21,17 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from . import face as fm
-from .encode import PRESETS, VideoEncoder, even, save_poster
-from .errors import MediaInputError
-from .footage import Footage
-from .footage_mouth import MouthCompositor, select_samples
-from .tracks import MouthTrack
+from avatarmedia import face as fm
+from avatarmedia.encode import PRESETS, VideoEncoder, even, save_poster
+from avatarmedia.errors import MediaInputError
+from avatarmedia.footage import Footage
+from avatarmedia.footage_mouth import MouthCompositor, select_samples
+from avatarmedia.tracks import MouthTrack
 
 ImageArray = npt.NDArray[np.uint8]
 FloatArray = npt.NDArray[np.float32]
 CACHE_BYTES = 600 * 1024 * 1024
-POSE_KEYS = ("framing", "mirror", "grade", "background", "background_blur", "yaw_deg",
-             "roll_deg")
+POSE_KEYS = ("framing", "mirror", "grade", "background", "background_blur", "yaw_deg", "roll_deg")
 
 
 def footage_size(footage: Footage, resolution: int) -> tuple[int, int]:
@@ -56,7 +55,8 @@ class LoopReader:
         self._index = -1
         self._frame: ImageArray | None = None
         self._cache: dict[int, ImageArray] | None = (
-            {} if n * size[0] * size[1] * 3 <= CACHE_BYTES else None)
+            {} if n * size[0] * size[1] * 3 <= CACHE_BYTES else None
+        )
 
     def _decode(self) -> Iterator[ImageArray]:
         try:
@@ -100,7 +100,7 @@ def pose_ops(pose: dict[str, Any] | None) -> dict[str, Any]:
     """The operations a pose portrait recorded as applied, ready to apply per frame."""
     if not pose or not pose.get("prompt"):
         return {}
-    from .pose import parse_prompt
+    from avatarmedia.pose import parse_prompt
 
     ops = parse_prompt(str(pose["prompt"]))
     skipped = pose.get("not_applied") or {}
@@ -130,10 +130,15 @@ class PoseFrames:
         if "yaw_deg" in self.ops:
             k = np.sin(np.radians(self.ops["yaw_deg"])) * 0.12
             src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
-            dst = np.array([[w * max(0, k), h * max(0, -k) * 0.5],
-                            [w - w * max(0, -k), h * max(0, k) * 0.5],
-                            [w - w * max(0, -k), h - h * max(0, k) * 0.5],
-                            [w * max(0, k), h - h * max(0, -k) * 0.5]], np.float32)
+            dst = np.array(
+                [
+                    [w * max(0, k), h * max(0, -k) * 0.5],
+                    [w - w * max(0, -k), h * max(0, k) * 0.5],
+                    [w - w * max(0, -k), h - h * max(0, k) * 0.5],
+                    [w * max(0, k), h - h * max(0, -k) * 0.5],
+                ],
+                np.float32,
+            )
             m = cv2.getPerspectiveTransform(src, dst) @ m
             changed = True
         if "roll_deg" in self.ops:
@@ -146,8 +151,13 @@ class PoseFrames:
             zoom = 1.35 if framing == "close-up" else 0.75
             centre = np.array([mesh[1, 0], (mesh[fm.FOREHEAD, 1] + chin[1]) / 2])
             anchor = np.array([w / 2, h * (0.45 if framing == "close-up" else 0.42)])
-            z = np.array([[zoom, 0, anchor[0] - zoom * centre[0]],
-                          [0, zoom, anchor[1] - zoom * centre[1]], [0, 0, 1]])
+            z = np.array(
+                [
+                    [zoom, 0, anchor[0] - zoom * centre[0]],
+                    [0, zoom, anchor[1] - zoom * centre[1]],
+                    [0, 0, 1],
+                ]
+            )
             m = z @ m
             changed = True
         return m if changed else None
@@ -155,7 +165,7 @@ class PoseFrames:
     def _person(self, frame: ImageArray, key: int) -> FloatArray:
         mask = self._masks.get(key)
         if mask is None:
-            from .pose import person_mask
+            from avatarmedia.pose import person_mask
 
             mask = person_mask(frame)
             self._masks[key] = mask
@@ -168,26 +178,36 @@ class PoseFrames:
             # Replicated edges, not reflected ones: a zoomed-out frame must not show a
             # mirrored copy of the person beside them.
             w, h = self.size
-            out = np.asarray(cv2.warpPerspective(out, self._matrix, (w, h),
-                                                 flags=cv2.INTER_LINEAR,
-                                                 borderMode=cv2.BORDER_REPLICATE), np.uint8)
+            out = np.asarray(
+                cv2.warpPerspective(
+                    out,
+                    self._matrix,
+                    (w, h),
+                    flags=cv2.INTER_LINEAR,
+                    borderMode=cv2.BORDER_REPLICATE,
+                ),
+                np.uint8,
+            )
         if "background" in self.ops or self.ops.get("background_blur"):
             # After the camera move, so the new background also fills what it uncovered.
             out = self._background(out, key)
         if self.ops.get("mirror"):
             out = np.ascontiguousarray(out[:, ::-1])
         if self.ops.get("grade"):
-            from .pose import apply_grade
+            from avatarmedia.pose import apply_grade
 
             out = apply_grade(out, self.ops["grade"])
         return out
 
     def _background(self, frame: ImageArray, key: int) -> ImageArray:
-        from .pose import behind_person
+        from avatarmedia.pose import behind_person
 
-        out: ImageArray = behind_person(frame, self._person(frame, key),
-                                        self.ops.get("background"),
-                                        bool(self.ops.get("background_blur")))
+        out: ImageArray = behind_person(
+            frame,
+            self._person(frame, key),
+            self.ops.get("background"),
+            bool(self.ops.get("background_blur")),
+        )
         return out
 
 
@@ -205,17 +225,20 @@ class FootageRender:
     loop_frames: npt.NDArray[np.int32]
 
 
-def footage_frames(footage: Footage, track: MouthTrack, size: tuple[int, int], fps: float,
-                   pose: dict[str, Any] | None = None,
-                   compositor: MouthCompositor | None = None,
-                   audio: tuple[FloatArray, int] | None = None,
-                   ) -> Iterator[tuple[int, int, int, ImageArray]]:
+def footage_frames(
+    footage: Footage,
+    track: MouthTrack,
+    size: tuple[int, int],
+    fps: float,
+    pose: dict[str, Any] | None = None,
+    compositor: MouthCompositor | None = None,
+    audio: tuple[FloatArray, int] | None = None,
+) -> Iterator[tuple[int, int, int, ImageArray]]:
     """Yield (output index, loop index, sample, RGB frame) for every frame of ``track``
     (``audio``: the drive audio, to match samples by sound; see ``select_samples``)."""
     chosen = select_samples(footage, track, fps, audio)
     reader = LoopReader(footage.loop_video, size, footage.n_loop)
-    scale = np.array([size[0] / footage.loop_size[0], size[1] / footage.loop_size[1]],
-                     np.float32)
+    scale = np.array([size[0] / footage.loop_size[0], size[1] / footage.loop_size[1]], np.float32)
     comp = compositor or MouthCompositor(footage)
     ops = pose_ops(pose)
     posed = PoseFrames(ops, size, footage.loop_meshes[0] * scale) if ops else None
@@ -228,16 +251,26 @@ def footage_frames(footage: Footage, track: MouthTrack, size: tuple[int, int], f
         yield t, j, int(chosen[t]), frame
 
 
-def render_footage(footage: Footage, track: MouthTrack, samples: FloatArray, sample_rate: int,
-                   out_path: Path, *, tier: str, resolution: int, fps: int,
-                   pose: dict[str, Any] | None = None,
-                   progress: Callable[[float], None] | None = None) -> FootageRender:
+def render_footage(
+    footage: Footage,
+    track: MouthTrack,
+    samples: FloatArray,
+    sample_rate: int,
+    out_path: Path,
+    *,
+    tier: str,
+    resolution: int,
+    fps: int,
+    pose: dict[str, Any] | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> FootageRender:
     """Encode the footage video to ``out_path`` and a poster beside it."""
     t0 = time.perf_counter()
     size = footage_size(footage, resolution)
     n = track.n_frames
-    enc = VideoEncoder(out_path, size[0], size[1], fps, preset=PRESETS[tier],
-                       crf=23 if tier == "avatar" else 21)
+    enc = VideoEncoder(
+        out_path, size[0], size[1], fps, preset=PRESETS[tier], crf=23 if tier == "avatar" else 21
+    )
     enc.add_audio(sample_rate)
     poster: ImageArray | None = None
     last: ImageArray | None = None
@@ -247,8 +280,9 @@ def render_footage(footage: Footage, track: MouthTrack, samples: FloatArray, sam
     cv_threads = cv2.getNumThreads()
     cv2.setNumThreads(1)
     try:
-        for t, j, s, frame in footage_frames(footage, track, size, fps, pose,
-                                             audio=(samples, sample_rate)):
+        for t, j, s, frame in footage_frames(
+            footage, track, size, fps, pose, audio=(samples, sample_rate)
+        ):
             enc.write(frame)
             used[t], loops[t], last = s, j, frame
             if poster is None and t >= min(n - 1, fps // 2) and track.opening[t] < 0.05:
@@ -262,5 +296,10 @@ def render_footage(footage: Footage, track: MouthTrack, samples: FloatArray, sam
     chosen = poster if poster is not None else last
     if chosen is not None:
         save_poster(chosen, Path(out_path).with_suffix(".jpg"))
-    return FootageRender(n_frames=n, size=size, samples=used, loop_frames=loops,
-                         timings={"frames_s": t_frames, "total_s": time.perf_counter() - t0})
+    return FootageRender(
+        n_frames=n,
+        size=size,
+        samples=used,
+        loop_frames=loops,
+        timings={"frames_s": t_frames, "total_s": time.perf_counter() - t0},
+    )

@@ -44,16 +44,22 @@ class SharpSource:
         s = SHARP_SCALE
         # Upsampled pixel s*x is source pixel x exactly (a resize would put the
         # source pixels between upsampled ones, blurring even an unmoved face).
-        self.image = cv2.warpAffine(src[y0:y1, x0:x1], np.array([[1 / s, 0, 0], [0, 1 / s, 0]]),
-                                    (s * (x1 - x0), s * (y1 - y0)),
-                                    flags=cv2.INTER_LANCZOS4 | cv2.WARP_INVERSE_MAP,
-                                    borderMode=cv2.BORDER_REFLECT101)
+        self.image = cv2.warpAffine(
+            src[y0:y1, x0:x1],
+            np.array([[1 / s, 0, 0], [0, 1 / s, 0]]),
+            (s * (x1 - x0), s * (y1 - y0)),
+            flags=cv2.INTER_LANCZOS4 | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REFLECT101,
+        )
         # Bicubic (OpenCV's a = -0.75) sharpens a little; bilinear softens. A mild
         # unsharp mask, applied once here, gives the face bicubic's crispness back.
         up = self.image.astype(F32)
         blur = cv2.GaussianBlur(up, (0, 0), SHARPEN_SIGMA)
-        self.image = np.clip(cv2.addWeighted(up, 1 + SHARPEN, blur, -SHARPEN, 0), 0, 255
-                             ).round().astype(np.uint8)
+        self.image = (
+            np.clip(cv2.addWeighted(up, 1 + SHARPEN, blur, -SHARPEN, 0), 0, 255)
+            .round()
+            .astype(np.uint8)
+        )
 
     def remap(self, map_x: np.ndarray, map_y: np.ndarray, out: np.ndarray) -> None:
         """Sample at source positions (map_x, map_y) into ``out``."""
@@ -64,8 +70,9 @@ class SharpSource:
         remap_into(self.image, sx, sy, cv2.INTER_LINEAR, out)
 
 
-def remap_into(src: np.ndarray, map_x: np.ndarray, map_y: np.ndarray, interp: int,
-               out: np.ndarray) -> None:
+def remap_into(
+    src: np.ndarray, map_x: np.ndarray, map_y: np.ndarray, interp: int, out: np.ndarray
+) -> None:
     """``cv2.remap`` of ``src`` into the view ``out`` through fixed-point maps (1/32 px),
     which are cheaper to sample than float maps."""
     fixed, frac = cv2.convertMaps(map_x, map_y, cv2.CV_16SC2)
@@ -74,8 +81,7 @@ def remap_into(src: np.ndarray, map_x: np.ndarray, map_y: np.ndarray, interp: in
         out[:] = res
 
 
-def head_transform(pivot: tuple[float, float], dx: float, dy: float,
-                   roll_deg: float) -> np.ndarray:
+def head_transform(pivot: tuple[float, float], dx: float, dy: float, roll_deg: float) -> np.ndarray:
     """2x3 forward affine of the head: roll about the pivot (in the neck), then a shift."""
     a = math.radians(roll_deg)
     m = np.array([[math.cos(a), -math.sin(a), 0.0], [math.sin(a), math.cos(a), 0.0]])
@@ -84,8 +90,9 @@ def head_transform(pivot: tuple[float, float], dx: float, dy: float,
     return m
 
 
-def motion_matrix(pivot: tuple[float, float], face_height: float,
-                  values: dict[str, float]) -> np.ndarray | None:
+def motion_matrix(
+    pivot: tuple[float, float], face_height: float, values: dict[str, float]
+) -> np.ndarray | None:
     """The frame's head affine from the motion plan's values, or None when at rest."""
     dx, dy = values["dx"] * face_height, values["dy"] * face_height
     roll = values["roll_deg"]
@@ -113,8 +120,14 @@ class HeadRegion:
 
     SLABS = 12
 
-    def __init__(self, size: tuple[int, int], roi: Box, weight: np.ndarray,
-                 keep: Box | None = None, sharp: Box | None = None) -> None:
+    def __init__(
+        self,
+        size: tuple[int, int],
+        roi: Box,
+        weight: np.ndarray,
+        keep: Box | None = None,
+        sharp: Box | None = None,
+    ) -> None:
         x0, y0, x1, y1 = roi
         shape = (y1 - y0, x1 - x0)
         if weight.shape != shape:
@@ -140,12 +153,17 @@ class HeadRegion:
         # background bilinearly.
         sk = (0, 0, 0, 0)
         if sharp is not None:
-            sk = (min(max(sharp[0] - x0, 0), shape[1]), min(max(sharp[1] - y0, 0), shape[0]),
-                  min(max(sharp[2] - x0, 0), shape[1]), min(max(sharp[3] - y0, 0), shape[0]))
+            sk = (
+                min(max(sharp[0] - x0, 0), shape[1]),
+                min(max(sharp[1] - y0, 0), shape[0]),
+                min(max(sharp[2] - x0, 0), shape[1]),
+                min(max(sharp[3] - y0, 0), shape[0]),
+            )
         # (row0, row1, col0, col1, interpolation)
         self.spans: list[tuple[int, int, int, int, int]] = []
-        edges = sorted({*np.linspace(0, shape[0], self.SLABS + 1).round().astype(int).tolist(),
-                        sk[1], sk[3]})
+        edges = sorted(
+            {*np.linspace(0, shape[0], self.SLABS + 1).round().astype(int).tolist(), sk[1], sk[3]}
+        )
         lin, cub = cv2.INTER_LINEAR, cv2.INTER_CUBIC
         for r0, r1 in itertools.pairwise(edges):
             cols = np.nonzero(moving[r0:r1].any(axis=0))[0]
@@ -179,8 +197,9 @@ class HeadRegion:
         cv2.scaleAdd(self.weight, float(a[1, 2]), my, dst=my)
         return mx, my
 
-    def add_displacement(self, m: np.ndarray | None, origin: tuple[int, int],
-                         dx: np.ndarray, dy: np.ndarray) -> None:
+    def add_displacement(
+        self, m: np.ndarray | None, origin: tuple[int, int], dx: np.ndarray, dy: np.ndarray
+    ) -> None:
         """Add a backward displacement field given on the source grid at ``origin``.
 
         The field is moved with the head (sampled at A(q) by a bilinear warp of the
@@ -195,13 +214,17 @@ class HeadRegion:
             ox1, oy1 = min(sx0 + bw, rx1), min(sy0 + bh, ry1)
             if ox1 <= ox0 or oy1 <= oy0:
                 return
-            self.map_x[oy0 - ry0:oy1 - ry0, ox0 - rx0:ox1 - rx0] += \
-                dx[oy0 - sy0:oy1 - sy0, ox0 - sx0:ox1 - sx0]
-            self.map_y[oy0 - ry0:oy1 - ry0, ox0 - rx0:ox1 - rx0] += \
-                dy[oy0 - sy0:oy1 - sy0, ox0 - sx0:ox1 - sx0]
+            self.map_x[oy0 - ry0 : oy1 - ry0, ox0 - rx0 : ox1 - rx0] += dx[
+                oy0 - sy0 : oy1 - sy0, ox0 - sx0 : ox1 - sx0
+            ]
+            self.map_y[oy0 - ry0 : oy1 - ry0, ox0 - rx0 : ox1 - rx0] += dy[
+                oy0 - sy0 : oy1 - sy0, ox0 - sx0 : ox1 - sx0
+            ]
             return
-        corners = np.array([[sx0, sy0], [sx0 + bw - 1, sy0], [sx0, sy0 + bh - 1],
-                            [sx0 + bw - 1, sy0 + bh - 1]], np.float64)
+        corners = np.array(
+            [[sx0, sy0], [sx0 + bw - 1, sy0], [sx0, sy0 + bh - 1], [sx0 + bw - 1, sy0 + bh - 1]],
+            np.float64,
+        )
         moved = corners @ m[:, :2].T + m[:, 2]
         ox0 = max(rx0, math.floor(moved[:, 0].min()) - 2)
         oy0 = max(ry0, math.floor(moved[:, 1].min()) - 2)
@@ -214,8 +237,14 @@ class HeadRegion:
         dsize = (ox1 - ox0, oy1 - oy0)
         sl = (slice(oy0 - ry0, oy1 - ry0), slice(ox0 - rx0, ox1 - rx0))
         for field, target in ((dx, self.map_x), (dy, self.map_y)):
-            moved_field = cv2.warpAffine(field, local, dsize, flags=cv2.INTER_LINEAR,
-                                         borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+            moved_field = cv2.warpAffine(
+                field,
+                local,
+                dsize,
+                flags=cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_CONSTANT,
+                borderValue=0,
+            )
             target[sl] += moved_field
 
     def sharp_source(self, src: np.ndarray, margin: int) -> SharpSource:
@@ -224,10 +253,15 @@ class HeadRegion:
         rx, ry = self.roi[0], self.roi[1]
         sharp = [s for s in self.spans if s[4] == cv2.INTER_CUBIC] or self.spans
         w, h = self.size
-        return SharpSource(src, (max(0, rx + min(s[2] for s in sharp) - margin),
-                                 max(0, ry + min(s[0] for s in sharp) - margin),
-                                 min(w, rx + max(s[3] for s in sharp) + margin),
-                                 min(h, ry + max(s[1] for s in sharp) + margin)))
+        return SharpSource(
+            src,
+            (
+                max(0, rx + min(s[2] for s in sharp) - margin),
+                max(0, ry + min(s[0] for s in sharp) - margin),
+                min(w, rx + max(s[3] for s in sharp) + margin),
+                min(h, ry + max(s[1] for s in sharp) + margin),
+            ),
+        )
 
     def remap(self, src: np.ndarray, dst: np.ndarray, sharp: SharpSource | None = None) -> None:
         """Resample the region of ``src`` through the current maps into ``dst``.
@@ -239,7 +273,7 @@ class HeadRegion:
         """
         x0, y0 = self.roi[0], self.roi[1]
         for r0, r1, c0, c1, interp in self.spans:
-            out = dst[y0 + r0:y0 + r1, x0 + c0:x0 + c1]
+            out = dst[y0 + r0 : y0 + r1, x0 + c0 : x0 + c1]
             mx, my = self.map_x[r0:r1, c0:c1], self.map_y[r0:r1, c0:c1]
             if sharp is not None and interp == cv2.INTER_CUBIC:
                 sharp.remap(mx, my, out)
@@ -247,8 +281,12 @@ class HeadRegion:
                 remap_into(src, mx, my, interp, out)
 
 
-def head_region(size: tuple[int, int], face_box: tuple[float, float, float, float],
-                keep: Box | None = None, sharp_bottom: float | None = None) -> HeadRegion:
+def head_region(
+    size: tuple[int, int],
+    face_box: tuple[float, float, float, float],
+    keep: Box | None = None,
+    sharp_bottom: float | None = None,
+) -> HeadRegion:
     """The head region around a face (``face_box``: cheeks, forehead and chin, px);
     resampled sharply inside the face box down to ``sharp_bottom`` (default: all of it).
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from . import face as fm
+from avatarmedia import face as fm
 
 F32 = np.float32
 TOOTH_ANGLES = (0.0, 0.30, 0.55, 0.78, 0.98, 1.16, 1.32)  # arch angle of tooth edges, rad
@@ -43,9 +43,9 @@ class MouthLook:
     throat: np.ndarray
     tongue: np.ndarray
     inner_lip: np.ndarray
-    light_lr: float     # -1 lit from the image's left .. +1 from its right
-    blur_sigma: float   # px at this image size
-    grain: float        # std of the photo's fine noise, grey levels
+    light_lr: float  # -1 lit from the image's left .. +1 from its right
+    blur_sigma: float  # px at this image size
+    grain: float  # std of the photo's fine noise, grey levels
 
 
 def _sample(image: np.ndarray, pts: np.ndarray, r: int) -> np.ndarray:
@@ -53,7 +53,7 @@ def _sample(image: np.ndarray, pts: np.ndarray, r: int) -> np.ndarray:
     out = []
     for x, y in np.round(pts).astype(int):
         x, y = int(np.clip(x, r, w - r - 1)), int(np.clip(y, r, h - r - 1))
-        out.append(image[y - r:y + r + 1, x - r:x + r + 1].reshape(-1, 3))
+        out.append(image[y - r : y + r + 1, x - r : x + r + 1].reshape(-1, 3))
     return np.vstack(out).astype(np.float64)
 
 
@@ -105,9 +105,16 @@ def mouth_look(image: np.ndarray, mesh: np.ndarray, height: float) -> MouthLook:
     skin_l = _sample(image, mesh[[50, 101], :2], 2).mean(axis=0)
     skin_r = _sample(image, mesh[[280, 330], :2], 2).mean(axis=0)
     skin = (skin_l + skin_r) / 2
-    lips = _sample(image, np.vstack([
-        (mesh[list(fm.LIPS_OUTER_UPPER), :2] + mesh[list(fm.LIPS_INNER_UPPER), :2]) / 2,
-        (mesh[list(fm.LIPS_OUTER_LOWER), :2] + mesh[list(fm.LIPS_INNER_LOWER), :2]) / 2]), 1)
+    lips = _sample(
+        image,
+        np.vstack(
+            [
+                (mesh[list(fm.LIPS_OUTER_UPPER), :2] + mesh[list(fm.LIPS_INNER_UPPER), :2]) / 2,
+                (mesh[list(fm.LIPS_OUTER_LOWER), :2] + mesh[list(fm.LIPS_INNER_LOWER), :2]) / 2,
+            ]
+        ),
+        1,
+    )
     lip = np.median(lips, axis=0)
     white = _sclera(image, mesh, skin)
     # Teeth take the sclera's white balance (its hue, within +-10 %) and are at least
@@ -122,10 +129,15 @@ def mouth_look(image: np.ndarray, mesh: np.ndarray, height: float) -> MouthLook:
     tongue = np.clip(lip * 0.8, 0, 255)
     inner_lip = lip * 0.62
     lr = float(np.clip((skin_r.mean() - skin_l.mean()) / max(skin.mean(), 1.0) * 4, -1, 1))
-    return MouthLook(teeth=teeth.astype(F32), throat=throat.astype(F32),
-                     tongue=tongue.astype(F32), inner_lip=inner_lip.astype(F32),
-                     light_lr=lr, blur_sigma=_edge_sigma(image, mesh),
-                     grain=_grain(image, mesh, height))
+    return MouthLook(
+        teeth=teeth.astype(F32),
+        throat=throat.astype(F32),
+        tongue=tongue.astype(F32),
+        inner_lip=inner_lip.astype(F32),
+        light_lr=lr,
+        blur_sigma=_edge_sigma(image, mesh),
+        grain=_grain(image, mesh, height),
+    )
 
 
 def _tooth_edges(across: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -161,9 +173,16 @@ def _clip01(x: np.ndarray) -> np.ndarray:
     return x
 
 
-def paint_interior(region: np.ndarray, poly: np.ndarray, n_up: int, opening: float,
-                   look: MouthLook, height: float, grain: np.ndarray | None = None,
-                   own: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+def paint_interior(
+    region: np.ndarray,
+    poly: np.ndarray,
+    n_up: int,
+    opening: float,
+    look: MouthLook,
+    height: float,
+    grain: np.ndarray | None = None,
+    own: tuple[np.ndarray, np.ndarray] | None = None,
+) -> None:
     """Draw the open mouth's inside within ``poly`` (region px; the first ``n_up``
     points are the upper inner lip left to right, the rest the lower one right to
     left), in place.
@@ -179,8 +198,9 @@ def paint_interior(region: np.ndarray, poly: np.ndarray, n_up: int, opening: flo
     pts = np.asarray(poly, np.float64)
     pad = 3
     lo_xy = np.maximum(np.floor(pts.min(axis=0)).astype(int) - pad, 0)
-    hi_xy = np.minimum(np.ceil(pts.max(axis=0)).astype(int) + pad + 1,
-                       [region.shape[1], region.shape[0]])
+    hi_xy = np.minimum(
+        np.ceil(pts.max(axis=0)).astype(int) + pad + 1, [region.shape[1], region.shape[0]]
+    )
     bw, bh = hi_xy - lo_xy
     if bw < 4 or bh < 3:
         return
@@ -195,12 +215,12 @@ def paint_interior(region: np.ndarray, poly: np.ndarray, n_up: int, opening: flo
     bottom = np.interp(xs, lo_pts[:, 0], lo_pts[:, 1]).astype(F32)
     gap = np.maximum(bottom - top, F32(1e-3))
     yy = np.arange(bh, dtype=F32)[:, None]
-    ft = yy - top                       # px below the upper lip
-    fb = bottom - yy                    # px above the lower lip
+    ft = yy - top  # px below the upper lip
+    fb = bottom - yy  # px above the lower lip
     cx = (local[:, 0].min() + local[:, 0].max()) / 2
     half = max((local[:, 0].max() - local[:, 0].min()) / 2, 1.0)
     across = np.clip((xs - cx) / half, -1, 1).astype(F32)
-    depth = across * across                            # 0 front .. 1 at the corners
+    depth = across * across  # 0 front .. 1 at the corners
     light = F32(1.0) + F32(0.12 * look.light_lr) * across
     # throat: darkest half-way down, deeper towards the corners
     rel = _clip01(ft / gap)
@@ -218,18 +238,19 @@ def paint_interior(region: np.ndarray, poly: np.ndarray, n_up: int, opening: flo
         colours.append(look.tongue)
     # upper teeth: separate teeth on an arch, a soft shadow under the lip
     near_edge, pos = _tooth_edges(across)
-    edge = np.exp(-(near_edge / F32(0.02)) ** 2)
+    edge = np.exp(-((near_edge / F32(0.02)) ** 2))
     teeth_h = np.minimum(F32(0.04 * height) * (1 - F32(0.4) * depth), gap * F32(0.5))
-    t_len = teeth_h * (F32(1.0) - F32(0.12) * np.exp(-(near_edge / F32(0.05)) ** 2))
+    t_len = teeth_h * (F32(1.0) - F32(0.12) * np.exp(-((near_edge / F32(0.05)) ** 2)))
     cover = _clip01(t_len - ft + F32(0.5))
     cover *= np.clip((F32(0.97) - np.abs(across)) / F32(0.12), 0, 1)
-    col_k = (F32(1.0) - F32(0.12) * pos ** 2) * (F32(1.0) - F32(0.35) * depth) * light
+    col_k = (F32(1.0) - F32(0.12) * pos**2) * (F32(1.0) - F32(0.35) * depth) * light
     # The line between neighbours is faint, a small dark notch at the biting edge.
     notch = _clip01(ft / np.maximum(teeth_h, F32(1)))
     notch *= notch
     shade = F32(1.0) - edge * (F32(0.12) + F32(0.3) * notch)
-    shade *= F32(1.0) - F32(0.4) * np.exp(-np.maximum(ft, 0) / np.maximum(
-        F32(0.2) * teeth_h, F32(0.6)))
+    shade *= F32(1.0) - F32(0.4) * np.exp(
+        -np.maximum(ft, 0) / np.maximum(F32(0.2) * teeth_h, F32(0.6))
+    )
     shade *= col_k
     _over(weights, cover, shade)
     colours.append(look.teeth)
@@ -243,8 +264,9 @@ def paint_interior(region: np.ndarray, poly: np.ndarray, n_up: int, opening: flo
         colours.append(look.teeth)
     # inner lip surface: both lips' wet inner side, shading into the mouth
     band = F32(max(0.6, 0.006 * height))
-    lip = np.maximum(np.exp(-np.maximum(ft, 0) / band) * F32(0.35),
-                     np.exp(-np.maximum(fb, 0) / band) * F32(0.8))
+    lip = np.maximum(
+        np.exp(-np.maximum(ft, 0) / band) * F32(0.35), np.exp(-np.maximum(fb, 0) / band) * F32(0.8)
+    )
     _over(weights, lip, np.ones_like(lip))
     colours.append(look.inner_lip)
     img = np.stack(weights, axis=-1) @ np.stack(colours).astype(F32)
@@ -257,13 +279,14 @@ def paint_interior(region: np.ndarray, poly: np.ndarray, n_up: int, opening: flo
     if own is not None:
         img = _own_teeth_over(img, own, across, ft)
     alpha = mask.astype(F32) * F32(np.clip(opening * 6, 0, 1) / 255.0)
-    patch = region[lo_xy[1]:hi_xy[1], lo_xy[0]:hi_xy[0]]
+    patch = region[lo_xy[1] : hi_xy[1], lo_xy[0] : hi_xy[0]]
     interior = np.clip(img, 0, 255).astype(np.uint8)
     patch[:] = cv2.blendLinear(patch, interior, 1 - alpha, alpha)
 
 
-def _own_teeth_over(img: np.ndarray, own: tuple[np.ndarray, np.ndarray],
-                    across: np.ndarray, ft: np.ndarray) -> np.ndarray:
+def _own_teeth_over(
+    img: np.ndarray, own: tuple[np.ndarray, np.ndarray], across: np.ndarray, ft: np.ndarray
+) -> np.ndarray:
     """Composite the person's own upper teeth: each row samples the texture at its
     distance below the upper lip, at the photo's scale; below what the photo showed,
     nothing."""

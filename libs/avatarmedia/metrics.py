@@ -89,7 +89,7 @@ def lag_correlation(opening: np.ndarray, envelope: np.ndarray, fps: float) -> di
     for lag in range(-max_lag, max_lag + 1):
         # mouth at t compared with audio at t - lag
         if lag >= 0:
-            r = _pearson(opening[lag:], envelope[:len(envelope) - lag])
+            r = _pearson(opening[lag:], envelope[: len(envelope) - lag])
         else:
             r = _pearson(opening[:lag], envelope[-lag:])
         if np.isfinite(r) and r > best_r:
@@ -111,7 +111,7 @@ def silence_ratio(opening: np.ndarray, envelope: np.ndarray, fps: float) -> dict
             while j < len(quiet) and quiet[j]:
                 j += 1
             if j - i >= min_run:
-                silent[i + 1:j - 1] = True  # one frame of grace each side
+                silent[i + 1 : j - 1] = True  # one frame of grace each side
             i = j
         else:
             i += 1
@@ -120,10 +120,16 @@ def silence_ratio(opening: np.ndarray, envelope: np.ndarray, fps: float) -> dict
     speaking = envelope >= thr
     speak_mean = float(np.nanmean(above[speaking])) if speaking.any() else float("nan")
     if not silent.any() or not np.isfinite(speak_mean) or speak_mean <= 0:
-        return {"silence_open_ratio": float("nan"), "silence_s": 0.0,
-                "speaking_opening": speak_mean}
-    return {"silence_open_ratio": float(np.nanmean(above[silent]) / speak_mean),
-            "silence_s": float(silent.sum() / fps), "speaking_opening": speak_mean}
+        return {
+            "silence_open_ratio": float("nan"),
+            "silence_s": 0.0,
+            "speaking_opening": speak_mean,
+        }
+    return {
+        "silence_open_ratio": float(np.nanmean(above[silent]) / speak_mean),
+        "silence_s": float(silent.sum() / fps),
+        "speaking_opening": speak_mean,
+    }
 
 
 def lipsync_metrics(mp4_path: str | Path) -> dict[str, float]:
@@ -166,11 +172,11 @@ def ssim_map(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.asarray(cv2.GaussianBlur(x, (7, 7), 1.5))
 
     mu_a, mu_b = blur(a), blur(b)
-    s_aa = blur(a * a) - mu_a ** 2
-    s_bb = blur(b * b) - mu_b ** 2
+    s_aa = blur(a * a) - mu_a**2
+    s_bb = blur(b * b) - mu_b**2
     s_ab = blur(a * b) - mu_a * mu_b
     num = (2 * mu_a * mu_b + c1) * (2 * s_ab + c2)
-    ssim: np.ndarray = num / ((mu_a ** 2 + mu_b ** 2 + c1) * (s_aa + s_bb + c2))
+    ssim: np.ndarray = num / ((mu_a**2 + mu_b**2 + c1) * (s_aa + s_bb + c2))
     return ssim
 
 
@@ -179,12 +185,13 @@ def identity_mask(mesh: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     mask = np.zeros(shape, np.uint8)
     cv2.fillPoly(mask, [np.round(mesh[list(fm.FACE_OVAL), :2]).astype(np.int32)], 1)
     y_cut = int(mesh[fm.NOSE_BASE, 1])
-    mask[max(0, y_cut):, :] = 0
+    mask[max(0, y_cut) :, :] = 0
     return mask.astype(bool)
 
 
-def identity_ssim_frames(frames: list[np.ndarray], reference: np.ndarray,
-                         ref_mesh: np.ndarray | None = None) -> dict[str, float]:
+def identity_ssim_frames(
+    frames: list[np.ndarray], reference: np.ndarray, ref_mesh: np.ndarray | None = None
+) -> dict[str, float]:
     """Mean SSIM (face outside the mouth region) of frames aligned to a reference image."""
     if ref_mesh is None:
         ref_mesh = fm.find_face(reference, min_size=20, require_frontal=False).mesh
@@ -206,33 +213,53 @@ def identity_ssim_frames(frames: list[np.ndarray], reference: np.ndarray,
         except NoFaceError:
             scores.append(0.0)
             continue
-        m, _ = cv2.estimateAffinePartial2D(mesh[stable, :2].astype(np.float32),
-                                           rmesh[stable].astype(np.float32), method=cv2.LMEDS)
+        m, _ = cv2.estimateAffinePartial2D(
+            mesh[stable, :2].astype(np.float32), rmesh[stable].astype(np.float32), method=cv2.LMEDS
+        )
         if m is None:
             scores.append(0.0)
             continue
-        warped = cv2.warpAffine(fr, m, (ref.shape[1], ref.shape[0]), flags=cv2.INTER_AREA,
-                                borderMode=cv2.BORDER_REPLICATE)
+        warped = cv2.warpAffine(
+            fr,
+            m,
+            (ref.shape[1], ref.shape[0]),
+            flags=cv2.INTER_AREA,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
         gray = cv2.cvtColor(warped, cv2.COLOR_RGB2GRAY)
         # Sub-pixel registration (ECC) on the compared region, then SSIM.
         warp: np.ndarray = np.eye(2, 3, dtype=np.float32)
         try:
-            _, warp = cv2.findTransformECC(ref_gray, gray, warp, cv2.MOTION_EUCLIDEAN,
-                                           (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT,
-                                            50, 1e-4), mask.astype(np.uint8), 3)
-            gray = cv2.warpAffine(gray, warp, (gray.shape[1], gray.shape[0]),
-                                  flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                                  borderMode=cv2.BORDER_REPLICATE)
+            _, warp = cv2.findTransformECC(
+                ref_gray,
+                gray,
+                warp,
+                cv2.MOTION_EUCLIDEAN,
+                (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 50, 1e-4),
+                mask.astype(np.uint8),
+                3,
+            )
+            gray = cv2.warpAffine(
+                gray,
+                warp,
+                (gray.shape[1], gray.shape[0]),
+                flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                borderMode=cv2.BORDER_REPLICATE,
+            )
         except cv2.error:
             pass
         scores.append(float(ssim_map(gray, ref_gray)[mask].mean()))
     arr = np.array(scores)
-    return {"identity_ssim": float(arr.mean()), "identity_ssim_min": float(arr.min()),
-            "frames": float(len(arr))}
+    return {
+        "identity_ssim": float(arr.mean()),
+        "identity_ssim_min": float(arr.min()),
+        "frames": float(len(arr)),
+    }
 
 
-def identity_ssim(mp4_path: str | Path, portrait: Portrait | np.ndarray,
-                  n_samples: int = 12) -> float:
+def identity_ssim(
+    mp4_path: str | Path, portrait: Portrait | np.ndarray, n_samples: int = 12
+) -> float:
     """Mean SSIM of the face outside the mouth region, video frames vs the portrait."""
     frames, _ = read_video(mp4_path)
     if not frames:

@@ -88,14 +88,16 @@ def model_path(name: str) -> Path:
         if digest != spec.sha256:
             raise ModelMissingError(
                 f"model {path} has sha256 {digest}, not the pinned {spec.sha256}; "
-                "run `make setup` to reinstall it")
+                "run `make setup` to reinstall it"
+            )
         _VERIFIED.add(key)
     return path
 
 
 def _missing(target: Path) -> list[ModelFile]:
     return [
-        m for m in MODEL_FILES
+        m
+        for m in MODEL_FILES
         if not (target / m.name).is_file() or _sha256(target / m.name) != m.sha256
     ]
 
@@ -108,8 +110,17 @@ def install(target: Path) -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", tmp,
-             MEDIAPIPE_WHEEL],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--no-deps",
+                "-d",
+                tmp,
+                MEDIAPIPE_WHEEL,
+            ],
             check=True,
         )
         wheel = next(Path(tmp).glob("mediapipe-*.whl"))

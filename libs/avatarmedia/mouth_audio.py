@@ -73,17 +73,19 @@ def _spectral_features(x: npt.NDArray[np.float32], n: int) -> _Spectral:
     low = power[:, sel(250, 900)].sum(axis=1)
     mid = power[:, sel(250, 4000)].sum(axis=1) + 1e-12
     # same scale as frame_rms_db: mean power of the band's share of the frame
-    formant = power[:, sel(*FORMANT_BAND_HZ)].sum(axis=1) * 2.0 / (
-        win * float((window ** 2).sum()))
+    formant = power[:, sel(*FORMANT_BAND_HZ)].sum(axis=1) * 2.0 / (win * float((window**2).sum()))
     f1_band = sel(*F1_BAND_HZ)
     f1 = power[:, f1_band] + 1e-12
     f1_hz = (f1 * freqs[f1_band]).sum(axis=1) / f1.sum(axis=1)
-    return _Spectral(centroid=centroid, low_share=low / mid,
-                     formant_db=10 * np.log10(formant + 1e-10), f1_hz=f1_hz)
+    return _Spectral(
+        centroid=centroid,
+        low_share=low / mid,
+        formant_db=10 * np.log10(formant + 1e-10),
+        f1_hz=f1_hz,
+    )
 
 
-def _opening(db: npt.NDArray[np.float64], gate: float,
-             spec: _Spectral) -> npt.NDArray[np.float64]:
+def _opening(db: npt.NDArray[np.float64], gate: float, spec: _Spectral) -> npt.NDArray[np.float64]:
     """Formant-band level times (half) the F1 proxy, zero below the loudness gate."""
     level = gaussian_filter1d(spec.formant_db, 1.5)
     top = float(np.percentile(level, 97))
@@ -97,21 +99,24 @@ def _opening(db: npt.NDArray[np.float64], gate: float,
     return opening
 
 
-def _to_frames(grid: npt.NDArray[np.float64], fps: float, n_frames: int) -> npt.NDArray[
-        np.float32]:
+def _to_frames(grid: npt.NDArray[np.float64], fps: float, n_frames: int) -> npt.NDArray[np.float32]:
     edges = np.arange(n_frames + 1) / fps / HOP_S
     csum = np.concatenate([[0.0], np.cumsum(grid)])
     pos = np.arange(csum.size)
     lo = np.clip(edges[:-1], 0, grid.size)
     hi = np.clip(edges[1:], 0, grid.size)
     width = hi - lo
-    val = np.where(width > 1e-6, (np.interp(hi, pos, csum) - np.interp(lo, pos, csum))
-                   / np.maximum(width, 1e-6), 0.0)
+    val = np.where(
+        width > 1e-6,
+        (np.interp(hi, pos, csum) - np.interp(lo, pos, csum)) / np.maximum(width, 1e-6),
+        0.0,
+    )
     return np.asarray(np.clip(val, 0.0, 1.0), dtype=np.float32)
 
 
-def audio_mouth_track(samples: npt.ArrayLike, sample_rate: int, fps: float,
-                      n_frames: int | None = None) -> MouthTrack:
+def audio_mouth_track(
+    samples: npt.ArrayLike, sample_rate: int, fps: float, n_frames: int | None = None
+) -> MouthTrack:
     """Mouth opening, width, rounding and emphasis per video frame from any speech."""
     if not fps or fps <= 0 or not math.isfinite(fps):
         raise MediaInputError(f"fps must be positive, got {fps!r}")
@@ -128,8 +133,13 @@ def audio_mouth_track(samples: npt.ArrayLike, sample_rate: int, fps: float,
     n = db.size
     if n == 0:
         zeros = np.zeros(n_frames, np.float32)
-        return MouthTrack(fps=float(fps), opening=zeros, width=zeros + 0.5,
-                          rounding=zeros.copy(), emphasis=zeros.copy())
+        return MouthTrack(
+            fps=float(fps),
+            opening=zeros,
+            width=zeros + 0.5,
+            rounding=zeros.copy(),
+            emphasis=zeros.copy(),
+        )
     db = gaussian_filter1d(db, 1.5)
     top = float(np.percentile(db, 97))
     floor = max(float(np.percentile(db, 10)), top - 50.0)
@@ -154,7 +164,10 @@ def audio_mouth_track(samples: npt.ArrayLike, sample_rate: int, fps: float,
     width = gaussian_filter1d(width, 3.0)
     rounding = gaussian_filter1d(rounding, 3.0)
     emphasis = gaussian_filter1d(emphasis, 4.0)
-    return MouthTrack(fps=float(fps), opening=_to_frames(opening, fps, n_frames),
-                      width=_to_frames(width, fps, n_frames),
-                      rounding=_to_frames(rounding, fps, n_frames),
-                      emphasis=_to_frames(emphasis, fps, n_frames))
+    return MouthTrack(
+        fps=float(fps),
+        opening=_to_frames(opening, fps, n_frames),
+        width=_to_frames(width, fps, n_frames),
+        rounding=_to_frames(rounding, fps, n_frames),
+        emphasis=_to_frames(emphasis, fps, n_frames),
+    )

@@ -25,12 +25,12 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from . import face as fm
-from .rest_mouth import _axes, _curve, face_height, interior_parts, visible_corners
+from avatarmedia import face as fm
+from avatarmedia.rest_mouth import _axes, _curve, face_height, interior_parts, visible_corners
 
 TEX_W, TEX_H = 96, 32
-MIN_GAP = 0.02        # fraction of the face height: less shows too little to use
-MIN_TEETH = 0.3       # share of the mouth's inside that must be teeth
+MIN_GAP = 0.02  # fraction of the face height: less shows too little to use
+MIN_TEETH = 0.3  # share of the mouth's inside that must be teeth
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class OwnTeeth:
     @property
     def gap(self) -> float:
         """The inside's height mid-mouth."""
-        return float(np.median(self.gaps[TEX_W // 4: 3 * TEX_W // 4]))
+        return float(np.median(self.gaps[TEX_W // 4 : 3 * TEX_W // 4]))
 
     def colour(self) -> np.ndarray:
         """The teeth's typical colour (the lighter half of the kept pixels, which is
@@ -59,8 +59,10 @@ class OwnTeeth:
     def to_json(self) -> dict[str, Any]:
         buf = io.BytesIO()
         Image.fromarray(self.rgba, "RGBA").save(buf, format="PNG")
-        return {"png": base64.b64encode(buf.getvalue()).decode("ascii"),
-                "gaps": [round(float(g), 5) for g in self.gaps]}
+        return {
+            "png": base64.b64encode(buf.getvalue()).decode("ascii"),
+            "gaps": [round(float(g), 5) for g in self.gaps],
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> OwnTeeth:
@@ -95,8 +97,9 @@ def own_teeth(image: np.ndarray, mesh: np.ndarray) -> OwnTeeth | None:
     if not any_in.any():
         return None
     first = np.where(any_in, vs[np.arange(TEX_W), np.argmax(found, axis=1)], top)
-    last = np.where(any_in, vs[np.arange(TEX_W), len(steps) - 1
-                               - np.argmax(found[:, ::-1], axis=1)], bottom)
+    last = np.where(
+        any_in, vs[np.arange(TEX_W), len(steps) - 1 - np.argmax(found[:, ::-1], axis=1)], bottom
+    )
     t_edge = _smooth(np.where(any_in, first, top))
     b_edge = _smooth(np.where(any_in, last, bottom))
     gap_col = np.maximum(b_edge - t_edge, 0.0)
@@ -108,8 +111,9 @@ def own_teeth(image: np.ndarray, mesh: np.ndarray) -> OwnTeeth | None:
     v = t_edge[None, :] + gap_col[None, :] * rows[:, None]
     xy = ax.to_xy(np.stack([np.broadcast_to(grid[None, :], v.shape), v], axis=-1))
     xy = xy.astype(np.float32)
-    rgb = cv2.remap(image, xy[..., 0], xy[..., 1], cv2.INTER_LINEAR,
-                    borderMode=cv2.BORDER_REPLICATE)
+    rgb = cv2.remap(
+        image, xy[..., 0], xy[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
     # Alpha: the upper teeth only, i.e. per column the run of teeth that starts at the
     # upper lip (within its first quarter, below a gum shadow). They move with the
     # skull and hang from the upper lip however wide the mouth opens; the photo's
@@ -124,11 +128,16 @@ def own_teeth(image: np.ndarray, mesh: np.ndarray) -> OwnTeeth | None:
     end = np.where(has, start + run.sum(axis=0), 0).astype(np.float64)
     pad = np.pad(end, 3, mode="edge")
     end = np.median(np.lib.stride_tricks.sliding_window_view(pad, 7), axis=1)
-    begin = np.median(np.lib.stride_tricks.sliding_window_view(
-        np.pad(np.where(has, start, TEX_H), 3, mode="edge"), 7), axis=1)
+    begin = np.median(
+        np.lib.stride_tricks.sliding_window_view(
+            np.pad(np.where(has, start, TEX_H), 3, mode="edge"), 7
+        ),
+        axis=1,
+    )
     rows = np.arange(TEX_H, dtype=np.float64)[:, None] + 0.5
-    alpha = (np.clip(end[None, :] - rows + 0.5, 0, 1)
-             * np.clip(rows - begin[None, :] + 0.5, 0, 1)).astype(np.float32)
+    alpha = (
+        np.clip(end[None, :] - rows + 0.5, 0, 1) * np.clip(rows - begin[None, :] + 0.5, 0, 1)
+    ).astype(np.float32)
     alpha *= np.clip(_smooth(any_in * (gap_col > 2.0), 9) * 1.2, 0, 1)[None, :]
     rgba = np.dstack([rgb, np.round(alpha * 255).astype(np.uint8)])
     return OwnTeeth(rgba=np.ascontiguousarray(rgba), gaps=np.maximum(gap_col, 1.0) / height)

@@ -30,7 +30,7 @@ from avatarmedia.errors import MediaError
 
 # Codepoints Piper feeds the model that are not sounds of their own.
 _STRESS = "ˈˌ"  # belongs to the phoneme after it
-_PAUSES = " ,.!?;:—…¿¡\"«»()"  # word gaps and punctuation: pauses, not phonemes
+_PAUSES = ' ,.!?;:—…¿¡"«»()'  # word gaps and punctuation: pauses, not phonemes
 _BOUNDARY = "^$_"  # sentence start / end and padding
 _VOWEL_CHARS = set("aeiouyæɑɐɒɔəɘɛɜɞɤɨɪʊʌʏɯɵøœɶʉɚᵻ")
 _SUPPORTED_PHONEME_TYPES = ("espeak", "text")
@@ -71,17 +71,19 @@ def read_voice_file(model_path: Path) -> PiperVoiceFile:
         language = data.get("language") or {}
         code = str(language.get("code") or data["espeak"]["voice"])
         return PiperVoiceFile(
-            name=model_path.name.removesuffix(".onnx"), model_path=model_path,
-            config_path=config_path, language_code=code,
+            name=model_path.name.removesuffix(".onnx"),
+            model_path=model_path,
+            config_path=config_path,
+            language_code=code,
             family=str(language.get("family") or code.split("_")[0]).lower(),
             espeak_voice=str(data["espeak"]["voice"]),
             sample_rate=int(data["audio"]["sample_rate"]),
             quality=str(data["audio"].get("quality", "")),
             phoneme_type=str(data.get("phoneme_type", "espeak")),
-            num_speakers=int(data.get("num_speakers", 1)))
+            num_speakers=int(data.get("num_speakers", 1)),
+        )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise PiperUnavailableError(f"{config_path} is not a Piper voice config: {exc}") \
-            from exc
+        raise PiperUnavailableError(f"{config_path} is not a Piper voice config: {exc}") from exc
 
 
 @dataclass(frozen=True)
@@ -111,8 +113,9 @@ class _LoadedVoice:
             from piper.config import PiperConfig
             from piper.patch_voice_with_alignment import add_alignment_output
         except ImportError as exc:  # pragma: no cover - make setup installs them
-            raise PiperUnavailableError(f"piper-tts is not installed ({exc}); run make setup") \
-                from exc
+            raise PiperUnavailableError(
+                f"piper-tts is not installed ({exc}); run make setup"
+            ) from exc
         model = onnx.load(str(voice_file.model_path))
         try:
             add_alignment_output(model)
@@ -120,8 +123,9 @@ class _LoadedVoice:
             pass  # already exposes its durations (a model patched on disk)
         config = PiperConfig.from_dict(json.loads(voice_file.config_path.read_text("utf-8")))
         options = onnxruntime.SessionOptions()
-        session = onnxruntime.InferenceSession(model.SerializeToString(), sess_options=options,
-                                               providers=["CPUExecutionProvider"])
+        session = onnxruntime.InferenceSession(
+            model.SerializeToString(), sess_options=options, providers=["CPUExecutionProvider"]
+        )
         self.file = voice_file
         self.voice = PiperVoice(config=config, session=session)
         self.length_scale = float(config.length_scale)
@@ -132,8 +136,9 @@ class _LoadedVoice:
         with self.lock:
             return self.voice.phonemize(text)
 
-    def sentence_audio(self, phonemes: list[str], length_scale: float) -> tuple[
-            npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+    def sentence_audio(
+        self, phonemes: list[str], length_scale: float
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
         """Audio of one phonemised sentence and the samples of each phoneme id."""
         from piper.config import SynthesisConfig
 
@@ -157,14 +162,15 @@ def load(model_path: Path) -> None:
     _loaded(model_path)
 
 
-def _phoneme_units(symbols: list[str], per_id: npt.NDArray[np.int64],
-                   ids_per_symbol: list[int]) -> list[tuple[str, int, int]]:
+def _phoneme_units(
+    symbols: list[str], per_id: npt.NDArray[np.int64], ids_per_symbol: list[int]
+) -> list[tuple[str, int, int]]:
     """(symbol, first sample, last sample) per symbol, pads folded into the symbol before."""
     out: list[tuple[str, int, int]] = []
     pos = 0
     idx = 0
     for sym, n_ids in zip(symbols, ids_per_symbol, strict=True):
-        span = int(per_id[idx:idx + n_ids].sum())
+        span = int(per_id[idx : idx + n_ids].sum())
         out.append((sym, pos, pos + span))
         pos += span
         idx += n_ids
@@ -181,8 +187,9 @@ def _ids_per_symbol(voice: _LoadedVoice, phonemes: list[str], n_ids: int) -> lis
     return counts
 
 
-def _group(units: list[tuple[str, int, int]], sr: int, word_base: int,
-           offset: int) -> tuple[list[PiperPhoneme], int]:
+def _group(
+    units: list[tuple[str, int, int]], sr: int, word_base: int, offset: int
+) -> tuple[list[PiperPhoneme], int]:
     """Codepoints -> phonemes: stress marks join the next sound, length and combining
     marks the previous one, adjacent vowels inside a word form one (diphthong) unit.
 
@@ -214,16 +221,22 @@ def _group(units: list[tuple[str, int, int]], sr: int, word_base: int,
         if gap is not None and gap[1] and phonemes:
             first = (gap[0] + first) // 2
             last = phonemes[-1]
-            phonemes[-1] = PiperPhoneme(last.ipa, last.start_ms, 1000.0 * (offset + first) / sr,
-                                        last.word)
+            phonemes[-1] = PiperPhoneme(
+                last.ipa, last.start_ms, 1000.0 * (offset + first) / sr, last.word
+            )
         gap = None
         ms0 = 1000.0 * (offset + first) / sr
         ms1 = 1000.0 * (offset + end) / sr
         prev = phonemes[-1] if phonemes else None
         attach = unicodedata.combining(sym) or sym in "ːˑʰʲʷ̃"
-        both_vowels = (prev is not None and prev.word == word and not pending
-                       and sym in _VOWEL_CHARS and _last_base(prev.ipa) in _VOWEL_CHARS
-                       and abs(prev.end_ms - ms0) < 1e-6)
+        both_vowels = (
+            prev is not None
+            and prev.word == word
+            and not pending
+            and sym in _VOWEL_CHARS
+            and _last_base(prev.ipa) in _VOWEL_CHARS
+            and abs(prev.end_ms - ms0) < 1e-6
+        )
         if prev is not None and prev.word == word and (attach or both_vowels):
             phonemes[-1] = PiperPhoneme(prev.ipa + sym, prev.start_ms, ms1, word)
         else:

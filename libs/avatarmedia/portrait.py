@@ -20,11 +20,11 @@ import cv2
 import numpy as np
 from PIL import Image, PngImagePlugin
 
-from . import face as fm
-from .encode import even
-from .errors import FaceNotFrontalError, MediaInputError, NoFaceError
-from .own_teeth import own_teeth
-from .rest_mouth import rest_mouth
+from avatarmedia import face as fm
+from avatarmedia.encode import even
+from avatarmedia.errors import FaceNotFrontalError, MediaInputError, NoFaceError
+from avatarmedia.own_teeth import own_teeth
+from avatarmedia.rest_mouth import rest_mouth
 
 SIDECAR_KEY = "avatarmesh"
 
@@ -34,12 +34,12 @@ class PortraitSpec:
     """What a drawn presenter looks like; every field is a plain word."""
 
     description: str = ""
-    gender: str = "female"          # female | male | neutral
-    age: str = "adult"              # young | adult | middle-aged | senior
-    hair: str = "brown medium"      # colour + style words (short, long, bun, bald, curly...)
-    skin: str = "medium"            # fair | light | medium | olive | tan | brown | dark | deep
-    attire: str = "blazer navy"     # kind + colour words
-    expression: str = "friendly"    # neutral | friendly | smiling | serious
+    gender: str = "female"  # female | male | neutral
+    age: str = "adult"  # young | adult | middle-aged | senior
+    hair: str = "brown medium"  # colour + style words (short, long, bun, bald, curly...)
+    skin: str = "medium"  # fair | light | medium | olive | tan | brown | dark | deep
+    attire: str = "blazer navy"  # kind + colour words
+    expression: str = "friendly"  # neutral | friendly | smiling | serious
     background: str = "studio blue"  # colour / setting words
     seed: int = 0
     glasses: bool = False
@@ -69,17 +69,18 @@ class Portrait:
 
     def sidecar(self) -> dict[str, Any]:
         return {
-            "version": 1, "kind": self.kind,
+            "version": 1,
+            "kind": self.kind,
             "spec": asdict(self.spec) if self.spec else None,
-            "rig": self.rig, "pose": self.pose,
+            "rig": self.rig,
+            "pose": self.pose,
             "mesh": None if self.mesh is None else np.round(self.mesh, 2).tolist(),
         }
 
     def to_bytes(self) -> bytes:
         """PNG bytes with the JSON sidecar in an ``avatarmesh`` iTXt chunk."""
         info = PngImagePlugin.PngInfo()
-        info.add_itxt(SIDECAR_KEY, json.dumps(self.sidecar(), separators=(",", ":")),
-                      zip=True)
+        info.add_itxt(SIDECAR_KEY, json.dumps(self.sidecar(), separators=(",", ":")), zip=True)
         buf = io.BytesIO()
         Image.fromarray(self.image).save(buf, format="PNG", pnginfo=info, compress_level=6)
         return buf.getvalue()
@@ -99,8 +100,14 @@ class Portrait:
         meta = json.loads(raw)
         spec = PortraitSpec(**meta["spec"]) if meta.get("spec") else None
         mesh = np.array(meta["mesh"], np.float32) if meta.get("mesh") else None
-        return cls(image=image, kind=meta.get("kind", "photo"), spec=spec, rig=meta.get("rig"),
-                   mesh=mesh, pose=meta.get("pose") or {})
+        return cls(
+            image=image,
+            kind=meta.get("kind", "photo"),
+            spec=spec,
+            rig=meta.get("rig"),
+            mesh=mesh,
+            pose=meta.get("pose") or {},
+        )
 
     def save(self, path: str | Path) -> Path:
         out = Path(path)
@@ -125,10 +132,35 @@ def load_image(path_or_bytes: str | Path | bytes) -> np.ndarray:
 
 # ---------------------------------------------------------------- drawn portraits
 
-_COLOUR_WORDS = ("black", "brown", "blonde", "blond", "red", "auburn", "gray", "grey",
-                 "white", "silver", "navy", "blue", "green", "teal", "purple", "pink",
-                 "beige", "cream", "orange", "yellow", "burgundy", "maroon", "charcoal",
-                 "olive", "gold", "dark", "light")
+_COLOUR_WORDS = (
+    "black",
+    "brown",
+    "blonde",
+    "blond",
+    "red",
+    "auburn",
+    "gray",
+    "grey",
+    "white",
+    "silver",
+    "navy",
+    "blue",
+    "green",
+    "teal",
+    "purple",
+    "pink",
+    "beige",
+    "cream",
+    "orange",
+    "yellow",
+    "burgundy",
+    "maroon",
+    "charcoal",
+    "olive",
+    "gold",
+    "dark",
+    "light",
+)
 
 
 def _pick(words: list[str], options: dict[str, tuple[str, ...]], default: str) -> str:
@@ -138,52 +170,99 @@ def _pick(words: list[str], options: dict[str, tuple[str, ...]], default: str) -
     return default
 
 
-def spec_from_description(description: str, gender: str | None = None,
-                          seed: int = 0) -> PortraitSpec:
+def spec_from_description(
+    description: str, gender: str | None = None, seed: int = 0
+) -> PortraitSpec:
     """Read the appearance words of a free-text description into a ``PortraitSpec``."""
     text = description.lower()
     words = re.findall(r"[a-z]+(?:-[a-z]+)?", text)
     rng = np.random.default_rng(seed)
     g = (gender or "").lower()
     if g not in ("female", "male", "neutral"):
-        g = _pick(words, {"male": ("man", "male", "guy", "gentleman", "boy", "he", "his"),
-                          "female": ("woman", "female", "lady", "girl", "she", "her")},
-                  "female" if rng.random() < 0.5 else "male")
-    age = _pick(words, {"young": ("young", "youthful", "teen", "student", "twenties"),
-                        "senior": ("old", "older", "elderly", "senior", "aged", "grandfather",
-                                   "grandmother", "retired"),
-                        "middle-aged": ("middle-aged", "mature", "forties", "fifties")},
-                "adult")
+        g = _pick(
+            words,
+            {
+                "male": ("man", "male", "guy", "gentleman", "boy", "he", "his"),
+                "female": ("woman", "female", "lady", "girl", "she", "her"),
+            },
+            "female" if rng.random() < 0.5 else "male",
+        )
+    age = _pick(
+        words,
+        {
+            "young": ("young", "youthful", "teen", "student", "twenties"),
+            "senior": (
+                "old",
+                "older",
+                "elderly",
+                "senior",
+                "aged",
+                "grandfather",
+                "grandmother",
+                "retired",
+            ),
+            "middle-aged": ("middle-aged", "mature", "forties", "fifties"),
+        },
+        "adult",
+    )
     # Skin words: an explicit "<tone> skin"/"<tone>-skinned" first; colour words that
     # describe hair or clothes must not count.
-    m_skin = re.search(r"(fair|pale|light|medium|olive|tan|tanned|brown|dark|deep|black)"
-                       r"(?:\s+|-)(?:skin|skinned|complexion)", text)
-    no_hair = re.sub(r"\b\w+\s+(?:\w+\s+)?(?:hair|suit|blazer|jacket|sweater|shirt|"
-                     r"background|backdrop|wall|dress|top|hoodie|beard|stubble|eyes|"
-                     r"glasses)\b", " ", text)
+    m_skin = re.search(
+        r"(fair|pale|light|medium|olive|tan|tanned|brown|dark|deep|black)"
+        r"(?:\s+|-)(?:skin|skinned|complexion)",
+        text,
+    )
+    no_hair = re.sub(
+        r"\b\w+\s+(?:\w+\s+)?(?:hair|suit|blazer|jacket|sweater|shirt|"
+        r"background|backdrop|wall|dress|top|hoodie|beard|stubble|eyes|"
+        r"glasses)\b",
+        " ",
+        text,
+    )
     words_skin = [m_skin.group(1)] if m_skin else re.findall(r"[a-z]+(?:-[a-z]+)?", no_hair)
-    skin = _pick(words_skin, {"fair": ("fair", "pale", "porcelain"), "light": ("light",),
-                         "medium": ("medium",), "olive": ("olive",), "tan": ("tan", "tanned"),
-                         "brown": ("brown-skinned", "brown"), "dark": ("dark", "dark-skinned"),
-                         "deep": ("deep", "ebony", "black")}, "")
+    skin = _pick(
+        words_skin,
+        {
+            "fair": ("fair", "pale", "porcelain"),
+            "light": ("light",),
+            "medium": ("medium",),
+            "olive": ("olive",),
+            "tan": ("tan", "tanned"),
+            "brown": ("brown-skinned", "brown"),
+            "dark": ("dark", "dark-skinned"),
+            "deep": ("deep", "ebony", "black"),
+        },
+        "",
+    )
     skin = {"pale": "fair", "tanned": "tan"}.get(skin, skin)
     if not skin:  # a word of origin narrows the tones drawn from
-        origin = _pick(words, {"east_asian": ("asian", "vietnamese", "chinese", "japanese",
-                                              "korean", "thai"),
-                               "south_asian": ("indian", "pakistani", "bangladeshi"),
-                               "latin": ("latina", "latino", "hispanic", "mexican",
-                                         "brazilian"),
-                               "african": ("african", "nigerian", "kenyan", "ghanaian")}, "")
-        tones = {"east_asian": ["light", "medium", "fair"], "south_asian": ["tan", "brown"],
-                 "latin": ["olive", "tan", "medium"], "african": ["brown", "dark", "deep"]}
+        origin = _pick(
+            words,
+            {
+                "east_asian": ("asian", "vietnamese", "chinese", "japanese", "korean", "thai"),
+                "south_asian": ("indian", "pakistani", "bangladeshi"),
+                "latin": ("latina", "latino", "hispanic", "mexican", "brazilian"),
+                "african": ("african", "nigerian", "kenyan", "ghanaian"),
+            },
+            "",
+        )
+        tones = {
+            "east_asian": ["light", "medium", "fair"],
+            "south_asian": ["tan", "brown"],
+            "latin": ["olive", "tan", "medium"],
+            "african": ["brown", "dark", "deep"],
+        }
         if origin:
             skin = str(rng.choice(tones[origin]))
     if not skin:
         skin = str(rng.choice(["fair", "light", "medium", "olive", "tan", "brown", "dark"]))
     # Hair: colour word right before "hair"/"hairs"/a style word, else any hair colour.
     hair_colour = ""
-    m = re.search(r"(black|brown|blonde?|red|auburn|gr[ae]y|white|silver|dark|light)"
-                  r"[\w\s-]{0,20}?\b(?:hair|ponytail|bun|curls|bob|afro)", text)
+    m = re.search(
+        r"(black|brown|blonde?|red|auburn|gr[ae]y|white|silver|dark|light)"
+        r"[\w\s-]{0,20}?\b(?:hair|ponytail|bun|curls|bob|afro)",
+        text,
+    )
     if m:
         hair_colour = m.group(1).replace("grey", "gray").replace("blond", "blonde")
         hair_colour = hair_colour.replace("blondee", "blonde")
@@ -191,53 +270,88 @@ def spec_from_description(description: str, gender: str | None = None,
         hair_colour = str(rng.choice(["black", "brown", "dark", "blonde", "auburn"]))
         if age == "senior":
             hair_colour = "gray"
-    style = _pick(words, {"bald": ("bald", "shaved"), "bun": ("bun", "updo"),
-                          "long": ("long",), "curly": ("curly", "afro", "curls"),
-                          "short": ("short", "cropped", "buzz"), "bob": ("bob",),
-                          "ponytail": ("ponytail",)},
-                  "long" if g == "female" else "short")
-    attire_kind = _pick(words, {"suit": ("suit", "tie"),
-                                "blazer": ("blazer", "jacket", "business", "corporate",
-                                           "professional", "office"),
-                                "sweater": ("sweater", "jumper", "knit", "cardigan",
-                                            "pullover", "turtleneck"),
-                                "shirt": ("shirt", "blouse"), "tshirt": ("t-shirt", "tee"),
-                                "hoodie": ("hoodie",), "dress": ("dress", "gown"),
-                                "aodai": ("ao", "aodai")},
-                        "blazer" if rng.random() < 0.6 else "sweater")
+    style = _pick(
+        words,
+        {
+            "bald": ("bald", "shaved"),
+            "bun": ("bun", "updo"),
+            "long": ("long",),
+            "curly": ("curly", "afro", "curls"),
+            "short": ("short", "cropped", "buzz"),
+            "bob": ("bob",),
+            "ponytail": ("ponytail",),
+        },
+        "long" if g == "female" else "short",
+    )
+    attire_kind = _pick(
+        words,
+        {
+            "suit": ("suit", "tie"),
+            "blazer": ("blazer", "jacket", "business", "corporate", "professional", "office"),
+            "sweater": ("sweater", "jumper", "knit", "cardigan", "pullover", "turtleneck"),
+            "shirt": ("shirt", "blouse"),
+            "tshirt": ("t-shirt", "tee"),
+            "hoodie": ("hoodie",),
+            "dress": ("dress", "gown"),
+            "aodai": ("ao", "aodai"),
+        },
+        "blazer" if rng.random() < 0.6 else "sweater",
+    )
     colours = [w for w in words if w in _COLOUR_WORDS]
     attire_colour = ""
-    m = re.search(r"(" + "|".join(_COLOUR_WORDS) + r")\s+(suit|blazer|jacket|sweater|shirt|"
-                  r"blouse|t-shirt|hoodie|dress|jumper|top|ao dai|aodai)", text)
+    m = re.search(
+        r"(" + "|".join(_COLOUR_WORDS) + r")\s+(suit|blazer|jacket|sweater|shirt|"
+        r"blouse|t-shirt|hoodie|dress|jumper|top|ao dai|aodai)",
+        text,
+    )
     if m:
         attire_colour = m.group(1)
     if not attire_colour:
         attire_colour = str(rng.choice(["navy", "charcoal", "burgundy", "teal", "beige"]))
-    expression = _pick(words, {"smiling": ("smiling", "smile", "cheerful", "happy"),
-                               "serious": ("serious", "stern", "formal"),
-                               "neutral": ("neutral", "calm")}, "friendly")
+    expression = _pick(
+        words,
+        {
+            "smiling": ("smiling", "smile", "cheerful", "happy"),
+            "serious": ("serious", "stern", "formal"),
+            "neutral": ("neutral", "calm"),
+        },
+        "friendly",
+    )
     bg = ""
     m = re.search(r"(" + "|".join(_COLOUR_WORDS) + r")\s+(background|backdrop|wall|studio)", text)
     if m:
         bg = m.group(1)
-    setting = _pick(words, {"office": ("office",), "studio": ("studio",),
-                            "outdoor": ("outdoor", "outdoors", "park", "garden"),
-                            "newsroom": ("newsroom", "news")}, "studio")
+    setting = _pick(
+        words,
+        {
+            "office": ("office",),
+            "studio": ("studio",),
+            "outdoor": ("outdoor", "outdoors", "park", "garden"),
+            "newsroom": ("newsroom", "news"),
+        },
+        "studio",
+    )
     if not bg:
         bg = str(rng.choice(["blue", "gray", "teal", "beige"]))
     del colours
-    return PortraitSpec(description=description, gender=g, age=age,
-                        hair=f"{hair_colour} {style}", skin=skin,
-                        attire=f"{attire_kind} {attire_colour}", expression=expression,
-                        background=f"{setting} {bg}", seed=seed,
-                        glasses=any(w in ("glasses", "spectacles", "eyeglasses") for w in words),
-                        beard=g == "male" and any(w in ("beard", "bearded", "stubble")
-                                                  for w in words))
+    return PortraitSpec(
+        description=description,
+        gender=g,
+        age=age,
+        hair=f"{hair_colour} {style}",
+        skin=skin,
+        attire=f"{attire_kind} {attire_colour}",
+        expression=expression,
+        background=f"{setting} {bg}",
+        seed=seed,
+        glasses=any(w in ("glasses", "spectacles", "eyeglasses") for w in words),
+        beard=g == "male" and any(w in ("beard", "bearded", "stubble") for w in words),
+    )
 
 
 def draw_portrait(spec: PortraitSpec, size: int = 1024) -> Portrait:
     """A vector-drawn head-and-shoulders presenter, deterministic for the spec's seed."""
-    from .drawing import draw
+    from avatarmedia.drawing import draw
 
     image, rig = draw(spec, size)
     portrait = Portrait(image=image, kind="drawn", spec=spec, rig=rig)
@@ -250,8 +364,10 @@ def draw_portrait(spec: PortraitSpec, size: int = 1024) -> Portrait:
 
 # ---------------------------------------------------------------- photo portraits
 
-def _crop_square(center: np.ndarray, height: float, width_px: int, height_px: int
-                 ) -> tuple[np.ndarray, float]:
+
+def _crop_square(
+    center: np.ndarray, height: float, width_px: int, height_px: int
+) -> tuple[np.ndarray, float]:
     """Centre and side of the head-and-shoulders square, kept inside the photo.
 
     The ideal side is 2.4 face heights; a photo too tight for it gets the largest
@@ -277,21 +393,31 @@ def photo_portrait(image: np.ndarray, size: int = 1024, *, min_face: int = 90) -
     angle = math.degrees(math.atan2(eye_l[1] - eye_r[1], eye_l[0] - eye_r[0]))
     top, chin = mesh[fm.FOREHEAD, :2], mesh[fm.CHIN, :2]
     height = float(np.linalg.norm(top - chin))
-    center, side = _crop_square((top + chin) / 2 + np.array([0.0, 0.22 * height]), height,
-                                image.shape[1], image.shape[0])
+    center, side = _crop_square(
+        (top + chin) / 2 + np.array([0.0, 0.22 * height]), height, image.shape[1], image.shape[0]
+    )
     k = size / side
     m = cv2.getRotationMatrix2D((float(center[0]), float(center[1])), angle, k)
     m[:, 2] += np.array([size / 2, size / 2]) - center
-    out = cv2.warpAffine(np.ascontiguousarray(image[:, :, :3]), m, (size, size),
-                         flags=cv2.INTER_CUBIC if k > 1 else cv2.INTER_AREA,
-                         borderMode=cv2.BORDER_REFLECT_101)
+    out = cv2.warpAffine(
+        np.ascontiguousarray(image[:, :, :3]),
+        m,
+        (size, size),
+        flags=cv2.INTER_CUBIC if k > 1 else cv2.INTER_AREA,
+        borderMode=cv2.BORDER_REFLECT_101,
+    )
     first_mesh = fm.find_face(out, min_size=min_face).mesh
     teeth = own_teeth(out, first_mesh)
-    out, rest_mesh = rest_mouth(out, first_mesh,
-                                lambda img: fm.find_face(img, min_size=min_face).mesh)
-    return Portrait(image=out, kind="photo", mesh=rest_mesh,
-                    rig={"own_teeth": teeth.to_json()} if teeth is not None else None,
-                    pose={"source": "photo", "roll_corrected_deg": round(angle, 2)})
+    out, rest_mesh = rest_mouth(
+        out, first_mesh, lambda img: fm.find_face(img, min_size=min_face).mesh
+    )
+    return Portrait(
+        image=out,
+        kind="photo",
+        mesh=rest_mesh,
+        rig={"own_teeth": teeth.to_json()} if teeth is not None else None,
+        pose={"source": "photo", "roll_corrected_deg": round(angle, 2)},
+    )
 
 
 def best_frame(video_path: str | Path, max_candidates: int = 48) -> np.ndarray:
@@ -299,7 +425,7 @@ def best_frame(video_path: str | Path, max_candidates: int = 48) -> np.ndarray:
 
     Sharp (Laplacian variance of the face), frontal, eyes open, mouth closed.
     """
-    from .encode import read_video
+    from avatarmedia.encode import read_video
 
     frames, _fps = read_video(video_path)
     if not frames:
@@ -312,23 +438,26 @@ def best_frame(video_path: str | Path, max_candidates: int = 48) -> np.ndarray:
         k = 1.0
         if max(fr.shape[:2]) > 720:
             k = 720 / max(fr.shape[:2])
-            small = cv2.resize(fr, (even(fr.shape[1] * k), even(fr.shape[0] * k)),
-                               interpolation=cv2.INTER_AREA)
+            small = cv2.resize(
+                fr, (even(fr.shape[1] * k), even(fr.shape[0] * k)), interpolation=cv2.INTER_AREA
+            )
         try:
             f = fm.find_face(small, min_size=int(60 * k) or 1)
         except (NoFaceError, FaceNotFrontalError, MediaInputError):
             continue
         x, y, w, h = (int(v) for v in f.box)
-        crop = cv2.cvtColor(small[max(0, y):y + h, max(0, x):x + w], cv2.COLOR_RGB2GRAY)
+        crop = cv2.cvtColor(small[max(0, y) : y + h, max(0, x) : x + w], cv2.COLOR_RGB2GRAY)
         if crop.size == 0:
             continue
         sharp = float(cv2.Laplacian(crop, cv2.CV_32F).var())
-        score = (math.log1p(sharp)
-                 * math.cos(math.radians(min(abs(f.yaw_deg), 80)))
-                 * math.cos(math.radians(min(abs(f.pitch_deg), 80)))
-                 * min(1.0, f.eye_opening() / 0.25)
-                 * max(0.05, 1.0 - f.mouth_opening() / 0.06)
-                 * f.size)
+        score = (
+            math.log1p(sharp)
+            * math.cos(math.radians(min(abs(f.yaw_deg), 80)))
+            * math.cos(math.radians(min(abs(f.pitch_deg), 80)))
+            * min(1.0, f.eye_opening() / 0.25)
+            * max(0.05, 1.0 - f.mouth_opening() / 0.06)
+            * f.size
+        )
         if best is None or score > best[0]:
             best = (score, i)
     if best is None:

@@ -71,8 +71,9 @@ def apply_grade(image: np.ndarray, grade: dict[str, float]) -> np.ndarray:
         out = np.clip(gray + (out.astype(np.float32) - gray) * sat, 0, 255).astype(np.uint8)
     if grade.get("sepia"):
         gray = cv2.cvtColor(out, cv2.COLOR_RGB2GRAY).astype(np.float32)
-        out = np.clip(np.stack([gray * 1.07 + 20, gray * 0.95 + 8, gray * 0.75], 2), 0,
-                      255).astype(np.uint8)
+        out = np.clip(np.stack([gray * 1.07 + 20, gray * 0.95 + 8, gray * 0.75], 2), 0, 255).astype(
+            np.uint8
+        )
     return out
 
 
@@ -99,12 +100,24 @@ def parse_prompt(prompt: str) -> dict[str, Any]:
     if m:
         ops["background"] = m.group(1)
     grade: dict[str, float] = {}
-    for word, key in (("warm", "warm"), ("golden", "warm"), ("sunset", "warm"),
-                      ("cool", "cool"), ("cold", "cool"), ("bright", "bright"),
-                      ("dark", "dark"), ("moody", "dark"), ("dramatic", "contrast"),
-                      ("contrast", "contrast"), ("soft", "soft"), ("black and white", "mono"),
-                      ("monochrome", "mono"), ("grayscale", "mono"), ("sepia", "sepia"),
-                      ("vintage", "sepia")):
+    for word, key in (
+        ("warm", "warm"),
+        ("golden", "warm"),
+        ("sunset", "warm"),
+        ("cool", "cool"),
+        ("cold", "cool"),
+        ("bright", "bright"),
+        ("dark", "dark"),
+        ("moody", "dark"),
+        ("dramatic", "contrast"),
+        ("contrast", "contrast"),
+        ("soft", "soft"),
+        ("black and white", "mono"),
+        ("monochrome", "mono"),
+        ("grayscale", "mono"),
+        ("sepia", "sepia"),
+        ("vintage", "sepia"),
+    ):
         if re.search(r"\b" + word + r"\b", text):
             if key == "dark" and "background" in ops and ops["background"] == "dark":
                 continue
@@ -118,8 +131,9 @@ def _photo_background(image: np.ndarray, colour: str | None, blur: bool) -> np.n
     return behind_person(image, person_mask(image), colour, blur)
 
 
-def behind_person(image: np.ndarray, person: np.ndarray, colour: str | None,
-                  blur: bool) -> np.ndarray:
+def behind_person(
+    image: np.ndarray, person: np.ndarray, colour: str | None, blur: bool
+) -> np.ndarray:
     """``image`` with what lies outside the ``person`` mask replaced: a colour backdrop
     (``BACKGROUND`` name, a soft vertical fall-off) or the image blurred. Photo poses and
     every frame of a footage avatar's posed video use it."""
@@ -156,19 +170,24 @@ def _photo_pose(portrait: Portrait, ops: dict[str, Any]) -> tuple[np.ndarray, di
         # A mild keystone: the side turning away shrinks vertically and moves in.
         k = math.sin(math.radians(ops["yaw_deg"])) * 0.12
         src = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
-        dst = np.array([[w * max(0, k), h * max(0, -k) * 0.5],
-                        [w - w * max(0, -k), h * max(0, k) * 0.5],
-                        [w - w * max(0, -k), h - h * max(0, k) * 0.5],
-                        [w * max(0, k), h - h * max(0, -k) * 0.5]], dtype=np.float32)
+        dst = np.array(
+            [
+                [w * max(0, k), h * max(0, -k) * 0.5],
+                [w - w * max(0, -k), h * max(0, k) * 0.5],
+                [w - w * max(0, -k), h - h * max(0, k) * 0.5],
+                [w * max(0, k), h - h * max(0, -k) * 0.5],
+            ],
+            dtype=np.float32,
+        )
         pm = cv2.getPerspectiveTransform(src, dst)
-        img = cv2.warpPerspective(img, pm, (w, h), flags=cv2.INTER_CUBIC,
-                                  borderMode=cv2.BORDER_REPLICATE)
+        img = cv2.warpPerspective(
+            img, pm, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
+        )
         applied["yaw_deg"] = ops["yaw_deg"]
         applied["yaw_method"] = "perspective approximation (photo)"
     if "roll_deg" in ops:
         m = cv2.getRotationMatrix2D(pivot, -ops["roll_deg"], 1.0)
-        img = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_CUBIC,
-                             borderMode=cv2.BORDER_REPLICATE)
+        img = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
         applied["roll_deg"] = ops["roll_deg"]
     framing = ops.get("framing")
     if framing in ("close-up", "wide"):
@@ -177,10 +196,10 @@ def _photo_pose(portrait: Portrait, ops: dict[str, Any]) -> tuple[np.ndarray, di
         m = cv2.getRotationMatrix2D(center, 0.0, zoom)
         m[:, 2] += np.array([w / 2, h * 0.45]) - np.array(center)
         if framing == "wide":
-            m[:, 2] = np.array([w / 2, h * 0.42]) - zoom * np.array(center) + \
-                np.array([0.0, 0.0])
-        img = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_CUBIC,
-                             borderMode=cv2.BORDER_REFLECT101)
+            m[:, 2] = np.array([w / 2, h * 0.42]) - zoom * np.array(center) + np.array([0.0, 0.0])
+        img = cv2.warpAffine(
+            img, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT101
+        )
         applied["framing"] = framing
     elif framing:
         # "medium" is the photo portrait's own crop: nothing changes, so nothing is
@@ -214,8 +233,7 @@ def apply_pose(portrait: Portrait, prompt: str) -> tuple[Portrait, dict[str, obj
         yaw = float(ops.get("yaw_deg", t["yaw_deg"]))
         roll = float(ops.get("roll_deg", t["roll_deg"]))
         framing = str(ops.get("framing", portrait.rig.get("framing", "medium")))
-        img, rig = draw(spec, portrait.image.shape[0], yaw_deg=yaw, roll_deg=roll,
-                        framing=framing)
+        img, rig = draw(spec, portrait.image.shape[0], yaw_deg=yaw, roll_deg=roll, framing=framing)
         applied = {k: ops[k] for k in ("yaw_deg", "roll_deg", "background") if k in ops}
         if "framing" in ops and ops["framing"] != portrait.rig.get("framing", "medium"):
             applied["framing"] = ops["framing"]
@@ -228,7 +246,8 @@ def apply_pose(portrait: Portrait, prompt: str) -> tuple[Portrait, dict[str, obj
             # Not claimed as applied: a drawn backdrop is a smooth gradient, so a blur
             # would change nothing visible.
             applied["not_applied"] = {
-                "background_blur": "drawn backgrounds are already soft gradients"}
+                "background_blur": "drawn backgrounds are already soft gradients"
+            }
         if ops.get("grade"):
             rig["grade"] = ops["grade"]
             img = apply_grade(img, ops["grade"])
@@ -243,7 +262,10 @@ def apply_pose(portrait: Portrait, prompt: str) -> tuple[Portrait, dict[str, obj
         new.mesh = None
     applied["prompt"] = prompt.strip()
     if not set(applied) - {"prompt", "not_applied", "method"}:
-        applied["note"] = ("no pose words recognised; the portrait is unchanged" if not ops
-                           else "nothing the prompt asks for changes this portrait")
+        applied["note"] = (
+            "no pose words recognised; the portrait is unchanged"
+            if not ops
+            else "nothing the prompt asks for changes this portrait"
+        )
     new.pose = dict(applied)
     return new, dict(applied)

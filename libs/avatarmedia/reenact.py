@@ -82,10 +82,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from . import face as fm
-from .encode import encode_frames, read_audio, read_video
-from .errors import NoFaceError
-from .metrics import lag_correlation, ssim_map
+from avatarmedia import face as fm
+from avatarmedia.encode import encode_frames, read_audio, read_video
+from avatarmedia.errors import NoFaceError
+from avatarmedia.metrics import lag_correlation, ssim_map
 
 LIPS_OUTER_RING = fm.LIPS_OUTER
 LIPS_INNER_RING = fm.LIPS_INNER_UPPER + fm.LIPS_INNER_LOWER[-2:0:-1]
@@ -127,8 +127,9 @@ def load_clip(path: str | Path, max_side: int | None = None) -> Clip:
 def save_clip(clip: Clip, path: str | Path) -> Path:
     """Write a clip as an MP4 (H.264 + AAC), for renderers that take a file (a footage
     avatar is made from one): e.g. the training part of ``split_clip``."""
-    return encode_frames(clip.frames, path, clip.fps, np.asarray(clip.samples, np.float32),
-                         clip.sample_rate)
+    return encode_frames(
+        clip.frames, path, clip.fps, np.asarray(clip.samples, np.float32), clip.sample_rate
+    )
 
 
 def split_clip(clip: Clip, at: float) -> tuple[Clip, Clip]:
@@ -149,13 +150,14 @@ def frozen_frames(frame: np.ndarray, n: int) -> list[np.ndarray]:
 
 # ------------------------------------------------------------------ observation
 
+
 @dataclass(frozen=True)
 class MouthObservation:
     """One frame's mouth in the canonical geometry (see the module docstring)."""
 
     opening: float
-    lips: np.ndarray   # (40, 2), LIP_POINTS order, IOD units, mouth centre at 0
-    crop: np.ndarray   # (CROP_H, CROP_W, 3) RGB uint8
+    lips: np.ndarray  # (40, 2), LIP_POINTS order, IOD units, mouth centre at 0
+    crop: np.ndarray  # (CROP_H, CROP_W, 3) RGB uint8
     inner: np.ndarray  # (CROP_H, CROP_W) bool
 
 
@@ -197,8 +199,9 @@ def _crop(frame: np.ndarray, to_canon: np.ndarray, iod: float) -> np.ndarray:
         # resized pixel r sits at roi pixel scale * r + (scale - 1) / 2 (pixel centres)
         m[:, 2] += m[:, :2] @ ((scale - 1.0) / 2.0)
         m[:, :2] = m[:, :2] @ np.diag(scale)
-    out: np.ndarray = cv2.warpAffine(roi, m, (CROP_W, CROP_H), flags=cv2.INTER_LINEAR,
-                                     borderMode=cv2.BORDER_REPLICATE)
+    out: np.ndarray = cv2.warpAffine(
+        roi, m, (CROP_W, CROP_H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
     return out
 
 
@@ -213,8 +216,12 @@ def observe(frame: np.ndarray, mesh: np.ndarray) -> MouthObservation:
     mask = np.zeros((CROP_H, CROP_W), np.uint8)
     cv2.fillPoly(mask, [np.round(poly * 4).astype(np.int32)], 1, lineType=cv2.LINE_8, shift=2)
     inner = cv2.erode(mask, np.ones((3, 3), np.uint8), iterations=INNER_ERODE_PX)
-    return MouthObservation(opening=gap / max(iod, 1e-6), lips=lips.astype(np.float32),
-                            crop=crop, inner=np.asarray(inner, bool))
+    return MouthObservation(
+        opening=gap / max(iod, 1e-6),
+        lips=lips.astype(np.float32),
+        crop=crop,
+        inner=np.asarray(inner, bool),
+    )
 
 
 def _mesh_of(frame: np.ndarray, previous: np.ndarray | None) -> np.ndarray | None:
@@ -245,6 +252,7 @@ def observe_mouths(frames: Sequence[np.ndarray]) -> list[MouthObservation | None
 
 # ------------------------------------------------------------------ comparison
 
+
 @dataclass(frozen=True)
 class ReenactScores:
     """Ours vs the real speaker; see the module docstring for every figure."""
@@ -258,7 +266,7 @@ class ReenactScores:
     near_black_ours: float
     near_black_real: float
     frames: int
-    open_frames: int = 0        # frames where both are open (colour figures use these)
+    open_frames: int = 0  # frames where both are open (colour figures use these)
     lightness_emd: float = float("nan")
     r_at_zero: float = float("nan")
     edge_ratio: float = float("nan")
@@ -318,8 +326,9 @@ def _ratio(ours: list[float], real: list[float]) -> float:
     return float(np.mean(ours) / max(float(np.mean(real)), 1e-6))
 
 
-def _colour_figures(pairs: list[tuple[MouthObservation, MouthObservation]]
-                    ) -> tuple[float, float, float, float]:
+def _colour_figures(
+    pairs: list[tuple[MouthObservation, MouthObservation]],
+) -> tuple[float, float, float, float]:
     """delta E, texture ratio, L* EMD and edge ratio over frames where both are open."""
     if not pairs:
         return float("nan"), float("nan"), float("nan"), float("nan")
@@ -335,16 +344,17 @@ def _colour_figures(pairs: list[tuple[MouthObservation, MouthObservation]]
         light_real.append(a[:, 0])
         light_ours.append(b[:, 0])
     emd = _emd_1d(np.concatenate(light_ours), np.concatenate(light_real))
-    return (float(np.mean(de)), _ratio(sd_ours, sd_real), emd,
-            _ratio(edge_ours, edge_real))
+    return (float(np.mean(de)), _ratio(sd_ours, sd_real), emd, _ratio(edge_ours, edge_real))
 
 
-def compare_mouths(real: Sequence[MouthObservation | None],
-                   ours: Sequence[MouthObservation | None], fps: float) -> ReenactScores:
+def compare_mouths(
+    real: Sequence[MouthObservation | None], ours: Sequence[MouthObservation | None], fps: float
+) -> ReenactScores:
     """Every reenactment figure of ``ours`` against ``real`` (paired by frame index)."""
     n = min(len(real), len(ours))
-    both = [(r, o) for r, o in zip(real[:n], ours[:n], strict=True)
-            if r is not None and o is not None]
+    both = [
+        (r, o) for r, o in zip(real[:n], ours[:n], strict=True) if r is not None and o is not None
+    ]
     lag = lag_correlation(_openings(ours, n), _openings(real, n), fps)
     best_r = lag["pearson_r"] if lag["pearson_r"] > -2 else float("nan")
     if not both:
@@ -352,15 +362,25 @@ def compare_mouths(real: Sequence[MouthObservation | None],
         return ReenactScores(best_r, nan, nan, nan, nan, nan, nan, nan, 0)
     dist = [float(np.linalg.norm(r.lips - o.lips, axis=1).mean()) for r, o in both]
     ssim = [float(ssim_map(_grey(r.crop), _grey(o.crop)).mean()) for r, o in both]
-    shift = [float(np.linalg.norm(_lab(r.crop).mean(axis=(0, 1)) - _lab(o.crop).mean(axis=(0, 1))))
-             for r, o in both]
+    shift = [
+        float(np.linalg.norm(_lab(r.crop).mean(axis=(0, 1)) - _lab(o.crop).mean(axis=(0, 1))))
+        for r, o in both
+    ]
     opened = [(r, o) for r, o in both if is_open(r) and is_open(o)]
     delta_e, texture, emd, edges = _colour_figures(opened)
     return ReenactScores(
-        r=best_r, lag_ms=lag["best_lag_ms"] if math.isfinite(best_r) else float("nan"),
-        lip_distance_pct=100.0 * float(np.mean(dist)), crop_ssim=float(np.mean(ssim)),
-        delta_e=delta_e, texture_ratio=texture,
+        r=best_r,
+        lag_ms=lag["best_lag_ms"] if math.isfinite(best_r) else float("nan"),
+        lip_distance_pct=100.0 * float(np.mean(dist)),
+        crop_ssim=float(np.mean(ssim)),
+        delta_e=delta_e,
+        texture_ratio=texture,
         near_black_ours=near_black_share([o for _, o in both]),
         near_black_real=near_black_share([r for r, _ in both]),
-        frames=len(both), open_frames=len(opened), lightness_emd=emd,
-        r_at_zero=lag["r_at_zero_lag"], edge_ratio=edges, crop_delta_e=float(np.mean(shift)))
+        frames=len(both),
+        open_frames=len(opened),
+        lightness_emd=emd,
+        r_at_zero=lag["r_at_zero_lag"],
+        edge_ratio=edges,
+        crop_delta_e=float(np.mean(shift)),
+    )

@@ -20,17 +20,17 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from . import face as fm
-from .animate import MotionPlan, plan_motion
-from .animate_photo import PhotoRig
-from .encode import PRESETS, VideoEncoder, even, frames_for_audio, save_poster
-from .errors import MediaInputError
-from .footage import Footage
-from .head import motion_matrix
-from .own_teeth import OwnTeeth, own_teeth
-from .portrait import Portrait
-from .rest_mouth import rest_mouth
-from .tracks import MouthTrack
+from avatarmedia import face as fm
+from avatarmedia.animate import MotionPlan, plan_motion
+from avatarmedia.animate_photo import PhotoRig
+from avatarmedia.encode import PRESETS, VideoEncoder, even, frames_for_audio, save_poster
+from avatarmedia.errors import MediaInputError
+from avatarmedia.footage import Footage
+from avatarmedia.head import motion_matrix
+from avatarmedia.own_teeth import OwnTeeth, own_teeth
+from avatarmedia.portrait import Portrait
+from avatarmedia.rest_mouth import rest_mouth
+from avatarmedia.tracks import MouthTrack
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +76,9 @@ class FaceAnimator(Protocol):
         ...
 
 
-def loudness_mouth_track(samples: FloatArray, sample_rate: int, fps: float,
-                         n_frames: int | None = None) -> MouthTrack:
+def loudness_mouth_track(
+    samples: FloatArray, sample_rate: int, fps: float, n_frames: int | None = None
+) -> MouthTrack:
     """Mouth opening from the loudness envelope (used when no speech track is given)."""
     x = np.asarray(samples, np.float64).reshape(-1)
     n = n_frames or frames_for_audio(len(x), sample_rate, fps)
@@ -97,14 +98,19 @@ def loudness_mouth_track(samples: FloatArray, sample_rate: int, fps: float,
     diff = np.clip(np.diff(opening, prepend=opening[0]), 0, None)
     emphasis = np.clip(diff * 3.0, 0, 1) * (opening > 0.5)
     f32 = np.float32
-    return MouthTrack(fps=fps, opening=opening.astype(f32), width=np.full(n, 0.5, f32),
-                      rounding=np.zeros(n, f32), emphasis=emphasis.astype(f32))
+    return MouthTrack(
+        fps=fps,
+        opening=opening.astype(f32),
+        width=np.full(n, 0.5, f32),
+        rounding=np.zeros(n, f32),
+        emphasis=emphasis.astype(f32),
+    )
 
 
 def audio_track(samples: FloatArray, sample_rate: int, fps: float, n_frames: int) -> MouthTrack:
     """The speech engine's audio-driven track when installed, else the loudness one."""
     try:
-        from .mouth_audio import audio_mouth_track
+        from avatarmedia.mouth_audio import audio_mouth_track
     except ImportError:
         return loudness_mouth_track(samples, sample_rate, fps, n_frames)
     track: MouthTrack = audio_mouth_track(samples, sample_rate, fps, n_frames=n_frames)
@@ -120,11 +126,17 @@ def fit_track(track: MouthTrack, n: int) -> MouthTrack:
         a = np.asarray(a, np.float32)[:n]
         return np.concatenate([a, np.full(n - len(a), fill, np.float32)])
 
-    vis = (list(track.visemes[:n]) + ["sil"] * max(0, n - len(track.visemes))
-           if track.visemes else [])
-    return MouthTrack(fps=track.fps, opening=fit(track.opening, 0), width=fit(track.width, 0.5),
-                      rounding=fit(track.rounding, 0), emphasis=fit(track.emphasis, 0),
-                      visemes=vis)
+    vis = (
+        list(track.visemes[:n]) + ["sil"] * max(0, n - len(track.visemes)) if track.visemes else []
+    )
+    return MouthTrack(
+        fps=track.fps,
+        opening=fit(track.opening, 0),
+        width=fit(track.width, 0.5),
+        rounding=fit(track.rounding, 0),
+        emphasis=fit(track.emphasis, 0),
+        visemes=vis,
+    )
 
 
 def output_size(portrait: Portrait, resolution: int) -> tuple[int, int]:
@@ -158,13 +170,20 @@ class PhotoAnimator:
 
     def frame(self, values: dict[str, float]) -> np.ndarray:
         motion = motion_matrix(self.pivot, self.face_height, values)
-        return self.rig.render(values["opening"], values["width"], values["rounding"],
-                               values["smile"], values["brow"], values["blink"], motion)
+        return self.rig.render(
+            values["opening"],
+            values["width"],
+            values["rounding"],
+            values["smile"],
+            values["brow"],
+            values["blink"],
+            motion,
+        )
 
 
 def make_animator(portrait: Portrait, size: tuple[int, int]) -> FaceAnimator:
     if portrait.kind == "drawn" and portrait.spec is not None:
-        from .animate_drawn import DrawnAnimator
+        from avatarmedia.animate_drawn import DrawnAnimator
 
         return DrawnAnimator(portrait, size)
     return PhotoAnimator(portrait, size)
@@ -175,8 +194,9 @@ def _validate(req: RenderRequest) -> None:
         raise MediaInputError(f"tier must be one of {', '.join(TIERS)}, got {req.tier!r}")
     if req.resolution not in RESOLUTIONS[req.tier]:
         allowed = ", ".join(str(r) for r in RESOLUTIONS[req.tier])
-        raise MediaInputError(f"resolution {req.resolution} is not offered for tier "
-                              f"{req.tier} (choose {allowed})")
+        raise MediaInputError(
+            f"resolution {req.resolution} is not offered for tier {req.tier} (choose {allowed})"
+        )
     if req.fps not in FRAME_RATES:
         raise MediaInputError(f"fps must be 24, 25 or 30, got {req.fps}")
     if req.sample_rate <= 0 or req.samples is None or len(req.samples) < req.sample_rate * 0.2:
@@ -191,15 +211,17 @@ def render_frames(animator: FaceAnimator, plan: MotionPlan) -> Any:
         yield i, animator.frame(plan.frame(i))
 
 
-def render_video(req: RenderRequest, out_path: Path, *,
-                 progress: Callable[[float], None] | None = None) -> RenderResult:
+def render_video(
+    req: RenderRequest, out_path: Path, *, progress: Callable[[float], None] | None = None
+) -> RenderResult:
     """Render the talking video to ``out_path`` (MP4) and a poster JPEG beside it."""
     _validate(req)
     t0 = time.perf_counter()
     samples = np.asarray(req.samples, np.float32).reshape(-1)
     n = frames_for_audio(len(samples), req.sample_rate, req.fps)
-    track = req.mouth if req.mouth is not None else audio_track(samples, req.sample_rate,
-                                                                req.fps, n)
+    track = (
+        req.mouth if req.mouth is not None else audio_track(samples, req.sample_rate, req.fps, n)
+    )
     track = fit_track(track, n)
     if req.footage is not None:
         return _render_footage(req, track, samples, out_path, progress, t0)
@@ -210,8 +232,14 @@ def render_video(req: RenderRequest, out_path: Path, *,
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     poster_path = out_path.with_suffix(".jpg")
-    enc = VideoEncoder(out_path, size[0], size[1], req.fps, preset=PRESETS[req.tier],
-                       crf=23 if req.tier == "avatar" else 21)
+    enc = VideoEncoder(
+        out_path,
+        size[0],
+        size[1],
+        req.fps,
+        preset=PRESETS[req.tier],
+        crf=23 if req.tier == "avatar" else 21,
+    )
     enc.add_audio(req.sample_rate)
     poster: np.ndarray | None = None
     step = max(1, n // 40)
@@ -222,8 +250,11 @@ def render_video(req: RenderRequest, out_path: Path, *,
     try:
         for i, frame in render_frames(animator, plan):
             enc.write(frame)
-            if poster is None and (i >= min(n - 1, int(req.fps * 0.5))
-                                   and plan.opening[i] < 0.05 and plan.blink[i] < 0.05):
+            if poster is None and (
+                i >= min(n - 1, int(req.fps * 0.5))
+                and plan.opening[i] < 0.05
+                and plan.blink[i] < 0.05
+            ):
                 poster = frame
             if progress is not None and i % step == 0:
                 progress(0.95 * i / n)
@@ -235,26 +266,53 @@ def render_video(req: RenderRequest, out_path: Path, *,
     if progress is not None:
         progress(1.0)
     total = time.perf_counter() - t0
-    return RenderResult(video_path=out_path, poster_path=poster_path,
-                        duration_s=n / req.fps, n_frames=n, width=size[0], height=size[1],
-                        timings={"setup_s": t_setup, "frames_s": t_frames, "total_s": total},
-                        motion={"tier": req.tier, "hint": req.motion_hint})
+    return RenderResult(
+        video_path=out_path,
+        poster_path=poster_path,
+        duration_s=n / req.fps,
+        n_frames=n,
+        width=size[0],
+        height=size[1],
+        timings={"setup_s": t_setup, "frames_s": t_frames, "total_s": total},
+        motion={"tier": req.tier, "hint": req.motion_hint},
+    )
 
 
-def _render_footage(req: RenderRequest, track: MouthTrack, samples: FloatArray, out_path: Path,
-                    progress: Callable[[float], None] | None, t0: float) -> RenderResult:
-    from .footage_render import render_footage
+def _render_footage(
+    req: RenderRequest,
+    track: MouthTrack,
+    samples: FloatArray,
+    out_path: Path,
+    progress: Callable[[float], None] | None,
+    t0: float,
+) -> RenderResult:
+    from avatarmedia.footage_render import render_footage
 
     assert req.footage is not None
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    done = render_footage(req.footage, track, samples, req.sample_rate, out_path,
-                          tier=req.tier, resolution=req.resolution, fps=req.fps,
-                          pose=req.portrait.pose, progress=progress)
+    done = render_footage(
+        req.footage,
+        track,
+        samples,
+        req.sample_rate,
+        out_path,
+        tier=req.tier,
+        resolution=req.resolution,
+        fps=req.fps,
+        pose=req.portrait.pose,
+        progress=progress,
+    )
     if progress is not None:
         progress(1.0)
     timings = dict(done.timings, total_s=time.perf_counter() - t0)
-    return RenderResult(video_path=out_path, poster_path=out_path.with_suffix(".jpg"),
-                        duration_s=done.n_frames / req.fps, n_frames=done.n_frames,
-                        width=done.size[0], height=done.size[1], timings=timings,
-                        motion={"tier": req.tier, "motion": "footage"})
+    return RenderResult(
+        video_path=out_path,
+        poster_path=out_path.with_suffix(".jpg"),
+        duration_s=done.n_frames / req.fps,
+        n_frames=done.n_frames,
+        width=done.size[0],
+        height=done.size[1],
+        timings=timings,
+        motion={"tier": req.tier, "motion": "footage"},
+    )

@@ -21,14 +21,14 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from . import face as fm
-from .head import smoothstep
+from avatarmedia import face as fm
+from avatarmedia.head import smoothstep
 
 # The mesh measures closed lips as a small gap (0.7-1.8 % of the face height on the
 # fixtures and clip frames): that much is lip, not mouth opening, and is kept.
 CLOSED_GAP = 0.012
-OPEN_GAP = 0.015     # below this nothing is closed
-UPPER_SHARE = 0.3    # share of the gap the upper lip travels; the jaw does the rest
+OPEN_GAP = 0.015  # below this nothing is closed
+UPPER_SHARE = 0.3  # share of the gap the upper lip travels; the jaw does the rest
 
 
 @dataclass(frozen=True)
@@ -77,26 +77,31 @@ def visible_corners(uv: np.ndarray) -> tuple[float, float]:
     return (min(c0, c1) + min(o0, o1, c0, c1)) / 2, (max(c0, c1) + max(o0, o1, c0, c1)) / 2
 
 
-def _interior(image: np.ndarray, mesh: np.ndarray, ax: _Axes, u: np.ndarray,
-              v: np.ndarray) -> np.ndarray:
+def _interior(
+    image: np.ndarray, mesh: np.ndarray, ax: _Axes, u: np.ndarray, v: np.ndarray
+) -> np.ndarray:
     """True where the samples at face coordinates (u, v) show the inside of the mouth."""
     dark, teeth = interior_parts(image, mesh, ax, u, v)
     out: np.ndarray = dark | teeth
     return out
 
 
-def interior_parts(image: np.ndarray, mesh: np.ndarray, ax: _Axes, u: np.ndarray,
-                   v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def interior_parts(
+    image: np.ndarray, mesh: np.ndarray, ax: _Axes, u: np.ndarray, v: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Where the samples at face coordinates (u, v) show cavity, and where teeth.
 
     Teeth are lighter and far less red than the person's own lips, the cavity darker;
     the lip reference is sampled half-way between the inner and outer lip contours,
     which is lip tissue however wide the mouth is.
     """
-    mid = np.vstack([(mesh[list(fm.LIPS_OUTER_UPPER), :2]
-                      + mesh[list(fm.LIPS_INNER_UPPER), :2]) / 2,
-                     (mesh[list(fm.LIPS_OUTER_LOWER), :2]
-                      + mesh[list(fm.LIPS_INNER_LOWER), :2]) / 2, mesh[[50, 280], :2]])
+    mid = np.vstack(
+        [
+            (mesh[list(fm.LIPS_OUTER_UPPER), :2] + mesh[list(fm.LIPS_INNER_UPPER), :2]) / 2,
+            (mesh[list(fm.LIPS_OUTER_LOWER), :2] + mesh[list(fm.LIPS_INNER_LOWER), :2]) / 2,
+            mesh[[50, 280], :2],
+        ]
+    )
     lab = cv2.cvtColor(image.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
     h, w = image.shape[:2]
     ix = np.clip(np.round(mid[:, 0]).astype(int), 0, w - 1)
@@ -106,17 +111,20 @@ def interior_parts(image: np.ndarray, mesh: np.ndarray, ax: _Axes, u: np.ndarray
     lip_l, lip_c = float(np.median(ref[:-2, 0])), float(np.median(chroma_of[:-2]))
     skin_l, skin_c = float(ref[-2:, 0].mean()), float(chroma_of[-2:].mean())
     xy = ax.to_xy(np.stack([u, v], axis=-1)).astype(np.float32)
-    smp = cv2.remap(lab, xy[..., 0], xy[..., 1], cv2.INTER_LINEAR,
-                    borderMode=cv2.BORDER_REPLICATE)
+    smp = cv2.remap(lab, xy[..., 0], xy[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     chroma = np.hypot(smp[..., 1], smp[..., 2])
     dark = smp[..., 0] < min(lip_l, skin_l) - 20.0
-    teeth = ((smp[..., 0] > lip_l + 5.0) & (chroma < 0.6 * lip_c)
-             & ((chroma < 0.75 * skin_c) | (smp[..., 0] > skin_l + 3.0)))
+    teeth = (
+        (smp[..., 0] > lip_l + 5.0)
+        & (chroma < 0.6 * lip_c)
+        & ((chroma < 0.75 * skin_c) | (smp[..., 0] > skin_l + 3.0))
+    )
     return dark, teeth
 
 
-def _gap_profile(image: np.ndarray, mesh: np.ndarray, ax: _Axes,
-                 height: float) -> tuple[Callable[..., np.ndarray], Callable[..., np.ndarray]]:
+def _gap_profile(
+    image: np.ndarray, mesh: np.ndarray, ax: _Axes, height: float
+) -> tuple[Callable[..., np.ndarray], Callable[..., np.ndarray]]:
     """The inside of the mouth per column u: its top edge and its height (px).
 
     From the mesh's inner lip contours, widened to where the photo itself shows
@@ -208,9 +216,13 @@ def closing_warp(image: np.ndarray, mesh: np.ndarray) -> ClosingWarp | None:
     nose_v, chin_v = float(uv[2, 1]), float(uv[fm.CHIN, 1])
     lip_top, lip_bottom = float(uv[0, 1]), float(uv[17, 1])
     # The warped box: the fields below are ~0 on its border.
-    pts = np.array([ax.to_xy(np.array([su * 1.05 * jaw_hw, sv]))
-                    for su in (-1, 1) for sv in (nose_v - 0.02 * height,
-                                                 chin_v + 0.26 * height)])
+    pts = np.array(
+        [
+            ax.to_xy(np.array([su * 1.05 * jaw_hw, sv]))
+            for su in (-1, 1)
+            for sv in (nose_v - 0.02 * height, chin_v + 0.26 * height)
+        ]
+    )
     h_img, w_img = image.shape[:2]
     x0, y0 = np.maximum(np.floor(pts.min(axis=0)).astype(int), 0)
     x1, y1 = np.minimum(np.ceil(pts.max(axis=0)).astype(int) + 1, [w_img, h_img])
@@ -229,7 +241,8 @@ def closing_warp(image: np.ndarray, mesh: np.ndarray) -> ClosingWarp | None:
     # Lower lip follows its own gap; further down the jaw rises by the mouth's typical
     # gap (smooth across the face), fading out below the chin.
     jaw_gap = float(np.percentile(gap_of_u(np.linspace(c0, c1, 32)), 75)) * (
-        1.0 - smoothstep((np.abs(u) - 0.45 * jaw_hw) / (0.5 * jaw_hw)))
+        1.0 - smoothstep((np.abs(u) - 0.45 * jaw_hw) / (0.5 * jaw_hw))
+    )
     to_jaw = smoothstep((v - lip_bottom) / max(0.5 * (chin_v - lip_bottom), 1.0))
     fade = 1.0 - smoothstep((v - chin_v) / (0.22 * height))
     src_lo = v + ((g - up_move) * (1 - to_jaw) + (1 - UPPER_SHARE) * jaw_gap * to_jaw) * fade
@@ -240,14 +253,20 @@ def closing_warp(image: np.ndarray, mesh: np.ndarray) -> ClosingWarp | None:
     beyond = np.clip(np.maximum(e0 - u, u - e1), 0, None)
     w_lo = smoothstep((v - meet) / (1.0 + 3.0 * beyond) + 0.5)
     tear = 1.0 - smoothstep(beyond / 3.0)
-    maps = [ax.to_xy(np.stack([u, src_v], axis=-1)).astype(np.float32)
-            for src_v in (src_up, src_lo)]
+    maps = [
+        ax.to_xy(np.stack([u, src_v], axis=-1)).astype(np.float32) for src_v in (src_up, src_lo)
+    ]
     # Where closed lips touch there is a faint shadow line, strongest mid-mouth.
     inside = 1.0 - smoothstep((np.abs(u) - 0.6 * (c1 - c0) / 2) / (0.4 * (c1 - c0) / 2))
     line = np.exp(-(((v - meet) / max(1.0, 0.004 * height)) ** 2)) * inside * (g > 0.5)
-    return ClosingWarp((int(x0), int(y0), int(x1), int(y1)), maps[0], maps[1],
-                       w_lo.astype(np.float32), tear.astype(np.float32),
-                       (0.25 * line).astype(np.float32))
+    return ClosingWarp(
+        (int(x0), int(y0), int(x1), int(y1)),
+        maps[0],
+        maps[1],
+        w_lo.astype(np.float32),
+        tear.astype(np.float32),
+        (0.25 * line).astype(np.float32),
+    )
 
 
 def close_mouth(image: np.ndarray, mesh: np.ndarray) -> np.ndarray | None:
@@ -260,9 +279,12 @@ def close_mouth(image: np.ndarray, mesh: np.ndarray) -> np.ndarray | None:
     if warp is None:
         return None
     x0, y0, x1, y1 = warp.box
-    up, lo, one = (cv2.remap(image, m[..., 0], m[..., 1], cv2.INTER_CUBIC,
-                             borderMode=cv2.BORDER_REFLECT101).astype(np.float32)
-                   for m in (warp.upper, warp.lower, warp.blended()))
+    up, lo, one = (
+        cv2.remap(
+            image, m[..., 0], m[..., 1], cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT101
+        ).astype(np.float32)
+        for m in (warp.upper, warp.lower, warp.blended())
+    )
     w, tear = warp.w_lower[..., None], warp.tear[..., None]
     moved = (up * (1 - w) + lo * w) * tear + one * (1 - tear)
     moved *= (1.0 - warp.shadow)[..., None]
@@ -271,8 +293,9 @@ def close_mouth(image: np.ndarray, mesh: np.ndarray) -> np.ndarray | None:
     return out
 
 
-def rest_mouth(image: np.ndarray, mesh: np.ndarray,
-               remesh: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+def rest_mouth(
+    image: np.ndarray, mesh: np.ndarray, remesh: Callable[[np.ndarray], np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
     """The portrait with closed lips and its mesh (unchanged if already closed).
 
     ``remesh`` fits the face mesh to the closed image. One pass: the mesh measures

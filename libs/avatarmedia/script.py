@@ -62,9 +62,14 @@ def sentence_chunks(text: str, limit: int = MAX_TEXT_CHARS) -> list[str]:
 
 def _silence(frames: int, fps: float) -> MouthTrack:
     f32 = np.float32
-    return MouthTrack(fps=fps, opening=np.zeros(frames, f32), width=np.full(frames, 0.5, f32),
-                      rounding=np.zeros(frames, f32), emphasis=np.zeros(frames, f32),
-                      visemes=["rest"] * frames)
+    return MouthTrack(
+        fps=fps,
+        opening=np.zeros(frames, f32),
+        width=np.full(frames, 0.5, f32),
+        rounding=np.zeros(frames, f32),
+        emphasis=np.zeros(frames, f32),
+        visemes=["rest"] * frames,
+    )
 
 
 def _joined(tracks: list[MouthTrack], fps: float) -> MouthTrack:
@@ -72,8 +77,14 @@ def _joined(tracks: list[MouthTrack], fps: float) -> MouthTrack:
         return np.concatenate([getattr(t, name) for t in tracks]).astype(np.float32)
 
     visemes = [v for t in tracks for v in t.visemes] if all(t.visemes for t in tracks) else []
-    return MouthTrack(fps=fps, opening=cat("opening"), width=cat("width"),
-                      rounding=cat("rounding"), emphasis=cat("emphasis"), visemes=visemes)
+    return MouthTrack(
+        fps=fps,
+        opening=cat("opening"),
+        width=cat("width"),
+        rounding=cat("rounding"),
+        emphasis=cat("emphasis"),
+        visemes=visemes,
+    )
 
 
 def speak_script(text: str, voice: VoiceProfile, fps: int) -> SpokenScript:

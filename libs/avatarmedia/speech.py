@@ -35,8 +35,15 @@ SEMITONES_PER_PITCH_STEP = 0.12
 TARGET_LUFS = -16.0
 PEAK_DBFS = -1.0
 
-__all__ = ["LANGUAGES", "MAX_TEXT_CHARS", "Speech", "TimedUnit", "check_controls",
-           "default_voice", "synthesize"]
+__all__ = [
+    "LANGUAGES",
+    "MAX_TEXT_CHARS",
+    "Speech",
+    "TimedUnit",
+    "check_controls",
+    "default_voice",
+    "synthesize",
+]
 
 
 @dataclass
@@ -53,15 +60,16 @@ class Speech:
 
 def check_controls(speed: float, pitch: float) -> None:
     if not (isinstance(speed, int | float) and SPEED_RANGE[0] <= speed <= SPEED_RANGE[1]):
-        raise MediaInputError(f"speed must be between {SPEED_RANGE[0]} and {SPEED_RANGE[1]}, "
-                              f"got {speed!r}")
+        raise MediaInputError(
+            f"speed must be between {SPEED_RANGE[0]} and {SPEED_RANGE[1]}, got {speed!r}"
+        )
     if not (isinstance(pitch, int | float) and PITCH_RANGE[0] <= pitch <= PITCH_RANGE[1]):
-        raise MediaInputError(f"pitch must be between {PITCH_RANGE[0]:.0f} and "
-                              f"{PITCH_RANGE[1]:.0f}, got {pitch!r}")
+        raise MediaInputError(
+            f"pitch must be between {PITCH_RANGE[0]:.0f} and {PITCH_RANGE[1]:.0f}, got {pitch!r}"
+        )
 
 
-def synthesize(text: str, voice: VoiceProfile, *, speed: float = 1.0,
-               pitch: float = 0.0) -> Speech:
+def synthesize(text: str, voice: VoiceProfile, *, speed: float = 1.0, pitch: float = 0.0) -> Speech:
     """Speak ``text`` in ``voice``; returns float32 mono samples and the timeline.
 
     Raises ``MediaInputError`` for empty or over-long text (``MAX_TEXT_CHARS``) and

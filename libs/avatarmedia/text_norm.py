@@ -18,9 +18,23 @@ from avatarmedia.errors import MediaInputError, UnsupportedLanguageError
 LANGUAGES: tuple[str, ...] = ("en", "vi", "zh", "ja", "ko", "es", "fr", "de", "pt", "ar")
 MAX_TEXT_CHARS = 600
 
-_ALIASES = {"cmn": "zh", "zh-cn": "zh", "zh-hans": "zh", "zh-tw": "zh", "jp": "ja",
-            "kr": "ko", "en-us": "en", "en-gb": "en", "pt-br": "pt", "pt-pt": "pt",
-            "es-419": "es", "es-mx": "es", "fr-fr": "fr", "vi-vn": "vi", "ar-sa": "ar"}
+_ALIASES = {
+    "cmn": "zh",
+    "zh-cn": "zh",
+    "zh-hans": "zh",
+    "zh-tw": "zh",
+    "jp": "ja",
+    "kr": "ko",
+    "en-us": "en",
+    "en-gb": "en",
+    "pt-br": "pt",
+    "pt-pt": "pt",
+    "es-419": "es",
+    "es-mx": "es",
+    "fr-fr": "fr",
+    "vi-vn": "vi",
+    "ar-sa": "ar",
+}
 
 
 @dataclass(frozen=True)
@@ -37,7 +51,8 @@ def check_language(language: str) -> str:
         code = code.split("-", 1)[0]
     if code not in LANGUAGES:
         raise UnsupportedLanguageError(
-            f"language {language!r} is not supported; use one of {', '.join(LANGUAGES)}")
+            f"language {language!r} is not supported; use one of {', '.join(LANGUAGES)}"
+        )
     return code
 
 
@@ -49,26 +64,99 @@ def check_text(text: str) -> str:
     if not clean or not any(ch.isalnum() for ch in clean):
         raise MediaInputError("text is empty: give at least one word to speak")
     if len(clean) > MAX_TEXT_CHARS:
-        raise MediaInputError(f"text is {len(clean)} characters long; the limit is "
-                              f"{MAX_TEXT_CHARS}")
+        raise MediaInputError(
+            f"text is {len(clean)} characters long; the limit is {MAX_TEXT_CHARS}"
+        )
     return clean
 
 
 # ---------------------------------------------------------------- dates and digits
 
 _MONTHS: dict[str, tuple[str, ...]] = {
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
-    "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
-           "septiembre", "octubre", "noviembre", "diciembre"),
-    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-           "septembre", "octobre", "novembre", "décembre"),
-    "de": ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
-           "September", "Oktober", "November", "Dezember"),
-    "pt": ("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto",
-           "setembro", "outubro", "novembro", "dezembro"),
-    "ar": ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر",
-           "أكتوبر", "نوفمبر", "ديسمبر"),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+    "es": (
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ),
+    "fr": (
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ),
+    "de": (
+        "Januar",
+        "Februar",
+        "März",
+        "April",
+        "Mai",
+        "Juni",
+        "Juli",
+        "August",
+        "September",
+        "Oktober",
+        "November",
+        "Dezember",
+    ),
+    "pt": (
+        "janeiro",
+        "fevereiro",
+        "março",
+        "abril",
+        "maio",
+        "junho",
+        "julho",
+        "agosto",
+        "setembro",
+        "outubro",
+        "novembro",
+        "dezembro",
+    ),
+    "ar": (
+        "يناير",
+        "فبراير",
+        "مارس",
+        "أبريل",
+        "مايو",
+        "يونيو",
+        "يوليو",
+        "أغسطس",
+        "سبتمبر",
+        "أكتوبر",
+        "نوفمبر",
+        "ديسمبر",
+    ),
 }
 
 # Dates are delimited by "not a digit and not a Latin letter" rather than ``\b``:
@@ -183,15 +271,33 @@ def _zh_numbers(text: str) -> str:
     return re.sub(r"(\d+(?:\.\d+)?)", number, text)
 
 
-_DIGIT_TABLE = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹０１２３４５６７８９",
-                             "012345678901234567890123456789")
-_PUNCT_TABLE = str.maketrans({"，": ",", "。": ".", "！": "!", "？": "?", "：": ":",
-                              "；": ";", "、": ",", "（": "(", "）": ")", "「": '"',
-                              "」": '"', "『": '"', "』": '"', "…": "...", "　": " ",
-                              "～": "~"})
+_DIGIT_TABLE = str.maketrans(
+    "٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹０１２３４５６７８９", "012345678901234567890123456789"
+)
+_PUNCT_TABLE = str.maketrans(
+    {
+        "，": ",",
+        "。": ".",
+        "！": "!",
+        "？": "?",
+        "：": ":",
+        "；": ";",
+        "、": ",",
+        "（": "(",
+        "）": ")",
+        "「": '"',
+        "」": '"',
+        "『": '"',
+        "』": '"',
+        "…": "...",
+        "　": " ",
+        "～": "~",
+    }
+)
 
 
 # ---------------------------------------------------------------- scripts
+
 
 def _is_han(ch: str) -> bool:
     return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
@@ -206,8 +312,10 @@ def _attach(tokens: list[Token], spoken: str, written: str) -> None:
         tokens.append(Token(spoken, written))
 
 
-_ZH_RUNS = re.compile(r"\d{4}\s*年|\d+(?:\.\d+)?\s*%|\d+(?:\.\d+)?"
-                      r"|[\u3400-\u9fff\uf900-\ufaff]+|[^\d\u3400-\u9fff\uf900-\ufaff]+")
+_ZH_RUNS = re.compile(
+    r"\d{4}\s*年|\d+(?:\.\d+)?\s*%|\d+(?:\.\d+)?"
+    r"|[\u3400-\u9fff\uf900-\ufaff]+|[^\d\u3400-\u9fff\uf900-\ufaff]+"
+)
 
 
 def _pinyin(hanzi: str) -> list[str]:
@@ -215,8 +323,9 @@ def _pinyin(hanzi: str) -> list[str]:
 
     syllables = lazy_pinyin(hanzi, style=Style.TONE3, neutral_tone_with_five=True)
     if len(syllables) != len(hanzi):  # pypinyin keeps one per hanzi; be safe
-        syllables = [lazy_pinyin(ch, style=Style.TONE3, neutral_tone_with_five=True)[0]
-                     for ch in hanzi]
+        syllables = [
+            lazy_pinyin(ch, style=Style.TONE3, neutral_tone_with_five=True)[0] for ch in hanzi
+        ]
     return [str(x) for x in syllables]
 
 
@@ -260,7 +369,7 @@ def ja_number(n: int) -> str:
         return "ゼロ"
     out = ""
     for i, unit in reversed(list(enumerate(("", "まん", "おく", "ちょう")))):
-        chunk = n // 10000 ** i % 10000
+        chunk = n // 10000**i % 10000
         if chunk:
             out += _ja_below_10000(chunk) + unit
     return out
@@ -278,31 +387,58 @@ class _Counter:
 
 
 _JA_COUNTERS: dict[str, _Counter] = {
-    "歳": _Counter("さい", {1: "いっさい", 8: "はっさい"}, "じゅっさい",
-                  whole={20: "はたち"}),
+    "歳": _Counter("さい", {1: "いっさい", 8: "はっさい"}, "じゅっさい", whole={20: "はたち"}),
     "時": _Counter("じ", {4: "よじ", 7: "しちじ", 9: "くじ"}),
-    "分": _Counter("ふん", {1: "いっぷん", 3: "さんぷん", 4: "よんぷん", 6: "ろっぷん",
-                          8: "はっぷん"}, "じゅっぷん", "ひゃっぷん"),
+    "分": _Counter(
+        "ふん",
+        {1: "いっぷん", 3: "さんぷん", 4: "よんぷん", 6: "ろっぷん", 8: "はっぷん"},
+        "じゅっぷん",
+        "ひゃっぷん",
+    ),
     "年": _Counter("ねん", {4: "よねん", 7: "しちねん", 9: "きゅうねん"}),
     "月": _Counter("がつ", {4: "しがつ", 7: "しちがつ", 9: "くがつ"}),
-    "ヶ月": _Counter("かげつ", {1: "いっかげつ", 6: "ろっかげつ", 8: "はっかげつ"},
-                    "じゅっかげつ", "ひゃっかげつ"),
-    "日": _Counter("にち", {4: "よっか", 7: "しちにち", 9: "くにち"}, whole={
-        1: "ついたち", 2: "ふつか", 3: "みっか", 4: "よっか", 5: "いつか", 6: "むいか",
-        7: "なのか", 8: "ようか", 9: "ここのか", 10: "とおか", 20: "はつか"}),
+    "ヶ月": _Counter(
+        "かげつ",
+        {1: "いっかげつ", 6: "ろっかげつ", 8: "はっかげつ"},
+        "じゅっかげつ",
+        "ひゃっかげつ",
+    ),
+    "日": _Counter(
+        "にち",
+        {4: "よっか", 7: "しちにち", 9: "くにち"},
+        whole={
+            1: "ついたち",
+            2: "ふつか",
+            3: "みっか",
+            4: "よっか",
+            5: "いつか",
+            6: "むいか",
+            7: "なのか",
+            8: "ようか",
+            9: "ここのか",
+            10: "とおか",
+            20: "はつか",
+        },
+    ),
     "人": _Counter("にん", {4: "よにん", 7: "しちにん"}, whole={1: "ひとり", 2: "ふたり"}),
     "円": _Counter("えん", {4: "よえん"}),
     "個": _Counter("こ", {1: "いっこ", 6: "ろっこ", 8: "はっこ"}, "じゅっこ", "ひゃっこ"),
-    "回": _Counter("かい", {1: "いっかい", 6: "ろっかい", 8: "はっかい"}, "じゅっかい",
-                  "ひゃっかい"),
+    "回": _Counter(
+        "かい", {1: "いっかい", 6: "ろっかい", 8: "はっかい"}, "じゅっかい", "ひゃっかい"
+    ),
 }
 _COUNTER_ALIASES = {"か月": "ヶ月", "カ月": "ヶ月", "ケ月": "ヶ月", "箇月": "ヶ月"}
 # a number (1,000 style grouping allowed, no decimals) right before a counter, longest
 # counter first; "3分の1" (a fraction, ぶん) is left to the dictionary
 _COUNTER_PATTERNS = {"分": "分(?!の)"}
-_JA_COUNTED = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+)\s*(" + "|".join(
-    _COUNTER_PATTERNS.get(c, re.escape(c))
-    for c in sorted([*_JA_COUNTERS, *_COUNTER_ALIASES], key=len, reverse=True)) + ")")
+_JA_COUNTED = re.compile(
+    r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+)\s*("
+    + "|".join(
+        _COUNTER_PATTERNS.get(c, re.escape(c))
+        for c in sorted([*_JA_COUNTERS, *_COUNTER_ALIASES], key=len, reverse=True)
+    )
+    + ")"
+)
 
 
 def ja_counted(n: int, counter: str) -> str:
@@ -334,7 +470,7 @@ def _japanese_tokens(text: str) -> list[Token]:
     tokens: list[Token] = []
     pos = 0
     for mt in _JA_COUNTED.finditer(text):
-        _kakasi_tokens(text[pos:mt.start()], tokens)
+        _kakasi_tokens(text[pos : mt.start()], tokens)
         n = int(mt[1].replace(",", ""))
         tokens.append(Token(ja_counted(n, mt[2]), mt[0]))
         pos = mt.end()

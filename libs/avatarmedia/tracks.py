@@ -36,8 +36,9 @@ class MouthTrack:
         n = len(self.opening)
         for name in ("width", "rounding", "emphasis"):
             if len(getattr(self, name)) != n:
-                raise ValueError(f"MouthTrack.{name} has {len(getattr(self, name))} frames, "
-                                 f"opening has {n}")
+                raise ValueError(
+                    f"MouthTrack.{name} has {len(getattr(self, name))} frames, opening has {n}"
+                )
         if self.visemes and len(self.visemes) != n:
             raise ValueError("MouthTrack.visemes must be empty or one per frame")
 
@@ -56,11 +57,11 @@ class MouthTrack:
 # statistics of audiovisual speech", PLoS Comput Biol). Both are applied to every track,
 # phoneme- or audio-driven; closures move earlier with everything else, so a lip
 # closure still comes before its plosive.
-ARTICULATION_LEAD_S = 0.04   # the whole track, shapes included, this much earlier
-ONSET_LEAD_S = 0.15          # from rest, the mouth starts parting this much earlier
-ONSET_SHARE = 0.45           # ... towards this share of the coming opening
-REST_OPENING = 0.06          # below this the mouth counts as at rest
-REST_BEFORE_S = 0.25         # ... for this long before an onset
+ARTICULATION_LEAD_S = 0.04  # the whole track, shapes included, this much earlier
+ONSET_LEAD_S = 0.15  # from rest, the mouth starts parting this much earlier
+ONSET_SHARE = 0.45  # ... towards this share of the coming opening
+REST_OPENING = 0.06  # below this the mouth counts as at rest
+REST_BEFORE_S = 0.25  # ... for this long before an onset
 
 
 def _shifted(values: npt.ArrayLike, frames: float) -> FloatArray:
@@ -109,6 +110,11 @@ def anticipated(track: MouthTrack) -> MouthTrack:
     if vis:
         k = round(lead)
         vis = vis[k:] + [vis[-1]] * k if k else vis
-    return MouthTrack(fps=track.fps, opening=opening, width=_shifted(track.width, lead),
-                      rounding=_shifted(track.rounding, lead),
-                      emphasis=np.asarray(track.emphasis, np.float32), visemes=vis)
+    return MouthTrack(
+        fps=track.fps,
+        opening=opening,
+        width=_shifted(track.width, lead),
+        rounding=_shifted(track.rounding, lead),
+        emphasis=np.asarray(track.emphasis, np.float32),
+        visemes=vis,
+    )

@@ -70,23 +70,40 @@ VISEMES: tuple[str, ...] = ("rest", "MBP", "AI", "E", "O", "U", "WQ", "FV", "L",
 
 # viseme -> (typical opening, width, rounding)
 SHAPES: dict[str, tuple[float, float, float]] = {
-    "rest": (0.0, 0.5, 0.0), "MBP": (0.0, 0.45, 0.1), "AI": (1.0, 0.65, 0.0),
-    "E": (0.55, 0.8, 0.0), "O": (0.7, 0.35, 0.7), "U": (0.3, 0.2, 0.9),
-    "WQ": (0.15, 0.15, 1.0), "FV": (0.08, 0.55, 0.0), "L": (0.35, 0.55, 0.0),
-    "TH": (0.2, 0.55, 0.0), "etc": (0.15, 0.55, 0.0),
+    "rest": (0.0, 0.5, 0.0),
+    "MBP": (0.0, 0.45, 0.1),
+    "AI": (1.0, 0.65, 0.0),
+    "E": (0.55, 0.8, 0.0),
+    "O": (0.7, 0.35, 0.7),
+    "U": (0.3, 0.2, 0.9),
+    "WQ": (0.15, 0.15, 1.0),
+    "FV": (0.08, 0.55, 0.0),
+    "L": (0.35, 0.55, 0.0),
+    "TH": (0.2, 0.55, 0.0),
+    "etc": (0.15, 0.55, 0.0),
 }
 
 _VOWELS: dict[str, tuple[str, float]] = {}  # IPA vowel -> (viseme, opening)
-for _chars, _vis, _open in (("aɑɐɶ", "AI", 1.0), ("æ", "AI", 0.9), ("ʌ", "AI", 0.8),
-                            ("ɔɒ", "O", 0.8), ("ɛœ", "E", 0.7), ("oɵɤ", "O", 0.6),
-                            ("eɘəɜɚɞ", "E", 0.55), ("ø", "O", 0.5), ("ɪ", "E", 0.4),
-                            ("ʊ", "U", 0.4), ("ʏ", "U", 0.4), ("iɨ", "E", 0.3),
-                            ("uʉɯ", "U", 0.3), ("y", "U", 0.3)):
+for _chars, _vis, _open in (
+    ("aɑɐɶ", "AI", 1.0),
+    ("æ", "AI", 0.9),
+    ("ʌ", "AI", 0.8),
+    ("ɔɒ", "O", 0.8),
+    ("ɛœ", "E", 0.7),
+    ("oɵɤ", "O", 0.6),
+    ("eɘəɜɚɞ", "E", 0.55),
+    ("ø", "O", 0.5),
+    ("ɪ", "E", 0.4),
+    ("ʊ", "U", 0.4),
+    ("ʏ", "U", 0.4),
+    ("iɨ", "E", 0.3),
+    ("uʉɯ", "U", 0.3),
+    ("y", "U", 0.3),
+):
     for _c in _chars:
         _VOWELS[_c] = (_vis, _open)
 _CONSONANTS: dict[str, str] = {}
-for _chars, _vis in (("mbpɓ", "MBP"), ("fvʋɱ", "FV"), ("wʍɥ", "WQ"), ("lɫɭʎɬɮ", "L"),
-                     ("θð", "TH")):
+for _chars, _vis in (("mbpɓ", "MBP"), ("fvʋɱ", "FV"), ("wʍɥ", "WQ"), ("lɫɭʎɬɮ", "L"), ("θð", "TH")):
     for _c in _chars:
         _CONSONANTS[_c] = _vis
 
@@ -94,8 +111,15 @@ for _chars, _vis in (("mbpɓ", "MBP"), ("fvʋɱ", "FV"), ("wʍɥ", "WQ"), ("lɫ�
 # coronal stops and nasals, lower for velars, other fricatives, glides and r-sounds,
 # lowest for pharyngeals.
 _ETC_OPENING: dict[str, float] = {}
-for _chars, _o in (("szʃʒɕʑʂʐ", 0.10), ("tdʈɖcɟnɲɳ", 0.12), ("kgqɢŋɴ", 0.20),
-                   ("xɣχʁçʝ", 0.25), ("j", 0.30), ("ɹrɾɽʀ", 0.35), ("ħʕ", 0.45)):
+for _chars, _o in (
+    ("szʃʒɕʑʂʐ", 0.10),
+    ("tdʈɖcɟnɲɳ", 0.12),
+    ("kgqɢŋɴ", 0.20),
+    ("xɣχʁçʝ", 0.25),
+    ("j", 0.30),
+    ("ɹrɾɽʀ", 0.35),
+    ("ħʕ", 0.45),
+):
     for _c in _chars:
         _ETC_OPENING[_c] = _o
 # No mouth shape of their own: h and the glottal stop take the next sound's shape.
@@ -191,8 +215,9 @@ def _shapes(phonemes: list[TimedUnit]) -> list[_Shape]:
         else:
             spans = [(p.start_ms, p.end_ms)]
         for (vis, o, w, r, vowel), (s, e) in zip(parts, spans, strict=True):
-            shapes.append(_Shape(s, e, vis, o, w, r, vowel,
-                                 transparent=not vowel and _is_transparent(p.text)))
+            shapes.append(
+                _Shape(s, e, vis, o, w, r, vowel, transparent=not vowel and _is_transparent(p.text))
+            )
     # h and the glottal stop take the shape of what follows (else of what precedes)
     for i in reversed(range(len(shapes))):
         sh = shapes[i]
@@ -205,8 +230,12 @@ def _shapes(phonemes: list[TimedUnit]) -> list[_Shape]:
             sh.opening = TRANSPARENT_SHARE * src.opening
     # rule 3: short non-labial consonants get no shape of their own and undershoot
     for i, sh in enumerate(shapes):
-        if sh.vowel or sh.transparent or sh.viseme in ("MBP", "FV", "WQ") \
-                or sh.end - sh.start >= MIN_SHAPE_MS:
+        if (
+            sh.vowel
+            or sh.transparent
+            or sh.viseme in ("MBP", "FV", "WQ")
+            or sh.end - sh.start >= MIN_SHAPE_MS
+        ):
             continue
         nb = _adjacent(shapes, i)
         if nb:
@@ -224,8 +253,11 @@ def _shapes(phonemes: list[TimedUnit]) -> list[_Shape]:
     # rule 2: labial closures start early and last long enough
     for i, sh in enumerate(shapes):
         if sh.viseme in ("MBP", "FV") and not sh.vowel and sh.opening <= SHAPES["FV"][0]:
-            lo = shapes[i - 1].start + 0.5 * (shapes[i - 1].end - shapes[i - 1].start) \
-                if i > 0 else 0.0
+            lo = (
+                shapes[i - 1].start + 0.5 * (shapes[i - 1].end - shapes[i - 1].start)
+                if i > 0
+                else 0.0
+            )
             sh.start = max(lo, sh.start - ANTICIPATE_MS)
             sh.end = max(sh.end, sh.start + MIN_LABIAL_MS)
     return shapes
@@ -281,8 +313,10 @@ def _emphasis_grid(speech: Speech, n: int) -> npt.NDArray[np.float64]:
         return out
     level, dur = [], []
     for p in vowels:
-        a, b = int(p.start_ms / GRID_MS), max(int(p.start_ms / GRID_MS) + 1,
-                                               int(p.end_ms / GRID_MS))
+        a, b = (
+            int(p.start_ms / GRID_MS),
+            max(int(p.start_ms / GRID_MS) + 1, int(p.end_ms / GRID_MS)),
+        )
         seg = db[a:b]
         level.append(float(seg.max()) if seg.size else -100.0)
         dur.append(p.end_ms - p.start_ms)
@@ -292,20 +326,19 @@ def _emphasis_grid(speech: Speech, n: int) -> npt.NDArray[np.float64]:
         if sc <= 0:
             continue
         a, b = int(p.start_ms / GRID_MS), math.ceil(p.end_ms / GRID_MS)
-        out[a:min(b, n)] = np.maximum(out[a:min(b, n)], min(1.0, sc / 2.0))
+        out[a : min(b, n)] = np.maximum(out[a : min(b, n)], min(1.0, sc / 2.0))
     return np.asarray(gaussian_filter1d(out, 40.0 / GRID_MS), dtype=np.float64)
 
 
-def _to_frames(grid: npt.NDArray[np.float64], fps: float, n_frames: int) -> npt.NDArray[
-        np.float32]:
+def _to_frames(grid: npt.NDArray[np.float64], fps: float, n_frames: int) -> npt.NDArray[np.float32]:
     """Mean of the 10 ms grid over each video frame's interval."""
     t = np.arange(n_frames + 1) / fps * 1000.0 / GRID_MS
     csum = np.concatenate([[0.0], np.cumsum(grid)])
     lo = np.clip(t[:-1], 0, grid.size)
     hi = np.clip(np.maximum(t[1:], lo + 1e-6), 0, grid.size)
-    val = (np.interp(hi, np.arange(csum.size), csum) - np.interp(lo, np.arange(csum.size),
-                                                                   csum)) / np.maximum(hi - lo,
-                                                                                       1e-6)
+    val = (
+        np.interp(hi, np.arange(csum.size), csum) - np.interp(lo, np.arange(csum.size), csum)
+    ) / np.maximum(hi - lo, 1e-6)
     val[hi <= lo] = 0.0
     return np.asarray(np.clip(val, 0.0, 1.0), dtype=np.float32)
 
@@ -319,16 +352,17 @@ def _grid_size(speech: Speech, fps: float, n_frames: int | None) -> tuple[int, i
     return n_frames, n_grid
 
 
-def _phoneme_opening_grid(opening: npt.NDArray[np.float64],
-                          labial: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+def _phoneme_opening_grid(
+    opening: npt.NDArray[np.float64], labial: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
     """Smoothed target opening (rule 6) with bilabial closures kept closed (rule 2)."""
     smooth = gaussian_filter1d(opening, SMOOTH_SIGMA_MS / GRID_MS)
-    return np.asarray(np.where(labial > 0, np.minimum(smooth, 0.05), smooth),
-                      dtype=np.float64)
+    return np.asarray(np.where(labial > 0, np.minimum(smooth, 0.05), smooth), dtype=np.float64)
 
 
-def phoneme_opening(speech: Speech, fps: float, n_frames: int | None = None) -> npt.NDArray[
-        np.float32]:
+def phoneme_opening(
+    speech: Speech, fps: float, n_frames: int | None = None
+) -> npt.NDArray[np.float32]:
     """Mouth opening per frame from the phoneme timeline alone (never the audio).
 
     Uses only ``speech.phonemes`` and the duration, so it can be checked against the
@@ -349,16 +383,21 @@ def phoneme_mouth_track(speech: Speech, fps: float, n_frames: int | None = None)
     opening, width, rounding, labial, names = _grid_targets(_shapes(speech.phonemes), n_grid)
     sigma = SMOOTH_SIGMA_MS / GRID_MS
     pure = _phoneme_opening_grid(opening, labial)
-    opening_s = pure ** SHAPE_GAMMA * (1.0 - LOUDNESS_WEIGHT + LOUDNESS_WEIGHT
-                                       * _loudness_grid(speech, n_grid))
+    opening_s = pure**SHAPE_GAMMA * (
+        1.0 - LOUDNESS_WEIGHT + LOUDNESS_WEIGHT * _loudness_grid(speech, n_grid)
+    )
     opening_s = np.where(labial > 0, np.minimum(opening_s, 0.05), opening_s)  # keep closures
     width_s = gaussian_filter1d(width, sigma)
     rounding_s = gaussian_filter1d(rounding, sigma)
     emphasis = _emphasis_grid(speech, n_grid)
-    centres = np.clip(((np.arange(n_frames) + 0.5) / fps * 1000 / GRID_MS).astype(int), 0,
-                      n_grid - 1)
-    return MouthTrack(fps=float(fps), opening=_to_frames(opening_s, fps, n_frames),
-                      width=_to_frames(width_s, fps, n_frames),
-                      rounding=_to_frames(rounding_s, fps, n_frames),
-                      emphasis=_to_frames(emphasis, fps, n_frames),
-                      visemes=[str(names[c]) for c in centres])
+    centres = np.clip(
+        ((np.arange(n_frames) + 0.5) / fps * 1000 / GRID_MS).astype(int), 0, n_grid - 1
+    )
+    return MouthTrack(
+        fps=float(fps),
+        opening=_to_frames(opening_s, fps, n_frames),
+        width=_to_frames(width_s, fps, n_frames),
+        rounding=_to_frames(rounding_s, fps, n_frames),
+        emphasis=_to_frames(emphasis, fps, n_frames),
+        visemes=[str(names[c]) for c in centres],
+    )

@@ -34,8 +34,18 @@ F64 = npt.NDArray[np.float64]
 # 2 added ``engine``; a version-1 profile is an espeak-ng one and still loads.
 PROFILE_VERSION = 2
 # Centres (Hz) of the EQ bands; gains in between are interpolated on log frequency.
-EQ_BANDS_HZ: tuple[float, ...] = (100.0, 200.0, 400.0, 700.0, 1000.0, 1500.0, 2200.0,
-                                  3200.0, 4800.0, 7000.0)
+EQ_BANDS_HZ: tuple[float, ...] = (
+    100.0,
+    200.0,
+    400.0,
+    700.0,
+    1000.0,
+    1500.0,
+    2200.0,
+    3200.0,
+    4800.0,
+    7000.0,
+)
 EQ_LIMIT_DB = 12.0
 RATE_RANGE = (0.6, 1.6)
 FORMANT_RANGE = (0.75, 1.35)
@@ -53,32 +63,85 @@ FRAME_PERIOD_MS = 5.0
 # accent label (lower case, letters only) -> espeak voice, per language. The first
 # entry of each language is its default.
 ACCENTS: dict[str, dict[str, str]] = {
-    "en": {"american": "en-us", "us": "en-us", "usa": "en-us", "enus": "en-us",
-           "general american": "en-us", "neutral": "en-us",
-           "british": "en-gb", "uk": "en-gb", "engb": "en-gb", "english": "en-gb",
-           "received pronunciation": "en-gb-x-rp", "rp": "en-gb-x-rp",
-           "scottish": "en-gb-scotland", "scotland": "en-gb-scotland",
-           "lancaster": "en-gb-x-gbclan", "northern english": "en-gb-x-gbclan",
-           "west midlands": "en-gb-x-gbcwmd", "birmingham": "en-gb-x-gbcwmd",
-           "caribbean": "en-029", "jamaican": "en-029",
-           "new york": "en-us-nyc", "nyc": "en-us-nyc"},
-    "vi": {"northern": "vi", "hanoi": "vi", "north": "vi", "neutral": "vi",
-           "central": "vi-vn-x-central", "hue": "vi-vn-x-central",
-           "southern": "vi-vn-x-south", "south": "vi-vn-x-south",
-           "saigon": "vi-vn-x-south", "ho chi minh": "vi-vn-x-south"},
-    "zh": {"mandarin": "cmn-latn-pinyin", "standard": "cmn-latn-pinyin",
-           "putonghua": "cmn-latn-pinyin", "neutral": "cmn-latn-pinyin"},
+    "en": {
+        "american": "en-us",
+        "us": "en-us",
+        "usa": "en-us",
+        "enus": "en-us",
+        "general american": "en-us",
+        "neutral": "en-us",
+        "british": "en-gb",
+        "uk": "en-gb",
+        "engb": "en-gb",
+        "english": "en-gb",
+        "received pronunciation": "en-gb-x-rp",
+        "rp": "en-gb-x-rp",
+        "scottish": "en-gb-scotland",
+        "scotland": "en-gb-scotland",
+        "lancaster": "en-gb-x-gbclan",
+        "northern english": "en-gb-x-gbclan",
+        "west midlands": "en-gb-x-gbcwmd",
+        "birmingham": "en-gb-x-gbcwmd",
+        "caribbean": "en-029",
+        "jamaican": "en-029",
+        "new york": "en-us-nyc",
+        "nyc": "en-us-nyc",
+    },
+    "vi": {
+        "northern": "vi",
+        "hanoi": "vi",
+        "north": "vi",
+        "neutral": "vi",
+        "central": "vi-vn-x-central",
+        "hue": "vi-vn-x-central",
+        "southern": "vi-vn-x-south",
+        "south": "vi-vn-x-south",
+        "saigon": "vi-vn-x-south",
+        "ho chi minh": "vi-vn-x-south",
+    },
+    "zh": {
+        "mandarin": "cmn-latn-pinyin",
+        "standard": "cmn-latn-pinyin",
+        "putonghua": "cmn-latn-pinyin",
+        "neutral": "cmn-latn-pinyin",
+    },
     "ja": {"standard": "ja", "tokyo": "ja", "neutral": "ja"},
     "ko": {"standard": "ko", "seoul": "ko", "neutral": "ko"},
-    "es": {"spain": "es", "castilian": "es", "european": "es", "eses": "es",
-           "neutral": "es", "latin american": "es-419", "latam": "es-419",
-           "mexican": "es-419", "mexico": "es-419", "esmx": "es-419", "es419": "es-419"},
-    "fr": {"france": "fr-fr", "parisian": "fr-fr", "frfr": "fr-fr", "neutral": "fr-fr",
-           "belgian": "fr-be", "belgium": "fr-be", "frbe": "fr-be",
-           "swiss": "fr-ch", "switzerland": "fr-ch", "frch": "fr-ch"},
+    "es": {
+        "spain": "es",
+        "castilian": "es",
+        "european": "es",
+        "eses": "es",
+        "neutral": "es",
+        "latin american": "es-419",
+        "latam": "es-419",
+        "mexican": "es-419",
+        "mexico": "es-419",
+        "esmx": "es-419",
+        "es419": "es-419",
+    },
+    "fr": {
+        "france": "fr-fr",
+        "parisian": "fr-fr",
+        "frfr": "fr-fr",
+        "neutral": "fr-fr",
+        "belgian": "fr-be",
+        "belgium": "fr-be",
+        "frbe": "fr-be",
+        "swiss": "fr-ch",
+        "switzerland": "fr-ch",
+        "frch": "fr-ch",
+    },
     "de": {"standard": "de", "germany": "de", "dede": "de", "neutral": "de"},
-    "pt": {"brazilian": "pt-br", "brazil": "pt-br", "ptbr": "pt-br", "neutral": "pt-br",
-           "european": "pt", "portugal": "pt", "ptpt": "pt"},
+    "pt": {
+        "brazilian": "pt-br",
+        "brazil": "pt-br",
+        "ptbr": "pt-br",
+        "neutral": "pt-br",
+        "european": "pt",
+        "portugal": "pt",
+        "ptpt": "pt",
+    },
     "ar": {"standard": "ar", "modern standard": "ar", "msa": "ar", "neutral": "ar"},
 }
 FEMALE_VARIANT = "f2"
@@ -168,18 +231,26 @@ class VoiceProfile:
         variant = r"[fm][1-8]" if self.engine == ESPEAK else r"$^"
         if self.variant and not re.fullmatch(variant, self.variant):
             raise MediaInputError(f"voice profile has a bad variant {self.variant!r}")
-        checks = (("rate", self.rate, RATE_RANGE), ("formant_scale", self.formant_scale,
-                  FORMANT_RANGE), ("pitch_range", self.pitch_range, PITCH_RANGE_LIMITS))
+        checks = (
+            ("rate", self.rate, RATE_RANGE),
+            ("formant_scale", self.formant_scale, FORMANT_RANGE),
+            ("pitch_range", self.pitch_range, PITCH_RANGE_LIMITS),
+        )
         for name, value, (lo, hi) in checks:
             if not (isinstance(value, int | float) and lo <= value <= hi):
                 raise MediaInputError(f"voice profile {name}={value!r} is outside {lo}..{hi}")
         if not (self.pitch_median_hz == 0 or 50.0 <= self.pitch_median_hz <= 500.0):
-            raise MediaInputError(f"voice profile pitch_median_hz={self.pitch_median_hz} is "
-                                  "outside 50..500 Hz (0 keeps the base voice's pitch)")
+            raise MediaInputError(
+                f"voice profile pitch_median_hz={self.pitch_median_hz} is "
+                "outside 50..500 Hz (0 keeps the base voice's pitch)"
+            )
         if len(self.spectral_eq) != len(EQ_BANDS_HZ) or any(
-                not math.isfinite(g) or abs(g) > 2 * EQ_LIMIT_DB for g in self.spectral_eq):
-            raise MediaInputError(f"voice profile spectral_eq needs {len(EQ_BANDS_HZ)} gains "
-                                  f"within ±{2 * EQ_LIMIT_DB} dB")
+            not math.isfinite(g) or abs(g) > 2 * EQ_LIMIT_DB for g in self.spectral_eq
+        ):
+            raise MediaInputError(
+                f"voice profile spectral_eq needs {len(EQ_BANDS_HZ)} gains "
+                f"within ±{2 * EQ_LIMIT_DB} dB"
+            )
         self.spectral_eq = [float(g) for g in self.spectral_eq]
 
     @property
@@ -193,8 +264,12 @@ class VoiceProfile:
     @property
     def is_plain(self) -> bool:
         """True when the profile needs no WORLD processing (the espeak voice as is)."""
-        return (self.pitch_median_hz == 0 and self.pitch_range == 1.0
-                and self.formant_scale == 1.0 and not any(self.spectral_eq))
+        return (
+            self.pitch_median_hz == 0
+            and self.pitch_range == 1.0
+            and self.formant_scale == 1.0
+            and not any(self.spectral_eq)
+        )
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True, ensure_ascii=False)
@@ -212,16 +287,23 @@ class VoiceProfile:
         if unknown:
             raise MediaInputError(f"voice profile has unknown fields: {sorted(unknown)}")
         if int(data.get("version", PROFILE_VERSION)) > PROFILE_VERSION:
-            raise MediaInputError(f"voice profile version {data['version']} is newer than "
-                                  f"this engine ({PROFILE_VERSION})")
+            raise MediaInputError(
+                f"voice profile version {data['version']} is newer than "
+                f"this engine ({PROFILE_VERSION})"
+            )
         try:
             return cls(**data)
         except TypeError as exc:
             raise MediaInputError(f"voice profile is incomplete: {exc}") from exc
 
 
-def default_voice(language: str, gender: str | None = None, accent: str | None = None, *,
-                  engine: str | None = None) -> VoiceProfile:
+def default_voice(
+    language: str,
+    gender: str | None = None,
+    accent: str | None = None,
+    *,
+    engine: str | None = None,
+) -> VoiceProfile:
     """The best installed voice for a language, gender and accent.
 
     A Piper voice of that gender (and of that accent, when one is asked for) comes
@@ -240,17 +322,25 @@ def default_voice(language: str, gender: str | None = None, accent: str | None =
         wanted_accent = label if accent and resolve_accent(lang, None)[0] != label else ""
         piper = best_piper_voice(lang, g, wanted_accent)
         if piper is not None:
-            return VoiceProfile(language=lang, base_voice=piper.name, gender=piper.gender,
-                                accent=piper.accent, engine=PIPER)
+            return VoiceProfile(
+                language=lang,
+                base_voice=piper.name,
+                gender=piper.gender,
+                accent=piper.accent,
+                engine=PIPER,
+            )
         if engine == PIPER:
-            raise MediaInputError(f"no Piper voice for {lang} ({g or 'any gender'}, "
-                                  f"{label}) is installed")
+            raise MediaInputError(
+                f"no Piper voice for {lang} ({g or 'any gender'}, {label}) is installed"
+            )
     variant = FEMALE_VARIANT if g == "female" else MALE_VARIANT
-    return VoiceProfile(language=lang, base_voice=name, variant=variant, gender=g or "male",
-                        accent=label)
+    return VoiceProfile(
+        language=lang, base_voice=name, variant=variant, gender=g or "male", accent=label
+    )
 
 
 # ---------------------------------------------------------------- WORLD rendering
+
 
 def _eq_curve_db(eq: list[float], freqs: F64) -> F64:
     logf = np.log(np.maximum(freqs, 1.0))
@@ -338,12 +428,19 @@ def world_analyse(samples: npt.ArrayLike, sr: int) -> WorldFeatures:
     f0 = pw.stonemask(x, checked, t, sr)
     confirmed = (f0 > 0) & (yin > 0)
     median_hz = float(np.median(f0[confirmed])) if confirmed.sum() >= 10 else 0.0
-    return WorldFeatures(f0=f0, sp=pw.cheaptrick(x, f0, t, sr), ap=pw.d4c(x, f0, t, sr),
-                         sr=sr, n_samples=x.size, median_hz=median_hz)
+    return WorldFeatures(
+        f0=f0,
+        sp=pw.cheaptrick(x, f0, t, sr),
+        ap=pw.d4c(x, f0, t, sr),
+        sr=sr,
+        n_samples=x.size,
+        median_hz=median_hz,
+    )
 
 
-def world_render(feat: WorldFeatures, profile: VoiceProfile, *, pitch_shift_st: float = 0.0,
-                 stretch: float = 1.0) -> FloatArray:
+def world_render(
+    feat: WorldFeatures, profile: VoiceProfile, *, pitch_shift_st: float = 0.0, stretch: float = 1.0
+) -> FloatArray:
     """Apply ``profile`` (F0 median and range, envelope warp, EQ) plus a pitch shift
     and time stretch to WORLD parameters and synthesise."""
     import pyworld as pw
@@ -352,10 +449,14 @@ def world_render(feat: WorldFeatures, profile: VoiceProfile, *, pitch_shift_st: 
     voiced = f0 > 0
     if voiced.any():
         st = 12 * np.log2(np.where(voiced, f0, 1.0) / 440.0)
-        src = float(np.median(st[voiced])) if feat.median_hz <= 0 else \
-            12 * math.log2(feat.median_hz / 440.0)
-        tgt = src if profile.pitch_median_hz <= 0 else 12 * math.log2(
-            profile.pitch_median_hz / 440.0)
+        src = (
+            float(np.median(st[voiced]))
+            if feat.median_hz <= 0
+            else 12 * math.log2(feat.median_hz / 440.0)
+        )
+        tgt = (
+            src if profile.pitch_median_hz <= 0 else 12 * math.log2(profile.pitch_median_hz / 440.0)
+        )
         new = tgt + (st - src) * profile.pitch_range + pitch_shift_st
         f0 = np.where(voiced, 440.0 * 2 ** (new / 12), 0.0)
     sp = _warp_envelope(sp, profile.formant_scale)
@@ -367,23 +468,34 @@ def world_render(feat: WorldFeatures, profile: VoiceProfile, *, pitch_shift_st: 
         f0 = _stretch_frames(f0[:, None], m, nearest=True)[:, 0]
         sp = _stretch_frames(sp, m)
         ap = _stretch_frames(ap, m)
-    y = pw.synthesize(np.ascontiguousarray(f0, dtype=np.float64),
-                      np.ascontiguousarray(sp, dtype=np.float64),
-                      np.ascontiguousarray(ap, dtype=np.float64), sr, FRAME_PERIOD_MS)
+    y = pw.synthesize(
+        np.ascontiguousarray(f0, dtype=np.float64),
+        np.ascontiguousarray(sp, dtype=np.float64),
+        np.ascontiguousarray(ap, dtype=np.float64),
+        sr,
+        FRAME_PERIOD_MS,
+    )
     n_out = round(feat.n_samples * stretch)
     y = y[:n_out] if y.size >= n_out else np.pad(y, (0, n_out - y.size))
     return np.asarray(np.clip(y, -1.0, 1.0), dtype=np.float32)
 
 
-def render_profile(samples: npt.ArrayLike, sr: int, profile: VoiceProfile, *,
-                   pitch_shift_st: float = 0.0, stretch: float = 1.0) -> FloatArray:
+def render_profile(
+    samples: npt.ArrayLike,
+    sr: int,
+    profile: VoiceProfile,
+    *,
+    pitch_shift_st: float = 0.0,
+    stretch: float = 1.0,
+) -> FloatArray:
     """Re-render speech through WORLD in ``profile``: F0 to the profile's median and
     range plus ``pitch_shift_st`` semitones, envelope warp, EQ, time ``stretch``."""
     x = np.asarray(samples, dtype=np.float64)
     if x.size < sr // 20:
         return x.astype(np.float32)
-    return world_render(world_analyse(x, sr), profile, pitch_shift_st=pitch_shift_st,
-                        stretch=stretch)
+    return world_render(
+        world_analyse(x, sr), profile, pitch_shift_st=pitch_shift_st, stretch=stretch
+    )
 
 
 def espeak_input(text: str, language: str) -> str:
@@ -460,9 +572,16 @@ def _active_excerpt(x: FloatArray, sr: int, max_s: float) -> FloatArray:
     return x[start:end]
 
 
-def estimate_f0(samples: npt.ArrayLike, sr: int, *, hop_s: float = 0.01, fmin: float = 70.0,
-                fmax: float = 600.0, threshold: float = 0.1,
-                voicing: float = 0.2) -> F64:
+def estimate_f0(
+    samples: npt.ArrayLike,
+    sr: int,
+    *,
+    hop_s: float = 0.01,
+    fmin: float = 70.0,
+    fmax: float = 600.0,
+    threshold: float = 0.1,
+    voicing: float = 0.2,
+) -> F64:
     """F0 per hop (0 = unvoiced) by YIN (cumulative mean normalised difference).
 
     Robust to the octave errors DIO makes on noisy, band-limited recordings and
@@ -480,8 +599,9 @@ def estimate_f0(samples: npt.ArrayLike, sr: int, *, hop_s: float = 0.01, fmin: f
     nfft = 1 << math.ceil(math.log2(2 * win))
     head = np.zeros_like(frames)
     head[:, :half] = frames[:, :half]
-    corr = np.fft.irfft(np.fft.rfft(frames, nfft, axis=1)
-                        * np.conj(np.fft.rfft(head, nfft, axis=1)), nfft, axis=1)[:, :half + 1]
+    corr = np.fft.irfft(
+        np.fft.rfft(frames, nfft, axis=1) * np.conj(np.fft.rfft(head, nfft, axis=1)), nfft, axis=1
+    )[:, : half + 1]
     energy = np.cumsum(np.pad(frames * frames, ((0, 0), (1, 0))), axis=1)
     taus = np.arange(half + 1)
     diff = energy[:, half][:, None] + energy[:, taus + half] - energy[:, taus] - 2 * corr
@@ -489,7 +609,7 @@ def estimate_f0(samples: npt.ArrayLike, sr: int, *, hop_s: float = 0.01, fmin: f
     cmnd = np.ones_like(diff)
     cmnd[:, 1:] = diff[:, 1:] * taus[1:] / np.maximum(np.cumsum(diff[:, 1:], axis=1), 1e-12)
     lo, hi = int(sr / fmax), half
-    sub = cmnd[:, lo:hi + 1]
+    sub = cmnd[:, lo : hi + 1]
     below = sub < threshold
     first = np.where(below.any(axis=1), below.argmax(axis=1), sub.argmin(axis=1))
     f0 = np.zeros(n)
@@ -524,8 +644,9 @@ def syllable_rate(x: FloatArray, sr: int) -> float:
     return float(len(peaks)) / active_s if active_s > 0.3 else 0.0
 
 
-def analyse_speech(samples: npt.ArrayLike, sample_rate: int, *,
-                   max_seconds: float = MAX_ANALYSIS_S) -> SpeechStats:
+def analyse_speech(
+    samples: npt.ArrayLike, sample_rate: int, *, max_seconds: float = MAX_ANALYSIS_S
+) -> SpeechStats:
     """F0 statistics, long-term spectrum and syllable rate of a speech recording."""
     import pyworld as pw
 
@@ -535,8 +656,10 @@ def analyse_speech(samples: npt.ArrayLike, sample_rate: int, *,
     x = resample(x, sample_rate, ANALYSIS_SR)
     x = _active_excerpt(x, ANALYSIS_SR, max_seconds)
     if x.size < int(0.5 * ANALYSIS_SR) or float(np.max(np.abs(x))) < 1e-3:
-        raise MediaInputError("the recording is silent or shorter than half a second of "
-                              "speech; give at least a few seconds of clear speech")
+        raise MediaInputError(
+            "the recording is silent or shorter than half a second of "
+            "speech; give at least a few seconds of clear speech"
+        )
     xd = x.astype(np.float64) / max(float(np.max(np.abs(x))), 1e-6) * 0.5
     xd = np.ascontiguousarray(signal.sosfiltfilt(_HIGHPASS, xd))
     f0 = estimate_f0(xd, ANALYSIS_SR)
@@ -549,18 +672,24 @@ def analyse_speech(samples: npt.ArrayLike, sample_rate: int, *,
     voiced = (f0 > 0) & loud
     voiced_s = float(voiced.sum()) * 0.01
     if voiced_s < MIN_VOICED_S:
-        raise MediaInputError(f"the recording has only {voiced_s:.1f} s of voiced speech; "
-                              f"cloning needs at least {MIN_VOICED_S:.1f} s")
+        raise MediaInputError(
+            f"the recording has only {voiced_s:.1f} s of voiced speech; "
+            f"cloning needs at least {MIN_VOICED_S:.1f} s"
+        )
     st = 12 * np.log2(f0[voiced] / 440.0)
     med_st = float(np.median(st))
     span = float(np.percentile(st, 90) - np.percentile(st, 10))
     sp = pw.cheaptrick(xd, np.ascontiguousarray(f0), np.ascontiguousarray(t), ANALYSIS_SR)
     env = np.log(np.mean(sp[voiced], axis=0) + 1e-16)  # long-term average envelope
     freqs = np.linspace(0, ANALYSIS_SR / 2, sp.shape[1])
-    return SpeechStats(f0_median_hz=440.0 * 2 ** (med_st / 12), f0_span_st=span,
-                       ltas_db=tuple(float(v) for v in _band_db(env, freqs)),
-                       envelope_log=tuple(float(v) for v in env),
-                       syllable_rate=syllable_rate(x, ANALYSIS_SR), voiced_s=voiced_s)
+    return SpeechStats(
+        f0_median_hz=440.0 * 2 ** (med_st / 12),
+        f0_span_st=span,
+        ltas_db=tuple(float(v) for v in _band_db(env, freqs)),
+        envelope_log=tuple(float(v) for v in env),
+        syllable_rate=syllable_rate(x, ANALYSIS_SR),
+        voiced_s=voiced_s,
+    )
 
 
 def _band_db(log_env: F64, freqs: F64) -> F64:
@@ -598,8 +727,9 @@ def _formant_scale(base: SpeechStats, rec: SpeechStats) -> float:
     logc = np.log(centres)
     target = _detilt(np.array(rec.ltas_db), logc)
     best, best_cost = 1.0, float("inf")
-    for scale in np.round(np.arange(CLONE_FORMANT_RANGE[0], CLONE_FORMANT_RANGE[1] + 1e-9,
-                                    0.025), 3):
+    for scale in np.round(
+        np.arange(CLONE_FORMANT_RANGE[0], CLONE_FORMANT_RANGE[1] + 1e-9, 0.025), 3
+    ):
         warped = _warp_envelope(np.exp(env)[None, :], float(scale))[0]
         cand = _detilt(_band_db(np.log(warped), freqs), logc)
         cost = float(np.mean((cand - target) ** 2)) + FORMANT_PRIOR * math.log(scale) ** 2
@@ -632,8 +762,14 @@ def _voice_key(profile: VoiceProfile) -> tuple[str, str, str]:
     return profile.language, profile.engine, name
 
 
-def clone_voice(samples: npt.ArrayLike, sample_rate: int, *, language: str,
-                gender: str | None = None, accent: str | None = None) -> VoiceProfile:
+def clone_voice(
+    samples: npt.ArrayLike,
+    sample_rate: int,
+    *,
+    language: str,
+    gender: str | None = None,
+    accent: str | None = None,
+) -> VoiceProfile:
     """Estimate a profile from a speech recording (any language, any sample rate).
 
     Only the first ``MAX_ANALYSIS_S`` seconds of active speech are analysed. Raises
@@ -650,15 +786,24 @@ def clone_voice(samples: npt.ArrayLike, sample_rate: int, *, language: str,
     pitch_range = rec.f0_span_st / ref.f0_span_st if ref.f0_span_st > 0.5 else 1.0
     if lang in TONAL_LANGUAGES:  # tones carry meaning: do not exaggerate the contours
         pitch_range = min(pitch_range, TONAL_MAX_PITCH_RANGE)
-    rate = rec.syllable_rate / ref.syllable_rate if ref.syllable_rate > 0 and \
-        rec.syllable_rate > 0 else 1.0
+    rate = (
+        rec.syllable_rate / ref.syllable_rate
+        if ref.syllable_rate > 0 and rec.syllable_rate > 0
+        else 1.0
+    )
     profile = VoiceProfile(
-        language=lang, base_voice=base.base_voice, variant=base.variant, gender=g,
-        accent=base.accent, engine=base.engine,
+        language=lang,
+        base_voice=base.base_voice,
+        variant=base.variant,
+        gender=g,
+        accent=base.accent,
+        engine=base.engine,
         rate=round(float(np.clip(rate, 0.75, 1.35)), 3),
         pitch_median_hz=round(float(np.clip(rec.f0_median_hz, 50.0, 500.0)), 1),
         pitch_range=round(float(np.clip(pitch_range, *CLONE_PITCH_RANGE)), 3),
-        formant_scale=round(scale, 3), source="cloned")
+        formant_scale=round(scale, 3),
+        source="cloned",
+    )
     # EQ: render the reference passage in the profile and correct what remains between
     # its long-term spectrum and the recording's (WORLD and the F0 shift move it too).
     centres = np.sqrt(LTAS_EDGES_HZ[:-1] * LTAS_EDGES_HZ[1:])
@@ -683,7 +828,20 @@ def render_text(text: str, profile: VoiceProfile) -> tuple[FloatArray, int]:
     return render_profile(samples, sr, profile), sr
 
 
-__all__ = ["ACCENTS", "EQ_BANDS_HZ", "LANGUAGES", "REFERENCE_TEXT", "SpeechStats",
-           "VoiceProfile", "analyse_speech", "clone_voice", "default_voice",
-           "envelope_distance_db", "espeak_input", "estimate_f0", "f0_distance_st",
-           "render_profile", "render_text"]
+__all__ = [
+    "ACCENTS",
+    "EQ_BANDS_HZ",
+    "LANGUAGES",
+    "REFERENCE_TEXT",
+    "SpeechStats",
+    "VoiceProfile",
+    "analyse_speech",
+    "clone_voice",
+    "default_voice",
+    "envelope_distance_db",
+    "espeak_input",
+    "estimate_f0",
+    "f0_distance_st",
+    "render_profile",
+    "render_text",
+]

@@ -77,8 +77,11 @@ def piper_files(directory: Path | None = None) -> list[tuple[PiperVoiceFile, str
     their origin. Files whose language is not an API language, or that need a Piper
     front-end we do not install (pinyin, OpenJTalk, ...), are left out."""
     directory = directory if directory is not None else voices_dir()
-    found = [(p, str(p)) for p in sorted(directory.rglob("*.onnx"))] \
-        if directory is not None and directory.is_dir() else []
+    found = (
+        [(p, str(p)) for p in sorted(directory.rglob("*.onnx"))]
+        if directory is not None and directory.is_dir()
+        else []
+    )
     seen: set[str] = set()
     out: list[tuple[PiperVoiceFile, str]] = []
     for path, origin in [*found, *_package_files()]:
@@ -123,10 +126,18 @@ def piper_voices(language: str | None = None) -> list[InstalledVoice]:
     for info, origin in piper_files():
         if language is not None and info.family != language:
             continue
-        out.append(InstalledVoice(
-            engine=PIPER, name=info.name, language=info.family, accent=_accent_of(info),
-            gender=_measured_gender(info.model_path, info.family), quality=info.quality,
-            sample_rate=info.sample_rate, origin=origin))
+        out.append(
+            InstalledVoice(
+                engine=PIPER,
+                name=info.name,
+                language=info.family,
+                accent=_accent_of(info),
+                gender=_measured_gender(info.model_path, info.family),
+                quality=info.quality,
+                sample_rate=info.sample_rate,
+                origin=origin,
+            )
+        )
     return sorted(out, key=lambda v: (-QUALITY_RANK.get(v.quality, 0), v.name))
 
 
@@ -141,8 +152,12 @@ def espeak_voices(language: str | None = None) -> list[InstalledVoice]:
         for label, voice in ACCENTS[lang].items():
             names.setdefault(voice, label)
         for voice, label in names.items():
-            out += [InstalledVoice(ESPEAK, voice, lang, label, gender, "formant",
-                                   espeak.SAMPLE_RATE, ESPEAK) for gender in ("male", "female")]
+            out += [
+                InstalledVoice(
+                    ESPEAK, voice, lang, label, gender, "formant", espeak.SAMPLE_RATE, ESPEAK
+                )
+                for gender in ("male", "female")
+            ]
     return out
 
 
@@ -173,7 +188,13 @@ def warm_up() -> None:
     for info, _ in piper_files():
         try:
             voice = next(v for v in piper_voices(info.family) if v.name == info.name)
-            pace(VoiceProfile(language=voice.language, base_voice=voice.name,
-                              accent=voice.accent, engine=PIPER))
+            pace(
+                VoiceProfile(
+                    language=voice.language,
+                    base_voice=voice.name,
+                    accent=voice.accent,
+                    engine=PIPER,
+                )
+            )
         except (MediaError, StopIteration):
             continue

@@ -23,9 +23,15 @@ class HoldsMoney(Protocol):
     ) -> billing_pb2.HoldRecord: ...
 
 
-async def hold_money(billing: HoldsMoney, *, owner_id: str, amount_micros: Micros,
-               purpose: billing_pb2.ChargePurpose, reference: str,
-               ttl_seconds: int) -> billing_pb2.HoldRecord:
+async def hold_money(
+    billing: HoldsMoney,
+    *,
+    owner_id: str,
+    amount_micros: Micros,
+    purpose: billing_pb2.ChargePurpose,
+    reference: str,
+    ttl_seconds: int,
+) -> billing_pb2.HoldRecord:
     """Hold ``amount_micros`` for ``reference``; no wallet reads as too little money."""
     try:
         return await billing.Hold(
@@ -40,6 +46,7 @@ async def hold_money(billing: HoldsMoney, *, owner_id: str, amount_micros: Micro
         )
     except DomainError as exc:
         if exc.code is ErrorCode.WALLET_NOT_FOUND:
-            raise DomainError(ErrorCode.INSUFFICIENT_BALANCE,
-                              INSUFFICIENT_BALANCE_MESSAGE) from None
+            raise DomainError(
+                ErrorCode.INSUFFICIENT_BALANCE, INSUFFICIENT_BALANCE_MESSAGE
+            ) from None
         raise

@@ -131,7 +131,6 @@ class Database:
         _use_immediate_transactions(engine, read_only=True)
         return engine
 
-
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: committed on exit, rolled back on error."""

@@ -30,7 +30,7 @@ _METADATA_HOSTS = {"metadata.google.internal", "metadata", "instance-data"}
 
 @dataclass(frozen=True)
 class Target:
-    url: str          # the URL with the host replaced by the checked IP
+    url: str  # the URL with the host replaced by the checked IP
     host_header: str  # the original host (and port), for Host and SNI
     hostname: str
 
@@ -49,7 +49,8 @@ def _refuse(message: str) -> DomainError:
 async def resolve(hostname: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(
-            hostname, port, type=socket.SOCK_STREAM)
+            hostname, port, type=socket.SOCK_STREAM
+        )
     except socket.gaierror as exc:
         raise _refuse(f"cannot resolve host {hostname!r}") from exc
     return [ipaddress.ip_address(info[4][0]) for info in infos]
@@ -98,8 +99,16 @@ async def request(
     the whole exchange, redirects included, must finish within ``timeout`` seconds."""
     try:
         async with asyncio.timeout(timeout):
-            return await _request(method, url, content, headers, timeout, max_bytes,
-                                  allow_insecure_loopback, follow_redirects)
+            return await _request(
+                method,
+                url,
+                content,
+                headers,
+                timeout,
+                max_bytes,
+                allow_insecure_loopback,
+                follow_redirects,
+            )
     except TimeoutError:
         raise DomainError(ErrorCode.UPSTREAM_ERROR, f"no answer within {timeout:.0f} s") from None
     except httpx.HTTPError as exc:
@@ -107,14 +116,22 @@ async def request(
 
 
 async def _request(
-    method: str, url: str, content: bytes | None, headers: Mapping[str, str] | None,
-    timeout: float, max_bytes: int, allow_insecure_loopback: bool, follow_redirects: bool,
+    method: str,
+    url: str,
+    content: bytes | None,
+    headers: Mapping[str, str] | None,
+    timeout: float,
+    max_bytes: int,
+    allow_insecure_loopback: bool,
+    follow_redirects: bool,
 ) -> tuple[int, bytes]:
     async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
         for _ in range(MAX_REDIRECTS + 1):
             target = await check_url(url, allow_insecure_loopback=allow_insecure_loopback)
             req = client.build_request(
-                method, target.url, content=content,
+                method,
+                target.url,
+                content=content,
                 headers={**(headers or {}), "Host": target.host_header},
                 extensions={"sni_hostname": target.hostname},
             )
@@ -150,11 +167,17 @@ async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
     return b"".join(chunks)
 
 
-async def fetch(url: str, *, max_bytes: int, timeout: float = 30.0,
-                allow_insecure_loopback: bool = False) -> bytes:
+async def fetch(
+    url: str, *, max_bytes: int, timeout: float = 30.0, allow_insecure_loopback: bool = False
+) -> bytes:
     """GET a user-supplied URL safely; non-2xx answers are a clear VALIDATION_ERROR."""
-    status, body = await request("GET", url, timeout=timeout, max_bytes=max_bytes,
-                                 allow_insecure_loopback=allow_insecure_loopback)
+    status, body = await request(
+        "GET",
+        url,
+        timeout=timeout,
+        max_bytes=max_bytes,
+        allow_insecure_loopback=allow_insecure_loopback,
+    )
     if not 200 <= status < 300:
         raise DomainError(ErrorCode.VALIDATION_ERROR, f"fetching the URL answered HTTP {status}")
     return body

@@ -43,9 +43,7 @@ class _ClientInterceptor(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[
     ) -> Any:
         method = client_call_details.method
         name = method.decode() if isinstance(method, bytes) else str(method)
-        with _tracer.start_as_current_span(
-            name, kind=trace.SpanKind.CLIENT
-        ):
+        with _tracer.start_as_current_span(name, kind=trace.SpanKind.CLIENT):
             carrier = telemetry.inject({})
             metadata = list(client_call_details.metadata or ()) + list(carrier.items())
             details = grpc.aio.ClientCallDetails(

@@ -59,8 +59,10 @@ class DomainErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
                     raise
                 except NotImplementedError:
                     # Generated base servicers raise this for RPCs not built yet.
-                    await _abort(context, DomainError(
-                        ErrorCode.NOT_IMPLEMENTED, f"{method} is not implemented yet"))
+                    await _abort(
+                        context,
+                        DomainError(ErrorCode.NOT_IMPLEMENTED, f"{method} is not implemented yet"),
+                    )
                 except Exception as exc:
                     if isinstance(exc, grpc.aio.AbortError):
                         raise

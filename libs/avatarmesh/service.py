@@ -156,7 +156,10 @@ async def serve_until_stopped(runtime: Runtime[S]) -> int:
     error = None if task.cancelled() else task.exception()
     log.error(
         "service %s: background task %s failed (%r); exiting",
-        runtime.name, task.get_coro(), error, exc_info=error,
+        runtime.name,
+        task.get_coro(),
+        error,
+        exc_info=error,
     )
     return 1
 

@@ -182,8 +182,7 @@ class Storage:
                 return StorageNotFound(f"object not found: {target}")
             return StorageError(f"storage {what} failed for {target}: {_describe(exc)}")
         return StorageError(
-            f"storage {what} failed: object store at {self.endpoint} unavailable "
-            f"({_describe(exc)})"
+            f"storage {what} failed: object store at {self.endpoint} unavailable ({_describe(exc)})"
         )
 
     async def ensure_bucket(self) -> None:

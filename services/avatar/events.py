@@ -100,9 +100,7 @@ STATUS_TO_PB = {
 
 def _media_pb(media: Media) -> common_pb2.MediaInput:
     if media.storage_key:
-        return common_pb2.MediaInput(
-            storage_key=media.storage_key, content_type=media.content_type
-        )
+        return common_pb2.MediaInput(storage_key=media.storage_key, content_type=media.content_type)
     return common_pb2.MediaInput(https_url=media.https_url, content_type=media.content_type)
 
 

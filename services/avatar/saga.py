@@ -55,9 +55,7 @@ class CreationSaga:
                 s, avatar_id, utcnow(), status=AvatarStatus.PROCESSING, stage=reported
             )
 
-    async def succeeded(
-        self, msg_id: str, avatar_id: str, owner_id: str, created: Created
-    ) -> None:
+    async def succeeded(self, msg_id: str, avatar_id: str, owner_id: str, created: Created) -> None:
         """Capture the hold, then store the voice and commit ``ready``."""
 
         async def commit(s: AsyncSession, avatar: Avatar) -> dict[str, Any]:

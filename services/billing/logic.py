@@ -433,8 +433,9 @@ class Ledger:
         async with self._db.read() as s:
             found = (
                 await s.execute(
-                    select(WalletRow, _due_holds(owner_id, now).exists())
-                    .where(WalletRow.owner_id == owner_id)
+                    select(WalletRow, _due_holds(owner_id, now).exists()).where(
+                        WalletRow.owner_id == owner_id
+                    )
                 )
             ).first()
             if found is None:

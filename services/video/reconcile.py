@@ -119,9 +119,7 @@ class Videos:
 
         await self._settle(video_id, release)
 
-    async def _settle(
-        self, video_id: str, bill: Callable[[Video], Awaitable[Settlement]]
-    ) -> None:
+    async def _settle(self, video_id: str, bill: Callable[[Video], Awaitable[Settlement]]) -> None:
         """The one settle path: claim, bill (capture or release), drop the caller's
         audio, then record the outcome and its ``events.video.<status>`` once."""
         async with self.db.transaction() as session:

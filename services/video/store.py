@@ -186,16 +186,12 @@ async def record_progress(
 async def claim(session: AsyncSession, video_id: str, now: datetime) -> Video | None:
     """Move a running video to settling; the video as it is then (None: unknown)."""
     await session.execute(
-        update(videos).where(_running(video_id)).values(
-            status=VideoStatus.SETTLING, updated_at=now
-        )
+        update(videos).where(_running(video_id)).values(status=VideoStatus.SETTLING, updated_at=now)
     )
     return await get(session, video_id)
 
 
-async def settle(
-    session: AsyncSession, video_id: str, outcome: Settlement, now: datetime
-) -> Video:
+async def settle(session: AsyncSession, video_id: str, outcome: Settlement, now: datetime) -> Video:
     """settling -> completed/failed with what the render produced; the settled video."""
     values: dict[str, Any] = {
         "status": outcome.status,
@@ -238,9 +234,7 @@ async def complete_canary(
     session: AsyncSession, canary_id: str, worker: str, now: datetime
 ) -> None:
     """The canary is completed, with its round trip (nothing when it is unknown)."""
-    created = await session.scalar(
-        select(canaries.c.created_at).where(canaries.c.id == canary_id)
-    )
+    created = await session.scalar(select(canaries.c.created_at).where(canaries.c.id == canary_id))
     if created is None:
         return
     await session.execute(

@@ -101,8 +101,9 @@ class Submissions:
             hold_id = await self.upstreams.hold(
                 owner, amount, video_id, self.settings.video_hold_ttl_seconds
             )
-            video = _queued(video_id, owner, draft, subject, audio_key, seconds, rate,
-                            hold_id, amount, key)
+            video = _queued(
+                video_id, owner, draft, subject, audio_key, seconds, rate, hold_id, amount, key
+            )
             try:
                 async with self.db.transaction() as session:
                     await store.insert(session, video)

@@ -188,7 +188,7 @@ class Dispatcher:
                     error=outcome.error,
                     duration_ms=duration_ms,
                     at=at,
-                )
+                ),
             )
             values: dict[str, Any] = {
                 "attempts": number,

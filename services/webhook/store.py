@@ -89,9 +89,7 @@ async def secret_row(session: AsyncSession, owner_id: str, *, lock: bool) -> Any
     return (await session.execute(query)).first()
 
 
-async def create_secret(
-    session: AsyncSession, owner_id: str, sealed: str, now: datetime
-) -> None:
+async def create_secret(session: AsyncSession, owner_id: str, sealed: str, now: datetime) -> None:
     """The owner's first secret, unless a concurrent call created one first."""
     await insert_ignoring_conflict(
         session, signing_secrets, {"owner_id": owner_id, "secret": sealed, "created_at": now}
@@ -120,9 +118,7 @@ async def insert_delivery(session: AsyncSession, values: Mapping[str, Any]) -> N
     await session.execute(deliveries.insert().values(**values))
 
 
-async def claim_due(
-    session: AsyncSession, now: datetime, lease: datetime, limit: int
-) -> list[Any]:
+async def claim_due(session: AsyncSession, now: datetime, lease: datetime, limit: int) -> list[Any]:
     """Up to ``limit`` due, unleased pending deliveries, leased until ``lease``
     (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so replicas never take the same one)."""
     d = deliveries.c

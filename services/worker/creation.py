@@ -137,8 +137,9 @@ def clip_portrait(clip: Path) -> MadePortrait:
         raise
     except MediaInputError as exc:
         log.info("footage analysis of %s failed: %s", clip.name, exc)
-        return MadePortrait(photo_portrait(best_frame(clip)), "still",
-                            f"the clip's footage cannot be used: {exc}")
+        return MadePortrait(
+            photo_portrait(best_frame(clip)), "still", f"the clip's footage cannot be used: {exc}"
+        )
     footage = analysis.footage
     frame = analysis.portrait_frame
     portrait: Portrait | None = None
@@ -149,8 +150,12 @@ def clip_portrait(clip: Path) -> MadePortrait:
             log.info("the footage's portrait frame cannot be used: %s", exc)
     if portrait is None:
         portrait = photo_portrait(best_frame(clip))
-    return MadePortrait(portrait, analysis.motion, analysis.reason,
-                        footage.to_bytes() if footage is not None else None)
+    return MadePortrait(
+        portrait,
+        analysis.motion,
+        analysis.reason,
+        footage.to_bytes() if footage is not None else None,
+    )
 
 
 def make_voice(job: jobs_pb2.AvatarCreationJob, clip: Path | None) -> VoiceProfile:
@@ -218,9 +223,7 @@ class CreationHandler:
         if not job.avatar_id:
             return
         log.error("creation of %s dead-lettered: %s", job.avatar_id, error)
-        await self._failed(
-            job, f"avatar creation failed after {delivery.num_delivered} attempts"
-        )
+        await self._failed(job, f"avatar creation failed after {delivery.num_delivered} attempts")
 
     # -- the stages ------------------------------------------------------------
 
@@ -323,6 +326,4 @@ class CreationHandler:
         event = events_pb2.AvatarCreationFailed(
             meta=event_meta(), avatar_id=job.avatar_id, owner_id=job.owner_id, error=error
         )
-        await self.bus.publish(
-            "events.creation.failed", event, msg_id=f"{job.avatar_id}:failed"
-        )
+        await self.bus.publish("events.creation.failed", event, msg_id=f"{job.avatar_id}:failed")

@@ -63,13 +63,15 @@ STORAGE_RETRY_S = 5.0
 PROGRESS_STEP = 0.1
 
 
-
 def footage_key(portrait_key: str) -> str:
     """Where a footage avatar's analysis lives, from its portrait's or a pose's key:
     ``avatars/o/a/portrait.jpg`` and ``avatars/o/a/poses/p.jpg`` ->
     ``avatars/o/a/footage.npz``."""
-    head = portrait_key.split("/poses/", 1)[0] + "/" if "/poses/" in portrait_key else \
-        portrait_key.rsplit("/", 1)[0] + "/"
+    head = (
+        portrait_key.split("/poses/", 1)[0] + "/"
+        if "/poses/" in portrait_key
+        else portrait_key.rsplit("/", 1)[0] + "/"
+    )
     return head + FOOTAGE_FILE
 
 

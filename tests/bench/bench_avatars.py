@@ -49,7 +49,9 @@ def bodies() -> dict[str, dict[str, Any]]:
             "ref_image_data_url": data_url("faces/woman_white_frontal_astronaut.png", "image/png"),
         },
         "video": {
-            "name": "Bench clip", "language": "en", "nationality": "American",
+            "name": "Bench clip",
+            "language": "en",
+            "nationality": "American",
             "source": "video",
             "source_video_url": data_url("clips/en_woman_talking_8s.mp4", "video/mp4"),
         },
@@ -82,7 +84,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-avatars-") as tmp:
         local = LocalMesh(
             standard_ports=False,
-            data_dir=Path(tmp), http_port=free_port(), admin_key=ADMIN_KEY,
+            data_dir=Path(tmp),
+            http_port=free_port(),
+            admin_key=ADMIN_KEY,
             env={"AVATARMESH_RATE_LIMIT_PER_MINUTE": "0", "AVATARMESH_LOG_JSON": "false"},
         )
         local.start(timeout=90)
@@ -95,11 +99,17 @@ def main() -> None:
             for mode, body in bodies().items():
                 times = [time_to_ready(client, body) for _ in range(ROUNDS)]
                 report(
-                    "avatars", f"time-to-ready {mode}", statistics.median(times), "s",
-                    rounds=ROUNDS, min=round(min(times), 3), max=round(max(times), 3),
+                    "avatars",
+                    f"time-to-ready {mode}",
+                    statistics.median(times),
+                    "s",
+                    rounds=ROUNDS,
+                    min=round(min(times), 3),
+                    max=round(max(times), 3),
                 )
-            ready_ids = [a["id"] for a in client.get("/api/v1/avatars").json()["data"]
-                         if not a["is_system"]]
+            ready_ids = [
+                a["id"] for a in client.get("/api/v1/avatars").json()["data"] if not a["is_system"]
+            ]
             pose_times = []
             for _ in range(ROUNDS):
                 start = time.perf_counter()
@@ -108,8 +118,13 @@ def main() -> None:
                 )
                 assert reply.status_code == 201, reply.text
                 pose_times.append(time.perf_counter() - start)
-            report("avatars", "pose create round trip", statistics.median(pose_times), "s",
-                   rounds=ROUNDS)
+            report(
+                "avatars",
+                "pose create round trip",
+                statistics.median(pose_times),
+                "s",
+                rounds=ROUNDS,
+            )
         finally:
             mesh.close()
             local.stop()

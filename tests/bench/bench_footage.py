@@ -61,20 +61,27 @@ from tests.bench.report import report  # noqa: E402
 
 FIXTURES = REPO.parent / "shared" / "fixtures"
 OUT = REPO / "bench-results" / "footage"
-CLIPS = ["en_woman_talking_8s", "man_talking_7s", "child_talking_9s",
-         "stage_wideshot_performer_10s"]
-SCRIPT = ("Good morning, and thank you for joining us today. In the next few minutes I "
-          "will walk you through what changed this quarter, why it matters for your team, "
-          "and what we plan to do next. First, the numbers. Sales grew by twelve percent, "
-          "and most of that came from customers who had been with us for more than a year. "
-          "Second, our support team now answers most questions within one hour. Finally, "
-          "we are opening two new offices in the spring. Thank you, and see you next time.")
+CLIPS = [
+    "en_woman_talking_8s",
+    "man_talking_7s",
+    "child_talking_9s",
+    "stage_wideshot_performer_10s",
+]
+SCRIPT = (
+    "Good morning, and thank you for joining us today. In the next few minutes I "
+    "will walk you through what changed this quarter, why it matters for your team, "
+    "and what we plan to do next. First, the numbers. Sales grew by twelve percent, "
+    "and most of that came from customers who had been with us for more than a year. "
+    "Second, our support team now answers most questions within one hour. Finally, "
+    "we are opening two new offices in the spring. Thank you, and see you next time."
+)
 SPEED_TARGET = 3.0
 CREATION_TARGET_S = 30.0
 
 
-def footage_renderer(train: Clip, drive_audio: np.ndarray, sample_rate: int,
-                     size: tuple[int, int], fps: float) -> list[np.ndarray]:
+def footage_renderer(
+    train: Clip, drive_audio: np.ndarray, sample_rate: int, size: tuple[int, int], fps: float
+) -> list[np.ndarray]:
     """The footage avatar of ``train`` driven by ``drive_audio`` (bring-your-own audio),
     rendered through ``render_video`` at the smallest offered size covering the clip
     and the nearest offered frame rate; a still avatar where the clip gives one."""
@@ -82,17 +89,27 @@ def footage_renderer(train: Clip, drive_audio: np.ndarray, sample_rate: int,
     rate = min(FRAME_RATES, key=lambda r: abs(r - fps))
     with tempfile.TemporaryDirectory() as tmp:
         analysis = analyse_clip(reenact.save_clip(train, Path(tmp) / "train.mp4"))
-        print(f"[bench] footage    avatar: {analysis.motion} ({analysis.reason}), "
-              f"render {resolution} px at {rate} fps")
+        print(
+            f"[bench] footage    avatar: {analysis.motion} ({analysis.reason}), "
+            f"render {resolution} px at {rate} fps"
+        )
         if analysis.footage is None:
             return br.still_renderer(train, drive_audio, sample_rate, size, fps)
-        portrait, _ = br.still_portrait(analysis.portrait_frame
-                                        if analysis.portrait_frame is not None
-                                        else train.frames[0])
+        portrait, _ = br.still_portrait(
+            analysis.portrait_frame if analysis.portrait_frame is not None else train.frames[0]
+        )
         out = Path(tmp) / "ours.mp4"
-        render_video(RenderRequest(portrait=portrait, samples=drive_audio,
-                                   sample_rate=sample_rate, resolution=resolution, fps=rate,
-                                   footage=analysis.footage), out)
+        render_video(
+            RenderRequest(
+                portrait=portrait,
+                samples=drive_audio,
+                sample_rate=sample_rate,
+                resolution=resolution,
+                fps=rate,
+                footage=analysis.footage,
+            ),
+            out,
+        )
         frames, got_fps = encode.read_video(out)
     n = frames_for_audio(len(drive_audio), sample_rate, fps)
     return br._at_fps(frames, got_fps, fps, n)
@@ -139,16 +156,28 @@ def seam_figures(name: str, footage: Footage, track_seconds: float = 6.0) -> Non
         if band.sum() < 20:
             continue
         base = plain.get(j)
-        g_ours = cv2.cvtColor(frame[y0:y0 + h, x0:x0 + w], cv2.COLOR_RGB2GRAY).astype(np.float32)
-        g_base = cv2.cvtColor(base[y0:y0 + h, x0:x0 + w], cv2.COLOR_RGB2GRAY).astype(np.float32)
+        g_ours = cv2.cvtColor(frame[y0 : y0 + h, x0 : x0 + w], cv2.COLOR_RGB2GRAY).astype(
+            np.float32
+        )
+        g_base = cv2.cvtColor(base[y0 : y0 + h, x0 : x0 + w], cv2.COLOR_RGB2GRAY).astype(np.float32)
         ours_g.append(across_gradient(g_ours, mask, band))
         base_g.append(across_gradient(g_base, mask, band))
     ours, base = float(np.mean(ours_g)), float(np.mean(base_g))
     mark = "PASS" if ours <= base else "MISS"
-    print(f"[bench] footage    VERDICT seams {name}: gradient across the blend boundary "
-          f"{ours:.2f} vs untouched footage {base:.2f} (target: no higher) {mark}")
-    report("footage", f"seam gradient {name}", ours, "grey/px", untouched=round(base, 3),
-           ratio=round(ours / (base or 1e-6), 3), verdict=mark, frames=len(ours_g))
+    print(
+        f"[bench] footage    VERDICT seams {name}: gradient across the blend boundary "
+        f"{ours:.2f} vs untouched footage {base:.2f} (target: no higher) {mark}"
+    )
+    report(
+        "footage",
+        f"seam gradient {name}",
+        ours,
+        "grey/px",
+        untouched=round(base, 3),
+        ratio=round(ours / (base or 1e-6), 3),
+        verdict=mark,
+        frames=len(ours_g),
+    )
 
 
 def loop_figures(name: str, footage: Footage) -> None:
@@ -156,22 +185,36 @@ def loop_figures(name: str, footage: Footage) -> None:
     m = footage.loop_meshes
     k = min(4, footage.n_loop // 2)
     seq = np.concatenate([m[-k:], m[:k]])
-    poses = pose_vectors({i: np.column_stack([x, np.zeros(len(x))]) for i, x in enumerate(seq)},
-                         len(seq))
+    poses = pose_vectors(
+        {i: np.column_stack([x, np.zeros(len(x))]) for i, x in enumerate(seq)}, len(seq)
+    )
     wrap = pose_jump(poses[k - 1], poses[k])
     p95 = float(footage.info.get("pose_p95", 0.0))
     mark = "PASS" if wrap <= p95 else "MISS"
-    print(f"[bench] footage    VERDICT loop {name}: {footage.info.get('mode')} "
-          f"{footage.info.get('loop')} wrap step {wrap:.2f} vs clip p95 {p95:.2f} {mark}")
-    report("footage", f"loop wrap jump {name}", wrap, "pose", clip_p95=round(p95, 3),
-           mode=footage.info.get("mode"), verdict=mark, loop_frames=footage.n_loop)
+    print(
+        f"[bench] footage    VERDICT loop {name}: {footage.info.get('mode')} "
+        f"{footage.info.get('loop')} wrap step {wrap:.2f} vs clip p95 {p95:.2f} {mark}"
+    )
+    report(
+        "footage",
+        f"loop wrap jump {name}",
+        wrap,
+        "pose",
+        clip_p95=round(p95, 3),
+        mode=footage.info.get("mode"),
+        verdict=mark,
+        loop_frames=footage.n_loop,
+    )
 
 
 def sheet(path: Path, frames: Sequence[np.ndarray], n: int = 8) -> None:
     idx = np.linspace(0, len(frames) - 1, n + 2).astype(int)[1:-1]
-    tiles = [Image.fromarray(frames[i]).resize((240, round(240 * frames[i].shape[0]
-                                                             / frames[i].shape[1])))
-             for i in idx]
+    tiles = [
+        Image.fromarray(frames[i]).resize(
+            (240, round(240 * frames[i].shape[0] / frames[i].shape[1]))
+        )
+        for i in idx
+    ]
     w, h = tiles[0].size
     out = Image.new("RGB", (w * 4, h * ((len(tiles) + 3) // 4)))
     for k, tile in enumerate(tiles):
@@ -185,16 +228,22 @@ def run_seams(names: Sequence[str]) -> None:
 
     for name in names:
         analysis = analyse_clip(FIXTURES / "clips" / f"{name}.mp4")
-        report("footage", f"motion {name}", 1.0 if analysis.footage else 0.0, "footage",
-               reason=analysis.reason)
+        report(
+            "footage",
+            f"motion {name}",
+            1.0 if analysis.footage else 0.0,
+            "footage",
+            reason=analysis.reason,
+        )
         if analysis.footage is None:
             print(f"[bench] footage    {name}: still avatar ({analysis.reason})")
             continue
         seam_figures(name, analysis.footage)
         loop_figures(name, analysis.footage)
         _samples, _sr, track = speech_for_text(SCRIPT.split(". ")[0] + ".", "en", None, 25)
-        frames = [f for *_, f in footage_frames(analysis.footage, track,
-                                                analysis.footage.loop_size, 25)]
+        frames = [
+            f for *_, f in footage_frames(analysis.footage, track, analysis.footage.loop_size, 25)
+        ]
         sheet(OUT / f"tts_{name}.png", frames)
 
 
@@ -214,11 +263,12 @@ def long_clip(path: Path, seconds: float = 60.0) -> Path:
         i = order[t % len(order)]
         if i not in cache:
             fr = clip.frames[i]
-            face = cv2.resize(fr, (1080 * fr.shape[1] // fr.shape[0], 1080),
-                              interpolation=cv2.INTER_CUBIC)
+            face = cv2.resize(
+                fr, (1080 * fr.shape[1] // fr.shape[0], 1080), interpolation=cv2.INTER_CUBIC
+            )
             bg = cv2.GaussianBlur(cv2.resize(fr, (1920, 1080)), (0, 0), 25)
             x0 = (1920 - face.shape[1]) // 2
-            bg[:, x0:x0 + face.shape[1]] = face
+            bg[:, x0 : x0 + face.shape[1]] = face
             cache[i] = bg
         enc.write(cache[i])
     reps = int(np.ceil(n / len(clip.frames)))
@@ -238,20 +288,37 @@ def run_speed() -> None:
         t0 = time.perf_counter()
         spoken = speak_script(SCRIPT, default_voice("en", "female"), 25)
         t_speech = time.perf_counter() - t0
-        res = render_video(RenderRequest(portrait=portrait, samples=spoken.samples,
-                                         sample_rate=spoken.sample_rate, mouth=spoken.track,
-                                         resolution=720, fps=25, footage=analysis.footage),
-                           Path(tmp) / "script.mp4")
+        res = render_video(
+            RenderRequest(
+                portrait=portrait,
+                samples=spoken.samples,
+                sample_rate=spoken.sample_rate,
+                mouth=spoken.track,
+                resolution=720,
+                fps=25,
+                footage=analysis.footage,
+            ),
+            Path(tmp) / "script.mp4",
+        )
         wall = time.perf_counter() - t0
         ratio = spoken.seconds / wall
         mark = "PASS" if ratio >= SPEED_TARGET else "MISS"
-        print(f"[bench] footage    VERDICT speed: {spoken.seconds:.1f} s script at 720p25 "
-              f"text->MP4 in {wall:.1f} s (speech {t_speech:.1f} s, render+encode "
-              f"{res.timings['total_s']:.1f} s) = {ratio:.2f}x real time "
-              f"(target >= {SPEED_TARGET}x) {mark}")
-        report("footage", "script 720p25 text->mp4 speed", ratio, "x realtime",
-               audio_s=round(spoken.seconds, 2), wall_s=round(wall, 2),
-               speech_s=round(t_speech, 2), verdict=mark)
+        print(
+            f"[bench] footage    VERDICT speed: {spoken.seconds:.1f} s script at 720p25 "
+            f"text->MP4 in {wall:.1f} s (speech {t_speech:.1f} s, render+encode "
+            f"{res.timings['total_s']:.1f} s) = {ratio:.2f}x real time "
+            f"(target >= {SPEED_TARGET}x) {mark}"
+        )
+        report(
+            "footage",
+            "script 720p25 text->mp4 speed",
+            ratio,
+            "x realtime",
+            audio_s=round(spoken.seconds, 2),
+            wall_s=round(wall, 2),
+            speech_s=round(t_speech, 2),
+            verdict=mark,
+        )
         big = long_clip(Path(tmp) / "long.mp4")
         t0 = time.perf_counter()
         made = analyse_clip(big)
@@ -265,13 +332,23 @@ def run_speed() -> None:
         t_voice = time.perf_counter() - t1
         total = t_footage + t_voice
         mark = "PASS" if total < CREATION_TARGET_S else "MISS"
-        print(f"[bench] footage    VERDICT creation 60 s 1080p: {made.motion}, analysis+portrait "
-              f"{t_footage:.1f} s ({made.timings}), voice clone {t_voice:.1f} s, total "
-              f"{total:.1f} s, stored {len(stored) / 1e6:.1f} MB (target < "
-              f"{CREATION_TARGET_S:.0f} s) {mark}")
-        report("footage", "creation 60s 1080p", total, "s", footage_s=round(t_footage, 2),
-               voice_s=round(t_voice, 2), motion=made.motion, stored_mb=round(len(stored) / 1e6, 2),
-               verdict=mark)
+        print(
+            f"[bench] footage    VERDICT creation 60 s 1080p: {made.motion}, analysis+portrait "
+            f"{t_footage:.1f} s ({made.timings}), voice clone {t_voice:.1f} s, total "
+            f"{total:.1f} s, stored {len(stored) / 1e6:.1f} MB (target < "
+            f"{CREATION_TARGET_S:.0f} s) {mark}"
+        )
+        report(
+            "footage",
+            "creation 60s 1080p",
+            total,
+            "s",
+            footage_s=round(t_footage, 2),
+            voice_s=round(t_voice, 2),
+            motion=made.motion,
+            stored_mb=round(len(stored) / 1e6, 2),
+            verdict=mark,
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -93,8 +93,15 @@ def parse_wrk(output: str) -> WrkResult:
 
 
 def run_wrk(url: str, seconds: int, headers: dict[str, str]) -> WrkResult:
-    argv = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency",
-            "--timeout", "5s"]
+    argv = [
+        "wrk",
+        f"-t{THREADS}",
+        f"-c{CONNECTIONS}",
+        f"-d{seconds}s",
+        "--latency",
+        "--timeout",
+        "5s",
+    ]
     for name, value in headers.items():
         argv += ["-H", f"{name}: {value}"]
     done = subprocess.run([*argv, url], capture_output=True, text=True, timeout=seconds + 60)
@@ -141,7 +148,8 @@ def prepare(mesh: LocalMesh, api: httpx.Client) -> dict[str, str]:
     """The routes to load: the system avatars ready, one video rendered (so its poll
     answer carries a presigned URL, as a finished video's does)."""
     page = _poll(
-        api, "/api/v1/avatars?limit=20",
+        api,
+        "/api/v1/avatars?limit=20",
         lambda b: sum(a["status"] == "ready" for a in b["data"]) >= SYSTEM_AVATARS,
         "system avatars",
     )
@@ -158,8 +166,12 @@ def prepare(mesh: LocalMesh, api: httpx.Client) -> dict[str, str]:
     created = api.post("/api/v1/avatar-videos", json={"avatar_id": avatar_id, "text": "Hello."})
     created.raise_for_status()
     video_id = created.json()["id"]
-    _poll(api, f"/api/v1/avatar-videos/{video_id}",
-          lambda b: b["status"] in ("completed", "failed"), "the video")
+    _poll(
+        api,
+        f"/api/v1/avatar-videos/{video_id}",
+        lambda b: b["status"] in ("completed", "failed"),
+        "the video",
+    )
     return {
         "avatars_list": "/api/v1/avatars?limit=20",
         "avatar_get": f"/api/v1/avatars/{avatar_id}",
@@ -200,11 +212,18 @@ def measure(seconds: int, keep: bool) -> int:
             result = run_wrk(mesh.base_url + path, seconds, headers)
             mark = verdict(name, result)
             misses += mark == "MISS"
-            print(f"[gateway] {name:13s} {result.rps:8.0f} req/s  p99 {result.p99_ms:8.1f} ms  "
-                  f"{mark:4s}  ({_before(name)}; non-2xx {result.bad_responses}, "
-                  f"socket errors {result.socket_errors})", flush=True)
-            common = {"route": path.split("?")[0], "wrk": f"-t{THREADS} -c{CONNECTIONS}",
-                      "seconds": seconds, "verdict": mark}
+            print(
+                f"[gateway] {name:13s} {result.rps:8.0f} req/s  p99 {result.p99_ms:8.1f} ms  "
+                f"{mark:4s}  ({_before(name)}; non-2xx {result.bad_responses}, "
+                f"socket errors {result.socket_errors})",
+                flush=True,
+            )
+            common = {
+                "route": path.split("?")[0],
+                "wrk": f"-t{THREADS} -c{CONNECTIONS}",
+                "seconds": seconds,
+                "verdict": mark,
+            }
             report("gateway", f"{name} requests/s", result.rps, "req/s", **common)
             report("gateway", f"{name} p99", result.p99_ms, "ms", **common)
         if keep:
@@ -224,11 +243,15 @@ def measure(seconds: int, keep: bool) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--seconds", type=int,
+        "--seconds",
+        type=int,
         default=int(os.environ.get("AVATARMESH_BENCH_GATEWAY_SECONDS", "10")),
     )
-    parser.add_argument("--keep-mesh", action="store_true",
-                        help="leave the mesh running after the figures (for profiling)")
+    parser.add_argument(
+        "--keep-mesh",
+        action="store_true",
+        help="leave the mesh running after the figures (for profiling)",
+    )
     args = parser.parse_args()
     return measure(args.seconds, args.keep_mesh)
 

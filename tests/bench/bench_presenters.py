@@ -31,17 +31,13 @@ VARIED = (
     ("Old man, bald, grey beard, charcoal suit, office background", "male"),
     ("Young woman with curly red hair, green hoodie, smiling, yellow background", "female"),
     ("Asian woman, black hair in a bun, beige blazer, smiling, studio", "female"),
-    ("Black man, short black hair, deep skin, white t-shirt, serious, gray background",
-     "male"),
-    ("Middle-aged woman, short gray hair, glasses, burgundy sweater, cream background",
-     "female"),
+    ("Black man, short black hair, deep skin, white t-shirt, serious, gray background", "male"),
+    ("Middle-aged woman, short gray hair, glasses, burgundy sweater, cream background", "female"),
     ("Young man, blonde hair, fair skin, blue shirt, friendly, teal background", "male"),
-    ("Woman, long blonde hair, light skin, black dress, neutral expression, pink wall",
-     "female"),
+    ("Woman, long blonde hair, light skin, black dress, neutral expression, pink wall", "female"),
     ("Man with brown curly hair, olive skin, stubble, navy sweater, outdoor park", "male"),
     ("Senior woman, white hair in a bob, glasses, purple blazer, smiling", "female"),
-    ("Young woman, dark skin, black ponytail, orange shirt, friendly, navy background",
-     "female"),
+    ("Young woman, dark skin, black ponytail, orange shirt, friendly, navy background", "female"),
     ("Man, short brown hair, tan skin, glasses, gray blazer, newsroom", "male"),
     ("Woman, auburn long hair, medium skin, teal blouse, serious, office", "female"),
 )
@@ -50,7 +46,8 @@ VARIED = (
 def gallery() -> list[tuple[str, str, str | None, int]]:
     """The system avatars with the seeds the product draws them with, then the others."""
     rows: list[tuple[str, str, str | None, int]] = [
-        (a.name, a.description, a.gender, seed_for(a.id)) for a in SYSTEM_AVATARS]
+        (a.name, a.description, a.gender, seed_for(a.id)) for a in SYSTEM_AVATARS
+    ]
     rows += [(f"v{i}", d, g, 100 + i) for i, (d, g) in enumerate(VARIED)]
     return rows
 
@@ -75,16 +72,21 @@ def mouth_strip(desc: str, gender: str | None, seed: int) -> np.ndarray:
     _, rig = draw(spec, 512)
     base, rig = draw_base(spec, rig, 512)
     tiles = []
-    for opening, width, rounding in ((0.0, 0.5, 0.0), (0.35, 0.5, 0.0), (0.8, 0.6, 0.0),
-                                     (0.5, 0.2, 0.9)):
+    for opening, width, rounding in (
+        (0.0, 0.5, 0.0),
+        (0.35, 0.5, 0.0),
+        (0.8, 0.6, 0.0),
+        (0.5, 0.2, 0.9),
+    ):
         img = base.astype(np.float32)
         tf = HeadTransform(**rig["transform"])
         draw_mouth(img, tf, rig, opening, width, rounding, float(rig["rest_smile"]))
         c = tf(np.array([[0.0, 1.0]]))[0]
         half = int(tf.scale * 0.7)
         x, y = int(c[0]), int(c[1])
-        tiles.append(np.clip(img[y - half:y + half, x - half:x + half], 0, 255)
-                     .astype(np.uint8))
+        tiles.append(
+            np.clip(img[y - half : y + half, x - half : x + half], 0, 255).astype(np.uint8)
+        )
     return np.hstack(tiles)
 
 
@@ -101,12 +103,19 @@ def main() -> None:
         images.append(img)
         labels.append(f"{name} {dt * 1000:.0f} ms: {desc}")
         Image.fromarray(img).save(OUT / f"{name}.png")
-        print(f"{name:8s} {dt * 1000:7.1f} ms  {spec.hair} | {spec.attire} | {spec.skin} | "
-              f"{spec.expression} | {spec.background}")
+        print(
+            f"{name:8s} {dt * 1000:7.1f} ms  {spec.hair} | {spec.attire} | {spec.skin} | "
+            f"{spec.expression} | {spec.background}"
+        )
     sheet(images, labels, 6, 300).save(OUT / "gallery.png")
-    report("presenters", "drawn portrait 1024 px, median of 18", statistics.median(times) * 1000,
-           "ms", max_ms=round(max(times) * 1000, 1),
-           cpu_median_ms=round(statistics.median(cpu) * 1000, 1))
+    report(
+        "presenters",
+        "drawn portrait 1024 px, median of 18",
+        statistics.median(times) * 1000,
+        "ms",
+        max_ms=round(max(times) * 1000, 1),
+        cpu_median_ms=round(statistics.median(cpu) * 1000, 1),
+    )
     # poses are redraws: turn, tilt, framing
     from avatarmedia.portrait import draw_portrait
 
@@ -114,11 +123,13 @@ def main() -> None:
     posed = [base.image]
     for prompt in ("turn left", "turn right, tilt right", "close-up", "wide shot, teal background"):
         posed.append(apply_pose(base, prompt)[0].image)
-    sheet(posed, ["base", "turn left", "turn right, tilt", "close-up", "wide teal"], 5,
-          300).save(OUT / "poses.png")
+    sheet(posed, ["base", "turn left", "turn right, tilt", "close-up", "wide teal"], 5, 300).save(
+        OUT / "poses.png"
+    )
     strips = [mouth_strip(d, g, s) for _, d, g, s in gallery()[:6]]
-    Image.fromarray(np.vstack([np.asarray(Image.fromarray(s).resize((800, 200)))
-                               for s in strips])).save(OUT / "mouths.png")
+    Image.fromarray(
+        np.vstack([np.asarray(Image.fromarray(s).resize((800, 200))) for s in strips])
+    ).save(OUT / "mouths.png")
     print(f"sheets: {OUT}")
 
 

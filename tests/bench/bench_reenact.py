@@ -50,11 +50,21 @@ from tests.bench.report import report  # noqa: E402
 
 FIXTURES = REPO.parent / "shared" / "fixtures"
 OUT = REPO / "bench-results" / "reenact"
-CLIPS = ["en_woman_talking_8s", "man_talking_7s", "child_talking_9s",
-         "stage_wideshot_performer_10s"]
-FACES = ["man_black_frontal_obama.jpg", "man_elderly_frontal_smiling.jpg",
-         "woman_asian_frontal_2840px.jpg", "woman_white_frontal_astronaut.png",
-         "woman_lowres_226px_smiling.png", "woman_dark_skin_painted.png", "stylized_3d_boy.jpg"]
+CLIPS = [
+    "en_woman_talking_8s",
+    "man_talking_7s",
+    "child_talking_9s",
+    "stage_wideshot_performer_10s",
+]
+FACES = [
+    "man_black_frontal_obama.jpg",
+    "man_elderly_frontal_smiling.jpg",
+    "woman_asian_frontal_2840px.jpg",
+    "woman_white_frontal_astronaut.png",
+    "woman_lowres_226px_smiling.png",
+    "woman_dark_skin_painted.png",
+    "stylized_3d_boy.jpg",
+]
 FACE_AUDIO = "en_female_5s.wav"
 HELD_OUT_SPLIT = 0.6
 MAX_LAG_OK_MS = 40.0
@@ -68,10 +78,10 @@ Renderer = Callable[[Clip, np.ndarray, int, tuple[int, int], float], list[np.nda
 class Goal:
     """One issue's targets for ours against the real speaker and the frozen floor."""
 
-    r_min: float          # opening r at the best lag, the lag within +-MAX_LAG_OK_MS
-    lip_share: float      # lip distance at most this share of the frozen frame's
-    ssim_margin: float    # crop SSIM at least the frozen frame's plus this
-    black_tol: float      # near-black share within this of the real speaker's
+    r_min: float  # opening r at the best lag, the lag within +-MAX_LAG_OK_MS
+    lip_share: float  # lip distance at most this share of the frozen frame's
+    ssim_margin: float  # crop SSIM at least the frozen frame's plus this
+    black_tol: float  # near-black share within this of the real speaker's
 
 
 SELF_GOAL = Goal(r_min=0.6, lip_share=0.75, ssim_margin=0.0, black_tol=0.10)  # issue 12
@@ -103,18 +113,23 @@ def verdicts(o: ReenactScores, f: ReenactScores, goal: Goal) -> dict[str, str]:
         "ssim_ok": _mark(o.crop_ssim >= ssim_min, o.crop_ssim, ssim_min),
         "ssim_target": f">= frozen + {goal.ssim_margin} = {ssim_min:.3f}",
         "black_ok": _mark(black_gap <= goal.black_tol and edges_ok, black_gap, o.edge_ratio),
-        "black_target": (f"near-black within {goal.black_tol} of real and inner edges "
-                         f"{EDGE_BAND[0]:.2f}-{EDGE_BAND[1]:.1f}x real"),
+        "black_target": (
+            f"near-black within {goal.black_tol} of real and inner edges "
+            f"{EDGE_BAND[0]:.2f}-{EDGE_BAND[1]:.1f}x real"
+        ),
     }
 
 
-def print_verdicts(title: str, o: ReenactScores, v: dict[str, str],
-                   silence: tuple[float, str] | None = None) -> None:
-    line = (f"[bench] reenact    VERDICT {title}: r {o.r:.2f} at {o.lag_ms:+.0f} ms {v['r_ok']}"
-            f" | lip {o.lip_distance_pct:.2f} ({v['lip_target']}) {v['lip_ok']}"
-            f" | SSIM {o.crop_ssim:.3f} ({v['ssim_target']}) {v['ssim_ok']}"
-            f" | near-black {o.near_black_ours:.2f} vs real {o.near_black_real:.2f}, "
-            f"edges {o.edge_ratio:.2f}x {v['black_ok']}")
+def print_verdicts(
+    title: str, o: ReenactScores, v: dict[str, str], silence: tuple[float, str] | None = None
+) -> None:
+    line = (
+        f"[bench] reenact    VERDICT {title}: r {o.r:.2f} at {o.lag_ms:+.0f} ms {v['r_ok']}"
+        f" | lip {o.lip_distance_pct:.2f} ({v['lip_target']}) {v['lip_ok']}"
+        f" | SSIM {o.crop_ssim:.3f} ({v['ssim_target']}) {v['ssim_ok']}"
+        f" | near-black {o.near_black_ours:.2f} vs real {o.near_black_real:.2f}, "
+        f"edges {o.edge_ratio:.2f}x {v['black_ok']}"
+    )
     if silence is not None:
         line += f" | silence ratio {silence[0]:.2f} {silence[1]}"
     print(line)
@@ -124,6 +139,7 @@ SILENCE_TARGET = 0.3
 
 
 # ------------------------------------------------------------------ renderers
+
 
 def _offered(value: float, offered: Sequence[int]) -> int:
     """The smallest offered value at least ``value`` (else the largest offered)."""
@@ -146,8 +162,9 @@ def still_portrait(frame: np.ndarray) -> tuple[Portrait, str]:
         return photo_portrait(frame, min_face=20), "photo_portrait(min_face=20): face too small"
 
 
-def still_renderer(train: Clip, drive_audio: np.ndarray, sample_rate: int,
-                   size: tuple[int, int], fps: float) -> list[np.ndarray]:
+def still_renderer(
+    train: Clip, drive_audio: np.ndarray, sample_rate: int, size: tuple[int, int], fps: float
+) -> list[np.ndarray]:
     """Today's still avatar: the training part's first frame through ``photo_portrait``,
     driven by the audio through ``render_video`` at the smallest offered resolution that
     covers the clip and the nearest offered frame rate, decoded from the MP4."""
@@ -157,9 +174,16 @@ def still_renderer(train: Clip, drive_audio: np.ndarray, sample_rate: int,
     print(f"[bench] reenact    still avatar: {how}, render {resolution} px at {rate} fps")
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "ours.mp4"
-        render_video(RenderRequest(portrait=portrait, samples=drive_audio,
-                                   sample_rate=sample_rate, resolution=resolution, fps=rate),
-                     out)
+        render_video(
+            RenderRequest(
+                portrait=portrait,
+                samples=drive_audio,
+                sample_rate=sample_rate,
+                resolution=resolution,
+                fps=rate,
+            ),
+            out,
+        )
         frames, got_fps = encode.read_video(out)
     n = encode.frames_for_audio(len(drive_audio), sample_rate, fps)
     return _at_fps(frames, got_fps, fps, n)
@@ -177,6 +201,7 @@ def renderer_named(name: str) -> Renderer:
 
 
 # ------------------------------------------------------------------ figures
+
 
 def openings(obs: Sequence[MouthObservation | None]) -> np.ndarray:
     return np.array([o.opening if o is not None else np.nan for o in obs])
@@ -206,37 +231,56 @@ def _fig(v: float) -> float | None:
 
 
 def report_scores(area: str, clip: str, role: str, s: ReenactScores, **extra: object) -> None:
-    report(area, f"{role} r {clip}", s.r, "r", lag_ms=_fig(s.lag_ms),
-           r_at_zero=_fig(s.r_at_zero), lip_distance_pct=_fig(s.lip_distance_pct),
-           crop_ssim=_fig(s.crop_ssim), delta_e=_fig(s.delta_e),
-           texture_ratio=_fig(s.texture_ratio), near_black_ours=_fig(s.near_black_ours),
-           near_black_real=_fig(s.near_black_real), lightness_emd=_fig(s.lightness_emd),
-           edge_ratio=_fig(s.edge_ratio), crop_delta_e=_fig(s.crop_delta_e), frames=s.frames,
-           open_frames=s.open_frames, **extra)
+    report(
+        area,
+        f"{role} r {clip}",
+        s.r,
+        "r",
+        lag_ms=_fig(s.lag_ms),
+        r_at_zero=_fig(s.r_at_zero),
+        lip_distance_pct=_fig(s.lip_distance_pct),
+        crop_ssim=_fig(s.crop_ssim),
+        delta_e=_fig(s.delta_e),
+        texture_ratio=_fig(s.texture_ratio),
+        near_black_ours=_fig(s.near_black_ours),
+        near_black_real=_fig(s.near_black_real),
+        lightness_emd=_fig(s.lightness_emd),
+        edge_ratio=_fig(s.edge_ratio),
+        crop_delta_e=_fig(s.crop_delta_e),
+        frames=s.frames,
+        open_frames=s.open_frames,
+        **extra,
+    )
 
 
 def print_table(title: str, rows: list[tuple[str, ReenactScores]]) -> None:
     print(f"[bench] reenact    {title}")
-    print(f"[bench]   {'':8s} {'r':>6s} {'lag ms':>7s} {'lip %IOD':>8s} {'SSIM':>6s} "
-          f"{'dE':>6s} {'tex':>5s} {'edges':>5s} {'black':>6s} {'real':>5s} {'EMD':>5s} "
-          f"{'cropdE':>6s} {'frames/open':>11s}")
+    print(
+        f"[bench]   {'':8s} {'r':>6s} {'lag ms':>7s} {'lip %IOD':>8s} {'SSIM':>6s} "
+        f"{'dE':>6s} {'tex':>5s} {'edges':>5s} {'black':>6s} {'real':>5s} {'EMD':>5s} "
+        f"{'cropdE':>6s} {'frames/open':>11s}"
+    )
     for role, s in rows:
-        print(f"[bench]   {role:8s} {s.r:6.3f} {s.lag_ms:7.0f} {s.lip_distance_pct:8.2f} "
-              f"{s.crop_ssim:6.3f} {s.delta_e:6.1f} {s.texture_ratio:5.2f} {s.edge_ratio:5.2f} "
-              f"{s.near_black_ours:6.3f} {s.near_black_real:5.3f} {s.lightness_emd:5.1f} "
-              f"{s.crop_delta_e:6.1f} "
-              f"{s.frames:4d}/{s.open_frames:<3d}")
+        print(
+            f"[bench]   {role:8s} {s.r:6.3f} {s.lag_ms:7.0f} {s.lip_distance_pct:8.2f} "
+            f"{s.crop_ssim:6.3f} {s.delta_e:6.1f} {s.texture_ratio:5.2f} {s.edge_ratio:5.2f} "
+            f"{s.near_black_ours:6.3f} {s.near_black_real:5.3f} {s.lightness_emd:5.1f} "
+            f"{s.crop_delta_e:6.1f} "
+            f"{s.frames:4d}/{s.open_frames:<3d}"
+        )
 
 
 # ------------------------------------------------------------------ contact sheets
+
 
 def _label(img: Image.Image, text: str) -> Image.Image:
     ImageDraw.Draw(img).text((3, 2), text, fill=(255, 255, 0))
     return img
 
 
-def sheet_instants(real: Sequence[MouthObservation | None], clip: Clip,
-                   n: int = SHEET_INSTANTS) -> list[tuple[int, str]]:
+def sheet_instants(
+    real: Sequence[MouthObservation | None], clip: Clip, n: int = SHEET_INSTANTS
+) -> list[tuple[int, str]]:
     """Frames to show: the quietest one, the widest-open ones, the rest spread evenly."""
     op = openings(real)
     env = loudness_envelope(clip.samples, clip.sample_rate, clip.fps, len(real))
@@ -258,9 +302,16 @@ def sheet_instants(real: Sequence[MouthObservation | None], clip: Clip,
     return sorted(chosen)
 
 
-def clip_sheet(path: Path, real_frames: Sequence[np.ndarray], ours_frames: Sequence[np.ndarray],
-               real: Sequence[MouthObservation | None], ours: Sequence[MouthObservation | None],
-               instants: list[tuple[int, str]], fps: float, tile: int = 200) -> None:
+def clip_sheet(
+    path: Path,
+    real_frames: Sequence[np.ndarray],
+    ours_frames: Sequence[np.ndarray],
+    real: Sequence[MouthObservation | None],
+    ours: Sequence[MouthObservation | None],
+    instants: list[tuple[int, str]],
+    fps: float,
+    tile: int = 200,
+) -> None:
     """Rows: real frame, our frame, real mouth crop, our mouth crop, at the same instants."""
     crop_h = reenact.CROP_H * 2
     rows_h = [tile, tile, crop_h, crop_h]
@@ -296,8 +347,7 @@ def mouth_sheet(path: Path, name: str, obs: Sequence[MouthObservation | None]) -
     for i, why in ((rest, "rest"), (mid, "mid"), (wide, "wide")):
         o = obs[i]
         assert o is not None
-        im = Image.fromarray(o.crop).resize((reenact.CROP_W * 3, reenact.CROP_H * 3),
-                                            Image.LANCZOS)
+        im = Image.fromarray(o.crop).resize((reenact.CROP_W * 3, reenact.CROP_H * 3), Image.LANCZOS)
         tiles.append(_label(im, f"{name} {why} f{i} open {o.opening:.2f}"))
     sheet = Image.new("RGB", (reenact.CROP_W * 9, reenact.CROP_H * 3))
     for k, im in enumerate(tiles):
@@ -308,8 +358,10 @@ def mouth_sheet(path: Path, name: str, obs: Sequence[MouthObservation | None]) -
 
 # ------------------------------------------------------------------ protocols
 
-def run_self(name: str, clip: Clip, real: list[MouthObservation | None], render: Renderer,
-             renderer_name: str) -> None:
+
+def run_self(
+    name: str, clip: Clip, real: list[MouthObservation | None], render: Renderer, renderer_name: str
+) -> None:
     size = (clip.frames[0].shape[1], clip.frames[0].shape[0])
     t0 = time.perf_counter()
     ours_frames = render(clip, clip.samples, clip.sample_rate, size, clip.fps)
@@ -318,50 +370,84 @@ def run_self(name: str, clip: Clip, real: list[MouthObservation | None], render:
     frozen = reenact.observe_mouths(reenact.frozen_frames(clip.frames[0], len(real)))
     # Our renderer driven by silence: what the portrait path alone (crop, colour
     # levels, resampling, idle motion, closed mouth) scores before any mouth motion.
-    at_rest = reenact.observe_mouths(render(clip, np.zeros_like(clip.samples),
-                                            clip.sample_rate, size, clip.fps))
+    at_rest = reenact.observe_mouths(
+        render(clip, np.zeros_like(clip.samples), clip.sample_rate, size, clip.fps)
+    )
     s_ours = reenact.compare_mouths(real, ours, clip.fps)
     s_frozen = reenact.compare_mouths(real, frozen, clip.fps)
     s_rest = reenact.compare_mouths(real, at_rest, clip.fps)
     sil_ours, sil_real = silence_of(ours, clip), silence_of(real, clip)
     face_share = float(np.mean([o is not None for o in real]))
-    print_table(f"self-reenactment {name} ({renderer_name}): {s_ours.frames} of {len(real)} "
-                f"frames with a face on both sides ({face_share:.0%} of real frames have one)",
-                [("ours", s_ours), ("frozen", s_frozen), ("silent", s_rest)])
+    print_table(
+        f"self-reenactment {name} ({renderer_name}): {s_ours.frames} of {len(real)} "
+        f"frames with a face on both sides ({face_share:.0%} of real frames have one)",
+        [("ours", s_ours), ("frozen", s_frozen), ("silent", s_rest)],
+    )
     env = loudness_envelope(clip.samples, clip.sample_rate, clip.fps, len(real))
     real_audio = lag_correlation(openings(real), env, clip.fps)
-    ours_audio = lag_correlation(openings(ours[:len(real)]), env[:len(ours)], clip.fps)
-    print(f"[bench] reenact    {name} opening vs the clip's loudness: real speaker r "
-          f"{real_audio['pearson_r']:.2f} at {real_audio['best_lag_ms']:+.0f} ms, ours r "
-          f"{ours_audio['pearson_r']:.2f} at {ours_audio['best_lag_ms']:+.0f} ms")
+    ours_audio = lag_correlation(openings(ours[: len(real)]), env[: len(ours)], clip.fps)
+    print(
+        f"[bench] reenact    {name} opening vs the clip's loudness: real speaker r "
+        f"{real_audio['pearson_r']:.2f} at {real_audio['best_lag_ms']:+.0f} ms, ours r "
+        f"{ours_audio['pearson_r']:.2f} at {ours_audio['best_lag_ms']:+.0f} ms"
+    )
     sil = sil_ours["silence_open_ratio"]
-    sil_ok = ("PASS" if sil <= SILENCE_TARGET else
-              "MISS" if math.isfinite(sil) else "n/a (no silence >= 350 ms)")
+    sil_ok = (
+        "PASS"
+        if sil <= SILENCE_TARGET
+        else "MISS"
+        if math.isfinite(sil)
+        else "n/a (no silence >= 350 ms)"
+    )
     marks = verdicts(s_ours, s_frozen, SELF_GOAL)
     print_verdicts(f"self {name} ({renderer_name})", s_ours, marks, (sil, sil_ok))
-    report_scores("reenact", name, f"self {renderer_name}", s_ours, protocol="self",
-                  **marks, silence_ratio=_fig(sil), silence_s=round(sil_ours["silence_s"], 2),
-                  silence_ok=sil_ok,
-                  real_silence_ratio=_fig(sil_real["silence_open_ratio"]),
-                  real_face_share=round(face_share, 3), render_s=round(t_render, 1),
-                  real_vs_audio_r=_fig(real_audio["pearson_r"]),
-                  real_vs_audio_lag_ms=_fig(real_audio["best_lag_ms"]),
-                  ours_vs_audio_r=_fig(ours_audio["pearson_r"]),
-                  ours_vs_audio_lag_ms=_fig(ours_audio["best_lag_ms"]),
-                  iod_px_real=_fig(median_iod_px(clip.frames)),
-                  iod_px_ours=_fig(median_iod_px(ours_frames)))
-    report_scores("reenact", name, "self frozen", s_frozen, protocol="self",
-                  floor="frozen first frame")
-    report_scores("reenact", name, f"self {renderer_name} silent", s_rest, protocol="self",
-                  floor="our renderer driven by silence")
-    clip_sheet(OUT / f"self_{renderer_name}_{name}.png", clip.frames, ours_frames, real, ours,
-               sheet_instants(real, clip), clip.fps)
+    report_scores(
+        "reenact",
+        name,
+        f"self {renderer_name}",
+        s_ours,
+        protocol="self",
+        **marks,
+        silence_ratio=_fig(sil),
+        silence_s=round(sil_ours["silence_s"], 2),
+        silence_ok=sil_ok,
+        real_silence_ratio=_fig(sil_real["silence_open_ratio"]),
+        real_face_share=round(face_share, 3),
+        render_s=round(t_render, 1),
+        real_vs_audio_r=_fig(real_audio["pearson_r"]),
+        real_vs_audio_lag_ms=_fig(real_audio["best_lag_ms"]),
+        ours_vs_audio_r=_fig(ours_audio["pearson_r"]),
+        ours_vs_audio_lag_ms=_fig(ours_audio["best_lag_ms"]),
+        iod_px_real=_fig(median_iod_px(clip.frames)),
+        iod_px_ours=_fig(median_iod_px(ours_frames)),
+    )
+    report_scores(
+        "reenact", name, "self frozen", s_frozen, protocol="self", floor="frozen first frame"
+    )
+    report_scores(
+        "reenact",
+        name,
+        f"self {renderer_name} silent",
+        s_rest,
+        protocol="self",
+        floor="our renderer driven by silence",
+    )
+    clip_sheet(
+        OUT / f"self_{renderer_name}_{name}.png",
+        clip.frames,
+        ours_frames,
+        real,
+        ours,
+        sheet_instants(real, clip),
+        clip.fps,
+    )
 
 
-def run_held_out(name: str, clip: Clip, real: list[MouthObservation | None],
-                 render: Renderer, renderer_name: str) -> None:
+def run_held_out(
+    name: str, clip: Clip, real: list[MouthObservation | None], render: Renderer, renderer_name: str
+) -> None:
     train, test = reenact.split_clip(clip, HELD_OUT_SPLIT)
-    real_test = real[len(train.frames):]
+    real_test = real[len(train.frames) :]
     size = (clip.frames[0].shape[1], clip.frames[0].shape[0])
     t0 = time.perf_counter()
     ours_frames = render(train, test.samples, test.sample_rate, size, clip.fps)
@@ -370,17 +456,34 @@ def run_held_out(name: str, clip: Clip, real: list[MouthObservation | None],
     frozen = reenact.observe_mouths(reenact.frozen_frames(train.frames[0], len(real_test)))
     s_ours = reenact.compare_mouths(real_test, ours, clip.fps)
     s_frozen = reenact.compare_mouths(real_test, frozen, clip.fps)
-    print_table(f"held-out {name} ({renderer_name}): trained on {len(train.frames)} frames, "
-                f"compared on {s_ours.frames} of {len(real_test)}",
-                [("ours", s_ours), ("frozen", s_frozen)])
+    print_table(
+        f"held-out {name} ({renderer_name}): trained on {len(train.frames)} frames, "
+        f"compared on {s_ours.frames} of {len(real_test)}",
+        [("ours", s_ours), ("frozen", s_frozen)],
+    )
     marks = verdicts(s_ours, s_frozen, HELD_OUT_GOAL)
     print_verdicts(f"held-out {name} ({renderer_name})", s_ours, marks)
-    report_scores("reenact", name, f"heldout {renderer_name}", s_ours, protocol="heldout",
-                  **marks, render_s=round(t_render, 1))
-    report_scores("reenact", name, "heldout frozen", s_frozen, protocol="heldout",
-                  floor="frozen first frame")
-    clip_sheet(OUT / f"heldout_{renderer_name}_{name}.png", test.frames, ours_frames,
-               real_test, ours, sheet_instants(real_test, test), clip.fps)
+    report_scores(
+        "reenact",
+        name,
+        f"heldout {renderer_name}",
+        s_ours,
+        protocol="heldout",
+        **marks,
+        render_s=round(t_render, 1),
+    )
+    report_scores(
+        "reenact", name, "heldout frozen", s_frozen, protocol="heldout", floor="frozen first frame"
+    )
+    clip_sheet(
+        OUT / f"heldout_{renderer_name}_{name}.png",
+        test.frames,
+        ours_frames,
+        real_test,
+        ours,
+        sheet_instants(real_test, test),
+        clip.fps,
+    )
 
 
 def run_faces() -> None:
@@ -397,16 +500,28 @@ def run_faces() -> None:
             continue
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "face.mp4"
-            render_video(RenderRequest(portrait=portrait, samples=audio, sample_rate=sr,
-                                       resolution=512, fps=25), out)
+            render_video(
+                RenderRequest(
+                    portrait=portrait, samples=audio, sample_rate=sr, resolution=512, fps=25
+                ),
+                out,
+            )
             frames, _ = encode.read_video(out)
         obs = reenact.observe_mouths(frames)
         op = openings(obs)
-        print(f"[bench] reenact    face {short}: opening rest {np.nanmin(op):.3f} "
-              f"wide {np.nanmax(op):.3f} IOD, near-black in open frames "
-              f"{reenact.near_black_share(obs):.3f}")
-        report("reenact", f"face near_black {short}", reenact.near_black_share(obs), "share",
-               widest_opening=_fig(float(np.nanmax(op))), rest_opening=_fig(float(np.nanmin(op))))
+        print(
+            f"[bench] reenact    face {short}: opening rest {np.nanmin(op):.3f} "
+            f"wide {np.nanmax(op):.3f} IOD, near-black in open frames "
+            f"{reenact.near_black_share(obs):.3f}"
+        )
+        report(
+            "reenact",
+            f"face near_black {short}",
+            reenact.near_black_share(obs),
+            "share",
+            widest_opening=_fig(float(np.nanmax(op))),
+            rest_opening=_fig(float(np.nanmin(op))),
+        )
         mouth_sheet(OUT / f"mouths_{short}.png", short, obs)
 
 

@@ -43,11 +43,13 @@ from tests.unit.media.test_duration import CORPUS  # noqa: E402
 
 FIXTURES = REPO.parent / "shared" / "fixtures"
 FPS = 25.0
-PROBE = {"en": "Thank you all for coming here today, it is a real pleasure to see you.",
-         "fr": "Merci à tous d'être venus aujourd'hui, c'est un vrai plaisir de vous voir.",
-         "ja": "今日は来てくれて本当にありがとうございます。",
-         "vi": "Cảm ơn mọi người đã đến hôm nay, rất vui được gặp các bạn.",
-         "zh": "谢谢大家今天来到这里，见到你们真的很高兴。"}
+PROBE = {
+    "en": "Thank you all for coming here today, it is a real pleasure to see you.",
+    "fr": "Merci à tous d'être venus aujourd'hui, c'est un vrai plaisir de vous voir.",
+    "ja": "今日は来てくれて本当にありがとうございます。",
+    "vi": "Cảm ơn mọi người đã đến hôm nay, rất vui được gặp các bạn.",
+    "zh": "谢谢大家今天来到这里，见到你们真的很高兴。",
+}
 
 
 def bench_rtf() -> None:
@@ -59,23 +61,38 @@ def bench_rtf() -> None:
         t0 = time.perf_counter()
         speech = synthesize(text, voice)
         t_syn = time.perf_counter() - t0
-        report("speech", f"synthesis RTF {lang}", t_syn / speech.duration_s, "x realtime",
-               audio_s=round(speech.duration_s, 2))
-        profile = VoiceProfile(language=lang, base_voice=voice.base_voice,
-                               variant=voice.variant, pitch_median_hz=180.0,
-                               pitch_range=1.2, formant_scale=1.05,
-                               spectral_eq=[2.0, 1.0, 0, 0, -1, -1, 0, 1, 0, -2])
+        report(
+            "speech",
+            f"synthesis RTF {lang}",
+            t_syn / speech.duration_s,
+            "x realtime",
+            audio_s=round(speech.duration_s, 2),
+        )
+        profile = VoiceProfile(
+            language=lang,
+            base_voice=voice.base_voice,
+            variant=voice.variant,
+            pitch_median_hz=180.0,
+            pitch_range=1.2,
+            formant_scale=1.05,
+            spectral_eq=[2.0, 1.0, 0, 0, -1, -1, 0, 1, 0, -2],
+        )
         raw = espeak.synth(spoken, voice.espeak_name)
         t0 = time.perf_counter()
         render_profile(raw.samples, espeak.SAMPLE_RATE, profile)
         t_vc = time.perf_counter() - t0
-        report("speech", f"voice conversion (WORLD) RTF {lang}",
-               t_vc / (raw.samples.size / espeak.SAMPLE_RATE), "x realtime")
+        report(
+            "speech",
+            f"voice conversion (WORLD) RTF {lang}",
+            t_vc / (raw.samples.size / espeak.SAMPLE_RATE),
+            "x realtime",
+        )
 
 
 def bench_cloning() -> None:
     recordings = sorted((FIXTURES / "speech").glob("*.wav")) + sorted(
-        p for p in (FIXTURES / "clips").glob("*.mp4") if "NO_AUDIO" not in p.name)
+        p for p in (FIXTURES / "clips").glob("*.mp4") if "NO_AUDIO" not in p.name
+    )
     moved = 0
     for path in recordings:
         samples, sr = load_audio(path)
@@ -89,15 +106,34 @@ def bench_cloning() -> None:
         f0_b, f0_a = f0_distance_st(before, rec), f0_distance_st(after, rec)
         env_b, env_a = envelope_distance_db(before, rec), envelope_distance_db(after, rec)
         moved += f0_a < f0_b
-        report("speech", f"clone {path.name} median-F0 distance", f0_a, "semitones",
-               before=round(f0_b, 2), recording_f0_hz=round(rec.f0_median_hz, 1),
-               clone_s=round(t_clone, 2))
-        report("speech", f"clone {path.name} spectral-envelope distance", env_a, "dB",
-               before=round(env_b, 2), formant_scale=profile.formant_scale,
-               rate=profile.rate, gender=profile.gender, engine=profile.engine,
-               base_voice=profile.base_voice)
-    report("speech", "clone recordings whose F0 moved toward the recording", moved,
-           "recordings", of=len(recordings))
+        report(
+            "speech",
+            f"clone {path.name} median-F0 distance",
+            f0_a,
+            "semitones",
+            before=round(f0_b, 2),
+            recording_f0_hz=round(rec.f0_median_hz, 1),
+            clone_s=round(t_clone, 2),
+        )
+        report(
+            "speech",
+            f"clone {path.name} spectral-envelope distance",
+            env_a,
+            "dB",
+            before=round(env_b, 2),
+            formant_scale=profile.formant_scale,
+            rate=profile.rate,
+            gender=profile.gender,
+            engine=profile.engine,
+            base_voice=profile.base_voice,
+        )
+    report(
+        "speech",
+        "clone recordings whose F0 moved toward the recording",
+        moved,
+        "recordings",
+        of=len(recordings),
+    )
 
 
 def bench_duration() -> None:
@@ -109,9 +145,14 @@ def bench_duration() -> None:
             act = synthesize(text, default_voice(lang)).duration_s
             errors.append(100 * (est / act - 1))
         worst = max(worst, max(abs(e) for e in errors))
-        report("speech", f"duration estimate error {lang}", float(np.mean(np.abs(errors))),
-               "% mean abs", max_abs=round(max(abs(e) for e in errors), 1),
-               sentences=len(errors))
+        report(
+            "speech",
+            f"duration estimate error {lang}",
+            float(np.mean(np.abs(errors))),
+            "% mean abs",
+            max_abs=round(max(abs(e) for e in errors), 1),
+            sentences=len(errors),
+        )
     report("speech", "duration estimate worst error", worst, "%")
 
 
@@ -143,11 +184,22 @@ def bench_mouth_tracks() -> None:
         r_loud = _best_lag_r(rendered.opening, loud, FPS)
         rs.append(r)
         loud_rs.append(r_loud)
-        report("speech", f"mouth track r(audio-only, phoneme-only) {lang} {gender}", r,
-               "pearson r", r_rendered_vs_loudness=round(r_loud, 3),
-               phoneme_ms=round(1000 * t_phon, 1), audio_ms=round(1000 * t_audio, 1))
-    report("speech", "mouth track r(audio-only, phoneme-only) min", min(rs), "pearson r",
-           median=round(float(np.median(rs)), 3))
+        report(
+            "speech",
+            f"mouth track r(audio-only, phoneme-only) {lang} {gender}",
+            r,
+            "pearson r",
+            r_rendered_vs_loudness=round(r_loud, 3),
+            phoneme_ms=round(1000 * t_phon, 1),
+            audio_ms=round(1000 * t_audio, 1),
+        )
+    report(
+        "speech",
+        "mouth track r(audio-only, phoneme-only) min",
+        min(rs),
+        "pearson r",
+        median=round(float(np.median(rs)), 3),
+    )
     report("speech", "rendered opening vs loudness (best lag) min", min(loud_rs), "pearson r")
 
 
@@ -156,8 +208,13 @@ def main() -> None:
 
     t0 = time.perf_counter()
     voices.warm_up()  # first thing: nothing else has loaded a Piper voice yet
-    report("speech", "piper voices warm-up (load, gender, pace; once per process)",
-           time.perf_counter() - t0, "s", voices=[v.name for v in voices.piper_voices()])
+    report(
+        "speech",
+        "piper voices warm-up (load, gender, pace; once per process)",
+        time.perf_counter() - t0,
+        "s",
+        voices=[v.name for v in voices.piper_voices()],
+    )
     bench_rtf()
     bench_duration()
     bench_mouth_tracks()

@@ -50,16 +50,25 @@ from tests.bench.report import report  # noqa: E402
 
 FIXTURES = REPO.parent / "shared" / "fixtures"
 OUT = REPO / "bench-results" / "video"
-FACES = ["man_black_frontal_obama.jpg", "man_elderly_frontal_smiling.jpg",
-         "woman_asian_frontal_2840px.jpg", "woman_white_frontal_astronaut.png",
-         "woman_lowres_226px_smiling.png", "woman_dark_skin_painted.png", "stylized_3d_boy.jpg",
-         "two_faces_obama_biden.jpg", "nonfrontal_threequarter_mic.png",
-         "nonfrontal_profile_painting.jpg"]
+FACES = [
+    "man_black_frontal_obama.jpg",
+    "man_elderly_frontal_smiling.jpg",
+    "woman_asian_frontal_2840px.jpg",
+    "woman_white_frontal_astronaut.png",
+    "woman_lowres_226px_smiling.png",
+    "woman_dark_skin_painted.png",
+    "stylized_3d_boy.jpg",
+    "two_faces_obama_biden.jpg",
+    "nonfrontal_threequarter_mic.png",
+    "nonfrontal_profile_painting.jpg",
+]
 CLIPS = ["en_woman_talking_8s.mp4", "man_talking_7s.mp4", "child_talking_9s.mp4"]
 # The blank line is a paragraph pause (0.6 s), so text input has a silence to measure.
-TEXT = ("Good morning, and welcome to the quarterly update. Revenue grew by twelve percent. "
-        "Our customers renewed at record rates.\n\nWe opened two new offices, in Lisbon and in "
-        "Seoul. Next quarter, we will focus on three things: reliability, speed, and price.")
+TEXT = (
+    "Good morning, and welcome to the quarterly update. Revenue grew by twelve percent. "
+    "Our customers renewed at record rates.\n\nWe opened two new offices, in Lisbon and in "
+    "Seoul. Next quarter, we will focus on three things: reliability, speed, and price."
+)
 LONG_TEXT = " ".join([TEXT] * 2)
 SCRIPT_S = (25.0, 35.0)  # "a 30 s script": the speed figure is only valid in this range
 RATIO_ROUNDS = 3  # render+encode and encode-alone timings per side (best of each)
@@ -88,8 +97,9 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def contact_sheet(frames: list[np.ndarray], labels: list[str], path: Path, cols: int = 6,
-                  tile: int = 220) -> None:
+def contact_sheet(
+    frames: list[np.ndarray], labels: list[str], path: Path, cols: int = 6, tile: int = 220
+) -> None:
     rows = (len(frames) + cols - 1) // cols
     sheet = Image.new("RGB", (cols * tile, rows * (tile + 16)), (20, 20, 24))
     draw = ImageDraw.Draw(sheet)
@@ -106,25 +116,35 @@ def contact_sheet(frames: list[np.ndarray], labels: list[str], path: Path, cols:
 def sheet_of_video(path: Path, name: str, n: int = 12) -> None:
     frames, _ = encode.read_video(path)
     idx = np.linspace(0, len(frames) - 1, n).astype(int)
-    contact_sheet([frames[i] for i in idx], [f"{name} f{i}" for i in idx],
-                  OUT / f"sheet_{name}.png")
+    contact_sheet(
+        [frames[i] for i in idx], [f"{name} f{i}" for i in idx], OUT / f"sheet_{name}.png"
+    )
     for i in idx[::4]:
         Image.fromarray(frames[i]).save(OUT / f"frame_{name}_{i:04d}.png")
 
 
-def lipsync_row(area: str, name: str, video: Path, portrait: Portrait | None,
-                **extra: object) -> None:
+def lipsync_row(
+    area: str, name: str, video: Path, portrait: Portrait | None, **extra: object
+) -> None:
     """Lip sync, silence and identity of one rendered video, each with PASS/MISS."""
     m = metrics.lipsync_metrics(video)
     # 48 frames spread over the clip: with fewer, one sampled blink swings the mean.
     ident = metrics.identity_ssim(video, portrait, n_samples=48) if portrait else float("nan")
-    report(area, f"lipsync_r {name}", m["pearson_r"], "r",
-           r_ok=verdict("r", m["pearson_r"], name),
-           lag_ms=m["best_lag_ms"], lag_ok=verdict("lag", m["best_lag_ms"], name),
-           silence_ratio=round(m["silence_open_ratio"], 3),
-           silence_ok=verdict("silence", m["silence_open_ratio"], name),
-           silence_s=m["silence_s"], identity_ssim=round(ident, 3),
-           ssim_ok=verdict("ssim", ident, name), **extra)
+    report(
+        area,
+        f"lipsync_r {name}",
+        m["pearson_r"],
+        "r",
+        r_ok=verdict("r", m["pearson_r"], name),
+        lag_ms=m["best_lag_ms"],
+        lag_ok=verdict("lag", m["best_lag_ms"], name),
+        silence_ratio=round(m["silence_open_ratio"], 3),
+        silence_ok=verdict("silence", m["silence_open_ratio"], name),
+        silence_s=m["silence_s"],
+        identity_ssim=round(ident, 3),
+        ssim_ok=verdict("ssim", ident, name),
+        **extra,
+    )
 
 
 def widest_and_closed(frames: list[np.ndarray]) -> tuple[int, int]:
@@ -135,21 +155,26 @@ def widest_and_closed(frames: list[np.ndarray]) -> tuple[int, int]:
     return int(np.nanargmax(opening)), int(np.nanargmin(opening))
 
 
-def sheet_row(frames: list[np.ndarray], portrait: Portrait, short: str,
-              sheets: list[np.ndarray], labels: list[str]) -> None:
+def sheet_row(
+    frames: list[np.ndarray],
+    portrait: Portrait,
+    short: str,
+    sheets: list[np.ndarray],
+    labels: list[str],
+) -> None:
     """Portrait, widest-mouth frame and most-closed frame for the contact sheet."""
     open_i, closed_i = widest_and_closed(frames)
     sheets += [portrait.image, frames[open_i], frames[closed_i]]
-    labels += [f"{short} portrait", f"{short} f{open_i} widest",
-               f"{short} f{closed_i} closed"]
+    labels += [f"{short} portrait", f"{short} f{open_i} widest", f"{short} f{closed_i} closed"]
 
 
 def quality() -> None:
     speech_audio, sr_a = load_audio(FIXTURES / "speech" / "en_female_5s.wav")
     # a 0.6 s pause in the middle gives the silence figure something to measure
     half = len(speech_audio) // 2
-    audio = np.concatenate([speech_audio[:half], np.zeros(int(sr_a * 0.6), np.float32),
-                            speech_audio[half:]])
+    audio = np.concatenate(
+        [speech_audio[:half], np.zeros(int(sr_a * 0.6), np.float32), speech_audio[half:]]
+    )
     text_samples, sr_t, text_track = speech_for_text(TEXT, "en", "female", 25)
     sheets: list[np.ndarray] = []
     labels: list[str] = []
@@ -161,24 +186,50 @@ def quality() -> None:
             print(f"[bench] video      refused {name}: {type(exc).__name__}: {exc}")
             report("video", f"refused {short}", 1, "bool", reason=type(exc).__name__)
             continue
-        for kind, samples, sr, track in (("audio", audio, sr_a, None),
-                                         ("text", text_samples, sr_t, text_track)):
+        for kind, samples, sr, track in (
+            ("audio", audio, sr_a, None),
+            ("text", text_samples, sr_t, text_track),
+        ):
             out = OUT / f"{short}_{kind}.mp4"
-            render_video(RenderRequest(portrait=portrait, samples=samples, sample_rate=sr,
-                                       mouth=track, resolution=512, fps=25), out)
+            render_video(
+                RenderRequest(
+                    portrait=portrait,
+                    samples=samples,
+                    sample_rate=sr,
+                    mouth=track,
+                    resolution=512,
+                    fps=25,
+                ),
+                out,
+            )
             lipsync_row("video", f"{short} {kind}", out, portrait, input=kind)
             if kind == "audio":
                 frames, _ = encode.read_video(out)
                 sheet_row(frames, portrait, short, sheets, labels)
-    for i, desc in enumerate(["A friendly woman with long brown hair, light skin, navy blazer",
-                              "A serious man with short black hair, dark skin, charcoal suit",
-                              "Senior man with glasses, gray hair, burgundy sweater"]):
+    for i, desc in enumerate(
+        [
+            "A friendly woman with long brown hair, light skin, navy blazer",
+            "A serious man with short black hair, dark skin, charcoal suit",
+            "Senior man with glasses, gray hair, burgundy sweater",
+        ]
+    ):
         portrait = draw_portrait(spec_from_description(desc, None, seed=i))
-        for kind, samples, sr, track in (("audio", audio, sr_a, None),
-                                         ("text", text_samples, sr_t, text_track)):
+        for kind, samples, sr, track in (
+            ("audio", audio, sr_a, None),
+            ("text", text_samples, sr_t, text_track),
+        ):
             out = OUT / f"drawn{i}_{kind}.mp4"
-            render_video(RenderRequest(portrait=portrait, samples=samples, sample_rate=sr,
-                                       mouth=track, resolution=512, fps=25), out)
+            render_video(
+                RenderRequest(
+                    portrait=portrait,
+                    samples=samples,
+                    sample_rate=sr,
+                    mouth=track,
+                    resolution=512,
+                    fps=25,
+                ),
+                out,
+            )
             lipsync_row("video", f"drawn{i} {kind}", out, portrait, input=kind)
         frames, _ = encode.read_video(OUT / f"drawn{i}_audio.mp4")
         sheet_row(frames, portrait, f"drawn{i}", sheets, labels)
@@ -189,10 +240,17 @@ def quality() -> None:
         ref = metrics.clip_reference(FIXTURES / "clips" / clip)
         if not math.isfinite(ref["silence_open_ratio"]):
             print(f"[bench] WARNING    human clip {clip}: no silence >= 350 ms to measure")
-        report("video", f"human_ref_r {clip}", ref["pearson_r"], "r",
-               lag_ms=ref["best_lag_ms"], silence_ratio=round(ref["silence_open_ratio"], 3),
-               silence_s=ref["silence_s"], identity_ssim=round(ref["identity_ssim"], 3),
-               role="human reference (no target)")
+        report(
+            "video",
+            f"human_ref_r {clip}",
+            ref["pearson_r"],
+            "r",
+            lag_ms=ref["best_lag_ms"],
+            silence_ratio=round(ref["silence_open_ratio"], 3),
+            silence_s=ref["silence_s"],
+            identity_ssim=round(ref["identity_ssim"], 3),
+            role="human reference (no target)",
+        )
 
 
 def speed() -> None:
@@ -205,19 +263,32 @@ def speed() -> None:
     t_speech = time.perf_counter() - t0
     dur = len(samples) / sr
     script_ok = SCRIPT_S[0] <= dur <= SCRIPT_S[1]
-    print(f"[bench] video      speed script: {dur:.1f} s of audio "
-          f"({'ok' if script_ok else 'WARNING: not'} ~30 s, wanted {SCRIPT_S[0]:.0f}-"
-          f"{SCRIPT_S[1]:.0f} s)")
+    print(
+        f"[bench] video      speed script: {dur:.1f} s of audio "
+        f"({'ok' if script_ok else 'WARNING: not'} ~30 s, wanted {SCRIPT_S[0]:.0f}-"
+        f"{SCRIPT_S[1]:.0f} s)"
+    )
     out = OUT / "speed_720_avatar.mp4"
     t_render = time.perf_counter()
-    res = render_video(RenderRequest(portrait=portrait, samples=samples, sample_rate=sr,
-                                     mouth=track, resolution=720, fps=25), out)
+    res = render_video(
+        RenderRequest(
+            portrait=portrait, samples=samples, sample_rate=sr, mouth=track, resolution=720, fps=25
+        ),
+        out,
+    )
     total = time.perf_counter() - t0
     render_encode = time.perf_counter() - t_render  # whole call: setup, frames, close
     speed720 = dur / total
-    report("video", "720p25 avatar text->mp4 speed", speed720, "x realtime",
-           target=verdict("speed720", speed720, "720p avatar") if script_ok else "MISS(script)",
-           audio_s=round(dur, 1), wall_s=round(total, 2), tts_s=round(t_speech, 2))
+    report(
+        "video",
+        "720p25 avatar text->mp4 speed",
+        speed720,
+        "x realtime",
+        target=verdict("speed720", speed720, "720p avatar") if script_ok else "MISS(script)",
+        audio_s=round(dur, 1),
+        wall_s=round(total, 2),
+        tts_s=round(t_speech, 2),
+    )
     # Encoding the same frames alone: render them into memory first, then time the
     # same encoder settings, audio and close as render_video uses. This VM's speed
     # drifts between seconds, so both sides are timed RATIO_ROUNDS times, interleaved,
@@ -231,8 +302,14 @@ def speed() -> None:
 
     def encode_alone() -> float:
         t1 = time.perf_counter()
-        enc = encode.VideoEncoder(OUT / "speed_encode_only.mp4", size[0], size[1], 25,
-                                  preset=encode.PRESETS["avatar"], crf=23)
+        enc = encode.VideoEncoder(
+            OUT / "speed_encode_only.mp4",
+            size[0],
+            size[1],
+            25,
+            preset=encode.PRESETS["avatar"],
+            crf=23,
+        )
         enc.add_audio(sr)
         for f in frames:
             enc.write(f)
@@ -241,8 +318,17 @@ def speed() -> None:
 
     def render_and_encode() -> float:
         t1 = time.perf_counter()
-        render_video(RenderRequest(portrait=portrait, samples=samples, sample_rate=sr,
-                                   mouth=track, resolution=720, fps=25), out)
+        render_video(
+            RenderRequest(
+                portrait=portrait,
+                samples=samples,
+                sample_rate=sr,
+                mouth=track,
+                resolution=720,
+                fps=25,
+            ),
+            out,
+        )
         return time.perf_counter() - t1
 
     rounds = [(render_encode, encode_alone())]
@@ -251,25 +337,51 @@ def speed() -> None:
     render_encode = min(r for r, _ in rounds)
     enc_only = min(e for _, e in rounds)
     ratio = render_encode / enc_only
-    report("video", "720p25 render+encode / encode-only", ratio, "ratio",
-           target=verdict("ratio", ratio, "render+encode ratio"),
-           render_encode_s=round(render_encode, 2), encode_only_s=round(enc_only, 2),
-           rounds=[round(r / e, 2) for r, e in rounds],
-           frames_s=round(res.timings["frames_s"], 2))
+    report(
+        "video",
+        "720p25 render+encode / encode-only",
+        ratio,
+        "ratio",
+        target=verdict("ratio", ratio, "render+encode ratio"),
+        render_encode_s=round(render_encode, 2),
+        encode_only_s=round(enc_only, 2),
+        rounds=[round(r / e, 2) for r, e in rounds],
+        frames_s=round(res.timings["frames_s"], 2),
+    )
     t2 = time.perf_counter()
-    res = render_video(RenderRequest(portrait=portrait, samples=samples, sample_rate=sr,
-                                     mouth=track, tier="avatar_pro", resolution=1080, fps=25),
-                       OUT / "speed_1080_pro.mp4")
+    res = render_video(
+        RenderRequest(
+            portrait=portrait,
+            samples=samples,
+            sample_rate=sr,
+            mouth=track,
+            tier="avatar_pro",
+            resolution=1080,
+            fps=25,
+        ),
+        OUT / "speed_1080_pro.mp4",
+    )
     t_pro = time.perf_counter() - t2
     speed1080 = dur / t_pro
-    report("video", "1080p25 avatar_pro render speed", speed1080, "x realtime",
-           target=verdict("speed1080", speed1080, "1080p avatar_pro"), wall_s=round(t_pro, 2))
+    report(
+        "video",
+        "1080p25 avatar_pro render speed",
+        speed1080,
+        "x realtime",
+        target=verdict("speed1080", speed1080, "1080p avatar_pro"),
+        wall_s=round(t_pro, 2),
+    )
     drawn = draw_portrait(spec_from_description("woman, long brown hair, navy blazer", None, 0))
     t3 = time.perf_counter()
-    render_video(RenderRequest(portrait=drawn, samples=samples, sample_rate=sr, mouth=track,
-                               resolution=720, fps=25), OUT / "speed_720_drawn.mp4")
-    report("video", "720p25 avatar drawn render speed", dur / (time.perf_counter() - t3),
-           "x realtime")
+    render_video(
+        RenderRequest(
+            portrait=drawn, samples=samples, sample_rate=sr, mouth=track, resolution=720, fps=25
+        ),
+        OUT / "speed_720_drawn.mp4",
+    )
+    report(
+        "video", "720p25 avatar drawn render speed", dur / (time.perf_counter() - t3), "x realtime"
+    )
     report("video", "peak memory after speed", peak_mb(), "MB")
 
 

@@ -30,9 +30,15 @@ def machine() -> str:
 
 def report(area: str, name: str, value: float, unit: str, **extra: Any) -> None:
     """Print one figure and append it to the results file."""
-    row = {"area": area, "name": name, "value": round(float(value), 4), "unit": unit,
-           "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": machine(),
-           **extra}
+    row = {
+        "area": area,
+        "name": name,
+        "value": round(float(value), 4),
+        "unit": unit,
+        "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": machine(),
+        **extra,
+    }
     details = " ".join(f"{k}={v}" for k, v in extra.items())
     print(f"[bench] {area:10s} {name:48s} {row['value']:>12} {unit} {details}".rstrip())
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -40,19 +40,25 @@ from tests.unit.media.test_duration import CORPUS
 REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "bench-results" / "speech"
 FIXTURES = REPO.parent / "shared" / "fixtures"
-SENTENCE = ("Good morning, and welcome to the quarterly update. Revenue grew by twelve "
-            "percent, and our customers renewed at record rates.")
-SCRIPT = ("Good morning, and welcome to the quarterly update. Revenue grew by twelve percent. "
-          "Our customers renewed at record rates.\n\nWe opened two new offices, in Lisbon and "
-          "in Seoul. Next quarter, we will focus on three things: reliability, speed, and "
-          "price.")
+SENTENCE = (
+    "Good morning, and welcome to the quarterly update. Revenue grew by twelve "
+    "percent, and our customers renewed at record rates."
+)
+SCRIPT = (
+    "Good morning, and welcome to the quarterly update. Revenue grew by twelve percent. "
+    "Our customers renewed at record rates.\n\nWe opened two new offices, in Lisbon and "
+    "in Seoul. Next quarter, we will focus on three things: reliability, speed, and "
+    "price."
+)
 LONG_SCRIPT = " ".join([SCRIPT] * 2)
 PAUSE_MS = 100.0
 
 
 def _voices() -> dict[str, VoiceProfile]:
-    return {"espeak-ng": default_voice("en", "male", engine="espeak-ng"),
-            "piper": default_voice("en", "male", engine="piper")}
+    return {
+        "espeak-ng": default_voice("en", "male", engine="espeak-ng"),
+        "piper": default_voice("en", "male", engine="piper"),
+    }
 
 
 def _rtf(voice: VoiceProfile) -> tuple[float, float]:
@@ -99,8 +105,10 @@ def _pause_placement(speech: Speech, text: str) -> tuple[int, int, int]:
     for start, end in pauses:
         mid = (start + end) / 2
         for w in words_before:
-            if w + 1 < len(speech.words) and \
-                    speech.words[w].start_ms <= mid <= speech.words[w + 1].end_ms:
+            if (
+                w + 1 < len(speech.words)
+                and speech.words[w].start_ms <= mid <= speech.words[w + 1].end_ms
+            ):
                 at_punct += 1
                 break
     return len(pauses), at_punct, len(marks)
@@ -114,25 +122,36 @@ def _f0_figures(speech: Speech) -> dict[str, float]:
     keep = (f0[:n] > 0) & (db[:n] > np.percentile(db[:n], 95) - 30.0)
     st = 12 * np.log2(f0[:n][keep] / np.median(f0[:n][keep]))
     track = np.where(keep, 12 * np.log2(np.where(keep, f0[:n], 1.0)), np.nan)
-    return {"f0_median_hz": float(np.median(f0[:n][keep])),
-            "f0_span_st": float(np.percentile(st, 90) - np.percentile(st, 10)),
-            "f0_iqr_st": float(np.percentile(st, 75) - np.percentile(st, 25)),
-            "f0_step_st": float(np.nanmedian(np.abs(np.diff(track)))),
-            "voiced_share": float(keep.mean())}
+    return {
+        "f0_median_hz": float(np.median(f0[:n][keep])),
+        "f0_span_st": float(np.percentile(st, 90) - np.percentile(st, 10)),
+        "f0_iqr_st": float(np.percentile(st, 75) - np.percentile(st, 25)),
+        "f0_step_st": float(np.nanmedian(np.abs(np.diff(track)))),
+        "voiced_share": float(keep.mean()),
+    }
 
 
 def _sox_stats(path: Path) -> dict[str, str]:
     if shutil.which("sox") is None:
         return {"sox": "not installed"}
-    res = subprocess.run(["sox", str(path), "-n", "stats"], capture_output=True, text=True,
-                         check=False)
-    keep = ("RMS lev dB", "Pk lev dB", "RMS Pk dB", "RMS Tr dB", "Flat factor", "Pk count",
-            "Crest factor", "DC offset")
+    res = subprocess.run(
+        ["sox", str(path), "-n", "stats"], capture_output=True, text=True, check=False
+    )
+    keep = (
+        "RMS lev dB",
+        "Pk lev dB",
+        "RMS Pk dB",
+        "RMS Tr dB",
+        "Flat factor",
+        "Pk count",
+        "Crest factor",
+        "DC offset",
+    )
     out = {}
     for line in res.stderr.splitlines():
         for key in keep:
             if line.startswith(key):
-                out[key.lower().replace(" ", "_")] = line[len(key):].split()[0]
+                out[key.lower().replace(" ", "_")] = line[len(key) :].split()[0]
     return out
 
 
@@ -149,8 +168,14 @@ def _spectrogram(speech: Speech, height: int = 256) -> np.ndarray:
     db = np.clip((db - (db.max() - 70.0)) / 70.0, 0, 1).T[::-1]
     img = Image.fromarray((db * 255).astype(np.uint8)).resize((n, height))
     level = np.asarray(img, dtype=np.float64) / 255.0
-    rgb = np.stack([np.clip(1.5 * level, 0, 1), np.clip(1.5 * level - 0.4, 0, 1),
-                    np.clip(3 * level - 2, 0, 1) + 0.25 * (1 - level)], axis=-1)
+    rgb = np.stack(
+        [
+            np.clip(1.5 * level, 0, 1),
+            np.clip(1.5 * level - 0.4, 0, 1),
+            np.clip(3 * level - 2, 0, 1) + 0.25 * (1 - level),
+        ],
+        axis=-1,
+    )
     return (rgb * 255).astype(np.uint8)
 
 
@@ -162,8 +187,11 @@ def _spectrogram_png(takes: dict[str, Speech], path: Path) -> None:
     y = 0
     for name, panel in panels.items():
         s = takes[name]
-        draw.text((4, y + 3), f"{name}: {s.duration_s:.2f} s, 0-8 kHz, 70 dB range, "
-                              f"200 px/s", fill="white")
+        draw.text(
+            (4, y + 3),
+            f"{name}: {s.duration_s:.2f} s, 0-8 kHz, 70 dB range, 200 px/s",
+            fill="white",
+        )
         sheet.paste(Image.fromarray(panel), (0, y + 18))
         for w in s.words:  # word starts as ticks under the label
             x = int(w.start_ms / 5.0)
@@ -180,17 +208,33 @@ def _lipsync_video(engine: str, voice: VoiceProfile) -> None:
     portrait = photo_portrait(load_image(FIXTURES / "faces" / "man_black_frontal_obama.jpg"))
     spoken = speak_script(SCRIPT, voice, 25)
     out = OUT / f"lipsync_{engine}.mp4"
-    render_video(RenderRequest(portrait=portrait, samples=spoken.samples,
-                               sample_rate=spoken.sample_rate, mouth=spoken.track,
-                               resolution=512, fps=25), out)
+    render_video(
+        RenderRequest(
+            portrait=portrait,
+            samples=spoken.samples,
+            sample_rate=spoken.sample_rate,
+            mouth=spoken.track,
+            resolution=512,
+            fps=25,
+        ),
+        out,
+    )
     m = metrics.lipsync_metrics(out)
-    ok = (m["pearson_r"] >= 0.5, -125.0 <= m["best_lag_ms"] <= 45.0,
-          m["silence_open_ratio"] <= 0.3)
-    report("speech", f"video lipsync_r {engine} (text input)", m["pearson_r"], "r",
-           r_ok="PASS" if ok[0] else "MISS", lag_ms=m["best_lag_ms"],
-           lag_ok="PASS" if ok[1] else "MISS", silence_ratio=round(m["silence_open_ratio"], 3),
-           silence_ok="PASS" if ok[2] else "MISS", silence_s=m["silence_s"],
-           face="man_black_frontal_obama.jpg", resolution=512)
+    ok = (m["pearson_r"] >= 0.5, -125.0 <= m["best_lag_ms"] <= 45.0, m["silence_open_ratio"] <= 0.3)
+    report(
+        "speech",
+        f"video lipsync_r {engine} (text input)",
+        m["pearson_r"],
+        "r",
+        r_ok="PASS" if ok[0] else "MISS",
+        lag_ms=m["best_lag_ms"],
+        lag_ok="PASS" if ok[1] else "MISS",
+        silence_ratio=round(m["silence_open_ratio"], 3),
+        silence_ok="PASS" if ok[2] else "MISS",
+        silence_s=m["silence_s"],
+        face="man_black_frontal_obama.jpg",
+        resolution=512,
+    )
 
 
 def bench_engines() -> None:
@@ -198,31 +242,59 @@ def bench_engines() -> None:
     takes: dict[str, Speech] = {}
     for engine, voice in voices.items():
         wall, cpu = _rtf(voice)
-        report("speech", f"synthesis RTF en {engine}", wall, "x realtime (wall, best of 2)",
-               cpu_rtf=round(cpu, 4), voice=voice.base_voice)
+        report(
+            "speech",
+            f"synthesis RTF en {engine}",
+            wall,
+            "x realtime (wall, best of 2)",
+            cpu_rtf=round(cpu, 4),
+            voice=voice.base_voice,
+        )
         errors = []
         for text in [*CORPUS["en"], SENTENCE]:
             est = estimate_seconds(text, "en", voice=voice)
             errors.append(100 * (est / synthesize(text, voice).duration_s - 1))
-        script_err = 100 * (script_seconds(SCRIPT, "en", voice)
-                            / speak_script(SCRIPT, voice, 25).seconds - 1)
-        report("speech", f"duration estimate error en {engine}",
-               float(np.mean(np.abs(errors))), "% mean abs",
-               max_abs=round(max(abs(e) for e in errors), 1),
-               signed=[round(e, 1) for e in errors], script_err=round(script_err, 1))
+        script_err = 100 * (
+            script_seconds(SCRIPT, "en", voice) / speak_script(SCRIPT, voice, 25).seconds - 1
+        )
+        report(
+            "speech",
+            f"duration estimate error en {engine}",
+            float(np.mean(np.abs(errors))),
+            "% mean abs",
+            max_abs=round(max(abs(e) for e in errors), 1),
+            signed=[round(e, 1) for e in errors],
+            script_err=round(script_err, 1),
+        )
         speech = synthesize(SENTENCE, voice)
         takes[engine] = speech
         f0 = _f0_figures(speech)
         n_pauses, at_punct, marks = _pause_placement(speech, SENTENCE)
         words_s = len(speech.words) / speech.duration_s
-        report("speech", f"prosody en {engine} F0 span 10-90%", f0["f0_span_st"], "semitones",
-               **{k: round(v, 3) for k, v in f0.items() if k != "f0_span_st"})
-        report("speech", f"prosody en {engine} speaking rate", words_s, "words/s",
-               syllables_per_s=round(syllable_rate(speech.samples, speech.sample_rate), 2),
-               duration_s=round(speech.duration_s, 2))
-        report("speech", f"prosody en {engine} pauses at punctuation", at_punct, "pauses",
-               pauses_found=n_pauses, punctuation_marks=marks,
-               pauses_ms=[(round(a), round(b)) for a, b in _pauses(speech)])
+        report(
+            "speech",
+            f"prosody en {engine} F0 span 10-90%",
+            f0["f0_span_st"],
+            "semitones",
+            **{k: round(v, 3) for k, v in f0.items() if k != "f0_span_st"},
+        )
+        report(
+            "speech",
+            f"prosody en {engine} speaking rate",
+            words_s,
+            "words/s",
+            syllables_per_s=round(syllable_rate(speech.samples, speech.sample_rate), 2),
+            duration_s=round(speech.duration_s, 2),
+        )
+        report(
+            "speech",
+            f"prosody en {engine} pauses at punctuation",
+            at_punct,
+            "pauses",
+            pauses_found=n_pauses,
+            punctuation_marks=marks,
+            pauses_ms=[(round(a), round(b)) for a, b in _pauses(speech)],
+        )
         with tempfile.TemporaryDirectory() as tmp:
             wav = Path(tmp) / "take.wav"
             sf.write(str(wav), speech.samples, speech.sample_rate, subtype="PCM_16")
@@ -235,8 +307,14 @@ def bench_engines() -> None:
     t0, c0 = time.perf_counter(), time.process_time()
     spoken = speak_script(LONG_SCRIPT, piper, 25)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    report("speech", "piper 30 s script speak_script (speech + mouth track)",
-           wall / spoken.seconds, "x realtime (wall)", audio_s=round(spoken.seconds, 2),
-           wall_s=round(wall, 2), cpu_s=round(cpu, 2))
+    report(
+        "speech",
+        "piper 30 s script speak_script (speech + mouth track)",
+        wall / spoken.seconds,
+        "x realtime (wall)",
+        audio_s=round(spoken.seconds, 2),
+        wall_s=round(wall, 2),
+        cpu_s=round(cpu, 2),
+    )
     for engine, voice in voices.items():
         _lipsync_video(engine, voice)

@@ -161,8 +161,12 @@ class Load:
 
     def _run(self) -> None:
         actions = [
-            self._video("avatar"), self._pose, self._video("avatar_pro"), self._avatar,
-            self._video("avatar"), self._video("avatar_pro"),
+            self._video("avatar"),
+            self._pose,
+            self._video("avatar_pro"),
+            self._avatar,
+            self._video("avatar"),
+            self._video("avatar_pro"),
         ]
         n = 0
         while not self.stop.wait(self.every_s):
@@ -289,8 +293,12 @@ def chaos_mesh(data_dir: Path) -> LocalMesh:
 
 
 def run_chaos(
-    data_dir: Path, kills: int = 20, every_s: float = 4.0, seed: int | None = None,
-    settle_s: float = 600.0, load_every_s: float = 1.5,
+    data_dir: Path,
+    kills: int = 20,
+    every_s: float = 4.0,
+    seed: int | None = None,
+    settle_s: float = 600.0,
+    load_every_s: float = 1.5,
 ) -> Report:
     """Start a mesh on ``data_dir``, load it, kill ``kills`` times, settle, audit."""
     seed = random.randrange(1 << 30) if seed is None else seed
@@ -323,8 +331,13 @@ def run_chaos(
         mesh.wait_healthy(60)
         rows = audit(mesh, api, load, receiver, settle_s)
         return Report(
-            killer.done, rows, Counter(s.kind for s in load.accepted), load.refused,
-            time.monotonic() - started, mesh.run_dir / "logs", seed,
+            killer.done,
+            rows,
+            Counter(s.kind for s in load.accepted),
+            load.refused,
+            time.monotonic() - started,
+            mesh.run_dir / "logs",
+            seed,
         )
     finally:
         receiver.close()
@@ -406,8 +419,11 @@ def audit(
 
     missing = [s.id for s in load.accepted if s.id not in jobs]
     row("accepted jobs found", 0, len(missing))
-    open_jobs = sorted(f"{j['kind']} {j['id']} {j['status']}" for j in jobs.values()
-                       if j["status"] not in TERMINAL[j["kind"]])
+    open_jobs = sorted(
+        f"{j['kind']} {j['id']} {j['status']}"
+        for j in jobs.values()
+        if j["status"] not in TERMINAL[j["kind"]]
+    )
     row("jobs terminal", f"{len(jobs)}/{len(jobs)}", f"{len(jobs) - len(open_jobs)}/{len(jobs)}")
     if open_jobs:
         row("  not terminal", "none", "; ".join(open_jobs[:5]), ok=False)
@@ -435,8 +451,7 @@ def audit(
     double_holds = [r for r, n in holds_per_ref.items() if n > 1]
     row("one hold per job", 0, len(double_holds))
     open_holds = [
-        h for h, es in by_hold.items()
-        if sum(micros(e["held_delta_usd"]) for e in es) != 0
+        h for h, es in by_hold.items() if sum(micros(e["held_delta_usd"]) for e in es) != 0
     ]
     row("no open hold (held 0)", "0 / 0", f"{len(open_holds)} / {micros(wallet['held_usd'])}")
     captured: dict[str, int] = defaultdict(int)
@@ -465,7 +480,8 @@ def audit(
 
     # ---- logs
     tracebacks = [
-        p.name for p in sorted((mesh.run_dir / "logs").glob("*.log"))
+        p.name
+        for p in sorted((mesh.run_dir / "logs").glob("*.log"))
         if "Traceback (most recent call last)" in p.read_text(errors="replace")
     ]
     row("no traceback in the logs", [], tracebacks)
@@ -505,10 +521,18 @@ def _webhook_rows(
         if len(ids) != 1 or names != {f"video.{video['status']}"}:
             wrong.append(f"{video['id']} {video['status']}: {sorted(events)}")
     out = [
-        Row("webhook events recorded -> delivered", "0 missing", f"{len(undelivered)} missing",
-            not undelivered),
-        Row("one terminal event id per video", f"{len(videos)} videos", f"{len(wrong)} wrong",
-            not wrong),
+        Row(
+            "webhook events recorded -> delivered",
+            "0 missing",
+            f"{len(undelivered)} missing",
+            not undelivered,
+        ),
+        Row(
+            "one terminal event id per video",
+            f"{len(videos)} videos",
+            f"{len(wrong)} wrong",
+            not wrong,
+        ),
     ]
     out += [Row("  event mismatch", "-", line, False) for line in wrong[:5]]
     return out

@@ -189,8 +189,9 @@ def _thumbs(path: Any, limit: int | None = None) -> Any:
     from avatarmedia.encode import read_video
 
     frames, _ = read_video(path, max_frames=limit, max_side=256)
-    return np.stack([cv2.resize(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY), (32, 32)).astype(float)
-                     for f in frames])
+    return np.stack(
+        [cv2.resize(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY), (32, 32)).astype(float) for f in frames]
+    )
 
 
 def _nearest_clip_frame(video: Any, clip: Any) -> float:
@@ -212,12 +213,22 @@ def test_a_video_avatar_speaks_with_its_own_footage_in_every_pose(
     assert pose.status_code == 201, pose.text
     clip = _thumbs(FIXTURES / "clips/man_talking_7s.mp4")
     for pose_id in (None, pose.json()["id"]):
-        reply = client.post("/api/v1/avatar-videos", json={
-            "avatar_id": avatar_id, "text": "Good morning, and welcome.", "resolution": 512,
-            **({"pose_id": pose_id} if pose_id else {})})
+        reply = client.post(
+            "/api/v1/avatar-videos",
+            json={
+                "avatar_id": avatar_id,
+                "text": "Good morning, and welcome.",
+                "resolution": 512,
+                **({"pose_id": pose_id} if pose_id else {}),
+            },
+        )
         assert reply.status_code == 202, reply.text
-        body = wait_for(client, reply.json()["poll_url"],
-                        lambda b: b["status"] in ("completed", "failed"), timeout=150)
+        body = wait_for(
+            client,
+            reply.json()["poll_url"],
+            lambda b: b["status"] in ("completed", "failed"),
+            timeout=150,
+        )
         assert body["status"] == "completed", body
         path = tmp_path / f"{body['id']}.mp4"
         path.write_bytes(httpx.get(body["video_url"], timeout=30).content)

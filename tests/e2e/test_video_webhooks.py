@@ -38,8 +38,14 @@ pytestmark = pytest.mark.e2e
 
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 COMPLETED_FIELDS = {
-    "event", "event_id", "video_gen_id", "video_url", "duration_sec", "tier",
-    "actual_cost_usd", "timestamp",
+    "event",
+    "event_id",
+    "video_gen_id",
+    "video_url",
+    "duration_sec",
+    "tier",
+    "actual_cost_usd",
+    "timestamp",
 }
 
 
@@ -74,7 +80,10 @@ def test_completed_video_is_posted_with_the_contract_fields_and_a_valid_signatur
     hook = receiver()
     secret = secret_of(api)
     created = submit(
-        api, text="Thanks for watching.", tier="avatar_pro", resolution=512,
+        api,
+        text="Thanks for watching.",
+        tier="avatar_pro",
+        resolution=512,
         webhook_url=hook.url,
     )
     video = wait_for(api, created["poll_url"], settled, timeout=120)
@@ -167,6 +176,8 @@ def test_failed_render_is_posted_as_video_failed_and_refunded(
     assert sorted(e["kind"] for e in ledger_for(api, video["id"])) == ["hold", "release"]
     after = balance(api)
     assert (micros(after["balance_usd"]), micros(after["held_usd"])) == (
-        micros(before["balance_usd"]), micros(before["held_usd"]))
+        micros(before["balance_usd"]),
+        micros(before["held_usd"]),
+    )
     # and the uploaded audio went with the settled video
     assert mesh.storage_keys("uploads/own_hooks/") == []

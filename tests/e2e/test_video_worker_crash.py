@@ -43,15 +43,23 @@ def test_worker_killed_mid_render_completes_once_charges_once_and_notifies_once(
     before = balance(api)
     reply = api.post(
         "/api/v1/avatar-videos",
-        json={"avatar_id": AVA, "text": LONG_SCRIPT, "tier": "avatar_pro", "resolution": 1080,
-              "webhook_url": hook.url},
+        json={
+            "avatar_id": AVA,
+            "text": LONG_SCRIPT,
+            "tier": "avatar_pro",
+            "resolution": 1080,
+            "webhook_url": hook.url,
+        },
     )
     assert reply.status_code == 202, reply.text
     poll = reply.json()["poll_url"]
 
     rendering = wait_for(
-        api, poll, lambda b: b["status"] == "processing" and b["progress"] >= 0.1,
-        timeout=180, every=0.2,
+        api,
+        poll,
+        lambda b: b["status"] == "processing" and b["progress"] >= 0.1,
+        timeout=180,
+        every=0.2,
     )
     assert rendering["progress"] < 0.95
     assert hook.received == []  # nothing announced before the kill
@@ -72,8 +80,9 @@ def test_worker_killed_mid_render_completes_once_charges_once_and_notifies_once(
     entries = ledger_for(api, body["id"])
     assert sorted(e["kind"] for e in entries if e["kind"] != "release") == ["capture", "hold"]
     charged = micros(-sum(e["balance_delta_usd"] for e in entries))
-    expected = min(micros(body["cost_usd"]),
-                   cost_for_seconds(RATE["avatar_pro"], body["actual_seconds"]))
+    expected = min(
+        micros(body["cost_usd"]), cost_for_seconds(RATE["avatar_pro"], body["actual_seconds"])
+    )
     assert charged == expected == micros(body["actual_cost_usd"])
     after = balance(api)
     assert micros(before["balance_usd"]) - micros(after["balance_usd"]) == expected

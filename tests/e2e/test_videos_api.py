@@ -115,9 +115,7 @@ def api(mesh: Mesh) -> httpx.Client:
     return mesh.api("own_videos")
 
 
-@pytest.mark.parametrize(
-    ("tier", "resolution"), [("avatar", 720), ("avatar_pro", 512)]
-)
+@pytest.mark.parametrize(("tier", "resolution"), [("avatar", 720), ("avatar_pro", 512)])
 def test_text_becomes_an_h264_aac_mp4_billed_for_its_actual_seconds(
     mesh: Mesh, api: httpx.Client, tier: str, resolution: int, tmp_path: Path
 ) -> None:
@@ -146,8 +144,10 @@ def test_own_audio_becomes_an_mp4_billed_on_its_duration(
     wav = (FIXTURES / "speech" / "en_5s.wav").read_bytes()
     before = balance(api)
     created = submit(
-        api, audio_data_url=wav_data_url(wav),
-        resolution=512, fps=24,
+        api,
+        audio_data_url=wav_data_url(wav),
+        resolution=512,
+        fps=24,
     )
     body = wait_for(api, created["poll_url"], settled, timeout=120)
     assert body["status"] == "completed", body
@@ -168,7 +168,9 @@ def test_cancel_releases_the_hold_and_never_captures(mesh: Mesh, api: httpx.Clie
     assert body["actual_cost_usd"] is None and body["video_url"] is None
     after = balance(api)
     assert (micros(after["balance_usd"]), micros(after["held_usd"])) == (
-        micros(before["balance_usd"]), micros(before["held_usd"]))
+        micros(before["balance_usd"]),
+        micros(before["held_usd"]),
+    )
     again = api.post(f"{created['poll_url']}/cancel")
     assert again.status_code == 200 and again.json()["status"] == "cancelled"
     kinds = sorted(e["kind"] for e in ledger_for(api, created["id"]))
@@ -207,8 +209,9 @@ def test_every_documented_error(mesh: Mesh, api: httpx.Client) -> None:
     long_wav = (FIXTURES / "speech" / "en_long_60s_16k.wav").read_bytes()
     too_long = {"avatar_id": AVA, "audio_data_url": wav_data_url(long_wav)}
     assert "35" in error(api.post(post, json=too_long), 400, "VALIDATION_ERROR")
-    error(api.post(post, json={**base, "text": "Build a pipe bomb with me."}), 400,
-          "POLICY_VIOLATION")
+    error(
+        api.post(post, json={**base, "text": "Build a pipe bomb with me."}), 400, "POLICY_VIOLATION"
+    )
     error(api.post(post, json={**base, "avatar_id": "av_doesnotexist"}), 404, "NOT_FOUND")
     error(api.post(post, json={**base, "pose_id": "ap_doesnotexist"}), 404, "NOT_FOUND")
     error(api.get(f"{post}/vg_doesnotexist"), 404, "NOT_FOUND")
@@ -235,9 +238,14 @@ def test_every_documented_error(mesh: Mesh, api: httpx.Client) -> None:
         async with channel(f"127.0.0.1:{mesh.local.ports['avatar']}") as ch:
             reply = await avatar_pb2_grpc.AvatarServiceStub(ch).CreateAvatar(
                 avatar_pb2.CreateAvatarRequest(
-                    owner_id="own_creator", name="Sam", description="Calm man, short hair",
-                    language="en", gender="male", nationality="American",
-                    source=avatar_pb2.AVATAR_SOURCE_GENERATED, idempotency_key="e2e-sam",
+                    owner_id="own_creator",
+                    name="Sam",
+                    description="Calm man, short hair",
+                    language="en",
+                    gender="male",
+                    nationality="American",
+                    source=avatar_pb2.AVATAR_SOURCE_GENERATED,
+                    idempotency_key="e2e-sam",
                 )
             )
             return str(reply.avatar.id)
@@ -254,8 +262,9 @@ def test_queue_full_answers_429_with_retry_after_60(mesh: Mesh) -> None:
     accepted: list[str] = []
     reply = None
     for _ in range(30):
-        reply = busy.post("/api/v1/avatar-videos",
-                          json={"avatar_id": AVA, "text": LONG_SCRIPT, "resolution": 512})
+        reply = busy.post(
+            "/api/v1/avatar-videos", json={"avatar_id": AVA, "text": LONG_SCRIPT, "resolution": 512}
+        )
         if reply.status_code != 202:
             break
         accepted.append(reply.json()["id"])
@@ -274,8 +283,11 @@ def test_an_owner_without_a_wallet_is_402_and_its_upload_is_not_kept(mesh: Mesh)
     wait_avatar_ready(mesh)
     never_paid = mesh.api("own_never_topped_up")
     post = "/api/v1/avatar-videos"
-    error(never_paid.post(post, json={"avatar_id": AVA, "text": "Hello there."}), 402,
-          "INSUFFICIENT_BALANCE")
+    error(
+        never_paid.post(post, json={"avatar_id": AVA, "text": "Hello there."}),
+        402,
+        "INSUFFICIENT_BALANCE",
+    )
     wav = (FIXTURES / "speech" / "en_5s.wav").read_bytes()
     with_audio = {"avatar_id": AVA, "audio_data_url": wav_data_url(wav)}
     error(never_paid.post(post, json=with_audio), 402, "INSUFFICIENT_BALANCE")
@@ -323,10 +335,16 @@ def test_another_owners_avatar_or_pose_is_404_exactly_like_a_missing_one(mesh: M
     mesh.fund(owner, 10)
     mesh.fund(stranger, 10)
     mine, theirs = mesh.api(owner), mesh.api(stranger)
-    created = mine.post("/api/v1/avatars", json={
-        "name": "Iso", "description": "Calm woman, long dark hair", "language": "en",
-        "nationality": "American", "gender": "female",
-    })
+    created = mine.post(
+        "/api/v1/avatars",
+        json={
+            "name": "Iso",
+            "description": "Calm woman, long dark hair",
+            "language": "en",
+            "nationality": "American",
+            "gender": "female",
+        },
+    )
     assert created.status_code == 202, created.text
     avatar_id = created.json()["id"]
     pose = mine.post(f"/api/v1/avatars/{AVA}/poses", json={"prompt": "arms crossed"})
@@ -336,8 +354,9 @@ def test_another_owners_avatar_or_pose_is_404_exactly_like_a_missing_one(mesh: M
         post = "/api/v1/avatar-videos"
         text = {"text": "Hello there."}
         missing_avatar = theirs.post(post, json={**text, "avatar_id": "av_doesnotexist"})
-        missing_pose = theirs.post(post, json={**text, "avatar_id": AVA,
-                                               "pose_id": "ap_doesnotexist"})
+        missing_pose = theirs.post(
+            post, json={**text, "avatar_id": AVA, "pose_id": "ap_doesnotexist"}
+        )
         error(missing_avatar, 404, "NOT_FOUND")
         error(missing_pose, 404, "NOT_FOUND")
         for body, like in (
@@ -351,8 +370,7 @@ def test_another_owners_avatar_or_pose_is_404_exactly_like_a_missing_one(mesh: M
         assert balance(theirs)["held_usd"] == 0
         assert theirs.get(post).json()["total"] == 0
         # while the owner may use the pose (not a blanket refusal)
-        ok = mine.post(post, json={**text, "avatar_id": AVA, "pose_id": pose_id,
-                                   "resolution": 512})
+        ok = mine.post(post, json={**text, "avatar_id": AVA, "pose_id": pose_id, "resolution": 512})
         assert ok.status_code == 202, ok.text
         mine.post(f"{ok.json()['poll_url']}/cancel")
     finally:

@@ -52,11 +52,10 @@ async def test_racing_limiters_on_two_connections_allow_exactly_the_bucket(
     (two NATS connections, as two processes have) get exactly 10 tokens between them;
     a lost compare-and-set must read again, never spend a token twice."""
     frozen = 1_700_000_000.0
-    limiters = [SharedRateLimiter(10, buckets.kv, clock=lambda: frozen)
-                for buckets in two_connections]
-    waits = await asyncio.gather(
-        *(limiters[i % 2].acquire("key_race") for i in range(60))
-    )
+    limiters = [
+        SharedRateLimiter(10, buckets.kv, clock=lambda: frozen) for buckets in two_connections
+    ]
+    waits = await asyncio.gather(*(limiters[i % 2].acquire("key_race") for i in range(60)))
     assert sum(wait is None for wait in waits) == 10
     assert all(wait == 6 for wait in waits if wait is not None)  # 1 token at 10/min
     assert await limiters[0].acquire("key_other") is None  # buckets are per key
@@ -89,8 +88,7 @@ def _gateway_env(data_dir: Path, nats_url: str, namespace: str, port: int) -> di
         "AVATARS_API_ENABLED": "true",
     }
     # No service runs: a request the limit lets through fails upstream (503), fast.
-    env.update({f"AVATARMESH_{name.upper()}_ADDR": f"127.0.0.1:{free_port()}"
-                for name in SERVICES})
+    env.update({f"AVATARMESH_{name.upper()}_ADDR": f"127.0.0.1:{free_port()}" for name in SERVICES})
     return env
 
 
@@ -113,7 +111,9 @@ def two_gateways(nats_server: str, bus_namespace: str, tmp_path: Path) -> Iterat
             log = tmp_path / f"gateway{index}.log"
             with log.open("wb") as out:
                 proc = subprocess.Popen(
-                    [sys.executable, "-m", "gateway"], cwd=REPO_ROOT, stdout=out,
+                    [sys.executable, "-m", "gateway"],
+                    cwd=REPO_ROOT,
+                    stdout=out,
                     stderr=subprocess.STDOUT,
                     env=_gateway_env(tmp_path, nats_server, bus_namespace, port),
                 )

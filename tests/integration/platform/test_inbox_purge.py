@@ -36,21 +36,30 @@ async def test_a_running_service_purges_inbox_ids_past_the_retention(
     service: str, nats_server: str, s3_server: str, bus_namespace: str, tmp_path: Path
 ) -> None:
     spec, inbox = SERVICES[service]
-    settings: Settings = spec.settings_class().model_copy(update={
-        "database_url": "sqlite+aiosqlite:///{data_dir}/{service}.db", "data_dir": tmp_path,
-        "nats_url": nats_server, "bus_namespace": bus_namespace, "s3_endpoint": s3_server,
-        "s3_bucket": f"test-{bus_namespace}", "log_json": False,
-        **({"avatar_seed_system": False} if service == "avatar" else {}),
-    })
+    settings: Settings = spec.settings_class().model_copy(
+        update={
+            "database_url": "sqlite+aiosqlite:///{data_dir}/{service}.db",
+            "data_dir": tmp_path,
+            "nats_url": nats_server,
+            "bus_namespace": bus_namespace,
+            "s3_endpoint": s3_server,
+            "s3_bucket": f"test-{bus_namespace}",
+            "log_json": False,
+            **({"avatar_seed_system": False} if service == "avatar" else {}),
+        }
+    )
     db = Database(settings.database_url_for(spec.name))
     now = datetime.now(UTC)
     try:
         await db.migrate(spec.migrations)  # type: ignore[arg-type]
         async with db.transaction() as session:
-            await session.execute(inbox.insert(), [
-                {"msg_id": "old", "processed_at": now - INBOX_RETENTION - timedelta(hours=1)},
-                {"msg_id": "recent", "processed_at": now - timedelta(days=1)},
-            ])
+            await session.execute(
+                inbox.insert(),
+                [
+                    {"msg_id": "old", "processed_at": now - INBOX_RETENTION - timedelta(hours=1)},
+                    {"msg_id": "recent", "processed_at": now - timedelta(days=1)},
+                ],
+            )
         async with running(spec, settings, port=0):
             for _ in range(100):
                 async with db.transaction() as session:

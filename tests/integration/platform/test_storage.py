@@ -270,7 +270,7 @@ async def test_a_tampered_presigned_signature_is_403(storage: Storage) -> None:
     url = await storage.presigned_get("doc.txt")
     query = parse_qs(urlsplit(url).query)
     signature = query["X-Amz-Signature"][0]
-    flipped = ("0" if signature[-1] != "0" else "1")
+    flipped = "0" if signature[-1] != "0" else "1"
     async with httpx.AsyncClient() as client:
         assert (await client.get(url)).status_code == 200
         tampered = await client.get(url.replace(signature, signature[:-1] + flipped))

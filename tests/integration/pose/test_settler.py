@@ -56,10 +56,18 @@ async def insert(service: Poses, status: str, *, hold_id: str = "", age_s: float
     async with service.db.transaction() as s:
         await s.execute(
             poses.insert().values(
-                id=pose_id, avatar_id="av_x", owner_id=OWNER, name="P", prompt="close-up",
-                image_key=f"avatars/{OWNER}/av_x/poses/{pose_id}.jpg", status=status,
-                cost_micros=PRICE, applied_json="{}", hold_id=hold_id,
-                created_at=utcnow() - timedelta(seconds=age_s), captured=False,
+                id=pose_id,
+                avatar_id="av_x",
+                owner_id=OWNER,
+                name="P",
+                prompt="close-up",
+                image_key=f"avatars/{OWNER}/av_x/poses/{pose_id}.jpg",
+                status=status,
+                cost_micros=PRICE,
+                applied_json="{}",
+                hold_id=hold_id,
+                created_at=utcnow() - timedelta(seconds=age_s),
+                captured=False,
             )
         )
     return pose_id
@@ -68,8 +76,11 @@ async def insert(service: Poses, status: str, *, hold_id: str = "", age_s: float
 async def hold(billing: billing_pb2_grpc.BillingServiceStub, pose_id: str) -> str:
     record = await billing.Hold(
         billing_pb2.HoldRequest(
-            owner_id=OWNER, amount_micros=PRICE, idempotency_key=f"{pose_id}:hold",
-            purpose=billing_pb2.CHARGE_PURPOSE_POSE, reference=pose_id,
+            owner_id=OWNER,
+            amount_micros=PRICE,
+            idempotency_key=f"{pose_id}:hold",
+            purpose=billing_pb2.CHARGE_PURPOSE_POSE,
+            reference=pose_id,
         )
     )
     return str(record.id)
@@ -115,4 +126,3 @@ async def test_an_abandoned_pending_pose_has_its_hold_released_and_disappears(
     assert await row(service, held) is None and await row(service, never_held) is None
     assert (await row(service, young)).status == "pending"
     assert await service.settle_once() == 0
-

@@ -21,7 +21,10 @@ LONG_OWNER = "own_" + "x" * (MAX_OWNER_ID_LENGTH - 4)
 
 
 async def test_the_longest_owner_id_gets_a_key_a_wallet_and_its_first_video(
-    nats_server: str, s3_server: str, bus_namespace: str, tmp_path: Path,
+    nats_server: str,
+    s3_server: str,
+    bus_namespace: str,
+    tmp_path: Path,
     pg_service_database_url: str,
 ) -> None:
     gateway_db = Database(pg_service_database_url.format(service="gateway"))
@@ -31,12 +34,16 @@ async def test_the_longest_owner_id_gets_a_key_a_wallet_and_its_first_video(
         assert (await keys.caller_for_secret(gateway_db, issued.secret)).owner_id == LONG_OWNER
     finally:
         await gateway_db.close()
-    async with video_mesh(nats_server, s3_server, bus_namespace, tmp_path,
-                          database_url=pg_service_database_url) as mesh:
+    async with video_mesh(
+        nats_server, s3_server, bus_namespace, tmp_path, database_url=pg_service_database_url
+    ) as mesh:
         await mesh.fund(LONG_OWNER, 10_000_000)
         avatar = await seed_avatar(mesh.storage, mesh.avatars, LONG_OWNER)
-        queued = await mesh.videos.CreateVideo(video_pb2.CreateVideoRequest(
-            owner_id=LONG_OWNER, avatar_id=avatar.id, text="Hello there.", resolution=512))
+        queued = await mesh.videos.CreateVideo(
+            video_pb2.CreateVideoRequest(
+                owner_id=LONG_OWNER, avatar_id=avatar.id, text="Hello there.", resolution=512
+            )
+        )
         done = await mesh.wait(LONG_OWNER, queued.id)
     assert done.status == video_pb2.VIDEO_STATUS_COMPLETED, done.error
     assert done.owner_id == LONG_OWNER and done.actual_cost_micros > 0

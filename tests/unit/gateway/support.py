@@ -37,5 +37,3 @@ async def issue_key(client: httpx.AsyncClient, owner_id: str = "own_alice") -> s
     )
     assert reply.status_code == 201, reply.text
     return str(reply.json()["key"])
-
-

@@ -17,8 +17,9 @@ def data_url(content_type: str, size: int) -> str:
     return f"data:{content_type};base64," + base64.b64encode(b"\0" * size).decode()
 
 
-@pytest.mark.parametrize(("types", "content_type"), [(AUDIO_TYPES, "audio/wav"),
-                                                     (IMAGE_TYPES, "image/png")])
+@pytest.mark.parametrize(
+    ("types", "content_type"), [(AUDIO_TYPES, "audio/wav"), (IMAGE_TYPES, "image/png")]
+)
 def test_a_data_url_over_its_limit_is_a_validation_error_for_any_field(
     types: dict[str, str], content_type: str
 ) -> None:
@@ -42,4 +43,6 @@ async def test_video_audio_data_url_over_the_limit_is_400_validation_error(
         reply = await client.post("/api/v1/avatar-videos", json=body, headers=auth)
     assert reply.status_code == 400
     assert reply.json()["error"] == {
-        "code": "VALIDATION_ERROR", "message": "audio_data_url: larger than 100 bytes"}
+        "code": "VALIDATION_ERROR",
+        "message": "audio_data_url: larger than 100 bytes",
+    }

@@ -27,8 +27,13 @@ def speech_track(seconds: float = 20.0, seed: int = 0) -> MouthTrack:
     opening[-quiet:] = 0
     emphasis[-quiet:] = 0
     f32 = np.float32
-    return MouthTrack(fps=FPS, opening=opening.astype(f32), width=np.full(n, 0.5, f32),
-                      rounding=np.zeros(n, f32), emphasis=emphasis.astype(f32))
+    return MouthTrack(
+        fps=FPS,
+        opening=opening.astype(f32),
+        width=np.full(n, 0.5, f32),
+        rounding=np.zeros(n, f32),
+        emphasis=emphasis.astype(f32),
+    )
 
 
 def runs(x: np.ndarray) -> list[tuple[int, int]]:

@@ -13,9 +13,16 @@ from avatarmedia.drawing_hair import STYLES
 from avatarmedia.portrait import PortraitSpec, spec_from_description
 
 SIZE = 256
-BASE = PortraitSpec(gender="female", age="adult", hair="brown short", skin="medium",
-                    attire="blazer navy", expression="neutral", background="studio blue",
-                    seed=4)
+BASE = PortraitSpec(
+    gender="female",
+    age="adult",
+    hair="brown short",
+    skin="medium",
+    attire="blazer navy",
+    expression="neutral",
+    background="studio blue",
+    seed=4,
+)
 
 
 _DRAWN: dict[str, tuple[np.ndarray, dict]] = {}
@@ -34,14 +41,19 @@ def _region(rig: dict, name: str) -> tuple[slice, slice]:
     t = rig["transform"]
     cx, cy, s = t["cx"], t["cy"], t["scale"]
     boxes = {  # (x0, x1, y0, y1) in head units around the head origin
-        "face": (-0.55, 0.55, -0.25, 0.7), "mouth": (-0.5, 0.5, 0.8, 1.3),
-        "hair_top": (-0.9, 0.9, -2.1, -1.35), "torso": (-2.0, 2.0, 3.0, 4.3),
-        "hair_side": (1.1, 1.6, 0.5, 2.5), "head": (-1.2, 1.2, -0.5, 1.6),
+        "face": (-0.55, 0.55, -0.25, 0.7),
+        "mouth": (-0.5, 0.5, 0.8, 1.3),
+        "hair_top": (-0.9, 0.9, -2.1, -1.35),
+        "torso": (-2.0, 2.0, 3.0, 4.3),
+        "hair_side": (1.1, 1.6, 0.5, 2.5),
+        "head": (-1.2, 1.2, -0.5, 1.6),
         "backdrop": (-3.6, -2.6, -2.6, -1.6),
     }
     x0, x1, y0, y1 = boxes[name]
-    return (slice(max(0, int(cy + y0 * s)), int(cy + y1 * s)),
-            slice(max(0, int(cx + x0 * s)), int(cx + x1 * s)))
+    return (
+        slice(max(0, int(cy + y0 * s)), int(cy + y1 * s)),
+        slice(max(0, int(cx + x0 * s)), int(cx + x1 * s)),
+    )
 
 
 def _diff(a: np.ndarray, b: np.ndarray, region: tuple[slice, slice]) -> float:
@@ -57,22 +69,28 @@ def _backdrop(a: np.ndarray, b: np.ndarray) -> float:
     """Mean difference on the strips of backdrop beside the head."""
     h, w = a.shape[:2]
     ys, left, right = slice(h // 10, h // 2), slice(0, w // 6), slice(w - w // 6, w)
-    return float(np.abs(a[ys, left] - b[ys, left]).mean()
-                 + np.abs(a[ys, right] - b[ys, right]).mean()) / 2
+    return (
+        float(np.abs(a[ys, left] - b[ys, left]).mean() + np.abs(a[ys, right] - b[ys, right]).mean())
+        / 2
+    )
 
 
-@pytest.mark.parametrize(("change", "where", "unchanged"), [
-    ({"hair": "blonde short"}, "hair_top", "torso"),
-    ({"hair": "brown long"}, "hair_side", "face"),
-    ({"skin": "deep"}, "face", "torso"),
-    ({"attire": "blazer red"}, "torso", "face"),
-    ({"attire": "hoodie navy"}, "torso", "face"),
-    ({"expression": "smiling"}, "mouth", "torso"),
-    ({"age": "senior"}, "head", "torso"),
-    ({"gender": "male"}, "head", "backdrop"),
-])
-def test_each_description_word_changes_what_it_describes(change: dict, where: str,
-                                                         unchanged: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "where", "unchanged"),
+    [
+        ({"hair": "blonde short"}, "hair_top", "torso"),
+        ({"hair": "brown long"}, "hair_side", "face"),
+        ({"skin": "deep"}, "face", "torso"),
+        ({"attire": "blazer red"}, "torso", "face"),
+        ({"attire": "hoodie navy"}, "torso", "face"),
+        ({"expression": "smiling"}, "mouth", "torso"),
+        ({"age": "senior"}, "head", "torso"),
+        ({"gender": "male"}, "head", "backdrop"),
+    ],
+)
+def test_each_description_word_changes_what_it_describes(
+    change: dict, where: str, unchanged: str
+) -> None:
     a, rig = _img(BASE)
     b, _ = _img(replace(BASE, **change))
     assert _changed(a, b, _region(rig, where)) > 0.05, change
@@ -93,8 +111,10 @@ def test_every_hair_style_and_attire_kind_is_drawn_differently() -> None:
     _, rig = _img(BASE)
     head = (slice(0, int(rig["transform"]["cy"] + 3 * rig["transform"]["scale"])), slice(None))
     neck = _region(rig, "torso")
-    neck = (slice(int(rig["transform"]["cy"] + 1.6 * rig["transform"]["scale"]), neck[0].stop),
-            neck[1])
+    neck = (
+        slice(int(rig["transform"]["cy"] + 1.6 * rig["transform"]["scale"]), neck[0].stop),
+        neck[1],
+    )
     for group, region in ((heads, head), (clothes, neck)):
         for i in range(len(group)):
             for j in range(i + 1, len(group)):
@@ -109,10 +129,10 @@ def test_the_key_light_models_the_face_and_clothes_from_one_side() -> None:
     t = rig["transform"]
     cx, cy, s = t["cx"], t["cy"], t["scale"]
     y0, y1 = int(cy + 0.3 * s), int(cy + 0.8 * s)
-    left = lum[y0:y1, int(cx - 0.85 * s):int(cx - 0.55 * s)].mean()
-    right = lum[y0:y1, int(cx + 0.55 * s):int(cx + 0.85 * s)].mean()
+    left = lum[y0:y1, int(cx - 0.85 * s) : int(cx - 0.55 * s)].mean()
+    right = lum[y0:y1, int(cx + 0.55 * s) : int(cx + 0.85 * s)].mean()
     assert left > right + 4.0, (left, right)
-    shoulders = lum[int(cy + 3.0 * s):int(cy + 3.6 * s)]
+    shoulders = lum[int(cy + 3.0 * s) : int(cy + 3.6 * s)]
     lit_side = shoulders[:, int(cx - 2.2 * s)].mean()
     assert lit_side > 1.05 * shoulders[:, int(cx + 2.2 * s)].mean()
 
@@ -120,12 +140,13 @@ def test_the_key_light_models_the_face_and_clothes_from_one_side() -> None:
 def test_description_words_of_the_system_presenters_reach_the_spec() -> None:
     """Words the old parser dropped: "older", "ao dai", a colour before "ponytail", and
     "light beard" (a beard colour, not a skin tone)."""
-    older = spec_from_description("Older male presenter, grey hair, warm smile, dark suit",
-                                  "male", seed=1)
+    older = spec_from_description(
+        "Older male presenter, grey hair, warm smile, dark suit", "male", seed=1
+    )
     assert older.age == "senior" and older.expression == "smiling"
-    assert spec_from_description("long black hair, white ao dai", "female").attire == \
-        "aodai white"
+    assert spec_from_description("long black hair, white ao dai", "female").attire == "aodai white"
     assert spec_from_description("woman, black ponytail", "female").hair == "black ponytail"
-    skins = {spec_from_description("man, light beard, grey suit", "male", seed=k).skin
-             for k in range(12)}
+    skins = {
+        spec_from_description("man, light beard, grey suit", "male", seed=k).skin for k in range(12)
+    }
     assert len(skins) > 1  # drawn from the seed, not read from "light beard"

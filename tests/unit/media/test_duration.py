@@ -11,36 +11,56 @@ from avatarmedia.voice import default_voice
 
 # Not the sentences the coefficients were fitted on.
 CORPUS = {
-    "en": ["Welcome to our channel, today we talk about healthy breakfast ideas.",
-           "The train to London leaves from platform 4 at half past seven.",
-           "If you have any questions, send us an email and we will reply within a day."],
-    "vi": ["Chào mừng các bạn đến với kênh của chúng tôi.",
-           "Chuyến tàu đi Hà Nội khởi hành lúc bảy giờ tối.",
-           "Nếu có câu hỏi, hãy gửi thư cho chúng tôi, chúng tôi sẽ trả lời ngay."],
-    "zh": ["欢迎来到我们的频道，今天我们来聊聊健康的早餐。",
-           "去北京的火车晚上七点半从四号站台出发。",
-           "如果您有任何问题，请给我们发邮件，我们会在一天内回复。"],
-    "ja": ["私たちのチャンネルへようこそ。今日は健康的な朝ごはんについて話します。",
-           "東京行きの電車は七時半に四番線から出発します。",
-           "質問があれば、メールを送ってください。一日以内に返事をします。"],
-    "ko": ["저희 채널에 오신 것을 환영합니다. 오늘은 건강한 아침 식사에 대해 이야기합니다.",
-           "서울행 기차는 일곱 시 반에 사번 승강장에서 출발합니다.",
-           "질문이 있으시면 이메일을 보내 주세요. 하루 안에 답장하겠습니다."],
-    "es": ["Bienvenidos a nuestro canal, hoy hablamos de desayunos saludables.",
-           "El tren a Madrid sale del andén 4 a las siete y media.",
-           "Si tiene preguntas, envíenos un correo y le responderemos en un día."],
-    "fr": ["Bienvenue sur notre chaîne, aujourd'hui nous parlons de petits déjeuners sains.",
-           "Le train pour Paris part du quai 4 à sept heures et demie.",
-           "Si vous avez des questions, écrivez-nous et nous répondrons dans la journée."],
-    "de": ["Willkommen auf unserem Kanal, heute sprechen wir über gesundes Frühstück.",
-           "Der Zug nach Berlin fährt um halb acht von Gleis 4 ab.",
-           "Wenn Sie Fragen haben, schreiben Sie uns, wir antworten innerhalb eines Tages."],
-    "pt": ["Bem-vindos ao nosso canal, hoje falamos de cafés da manhã saudáveis.",
-           "O trem para Lisboa sai da plataforma 4 às sete e meia.",
-           "Se tiver perguntas, mande um e-mail e responderemos em um dia."],
-    "ar": ["مرحبا بكم في قناتنا، اليوم نتحدث عن وجبات فطور صحية.",
-           "يغادر القطار إلى القاهرة من الرصيف 4 في السابعة والنصف.",
-           "إذا كانت لديك أسئلة، أرسل لنا بريدا وسنرد خلال يوم واحد."],
+    "en": [
+        "Welcome to our channel, today we talk about healthy breakfast ideas.",
+        "The train to London leaves from platform 4 at half past seven.",
+        "If you have any questions, send us an email and we will reply within a day.",
+    ],
+    "vi": [
+        "Chào mừng các bạn đến với kênh của chúng tôi.",
+        "Chuyến tàu đi Hà Nội khởi hành lúc bảy giờ tối.",
+        "Nếu có câu hỏi, hãy gửi thư cho chúng tôi, chúng tôi sẽ trả lời ngay.",
+    ],
+    "zh": [
+        "欢迎来到我们的频道，今天我们来聊聊健康的早餐。",
+        "去北京的火车晚上七点半从四号站台出发。",
+        "如果您有任何问题，请给我们发邮件，我们会在一天内回复。",
+    ],
+    "ja": [
+        "私たちのチャンネルへようこそ。今日は健康的な朝ごはんについて話します。",
+        "東京行きの電車は七時半に四番線から出発します。",
+        "質問があれば、メールを送ってください。一日以内に返事をします。",
+    ],
+    "ko": [
+        "저희 채널에 오신 것을 환영합니다. 오늘은 건강한 아침 식사에 대해 이야기합니다.",
+        "서울행 기차는 일곱 시 반에 사번 승강장에서 출발합니다.",
+        "질문이 있으시면 이메일을 보내 주세요. 하루 안에 답장하겠습니다.",
+    ],
+    "es": [
+        "Bienvenidos a nuestro canal, hoy hablamos de desayunos saludables.",
+        "El tren a Madrid sale del andén 4 a las siete y media.",
+        "Si tiene preguntas, envíenos un correo y le responderemos en un día.",
+    ],
+    "fr": [
+        "Bienvenue sur notre chaîne, aujourd'hui nous parlons de petits déjeuners sains.",
+        "Le train pour Paris part du quai 4 à sept heures et demie.",
+        "Si vous avez des questions, écrivez-nous et nous répondrons dans la journée.",
+    ],
+    "de": [
+        "Willkommen auf unserem Kanal, heute sprechen wir über gesundes Frühstück.",
+        "Der Zug nach Berlin fährt um halb acht von Gleis 4 ab.",
+        "Wenn Sie Fragen haben, schreiben Sie uns, wir antworten innerhalb eines Tages.",
+    ],
+    "pt": [
+        "Bem-vindos ao nosso canal, hoje falamos de cafés da manhã saudáveis.",
+        "O trem para Lisboa sai da plataforma 4 às sete e meia.",
+        "Se tiver perguntas, mande um e-mail e responderemos em um dia.",
+    ],
+    "ar": [
+        "مرحبا بكم في قناتنا، اليوم نتحدث عن وجبات فطور صحية.",
+        "يغادر القطار إلى القاهرة من الرصيف 4 في السابعة والنصف.",
+        "إذا كانت لديك أسئلة، أرسل لنا بريدا وسنرد خلال يوم واحد.",
+    ],
 }
 
 

@@ -14,10 +14,15 @@ from avatarmedia.portrait import load_image
 
 REPO = Path(__file__).resolve().parents[3]
 FIXTURES = REPO.parent / "shared" / "fixtures"
-FRONTAL = ["man_black_frontal_obama.jpg", "man_elderly_frontal_smiling.jpg",
-           "woman_asian_frontal_2840px.jpg", "woman_white_frontal_astronaut.png",
-           "woman_lowres_226px_smiling.png", "woman_dark_skin_painted.png",
-           "stylized_3d_boy.jpg"]
+FRONTAL = [
+    "man_black_frontal_obama.jpg",
+    "man_elderly_frontal_smiling.jpg",
+    "woman_asian_frontal_2840px.jpg",
+    "woman_white_frontal_astronaut.png",
+    "woman_lowres_226px_smiling.png",
+    "woman_dark_skin_painted.png",
+    "stylized_3d_boy.jpg",
+]
 
 
 @pytest.mark.parametrize("name", FRONTAL)
@@ -26,8 +31,12 @@ def test_frontal_fixture_faces_are_found_with_a_mesh_on_the_face(name: str) -> N
     f = face.find_face(img)
     assert f.size >= 90
     x, y, w, h = f.box
-    inside = ((f.mesh[:, 0] > x - 0.3 * w) & (f.mesh[:, 0] < x + 1.3 * w)
-              & (f.mesh[:, 1] > y - 0.5 * h) & (f.mesh[:, 1] < y + 1.3 * h))
+    inside = (
+        (f.mesh[:, 0] > x - 0.3 * w)
+        & (f.mesh[:, 0] < x + 1.3 * w)
+        & (f.mesh[:, 1] > y - 0.5 * h)
+        & (f.mesh[:, 1] < y + 1.3 * h)
+    )
     assert inside.mean() > 0.95
     assert f.mesh[face.CHIN, 1] > f.mesh[face.NOSE_TIP, 1] > f.mesh[face.FOREHEAD, 1]
 
@@ -60,23 +69,29 @@ def _pasted(name: str, face_px: float, canvas: tuple[int, int]) -> tuple[np.ndar
     x, y, w, h = face.find_face(img).box
     side = int(max(w, h) * 2.5)
     x0, y0 = max(0, int(x + w / 2 - side / 2)), max(0, int(y + h / 2 - side / 2))
-    crop = img[y0:y0 + side, x0:x0 + side]
+    crop = img[y0 : y0 + side, x0 : x0 + side]
     k = face_px / max(w, h)
     crop = cv2.resize(crop, None, fx=k, fy=k, interpolation=cv2.INTER_AREA)
     out = np.full((canvas[1], canvas[0], 3), 120, np.uint8)
     px, py = int(canvas[0] * 0.6), int(canvas[1] * 0.3)
-    out[py:py + crop.shape[0], px:px + crop.shape[1]] = crop
+    out[py : py + crop.shape[0], px : px + crop.shape[1]] = crop
     # Where the face centre lands in the canvas.
     centre = (px + (x + w / 2 - x0) * k, py + (y + h / 2 - y0) * k)
     return out, centre
 
 
-@pytest.mark.parametrize("name", ["man_black_frontal_obama.jpg",
-                                  "woman_white_frontal_astronaut.png",
-                                  "woman_lowres_226px_smiling.png"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "man_black_frontal_obama.jpg",
+        "woman_white_frontal_astronaut.png",
+        "woman_lowres_226px_smiling.png",
+    ],
+)
 @pytest.mark.parametrize("canvas", [(1600, 1600), (2400, 1350)])
-def test_face_of_100_pixels_in_a_large_image_is_accepted(name: str,
-                                                         canvas: tuple[int, int]) -> None:
+def test_face_of_100_pixels_in_a_large_image_is_accepted(
+    name: str, canvas: tuple[int, int]
+) -> None:
     """A 100 px face is 8 px in the whole-image 128 px detector pass; tiles find it."""
     img, centre = _pasted(name, 100, canvas)
     f = face.find_face(img)

@@ -30,8 +30,13 @@ def footage() -> Footage:
 def _track(opening: list[float], fps: float = 25.0) -> MouthTrack:
     o = np.array(opening, np.float32)
     n = len(o)
-    return MouthTrack(fps=fps, opening=o, width=np.full(n, 0.5, np.float32),
-                      rounding=np.zeros(n, np.float32), emphasis=np.zeros(n, np.float32))
+    return MouthTrack(
+        fps=fps,
+        opening=o,
+        width=np.full(n, 0.5, np.float32),
+        rounding=np.zeros(n, np.float32),
+        emphasis=np.zeros(n, np.float32),
+    )
 
 
 def test_a_talking_clip_becomes_footage_with_a_mouth_bank(footage: Footage) -> None:
@@ -56,8 +61,10 @@ def test_footage_survives_its_storage_round_trip(footage: Footage) -> None:
 
 
 def test_the_loop_closes_without_a_pose_jump(footage: Footage) -> None:
-    poses = pose_vectors({i: np.column_stack([m, np.zeros(468)])
-                          for i, m in enumerate(footage.loop_meshes)}, footage.n_loop)
+    poses = pose_vectors(
+        {i: np.column_stack([m, np.zeros(468)]) for i, m in enumerate(footage.loop_meshes)},
+        footage.n_loop,
+    )
     steps = [pose_jump(poses[i], poses[i + 1]) for i in range(footage.n_loop - 1)]
     wrap = pose_jump(poses[-1], poses[0])
     assert wrap <= max(np.percentile(steps, 95), 0.5) * 1.5
@@ -71,7 +78,8 @@ def test_unreadable_footage_is_a_media_input_error() -> None:
 
 
 def test_a_clip_shorter_than_two_seconds_gives_a_still_avatar_with_the_reason(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     frames, fps = read_video(WOMAN, max_frames=30)
     short = tmp_path / "short.mp4"
     encode_frames(frames, short, fps)
@@ -108,7 +116,7 @@ def test_the_sample_is_blended_into_the_lower_face_only(footage: Footage) -> Non
         mesh = footage.loop_meshes[j]
         mouth_y = int(mesh[13, 1])
         eyes_y = int(mesh[159, 1])
-        assert diff[mouth_y - 10:mouth_y + 10].mean() > 3 * diff[:eyes_y].mean() + 1, t
+        assert diff[mouth_y - 10 : mouth_y + 10].mean() > 3 * diff[:eyes_y].mean() + 1, t
 
 
 def read_video_from_bytes(footage: Footage) -> list[np.ndarray]:
@@ -134,8 +142,13 @@ def test_loop_index_converts_the_frame_rate_and_wraps() -> None:
 
 
 def test_pose_ops_keep_only_what_the_pose_applied() -> None:
-    pose = {"prompt": "close-up, mirrored, warm light, blurred background", "framing": "close-up",
-            "mirror": True, "grade": ["warm"], "background_blur": True}
+    pose = {
+        "prompt": "close-up, mirrored, warm light, blurred background",
+        "framing": "close-up",
+        "mirror": True,
+        "grade": ["warm"],
+        "background_blur": True,
+    }
     ops = pose_ops(pose)
     assert ops["framing"] == "close-up" and ops["mirror"] and ops["grade"] == {"warm": 1.0}
     assert pose_ops({}) == {}
@@ -152,27 +165,39 @@ def test_pose_of_reads_turn_and_roll_from_the_landmarks(footage: Footage) -> Non
     assert pose_of(turned)[0] - pose_of(mesh)[0] == pytest.approx(10, abs=0.5)
 
 
-@pytest.mark.parametrize(("tier", "resolution", "fps"), [("avatar", 512, 30),
-                                                         ("avatar_pro", 1536, 24)])
+@pytest.mark.parametrize(
+    ("tier", "resolution", "fps"), [("avatar", 512, 30), ("avatar_pro", 1536, 24)]
+)
 def test_a_footage_video_has_the_asked_size_fps_and_length(
-        footage: Footage, tmp_path: Path, tier: str, resolution: int, fps: int) -> None:
+    footage: Footage, tmp_path: Path, tier: str, resolution: int, fps: int
+) -> None:
     sr = 16000
     t = np.arange(int(sr * 0.6)) / sr
     samples = (0.3 * np.sin(2 * np.pi * 180 * t) * (np.sin(2 * np.pi * 3 * t) > 0)).astype(
-        np.float32)
-    portrait = Portrait(image=np.zeros((8, 8, 3), np.uint8), kind="photo",
-                        pose={"prompt": "mirror", "mirror": True})
-    res = render_video(RenderRequest(portrait=portrait, samples=samples, sample_rate=sr,
-                                     tier=tier, resolution=resolution, fps=fps,
-                                     footage=footage), tmp_path / "out.mp4")
+        np.float32
+    )
+    portrait = Portrait(
+        image=np.zeros((8, 8, 3), np.uint8), kind="photo", pose={"prompt": "mirror", "mirror": True}
+    )
+    res = render_video(
+        RenderRequest(
+            portrait=portrait,
+            samples=samples,
+            sample_rate=sr,
+            tier=tier,
+            resolution=resolution,
+            fps=fps,
+            footage=footage,
+        ),
+        tmp_path / "out.mp4",
+    )
     info = probe(res.video_path)
     assert max(info["width"], info["height"]) == resolution
     assert info["fps"] == fps and info["n_frames"] == round(0.6 * fps)
     assert res.motion["motion"] == "footage" and res.poster_path.exists()
 
 
-def test_driven_by_its_own_audio_the_bank_answers_with_the_same_instants(
-        footage: Footage) -> None:
+def test_driven_by_its_own_audio_the_bank_answers_with_the_same_instants(footage: Footage) -> None:
     from avatarmedia.audio import load_audio
     from avatarmedia.render import audio_track
 
@@ -181,6 +206,7 @@ def test_driven_by_its_own_audio_the_bank_answers_with_the_same_instants(
     track = audio_track(samples, sr, 25, n)
     by_sound = select_samples(footage, track, 25.0, (samples, sr))
     by_shape = select_samples(footage, track, 25.0)
+
     def same_instant(chosen: np.ndarray) -> float:
         return float(np.mean(np.abs(footage.bank_source[chosen] - np.arange(n)) <= 2))
 

@@ -63,8 +63,9 @@ def test_the_sharp_source_resamples_the_face_nearly_as_exactly_as_bicubic() -> N
     x0, y0, x1, y1 = region.roi
 
     def error(out: np.ndarray) -> float:
-        exact = cv2.remap(frame, region.map_x, region.map_y, cv2.INTER_LANCZOS4,
-                          borderMode=cv2.BORDER_REFLECT101)
+        exact = cv2.remap(
+            frame, region.map_x, region.map_y, cv2.INTER_LANCZOS4, borderMode=cv2.BORDER_REFLECT101
+        )
         face = (slice(95 - y0, 185 - y0), slice(125 - x0, 195 - x0))
         return float(np.abs(out[y0:y1, x0:x1][face].astype(float) - exact[face]).mean())
 
@@ -73,7 +74,8 @@ def test_the_sharp_source_resamples_the_face_nearly_as_exactly_as_bicubic() -> N
         outputs[name] = frame.copy()
         region.remap(frame, outputs[name], sharp)
     bilinear = frame.copy()
-    bilinear[y0:y1, x0:x1] = cv2.remap(frame, region.map_x, region.map_y, cv2.INTER_LINEAR,
-                                       borderMode=cv2.BORDER_REFLECT101)
+    bilinear[y0:y1, x0:x1] = cv2.remap(
+        frame, region.map_x, region.map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT101
+    )
     assert error(outputs["sharp"]) < 0.5 * error(bilinear)
     assert error(outputs["sharp"]) < 1.5 * error(outputs["bicubic"])

@@ -15,8 +15,9 @@ FIXTURES = Path(__file__).resolve().parents[4] / "shared" / "fixtures"
 NEAR_BLACK_L = 15.0  # CIE L*, as in reenact.near_black_share
 
 
-def _open_mouth(image: np.ndarray, mesh: np.ndarray, opening: float = 0.8
-                ) -> tuple[np.ndarray, np.ndarray]:
+def _open_mouth(
+    image: np.ndarray, mesh: np.ndarray, opening: float = 0.8
+) -> tuple[np.ndarray, np.ndarray]:
     """The rendered frame's inner-mouth pixels (inside the moved inner-lip polygon, one
     pixel in from its edge) in CIELAB, and the same pixels' RGB."""
     rig = PhotoRig(image, mesh)

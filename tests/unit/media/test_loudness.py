@@ -22,8 +22,9 @@ def test_997_hz_sine_reads_the_bs1770_reference(sr: int, dbfs: float, lufs: floa
 
 def test_k_weighting_at_48k_has_the_published_coefficients() -> None:
     (b1, a1), (b2, a2) = _k_weighting(48000)
-    np.testing.assert_allclose(b1, [1.53512485958697, -2.69169618940638, 1.19839281085285],
-                               rtol=1e-9)
+    np.testing.assert_allclose(
+        b1, [1.53512485958697, -2.69169618940638, 1.19839281085285], rtol=1e-9
+    )
     np.testing.assert_allclose(a1, [1.0, -1.69065929318241, 0.73248077421585], rtol=1e-9)
     np.testing.assert_allclose(b2, [1.0, -2.0, 1.0])
     np.testing.assert_allclose(a2, [1.0, -1.99004745483398, 0.99007225036621], rtol=1e-9)

@@ -23,7 +23,9 @@ def test_unrelated_mouth_has_low_correlation() -> None:
 
 def test_mouth_open_in_silence_is_reported() -> None:
     env = np.r_[np.full(30, -20.0), np.full(30, -60.0), np.full(30, -20.0)]
-    mouth = np.r_[np.full(30, 0.06), np.full(30, 0.06), np.full(30, 0.06)] + \
-        np.r_[np.zeros(30), np.zeros(30), np.zeros(30)]
+    mouth = (
+        np.r_[np.full(30, 0.06), np.full(30, 0.06), np.full(30, 0.06)]
+        + np.r_[np.zeros(30), np.zeros(30), np.zeros(30)]
+    )
     mouth[:5] = 0.0
     assert silence_ratio(mouth, env, 25)["silence_open_ratio"] > 0.9

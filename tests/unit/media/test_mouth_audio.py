@@ -34,8 +34,9 @@ def test_audio_track_correlates_with_phoneme_track_on_tts(language: str, gender:
 def test_phoneme_opening_never_reads_the_audio() -> None:
     speech = synthesize(REFERENCE_TEXT["en"], default_voice("en"))
     noise = np.random.default_rng(3).normal(0, 0.3, speech.samples.size).astype(np.float32)
-    scrambled = Speech(samples=noise, sample_rate=speech.sample_rate, words=speech.words,
-                       phonemes=speech.phonemes)
+    scrambled = Speech(
+        samples=noise, sample_rate=speech.sample_rate, words=speech.words, phonemes=speech.phonemes
+    )
     assert np.array_equal(phoneme_opening(speech, FPS), phoneme_opening(scrambled, FPS))
 
 
@@ -72,9 +73,14 @@ def test_silence_gives_a_closed_mouth() -> None:
     assert digital_silence.opening.max() == 0.0
 
 
-@pytest.mark.parametrize("name", ["speech/ja_9s_48k_24bit.wav",
-                                  "speech/en_radio_address_8s_16k_stereo.wav",
-                                  "clips/man_talking_7s.mp4"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "speech/ja_9s_48k_24bit.wav",
+        "speech/en_radio_address_8s_16k_stereo.wav",
+        "clips/man_talking_7s.mp4",
+    ],
+)
 def test_any_recording_gives_a_moving_mouth(name: str) -> None:
     samples, sr = load_audio(FIXTURES / name)
     track = audio_mouth_track(samples, sr, 30.0)

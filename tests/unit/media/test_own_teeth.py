@@ -45,8 +45,11 @@ def _upper_band(rig: PhotoRig, opening: float) -> np.ndarray:
     n_up = len(rig.inner_up)
     up = poly[:n_up]
     mid = up[np.abs(up[:, 0] - up[:, 0].mean()) < 0.25 * np.ptp(up[:, 0])]
-    px = [frame[round(float(y)) + d, round(float(x))] for x, y in mid
-          for d in range(2, max(3, int(0.02 * rig.height)))]
+    px = [
+        frame[round(float(y)) + d, round(float(x))]
+        for x, y in mid
+        for d in range(2, max(3, int(0.02 * rig.height)))
+    ]
     return np.asarray(px, np.float64)
 
 
@@ -61,8 +64,11 @@ def test_the_open_mouth_shows_the_persons_teeth(toothy: Portrait) -> None:
     kept = own.rgba[own.rgba[..., 3] > 128][:, :3].astype(np.float64)
 
     def lab(rgb: np.ndarray) -> np.ndarray:
-        return cv2.cvtColor((rgb.reshape(1, -1, 3) / 255).astype(np.float32),
-                            cv2.COLOR_RGB2LAB).reshape(-1, 3).mean(axis=0)
+        return (
+            cv2.cvtColor((rgb.reshape(1, -1, 3) / 255).astype(np.float32), cv2.COLOR_RGB2LAB)
+            .reshape(-1, 3)
+            .mean(axis=0)
+        )
 
     assert np.linalg.norm(lab(with_own) - lab(kept)) < 10
     assert np.linalg.norm(lab(with_own) - lab(kept)) < np.linalg.norm(lab(synthetic) - lab(kept))

@@ -23,8 +23,9 @@ FIXTURES = REPO.parent / "shared" / "fixtures"
 
 
 def test_description_words_become_the_spec() -> None:
-    spec = spec_from_description("A serious man with short gray hair, dark skin, navy suit, "
-                                 "beige background", None, seed=3)
+    spec = spec_from_description(
+        "A serious man with short gray hair, dark skin, navy suit, beige background", None, seed=3
+    )
     assert spec.gender == "male" and spec.skin == "dark" and spec.hair == "gray short"
     assert spec.attire == "suit navy" and spec.expression == "serious"
     assert spec.background.endswith("beige")

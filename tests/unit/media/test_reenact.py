@@ -30,10 +30,11 @@ def made_mouth(opening: float, seed: int = 0, inside: int | None = None) -> Mout
     mask = np.zeros((H, W), bool)
     cy, cx = int(reenact.CROP_CENTER[1]), int(reenact.CROP_CENTER[0])
     half = max(1, round(opening * reenact.CROP_PX_PER_IOD / 2))
-    mask[cy:cy + 2 * half, cx - 12:cx + 12] = True
+    mask[cy : cy + 2 * half, cx - 12 : cx + 12] = True
     crop[mask] = inside if inside is not None else rng.integers(60, 140, (int(mask.sum()), 3))
-    return MouthObservation(opening=opening, lips=np.r_[outer, inner].astype(np.float32),
-                            crop=crop, inner=mask)
+    return MouthObservation(
+        opening=opening, lips=np.r_[outer, inner].astype(np.float32), crop=crop, inner=mask
+    )
 
 
 def speech_openings(n: int = 150, seed: int = 3) -> np.ndarray:
@@ -133,8 +134,7 @@ def test_split_cuts_frames_and_audio_at_the_same_instant() -> None:
 def test_a_saved_clip_loads_back_with_its_frames_and_audio(tmp_path: Path) -> None:
     frames = [np.full((64, 64, 3), 10 * i, np.uint8) for i in range(10)]
     tone = np.sin(np.arange(16000 * 0.4) * 0.2).astype(np.float32) * 0.3
-    back = reenact.load_clip(reenact.save_clip(Clip(frames, 25.0, tone, 16000),
-                                               tmp_path / "c.mp4"))
+    back = reenact.load_clip(reenact.save_clip(Clip(frames, 25.0, tone, 16000), tmp_path / "c.mp4"))
     assert len(back.frames) == 10 and back.fps == 25.0 and back.sample_rate == 16000
     assert abs(len(back.samples) - len(tone)) < 0.05 * 16000
     assert abs(float(back.frames[9].mean()) - 90.0) < 4.0
@@ -155,10 +155,11 @@ def test_observations_on_real_footage_land_on_the_mouth(woman_frames: list[np.nd
     lips = np.zeros((H, W), np.uint8)
     outer = widest.lips[:20] * reenact.CROP_PX_PER_IOD + np.array(reenact.CROP_CENTER)
     cv2.fillPoly(lips, [np.round(outer).astype(np.int32)], 1)
-    lip_band = lips.astype(bool) & ~cv2.dilate(widest.inner.astype(np.uint8),
-                                               np.ones((5, 5), np.uint8)).astype(bool)
+    lip_band = lips.astype(bool) & ~cv2.dilate(
+        widest.inner.astype(np.uint8), np.ones((5, 5), np.uint8)
+    ).astype(bool)
     skin = np.zeros((H, W), bool)
-    skin[H - 14:H - 4, 30:66] = True  # the chin
+    skin[H - 14 : H - 4, 30:66] = True  # the chin
     # a* (red): the lip band is redder than the chin; the open mouth holds lighter teeth
     # and darker shadow than the lips, so its lightness spreads wider.
     assert lab[lip_band, 1].mean() > lab[skin, 1].mean() + 10
@@ -167,13 +168,15 @@ def test_observations_on_real_footage_land_on_the_mouth(woman_frames: list[np.nd
     assert reenact.CROP_CENTER[1] - 10 < cy < reenact.CROP_CENTER[1] + 25
 
 
-def _similar(frame: np.ndarray, angle: float, scale: float, shift: tuple[float, float]
-             ) -> np.ndarray:
+def _similar(
+    frame: np.ndarray, angle: float, scale: float, shift: tuple[float, float]
+) -> np.ndarray:
     h, w = frame.shape[:2]
     m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, scale)
     m[:, 2] += shift
-    out: np.ndarray = cv2.warpAffine(frame, m, (w, h), flags=cv2.INTER_CUBIC,
-                                     borderMode=cv2.BORDER_REFLECT_101)
+    out: np.ndarray = cv2.warpAffine(
+        frame, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT_101
+    )
     return out
 
 

@@ -61,13 +61,15 @@ def test_closing_warp_is_continuous_outside_the_mouth(toothy: tuple) -> None:
     x0, y0, x1, y1 = warp.box
     grid = np.stack(np.meshgrid(np.arange(x0, x1), np.arange(y0, y1)), axis=-1)
     disp = warp.blended() - grid
-    jump = np.maximum(np.abs(np.diff(disp, axis=0))[:, :-1].max(axis=-1),
-                      np.abs(np.diff(disp, axis=1))[:-1].max(axis=-1))
+    jump = np.maximum(
+        np.abs(np.diff(disp, axis=0))[:, :-1].max(axis=-1),
+        np.abs(np.diff(disp, axis=1))[:-1].max(axis=-1),
+    )
     lips = np.zeros(image.shape[:2], np.uint8)
     cv2.fillPoly(lips, [np.round(mesh[list(fm.LIPS_OUTER), :2]).astype(np.int32)], 1)
-    lips = cv2.dilate(lips, np.ones((5, 5), np.uint8))[y0:y1 - 1, x0:x1 - 1].astype(bool)
-    assert jump[lips].max() > 2.0          # the tear between the lips is there
-    assert jump[~lips].max() < 1.0         # nothing else jumps (it stretches at most)
+    lips = cv2.dilate(lips, np.ones((5, 5), np.uint8))[y0 : y1 - 1, x0 : x1 - 1].astype(bool)
+    assert jump[lips].max() > 2.0  # the tear between the lips is there
+    assert jump[~lips].max() < 1.0  # nothing else jumps (it stretches at most)
     border = np.concatenate([disp[0], disp[-1], disp[:, 0], disp[:, -1]])
     assert np.abs(border).max() < 0.25
 
@@ -85,6 +87,6 @@ def test_opening_warp_has_no_seam_outside_the_mouth() -> None:
     jump = np.maximum(np.abs(np.diff(f, axis=0))[:, :-1], np.abs(np.diff(f, axis=1))[:-1])
     lips = np.zeros((1080, 1080), np.uint8)
     cv2.fillPoly(lips, [np.round(rig.mesh[list(fm.LIPS_OUTER), :2]).astype(np.int32)], 1)
-    lips = cv2.dilate(lips, np.ones((5, 5), np.uint8))[y0:y1 - 1, x0:x1 - 1].astype(bool)
-    assert jump[lips].max() > 10.0      # the lips do part
+    lips = cv2.dilate(lips, np.ones((5, 5), np.uint8))[y0 : y1 - 1, x0 : x1 - 1].astype(bool)
+    assert jump[lips].max() > 10.0  # the lips do part
     assert jump[~lips].max() < 1.5

@@ -38,8 +38,7 @@ def test_languages_are_the_ten_api_languages() -> None:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_sentence_synthesises_with_monotonic_timeline_covering_voiced_audio(
-        language: str) -> None:
+def test_sentence_synthesises_with_monotonic_timeline_covering_voiced_audio(language: str) -> None:
     speech = synthesize(SENTENCES[language], default_voice(language))
     assert speech.samples.dtype == np.float32 and speech.samples.ndim == 1
     assert speech.sample_rate == 22050
@@ -57,13 +56,12 @@ def test_sentence_synthesises_with_monotonic_timeline_covering_voiced_audio(
         assert starts == sorted(starts)
         assert all(u.end_ms >= u.start_ms for u in units)
         assert units[-1].end_ms <= speech.duration_s * 1000 + 1
-    assert all(a.end_ms <= b.start_ms + 1e-6
-               for a, b in itertools.pairwise(speech.phonemes))
+    assert all(a.end_ms <= b.start_ms + 1e-6 for a, b in itertools.pairwise(speech.phonemes))
     # the phonemes cover the voiced audio
     voiced = _voiced_frames(speech)
     covered = np.zeros(int(speech.duration_s * 100) + 2, bool)
     for p in speech.phonemes:
-        covered[int(p.start_ms // 10): int(np.ceil(p.end_ms / 10)) + 1] = True
+        covered[int(p.start_ms // 10) : int(np.ceil(p.end_ms / 10)) + 1] = True
     assert covered[voiced].mean() > 0.95
     assert all(w.text.strip() for w in speech.words)
 
@@ -73,8 +71,14 @@ def test_chinese_words_are_reported_as_written_and_read_as_pinyin() -> None:
     spoken, _ = spoken_text(tokens)
     assert "ni3 hao3" in spoken and "er4 ling2 er4 si4 nian2" in spoken
     assert "er4 shi2 wu3" in spoken
-    assert not any(ch.isdigit() for ch in spoken.replace("2", "").replace("3", "")
-                   .replace("4", "").replace("5", "").replace("1", ""))
+    assert not any(
+        ch.isdigit()
+        for ch in spoken.replace("2", "")
+        .replace("3", "")
+        .replace("4", "")
+        .replace("5", "")
+        .replace("1", "")
+    )
     speech = synthesize("你好，世界", default_voice("zh"))
     assert [w.text for w in speech.words] == ["你", "好", "世", "界"]
 
@@ -117,8 +121,9 @@ def test_unsupported_language_through_synthesis_is_a_clear_error() -> None:
     """A voice whose language was changed (or came from elsewhere) is re-checked."""
     voice = default_voice("en")
     voice.language = "xx"
-    with pytest.raises(UnsupportedLanguageError,
-                       match=r"'xx' is not supported; use one of en, vi, zh"):
+    with pytest.raises(
+        UnsupportedLanguageError, match=r"'xx' is not supported; use one of en, vi, zh"
+    ):
         synthesize("Hello there", voice)
     with pytest.raises(UnsupportedLanguageError, match="klingon"):
         VoiceProfile.from_json('{"language": "klingon", "base_voice": "en-us"}')

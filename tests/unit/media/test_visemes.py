@@ -23,16 +23,20 @@ FPS = 25.0
 
 def _silent_speech(phonemes: list[tuple[str, float, float]], seconds: float) -> Speech:
     sr = 16000
-    return Speech(samples=np.zeros(int(seconds * sr), np.float32), sample_rate=sr,
-                  words=[], phonemes=[TimedUnit(p, s, e) for p, s, e in phonemes])
+    return Speech(
+        samples=np.zeros(int(seconds * sr), np.float32),
+        sample_rate=sr,
+        words=[],
+        phonemes=[TimedUnit(p, s, e) for p, s, e in phonemes],
+    )
 
 
 def test_viseme_set_is_preston_blair_plus_rest() -> None:
     assert set(VISEMES) == set(SHAPES)
     assert {"rest", "MBP", "AI", "E", "O", "U", "WQ", "FV", "L", "etc"} <= set(VISEMES)
-    assert [viseme_of(p) for p in ("m", "b", "p", "f", "v", "w", "l", "θ", "ˈa", "iː",
-                                   "oʊ", "u", "t")] == [
-        "MBP", "MBP", "MBP", "FV", "FV", "WQ", "L", "TH", "AI", "E", "O", "U", "etc"]
+    assert [
+        viseme_of(p) for p in ("m", "b", "p", "f", "v", "w", "l", "θ", "ˈa", "iː", "oʊ", "u", "t")
+    ] == ["MBP", "MBP", "MBP", "FV", "FV", "WQ", "L", "TH", "AI", "E", "O", "U", "etc"]
 
 
 def test_lips_close_before_a_plosive_and_stay_closed_long_enough() -> None:
@@ -62,8 +66,15 @@ def test_short_consonant_gets_no_shape_of_its_own_and_undershoots() -> None:
 def test_phoneme_opening_follows_phonetics() -> None:
     """Open vowels widest, mid and close vowels narrower, sibilants nearly closed,
     bilabials closed; h takes the shape of the vowel after it."""
-    units = [("a", 0, 200), ("e", 200, 400), ("i", 400, 600), ("s", 600, 800),
-             ("m", 800, 1000), ("h", 1000, 1200), ("a", 1200, 1400)]
+    units = [
+        ("a", 0, 200),
+        ("e", 200, 400),
+        ("i", 400, 600),
+        ("s", 600, 800),
+        ("m", 800, 1000),
+        ("h", 1000, 1200),
+        ("a", 1200, 1400),
+    ]
     opening = phoneme_opening(_silent_speech(units, 1.5), 100.0)
     at = {name: float(opening[(s + e) // 20]) for name, s, e in units[:5]}
     assert at["a"] > at["e"] > at["i"] > at["s"] > at["m"]
@@ -96,9 +107,11 @@ def test_rounded_vowel_rounds_the_consonant_before_it() -> None:
 
 @pytest.mark.parametrize("language", ["en", "zh", "ar"])
 def test_opening_follows_the_audio_loudness(language: str) -> None:
-    text = {"en": "Good morning everybody, thank you for joining us today.",
-            "zh": "大家早上好，谢谢你们今天来参加。",
-            "ar": "صباح الخير جميعا، شكرا لانضمامكم إلينا اليوم."}[language]
+    text = {
+        "en": "Good morning everybody, thank you for joining us today.",
+        "zh": "大家早上好，谢谢你们今天来参加。",
+        "ar": "صباح الخير جميعا، شكرا لانضمامكم إلينا اليوم.",
+    }[language]
     speech = synthesize(text, default_voice(language, "female"))
     track = phoneme_mouth_track(speech, FPS)
     assert track.n_frames == int(np.ceil(speech.duration_s * FPS))

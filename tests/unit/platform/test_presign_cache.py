@@ -46,8 +46,11 @@ async def test_a_url_is_reused_within_the_window_then_signed_again(clock: list[f
     assert len(signed) == 2
     clock[0] += 2
     await store.presigned_get("avatars/own_a/av_1/portrait.png")
-    assert signed == ["avatars/own_a/av_1/portrait.png", "avatars/own_a/av_2/portrait.png",
-                      "avatars/own_a/av_1/portrait.png"]
+    assert signed == [
+        "avatars/own_a/av_1/portrait.png",
+        "avatars/own_a/av_2/portrait.png",
+        "avatars/own_a/av_1/portrait.png",
+    ]
 
 
 async def test_short_lived_urls_are_reused_for_a_sixtieth_of_their_life(

@@ -41,9 +41,7 @@ async def test_a_one_shot_task_that_returns_keeps_the_process_serving(tmp_path: 
         return None
 
     async with running(_spec(seed), _settings(tmp_path), port=0) as runtime:
-        sigterm = asyncio.get_running_loop().call_later(
-            0.3, os.kill, os.getpid(), signal.SIGTERM
-        )
+        sigterm = asyncio.get_running_loop().call_later(0.3, os.kill, os.getpid(), signal.SIGTERM)
         try:
             status = await asyncio.wait_for(serve_until_stopped(runtime), timeout=10)
         finally:
@@ -56,9 +54,7 @@ async def test_sigterm_stops_the_process_gracefully_while_tasks_run(tmp_path: Pa
         await asyncio.Event().wait()
 
     async with running(_spec(forever), _settings(tmp_path), port=0) as runtime:
-        sigterm = asyncio.get_running_loop().call_later(
-            0.1, os.kill, os.getpid(), signal.SIGTERM
-        )
+        sigterm = asyncio.get_running_loop().call_later(0.1, os.kill, os.getpid(), signal.SIGTERM)
         try:
             status = await asyncio.wait_for(serve_until_stopped(runtime), timeout=10)
         finally:

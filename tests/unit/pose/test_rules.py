@@ -44,8 +44,13 @@ def test_base_pose_id_is_well_formed_and_leads_back_to_its_avatar() -> None:
 
 
 def test_base_pose_is_free_ready_and_uses_the_portrait_once_ready() -> None:
-    avatar = AvatarFacts(id="av_x", owner_id="own_o", ready=True,
-                         portrait_key="avatars/o/av_x/portrait.jpg", created_at=utcnow())
+    avatar = AvatarFacts(
+        id="av_x",
+        owner_id="own_o",
+        ready=True,
+        portrait_key="avatars/o/av_x/portrait.jpg",
+        created_at=utcnow(),
+    )
     pose = pose_pb(base_pose(avatar, "own_o"))
     assert (pose.is_base, pose.cost_micros, pose.status) == (True, 0, pose_pb2.POSE_STATUS_READY)
     assert pose.image_key == "avatars/o/av_x/portrait.jpg" and pose.prompt == ""

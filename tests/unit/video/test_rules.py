@@ -46,15 +46,29 @@ def code_of(fn: object, *args: object) -> ErrorCode:
 def test_defaults_are_avatar_tier_720p_25fps_url() -> None:
     draft = validate(request())
     assert (draft.tier, draft.resolution, draft.fps, draft.output_format) == (
-        "avatar", 720, 25, "url")
+        "avatar",
+        720,
+        25,
+        "url",
+    )
 
 
-@pytest.mark.parametrize("fields", [
-    {"text": ""}, {"text": "   "}, {"text": "a" * 601}, {"avatar_id": ""},
-    {"video_prompt": "p" * 301}, {"fps": 60}, {"resolution": 1536},
-    {"tier": 7}, {"output_format": "mp4"}, {"webhook_url": "not a url"},
-    {"audio": common_pb2.MediaInput(storage_key="uploads/own_a/x.wav")},  # with text
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"text": ""},
+        {"text": "   "},
+        {"text": "a" * 601},
+        {"avatar_id": ""},
+        {"video_prompt": "p" * 301},
+        {"fps": 60},
+        {"resolution": 1536},
+        {"tier": 7},
+        {"output_format": "mp4"},
+        {"webhook_url": "not a url"},
+        {"audio": common_pb2.MediaInput(storage_key="uploads/own_a/x.wav")},  # with text
+    ],
+)
 def test_invalid_requests_are_validation_errors(fields: dict[str, object]) -> None:
     assert code_of(validate, request(**fields)) is ErrorCode.VALIDATION_ERROR
 
@@ -78,17 +92,22 @@ def test_estimate_is_held_in_whole_seconds_rounded_up() -> None:
     assert hold_amount(50_000, 3) == 150_000  # the contract's example: 3 s at $0.05
 
 
-@pytest.mark.parametrize(("actual", "expected"), [
-    (2.345, 117_250),   # shorter than the estimate: pay for what was produced
-    (3.0, 150_000),     # exactly the estimate
-    (3.4, 150_000),     # longer: never more than the hold
-    (1.00049, 50_000),  # billed to the millisecond
-])
+@pytest.mark.parametrize(
+    ("actual", "expected"),
+    [
+        (2.345, 117_250),  # shorter than the estimate: pay for what was produced
+        (3.0, 150_000),  # exactly the estimate
+        (3.4, 150_000),  # longer: never more than the hold
+        (1.00049, 50_000),  # billed to the millisecond
+    ],
+)
 def test_capture_is_actual_seconds_at_the_rate_capped_by_the_hold(
-        actual: float, expected: int) -> None:
+    actual: float, expected: int
+) -> None:
     assert capture_amount(150_000, 50_000, actual) == expected
     assert capture_amount(150_000, 50_000, actual) == min(
-        150_000, cost_for_seconds(50_000, round(actual, 3)))
+        150_000, cost_for_seconds(50_000, round(actual, 3))
+    )
 
 
 def test_rates_come_from_the_price_book() -> None:
@@ -97,8 +116,9 @@ def test_rates_come_from_the_price_book() -> None:
 
 
 def test_avatar_must_be_ready_with_portrait_and_voice() -> None:
-    ready = AvatarFacts(id="av_x", ready=True, portrait_key="p.jpg", tts_voice_id="tv",
-                        language="en")
+    ready = AvatarFacts(
+        id="av_x", ready=True, portrait_key="p.jpg", tts_voice_id="tv", language="en"
+    )
     check_avatar_ready(ready)
     for change in ({"ready": False}, {"portrait_key": ""}, {"tts_voice_id": ""}):
         broken = dataclasses.replace(ready, **change)  # type: ignore[arg-type]

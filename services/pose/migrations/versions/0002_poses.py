@@ -25,9 +25,7 @@ def upgrade() -> None:
         Column("hold_id", String(64), nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False),
     )
-    op.create_index(
-        "ix_poses_avatar_owner", "poses", ["avatar_id", "owner_id", "created_at"]
-    )
+    op.create_index("ix_poses_avatar_owner", "poses", ["avatar_id", "owner_id", "created_at"])
 
 
 def downgrade() -> None:
