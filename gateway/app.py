@@ -20,6 +20,7 @@ from avatarmesh.storage import Storage
 from gateway import store
 from gateway.clients import GrpcClients
 from gateway.errors import ERROR_RESPONSES, ERROR_SHAPE_DOC, install_error_handlers
+from gateway.idempotency import IdempotencyMiddleware
 from gateway.middleware import GatewayMiddleware
 from gateway.ratelimit import Limiter, RateLimiter, SharedBuckets, SharedRateLimiter
 from gateway.routes import ROUTERS
@@ -104,6 +105,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.gateway = None
     install_error_handlers(app)
+    # Added first, so it runs inside GatewayMiddleware (after auth, within the body cap).
+    app.add_middleware(IdempotencyMiddleware, settings=settings)
     app.add_middleware(GatewayMiddleware, settings=settings)
     for router in ROUTERS:
         app.include_router(router)

@@ -32,3 +32,10 @@ class GatewaySettings(Settings):
     dev_owner_id: str = "own_dev"
     # Seconds uvicorn waits for in-flight requests on SIGTERM.
     shutdown_grace_s: float = Field(default=10.0, ge=0)
+    # Idempotency-Key (gateway.idempotency): keys are kept this long; a retry of a
+    # request still running waits up to idempotency_wait_s for its answer; a request
+    # holds its key at most idempotency_lease_s (then a retry may run it again: the
+    # first gateway is taken to have died).
+    idempotency_ttl_s: float = Field(default=24 * 3600.0, gt=0)
+    idempotency_wait_s: float = Field(default=10.0, ge=0)
+    idempotency_lease_s: float = Field(default=300.0, gt=0)
