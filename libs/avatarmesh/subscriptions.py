@@ -51,8 +51,11 @@ STANDARD = RetryPolicy("standard", max_deliver=5, backoff=(1.0, 5.0, 15.0))
 SETTLEMENT = RetryPolicy("settlement", max_deliver=20, backoff=(1.0, 5.0, 15.0, 30.0, 60.0))
 # Intake of events that are delivered onwards (webhooks): retried for a few minutes.
 INTAKE = RetryPolicy("intake", max_deliver=10, backoff=(1.0, 5.0, 15.0, 60.0))
-# Rendering jobs: expensive, so tried a few times with longer pauses.
+# Rendering and creation jobs: expensive, so tried a few times with longer pauses.
 RENDER = RetryPolicy("render", max_deliver=3, backoff=(2.0, 10.0, 30.0))
+# Canary probes: a few quick retries; a probe that keeps failing is itself the alarm
+# (the video service times the canary out and reports the worker pool down).
+PROBE = RetryPolicy("probe", max_deliver=3, backoff=(1.0, 5.0, 15.0))
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,16 @@ class Subscription(Generic[M]):
     stream: str = EVENTS_STREAM
     ack_wait: float = 30.0
     concurrency: int = 1
+
+    def tuned(
+        self, *, ack_wait: float | None = None, concurrency: int | None = None
+    ) -> Subscription[M]:
+        """The same subscription with another ack wait or concurrency (from settings)."""
+        return dataclasses.replace(
+            self,
+            ack_wait=self.ack_wait if ack_wait is None else ack_wait,
+            concurrency=self.concurrency if concurrency is None else concurrency,
+        )
 
     def consumer(
         self,

@@ -8,7 +8,7 @@ from pathlib import Path
 from avatarmesh.service import Runtime, ServiceSpec, Wiring, run_service
 from services.billing import events
 from services.billing.config import BillingSettings
-from services.billing.logic import Ledger
+from services.billing.ledger import Ledger
 from services.billing.server import servicer
 
 

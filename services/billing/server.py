@@ -15,7 +15,8 @@ from avatarmesh.service import Servicer
 from avatarmesh.v1 import billing_pb2 as pb
 from avatarmesh.v1 import billing_pb2_grpc as pb_grpc
 from services.billing.config import PriceBook
-from services.billing.logic import EntryKind, Hold, HoldStatus, Ledger, LedgerEntry, Purpose, Wallet
+from services.billing.ledger import Ledger
+from services.billing.logic import EntryKind, Hold, HoldStatus, LedgerEntry, Purpose, Wallet
 
 Context: TypeAlias = grpc.aio.ServicerContext
 

@@ -57,11 +57,10 @@ from avatarmesh.fetch import fetch
 from avatarmesh.mediatypes import MAX_IMAGE_BYTES, MAX_VIDEO_BYTES
 from avatarmesh.storage import Storage, StorageError, StorageNotFound, renderable_portrait_key
 from avatarmesh.v1 import avatar_pb2, common_pb2, events_pb2, jobs_pb2
+from services.worker import events
 
 log = logging.getLogger(__name__)
 
-CREATION_DURABLE = "worker-avatar"
-CREATION_FILTER = "jobs.avatar.>"
 FETCH_TIMEOUT_S = 60.0
 STORAGE_RETRY_S = 5.0
 DEMO_RESOLUTION = 512
@@ -274,7 +273,7 @@ class CreationHandler:
             motion_reason=made.motion_reason,
         )
         await self.bus.publish(
-            "events.creation.succeeded", event, msg_id=f"{job.avatar_id}:succeeded"
+            events.CREATION_SUCCEEDED, event, msg_id=f"{job.avatar_id}:succeeded"
         )
 
     async def _inputs(
@@ -318,7 +317,7 @@ class CreationHandler:
             meta=event_meta(), avatar_id=job.avatar_id, owner_id=job.owner_id, stage=_STAGES[stage]
         )
         await self.bus.publish(
-            "events.creation.stage", event, msg_id=f"{job.avatar_id}:stage:{stage}"
+            events.CREATION_STAGE, event, msg_id=f"{job.avatar_id}:stage:{stage}"
         )
 
     async def _failed(self, job: jobs_pb2.AvatarCreationJob, error: str) -> None:
@@ -326,4 +325,4 @@ class CreationHandler:
         event = events_pb2.AvatarCreationFailed(
             meta=event_meta(), avatar_id=job.avatar_id, owner_id=job.owner_id, error=error
         )
-        await self.bus.publish("events.creation.failed", event, msg_id=f"{job.avatar_id}:failed")
+        await self.bus.publish(events.CREATION_FAILED, event, msg_id=f"{job.avatar_id}:failed")

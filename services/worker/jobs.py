@@ -8,6 +8,7 @@ import socket
 
 from avatarmesh.bus import Bus, Delivery, event_meta
 from avatarmesh.v1 import events_pb2, jobs_pb2
+from services.worker import events
 
 
 def worker_name() -> str:
@@ -27,4 +28,4 @@ class CanaryHandler:
             canary_id=canary_id,
             worker=worker_name(),
         )
-        await self.bus.publish("events.canary.completed", event, msg_id=f"{canary_id}:completed")
+        await self.bus.publish(events.CANARY_COMPLETED, event, msg_id=f"{canary_id}:completed")

@@ -50,12 +50,11 @@ from avatarmesh.grpc_client import channel
 from avatarmesh.storage import Storage, StorageError, StorageNotFound
 from avatarmesh.tiers import TIER_FROM_PB
 from avatarmesh.v1 import events_pb2, jobs_pb2, video_pb2, video_pb2_grpc
+from services.worker import events
 from services.worker.config import WorkerSettings
 
 log = logging.getLogger(__name__)
 
-LIPSYNC_DURABLE = "worker-lipsync"
-LIPSYNC_FILTER = "jobs.lipsync.>"
 VIDEO_FILE = "video.mp4"
 POSTER_FILE = "poster.jpg"
 FOOTAGE_FILE = "footage.npz"
@@ -197,7 +196,7 @@ class LipsyncHandler:
             actual_seconds=rendered.audio_seconds,
         )
         await self.bus.publish(
-            "events.render.completed", event, msg_id=f"{job.video_id}:render:completed"
+            events.RENDER_COMPLETED, event, msg_id=f"{job.video_id}:render:completed"
         )
 
     async def on_dead_letter(
@@ -262,9 +261,7 @@ class LipsyncHandler:
         event = events_pb2.RenderFailed(
             meta=event_meta(), video_id=job.video_id, owner_id=job.owner_id, error=error
         )
-        await self.bus.publish(
-            "events.render.failed", event, msg_id=f"{job.video_id}:render:failed"
-        )
+        await self.bus.publish(events.RENDER_FAILED, event, msg_id=f"{job.video_id}:render:failed")
 
     def _progress_reporter(self, job: jobs_pb2.LipsyncJob, attempt: int) -> Callable[[float], None]:
         """A callback for the render thread: publishes at each new tenth, never blocks."""
@@ -286,6 +283,6 @@ class LipsyncHandler:
 
     async def _publish_progress(self, event: events_pb2.RenderProgress, msg_id: str) -> None:
         try:
-            await self.bus.publish("events.render.progress", event, msg_id=msg_id)
+            await self.bus.publish(events.RENDER_PROGRESS, event, msg_id=msg_id)
         except Exception as exc:  # progress is advisory
             log.warning("progress for %s not published: %s", event.video_id, exc)

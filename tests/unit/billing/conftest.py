@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from services.billing.logic import Ledger
+from services.billing.ledger import Ledger
 from tests.unit.billing.support import FakeClock, sqlite_ledger
 
 

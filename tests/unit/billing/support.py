@@ -9,7 +9,7 @@ from pathlib import Path
 
 from avatarmesh.db import Database
 from services.billing.config import BillingRules
-from services.billing.logic import Ledger
+from services.billing.ledger import Ledger
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "services" / "billing" / "migrations"
 RULES = BillingRules(

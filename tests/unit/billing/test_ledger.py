@@ -10,7 +10,8 @@ from sqlalchemy.exc import DatabaseError
 from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.money import usd
 from services.billing.config import BillingSettings
-from services.billing.logic import EntryKind, HoldStatus, Ledger, Purpose
+from services.billing.ledger import Ledger
+from services.billing.logic import EntryKind, HoldStatus, Purpose
 from tests.unit.billing.support import FakeClock
 
 OWNER = "own_alice"

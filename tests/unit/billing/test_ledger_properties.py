@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from avatarmesh.errors import DomainError, ErrorCode
-from services.billing.logic import Hold, HoldStatus, Ledger, Purpose, Wallet
+from services.billing.ledger import Ledger
+from services.billing.logic import Hold, HoldStatus, Purpose, Wallet
 from services.billing.store import HoldRow, LedgerEntryRow
 from tests.unit.billing.support import RULES, FakeClock, sqlite_ledger
 

@@ -9,7 +9,8 @@ import pytest
 
 from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.money import usd
-from services.billing.logic import Ledger, Purpose
+from services.billing.ledger import Ledger
+from services.billing.logic import Purpose
 from tests.unit.billing.support import FakeClock
 
 POSE = usd("0.013")
