@@ -93,7 +93,7 @@ def _speak(args: argparse.Namespace) -> int:
 
 def _clone(args: argparse.Namespace) -> int:
     from avatarmedia.audio import load_audio
-    from avatarmedia.voice import clone_voice
+    from avatarmedia.voice_clone import clone_voice
 
     samples, sr = load_audio(args.audio)
     profile = clone_voice(

@@ -26,7 +26,8 @@ from avatarmedia.engines import ESPEAK
 from avatarmedia.errors import MediaInputError
 from avatarmedia.speech import check_controls
 from avatarmedia.text_norm import check_language, espeak_text
-from avatarmedia.voice import REFERENCE_TEXT, VoiceProfile, default_voice, reference_seconds
+from avatarmedia.voice import REFERENCE_TEXT, VoiceProfile, default_voice
+from avatarmedia.voice_clone import reference_seconds
 
 # language -> seconds per (vowel, consonant, clause) at speed 1.0
 COEFFICIENTS: dict[str, tuple[float, float, float]] = {

@@ -27,7 +27,8 @@ from avatarmedia.text_norm import (
     check_text,
     front_end,
 )
-from avatarmedia.voice import VoiceProfile, default_voice, render_profile
+from avatarmedia.voice import VoiceProfile, default_voice
+from avatarmedia.voice_world import render_profile
 
 SPEED_RANGE = (0.5, 1.5)
 PITCH_RANGE = (-50.0, 50.0)

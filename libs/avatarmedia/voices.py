@@ -114,7 +114,7 @@ def _accent_of(info: PiperVoiceFile) -> str:
 
 @functools.lru_cache(maxsize=32)
 def _measured_gender(model_path: Path, language: str) -> str:
-    from avatarmedia.voice import base_voice_stats
+    from avatarmedia.voice_clone import base_voice_stats
 
     stats = base_voice_stats(language, PIPER, read_voice_file(model_path).name)
     return "female" if stats.f0_median_hz >= FEMALE_F0_HZ else "male"

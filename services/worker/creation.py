@@ -50,7 +50,8 @@ from avatarmedia.portrait import (
 )
 from avatarmedia.render import RenderRequest, render_video
 from avatarmedia.speech import synthesize
-from avatarmedia.voice import VoiceProfile, clone_voice, default_voice
+from avatarmedia.voice import VoiceProfile, default_voice
+from avatarmedia.voice_clone import clone_voice
 from avatarmesh.bus import Bus, Delivery, Retry, event_meta
 from avatarmesh.errors import DomainError
 from avatarmesh.fetch import fetch

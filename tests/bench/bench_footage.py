@@ -279,7 +279,8 @@ def long_clip(path: Path, seconds: float = 60.0) -> Path:
 
 def run_speed() -> None:
     from avatarmedia.script import speak_script
-    from avatarmedia.voice import clone_voice, default_voice
+    from avatarmedia.voice import default_voice
+    from avatarmedia.voice_clone import clone_voice
 
     analysis: Analysis = analyse_clip(FIXTURES / "clips" / "en_woman_talking_8s.mp4")
     assert analysis.footage is not None and analysis.portrait_frame is not None

@@ -27,17 +27,14 @@ from avatarmedia.mouth_audio import audio_mouth_track  # noqa: E402
 from avatarmedia.speech import LANGUAGES, synthesize  # noqa: E402
 from avatarmedia.text_norm import front_end, spoken_text  # noqa: E402
 from avatarmedia.visemes import phoneme_mouth_track, phoneme_opening  # noqa: E402
-from avatarmedia.voice import (  # noqa: E402
-    REFERENCE_TEXT,
-    VoiceProfile,
+from avatarmedia.voice import REFERENCE_TEXT, VoiceProfile, default_voice  # noqa: E402
+from avatarmedia.voice_clone import (  # noqa: E402
     analyse_speech,
     clone_voice,
-    default_voice,
     envelope_distance_db,
     f0_distance_st,
-    render_profile,
-    render_text,
 )
+from avatarmedia.voice_world import render_profile, render_text  # noqa: E402
 from tests.bench.report import report  # noqa: E402
 from tests.unit.media.test_duration import CORPUS  # noqa: E402
 

@@ -33,7 +33,9 @@ from avatarmedia.audio import frame_rms_db
 from avatarmedia.duration import estimate_seconds
 from avatarmedia.script import script_seconds, speak_script
 from avatarmedia.speech import Speech, synthesize
-from avatarmedia.voice import VoiceProfile, default_voice, estimate_f0, syllable_rate
+from avatarmedia.voice import VoiceProfile, default_voice
+from avatarmedia.voice_clone import syllable_rate
+from avatarmedia.voice_world import estimate_f0
 from tests.bench.report import report
 from tests.unit.media.test_duration import CORPUS
 

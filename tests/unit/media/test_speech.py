@@ -136,7 +136,7 @@ def test_controls_out_of_range_are_rejected(speed: float, pitch: float) -> None:
 
 
 def test_speed_and_pitch_controls_change_length_and_pitch() -> None:
-    from avatarmedia.voice import estimate_f0
+    from avatarmedia.voice_world import estimate_f0
 
     voice = default_voice("en", engine="espeak-ng")
     text = "The weather is lovely today."

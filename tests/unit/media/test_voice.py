@@ -9,16 +9,15 @@ import pytest
 
 from avatarmedia.audio import load_audio
 from avatarmedia.errors import MediaInputError
-from avatarmedia.voice import (
-    VoiceProfile,
+from avatarmedia.voice import VoiceProfile, default_voice
+from avatarmedia.voice_clone import (
     analyse_speech,
     clone_voice,
-    default_voice,
     envelope_distance_db,
     espeak_input,
     f0_distance_st,
-    render_text,
 )
+from avatarmedia.voice_world import render_text
 
 REPO = Path(__file__).resolve().parents[3]
 FIXTURES = REPO.parent / "shared" / "fixtures"

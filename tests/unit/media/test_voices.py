@@ -18,7 +18,8 @@ from avatarmedia.errors import MediaInputError
 from avatarmedia.mouth_audio import audio_mouth_track
 from avatarmedia.speech import synthesize
 from avatarmedia.visemes import phoneme_opening
-from avatarmedia.voice import VoiceProfile, default_voice, estimate_f0
+from avatarmedia.voice import VoiceProfile, default_voice
+from avatarmedia.voice_world import estimate_f0
 from avatarmedia.voices import installed_voices, piper_files, piper_model_path
 
 JOE = "en_US-joe-medium"
