@@ -15,8 +15,16 @@ frames`` at exactly ``frames_for_audio(len(drive_audio), sample_rate, fps)`` fra
 built in; another is plugged in by name in RENDERERS or as ``module:function``. A
 renderer that makes its avatar from a file writes ``train`` with ``reenact.save_clip``.
 
+A/V offset: the fixture clips' audio is not guaranteed to be in sync with their video
+(LivePortrait's driving clips). Before either protocol, ``avsync`` estimates each clip's
+offset from the REAL speaker's mouth (SyncNet-style: mouth cues against audio cues at
+every offset within +-500 ms, a confidence beside it) and, where the confidence is at
+least ``avsync.MIN_CONFIDENCE``, moves the clip's audio by it; our renderer is then
+driven by, and the figures judged against, the synced audio. The offset and its
+confidence are printed beside r and lag (``--no-av-sync``: the clip's audio as is).
+
 Run: .venv/bin/python tests/bench/bench_reenact.py [--renderer NAME|module:function]
-         [--parts self,heldout,faces] [--clips name,...]
+         [--parts self,heldout,faces] [--clips name,...] [--no-av-sync]
 """
 
 from __future__ import annotations
@@ -39,7 +47,7 @@ sys.path.insert(0, str(REPO / "libs"))
 
 from PIL import Image, ImageDraw  # noqa: E402
 
-from avatarmedia import encode, reenact  # noqa: E402
+from avatarmedia import avsync, encode, reenact  # noqa: E402
 from avatarmedia.audio import load_audio  # noqa: E402
 from avatarmedia.errors import FaceTooSmallError, MediaInputError  # noqa: E402
 from avatarmedia.metrics import lag_correlation, loudness_envelope, silence_ratio  # noqa: E402
@@ -121,7 +129,11 @@ def verdicts(o: ReenactScores, f: ReenactScores, goal: Goal) -> dict[str, str]:
 
 
 def print_verdicts(
-    title: str, o: ReenactScores, v: dict[str, str], silence: tuple[float, str] | None = None
+    title: str,
+    o: ReenactScores,
+    v: dict[str, str],
+    silence: tuple[float, str] | None = None,
+    av: avsync.AVOffset | None = None,
 ) -> None:
     line = (
         f"[bench] reenact    VERDICT {title}: r {o.r:.2f} at {o.lag_ms:+.0f} ms {v['r_ok']}"
@@ -132,10 +144,48 @@ def print_verdicts(
     )
     if silence is not None:
         line += f" | silence ratio {silence[0]:.2f} {silence[1]}"
+    if av is not None:
+        used = "applied" if av.reliable and AV_SYNC["on"] else "not applied"
+        line += f" | A/V offset {1000 * av.offset_s:+.0f} ms, confidence {av.confidence:.2f} {used}"
     print(line)
 
 
 SILENCE_TARGET = 0.3
+AV_SYNC = {"on": True}  # --no-av-sync turns it off
+
+
+def synced(clip: Clip, real: Sequence[MouthObservation | None]) -> tuple[Clip, avsync.AVOffset]:
+    """The clip with its audio moved into sync with the real speaker's mouth, where the
+    estimate is reliable (``avsync``), and the estimate."""
+    est = avsync.estimate_from_observations(real, clip.samples, clip.sample_rate, clip.fps)
+    shift = est.applied_s if AV_SYNC["on"] else 0.0
+    if shift == 0.0:
+        return clip, est
+    audio = avsync.align_audio(clip.samples, clip.sample_rate, shift)
+    return Clip(clip.frames, clip.fps, audio, clip.sample_rate), est
+
+
+def av_line(name: str, est: avsync.AVOffset) -> str:
+    state = (
+        "applied"
+        if est.reliable and AV_SYNC["on"]
+        else "not applied (--no-av-sync)"
+        if est.reliable
+        else f"not applied: confidence under {avsync.MIN_CONFIDENCE}"
+    )
+    return (
+        f"[bench] reenact    A/V offset {name}: audio trails video by {1000 * est.offset_s:+.0f} ms"
+        f", confidence {est.confidence:.2f} (score {est.score:.2f}), {state}"
+    )
+
+
+def av_fields(est: avsync.AVOffset) -> dict[str, object]:
+    applied = est.applied_s if AV_SYNC["on"] else 0.0
+    return {
+        "av_offset_ms": _fig(1000 * est.offset_s),
+        "av_confidence": _fig(est.confidence),
+        "av_applied_ms": round(1000 * applied, 1),
+    }
 
 
 # ------------------------------------------------------------------ renderers
@@ -362,6 +412,8 @@ def mouth_sheet(path: Path, name: str, obs: Sequence[MouthObservation | None]) -
 def run_self(
     name: str, clip: Clip, real: list[MouthObservation | None], render: Renderer, renderer_name: str
 ) -> None:
+    clip, av = synced(clip, real)
+    print(av_line(name, av))
     size = (clip.frames[0].shape[1], clip.frames[0].shape[0])
     t0 = time.perf_counter()
     ours_frames = render(clip, clip.samples, clip.sample_rate, size, clip.fps)
@@ -400,7 +452,7 @@ def run_self(
         else "n/a (no silence >= 350 ms)"
     )
     marks = verdicts(s_ours, s_frozen, SELF_GOAL)
-    print_verdicts(f"self {name} ({renderer_name})", s_ours, marks, (sil, sil_ok))
+    print_verdicts(f"self {name} ({renderer_name})", s_ours, marks, (sil, sil_ok), av)
     report_scores(
         "reenact",
         name,
@@ -420,6 +472,7 @@ def run_self(
         ours_vs_audio_lag_ms=_fig(ours_audio["best_lag_ms"]),
         iod_px_real=_fig(median_iod_px(clip.frames)),
         iod_px_ours=_fig(median_iod_px(ours_frames)),
+        **av_fields(av),
     )
     report_scores(
         "reenact", name, "self frozen", s_frozen, protocol="self", floor="frozen first frame"
@@ -446,6 +499,8 @@ def run_self(
 def run_held_out(
     name: str, clip: Clip, real: list[MouthObservation | None], render: Renderer, renderer_name: str
 ) -> None:
+    clip, av = synced(clip, real)
+    print(av_line(name, av))
     train, test = reenact.split_clip(clip, HELD_OUT_SPLIT)
     real_test = real[len(train.frames) :]
     size = (clip.frames[0].shape[1], clip.frames[0].shape[0])
@@ -462,7 +517,7 @@ def run_held_out(
         [("ours", s_ours), ("frozen", s_frozen)],
     )
     marks = verdicts(s_ours, s_frozen, HELD_OUT_GOAL)
-    print_verdicts(f"held-out {name} ({renderer_name})", s_ours, marks)
+    print_verdicts(f"held-out {name} ({renderer_name})", s_ours, marks, av=av)
     report_scores(
         "reenact",
         name,
@@ -471,6 +526,7 @@ def run_held_out(
         protocol="heldout",
         **marks,
         render_s=round(t_render, 1),
+        **av_fields(av),
     )
     report_scores(
         "reenact", name, "heldout frozen", s_frozen, protocol="heldout", floor="frozen first frame"
@@ -530,7 +586,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--renderer", default="still")
     ap.add_argument("--parts", default="self,heldout,faces")
     ap.add_argument("--clips", default=",".join(CLIPS))
+    ap.add_argument("--no-av-sync", action="store_true", help="drive with the audio as is")
     args = ap.parse_args(argv)
+    AV_SYNC["on"] = not args.no_av_sync
     parts = set(args.parts.split(","))
     render = renderer_named(args.renderer)
     tag = args.renderer.rsplit(":", 1)[-1]
