@@ -1,9 +1,11 @@
-"""Holding money from another service: the one way avatar and video reserve a charge.
+"""Holding, capturing and releasing money from another service: the one spelling of
+the idempotency keys avatar, pose and video use.
 
 A hold is idempotent per reference (key ``<reference>:hold``), so a retried create
-never holds twice. An owner who never topped up has no wallet; to the caller that is
-a zero balance (the contract answers 402 for avatars and videos, never
-WALLET_NOT_FOUND).
+never holds twice; its capture and release are keyed ``<reference>:capture`` and
+``<reference>:release``, so a redelivered settlement never moves money twice. An
+owner who never topped up has no wallet; to the caller that is a zero balance (the
+contract answers 402 for avatars and videos, never WALLET_NOT_FOUND).
 """
 
 from __future__ import annotations
@@ -20,6 +22,18 @@ INSUFFICIENT_BALANCE_MESSAGE = "Insufficient balance. Please top up your account
 class HoldsMoney(Protocol):
     async def Hold(
         self, request: billing_pb2.HoldRequest, **kwargs: Any
+    ) -> billing_pb2.HoldRecord: ...
+
+
+class CapturesMoney(Protocol):
+    async def Capture(
+        self, request: billing_pb2.CaptureRequest, **kwargs: Any
+    ) -> billing_pb2.HoldRecord: ...
+
+
+class ReleasesMoney(Protocol):
+    async def Release(
+        self, request: billing_pb2.ReleaseRequest, **kwargs: Any
     ) -> billing_pb2.HoldRecord: ...
 
 
@@ -50,3 +64,23 @@ async def hold_money(
                 ErrorCode.INSUFFICIENT_BALANCE, INSUFFICIENT_BALANCE_MESSAGE
             ) from None
         raise
+
+
+async def capture_hold(
+    billing: CapturesMoney, hold_id: str, amount_micros: Micros, reference: str
+) -> billing_pb2.HoldRecord:
+    """Charge ``amount_micros`` of the hold taken for ``reference`` (the rest is released)."""
+    return await billing.Capture(
+        billing_pb2.CaptureRequest(
+            hold_id=hold_id, amount_micros=amount_micros, idempotency_key=f"{reference}:capture"
+        )
+    )
+
+
+async def release_hold(
+    billing: ReleasesMoney, hold_id: str, reference: str
+) -> billing_pb2.HoldRecord:
+    """Give back the whole hold taken for ``reference``."""
+    return await billing.Release(
+        billing_pb2.ReleaseRequest(hold_id=hold_id, idempotency_key=f"{reference}:release")
+    )

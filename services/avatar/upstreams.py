@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from avatarmesh.billing import hold_money
+from avatarmesh.billing import capture_hold, hold_money, release_hold
 from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.money import Micros
 from avatarmesh.v1 import billing_pb2, billing_pb2_grpc, pose_pb2, pose_pb2_grpc
@@ -45,12 +45,7 @@ class Upstreams:
         avatar settles anyway: the customer is never charged twice, at worst not at all."""
         try:
             if amount is not None:
-                key = f"{avatar_id}:capture"
-                await self.billing.Capture(
-                    billing_pb2.CaptureRequest(
-                        hold_id=hold_id, amount_micros=amount, idempotency_key=key
-                    )
-                )
+                await capture_hold(self.billing, hold_id, amount, avatar_id)
             else:
                 await self.release(avatar_id, hold_id)
         except DomainError as exc:
@@ -60,9 +55,7 @@ class Upstreams:
             log.error("%s of the hold for %s refused: %s", action, avatar_id, exc)
 
     async def release(self, avatar_id: str, hold_id: str) -> None:
-        await self.billing.Release(
-            billing_pb2.ReleaseRequest(hold_id=hold_id, idempotency_key=f"{avatar_id}:release")
-        )
+        await release_hold(self.billing, hold_id, avatar_id)
 
     async def give_back(self, avatar_id: str, hold_id: str) -> None:
         """Release a hold nothing was written for; only a transient failure raises."""

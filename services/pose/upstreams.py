@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC
 
+from avatarmesh.billing import capture_hold, release_hold
 from avatarmesh.money import Micros
 from avatarmesh.v1 import avatar_pb2, avatar_pb2_grpc, billing_pb2, billing_pb2_grpc
 from services.pose.logic import AvatarFacts
@@ -46,13 +47,7 @@ class GrpcUpstreams:
         return str(record.id)
 
     async def capture(self, hold_id: str, amount: Micros, pose_id: str) -> None:
-        await self.billing.Capture(
-            billing_pb2.CaptureRequest(
-                hold_id=hold_id, amount_micros=amount, idempotency_key=f"{pose_id}:capture"
-            )
-        )
+        await capture_hold(self.billing, hold_id, amount, pose_id)
 
     async def release(self, hold_id: str, pose_id: str) -> None:
-        await self.billing.Release(
-            billing_pb2.ReleaseRequest(hold_id=hold_id, idempotency_key=f"{pose_id}:release")
-        )
+        await release_hold(self.billing, hold_id, pose_id)

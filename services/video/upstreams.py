@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from avatarmesh.billing import hold_money
+from avatarmesh.billing import capture_hold, hold_money, release_hold
 from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.money import Micros
 from avatarmesh.v1 import avatar_pb2, billing_pb2, pose_pb2
@@ -104,9 +104,7 @@ class Upstreams:
         return record.id
 
     async def release(self, hold_id: str, video_id: str) -> None:
-        await self.billing.Release(
-            billing_pb2.ReleaseRequest(hold_id=hold_id, idempotency_key=f"{video_id}:release")
-        )
+        await release_hold(self.billing, hold_id, video_id)
 
     async def release_quietly(self, hold_id: str, video_id: str) -> None:
         """Release a hold; on failure log it (billing's hold TTL releases it anyway)."""
@@ -122,11 +120,7 @@ class Upstreams:
             await self.release(hold_id, video_id)
             return 0
         try:
-            record = await self.billing.Capture(
-                billing_pb2.CaptureRequest(
-                    hold_id=hold_id, amount_micros=amount, idempotency_key=f"{video_id}:capture"
-                )
-            )
+            record = await capture_hold(self.billing, hold_id, amount, video_id)
             return int(record.captured_micros)
         except DomainError as exc:
             if exc.code not in (ErrorCode.CONFLICT, ErrorCode.VALIDATION_ERROR):

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta, timezone
-from typing import get_args
+from typing import Any, get_args
 
 import pytest
 
 from avatarmedia.text_norm import LANGUAGES
+from avatarmesh.billing import capture_hold, release_hold
 from avatarmesh.bus import event_meta
 from avatarmesh.clock import iso_millis, utcnow
 from avatarmesh.ids import IdPrefix, is_id
 from avatarmesh.mediatypes import AUDIO_TYPES, MB, extension_for, size_text
 from avatarmesh.storage import renderable_portrait_key
 from avatarmesh.tiers import TIER_FROM_PB, TIER_TO_PB, Tier, tier_from_pb
-from avatarmesh.v1 import common_pb2
+from avatarmesh.v1 import billing_pb2, common_pb2
 
 
 def test_utcnow_is_aware_utc() -> None:
@@ -57,3 +59,29 @@ def test_the_gateway_offers_exactly_the_languages_the_speech_engine_speaks() -> 
     from gateway.routes.avatars import Language
 
     assert get_args(Language) == LANGUAGES
+
+
+class _RecordingBilling:
+    def __init__(self) -> None:
+        self.requests: list[Any] = []
+
+    async def Capture(self, request: Any, **kwargs: Any) -> billing_pb2.HoldRecord:
+        self.requests.append(request)
+        return billing_pb2.HoldRecord(id=request.hold_id, captured_micros=request.amount_micros)
+
+    async def Release(self, request: Any, **kwargs: Any) -> billing_pb2.HoldRecord:
+        self.requests.append(request)
+        return billing_pb2.HoldRecord(id=request.hold_id)
+
+
+def test_capture_and_release_are_keyed_by_the_reference_so_a_replay_moves_no_money() -> None:
+    billing = _RecordingBilling()
+    asyncio.run(capture_hold(billing, "hold_1", 250, "vid_1"))
+    asyncio.run(release_hold(billing, "hold_2", "av_1"))
+    capture, release = billing.requests
+    assert (capture.hold_id, capture.amount_micros, capture.idempotency_key) == (
+        "hold_1",
+        250,
+        "vid_1:capture",
+    )
+    assert (release.hold_id, release.idempotency_key) == ("hold_2", "av_1:release")
