@@ -197,13 +197,18 @@ def encode_frames(
     return Path(path)
 
 
-def probe(path: str | Path) -> dict[str, Any]:
-    """Codec names, duration (s), fps, size, frame count and audio rate of a media file."""
+def open_media(path: str | Path) -> Any:
+    """The media file opened by PyAV (use it as a context manager); a missing or
+    undecodable file is a MediaInputError naming it, never a PyAV error."""
     try:
-        container: Any = av.open(str(path))
+        return av.open(str(path))
     except (av.error.FFmpegError, OSError) as exc:
         raise MediaInputError(f"cannot read {Path(path).name}: {exc}") from exc
-    with container:
+
+
+def probe(path: str | Path) -> dict[str, Any]:
+    """Codec names, duration (s), fps, size, frame count and audio rate of a media file."""
+    with open_media(path) as container:
         info: dict[str, Any] = {
             "format": container.format.name,
             "duration_s": (container.duration or 0) / 1e6,
@@ -233,11 +238,7 @@ def read_video(
 ) -> tuple[list[np.ndarray], float]:
     """Decode RGB frames (optionally downscaled so the long side <= max_side) and the fps."""
     frames: list[np.ndarray] = []
-    try:
-        container: Any = av.open(str(path))
-    except (av.error.FFmpegError, OSError) as exc:
-        raise MediaInputError(f"cannot read {Path(path).name}: {exc}") from exc
-    with container:
+    with open_media(path) as container:
         if not container.streams.video:
             raise MediaInputError(f"{Path(path).name} has no video stream")
         stream = container.streams.video[0]
@@ -259,11 +260,7 @@ def read_video(
 
 def read_audio(path: str | Path) -> tuple[npt.NDArray[np.float32], int]:
     """Decode the first audio stream of a media file to mono float32."""
-    try:
-        container: Any = av.open(str(path))
-    except (av.error.FFmpegError, OSError) as exc:
-        raise MediaInputError(f"cannot read {Path(path).name}: {exc}") from exc
-    with container:
+    with open_media(path) as container:
         if not container.streams.audio:
             raise MediaInputError(f"{Path(path).name} has no audio stream")
         stream = container.streams.audio[0]
