@@ -22,7 +22,7 @@ from avatarmesh.storage import StorageError
 from services.webhook import payload as payloads
 from services.webhook import store
 from services.webhook.config import WebhookSettings
-from services.webhook.logic import DeliveryStatus, Outcome, retry_delay
+from services.webhook.logic import Delivery, DeliveryStatus, Outcome, retry_delay
 from services.webhook.secrets import SigningSecrets
 from services.webhook.signing import delivery_headers
 
@@ -39,7 +39,7 @@ Presign = Callable[[str, timedelta], Awaitable[str]]
 
 @dataclass(frozen=True)
 class Claim:
-    row: Any
+    delivery: Delivery
     lease: datetime
 
 
@@ -104,8 +104,8 @@ class Dispatcher:
         now = utcnow()
         lease = now + timedelta(seconds=self.settings.webhook_lease_seconds)
         async with self.db.transaction() as session:
-            rows = await store.claim_due(session, now, lease, limit)
-        return [Claim(row, lease) for row in rows]
+            claimed = await store.claim_due(session, now, lease, limit)
+        return [Claim(delivery, lease) for delivery in claimed]
 
     async def dispatch_due(self) -> int:
         """Attempt every due delivery once (tests and tools); returns how many."""
@@ -117,7 +117,7 @@ class Dispatcher:
         at = utcnow()
         started = time.monotonic()
         try:
-            outcome = await self._post(claim.row)
+            outcome = await self._post(claim.delivery)
         except asyncio.CancelledError:
             with contextlib.suppress(Exception):
                 await asyncio.shield(self._release(claim))
@@ -125,7 +125,7 @@ class Dispatcher:
         duration_ms = int((time.monotonic() - started) * 1000)
         await self._record(claim, at, outcome, duration_ms)
 
-    async def _post(self, row: Any) -> Outcome:
+    async def _post(self, row: Delivery) -> Outcome:
         loopback = self.settings.allow_insecure_loopback
         try:
             await fetch.check_url(row.url, allow_insecure_loopback=loopback)
@@ -166,12 +166,12 @@ class Dispatcher:
     async def _release(self, claim: Claim) -> None:
         """Hand a leased delivery back at once (shutdown interrupted its attempt)."""
         async with self.db.transaction() as session:
-            await store.release_lease(session, claim.row.event_id, claim.lease)
+            await store.release_lease(session, claim.delivery.event_id, claim.lease)
 
     async def _record(self, claim: Claim, at: datetime, outcome: Outcome, duration_ms: int) -> None:
         settings = self.settings
         async with self.db.transaction() as session:
-            row = await store.locked_delivery(session, claim.row.event_id)
+            row = await store.locked_delivery(session, claim.delivery.event_id)
             number = row.attempts + 1
             first = row.first_attempt_at or at
             await store.insert_attempt(
@@ -222,6 +222,6 @@ class Dispatcher:
                 log.warning("delivery %s: lease lost during attempt %d", row.event_id, number)
             await store.update_delivery(session, row.event_id, values)
         if outcome.delivered:
-            log.info("delivered %s to %s (attempt %d)", claim.row.event_id, claim.row.url, number)
+            log.info("delivered %s to %s (attempt %d)", row.event_id, row.url, number)
         else:
-            log.info("delivery %s attempt %d failed: %s", claim.row.event_id, number, outcome.error)
+            log.info("delivery %s attempt %d failed: %s", row.event_id, number, outcome.error)

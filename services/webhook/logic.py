@@ -4,7 +4,8 @@ The service, top-down: ``__main__`` wires it; ``server`` maps protobuf to these 
 and back; ``events`` says what it consumes (``events.video.>``); ``intake`` turns a
 settled video into one delivery; ``dispatch`` attempts due deliveries with retries;
 ``secrets`` keeps each owner's signing secret; ``history`` reads the attempts;
-``housekeeping`` forgets old deliveries; ``store`` holds the tables.
+``housekeeping`` forgets old deliveries; ``store`` holds the tables and every query
+(rows come back as the ``Delivery``, ``SigningSecret`` and ``AttemptRecord`` here).
 
 - ``SigningSecrets``: one ``whsec_`` secret per owner, created on first use; a rotation
   keeps the old one signing for a grace period.
@@ -54,6 +55,27 @@ class SettledVideo:
     tier: Tier
     error: str
     actual_cost_micros: Micros | None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One ``deliveries`` row: a signed POST of one event to one URL, with its retries."""
+
+    event_id: str
+    event: str  # "avatar_video.completed", ...
+    owner_id: str
+    subject_id: str  # the video id
+    url: str
+    payload: str  # the body's JSON without the presigned video URL (added per attempt)
+    video_key: str | None
+    status: DeliveryStatus
+    attempts: int
+    created_at: datetime
+    first_attempt_at: datetime | None
+    next_attempt_at: datetime
+    locked_until: datetime | None
+    finished_at: datetime | None
+    last_error: str | None
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@ which the previous one still signs, encrypted at rest when a key is configured."
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
-from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from pydantic import SecretStr
@@ -52,26 +52,24 @@ class SigningSecrets:
         self.box = box
         self.grace = grace
 
-    def _record(self, row: Any) -> SigningSecret:
-        created_at = row.created_at
-        assert created_at is not None
-        return SigningSecret(
-            owner_id=row.owner_id,
-            secret=self.box.open(row.secret),
-            created_at=created_at,
-            previous_secret=self.box.open(row.previous_secret) if row.previous_secret else None,
-            previous_valid_until=row.previous_valid_until,
+    def _opened(self, sealed: SigningSecret | None) -> SigningSecret:
+        assert sealed is not None, "read inside the transaction that made sure it exists"
+        previous = sealed.previous_secret
+        return dataclasses.replace(
+            sealed,
+            secret=self.box.open(sealed.secret),
+            previous_secret=self.box.open(previous) if previous else None,
         )
 
     async def get(self, owner_id: str) -> SigningSecret:
         """The owner's secret, created on first use."""
         require_owner(owner_id)
         async with self.db.transaction() as session:
-            row = await store.secret_row(session, owner_id, lock=False)
-            if row is None:
+            sealed = await store.sealed_secret(session, owner_id, lock=False)
+            if sealed is None:
                 await store.create_secret(session, owner_id, self.box.seal(new_secret()), utcnow())
-                row = await store.secret_row(session, owner_id, lock=False)
-        return self._record(row)
+                sealed = await store.sealed_secret(session, owner_id, lock=False)
+        return self._opened(sealed)
 
     async def rotate(self, owner_id: str) -> SigningSecret:
         """A new secret; the old one keeps signing for the grace period."""
@@ -79,15 +77,16 @@ class SigningSecrets:
         await self.get(owner_id)  # exists from here on
         now = utcnow()
         async with self.db.transaction() as session:
-            row = await store.secret_row(session, owner_id, lock=True)
+            current = await store.sealed_secret(session, owner_id, lock=True)
+            assert current is not None  # get() above created it
             keep_old = self.grace > timedelta(0)
             await store.update_secret(
                 session,
                 owner_id,
                 secret=self.box.seal(new_secret()),
                 created_at=now,
-                previous_secret=row.secret if keep_old else None,
+                previous_secret=current.secret if keep_old else None,
                 previous_valid_until=now + self.grace if keep_old else None,
             )
-            row = await store.secret_row(session, owner_id, lock=False)
-        return self._record(row)
+            rotated = await store.sealed_secret(session, owner_id, lock=False)
+        return self._opened(rotated)

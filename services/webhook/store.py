@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from avatarmesh.db import UtcDateTime, insert_ignoring_conflict, service_metadata
 from avatarmesh.ids import MAX_OWNER_ID_LENGTH
 from avatarmesh.outbox import inbox_table, outbox_table
-from services.webhook.logic import AttemptRecord, DeliveryStatus
+from services.webhook.logic import AttemptRecord, Delivery, DeliveryStatus, SigningSecret
 
 metadata = service_metadata()
 outbox = outbox_table(metadata)
@@ -81,12 +81,16 @@ delivery_attempts = Table(
 # -- signing secrets -------------------------------------------------------------------
 
 
-async def secret_row(session: AsyncSession, owner_id: str, *, lock: bool) -> Any:
-    """The owner's ``signing_secrets`` row (locked for update when ``lock``), or None."""
+async def sealed_secret(
+    session: AsyncSession, owner_id: str, *, lock: bool
+) -> SigningSecret | None:
+    """The owner's secrets as stored (sealed: ``SecretBox.open`` reads them), locked
+    for update when ``lock``; None when the owner has none yet."""
     query = select(signing_secrets).where(signing_secrets.c.owner_id == owner_id)
     if lock and session.get_bind().dialect.name != "sqlite":
         query = query.with_for_update()
-    return (await session.execute(query)).first()
+    row = (await session.execute(query)).first()
+    return SigningSecret(**row._mapping) if row is not None else None
 
 
 async def create_secret(session: AsyncSession, owner_id: str, sealed: str, now: datetime) -> None:
@@ -118,7 +122,15 @@ async def insert_delivery(session: AsyncSession, values: Mapping[str, Any]) -> N
     await session.execute(deliveries.insert().values(**values))
 
 
-async def claim_due(session: AsyncSession, now: datetime, lease: datetime, limit: int) -> list[Any]:
+def delivery_of(row: Any) -> Delivery:
+    values = dict(row._mapping)
+    values["status"] = DeliveryStatus(values["status"])
+    return Delivery(**values)
+
+
+async def claim_due(
+    session: AsyncSession, now: datetime, lease: datetime, limit: int
+) -> list[Delivery]:
     """Up to ``limit`` due, unleased pending deliveries, leased until ``lease``
     (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so replicas never take the same one)."""
     d = deliveries.c
@@ -141,7 +153,7 @@ async def claim_due(session: AsyncSession, now: datetime, lease: datetime, limit
             .where(d.event_id.in_([row.event_id for row in rows]))
             .values(locked_until=lease)
         )
-    return rows
+    return [delivery_of(row) for row in rows]
 
 
 async def release_lease(session: AsyncSession, event_id: str, lease: datetime) -> None:
@@ -153,11 +165,12 @@ async def release_lease(session: AsyncSession, event_id: str, lease: datetime) -
     )
 
 
-async def locked_delivery(session: AsyncSession, event_id: str) -> Any:
+async def locked_delivery(session: AsyncSession, event_id: str) -> Delivery:
+    """The delivery as it is now, locked for the rest of the transaction."""
     query = select(deliveries).where(deliveries.c.event_id == event_id)
     if session.get_bind().dialect.name != "sqlite":
         query = query.with_for_update()
-    return (await session.execute(query)).one()
+    return delivery_of((await session.execute(query)).one())
 
 
 async def insert_attempt(session: AsyncSession, values: Mapping[str, Any]) -> None:
