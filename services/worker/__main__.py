@@ -2,8 +2,12 @@
 
 A worker has no database: its inputs come from jobs, its outputs go to storage and
 events. It serves gRPC health so orchestrators can probe it like any service.
-``AVATARMESH_WORKER_SUBJECTS`` decides which job consumers this process runs; what
-they are, and what a worker publishes, is in ``events``.
+``AVATARMESH_WORKER_SUBJECTS`` decides which job consumers this process runs.
+
+The worker, top-down: this module wires it; ``events`` says what it consumes (the
+subscription table) and publishes; one module per job kind does the work:
+``lipsync`` (a video render), ``creation`` (an avatar's portrait, demo and voice),
+``jobs`` (the canary); ``config`` holds its settings.
 """
 
 from __future__ import annotations
