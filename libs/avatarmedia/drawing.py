@@ -20,7 +20,7 @@ frame: the transform, the colours and the feature anchors.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -149,11 +149,59 @@ def _word_colour(
     return np.array(default, np.float32)
 
 
-def head_outline(male: bool, n: int = 8, width: float = 1.0, jaw: float = 0.0) -> np.ndarray:
+@dataclass(frozen=True)
+class Features:
+    """A person's own face, drawn from the seed: proportions an illustrator varies so
+    that two presenters of the same words are still two people."""
+
+    width: float  # face below the temples
+    jaw: float  # + square and wide, - narrow and pointed
+    chin: float  # chin length (head units)
+    cheek: float  # cheekbone definition
+    eye_size: float
+    eye_tilt: float  # + outer corners up
+    eye_gap: float  # eye centre from the midline
+    nose_w: float
+    nose_len: float
+    brow_arch: float
+    brow_weight: float
+    lip_full: float
+    mouth_w: float
+    freckles: bool
+    mole: tuple[float, float] | None
+
+    @classmethod
+    def of(cls, seed: int, female: bool, age: str, skin: str) -> Features:
+        r = np.random.default_rng(seed + 3)
+        u = r.uniform
+        young = age == "young"
+        mole = (float(u(-0.7, 0.7)), float(u(0.3, 1.2))) if r.random() < 0.3 else None
+        return cls(
+            width=float(u(0.93, 1.03)),
+            jaw=float(u(-0.08, 0.08) + (0.03 if not female else -0.02)),
+            chin=float(u(-0.05, 0.08)),
+            cheek=float(u(0.3, 1.0)),
+            eye_size=float(u(0.9, 1.08) + (0.05 if female else 0.0) + (0.04 if young else 0.0)),
+            eye_tilt=float(u(-0.02, 0.035)),
+            eye_gap=float(u(0.385, 0.425)),
+            nose_w=float(u(0.88, 1.18) + (0.06 if not female else 0.0)),
+            nose_len=float(u(-0.05, 0.06)),
+            brow_arch=float(u(0.55, 1.35)),
+            brow_weight=float(u(0.8, 1.2) * (1.0 if female else 1.35)),
+            lip_full=float(u(0.88, 1.2) * (1.08 if female else 0.92)),
+            mouth_w=float(u(0.39, 0.46)),
+            freckles=skin in ("fair", "light") and r.random() < 0.35,
+            mole=mole,
+        )
+
+
+def head_outline(
+    male: bool, n: int = 8, width: float = 1.0, jaw: float = 0.0, chin: float = 0.0
+) -> np.ndarray:
     """Skull and face in head units: crown y=-1.8, cheekbones at the eyes, jaw, chin 1.57.
 
     ``width`` scales the face below the temples, ``jaw`` widens (+) or narrows (-) the
-    jaw and chin: a person's own face shape, from the seed.
+    jaw and chin, ``chin`` lengthens the chin: a person's own face shape, from the seed.
     """
     if male:
         left = [
@@ -161,11 +209,11 @@ def head_outline(male: bool, n: int = 8, width: float = 1.0, jaw: float = 0.0) -
             [-0.62, -1.7],
             [-0.96, -1.32],
             [-1.06, -0.7],
-            [-1.06, -0.1],
-            [-1.0, 0.5],
-            [-0.94, 0.92],
-            [-0.76, 1.27],
-            [-0.42, 1.52],
+            [-1.07, -0.1],
+            [-1.02, 0.5],
+            [-0.95, 0.92],
+            [-0.8, 1.27],
+            [-0.46, 1.52],
         ]
     else:
         left = [
@@ -173,16 +221,17 @@ def head_outline(male: bool, n: int = 8, width: float = 1.0, jaw: float = 0.0) -
             [-0.6, -1.7],
             [-0.94, -1.33],
             [-1.03, -0.7],
-            [-1.03, -0.05],
-            [-0.95, 0.5],
-            [-0.82, 0.92],
+            [-1.05, -0.05],
+            [-0.97, 0.5],
+            [-0.83, 0.92],
             [-0.6, 1.27],
             [-0.3, 1.5],
         ]
     side = np.array(left)
     low = np.clip((side[:, 1] + 0.7) / 2.2, 0, 1)  # 0 above the temples, 1 at the chin
     side[:, 0] *= 1 + (width - 1) * low + jaw * np.clip((side[:, 1] - 0.3) / 1.2, 0, 1)
-    pts = np.vstack([side, [[0.0, 1.58]], mirror_x(side)[:-1]])
+    side[:, 1] += chin * np.clip((side[:, 1] - 0.9) / 0.6, 0, 1)
+    pts = np.vstack([side, [[0.0, 1.58 + chin]], mirror_x(side)[:-1]])
     return spline(pts, n, closed=True)
 
 
@@ -375,14 +424,25 @@ def draw_mouth(
         closed=False,
         blur=s * 0.006,
     )
-    if opening <= 0.02:
+    if opening <= 0.02:  # the line between closed lips, fading out at the corners
+        line = shape["inner_up"]
         paint(
             img,
-            to_px(shape["inner_up"]),
-            tone(lip, 0.42, (1.0, 0.9, 0.9)),
-            thickness=max(1.0, s * 0.016),
+            to_px(line[3:-3]),
+            tone(lip, 0.45, (1.0, 0.9, 0.9)),
+            alpha=0.8,
+            thickness=max(1.0, s * 0.013),
             closed=False,
-            blur=s * 0.003,
+            blur=s * 0.004,
+        )
+        paint(
+            img,
+            to_px(line),
+            tone(lip, 0.55, (1.0, 0.9, 0.9)),
+            alpha=0.45,
+            thickness=max(1.0, s * 0.01),
+            closed=False,
+            blur=s * 0.005,
         )
     for side in (0, -1):  # soft corners
         c = to_px(shape["inner_up"][[side]])[0]
@@ -400,8 +460,10 @@ def draw_eye_lids(img: np.ndarray, tf: HeadTransform, rig: dict[str, Any], blink
     if blink <= 0.02:
         return
     lid = np.array(rig.get("lid", rig["skin"]), np.float32)
+    liner = np.array(rig.get("liner", (36, 26, 24)), np.float32)
+    size, tilt = float(rig.get("eye_size", 1.0)), float(rig.get("eye_tilt", 0.0))
     for side, (ex, ey) in zip((-1, 1), rig["eyes"], strict=True):
-        up, lo = _eye_curves(ex, ey, side)
+        up, lo = _eye_curves(ex, ey, side, 0.0, size, tilt)
         bottom = up[:, 1] + (lo[::-1][:, 1] - up[:, 1]) * blink + 0.012 * blink
         top = up[:, 1] - 0.035
         cover = np.vstack([np.stack([up[:, 0], top], 1), np.stack([up[:, 0], bottom], 1)[::-1]])
@@ -410,45 +472,51 @@ def draw_eye_lids(img: np.ndarray, tf: HeadTransform, rig: dict[str, Any], blink
         paint(
             img,
             tf(edge, depth=0.25),
-            (36, 26, 24),
-            thickness=max(1.0, tf.scale * 0.022),
+            liner,
+            alpha=0.9,
+            thickness=max(1.0, tf.scale * float(rig.get("liner_w", 0.016))),
             closed=False,
         )
 
 
 def draw_brows(img: np.ndarray, tf: HeadTransform, rig: dict[str, Any], raise_: float) -> None:
-    """Tapered, arched brows (thicker for men) with a few hair strokes."""
+    """Tapered brows with the person's own arch and weight, a soft body and hair strokes
+    that follow the growth (upwards at the inner end, sideways along the tail)."""
     hair = np.array(rig["brow_colour"], np.float32)
     weight = float(rig.get("brow_weight", 1.0))
+    arch = float(rig.get("brow_arch", 1.0))
     raise_ = raise_ + float(rig.get("rest_brow", 0.0))
     hairs = []
     for side, (ex, ey) in zip((-1, 1), rig["eyes"], strict=True):
         u = np.linspace(0, 1, 21)  # inner end -> tail
-        x = ex + side * (-0.21 + 0.5 * u)
+        x = ex + side * (-0.22 + 0.52 * u)
         lift = 0.09 * raise_ * (1.3 - 0.6 * u)
         y = (
             ey
-            - 0.27
-            - 0.075 * np.sin(np.clip(u / 0.7, 0, 1) * math.pi / 2)
-            + 0.1 * np.clip((u - 0.7) / 0.3, 0, 1) ** 1.5
+            - 0.28
+            - 0.075 * arch * np.sin(np.clip(u / 0.68, 0, 1) * math.pi / 2)
+            + (0.06 + 0.05 * arch) * np.clip((u - 0.68) / 0.32, 0, 1) ** 1.5
             - lift
         )
-        thick = (0.05 * (1 - u) ** 0.6 + 0.012) * weight
-        top = np.stack([x, y - thick * 0.65], 1)
+        thick = (0.048 * (1 - u) ** 0.7 + 0.01) * weight
+        top = np.stack([x, y - thick * 0.6], 1)
         bot = np.stack([x, y + thick * 0.45], 1)
         paint(
             img,
             tf(np.vstack([top, bot[::-1]]), depth=0.25),
             hair,
-            alpha=0.88,
-            blur=tf.scale * 0.005,
+            alpha=0.72,
+            blur=tf.scale * 0.006,
         )
-        k = np.arange(0, 20, 2)
+        k = np.arange(0, 20)
+        up = np.clip(1 - u[k] * 2.5, 0, 1)  # inner hairs grow upwards
+        dx = side * (0.022 * (1 - up) + 0.006)
+        dy = -thick[k] * (0.55 + 0.45 * up)
         hairs.append(
             np.stack(
                 [
                     np.stack([x[k], y[k] + thick[k] * 0.4], 1),
-                    np.stack([x[k + 1] + side * 0.02, y[k + 1] - thick[k + 1] * 0.5], 1),
+                    np.stack([x[k] + dx, y[k] + dy], 1),
                 ],
                 1,
             )
@@ -457,9 +525,9 @@ def draw_brows(img: np.ndarray, tf: HeadTransform, rig: dict[str, Any], raise_: 
     strokes(
         img,
         tf(lines.reshape(-1, 2), depth=0.25).reshape(lines.shape),
-        tone(hair, 0.7),
-        0.5,
-        max(1.0, tf.scale * 0.008),
+        tone(hair, 0.75),
+        0.55,
+        max(1.0, tf.scale * 0.009),
     )
 
 
@@ -467,21 +535,27 @@ def draw_brows(img: np.ndarray, tf: HeadTransform, rig: dict[str, Any], raise_: 
 
 
 def _eye_curves(
-    ex: float, ey: float, side: int, squint: float = 0.0
+    ex: float, ey: float, side: int, squint: float = 0.0, size: float = 1.0, tilt: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray]:
     """Upper lid (inner -> outer corner, peak towards the inner side) and lower lid
-    (raised by a smile's ``squint``)."""
+    (raised by a smile's ``squint``), at the person's own ``size`` and ``tilt``."""
     xs = np.linspace(-1, 1, 31)
     k = xs * side  # -1 inner corner, 1 outer corner
+    hw = 0.225 * size
     up = np.stack(
-        [ex + xs * 0.215, ey - 0.105 * (1 - xs**2) ** 0.75 * (1 - 0.18 * k) - 0.016 * k], 1
+        [
+            ex + xs * hw,
+            ey - 0.118 * size * (1 - xs**2) ** 0.72 * (1 - 0.2 * k) - 0.016 * k - tilt * k,
+        ],
+        1,
     )
     lo = np.stack(
         [
-            ex + xs[::-1] * 0.215,
+            ex + xs[::-1] * hw,
             ey
-            + (0.06 - 0.02 * squint) * (1 - xs[::-1] ** 2) ** 0.9 * (1 + 0.15 * k[::-1])
-            - 0.008 * k[::-1],
+            + (0.062 - 0.02 * squint) * size * (1 - xs[::-1] ** 2) ** 0.9 * (1 + 0.15 * k[::-1])
+            - 0.008 * k[::-1]
+            - tilt * k[::-1],
         ],
         1,
     )
@@ -494,116 +568,149 @@ def _eye(
     ex: float,
     ey: float,
     side: int,
-    skin: np.ndarray,
-    iris: np.ndarray,
-    female: bool,
+    look: dict[str, Any],
     face: np.ndarray,
     smile: float,
 ) -> None:
+    """An eye: socket shadow, lid with crease and brow-bone light, a sclera shaded by
+    the lid, iris (limbal ring, lighter lower half, pupil, catchlights), a thin lash
+    line (lashes for women, short and towards the outer corner), a soft lower lid."""
     s = tf.scale
-    up, lo = _eye_curves(ex, ey, side, smile)
+    skin, iris = look["skin"], look["iris"]
+    size, tilt, female = look["eye_size"], look["eye_tilt"], look["female"]
+    up, lo = _eye_curves(ex, ey, side, smile, size, tilt)
     almond = tf(np.vstack([up, lo]), depth=0.25)
-    paint(
+    shade = tone(skin, 0.8, (1.0, 0.9, 0.95))
+    paint(  # the socket, deepest towards the nose
         img,
-        tf(ellipse(ex + 0.02 * side, ey - 0.06, 0.3, 0.2), 0.2),
-        tone(skin, 0.78, (1.0, 0.9, 0.95)),
-        alpha=0.3,
+        tf(ellipse(ex - 0.06 * side, ey - 0.05, 0.3, 0.2), 0.2),
+        shade,
+        alpha=0.32,
         blur=s * 0.07,
         clip=face,
     )
-    paint(img, almond, (236, 230, 226))
-    clip = coverage(img.shape, [almond])
-    paint(
+    crease = np.stack(
+        [
+            up[:, 0] * 1.02 - ex * 0.02,
+            up[:, 1] - 0.06 * size - 0.02 * (1 - np.linspace(-1, 1, 31) ** 2),
+        ],
+        1,
+    )
+    paint(  # light on the lid and the brow bone above the crease
         img,
-        tf(up + np.array([0, 0.02]), 0.25),
-        (150, 130, 130),
-        alpha=0.5,
-        thickness=s * 0.06,
-        closed=False,
+        tf(ellipse(ex + 0.03 * side, ey - 0.2, 0.2, 0.06), 0.3),
+        np.clip(skin * 1.08 + 12, 0, 255),
+        alpha=0.3,
+        blur=s * 0.04,
+        clip=face,
+    )
+    sclera = np.array((238, 233, 228), np.float32) * 0.9 + skin * 0.1
+    paint(img, almond, sclera)
+    clip = coverage(img.shape, [almond])
+    paint(  # the corners of the white turn into the lid
+        img,
+        almond,
+        tone(skin, 0.85, (1.0, 0.9, 0.9)),
+        alpha=0.45,
+        thickness=s * 0.05,
         blur=s * 0.02,
         clip=clip,
     )
     paint(
         img,
-        tf(ellipse(ex - side * 0.19, ey + 0.005, 0.035, 0.03, 16), 0.25),
+        tf(ellipse(ex - side * 0.2 * size, ey + 0.005, 0.035, 0.03, 16), 0.25),
         (214, 150, 150),
         alpha=0.6,
         blur=s * 0.01,
         clip=clip,
     )
-    ix, iy, r = ex, ey + 0.012, 0.1
-    paint(img, tf(ellipse(ix, iy, r, r), 0.3), iris, clip=clip)
+    ix, iy, r = ex + 0.008 * side, ey + 0.006, 0.103 * size
+    paint(img, tf(ellipse(ix, iy, r, r), 0.3), tone(iris, 0.8), clip=clip)
     paint(
         img,
-        tf(ellipse(ix + 0.01, iy + 0.035, r * 0.7, r * 0.5), 0.3),
-        np.minimum(iris * 1.6 + 20, 255),
-        alpha=0.5,
+        tf(ellipse(ix + 0.005, iy + 0.03, r * 0.75, r * 0.6), 0.3),
+        np.minimum(iris * 1.45 + 24, 255),
+        alpha=0.7,
         blur=s * 0.02,
         clip=clip,
     )
     paint(
         img,
         tf(ellipse(ix, iy, r, r), 0.3),
-        tone(iris, 0.45),
-        alpha=0.8,
-        thickness=s * 0.014,
+        tone(iris, 0.4),
+        alpha=0.75,
+        thickness=s * 0.016,
+        blur=s * 0.004,
         clip=clip,
     )
-    paint(img, tf(ellipse(ix, iy, 0.04, 0.04), 0.3), (14, 10, 12), clip=clip)
-    paint(
+    paint(img, tf(ellipse(ix, iy, 0.042 * size, 0.042 * size), 0.3), (16, 12, 14), clip=clip)
+    paint(  # the upper lid's shadow across white and iris
         img,
-        tf(up + np.array([0, 0.03]), 0.25),
-        (20, 14, 14),
-        alpha=0.35,
-        thickness=s * 0.05,
+        tf(up + np.array([0, 0.035]), 0.25),
+        (40, 28, 28),
+        alpha=0.38,
+        thickness=s * 0.07,
         closed=False,
-        blur=s * 0.015,
+        blur=s * 0.022,
         clip=clip,
     )
-    paint(img, tf(ellipse(ix - 0.032, iy - 0.035, 0.022, 0.02, 16), 0.3), (252, 252, 252))
-    paint(img, tf(ellipse(ix + 0.035, iy + 0.03, 0.01, 0.01, 12), 0.3), (240, 240, 240), alpha=0.6)
-    # lid crease, lash line thickening to the outer corner, lashes
-    crease = np.stack([up[:, 0], up[:, 1] - 0.055 - 0.02 * (1 - np.linspace(-1, 1, 31) ** 2)], 1)
+    paint(img, tf(ellipse(ix - 0.036, iy - 0.036, 0.024, 0.021, 16), 0.3), (252, 252, 252))
+    paint(
+        img, tf(ellipse(ix + 0.04, iy + 0.034, 0.011, 0.009, 12), 0.3), (240, 240, 240), alpha=0.5
+    )
     paint(
         img,
         tf(crease[3:-2], 0.25),
-        tone(skin, 0.62, (1.0, 0.88, 0.9)),
-        alpha=0.55,
+        tone(skin, 0.64, (1.0, 0.88, 0.9)),
+        alpha=0.5,
         thickness=max(1.0, s * 0.014),
         closed=False,
-        blur=s * 0.006,
+        blur=s * 0.008,
     )
-    liner = np.array((30, 22, 22) if female else (52, 38, 34), np.float32)
+    liner, w = look["liner"], look["liner_w"]
+    paint(img, tf(up, 0.25), liner, alpha=0.9, thickness=max(1.0, s * w), closed=False)
+    outer = up[17:] if side > 0 else up[:14]  # the lash line a little fuller outwards
     paint(
-        img, tf(up, 0.25), liner, thickness=max(1.0, s * (0.022 if female else 0.016)), closed=False
+        img,
+        tf(outer + np.array([0, -0.004]), 0.25),
+        liner,
+        alpha=0.8 if female else 0.4,
+        thickness=max(1.0, s * w * 1.35),
+        closed=False,
     )
-    if female:  # the lash line thickens to the outer corner
-        outer = up[15:] if side > 0 else up[:16]
-        paint(
+    if female:  # a few fine lashes towards the outer corner, curving up and out
+        lashes = []
+        for t in np.linspace(0.5, 1.0, 6):
+            j = min(30, max(0, round(15 + side * t * 15)))
+            p = up[j]
+            length = 0.032 * (0.7 + 0.5 * t) * look["lash"]
+            lashes.append(
+                spline(
+                    np.array(
+                        [
+                            p,
+                            p + np.array([side * length * 0.25, -length * 0.6]),
+                            p + np.array([side * length * 0.8, -length]),
+                        ]
+                    ),
+                    3,
+                )
+            )
+        strokes(
             img,
-            tf(outer + np.array([0, -0.006]), 0.25),
-            (24, 18, 18),
-            thickness=max(1.0, s * 0.03),
-            closed=False,
+            tf(np.array(lashes).reshape(-1, 2), 0.25).reshape(len(lashes), -1, 2),
+            liner,
+            0.75,
+            max(1.0, s * 0.009),
         )
-    lashes = []
-    n = 9 if female else 0
-    for i in range(n):
-        t = 0.45 + 0.55 * i / max(1, n - 1)
-        j = round(15 + side * t * 15)
-        p = up[min(30, max(0, j))]
-        length = (0.045 if female else 0.025) * (0.6 + 0.6 * t)
-        lashes.append(np.array([p, p + np.array([side * length * 0.8, -length])]))
-    for lash in lashes:
-        paint(img, tf(lash, 0.25), (24, 18, 18), thickness=max(1.0, s * 0.011), closed=False)
     paint(
         img,
         tf(lo, 0.25),
-        tone(skin, 0.66, (1.0, 0.88, 0.9)),
-        alpha=0.5,
+        tone(skin, 0.62, (1.0, 0.88, 0.9)),
+        alpha=0.45,
         thickness=max(1.0, s * 0.012),
         closed=False,
-        blur=s * 0.004,
+        blur=s * 0.005,
     )
     paint(
         img,
@@ -618,65 +725,77 @@ def _eye(
 
 
 def _nose(
-    img: np.ndarray, tf: HeadTransform, skin: np.ndarray, face: np.ndarray, k: float = 1.0
+    img: np.ndarray,
+    tf: HeadTransform,
+    skin: np.ndarray,
+    face: np.ndarray,
+    k: float = 1.0,
+    length: float = 0.0,
 ) -> None:
-    """Nose modelled by light and shadow; ``k`` its width (the person's own)."""
+    """Nose modelled by light and shadow; ``k`` its width, ``length`` how far its tip
+    comes down (the person's own)."""
     s = tf.scale
+    L = length
     dark = tone(skin, 0.66, (1.0, 0.86, 0.88))
     lit = np.clip(skin * 1.08 + 14, 0, 255)
-    paint(
+    paint(  # the shadow side of the bridge
         img,
-        tf(np.array([[0.11, -0.12], [0.14, 0.2], [0.17, 0.48]]), 0.5),
+        tf(np.array([[0.1, -0.1], [0.13, 0.2], [0.16, 0.46 + L]]), 0.5),
         dark,
         alpha=0.35,
-        blur=s * 0.045,
-        thickness=s * 0.08,
+        blur=s * 0.04,
+        thickness=s * 0.07,
         closed=False,
         clip=face,
     )
     paint(
         img,
-        tf(np.array([[-0.03, -0.05], [-0.04, 0.25], [-0.04, 0.45]]), 0.6),
+        tf(np.array([[-0.03, -0.05], [-0.04, 0.25], [-0.04, 0.45 + L]]), 0.6),
         lit,
-        alpha=0.35,
-        blur=s * 0.03,
+        alpha=0.4,
+        blur=s * 0.028,
         thickness=s * 0.05,
         closed=False,
         clip=face,
     )
-    paint(
-        img, tf(ellipse(0.04, 0.7, 0.2 * k, 0.05), 0.4), dark, alpha=0.45, blur=s * 0.035, clip=face
+    paint(  # the cast shadow under the nose
+        img,
+        tf(ellipse(0.05, 0.7 + L, 0.2 * k, 0.05), 0.4),
+        dark,
+        alpha=0.45,
+        blur=s * 0.035,
+        clip=face,
     )
     for side in (-1, 1):
         t0, t1 = (0.6 * math.pi, 1.5 * math.pi) if side < 0 else (-0.5 * math.pi, 0.4 * math.pi)
-        ala = ellipse(side * 0.15 * k, 0.58, 0.08, 0.08, 16, t0, t1)
+        ala = ellipse(side * 0.15 * k, 0.58 + L, 0.08, 0.08, 16, t0, t1)
         paint(
             img,
             tf(ala, 0.5),
             dark,
-            alpha=0.3,
-            thickness=max(1.0, s * 0.03),
+            alpha=0.4,
+            thickness=max(1.0, s * 0.026),
             closed=False,
-            blur=s * 0.018,
+            blur=s * 0.014,
         )
         paint(
             img,
-            tf(ellipse(side * 0.075 * k, 0.645, 0.035 * k, 0.015, 16), 0.6),
-            tone(skin, 0.5, (1.0, 0.82, 0.84)),
-            alpha=0.55,
-            blur=s * 0.01,
+            tf(ellipse(side * 0.075 * k, 0.645 + L, 0.036 * k, 0.016, 16), 0.6),
+            tone(skin, 0.45, (1.0, 0.8, 0.82)),
+            alpha=0.6,
+            blur=s * 0.009,
         )
-    paint(
+    paint(  # the tip's highlight
         img,
-        tf(ellipse(-0.02, 0.5, 0.06, 0.05, 16), 0.7),
-        np.minimum(skin * 1.15 + 20, 255),
-        alpha=0.5,
-        blur=s * 0.025,
+        tf(ellipse(-0.025, 0.5 + L, 0.06, 0.05, 16), 0.7),
+        np.minimum(skin * 1.15 + 22, 255),
+        alpha=0.55,
+        blur=s * 0.022,
     )
     for side in (-1, 1):  # philtrum ridges
         paint(
             img,
-            tf(np.array([[side * 0.05, 0.72], [side * 0.07, 0.86]]), 0.45),
+            tf(np.array([[side * 0.05, 0.72 + L], [side * 0.07, 0.86]]), 0.45),
             lit,
             alpha=0.25,
             thickness=s * 0.02,
@@ -745,6 +864,86 @@ def _face_light(
         )
     if age in ("senior", "middle-aged"):
         _age_lines(img, tf, dark, lit, 1.0 if age == "senior" else 0.5, face)
+
+
+def _structure(
+    img: np.ndarray,
+    tf: HeadTransform,
+    skin: np.ndarray,
+    ft: Features,
+    face: np.ndarray,
+    seed: int,
+) -> None:
+    """What makes a face a person's and not a mannequin's: cheekbones (a lit plane over
+    a hollow), the jaw's turn under the ear, the chin's ball, freckles or a mole."""
+    s = tf.scale
+    lit = np.clip(skin * 1.09 + 14, 0, 255)
+    dark = tone(skin, 0.76, (1.0, 0.87, 0.92))
+    for side in (-1, 1):
+        k = ft.cheek * (0.7 if side < 0 else 1.0)
+        hollow = np.array([[side * 0.98, 0.3], [side * 0.78, 0.55], [side * 0.56, 0.78]])
+        paint(
+            img,
+            tf(spline(hollow, 6), 0.2),
+            dark,
+            alpha=0.3 * k,
+            thickness=s * 0.12,
+            closed=False,
+            blur=s * 0.07,
+            clip=face,
+        )
+        paint(
+            img,
+            tf(ellipse(side * 0.66, 0.22, 0.2, 0.07), 0.3),
+            lit,
+            alpha=(0.4 if side < 0 else 0.16) * ft.cheek,
+            blur=s * 0.045,
+            clip=face,
+        )
+        jaw = np.array([[side * 0.98, 0.6], [side * 0.88, 1.05], [side * 0.55, 1.45]])
+        paint(
+            img,
+            tf(spline(jaw, 6), 0.0),
+            dark,
+            alpha=0.25 if side < 0 else 0.4,
+            thickness=s * 0.1,
+            closed=False,
+            blur=s * 0.06,
+            clip=face,
+        )
+    paint(  # the chin's ball
+        img,
+        tf(ellipse(0.02, 1.4 + ft.chin * 0.6, 0.22, 0.1), 0.3),
+        dark,
+        alpha=0.18,
+        blur=s * 0.05,
+        clip=face,
+    )
+    if ft.freckles:
+        r = np.random.default_rng(seed + 5)
+        n = 46  # a dusting over the nose and the tops of the cheeks
+        xy = np.stack([r.normal(0, 0.3, n), r.normal(0.36, 0.08, n)], 1)
+        col = tone(skin, 0.8, (1.0, 0.84, 0.78))
+        for x, y in xy:
+            rr = float(r.uniform(0.006, 0.011))
+            paint(
+                img,
+                tf(ellipse(x, y, rr, rr, 10), 0.4),
+                col,
+                alpha=float(r.uniform(0.15, 0.35)),
+                blur=s * 0.004,
+                clip=face,
+            )
+    if ft.mole is not None:
+        x, y = ft.mole
+        paint(
+            img,
+            tf(ellipse(x, y, 0.016, 0.015, 12), 0.3),
+            tone(skin, 0.5, (1.0, 0.85, 0.8)),
+            alpha=0.75,
+            blur=s * 0.003,
+            clip=face,
+        )
 
 
 def _age_lines(
@@ -937,6 +1136,14 @@ def _palette(spec: PortraitSpec, rng: np.random.Generator) -> dict[str, Any]:
     }
 
 
+def _liner(hair: np.ndarray, skin: np.ndarray, female: bool) -> np.ndarray:
+    """The lash line's colour: a deep brown of the person's own colouring, never the
+    black of drawn eyeliner (softer still for men)."""
+    deep = np.array([34.0, 24, 22]) * 0.6 + np.minimum(hair, 120) * 0.15 + skin * 0.25 * 0.4
+    out: np.ndarray = np.clip(deep if female else deep * 1.15 + skin * 0.08, 0, 255)
+    return out.astype(np.float32)
+
+
 def _stubble(spec: PortraitSpec) -> bool:
     d = spec.description.lower()
     return "stubble" in d or "light beard" in d or "short beard" in d
@@ -963,8 +1170,8 @@ def draw(
     setting = next((w for w in words if w in SETTINGS), "studio")
     img = background(size, pal["bg"], setting, rng)
     back_light = np.clip(pal["bg"] * 0.5 + 128, 0, 255)
-    face_rng = np.random.default_rng(spec.seed + 3)
-    outline = head_outline(male, 8, face_rng.uniform(0.94, 1.02), face_rng.uniform(-0.07, 0.07))
+    ft = Features.of(spec.seed, female, spec.age, spec.skin)
+    outline = head_outline(male, 8, ft.width, ft.jaw, ft.chin)
     cast_shadow(img, cx, cy, s, male, size, tf(outline * 1.2, 0.0))
     hair = HairColours.of(pal["hair"], back_light)
     behind, on_head, front = hairstyle(pal["style"], female, np.random.default_rng(spec.seed + 1))
@@ -998,10 +1205,21 @@ def draw(
     smile = {"smiling": 0.6, "friendly": 0.3}.get(spec.expression, 0.0)
     _face_light(img, tf, skin, female, spec.age, smile, face)
     hairline_shadow(img, tf, on_head, tone(skin, 0.62, (1.0, 0.86, 0.9)), face)
-    eyes = [[-0.4, 0.0], [0.4, 0.0]]
+    _structure(img, tf, skin, ft, face, spec.seed)
+    eyes = [[-ft.eye_gap, 0.0], [ft.eye_gap, 0.0]]
+    look = {
+        "skin": skin,
+        "iris": pal["iris"],
+        "female": female,
+        "eye_size": ft.eye_size,
+        "eye_tilt": ft.eye_tilt,
+        "liner": _liner(pal["hair"], skin, female),
+        "liner_w": 0.017 if female else 0.012,
+        "lash": 1.0 if spec.age != "senior" else 0.7,
+    }
     for side, (ex, ey) in zip((-1, 1), eyes, strict=True):
-        _eye(img, tf, ex, ey, side, skin, pal["iris"], female, face, smile)
-    _nose(img, tf, skin, face, face_rng.uniform(0.9, 1.15))
+        _eye(img, tf, ex, ey, side, look, face, smile)
+    _nose(img, tf, skin, face, ft.nose_w, ft.nose_len)
     if spec.beard:
         beard(img, tf, outline, hair, _stubble(spec), hrng)
     glint = sheen(img.shape, tf, -2.0, 0.85) if pal["style"] != "bald" else None
@@ -1039,10 +1257,17 @@ def draw(
         "mouth": [0.0, 1.0],
         "framing": framing,
         "expression": spec.expression,
-        "mouth_w": round(float(face_rng.uniform(0.39, 0.46)), 3),
+        "mouth_w": round(ft.mouth_w, 3),
         "lid": tone(skin, 0.9, (1.0, 0.95, 0.96)).tolist(),
-        "brow_weight": 1.0 if female else 1.35,
-        "lip_full": {"senior": 0.72, "middle-aged": 0.88, "young": 1.08}.get(spec.age, 1.0),
+        "liner": look["liner"].tolist(),
+        "liner_w": look["liner_w"],
+        "eye_size": round(ft.eye_size, 3),
+        "eye_tilt": round(ft.eye_tilt, 3),
+        "brow_weight": round(ft.brow_weight, 3),
+        "brow_arch": round(ft.brow_arch, 3),
+        "lip_full": round(
+            ft.lip_full * {"senior": 0.75, "middle-aged": 0.9, "young": 1.06}.get(spec.age, 1.0), 3
+        ),
         "rest_brow": {"serious": -0.35, "smiling": 0.15, "friendly": 0.1}.get(spec.expression, 0.0),
     }
     rig["rest_smile"] = smile

@@ -54,6 +54,19 @@ class Mass:
     shade: float = 1.0  # darker for the masses behind
     curls: bool = False
     texture: float = 1.0  # strength of the strands (softer on a beard)
+    surface: bool = False  # lies on the face (a beard): depth follows the face's curve
+
+
+def face_depth(pts: np.ndarray) -> np.ndarray:
+    """Depth of the face's surface at head-unit points: 0.35 at the midline (where the
+    mouth is drawn), 0 at the outline; a beard on it turns with the mouth."""
+    x = np.asarray(pts, np.float64).reshape(-1, 2)[:, 0]
+    out: np.ndarray = 0.35 * np.clip(1 - x * x, 0, 1)
+    return out
+
+
+def _depth(mass: Mass, pts: np.ndarray) -> float | np.ndarray:
+    return face_depth(pts) if mass.surface else mass.depth
 
 
 @dataclass
@@ -107,7 +120,7 @@ def _strand_lines(flow: Flow, rng: np.random.Generator) -> np.ndarray:
     return lines
 
 
-def _tf_lines(tf: HeadTransform, lines: np.ndarray, depth: float) -> np.ndarray:
+def _tf_lines(tf: HeadTransform, lines: np.ndarray, depth: float | np.ndarray) -> np.ndarray:
     out: np.ndarray = tf(lines.reshape(-1, 2), depth).reshape(lines.shape)
     return out
 
@@ -139,7 +152,7 @@ def draw_mass(
 ) -> np.ndarray:
     """One hair mass: a rounded form, strands dark and light, the sheen. Returns coverage."""
     s = tf.scale
-    poly = tf(mass.outline, depth=mass.depth)
+    poly = tf(mass.outline, depth=_depth(mass, mass.outline))
     base = tone(col.base, mass.shade)
     clip = paint_form(
         img,
@@ -174,7 +187,8 @@ def draw_mass(
         )
     if not mass.flows:
         return clip
-    px = _tf_lines(tf, np.concatenate([_strand_lines(fl, rng) for fl in mass.flows]), mass.depth)
+    lines = np.concatenate([_strand_lines(fl, rng) for fl in mass.flows])
+    px = _tf_lines(tf, lines, _depth(mass, lines))
     half = len(px) // 2
     k = mass.texture
     mid = col.base + (col.light - col.base) * 0.4
@@ -472,15 +486,17 @@ def beard(
     s = tf.scale
     if stubble:
         for poly in (shape, must):
-            paint(img, tf(poly, 0.0), col.base, alpha=0.3, blur=s * 0.035)
+            paint(img, tf(poly, face_depth(poly)), col.base, alpha=0.3, blur=s * 0.035)
         n = 900
         xy = np.stack([rng.uniform(-1.0, 1.0, n), rng.uniform(0.2, 1.7, n)], 1)
         dots = np.stack([xy, xy + np.array([0.004, 0.014])], 1)
-        clip = coverage(img.shape, [tf(shape, 0.0), tf(must, 0.0)], s * 0.03)
-        strokes(img, _tf_lines(tf, dots, 0.0), col.shadow, 0.22, 1.0, clip)
+        clip = coverage(
+            img.shape, [tf(shape, face_depth(shape)), tf(must, face_depth(must))], s * 0.03
+        )
+        strokes(img, _tf_lines(tf, dots, face_depth(dots)), col.shadow, 0.22, 1.0, clip)
         return
-    # depth 0 like the face outline: a turned head keeps its beard on the jaw line
-    paint(img, tf(shape, 0.0), col.shadow, alpha=0.4, blur=s * 0.04)
+    # on the face's surface: a turned head keeps its beard round the mouth and on the jaw
+    paint(img, tf(shape, face_depth(shape)), col.shadow, alpha=0.4, blur=s * 0.04)
     m = Mass(
         shape,
         0.0,
@@ -497,6 +513,7 @@ def beard(
             )
         ],
         texture=0.55,
+        surface=True,
     )
     draw_mass(img, tf, m, col, rng, None)
     draw_mass(
@@ -514,6 +531,7 @@ def beard(
                 )
             ],
             texture=0.55,
+            surface=True,
         ),
         col,
         rng,
