@@ -136,7 +136,7 @@ BACKGROUND = {
     "dark": (44, 46, 52),
     "light": (210, 212, 216),
 }
-ATTIRE = ("blazer", "suit", "shirt", "sweater", "tshirt", "hoodie", "dress", "aodai")
+ATTIRE = ("blazer", "suit", "shirt", "sweater", "tshirt", "hoodie", "dress", "aodai", "uniform")
 IRIS = ((84, 54, 34), (64, 96, 128), (76, 104, 70), (48, 34, 26), (110, 80, 44))
 
 
@@ -177,9 +177,9 @@ class Features:
         young = age == "young"
         mole = (float(u(-0.7, 0.7)), float(u(0.3, 1.2))) if r.random() < 0.3 else None
         return cls(
-            width=float(u(0.93, 1.03)),
-            jaw=float(u(-0.08, 0.08) + (0.03 if not female else -0.02)),
-            chin=float(u(-0.05, 0.08)),
+            width=float(u(0.9, 1.07)),
+            jaw=float(u(-0.1, 0.1) + (0.03 if not female else -0.02)),
+            chin=float(u(-0.06, 0.12)),
             cheek=float(u(0.3, 1.0)),
             eye_size=float(u(0.9, 1.08) + (0.05 if female else 0.0) + (0.04 if young else 0.0)),
             eye_tilt=float(u(-0.02, 0.035)),
@@ -1224,8 +1224,19 @@ def draw(
         beard(img, tf, outline, hair, _stubble(spec), hrng)
     glint = sheen(img.shape, tf, -2.0, 0.85) if pal["style"] != "bald" else None
     lit_hair = replace(hair, rim=None)  # no back light on edges against the face
-    for m in on_head + front:
-        draw_mass(img, tf, m, lit_hair, hrng, glint)
+    on_cover = [draw_mass(img, tf, m, lit_hair, hrng, glint) for m in on_head + front]
+    if spec.age == "middle-aged" and not any(
+        w in spec.hair for w in ("gray", "grey", "white", "silver")
+    ):  # greying at the temples
+        for side in (-1, 1):
+            paint(
+                img,
+                tf(ellipse(side * 0.98, -0.75, 0.2, 0.4), 0.0),
+                (176, 174, 172),
+                alpha=0.55,
+                blur=s * 0.08,
+                clip=on_cover[0] if on_cover else None,
+            )
     if pal["style"] == "bald":
         paint(
             img,

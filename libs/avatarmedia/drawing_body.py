@@ -124,6 +124,8 @@ def neckline(kind: str, male: bool) -> np.ndarray:
         return np.stack([0.78 * np.cos(t), 1.95 + depth * np.sin(t)], 1)
     if kind == "shirt":
         return np.array([[-0.58, 1.86], [-0.3, 2.4], [0.0, 2.78]])
+    if kind == "uniform":  # buttoned to the collar
+        return np.array([[-0.62, 1.86], [-0.3, 2.1], [0.0, 2.22]])
     if kind == "aodai":  # a mandarin collar closes round the neck
         t = np.linspace(math.pi - 0.02, math.pi / 2, 6)
         return np.stack([0.6 * np.cos(t), 1.72 + 0.1 * np.sin(t)], 1)
@@ -351,6 +353,8 @@ def attire(
         _jacket(img, cx, cy, s, cloth, male, kind == "suit" or male, rng)
     elif kind == "shirt":
         _shirt(img, cx, cy, s, cloth, skin)
+    elif kind == "uniform":
+        _uniform(img, cx, cy, s, cloth, clip)
     elif kind == "dress":
         _neckline_v(img, cx, cy, s, cloth, neckline(kind, male))
     elif kind == "aodai":
@@ -587,4 +591,110 @@ def _jacket(
             thickness=s * 0.016,
             closed=False,
             alpha=0.35 if side < 0 else 0.15,
+        )
+
+
+def _uniform(
+    img: np.ndarray, cx: float, cy: float, s: float, cloth: np.ndarray, clip: np.ndarray
+) -> None:
+    """A service uniform: a closed pointed collar, epaulettes with braid, two breast
+    pockets with buttoned flaps, a placket, a badge over the left pocket."""
+    braid = np.array([214.0, 178, 92])
+    for side in (-1, 1):
+        collar = np.array(
+            [
+                [side * 0.42, 1.66],
+                [side * 0.66, 1.8],
+                [side * 0.9, 2.15],
+                [side * 0.62, 2.55],
+                [side * 0.06, 2.24],
+                [side * 0.3, 1.98],
+            ]
+        )
+        px = _px(cx, cy, s, collar)
+        paint(img, px + np.array([0.05 * s, 0.08 * s]), tone(cloth, 0.4), alpha=0.5, blur=s * 0.05)
+        paint_form(img, [px], tone(cloth, 1.06, add=6), tone(cloth, 0.65), s * 0.15, s * 0.06)
+        # the epaulette along the top of the shoulder, braid at its outer end
+        ep = np.array(
+            [[side * 1.05, 2.2], [side * 2.35, 2.62], [side * 2.3, 2.86], [side * 1.0, 2.42]]
+        )
+        paint(
+            img,
+            _px(cx, cy, s, ep) + np.array([0.03 * s, 0.05 * s]),
+            tone(cloth, 0.4),
+            alpha=0.5,
+            blur=s * 0.03,
+            clip=clip,
+        )
+        paint_form(
+            img, [_px(cx, cy, s, ep)], tone(cloth, 1.1, add=8), tone(cloth, 0.7), s * 0.1, s * 0.04
+        )
+        for k in range(2):
+            x0 = 1.95 - 0.16 * k
+            bar = np.array(
+                [
+                    [side * x0, 2.5 - 0.06 * k],
+                    [side * (x0 + 0.08), 2.53 - 0.06 * k],
+                    [side * (x0 + 0.04), 2.78 - 0.06 * k],
+                    [side * (x0 - 0.04), 2.75 - 0.06 * k],
+                ]
+            )
+            paint(img, _px(cx, cy, s, bar), braid, alpha=0.95)
+        paint(
+            img,
+            ellipse(cx + side * 1.18 * s, cy + 2.36 * s, 0.06 * s, 0.06 * s),
+            tone(braid, 1.05),
+        )
+        # breast pocket and its flap
+        px0 = side * 1.15
+        pocket = np.array(
+            [[px0 - 0.45, 3.3], [px0 + 0.45, 3.3], [px0 + 0.43, 4.3], [px0 - 0.43, 4.3]]
+        )
+        paint(
+            img,
+            _px(cx, cy, s, pocket),
+            tone(cloth, 0.6),
+            alpha=0.45,
+            thickness=s * 0.025,
+            clip=clip,
+        )
+        flap = np.array(
+            [
+                [px0 - 0.48, 3.2],
+                [px0 + 0.48, 3.2],
+                [px0 + 0.46, 3.5],
+                [px0, 3.62],
+                [px0 - 0.46, 3.5],
+            ]
+        )
+        fp = _px(cx, cy, s, flap)
+        paint(
+            img,
+            fp + np.array([0.02 * s, 0.05 * s]),
+            tone(cloth, 0.45),
+            alpha=0.5,
+            blur=s * 0.03,
+            clip=clip,
+        )
+        paint_form(
+            img, [fp], tone(cloth, 1.08, add=4), tone(cloth, 0.75), s * 0.12, s * 0.04, clip=clip
+        )
+        paint(img, ellipse(cx + px0 * s, cy + 3.5 * s, 0.045 * s, 0.045 * s), tone(braid, 0.95))
+    badge = _px(cx, cy, s, np.array([[-1.35, 2.9], [-0.95, 2.9], [-0.95, 3.08], [-1.35, 3.08]]))
+    paint(img, badge, tone(braid, 1.05), alpha=0.95)
+    paint(img, badge, tone(braid, 0.6), alpha=0.6, thickness=max(1.0, s * 0.012))
+    placket = _px(cx, cy, s, np.array([[0.0, 2.24], [0.0, 6.0]]))
+    paint(
+        img,
+        placket + np.array([0.07 * s, 0]),
+        tone(cloth, 0.6),
+        thickness=s * 0.025,
+        closed=False,
+        clip=clip,
+    )
+    for i in range(4):
+        paint(
+            img,
+            ellipse(cx + 0.02 * s, cy + (2.45 + 0.6 * i) * s, 0.045 * s, 0.045 * s),
+            tone(braid, 0.95),
         )

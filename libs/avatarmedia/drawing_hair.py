@@ -10,8 +10,10 @@ head units through the head transform, so a turned head turns its hair.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 
 from avatarmedia.drawkit import (
@@ -20,18 +22,20 @@ from avatarmedia.drawkit import (
     blend,
     box_of,
     coverage,
+    disks,
     ellipse,
     mirror_x,
     paint,
     paint_form,
     raster,
+    shade_form,
     soften,
     spline,
     strokes,
     tone,
 )
 
-STYLES = ("bald", "bun", "long", "curly", "short", "bob", "ponytail")
+STYLES = ("bald", "bun", "long", "wavy", "curly", "afro", "short", "bob", "ponytail")
 
 
 @dataclass
@@ -44,6 +48,7 @@ class Flow:
     count: int
     bulge: float = 0.12
     around: bool = False  # strands wrap round the skull (polar about its centre)
+    wave: float = 0.0  # amplitude of an S-wave down each strand (wavy hair)
 
 
 @dataclass
@@ -52,9 +57,12 @@ class Mass:
     depth: float
     flows: list[Flow] = field(default_factory=list)
     shade: float = 1.0  # darker for the masses behind
-    curls: bool = False
     texture: float = 1.0  # strength of the strands (softer on a beard)
     surface: bool = False  # lies on the face (a beard): depth follows the face's curve
+    clumps: np.ndarray | None = None  # (n, 3) x, y, r: a mass of curls as round clumps
+    lines: np.ndarray | None = None  # extra strands (n, k, 2), e.g. a crop's short tufts
+    fade: np.ndarray | None = None  # (m, k, 2) regions (head units) where the hair thins
+    fade_k: float = 0.6  # how much of what is under it shows there
 
 
 def face_depth(pts: np.ndarray) -> np.ndarray:
@@ -117,6 +125,9 @@ def _strand_lines(flow: Flow, rng: np.random.Generator) -> np.ndarray:
     out /= np.linalg.norm(out, axis=1, keepdims=True) + 1e-6
     c = mid + out * lift[:, 0]
     lines: np.ndarray = (1 - u) ** 2 * a[:, None] + 2 * (1 - u) * u * c[:, None] + u**2 * b[:, None]
+    if flow.wave:
+        phase = rng.uniform(-0.3, 0.3, flow.count)[:, None]
+        lines[..., 0] += flow.wave * np.sin(lines[..., 1] * 3.2 + phase) * np.clip(u[..., 0], 0, 1)
     return lines
 
 
@@ -125,21 +136,131 @@ def _tf_lines(tf: HeadTransform, lines: np.ndarray, depth: float | np.ndarray) -
     return out
 
 
-def _curls(outline: np.ndarray, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Coils scattered over a curly mass: each a shaded arc on its lower right and a
-    lit arc on its upper left, so the mass reads as many small lit balls."""
-    lo, hi = outline.min(0), outline.max(0)
-    c = rng.uniform(lo, hi, (n, 2))
-    r = rng.uniform(0.08, 0.13, n)[:, None]
-    t = np.linspace(-0.6, 2.4, 10)
-    dark = c[:, None] + np.stack([np.cos(t), 0.9 * np.sin(t)], 1)[None] * r[:, None]
-    t = np.linspace(3.3, 4.9, 8)
-    lit = (
-        c[:, None]
-        - r[:, None] * 0.1
-        + np.stack([0.75 * np.cos(t), 0.7 * np.sin(t)], 1)[None] * r[:, None]
-    )
+def _resample(lines: np.ndarray, k: int) -> np.ndarray:
+    """Strands of any point count as ``k`` points each (to stack with the others)."""
+    n = lines.shape[1]
+    t = np.linspace(0, n - 1, k)
+    i0 = np.clip(np.floor(t).astype(int), 0, n - 2)
+    f = (t - i0)[None, :, None]
+    out: np.ndarray = lines[:, i0] * (1 - f) + lines[:, i0 + 1] * f
+    return out
+
+
+def _coils(clumps: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Per clump, a C-shaped coil in shadow (lower right) and a lit one (upper left):
+    each clump reads as a springy ringlet, not a dot of texture."""
+    c, r = clumps[:, :2], clumps[:, 2:3]
+    t0 = rng.uniform(-0.4, 0.4, len(c))[:, None]
+    t = t0 + np.linspace(-0.3, 2.2, 9)[None]
+    k = rng.uniform(0.5, 0.7, len(c))[:, None]
+    dark = c[:, None] + np.stack([np.cos(t), np.sin(t)], 2) * (r * k)[:, None]
+    t = t0 + np.linspace(3.2, 4.9, 7)[None]
+    lit = c[:, None] + np.stack([np.cos(t), np.sin(t)], 2) * (r * k * 0.75)[:, None]
     return dark, lit
+
+
+def _draw_clumps(
+    img: np.ndarray,
+    tf: HeadTransform,
+    mass: Mass,
+    col: HairColours,
+    rng: np.random.Generator,
+    glint: np.ndarray | None,
+) -> np.ndarray:
+    """A mass of curls: the union of its round clumps modelled as one form, the gaps
+    between clumps in shadow, a highlight on each clump's lit side, a coil in each."""
+    assert mass.clumps is not None
+    s = tf.scale
+    cl = mass.clumps
+    c = tf(cl[:, :2], mass.depth)
+    r = cl[:, 2] * s
+    box = box_of([c], img.shape, float(r.max()) + 4)
+    if box.empty:
+        return np.zeros(img.shape[:2], np.float32)
+    a = disks(c, r, box)
+    base = tone(col.base, mass.shade)
+    clip = shade_form(
+        img,
+        box,
+        a,
+        base,
+        col.shadow,
+        s * 0.35,
+        s * 0.25,
+        light=tone(col.light, mass.shade),
+        rim=0.45 if col.rim is not None else 0.2,
+        rim_colour=col.rim,
+    )
+    rm = float(np.median(r))
+    inner = soften(disks(c, r * 0.8, box), rm * 0.25)
+    gaps = np.clip(a - inner, 0, 1)
+    blend(img, box, gaps * 0.4, tone(col.shadow, 0.8), clip)
+    off = np.array([-0.3, -0.35]) * r[:, None]
+    hi = soften(disks(c + off, r * 0.42, box), rm * 0.22)
+    blend(img, box, hi * 0.4 * mass.shade, tone(col.light, mass.shade), clip)
+    if glint is not None:
+        blend(
+            img, Box(0, 0, img.shape[1], img.shape[0]), glint * 0.35 * mass.shade, col.light, clip
+        )
+    dark, lit = _coils(cl, rng)
+    strokes(
+        img, _tf_lines(tf, dark, mass.depth), tone(col.shadow, 0.85), 0.5, max(1.0, s * 0.02), clip
+    )
+    strokes(
+        img,
+        _tf_lines(tf, lit, mass.depth),
+        tone(col.light, mass.shade),
+        0.4,
+        max(1.0, s * 0.015),
+        clip,
+    )
+    return clip
+
+
+def clump_field(
+    inside: Callable[[np.ndarray], np.ndarray],
+    lo: tuple[float, float],
+    hi: tuple[float, float],
+    step: float,
+    r: tuple[float, float],
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Clumps on a jittered grid over the region where ``inside`` holds, sorted top to
+    bottom so the lower clumps overlap the ones above (as curls hang)."""
+    ys = np.arange(lo[1], hi[1], step * 0.85)
+    pts = []
+    for i, y in enumerate(ys):
+        xs = np.arange(lo[0] + (step / 2 if i % 2 else 0), hi[0], step)
+        pts.append(np.stack([xs, np.full_like(xs, y)], 1))
+    p = np.vstack(pts) + rng.normal(0, step * 0.18, (sum(len(q) for q in pts), 2))
+    p = p[inside(p)]
+    radii = rng.uniform(r[0], r[1], len(p))
+    out: np.ndarray = np.column_stack([p, radii])
+    return out[np.argsort(out[:, 1])]
+
+
+def _tufts(
+    inside: Callable[[np.ndarray], np.ndarray],
+    lo: tuple[float, float],
+    hi: tuple[float, float],
+    n: int,
+    direction: Callable[[np.ndarray], np.ndarray],
+    length: tuple[float, float],
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Short strands over a crop (n, 4, 2): each from a random point along the local
+    direction of growth, slightly bent, so cut hair reads as texture with a grain."""
+    p = rng.uniform(lo, hi, (n * 3, 2))
+    p = p[inside(p)][:n]
+    d = direction(p)
+    d /= np.linalg.norm(d, axis=1, keepdims=True) + 1e-9
+    ln = rng.uniform(length[0], length[1], len(p))[:, None]
+    bend = np.stack([-d[:, 1], d[:, 0]], 1) * rng.normal(0, 0.15, len(p))[:, None] * ln
+    u = np.linspace(0, 1, 4)[None, :, None]
+    out: np.ndarray = (
+        p[:, None] + d[:, None] * ln[:, None] * u + bend[:, None] * np.sin(math.pi * u)
+    )
+    return out
 
 
 def draw_mass(
@@ -152,42 +273,34 @@ def draw_mass(
 ) -> np.ndarray:
     """One hair mass: a rounded form, strands dark and light, the sheen. Returns coverage."""
     s = tf.scale
+    if mass.clumps is not None:
+        return _draw_clumps(img, tf, mass, col, rng, glint)
     poly = tf(mass.outline, depth=_depth(mass, mass.outline))
+    under = None
+    if mass.fade is not None:
+        fbox = box_of([poly], img.shape, 2)
+        under = (fbox, img[fbox.sl()].copy())
     base = tone(col.base, mass.shade)
+    ext = float(np.ptp(mass.outline, 0).min())  # a small mass is modelled more tightly
     clip = paint_form(
         img,
         [poly],
         base,
         col.shadow,
-        s * 0.3,
-        s * 0.22,
+        s * min(0.3, 0.5 * ext),
+        s * min(0.22, 0.35 * ext),
         light=tone(col.light, mass.shade),
         rim=0.45 if col.rim is not None else 0.2,
         rim_colour=col.rim,
     )
     if glint is not None:
         blend(img, Box(0, 0, img.shape[1], img.shape[0]), glint * 0.5 * mass.shade, col.light, clip)
-    if mass.curls:
-        dark, lit = _curls(mass.outline, rng, int(70 * np.ptp(mass.outline, 0).prod()))
-        strokes(
-            img,
-            _tf_lines(tf, dark, mass.depth),
-            tone(col.shadow, 0.9),
-            0.45,
-            max(1.0, s * 0.028),
-            clip,
-        )
-        strokes(
-            img,
-            _tf_lines(tf, lit, mass.depth),
-            tone(col.light, mass.shade),
-            0.35,
-            max(1.0, s * 0.022),
-            clip,
-        )
-    if not mass.flows:
+    if not mass.flows and mass.lines is None:
         return clip
-    lines = np.concatenate([_strand_lines(fl, rng) for fl in mass.flows])
+    sets = [_strand_lines(fl, rng) for fl in mass.flows]
+    if mass.lines is not None:
+        sets.append(_resample(mass.lines, 12))
+    lines = np.concatenate(sets)
     px = _tf_lines(tf, lines, _depth(mass, lines))
     half = len(px) // 2
     k = mass.texture
@@ -197,9 +310,25 @@ def draw_mass(
     strokes(
         img, px[:half] + np.array([s * 0.012, s * 0.004]), mid, 0.2 * k, max(1.0, s * 0.008), clip
     )
-    if glint is not None:
-        strokes(img, px, col.light, 0.85, max(1.0, s * 0.012), clip, weight=glint)
+    if glint is not None:  # short tufts catch the light in flecks, long strands in a band
+        k = 0.45 if mass.lines is not None else 0.85
+        strokes(img, px, col.light, k, max(1.0, s * 0.011), clip, weight=glint)
+    if under is not None and mass.fade is not None:
+        _thin_out(img, tf, mass, under)
     return clip
+
+
+def _thin_out(
+    img: np.ndarray, tf: HeadTransform, mass: Mass, under: tuple[Box, np.ndarray]
+) -> None:
+    """Let what was under the hair show through its ``fade`` region (soft-edged): the
+    short sides of a crop, a beard thinning out up the cheeks."""
+    assert mass.fade is not None
+    box, before = under
+    f = raster([tf(q, _depth(mass, q)) for q in mass.fade], box)
+    f = soften(f, tf.scale * 0.12) * mass.fade_k
+    patch = img[box.sl()]
+    patch += (before - patch) * f[..., None]
 
 
 def sheen(shape: tuple[int, ...], tf: HeadTransform, top: float, width: float) -> np.ndarray:
@@ -223,15 +352,19 @@ def _cap(
     side_bottom: float = -0.2,
     temple: float = 0.0,
     sweep: float = 0.0,
+    ragged: float = 0.025,
+    fringe: float = 0.0,
+    sides: float | None = None,
 ) -> np.ndarray:
     """The hair on the head: a rounded cap over the skull, a rounded hairline with a
     little recession at the temples (``temple``) and sideburns down to ``side_bottom``."""
     v = volume
+    w = volume if sides is None else sides  # a crop is close at the sides, full on top
     left = np.array(
         [
             [-1.0, side_bottom],
-            [-1.05 - v * 0.3, -0.55],
-            [-1.1 - v * 0.5, -1.15],
+            [-1.05 - w * 0.3, -0.55],
+            [-1.1 - w * 0.5, -1.15],
             [-0.86 - v * 0.4, -1.72 - v * 0.3],
             [-0.35, -2.0 - v * 0.5],
         ]
@@ -254,8 +387,14 @@ def _cap(
     k = np.arange(len(top))
     out = top - np.array([0.0, -0.6])
     out /= np.linalg.norm(out, axis=1, keepdims=True)
-    top = top + out * (0.025 * np.abs(np.sin(k * math.pi / 7)))[:, None]
-    return np.vstack([top, spline(inner, 6)])
+    lock = np.abs(np.sin(k * math.pi / 7)) * (0.7 + 0.3 * np.sin(k * 1.7))
+    top = top + out * (ragged * lock)[:, None]
+    edge = spline(inner, 6)
+    if fringe:  # the front hairline breaks into short locks instead of one clean curve
+        front = np.abs(edge[:, 0]) < 0.85
+        j = np.arange(len(edge))
+        edge[front, 1] += fringe * np.abs(np.sin(j[front] * math.pi / 4.5)) ** 1.5
+    return np.vstack([top, edge])
 
 
 def _parting_flows(part: float, hairline: float, n: int) -> list[Flow]:
@@ -276,7 +415,7 @@ def _parting_flows(part: float, hairline: float, n: int) -> list[Flow]:
     ]
 
 
-def _long_curtain(side: int, bottom: float) -> np.ndarray:
+def _long_curtain(side: int, bottom: float, wave: float = 0.06) -> np.ndarray:
     """A curtain of long hair: from the top over the temple, framing the face, falling
     over the shoulder to three pointed locks."""
     b = bottom
@@ -303,9 +442,95 @@ def _long_curtain(side: int, bottom: float) -> np.ndarray:
         ]
     )
     below = np.clip(pts[:, 1] - 0.3, 0, None)  # a gentle S-wave down the fall
-    pts[:, 0] += 0.06 * np.sin(below * 2.4) * np.clip(below, 0, 1)
+    pts[:, 0] += wave * np.sin(below * (2.4 + 12 * wave)) * np.clip(below, 0, 1)
     pts[:, 0] *= side
     return spline(pts, 4, closed=True)
+
+
+def inside_poly(poly: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """A vectorised point-in-polygon test (even-odd rule) for head-unit points."""
+    x0, y0 = poly[:, 0], poly[:, 1]
+    x1, y1 = np.roll(x0, -1), np.roll(y0, -1)
+
+    def test(p: np.ndarray) -> np.ndarray:
+        px, py = p[:, 0:1], p[:, 1:2]
+        cross = ((y0 > py) != (y1 > py)) & (
+            px < (x1 - x0) * (py - y0) / np.where(y1 == y0, 1e-9, y1 - y0) + x0
+        )
+        out: np.ndarray = cross.sum(1) % 2 == 1
+        return out
+
+    return test
+
+
+def _hull(clumps: np.ndarray) -> np.ndarray:
+    """An outline round a mass of clumps (for the shadow it casts on the forehead)."""
+    t = np.linspace(0, 2 * math.pi, 8, endpoint=False)
+    ring = (
+        clumps[:, None, :2] + np.stack([np.cos(t), np.sin(t)], 1)[None] * clumps[:, None, 2:]
+    ).reshape(-1, 2)
+    hull = cv2.convexHull(ring.astype(np.float32)).reshape(-1, 2)
+    return np.asarray(hull, np.float64)
+
+
+def _curly(style: str, female: bool, rng: np.random.Generator) -> tuple[list[Mass], list[Mass]]:
+    """Curls as round clumps: ``afro`` a big rounded halo, ``curly`` ringlets to the
+    shoulders (women) or a short curly top (men). The clumps behind the head give the
+    silhouette; a band of clumps on the head comes down over the top of the forehead."""
+    if style == "afro":
+        cx, cy, rx, ry, low, step, r = (
+            0.0,
+            -0.8,
+            1.72,
+            1.55,
+            0.7 if female else 0.35,
+            0.27,
+            (0.16, 0.21),
+        )
+    elif female:
+        cx, cy, rx, ry, low, step, r = 0.0, -0.35, 1.55, 2.05, 1.9, 0.25, (0.14, 0.19)
+    else:
+        cx, cy, rx, ry, low, step, r = 0.0, -0.95, 1.22, 1.12, -0.1, 0.19, (0.11, 0.14)
+
+    def back(p: np.ndarray) -> np.ndarray:
+        e = ((p[:, 0] - cx) / rx) ** 2 + ((p[:, 1] - cy) / ry) ** 2
+        out: np.ndarray = (e < 1) & (p[:, 1] < low)
+        return out
+
+    hairline = -1.08 if style == "afro" or female else -1.16
+    skull_rx = 1.12 if style != "afro" else 1.3
+
+    def crown(p: np.ndarray) -> np.ndarray:
+        # the hairline: highest mid-forehead, down the temples to the ears
+        e = (p[:, 0] / skull_rx) ** 2 + ((p[:, 1] + 0.8) / 1.35) ** 2
+        line = hairline + 0.75 * np.clip(np.abs(p[:, 0]) / 1.0, 0, 1) ** 3
+        out: np.ndarray = (e < 1) & (p[:, 1] < line) & (np.abs(p[:, 0]) < 1.12)
+        return out
+
+    bc = clump_field(back, (cx - rx, cy - ry), (cx + rx, low), step, r, rng)
+    cc = clump_field(
+        crown, (-1.3, -2.3), (1.3, hairline + 0.75), step * 0.85, (r[0] * 0.85, r[1] * 0.85), rng
+    )
+    return (
+        [Mass(_hull(bc), -0.6, shade=0.8, clumps=bc)],
+        [Mass(_hull(cc), 0.0, shade=1.0, clumps=cc)],
+    )
+
+
+def _crop_tufts(
+    cap: np.ndarray, part: float, n: int, length: tuple[float, float], rng: np.random.Generator
+) -> np.ndarray:
+    """Short strands over a cropped cut: growing from the crown, over the top towards
+    the front, down the sides, each a little bent."""
+    whorl = np.array([part * 0.4, -2.0])
+
+    def grow(p: np.ndarray) -> np.ndarray:
+        d: np.ndarray = p - whorl
+        d[:, 1] = np.abs(d[:, 1]) * 0.6 + 0.25
+        return d
+
+    lo, hi = cap.min(0), cap.max(0)
+    return _tufts(inside_poly(cap), (lo[0], lo[1]), (hi[0], hi[1]), n, grow, length, rng)
 
 
 def hairstyle(
@@ -338,23 +563,9 @@ def hairstyle(
             [],
             [],
         )
-    if style == "curly":
-        rx, ry, low = (1.6, 1.95, 1.7) if female else (1.28, 1.0, -0.2)
-        t = np.linspace(0, 2 * math.pi, 120, endpoint=False)
-        bump = 1 + 0.045 * np.abs(np.sin(t * 11)) ** 0.5
-        cy0 = -0.45 if female else -0.95
-        pts = np.stack([np.cos(t) * rx * bump, cy0 + np.sin(t) * ry * bump], 1)
-        pts[:, 1] = np.minimum(pts[:, 1], low + 0.08 * np.abs(np.sin(t * 11)))
-        mass_back = Mass(pts, -0.6, [], 0.7, True)
-        t2 = np.linspace(math.pi, 2 * math.pi, 60)
-        edge = np.stack([np.cos(t2) * 1.25, -0.75 + np.sin(t2) * 1.55], 1)
-        edge += 0.05 * np.abs(np.sin(t2 * 13))[:, None] * (edge - np.array([0, -0.75])) / 1.4
-        t3 = np.linspace(0.05, math.pi - 0.05, 40)
-        line = np.stack(
-            [np.cos(t3) * 0.97, -0.95 - np.sin(t3) * 0.3 + 0.05 * np.abs(np.sin(t3 * 9))], 1
-        )
-        crown = np.vstack([edge, [[0.97, -0.3]], line, [[-0.97, -0.3]]])
-        return [mass_back], [Mass(crown, 0.0, [], 1.0, True)], []
+    if style in ("curly", "afro"):
+        behind, on = _curly(style, female, rng)
+        return behind, on, []
     if style in ("bun", "ponytail"):
         cap = _cap(0.0, -1.22)
         roots = np.array([[-0.9, -1.0], [-0.6, -1.25], [0.0, -1.3], [0.6, -1.25], [0.9, -1.0]])
@@ -393,19 +604,20 @@ def hairstyle(
             np.array([[0.6, 1.55], [0.95, 1.6]]), np.array([[1.25, 3.45], [1.45, 3.3]]), 70, 0.12
         )
         return [], on, [Mass(tail, -0.2, [tflow], 0.95)]
-    if style in ("long", "bob", "medium") and (female or style != "medium"):
-        bottom = {"long": 3.1, "bob": 1.35, "medium": 2.2}[style]
+    if style in ("long", "bob", "medium", "wavy") and (female or style not in ("medium", "wavy")):
+        bottom = {"long": 3.1, "bob": 1.35, "medium": 2.2, "wavy": 2.6}[style]
+        wave = 0.16 if style == "wavy" else 0.06
         back = spline(
             np.array(
                 [
-                    [-1.4, bottom],
-                    [-1.45, 0.4],
-                    [-1.3, -1.2],
+                    [-1.4 - wave, bottom],
+                    [-1.45 - wave, 0.4],
+                    [-1.3 - wave * 0.5, -1.2],
                     [-0.7, -2.05],
                     [0.3, -2.12],
-                    [1.2, -1.5],
-                    [1.45, 0.0],
-                    [1.4, bottom],
+                    [1.2 + wave * 0.5, -1.5],
+                    [1.45 + wave, 0.0],
+                    [1.4 + wave, bottom],
                     [0.0, bottom + 0.2],
                 ]
             ),
@@ -413,26 +625,43 @@ def hairstyle(
             closed=True,
         )
         behind = [Mass(back, -0.6, [], 0.62)]
-        cap = _cap(0.22, -1.2)
+        cap = _cap(0.22 + wave * 0.5, -1.2)
         on = [Mass(cap, 0.0, _parting_flows(part, -1.2, 200))]
         front: list[Mass] = []
         for side in (-1, 1):
-            cur = _long_curtain(side, bottom)
+            cur = _long_curtain(side, bottom, wave)
             fl = Flow(
                 np.array([[side * 0.45, -1.25], [side * 0.95, -0.9]]),
                 np.array([[side * 1.1, bottom], [side * 1.5, bottom]]),
-                60,
+                70,
                 0.08,
+                wave=wave * 0.8,
             )
             front.append(Mass(cur, 0.05, [fl], 0.96))
         return behind, on, front
-    # short (and male "medium"): a side-parted cut with lift on top; a pixie for women
-    v = 0.18 if female else 0.14
-    cap = _cap(v, -1.18 if female else -1.22, -0.25 if female else 0.08, 0.0 if female else 0.1)
-    flows = _parting_flows(part, -1.2, 180)
+    # short (and a man's "medium"/"wavy"): a crop with lift on top, its silhouette and
+    # hairline broken into locks, textured with short tufts; a pixie for women
+    wavy = style in ("wavy", "medium")
     if female:  # a pixie: the fringe swept across the forehead from the parting
-        cap = _cap(v, -1.18, -0.25, 0.0, 0.3)
-    return [], [Mass(cap, 0.0, flows)], []
+        cap = _cap(0.18, -1.18, -0.25, 0.0, 0.3, ragged=0.05, fringe=0.06)
+    else:
+        cap = _cap(
+            0.26 if wavy else 0.16,
+            -1.22,
+            0.05,
+            0.1,
+            ragged=0.08 if wavy else 0.055,
+            fringe=0.07 if wavy else 0.05,
+            sides=0.1 if wavy else 0.0,
+        )
+    flows = _parting_flows(part, -1.2, 70)
+    length = (0.22, 0.42) if wavy else (0.12, 0.26)
+    tufts = _crop_tufts(cap, part, 420, length, rng)
+    sides = None
+    if not female:  # clipped short above the ears: the sides thin out to the skin
+        left = np.array([[-1.3, -0.95], [-0.86, -0.95], [-0.8, 0.2], [-1.3, 0.2]])
+        sides = np.stack([left, left * [-1, 1]])
+    return [], [Mass(cap, 0.0, flows, lines=tufts, fade=sides, fade_k=0.45)], []
 
 
 def hairline_shadow(
@@ -471,13 +700,16 @@ def beard(
     must = spline(
         np.array(
             [
-                [-0.46, 0.95],
-                [-0.25, 0.78],
-                [0.0, 0.8],
-                [0.25, 0.78],
-                [0.46, 0.95],
-                [0.22, 0.87],
-                [-0.22, 0.87],
+                [-0.45, 0.98],
+                [-0.32, 0.8],
+                [-0.1, 0.74],
+                [0.0, 0.77],
+                [0.1, 0.74],
+                [0.32, 0.8],
+                [0.45, 0.98],
+                [0.25, 0.9],
+                [0.0, 0.885],
+                [-0.25, 0.9],
             ]
         ),
         5,
@@ -495,8 +727,10 @@ def beard(
         )
         strokes(img, _tf_lines(tf, dots, face_depth(dots)), col.shadow, 0.22, 1.0, clip)
         return
+    edge = spline(np.vstack([[[-1.0, 0.05]], inner_l[::-1][:-1]]), 4)  # ear -> lip corner
+    cheek = np.vstack([edge + np.array([0.08, -0.1]), (edge + np.array([-0.2, 0.22]))[::-1]])
     # on the face's surface: a turned head keeps its beard round the mouth and on the jaw
-    paint(img, tf(shape, face_depth(shape)), col.shadow, alpha=0.4, blur=s * 0.04)
+    paint(img, tf(shape, face_depth(shape)), col.shadow, alpha=0.25, blur=s * 0.04)
     m = Mass(
         shape,
         0.0,
@@ -512,8 +746,11 @@ def beard(
                 0.03,
             )
         ],
-        texture=0.55,
+        texture=0.85,
         surface=True,
+        # thinning out up the cheeks instead of ending in a hard edge
+        fade=np.stack([cheek, cheek * [-1, 1]]),
+        fade_k=0.8,
     )
     draw_mass(img, tf, m, col, rng, None)
     draw_mass(

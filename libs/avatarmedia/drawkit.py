@@ -283,10 +283,40 @@ def paint_form(
     Returns the canvas-sized coverage of the shape (a clip for its details).
     """
     box = box_of(polys, img.shape, 2)
-    full = np.zeros(img.shape[:2], np.float32)
     if box.empty:
-        return full
-    a = raster(polys, box)
+        return np.zeros(img.shape[:2], np.float32)
+    return shade_form(
+        img, box, raster(polys, box), base, shadow, sigma, offset, clip, light, rim, rim_colour
+    )
+
+
+def disks(centres: np.ndarray, radii: np.ndarray, box: Box) -> np.ndarray:
+    """Anti-aliased coverage of the union of circles (pixels) inside ``box``: a mass
+    of curls, whose silhouette is its round clumps."""
+    mask = np.zeros((box.y1 - box.y0, box.x1 - box.x0), np.uint8)
+    c = np.round((np.asarray(centres) - np.array([box.x0, box.y0])) * 8).astype(np.int32)
+    r = np.round(np.asarray(radii) * 8).astype(np.int32)
+    for (x, y), rr in zip(c, r, strict=True):
+        cv2.circle(mask, (int(x), int(y)), max(8, int(rr)), 255, -1, cv2.LINE_AA, shift=3)
+    out: np.ndarray = mask.astype(np.float32) * (1.0 / 255.0)
+    return out
+
+
+def shade_form(
+    img: np.ndarray,
+    box: Box,
+    a: np.ndarray,
+    base: np.ndarray,
+    shadow: np.ndarray,
+    sigma: float,
+    offset: float,
+    clip: np.ndarray | None = None,
+    light: np.ndarray | None = None,
+    rim: float = 0.0,
+    rim_colour: np.ndarray | None = None,
+) -> np.ndarray:
+    """``paint_form`` for a coverage ``a`` already rastered inside ``box``."""
+    full = np.zeros(img.shape[:2], np.float32)
     pad = int(sigma * 2 + offset)
     big = np.pad(a, pad, mode="edge")  # a shape cut by the canvas edge goes on beyond it
     lit = soften(big, sigma, (float(LIGHT[0] * offset), float(LIGHT[1] * offset)))

@@ -213,9 +213,9 @@ def spec_from_description(
         text,
     )
     no_hair = re.sub(
-        r"\b\w+\s+(?:\w+\s+)?(?:hair|suit|blazer|jacket|sweater|shirt|"
+        r"\b\w+\s+(?:\w+\s+)?(?:hair|afro|curls|bun|ponytail|bob|suit|blazer|jacket|sweater|shirt|"
         r"background|backdrop|wall|dress|top|hoodie|beard|stubble|eyes|"
-        r"glasses)\b",
+        r"glasses|uniform|coat|cardigan|t-shirt)\b",
         " ",
         text,
     )
@@ -260,7 +260,7 @@ def spec_from_description(
     hair_colour = ""
     m = re.search(
         r"(black|brown|blonde?|red|auburn|gr[ae]y|white|silver|dark|light)"
-        r"[\w\s-]{0,20}?\b(?:hair|ponytail|bun|curls|bob|afro)",
+        r"[\w\s-]{0,20}?\b(?:hair|ponytail|bun|curls|bob|afro|waves)",
         text,
     )
     if m:
@@ -275,33 +275,41 @@ def spec_from_description(
         {
             "bald": ("bald", "shaved"),
             "bun": ("bun", "updo"),
-            "long": ("long",),
-            "curly": ("curly", "afro", "curls"),
-            "short": ("short", "cropped", "buzz"),
-            "bob": ("bob",),
+            "afro": ("afro",),
+            "curly": ("curly", "curls", "ringlets", "coily"),
+            "wavy": ("wavy", "waves", "tousled"),
             "ponytail": ("ponytail",),
+            "bob": ("bob",),
+            "long": ("long", "straight"),
+            "short": ("short", "cropped", "buzz", "crew"),
         },
         "long" if g == "female" else "short",
     )
+    # A garment named outright wins over words that only suggest one ("office").
     attire_kind = _pick(
         words,
         {
-            "suit": ("suit", "tie"),
-            "blazer": ("blazer", "jacket", "business", "corporate", "professional", "office"),
+            "uniform": ("uniform", "pilot", "police", "officer", "military", "captain"),
+            "suit": ("suit", "tie", "tuxedo"),
+            "blazer": ("blazer", "jacket", "coat"),
+            "hoodie": ("hoodie",),
+            "tshirt": ("t-shirt", "tee"),
             "sweater": ("sweater", "jumper", "knit", "cardigan", "pullover", "turtleneck"),
             "shirt": ("shirt", "blouse"),
-            "tshirt": ("t-shirt", "tee"),
-            "hoodie": ("hoodie",),
             "dress": ("dress", "gown"),
             "aodai": ("ao", "aodai"),
         },
+        "",
+    ) or _pick(
+        words,
+        {"blazer": ("business", "corporate", "professional", "office", "formal")},
         "blazer" if rng.random() < 0.6 else "sweater",
     )
     colours = [w for w in words if w in _COLOUR_WORDS]
     attire_colour = ""
     m = re.search(
-        r"(" + "|".join(_COLOUR_WORDS) + r")\s+(suit|blazer|jacket|sweater|shirt|"
-        r"blouse|t-shirt|hoodie|dress|jumper|top|ao dai|aodai)",
+        r"(" + "|".join(_COLOUR_WORDS) + r")\s+(?:[a-z-]+\s+)?(suit|blazer|jacket|sweater|shirt|"
+        r"blouse|t-shirt|hoodie|dress|jumper|top|ao dai|aodai|uniform|coat|cardigan)",
         text,
     )
     if m:

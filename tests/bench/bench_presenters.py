@@ -1,4 +1,4 @@
-"""Generated presenters: the six system avatars and a dozen varied descriptions drawn at
+"""Generated presenters: the six system avatars and 18 varied descriptions drawn at
 1024 px, the drawing time of each printed, and a labelled contact sheet (plus a sheet
 of posed redraws and mouth shapes) saved to ``bench-results/presenters/`` to look at.
 
@@ -34,12 +34,18 @@ VARIED = (
     ("Black man, short black hair, deep skin, white t-shirt, serious, gray background", "male"),
     ("Middle-aged woman, short gray hair, glasses, burgundy sweater, cream background", "female"),
     ("Young man, blonde hair, fair skin, blue shirt, friendly, teal background", "male"),
-    ("Woman, long blonde hair, light skin, black dress, neutral expression, pink wall", "female"),
+    ("Woman, long straight blonde hair, light skin, black dress, neutral, pink wall", "female"),
     ("Man with brown curly hair, olive skin, stubble, navy sweater, outdoor park", "male"),
     ("Senior woman, white hair in a bob, glasses, purple blazer, smiling", "female"),
     ("Young woman, dark skin, black ponytail, orange shirt, friendly, navy background", "female"),
     ("Man, short brown hair, tan skin, glasses, gray blazer, newsroom", "male"),
     ("Woman, auburn long hair, medium skin, teal blouse, serious, office", "female"),
+    ("Woman with a black afro, deep skin, yellow sweater, smiling, teal background", "female"),
+    ("Man, wavy brown hair, light skin, beard, green hoodie, outdoor", "male"),
+    ("Woman, wavy brown hair, brown skin, red dress, smiling, beige background", "female"),
+    ("Middle-aged man, short dark hair, brown skin, navy uniform, serious, blue background", "male"),
+    ("Young man with an afro, dark skin, white shirt, smiling, orange background", "male"),
+    ("Senior man, white hair, fair skin, glasses, cream sweater, friendly, green background", "male"),
 )
 
 
@@ -110,7 +116,7 @@ def main() -> None:
     sheet(images, labels, 6, 300).save(OUT / "gallery.png")
     report(
         "presenters",
-        "drawn portrait 1024 px, median of 18",
+        f"drawn portrait 1024 px, median of {len(times)}",
         statistics.median(times) * 1000,
         "ms",
         max_ms=round(max(times) * 1000, 1),

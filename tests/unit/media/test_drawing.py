@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from avatarmedia.drawing import ATTIRE, draw
+from avatarmedia.drawing import ATTIRE, HAIR, draw
 from avatarmedia.drawing_hair import STYLES
 from avatarmedia.portrait import PortraitSpec, spec_from_description
 
@@ -150,3 +150,56 @@ def test_description_words_of_the_system_presenters_reach_the_spec() -> None:
         spec_from_description("man, light beard, grey suit", "male", seed=k).skin for k in range(12)
     }
     assert len(skins) > 1  # drawn from the seed, not read from "light beard"
+
+
+@pytest.mark.parametrize(
+    ("description", "field", "expected"),
+    [
+        ("Man, short dark hair, navy uniform, serious", "attire", "uniform navy"),
+        ("pilot in a white uniform", "attire", "uniform white"),
+        ("Woman, auburn long hair, teal blouse, serious, office", "attire", "shirt teal"),
+        ("man in a black suit and white shirt", "attire", "suit black"),
+        ("woman, wavy brown hair", "hair", "brown wavy"),
+        ("woman with a black afro", "hair", "black afro"),
+        ("man, long curly hair", "hair", "curly"),
+        ("woman, long straight blonde hair", "hair", "blonde long"),
+    ],
+)
+def test_new_description_words_reach_the_spec(description: str, field: str, expected: str) -> None:
+    """Garment words beat words that only suggest one ("office"); wavy, afro, curly and
+    uniform are read; a colour before "afro" is the hair's, not the skin's."""
+    spec = spec_from_description(description, None, seed=3)
+    assert expected in getattr(spec, field), (description, getattr(spec, field))
+
+
+def test_a_colour_before_afro_is_not_a_skin_tone() -> None:
+    skins = {
+        spec_from_description("woman with a black afro", "female", seed=k).skin for k in range(12)
+    }
+    assert len(skins) > 1
+
+
+def test_the_seed_gives_a_persons_own_face_and_the_same_seed_the_same_drawing() -> None:
+    """Same words, another seed: another face (features, not only colours); the same
+    seed draws the same pixels."""
+    a, rig = _img(BASE)
+    again, _ = draw(BASE, SIZE)
+    assert np.array_equal(a.astype(np.uint8), again)
+    faces = [_img(replace(BASE, seed=k))[0] for k in (11, 12, 13)]
+    for other in faces:
+        assert _changed(a, other, _region(rig, "face")) > 0.1
+
+
+def test_middle_age_greys_the_temples_and_a_crop_thins_out_at_the_sides() -> None:
+    man = replace(BASE, gender="male", hair="brown short")
+    young, rig = _img(man)
+    middle, _ = _img(replace(man, age="middle-aged"))
+    t = rig["transform"]
+    cx, cy, s = t["cx"], t["cy"], t["scale"]
+    temple = (
+        slice(int(cy - 1.0 * s), int(cy - 0.5 * s)),
+        slice(int(cx - 1.1 * s), int(cx - 0.85 * s)),
+    )
+    assert middle[temple].mean() > young[temple].mean() + 8
+    # the clipped sides: skin shows through, lighter than the hair's own colour
+    assert young[temple].mean() > np.mean(HAIR["brown"]) + 10
