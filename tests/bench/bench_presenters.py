@@ -43,9 +43,9 @@ VARIED = (
     ("Woman with a black afro, deep skin, yellow sweater, smiling, teal background", "female"),
     ("Man, wavy brown hair, light skin, beard, green hoodie, outdoor", "male"),
     ("Woman, wavy brown hair, brown skin, red dress, smiling, beige background", "female"),
-    ("Middle-aged man, short dark hair, brown skin, navy uniform, serious, blue background", "male"),
+    ("Middle-aged man, short dark hair, brown skin, navy uniform, serious, blue wall", "male"),
     ("Young man with an afro, dark skin, white shirt, smiling, orange background", "male"),
-    ("Senior man, white hair, fair skin, glasses, cream sweater, friendly, green background", "male"),
+    ("Senior man, white hair, fair skin, glasses, cream sweater, friendly, green wall", "male"),
 )
 
 
