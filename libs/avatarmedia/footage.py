@@ -60,6 +60,8 @@ LOOP_SEARCH_S = 24.0  # the loop is chosen in the clip's first seconds (decode c
 CROSSFADE_FRAMES = 6
 MAX_YAW = 28.0
 MAX_PITCH = 28.0
+EYE_SHUT = 0.7  # an eye under this share of its usual opening counts as shut
+BLINK_REACH = 3  # frames around a cut or turn that must have both eyes open
 
 # Landmarks that do not move with the jaw or lips: eye corners, nose, upper cheeks.
 STABLE = (
@@ -408,28 +410,57 @@ class _Bank:
 # -- speech in the clip --------------------------------------------------------------
 
 
-def clip_sound(path: Path, fps: float, n: int) -> tuple[npt.NDArray[np.bool_], FloatArray]:
+@dataclass
+class ClipSound:
+    """What the clip's audio says per clip frame, at the frame's own instant."""
+
+    speaking: npt.NDArray[np.bool_]
+    energies: FloatArray  # ``footage_audio.band_energies`` of the audio as recorded
+    offset_s: float = 0.0  # the audio trails the video by this much (``av_offset``)
+    sync_r: float = float("nan")
+
+
+def frame_openings(meshes: dict[int, FloatArray], n: int) -> npt.NDArray[np.float64]:
+    """Inner-lip gap / inter-ocular distance per clip frame (unmeshed frames
+    interpolated)."""
+    idx = np.array(sorted(meshes))
+    gaps = [
+        float(np.linalg.norm(meshes[int(i)][13, :2] - meshes[int(i)][14, :2]))
+        / max(interocular(meshes[int(i)]), 1.0)
+        for i in idx
+    ]
+    out: npt.NDArray[np.float64] = np.interp(np.arange(n), idx, gaps)
+    return out
+
+
+def clip_sound(path: Path, fps: float, n: int, opening: npt.ArrayLike) -> ClipSound:
     """Per clip frame: was the person speaking (audio over its own speech gate)? And the
-    clip's band energies (``footage_audio``).
+    clip's band energies (``footage_audio``) and its own audio/video offset, measured
+    from the mouth ``opening`` per frame against the loudness, so each frame is
+    labelled with the sound of its own instant.
 
     A clip without audio counts as silent throughout, with no energies (the bank is then
     indexed by shape alone).
     """
     from avatarmedia.audio import load_audio
+    from avatarmedia.footage_audio import av_offset
     from avatarmedia.metrics import loudness_envelope
 
     none = np.zeros((0, BANDS), np.float32)
     try:
         samples, sr = load_audio(path, target_sr=16000)
     except MediaInputError:
-        return np.zeros(n, bool), none
+        return ClipSound(np.zeros(n, bool), none)
     db = loudness_envelope(samples, sr, fps, n)
     top = float(np.percentile(db, 95))
     floor = float(np.percentile(db, 10))
     if top - floor < 12.0:
-        return np.zeros(n, bool), none
+        return ClipSound(np.zeros(n, bool), none)
+    offset, r = av_offset(opening, db, fps)
+    # The level heard at each frame's own instant (the sound recorded offset later).
+    db = np.interp(np.arange(n) + offset * fps, np.arange(n), db)
     speaking: npt.NDArray[np.bool_] = db > floor + 0.35 * (top - floor)
-    return speaking, band_energies(samples, sr)
+    return ClipSound(speaking, band_energies(samples, sr), offset, r)
 
 
 # -- the motion base ------------------------------------------------------------------
@@ -469,21 +500,51 @@ def pose_jump(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(a - b))
 
 
+def eyes_shut(meshes: dict[int, FloatArray], n: int) -> npt.NDArray[np.bool_]:
+    """Per clip frame: is either eye less than ``EYE_SHUT`` of its own usual opening
+    (a blink, a squint, a wink)? Loops must not cut or turn inside one: a ping-pong
+    turn in the middle of a blink plays a half-blink that reopens, and a cross-faded
+    cut shows two pairs of lids."""
+    idx = np.array(sorted(meshes))
+    lids = np.array(
+        [
+            [
+                float(np.linalg.norm(meshes[int(i)][159, :2] - meshes[int(i)][145, :2])),
+                float(np.linalg.norm(meshes[int(i)][386, :2] - meshes[int(i)][374, :2])),
+            ]
+            for i in idx
+        ]
+    ) / np.array([[max(interocular(meshes[int(i)]), 1.0)] for i in idx])
+    per_eye = np.stack([np.interp(np.arange(n), idx, lids[:, k]) for k in range(2)], axis=1)
+    usual = np.median(per_eye, axis=0)
+    shut: npt.NDArray[np.bool_] = (per_eye < EYE_SHUT * usual).any(axis=1)
+    return shut
+
+
+def _near(flags: npt.NDArray[np.bool_], i: int, reach: int) -> bool:
+    """Any flag within ``reach`` frames of frame ``i``."""
+    return bool(flags[max(0, i - reach) : i + reach + 1].any())
+
+
 def choose_loop(
     poses: FloatArray,
     thumbs: FloatArray,
     ok: npt.NDArray[np.bool_],
     speaking: npt.NDArray[np.bool_],
     fps: float,
+    shut: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[int, int, float]:
     """The loop [a, b) whose end meets its start best: (a, b, cost).
 
     Cost: head-pose and picture difference between frames b and a (in units of the
     clip's own frame-to-frame 95th percentile), plus the share of speech and of fast
     head motion inside (quiet, calm stretches are preferred), minus a bonus for length
-    (long loops repeat less visibly). Every frame inside must be usable.
+    (long loops repeat less visibly), plus a penalty for a cut inside a blink (``shut``)
+    and for the share of shut-eye frames inside. Every frame inside must be usable.
     """
     n = len(poses)
+    shut = shut if shut is not None else np.zeros(n, bool)
+    closed = np.concatenate([[0.0], np.cumsum(shut.astype(np.float64))])
     steps = np.array([pose_jump(poses[i], poses[i + 1]) for i in range(n - 1)] or [1.0])
     p95 = max(float(np.percentile(steps, 95)), 0.3)
     tsteps = np.abs(np.diff(thumbs, axis=0)).mean(axis=(1, 2)) if n > 1 else np.ones(1)
@@ -510,6 +571,8 @@ def choose_loop(
                 + 0.5 * look
                 + 0.4 * (talk[b] - talk[a]) / length
                 + 0.3 * (fast[b] - fast[a]) / length
+                + 1.5 * (closed[b] - closed[a]) / length
+                + 2.0 * (_near(shut, a, BLINK_REACH) or _near(shut, b, BLINK_REACH))
                 - 1.0 * length / (LOOP_MAX_S * fps)
             )
             if cost < best[2]:
@@ -518,15 +581,23 @@ def choose_loop(
 
 
 def choose_pingpong(
-    poses: FloatArray, ok: npt.NDArray[np.bool_], speaking: npt.NDArray[np.bool_], fps: float
+    poses: FloatArray,
+    ok: npt.NDArray[np.bool_],
+    speaking: npt.NDArray[np.bool_],
+    fps: float,
+    shut: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[int, int, float]:
     """A stretch [a, b) to play forward then backward: (a, b, cost).
 
     Used when no forward loop closes (the head drifts one way through the clip). The
-    turns have no pose jump at all; they are put where the head is slowest, and quiet,
-    calm stretches are preferred as for loops.
+    turns have no pose jump at all; they are put where the head is slowest and both eyes
+    are open (a turn inside a blink plays a half-blink that reopens), and quiet, calm
+    stretches with few shut-eye frames are preferred (each is played twice, once
+    backwards, which is what makes a wink stand out).
     """
     n = len(poses)
+    shut = shut if shut is not None else np.zeros(n, bool)
+    closed = np.concatenate([[0.0], np.cumsum(shut.astype(np.float64))])
     steps = np.array([pose_jump(poses[i], poses[i + 1]) for i in range(n - 1)] or [1.0])
     p95 = max(float(np.percentile(steps, 95)), 0.3)
     speed = np.concatenate([[steps[0]], steps]) / p95
@@ -546,6 +617,8 @@ def choose_pingpong(
                 speed[a]
                 + speed[b - 1]
                 + 0.4 * (talk[b] - talk[a]) / length
+                + 1.5 * (closed[b] - closed[a]) / length
+                + 2.0 * (_near(shut, a, BLINK_REACH) or _near(shut, b - 1, BLINK_REACH))
                 - 1.0 * length / (LOOP_MAX_S * fps / 2)
             )
             if cost < best[2]:
@@ -665,7 +738,8 @@ def analyse_clip(path: str | Path) -> Analysis:
         )
     if len(bank.jpegs) < MIN_BANK or len(bank.jpegs) * stride / fps < MIN_USABLE_S:
         return _still("too few usable frontal frames for a mouth bank", None, timings)
-    speaking, energies = clip_sound(path, fps, n)
+    sound = clip_sound(path, fps, n, frame_openings(track.meshes, n))
+    speaking = sound.speaking
     timings["audio_s"] = time.perf_counter() - t0 - sum(timings.values())
     poses = pose_vectors(track.meshes, n)
     ok = np.zeros(n, bool)
@@ -674,12 +748,13 @@ def analyse_clip(path: str | Path) -> Analysis:
         nxt = idx[j + 1] if j + 1 < len(idx) else i + 1
         if ok_frames[i] and (j + 1 >= len(idx) or ok_frames[nxt]):
             ok[i:nxt] = True
-    a, b, cost = choose_loop(poses, np.stack(track.thumbs), ok, speaking, fps)
+    shut = eyes_shut(track.meshes, n)
+    a, b, cost = choose_loop(poses, np.stack(track.thumbs), ok, speaking, fps, shut)
     p95 = _p95_step(poses)
     mode = "loop"
     jump = pose_jump(poses[a], poses[b]) if b > a else math.inf
     if jump > p95:
-        pa, pb, pcost = choose_pingpong(poses, ok, speaking, fps)
+        pa, pb, pcost = choose_pingpong(poses, ok, speaking, fps, shut)
         if pb > pa:
             a, b, cost, mode = pa, pb, pcost, "pingpong"
     if b <= a:
@@ -704,15 +779,18 @@ def analyse_clip(path: str | Path) -> Analysis:
         bank_features=np.stack([bank.features[i] for i in keep]).astype(np.float32),
         bank_source=np.array([bank.source[i] for i in keep], np.int32),
         bank_speaking=np.array([bool(speaking[bank.source[i]]) for i in keep]),
-        clip_audio=energies,
+        clip_audio=sound.energies,
         info={
             "clip_frames": n,
             "clip_fps": fps,
             "loop": [a, b],
             "mode": mode,
             "loop_cost": round(float(cost), 3),
+            "loop_shut_share": round(float(shut[a:b].mean()), 3),
             "usable_share": round(share, 3),
             "mesh_stride": stride,
+            "av_offset_s": round(sound.offset_s, 3),
+            "av_sync_r": round(sound.sync_r, 3) if math.isfinite(sound.sync_r) else None,
             "pose_p95": round(p95, 3),
             "loop_jump": round(0.0 if mode == "pingpong" else pose_jump(poses[a], poses[b]), 3),
         },

@@ -31,6 +31,7 @@ ImageArray = npt.NDArray[np.uint8]
 CANDIDATES = 14
 SHAPE_WEIGHT_WITH_SOUND = 0.5
 SPEECH_OPENING = 0.04
+QUANTILE_LOW, QUANTILE_HIGH = 0.05, 0.98
 SWITCH_COST = 0.35
 HOLD_COST = 0.08
 CHIN = (152, 148, 176, 149, 377, 400, 378)
@@ -63,16 +64,23 @@ def bank_scales(features: FloatArray) -> FloatArray:
     return out
 
 
-def targets_for(track: MouthTrack, features: FloatArray) -> Targets:
-    """Map a mouth track (values in [0, 1]) into the clip's own feature range."""
+def targets_for(
+    track: MouthTrack,
+    features: FloatArray,
+    speaking_gaps: FloatArray | None = None,
+    smile: float = 0.0,
+    mouth_gain: float = 1.0,
+) -> Targets:
+    """Map a mouth track (values in [0, 1]) into the clip's own feature range
+    (``smile``: the hint's extra width, 0..1; ``mouth_gain`` scales the track)."""
     q = {p: np.percentile(features, p, axis=0) for p in (3, 15, 50, 95, 97)}
     n = track.n_frames
-    opening = np.clip(np.asarray(track.opening, np.float64), 0, 1)
+    opening = np.clip(np.asarray(track.opening, np.float64) * mouth_gain, 0, 1)
     width = np.clip(np.asarray(track.width, np.float64), 0, 1)
     rounding = np.clip(np.asarray(track.rounding, np.float64), 0, 1)
     values = np.zeros((n, features.shape[1]), np.float64)
     weights = np.zeros_like(values)
-    values[:, 0] = opening_targets(opening, features[:, 0])
+    values[:, 0] = opening_targets(opening, features[:, 0], speaking_gaps)
     weights[:, 0] = 1.0
     wide = width >= 0.5
     values[:, 1] = np.where(
@@ -81,6 +89,7 @@ def targets_for(track: MouthTrack, features: FloatArray) -> Targets:
         q[50][1] + (width - 0.5) * 2 * (q[50][1] - q[3][1]),
     )
     values[:, 1] -= rounding * 0.5 * (q[50][1] - q[3][1])
+    values[:, 1] += smile * (q[97][1] - q[50][1])
     weights[:, 1] = 0.5
     values[:, 2] = q[50][2] + rounding * (q[95][2] - q[50][2])
     weights[:, 2] = 0.25
@@ -109,28 +118,33 @@ def sound_cost(
         return None
     drive = band_energies(*audio)
     q = context(drive, np.arange(n) / out_fps).astype(np.float64)
-    b = context(footage.clip_audio, footage.bank_source / footage.fps).astype(np.float64)
+    # Each sample is labelled with the sound of its own instant: recorded offset later.
+    heard = footage.bank_source / footage.fps + float(footage.info.get("av_offset_s", 0.0))
+    b = context(footage.clip_audio, heard).astype(np.float64)
     d = ((q * q).sum(axis=1)[:, None] + (b * b).sum(axis=1)[None, :] - 2 * q @ b.T) / q.shape[1]
     d = np.maximum(d, 0.0)
     out: npt.NDArray[np.float64] = d / (np.median(d, axis=1, keepdims=True) + 1e-6)
     return out
 
 
-def opening_targets(opening: npt.NDArray[np.float64], gaps: FloatArray) -> npt.NDArray[np.float64]:
-    """Target inner-lip gap per frame: silence is the clip's closed mouth; in speech the
-    track's openings are ranked and given the clip's own gaps at the same ranks, so the
-    avatar opens as often and as wide as the person did (a track's absolute scale says
-    little about this speaker's jaw)."""
+def opening_targets(
+    opening: npt.NDArray[np.float64], gaps: FloatArray, speaking_gaps: FloatArray | None = None
+) -> npt.NDArray[np.float64]:
+    """Target inner-lip gap per frame, in this person's own distribution.
+
+    Silence is the clip's closed mouth. In speech the track's openings are ranked and
+    given the gaps this person showed while speaking (``speaking_gaps``, the bank's
+    samples the clip's audio heard as speech; all samples when too few) at the same
+    ranks: quantile mapping, so the avatar opens as often and as wide as the person did
+    (a track's absolute scale says nothing about this speaker's jaw: the same track
+    asks 0.07 of one face and 0.3 of another).
+    """
     out = np.full(len(opening), float(np.percentile(gaps, 3)))
     speech = opening >= SPEECH_OPENING
+    pool = speaking_gaps if speaking_gaps is not None and len(speaking_gaps) >= 12 else gaps
     if speech.sum() >= 5:
         rank = (np.argsort(np.argsort(opening[speech])) + 0.5) / speech.sum()
-        scaled = np.quantile(gaps, 0.2 + 0.78 * rank)
-        # Keep the track's own small movements small: never past its linear scale x 1.5.
-        linear = np.percentile(gaps, 3) + opening[speech] * (
-            np.percentile(gaps, 97) - np.percentile(gaps, 3)
-        )
-        out[speech] = np.minimum(scaled, 1.5 * linear + 1e-3)
+        out[speech] = np.quantile(pool, QUANTILE_LOW + (QUANTILE_HIGH - QUANTILE_LOW) * rank)
     return out
 
 
@@ -139,6 +153,8 @@ def select_samples(
     track: MouthTrack,
     out_fps: float,
     audio: tuple[npt.ArrayLike, int] | None = None,
+    smile: float = 0.0,
+    mouth_gain: float = 1.0,
 ) -> npt.NDArray[np.int32]:
     """The bank sample shown at each output frame (Viterbi over the nearest samples).
 
@@ -148,7 +164,7 @@ def select_samples(
     """
     feats = footage.bank_features
     scale = bank_scales(feats)
-    tg = targets_for(track, feats)
+    tg = targets_for(track, feats, feats[footage.bank_speaking, 0], smile, mouth_gain)
     n, nb = track.n_frames, footage.n_bank
     k = min(CANDIDATES, nb)
     d = ((feats[None, :, :] - tg.values[:, None, :]) / scale) ** 2

@@ -25,6 +25,7 @@ from avatarmedia import face as fm
 from avatarmedia.encode import PRESETS, VideoEncoder, even, save_poster
 from avatarmedia.errors import MediaInputError
 from avatarmedia.footage import Footage
+from avatarmedia.footage_motion import FootageMotion, footage_style
 from avatarmedia.footage_mouth import MouthCompositor, select_samples
 from avatarmedia.tracks import MouthTrack
 
@@ -117,8 +118,11 @@ class PoseFrames:
     _matrix: np.ndarray | None = None
     _masks: dict[int, FloatArray] = field(default_factory=dict)
 
+    _cover: FloatArray | None = None
+
     def __post_init__(self) -> None:
         self._matrix = self._camera()
+        self._cover = self._coverage()
 
     def _camera(self) -> np.ndarray | None:
         w, h = self.size
@@ -150,17 +154,30 @@ class PoseFrames:
         if framing in ("close-up", "wide"):
             zoom = 1.35 if framing == "close-up" else 0.75
             centre = np.array([mesh[1, 0], (mesh[fm.FOREHEAD, 1] + chin[1]) / 2])
-            anchor = np.array([w / 2, h * (0.45 if framing == "close-up" else 0.42)])
-            z = np.array(
-                [
-                    [zoom, 0, anchor[0] - zoom * centre[0]],
-                    [0, zoom, anchor[1] - zoom * centre[1]],
-                    [0, 0, 1],
-                ]
-            )
+            anchor = np.array([w / 2, h * 0.45 - zoom * centre[1]])
+            if framing == "wide":
+                # The clip's bottom edge stays the frame's bottom edge (the body goes
+                # on below it, as in the clip); only the top and sides are uncovered.
+                anchor[1] = h * (1.0 - zoom)
+            z = np.array([[zoom, 0, anchor[0] - zoom * centre[0]], [0, zoom, anchor[1]], [0, 0, 1]])
             m = z @ m
             changed = True
         return m if changed else None
+
+    def _coverage(self) -> FloatArray | None:
+        """Where the moved frame has pixels (1) and where it uncovered nothing (0),
+        feathered over a few pixels; None when it covers the whole frame."""
+        if self._matrix is None:
+            return None
+        w, h = self.size
+        ones = np.full((h, w), 255, np.uint8)
+        cov = cv2.warpPerspective(ones, self._matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
+        if int(cov.min()) >= 250:
+            return None
+        cov = cv2.erode(cov, np.ones((5, 5), np.uint8))
+        soft = cv2.GaussianBlur(cov.astype(np.float32) / 255.0, (0, 0), 2.5)
+        out: FloatArray = np.asarray(soft, np.float32)[..., None]
+        return out
 
     def _person(self, frame: ImageArray, key: int) -> FloatArray:
         mask = self._masks.get(key)
@@ -178,7 +195,7 @@ class PoseFrames:
             # Replicated edges, not reflected ones: a zoomed-out frame must not show a
             # mirrored copy of the person beside them.
             w, h = self.size
-            out = np.asarray(
+            moved = np.asarray(
                 cv2.warpPerspective(
                     out,
                     self._matrix,
@@ -188,6 +205,13 @@ class PoseFrames:
                 ),
                 np.uint8,
             )
+            if self._cover is not None:
+                # What the move uncovered shows the clip's own frame, blurred (no
+                # smeared edge row, no mirrored copy of the person).
+                moved = np.asarray(
+                    moved * self._cover + blurred_fill(out) * (1.0 - self._cover), np.uint8
+                )
+            out = moved
         if "background" in self.ops or self.ops.get("background_blur"):
             # After the camera move, so the new background also fills what it uncovered.
             out = self._background(out, key)
@@ -209,6 +233,18 @@ class PoseFrames:
             bool(self.ops.get("background_blur")),
         )
         return out
+
+
+def blurred_fill(frame: ImageArray) -> FloatArray:
+    """The frame heavily blurred (at 1/8 size, then scaled back): the fill for the
+    parts of a zoomed-out or turned frame that the clip does not cover."""
+    h, w = frame.shape[:2]
+    small = cv2.resize(frame, (max(1, w // 8), max(1, h // 8)), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), 3.0)
+    out: FloatArray = np.asarray(
+        cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR), np.float32
+    )
+    return out
 
 
 # -- the render ------------------------------------------------------------------------
@@ -233,19 +269,28 @@ def footage_frames(
     pose: dict[str, Any] | None = None,
     compositor: MouthCompositor | None = None,
     audio: tuple[FloatArray, int] | None = None,
+    hint: str = "",
+    tier: str = "avatar",
 ) -> Iterator[tuple[int, int, int, ImageArray]]:
     """Yield (output index, loop index, sample, RGB frame) for every frame of ``track``
-    (``audio``: the drive audio, to match samples by sound; see ``select_samples``)."""
-    chosen = select_samples(footage, track, fps, audio)
+    (``audio``: the drive audio, to match samples by sound; see ``select_samples``;
+    ``hint``: the motion hint, see ``footage_motion``)."""
+    style = footage_style(tier, hint)
+    chosen = select_samples(
+        footage, track, fps, audio, smile=style.smile, mouth_gain=style.mouth_gain
+    )
     reader = LoopReader(footage.loop_video, size, footage.n_loop)
     scale = np.array([size[0] / footage.loop_size[0], size[1] / footage.loop_size[1]], np.float32)
     comp = compositor or MouthCompositor(footage)
     ops = pose_ops(pose)
     posed = PoseFrames(ops, size, footage.loop_meshes[0] * scale) if ops else None
+    moved = FootageMotion(footage, track, style, tier, hint, size) if style.moves else None
     for t in range(track.n_frames):
         j = loop_index(t, fps, footage.fps, footage.n_loop)
         frame = reader.get(j)
         comp.place(frame, footage.loop_meshes[j] * scale, int(chosen[t]))
+        if moved is not None:
+            frame = moved.apply(frame, t, j)
         if posed is not None:
             frame = posed.apply(frame, j)
         yield t, j, int(chosen[t]), frame
@@ -263,6 +308,7 @@ def render_footage(
     fps: int,
     pose: dict[str, Any] | None = None,
     progress: Callable[[float], None] | None = None,
+    hint: str = "",
 ) -> FootageRender:
     """Encode the footage video to ``out_path`` and a poster beside it."""
     t0 = time.perf_counter()
@@ -281,7 +327,7 @@ def render_footage(
     cv2.setNumThreads(1)
     try:
         for t, j, s, frame in footage_frames(
-            footage, track, size, fps, pose, audio=(samples, sample_rate)
+            footage, track, size, fps, pose, audio=(samples, sample_rate), hint=hint, tier=tier
         ):
             enc.write(frame)
             used[t], loops[t], last = s, j, frame

@@ -302,6 +302,7 @@ def _render_footage(
         fps=req.fps,
         pose=req.portrait.pose,
         progress=progress,
+        hint=req.motion_hint,
     )
     if progress is not None:
         progress(1.0)
@@ -314,5 +315,5 @@ def _render_footage(
         width=done.size[0],
         height=done.size[1],
         timings=timings,
-        motion={"tier": req.tier, "motion": "footage"},
+        motion={"tier": req.tier, "motion": "footage", "hint": req.motion_hint},
     )
