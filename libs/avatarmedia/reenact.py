@@ -70,6 +70,14 @@ sides have a face:
       lips, mouth), ours vs real, mean over frames: a colour or exposure shift of the
       portrait (e.g. a level stretch) costs crop SSIM before any mouth moves; this says
       how much of the SSIM gap is colour.
+
+How much of the real mouth the audio can tell at all (``audio_ceiling``): the real lip
+points and opening are fitted by least squares, on the clip itself, to the audio
+track's features (``mouth_audio``: opening, width, rounding, emphasis) at lags of
+-CEILING_LAGS..+CEILING_LAGS frames. In-sample and with 37 parameters per output, this
+is an optimistic bound for any renderer driven by those features: a clip whose fitted
+lip distance stays above 75 % of the frozen frame's (a speaker who opens her mouth to
+breathe in pauses, exaggerated expressions) cannot meet the lip target from audio.
 """
 
 from __future__ import annotations
@@ -101,6 +109,7 @@ NEAR_BLACK_L = 15.0
 MIN_PRESENCE = 0.5
 MIN_IOD_PX = 16.0
 MAX_LAG_S = 0.32
+CEILING_LAGS = 4
 
 
 @dataclass(frozen=True)
@@ -384,3 +393,43 @@ def compare_mouths(
         edge_ratio=edges,
         crop_delta_e=float(np.mean(shift)),
     )
+
+
+# ------------------------------------------------------------------ audio ceiling
+
+
+@dataclass(frozen=True)
+class AudioCeiling:
+    """The audio features' in-sample linear fit of the real mouth (an optimistic bound)."""
+
+    lip_distance_pct: float
+    opening_r: float
+
+
+def _lagged_features(samples: np.ndarray, sample_rate: int, fps: float, n: int) -> np.ndarray:
+    from avatarmedia.mouth_audio import audio_mouth_track
+
+    t = audio_mouth_track(samples, sample_rate, fps, n)
+    base = np.stack([t.opening, t.width, t.rounding, t.emphasis], axis=1).astype(np.float64)
+    pad = np.pad(base, ((CEILING_LAGS, CEILING_LAGS), (0, 0)), mode="edge")
+    cols = [pad[k : k + n] for k in range(2 * CEILING_LAGS + 1)]
+    return np.hstack([np.ones((n, 1)), *cols])
+
+
+def audio_ceiling(
+    real: Sequence[MouthObservation | None], samples: np.ndarray, sample_rate: int, fps: float
+) -> AudioCeiling:
+    """Lip distance (% IOD) and opening r of the best linear fit of the real mouth from
+    the audio features (see the module docstring)."""
+    n = len(real)
+    have = [i for i, o in enumerate(real) if o is not None]
+    x = _lagged_features(samples, sample_rate, fps, n)[have]
+    if len(have) <= x.shape[1]:
+        return AudioCeiling(float("nan"), float("nan"))
+    lips = np.stack([real[i].lips for i in have]).astype(np.float64)  # type: ignore[union-attr]
+    opening = np.array([real[i].opening for i in have])  # type: ignore[union-attr]
+    fit_lips = x @ np.linalg.lstsq(x, lips.reshape(len(have), -1), rcond=None)[0]
+    fit_open = x @ np.linalg.lstsq(x, opening, rcond=None)[0]
+    dist = np.linalg.norm(fit_lips.reshape(lips.shape) - lips, axis=2).mean()
+    r = float(np.corrcoef(fit_open, opening)[0, 1]) if opening.std() > 1e-9 else float("nan")
+    return AudioCeiling(lip_distance_pct=100.0 * float(dist), opening_r=r)

@@ -435,6 +435,13 @@ def run_self(
         f"frames with a face on both sides ({face_share:.0%} of real frames have one)",
         [("ours", s_ours), ("frozen", s_frozen), ("silent", s_rest)],
     )
+    ceiling = reenact.audio_ceiling(real, clip.samples, clip.sample_rate, clip.fps)
+    print(
+        f"[bench] reenact    {name} what the audio can tell (in-sample linear fit of the real "
+        f"mouth from the audio features, an optimistic bound): lip {ceiling.lip_distance_pct:.2f} "
+        f"%IOD (target {SELF_GOAL.lip_share * s_frozen.lip_distance_pct:.2f}), opening r "
+        f"{ceiling.opening_r:.2f}"
+    )
     env = loudness_envelope(clip.samples, clip.sample_rate, clip.fps, len(real))
     real_audio = lag_correlation(openings(real), env, clip.fps)
     ours_audio = lag_correlation(openings(ours[: len(real)]), env[: len(ours)], clip.fps)
@@ -473,6 +480,8 @@ def run_self(
         iod_px_real=_fig(median_iod_px(clip.frames)),
         iod_px_ours=_fig(median_iod_px(ours_frames)),
         **av_fields(av),
+        audio_ceiling_lip_pct=_fig(ceiling.lip_distance_pct),
+        audio_ceiling_r=_fig(ceiling.opening_r),
     )
     report_scores(
         "reenact", name, "self frozen", s_frozen, protocol="self", floor="frozen first frame"

@@ -190,3 +190,18 @@ def test_observation_ignores_framing_rotation_and_scale(woman_frames: list[np.nd
         assert math.isclose(x.opening, y.opening, abs_tol=0.015)
         grey = [cv2.cvtColor(o.crop, cv2.COLOR_RGB2GRAY) for o in (x, y)]
         assert float(ssim_map(*grey).mean()) > 0.95
+
+
+def test_the_audio_ceiling_fits_a_mouth_that_follows_the_audio_and_not_another() -> None:
+    from avatarmedia.audio import load_audio
+    from avatarmedia.mouth_audio import audio_mouth_track
+
+    samples, rate = load_audio(REPO.parent / "shared" / "fixtures" / "speech" / "en_5s.wav")
+    n = 125
+    follows = 0.3 * audio_mouth_track(samples, rate, 25.0, n).opening
+    real = [made_mouth(float(o), i) for i, o in enumerate(follows)]
+    fit = reenact.audio_ceiling(real, samples, rate, 25.0)
+    assert fit.lip_distance_pct < 0.05 and fit.opening_r > 0.999
+    unrelated = speech_openings(n, seed=11)
+    other = reenact.audio_ceiling([made_mouth(float(o)) for o in unrelated], samples, rate, 25.0)
+    assert other.opening_r < 0.75 and other.lip_distance_pct > 1.0  # (in-sample: 0.66)
