@@ -113,6 +113,13 @@ LEFT_EYE_OUTER, LEFT_EYE_INNER = 263, 362
 RIGHT_EYE_TOP, RIGHT_EYE_BOTTOM = 159, 145  # the eyelids at the middle
 LEFT_EYE_TOP, LEFT_EYE_BOTTOM = 386, 374
 JAW_RIGHT, JAW_LEFT = 172, 397  # the jaw's corners below the ears
+MOUTH_INNER_LEFT, MOUTH_INNER_RIGHT = 78, 308  # the inner lip line's corners (beside 61, 291)
+CHEEK_APPLE_RIGHT, CHEEK_APPLE_LEFT = 50, 280  # mid-cheek, below the eyes: plain skin
+CHEEK_INNER_RIGHT, CHEEK_INNER_LEFT = 101, 330  # the cheek beside the nose
+NOSE_BRIDGE_LOW, NOSE_ABOVE_TIP = 195, 5  # the nose's ridge: lower bridge, above the tip
+# The face outline at cheek height, from the cheek down towards the jaw.
+FACE_SIDE_RIGHT = (CHEEK_RIGHT, 93, 132)
+FACE_SIDE_LEFT = (CHEEK_LEFT, 323, 361)
 
 
 @dataclass
