@@ -52,12 +52,12 @@ from avatarmedia.render import RenderRequest, render_video
 from avatarmedia.speech import synthesize
 from avatarmedia.voice import VoiceProfile, default_voice
 from avatarmedia.voice_clone import clone_voice
-from avatarmesh.bus import Bus, Delivery, Retry, event_meta
+from avatarmesh.bus import Bus, Delivery, Retry
 from avatarmesh.errors import DomainError
 from avatarmesh.fetch import fetch
 from avatarmesh.mediatypes import MAX_IMAGE_BYTES, MAX_VIDEO_BYTES
 from avatarmesh.storage import Storage, StorageError, StorageNotFound, renderable_portrait_key
-from avatarmesh.v1 import avatar_pb2, common_pb2, events_pb2, jobs_pb2
+from avatarmesh.v1 import common_pb2, jobs_pb2
 from services.worker import events
 
 log = logging.getLogger(__name__)
@@ -87,12 +87,6 @@ VIDEO_EXT = {
     "video/webm": "webm",
     "video/x-m4v": "m4v",
     "video/m4v": "m4v",
-}
-_STAGES = {
-    "portrait": avatar_pb2.AVATAR_STAGE_PORTRAIT,
-    "demo": avatar_pb2.AVATAR_STAGE_DEMO,
-    "voice": avatar_pb2.AVATAR_STAGE_VOICE,
-    "poses": avatar_pb2.AVATAR_STAGE_POSES,
 }
 
 
@@ -262,19 +256,15 @@ class CreationHandler:
                 voice = await asyncio.to_thread(make_voice, job, clip)
 
             await self._stage(job, "poses")
-        event = events_pb2.AvatarCreationSucceeded(
-            meta=event_meta(),
-            avatar_id=job.avatar_id,
-            owner_id=job.owner_id,
+        await events.creation_succeeded(
+            self.bus,
+            job,
             portrait_key=portrait_key,
             portrait_kind=portrait.kind,
             demo_video_key=demo_key,
             voice_profile_json=voice.to_json(),
             motion=made.motion,
             motion_reason=made.motion_reason,
-        )
-        await self.bus.publish(
-            events.CREATION_SUCCEEDED, event, msg_id=f"{job.avatar_id}:succeeded"
         )
 
     async def _inputs(
@@ -314,16 +304,8 @@ class CreationHandler:
             self._bucket_ready = True
 
     async def _stage(self, job: jobs_pb2.AvatarCreationJob, stage: str) -> None:
-        event = events_pb2.AvatarStageChanged(
-            meta=event_meta(), avatar_id=job.avatar_id, owner_id=job.owner_id, stage=_STAGES[stage]
-        )
-        await self.bus.publish(
-            events.CREATION_STAGE, event, msg_id=f"{job.avatar_id}:stage:{stage}"
-        )
+        await events.creation_stage(self.bus, job, stage)
 
     async def _failed(self, job: jobs_pb2.AvatarCreationJob, error: str) -> None:
         log.info("creation of %s failed: %s", job.avatar_id, error)
-        event = events_pb2.AvatarCreationFailed(
-            meta=event_meta(), avatar_id=job.avatar_id, owner_id=job.owner_id, error=error
-        )
-        await self.bus.publish(events.CREATION_FAILED, event, msg_id=f"{job.avatar_id}:failed")
+        await events.creation_failed(self.bus, job, error)

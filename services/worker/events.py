@@ -17,15 +17,18 @@ Published directly on the bus (a worker has no database, so no outbox; each mess
 carries a ``Nats-Msg-Id`` that makes a repeat harmless): ``events.canary.completed``;
 ``events.render.progress|completed|failed`` (the video service settles the video);
 ``events.creation.stage|succeeded|failed`` (the avatar service settles the avatar).
+One function per message builds it and publishes it under its message id
+(``<video>:render:completed``, ``<avatar>:stage:<stage>``, ...): the handlers call
+those and never spell a subject.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from avatarmesh.bus import JOBS_STREAM, Bus
+from avatarmesh.bus import JOBS_STREAM, Bus, event_meta
 from avatarmesh.subscriptions import PROBE, RENDER, Background, Subscription
-from avatarmesh.v1 import jobs_pb2
+from avatarmesh.v1 import avatar_pb2, events_pb2, jobs_pb2
 from services.worker.config import WorkerSettings
 
 if TYPE_CHECKING:
@@ -79,3 +82,84 @@ RENDER_FAILED = "events.render.failed"
 CREATION_STAGE = "events.creation.stage"
 CREATION_SUCCEEDED = "events.creation.succeeded"
 CREATION_FAILED = "events.creation.failed"
+
+STAGES = {
+    "portrait": avatar_pb2.AVATAR_STAGE_PORTRAIT,
+    "demo": avatar_pb2.AVATAR_STAGE_DEMO,
+    "voice": avatar_pb2.AVATAR_STAGE_VOICE,
+    "poses": avatar_pb2.AVATAR_STAGE_POSES,
+}
+
+
+async def canary_completed(bus: Bus, canary_id: str, worker: str) -> None:
+    event = events_pb2.CanaryCompleted(meta=event_meta(), canary_id=canary_id, worker=worker)
+    await bus.publish(CANARY_COMPLETED, event, msg_id=f"{canary_id}:completed")
+
+
+async def render_progress(
+    bus: Bus, video_id: str, progress: float, *, attempt: int, step: int
+) -> None:
+    """One step of a render's progress (a new message id per attempt and step)."""
+    event = events_pb2.RenderProgress(meta=event_meta(), video_id=video_id, progress=progress)
+    await bus.publish(RENDER_PROGRESS, event, msg_id=f"{video_id}:render:progress:{attempt}:{step}")
+
+
+async def render_completed(
+    bus: Bus, job: jobs_pb2.LipsyncJob, video_key: str, poster_key: str, seconds: float
+) -> None:
+    event = events_pb2.RenderCompleted(
+        meta=event_meta(),
+        video_id=job.video_id,
+        owner_id=job.owner_id,
+        video_key=video_key,
+        poster_key=poster_key,
+        actual_seconds=seconds,
+    )
+    await bus.publish(RENDER_COMPLETED, event, msg_id=f"{job.video_id}:render:completed")
+
+
+async def render_failed(bus: Bus, job: jobs_pb2.LipsyncJob, error: str) -> None:
+    event = events_pb2.RenderFailed(
+        meta=event_meta(), video_id=job.video_id, owner_id=job.owner_id, error=error
+    )
+    await bus.publish(RENDER_FAILED, event, msg_id=f"{job.video_id}:render:failed")
+
+
+async def creation_stage(bus: Bus, job: jobs_pb2.AvatarCreationJob, stage: str) -> None:
+    """``stage`` (one of ``STAGES``) begins."""
+    event = events_pb2.AvatarStageChanged(
+        meta=event_meta(), avatar_id=job.avatar_id, owner_id=job.owner_id, stage=STAGES[stage]
+    )
+    await bus.publish(CREATION_STAGE, event, msg_id=f"{job.avatar_id}:stage:{stage}")
+
+
+async def creation_succeeded(
+    bus: Bus,
+    job: jobs_pb2.AvatarCreationJob,
+    *,
+    portrait_key: str,
+    portrait_kind: str,
+    demo_video_key: str,
+    voice_profile_json: str,
+    motion: str,
+    motion_reason: str,
+) -> None:
+    event = events_pb2.AvatarCreationSucceeded(
+        meta=event_meta(),
+        avatar_id=job.avatar_id,
+        owner_id=job.owner_id,
+        portrait_key=portrait_key,
+        portrait_kind=portrait_kind,
+        demo_video_key=demo_video_key,
+        voice_profile_json=voice_profile_json,
+        motion=motion,
+        motion_reason=motion_reason,
+    )
+    await bus.publish(CREATION_SUCCEEDED, event, msg_id=f"{job.avatar_id}:succeeded")
+
+
+async def creation_failed(bus: Bus, job: jobs_pb2.AvatarCreationJob, error: str) -> None:
+    event = events_pb2.AvatarCreationFailed(
+        meta=event_meta(), avatar_id=job.avatar_id, owner_id=job.owner_id, error=error
+    )
+    await bus.publish(CREATION_FAILED, event, msg_id=f"{job.avatar_id}:failed")

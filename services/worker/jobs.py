@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 import socket
 
-from avatarmesh.bus import Bus, Delivery, event_meta
-from avatarmesh.v1 import events_pb2, jobs_pb2
+from avatarmesh.bus import Bus, Delivery
+from avatarmesh.v1 import jobs_pb2
 from services.worker import events
 
 
@@ -22,10 +22,4 @@ class CanaryHandler:
         self.bus = bus
 
     async def __call__(self, delivery: Delivery[jobs_pb2.CanaryJob]) -> None:
-        canary_id = delivery.message.canary_id
-        event = events_pb2.CanaryCompleted(
-            meta=event_meta(),
-            canary_id=canary_id,
-            worker=worker_name(),
-        )
-        await self.bus.publish(events.CANARY_COMPLETED, event, msg_id=f"{canary_id}:completed")
+        await events.canary_completed(self.bus, delivery.message.canary_id, worker_name())

@@ -45,11 +45,11 @@ from avatarmedia.render import RenderRequest, render_video
 from avatarmedia.script import speak_script
 from avatarmedia.tracks import MouthTrack
 from avatarmedia.voice import VoiceProfile
-from avatarmesh.bus import Bus, Delivery, Retry, event_meta
+from avatarmesh.bus import Bus, Delivery, Retry
 from avatarmesh.grpc_client import channel
 from avatarmesh.storage import Storage, StorageError, StorageNotFound
 from avatarmesh.tiers import TIER_FROM_PB
-from avatarmesh.v1 import events_pb2, jobs_pb2, video_pb2, video_pb2_grpc
+from avatarmesh.v1 import jobs_pb2, video_pb2, video_pb2_grpc
 from services.worker import events
 from services.worker.config import WorkerSettings
 
@@ -187,17 +187,7 @@ class LipsyncHandler:
                     keys = await self._upload(job, rendered)
                 except StorageError as exc:
                     raise Retry(STORAGE_RETRY_S, str(exc)) from exc
-        event = events_pb2.RenderCompleted(
-            meta=event_meta(),
-            video_id=job.video_id,
-            owner_id=job.owner_id,
-            video_key=keys[0],
-            poster_key=keys[1],
-            actual_seconds=rendered.audio_seconds,
-        )
-        await self.bus.publish(
-            events.RENDER_COMPLETED, event, msg_id=f"{job.video_id}:render:completed"
-        )
+        await events.render_completed(self.bus, job, keys[0], keys[1], rendered.audio_seconds)
 
     async def on_dead_letter(
         self, delivery: Delivery[jobs_pb2.LipsyncJob], error: Exception
@@ -258,10 +248,7 @@ class LipsyncHandler:
         return video_key, poster_key
 
     async def _failed(self, job: jobs_pb2.LipsyncJob, error: str) -> None:
-        event = events_pb2.RenderFailed(
-            meta=event_meta(), video_id=job.video_id, owner_id=job.owner_id, error=error
-        )
-        await self.bus.publish(events.RENDER_FAILED, event, msg_id=f"{job.video_id}:render:failed")
+        await events.render_failed(self.bus, job, error)
 
     def _progress_reporter(self, job: jobs_pb2.LipsyncJob, attempt: int) -> Callable[[float], None]:
         """A callback for the render thread: publishes at each new tenth, never blocks."""
@@ -273,16 +260,16 @@ class LipsyncHandler:
             if step <= last[0]:
                 return
             last[0] = step
-            event = events_pb2.RenderProgress(
-                meta=event_meta(), video_id=job.video_id, progress=round(step * PROGRESS_STEP, 2)
-            )
-            msg_id = f"{job.video_id}:render:progress:{attempt}:{step}"
-            asyncio.run_coroutine_threadsafe(self._publish_progress(event, msg_id), loop)
+            progress = round(step * PROGRESS_STEP, 2)
+            publish = self._publish_progress(job.video_id, progress, attempt, step)
+            asyncio.run_coroutine_threadsafe(publish, loop)
 
         return report
 
-    async def _publish_progress(self, event: events_pb2.RenderProgress, msg_id: str) -> None:
+    async def _publish_progress(
+        self, video_id: str, progress: float, attempt: int, step: int
+    ) -> None:
         try:
-            await self.bus.publish(events.RENDER_PROGRESS, event, msg_id=msg_id)
+            await events.render_progress(self.bus, video_id, progress, attempt=attempt, step=step)
         except Exception as exc:  # progress is advisory
-            log.warning("progress for %s not published: %s", event.video_id, exc)
+            log.warning("progress for %s not published: %s", video_id, exc)
