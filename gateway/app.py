@@ -7,6 +7,7 @@ set up by ``python -m gateway``, not here, so tests can build apps repeatedly.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,6 +24,7 @@ from gateway.errors import ERROR_RESPONSES, ERROR_SHAPE_DOC, install_error_handl
 from gateway.idempotency import IdempotencyMiddleware
 from gateway.middleware import GatewayMiddleware
 from gateway.ratelimit import Limiter, RateLimiter, SharedBuckets, SharedRateLimiter
+from gateway.readcache import CacheFeed, ReadCache
 from gateway.routes import ROUTERS
 from gateway.settings import GatewaySettings
 from gateway.state import GatewayState
@@ -73,6 +75,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             await _ensure_dev_key(db, settings.dev_owner_id, settings.dev_api_key)
         clients = GrpcClients.connect(settings)
         limiter, buckets = _limiter(settings)
+        read_cache = ReadCache(settings.read_cache_s)
+        cache_feed = CacheFeed(settings, read_cache)
+        cache_feed.start()
         app.state.gateway = GatewayState(
             settings=settings,
             db=db,
@@ -80,12 +85,19 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             limiter=limiter,
             storage=Storage(settings),
             callers=store.CallerCache(settings.api_key_cache_s),
+            read_cache=read_cache,
+            cache_feed=cache_feed,
         )
+        # Everything built so far lives as long as the process: out of the collector's
+        # sight, so a full collection under load walks only per-request objects.
+        gc.collect()
+        gc.freeze()
         log.info("gateway ready")
         try:
             yield
         finally:
             app.state.gateway = None
+            await cache_feed.close()
             if buckets is not None:
                 await buckets.close()
             await clients.close()

@@ -8,7 +8,11 @@
    is read and stopped the same way once over the cap;
 3. for every ``/api/v1`` path, known or not: the ``AVATARS_API_ENABLED`` flag (503
    ``FEATURE_DISABLED``), then the Bearer API key (401 ``UNAUTHORIZED``), then the
-   per-key rate limit (429 ``RATE_LIMITED`` with ``Retry-After``).
+   per-key rate limit (429 ``RATE_LIMITED`` with ``Retry-After``);
+4. the read cache (``gateway.readcache``): an authenticated GET answered from it when
+   it holds the owner's answer, else the route's answer stored when the route marked
+   it cacheable; any other write (POST, PUT, DELETE...) invalidates the caller's
+   entries in every gateway worker before its answer leaves.
 
 The authenticated caller is left in ``request.state.caller`` for ``deps.Owner``.
 """
@@ -27,6 +31,7 @@ from avatarmesh.errors import DomainError, ErrorCode
 from gateway import store
 from gateway.auth import bearer_token
 from gateway.errors import error_response, internal_error_response
+from gateway.readcache import CACHEABLE_KEY, EVERYONE, CachedAnswer
 from gateway.settings import GatewaySettings
 from gateway.state import GatewayState, gateway_state
 
@@ -35,6 +40,8 @@ log = logging.getLogger(__name__)
 API_V1 = "/api/v1"
 CALLER_KEY = "caller"  # request.state attribute set for authenticated /api/v1 requests
 RATE_CHECKED_KEY = "rate_limit_checked"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+CACHE_HEADER = (b"x-avatarmesh-cache", b"hit")
 
 
 def too_large_message(cap: int) -> str:
@@ -102,7 +109,7 @@ class GatewayMiddleware:
                     span.set_attribute("avatarmesh.error_code", refusal.code.name)
                     await error_response(refusal)(scope, receive, send_traced)
                     return
-                await self.app(scope, self._capped(receive), send_traced)
+                await self._route(scope, headers, self._capped(receive), send_traced, span)
             except Exception as exc:
                 log.error("unhandled error in %s %s", method, path, exc_info=exc)
                 span.record_exception(exc)
@@ -116,6 +123,63 @@ class GatewayMiddleware:
                 if isinstance(route_path, str):
                     span.update_name(f"{method} {route_path}")
                     span.set_attribute("http.route", route_path)
+
+    async def _route(
+        self, scope: Scope, headers: Headers, receive: Receive, send: Send, span: trace.Span
+    ) -> None:
+        """The app, through the read cache where it applies."""
+        state = getattr(scope["app"].state, "gateway", None)
+        if not isinstance(state, GatewayState):
+            await self.app(scope, receive, send)
+            return
+        caller = scope.get("state", {}).get(CALLER_KEY)
+        method = scope["method"]
+        if method not in SAFE_METHODS:
+            owner = caller.owner_id if isinstance(caller, store.Caller) else EVERYONE
+            await _write(self.app, state, owner, scope, receive, send)
+            return
+        if (
+            method != "GET"
+            or not isinstance(caller, store.Caller)
+            or not state.read_cache.live
+            or "no-cache" in headers.get("cache-control", "")
+        ):
+            await self.app(scope, receive, send)
+            return
+        path, query = scope["path"], scope.get("query_string", b"")
+        answer = state.read_cache.get(caller.owner_id, path, query)
+        if answer is not None:
+            span.set_attribute("avatarmesh.read_cache", "hit")
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": answer.status,
+                    "headers": [*answer.headers, CACHE_HEADER],
+                }
+            )
+            await send({"type": "http.response.body", "body": answer.body})
+            return
+        ticket = state.read_cache.ticket(caller.owner_id)
+        start: Message = {}
+        parts: list[bytes] = []
+
+        async def send_storing(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body" and ticket is not None:
+                parts.append(message.get("body", b""))
+                if (
+                    not message.get("more_body", False)
+                    and start.get("status") == 200
+                    and scope.get("state", {}).get(CACHEABLE_KEY)
+                ):
+                    headers = tuple((bytes(k), bytes(v)) for k, v in start.get("headers", ()))
+                    answer = CachedAnswer(200, headers, b"".join(parts))
+                    state.read_cache.put(ticket, path, query, answer)
+            await send(message)
+
+        await self.app(scope, receive, send_storing)
 
     def _capped(self, receive: Receive) -> Receive:
         cap = self.settings.max_body_bytes
@@ -158,3 +222,25 @@ class GatewayMiddleware:
         request_state[CALLER_KEY] = caller
         request_state[RATE_CHECKED_KEY] = True
         return None
+
+
+async def _write(
+    app: ASGIApp, state: GatewayState, owner: str, scope: Scope, receive: Receive, send: Send
+) -> None:
+    """A write: ``owner``'s cached reads are invalidated in every gateway worker just
+    before its answer starts (the change has happened upstream by then, or failed), or
+    after the app when it raised instead of answering."""
+    told = False
+
+    async def send_invalidating(message: Message) -> None:
+        nonlocal told
+        if message["type"] == "http.response.start" and not told:
+            told = True
+            await state.cache_feed.wrote(owner)
+        await send(message)
+
+    try:
+        await app(scope, receive, send_invalidating)
+    finally:
+        if not told:
+            await state.cache_feed.wrote(owner)

@@ -20,6 +20,12 @@ class GatewaySettings(Settings):
     # Seconds an authenticated API key is trusted without a database read. A key
     # revoked through another gateway process or the CLI stops working within this.
     api_key_cache_s: float = Field(default=2.0, ge=0)
+    # Seconds a settled read's whole answer (a ready avatar, a finished video, a wallet
+    # without holds, the avatar list when all are settled) may be served from this
+    # process's cache. Invalidated at once by the services' events and by writes through
+    # any gateway process (NATS); this bounds only what no event reports (a top-up
+    # through the billing CLI). 0 turns the cache off.
+    read_cache_s: float = Field(default=1.0, ge=0)
     # Gateway processes (uvicorn workers behind one port). Rate limit: shared via NATS.
     gateway_workers: int = Field(default=1, ge=1, le=64)
     # Largest request body accepted (data-URL videos up to 80 MB arrive base64-encoded).

@@ -11,6 +11,7 @@ from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.storage import Storage
 from gateway.clients import GrpcClients
 from gateway.ratelimit import Limiter
+from gateway.readcache import CacheFeed, ReadCache
 from gateway.settings import GatewaySettings
 from gateway.store import CallerCache
 
@@ -25,6 +26,9 @@ class GatewayState:
     storage: Storage
     # Authenticated keys, so most requests skip the database.
     callers: CallerCache
+    # Whole answers of settled reads, invalidated through NATS (gateway.readcache).
+    read_cache: ReadCache
+    cache_feed: CacheFeed
     # Set once every system avatar has finished its first creation (health checks).
     system_avatars_ready: bool = False
 

@@ -12,7 +12,7 @@ import logging
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, Field, StringConstraints
 
 from avatarmesh.clock import iso_millis
@@ -25,6 +25,7 @@ from avatarmesh.v1 import common_pb2
 from gateway.bodies import PageLimit, PageNumber, RequestBody
 from gateway.deps import Clients, Owner, State
 from gateway.errors import ERROR_RESPONSES
+from gateway.readcache import mark_cacheable
 from gateway.uploads import media_input
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,9 @@ _STATUS = {
     pb.AVATAR_STATUS_READY: "ready",
     pb.AVATAR_STATUS_FAILED: "failed",
 }
+# Settled: nothing changes any more but through an event (deleted).
+_SETTLED = (pb.AVATAR_STATUS_READY, pb.AVATAR_STATUS_FAILED)
+
 _STAGE = {
     pb.AVATAR_STAGE_PORTRAIT: "portrait",
     pb.AVATAR_STAGE_DEMO: "demo",
@@ -240,6 +244,7 @@ async def create_avatar(
 
 @router.get("/avatars", summary="Owned avatars plus the public system avatars")
 async def list_avatars(
+    request: Request,
     owner: Owner,
     clients: Clients,
     state: State,
@@ -250,14 +255,20 @@ async def list_avatars(
         pb.ListAvatarsRequest(owner_id=owner, page=common_pb2.PageRequest(page=page, limit=limit))
     )
     data = [AvatarOut.model_validate(await _fields(a, state.storage)) for a in reply.avatars]
+    if all(a.status in _SETTLED for a in reply.avatars):
+        mark_cacheable(request)
     return AvatarPage(data=data, page=page, limit=limit)
 
 
 @router.get("/avatars/{avatar_id}", summary="One avatar (owned or system)")
-async def get_avatar(avatar_id: str, owner: Owner, clients: Clients, state: State) -> AvatarDetail:
+async def get_avatar(
+    avatar_id: str, request: Request, owner: Owner, clients: Clients, state: State
+) -> AvatarDetail:
     avatar = await clients.avatar.GetAvatar(
         pb.GetAvatarRequest(owner_id=owner, avatar_id=avatar_id)
     )
+    if avatar.status in _SETTLED:
+        mark_cacheable(request)
     fields = await _fields(avatar, state.storage)
     ready = avatar.status == pb.AVATAR_STATUS_READY
     fields["tts_voice_id"] = avatar.tts_voice_id if ready and avatar.tts_voice_id else None

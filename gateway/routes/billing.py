@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Literal
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, Field
 
 from avatarmesh.errors import DomainError, ErrorCode
@@ -21,6 +21,7 @@ from avatarmesh.v1 import billing_pb2 as pb
 from gateway.bodies import PageLimit, PageNumber, RequestBody
 from gateway.deps import AdminCaller, Clients, Owner
 from gateway.errors import ERROR_RESPONSES
+from gateway.readcache import mark_cacheable
 
 # Full paths: the user routes live under /api/v1 (API key, feature flag, rate limit),
 # the operators' top-up under /admin/v1 (admin key).
@@ -82,8 +83,12 @@ class WalletTier(RequestBody):
 
 
 @router.get("/api/v1/billing/balance", summary="The caller's wallet balance")
-async def get_balance(owner: Owner, clients: Clients) -> Balance:
+async def get_balance(request: Request, owner: Owner, clients: Clients) -> Balance:
     wallet = await clients.billing.GetWallet(pb.GetWalletRequest(owner_id=owner))
+    if wallet.held_micros == 0:
+        # No hold that could expire unseen: it changes only by a write through the
+        # gateway or a settled avatar or video (their events).
+        mark_cacheable(request)
     return Balance(
         balance_usd=to_usd(wallet.balance_micros),
         held_usd=to_usd(wallet.held_micros),

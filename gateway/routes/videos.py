@@ -24,6 +24,7 @@ from avatarmesh.v1 import common_pb2, video_pb2
 from gateway.bodies import INT32_MAX, PageLimit, PageNumber, RequestBody
 from gateway.deps import Clients, Owner, Settings
 from gateway.errors import ERROR_RESPONSES
+from gateway.readcache import mark_cacheable
 from gateway.settings import GatewaySettings
 from gateway.uploads import store_data_url
 
@@ -37,6 +38,12 @@ STATUS_NAMES = {
     video_pb2.VIDEO_STATUS_FAILED: "failed",
     video_pb2.VIDEO_STATUS_CANCELLED: "cancelled",
 }
+# Settled: nothing changes any more.
+SETTLED = (
+    video_pb2.VIDEO_STATUS_COMPLETED,
+    video_pb2.VIDEO_STATUS_FAILED,
+    video_pb2.VIDEO_STATUS_CANCELLED,
+)
 
 
 class CreateVideoBody(RequestBody):
@@ -256,6 +263,8 @@ async def get_video(
         video_pb2.GetVideoRequest(owner_id=owner, video_id=video_id)
     )
     chosen = output_format or video.output_format or "url"
+    if video.status in SETTLED:
+        mark_cacheable(request)
     return await _out(video, chosen, _storage(request, settings))
 
 

@@ -31,6 +31,7 @@ def gateway_settings(tmp_path: Path, **update: object) -> GatewaySettings:
         "admin_key": ADMIN_KEY,
         "dev_api_key": None,
         "rate_limit_shared": False,  # no NATS in unit tests
+        "read_cache_s": 0.0,
     }
     return GatewaySettings().model_copy(update={**values, **update})
 

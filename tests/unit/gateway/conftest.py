@@ -28,6 +28,8 @@ def make_settings(tmp_path: Path) -> Callable[..., GatewaySettings]:
             "health_timeout_s": 1.0,
             # No NATS in unit tests: each app limits in its own memory.
             "rate_limit_shared": False,
+            # No NATS either: the read cache stays off unless a test turns it on.
+            "read_cache_s": 0.0,
             **{f"{name}_addr": f"127.0.0.1:{free_port()}" for name in SERVICES},
         }
         values.update(overrides)
