@@ -14,7 +14,7 @@ from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.ids import IdPrefix, new_id
 from avatarmesh.outbox import OutboxRelay, first_time
 from services.video import events, store
-from services.video.logic import Canary
+from services.video.logic import Canary, CanaryStatus
 from services.video.store import inbox
 
 
@@ -29,7 +29,7 @@ class Canaries:
             await store.insert_canary(session, canary_id, utcnow())
             await events.queue_canary(session, canary_id)
         self.relay.wake()
-        return Canary(id=canary_id, status="queued")
+        return Canary(id=canary_id, status=CanaryStatus.QUEUED)
 
     async def get(self, canary_id: str) -> Canary:
         async with self.db.transaction() as session:

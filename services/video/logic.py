@@ -140,12 +140,17 @@ class Video:
     completed_at: datetime | None
 
 
+class CanaryStatus(StrEnum):
+    QUEUED = "queued"
+    COMPLETED = "completed"
+
+
 @dataclass(frozen=True)
 class Canary:
     """A synthetic job that proves the queue and the workers are alive."""
 
     id: str
-    status: str  # queued, completed
+    status: CanaryStatus
     worker: str = ""
     round_trip_ms: float = 0.0
 

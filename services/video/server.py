@@ -125,7 +125,7 @@ def video_pb(video: Video) -> pb.VideoJob:
 def canary_pb(canary: Canary) -> pb.Canary:
     return pb.Canary(
         id=canary.id,
-        status=canary.status,
+        status=canary.status.value,
         worker=canary.worker,
         round_trip_ms=canary.round_trip_ms,
     )

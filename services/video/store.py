@@ -27,7 +27,15 @@ from avatarmesh.db import UtcDateTime, service_metadata
 from avatarmesh.ids import MAX_OWNER_ID_LENGTH
 from avatarmesh.outbox import inbox_table, outbox_table
 from avatarmesh.tiers import Tier
-from services.video.logic import ACTIVE, RUNNING, Canary, Settlement, Video, VideoStatus
+from services.video.logic import (
+    ACTIVE,
+    RUNNING,
+    Canary,
+    CanaryStatus,
+    Settlement,
+    Video,
+    VideoStatus,
+)
 
 metadata = service_metadata()
 outbox = outbox_table(metadata)
@@ -217,7 +225,9 @@ async def settle(session: AsyncSession, video_id: str, outcome: Settlement, now:
 
 async def insert_canary(session: AsyncSession, canary_id: str, now: datetime) -> None:
     await session.execute(
-        canaries.insert().values(id=canary_id, status="queued", worker="", created_at=now)
+        canaries.insert().values(
+            id=canary_id, status=CanaryStatus.QUEUED, worker="", created_at=now
+        )
     )
 
 
@@ -226,7 +236,10 @@ async def get_canary(session: AsyncSession, canary_id: str) -> Canary | None:
     if row is None:
         return None
     return Canary(
-        id=row.id, status=row.status, worker=row.worker, round_trip_ms=row.round_trip_ms or 0.0
+        id=row.id,
+        status=CanaryStatus(row.status),
+        worker=row.worker,
+        round_trip_ms=row.round_trip_ms or 0.0,
     )
 
 
@@ -241,7 +254,7 @@ async def complete_canary(
         update(canaries)
         .where(canaries.c.id == canary_id)
         .values(
-            status="completed",
+            status=CanaryStatus.COMPLETED,
             worker=worker,
             completed_at=now,
             round_trip_ms=(now - created).total_seconds() * 1000,
