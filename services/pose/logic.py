@@ -32,6 +32,7 @@ import io
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Protocol
 
 from PIL import Image
@@ -45,6 +46,14 @@ MAX_PROMPT = 600
 MAX_NAME = 60
 DEFAULT_NAME = "Pose"
 BASE_NAME = "Base Portrait"
+
+
+class PoseStatus(StrEnum):
+    """``poses.status``: a row is written ``pending`` before the hold and never answered
+    until it is ``ready`` (``Pose.ready``)."""
+
+    PENDING = "pending"
+    READY = "ready"
 
 
 @dataclass(frozen=True)

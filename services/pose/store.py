@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from avatarmesh.db import UtcDateTime, service_metadata
 from avatarmesh.ids import MAX_OWNER_ID_LENGTH
 from avatarmesh.outbox import inbox_table, outbox_table
-from services.pose.logic import Pose
+from services.pose.logic import Pose, PoseStatus
 
 metadata = service_metadata()
 outbox = outbox_table(metadata)
@@ -55,10 +55,6 @@ poses = Table(
 )
 
 
-READY = "ready"
-PENDING = "pending"  # written before the hold; never answered
-
-
 def pose_of(row: Any) -> Pose:
     return Pose(
         id=row.id,
@@ -67,7 +63,7 @@ def pose_of(row: Any) -> Pose:
         name=row.name,
         prompt=row.prompt,
         image_key=row.image_key,
-        ready=row.status == READY,
+        ready=row.status == PoseStatus.READY,
         is_base=False,
         cost_micros=row.cost_micros,
         applied_json=row.applied_json,
@@ -86,7 +82,7 @@ async def insert_pending(session: AsyncSession, pose: Pose) -> None:
             name=pose.name,
             prompt=pose.prompt,
             image_key=pose.image_key,
-            status=PENDING,
+            status=PoseStatus.PENDING,
             cost_micros=pose.cost_micros,
             applied_json=pose.applied_json,
             hold_id=pose.hold_id,
@@ -100,7 +96,7 @@ async def mark_ready(session: AsyncSession, pose: Pose) -> None:
     await session.execute(
         update(poses)
         .where(poses.c.id == pose.id)
-        .values(status=READY, hold_id=pose.hold_id, applied_json=pose.applied_json)
+        .values(status=PoseStatus.READY, hold_id=pose.hold_id, applied_json=pose.applied_json)
     )
 
 
@@ -110,13 +106,13 @@ async def mark_captured(session: AsyncSession, pose_id: str) -> None:
 
 async def uncaptured(session: AsyncSession) -> list[Pose]:
     """Ready poses whose capture billing has not confirmed."""
-    query = select(poses).where(poses.c.status == READY, poses.c.captured.is_(False))
+    query = select(poses).where(poses.c.status == PoseStatus.READY, poses.c.captured.is_(False))
     return [pose_of(row) for row in (await session.execute(query)).all()]
 
 
 async def pending_before(session: AsyncSession, before: datetime) -> list[Pose]:
     """Poses still pending that were started before ``before`` (abandoned)."""
-    query = select(poses).where(poses.c.status == PENDING, poses.c.created_at < before)
+    query = select(poses).where(poses.c.status == PoseStatus.PENDING, poses.c.created_at < before)
     return [pose_of(row) for row in (await session.execute(query)).all()]
 
 
@@ -126,7 +122,7 @@ async def delete_one(session: AsyncSession, pose_id: str) -> None:
 
 async def get(session: AsyncSession, pose_id: str, owner_id: str) -> Pose | None:
     query = select(poses).where(
-        poses.c.id == pose_id, poses.c.owner_id == owner_id, poses.c.status == READY
+        poses.c.id == pose_id, poses.c.owner_id == owner_id, poses.c.status == PoseStatus.READY
     )
     row = (await session.execute(query)).first()
     return pose_of(row) if row is not None else None
@@ -136,7 +132,9 @@ async def of_avatar(session: AsyncSession, avatar_id: str, owner_id: str) -> lis
     query = (
         select(poses)
         .where(
-            poses.c.avatar_id == avatar_id, poses.c.owner_id == owner_id, poses.c.status == READY
+            poses.c.avatar_id == avatar_id,
+            poses.c.owner_id == owner_id,
+            poses.c.status == PoseStatus.READY,
         )
         .order_by(poses.c.created_at, poses.c.id)
     )
