@@ -1,0 +1,53 @@
+"""Every service folder has the one shape (docs/adding-a-service.md): the same modules,
+and the queries only in ``store.py``, so the next service copies a shape that holds."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SERVICES = Path(__file__).resolve().parents[2] / "services"
+GRPC_SERVICES = sorted(
+    p.name for p in SERVICES.iterdir() if (p / "server.py").exists() or (p / "store.py").exists()
+)
+# What a module outside store.py and migrations/ may take from SQLAlchemy: the session
+# it passes to store.py, and the error a retry loop catches.
+ALLOWED_SQLALCHEMY = {"AsyncSession", "IntegrityError"}
+
+
+def test_the_five_grpc_services_are_found() -> None:
+    assert GRPC_SERVICES == ["avatar", "billing", "pose", "video", "webhook"]
+
+
+@pytest.mark.parametrize("service", GRPC_SERVICES)
+def test_each_service_has_the_standard_modules(service: str) -> None:
+    folder = SERVICES / service
+    wanted = ["__main__.py", "server.py", "logic.py", "store.py", "events.py", "migrations"]
+    assert [name for name in wanted if not (folder / name).exists()] == []
+
+
+def test_the_worker_declares_what_it_consumes_and_publishes() -> None:
+    assert (SERVICES / "worker" / "events.py").exists()
+
+
+def _sqlalchemy_names(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy"):
+            names |= {alias.name for alias in node.names}
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names if a.name.startswith("sqlalchemy")}
+    return names
+
+
+def test_queries_live_only_in_store_modules() -> None:
+    offenders = {
+        str(path.relative_to(SERVICES)): sorted(names - ALLOWED_SQLALCHEMY)
+        for path in sorted(SERVICES.rglob("*.py"))
+        if path.name != "store.py" and "migrations" not in path.parts
+        for names in [_sqlalchemy_names(path)]
+        if names - ALLOWED_SQLALCHEMY
+    }
+    assert offenders == {}
