@@ -53,10 +53,10 @@ class _Frame:
 
 
 def _face_frame(mesh: np.ndarray) -> _Frame:
-    eye = mesh[263, :2] - mesh[33, :2]
+    eye = mesh[fm.LEFT_EYE_OUTER, :2] - mesh[fm.RIGHT_EYE_OUTER, :2]
     ex = eye / max(float(np.linalg.norm(eye)), 1e-6)
     ey = np.array([-ex[1], ex[0]])
-    origin = (mesh[13, :2] + mesh[14, :2]) / 2
+    origin = (mesh[fm.UPPER_LIP_CENTER, :2] + mesh[fm.LOWER_LIP_CENTER, :2]) / 2
     return _Frame(origin.astype(np.float64), ex.astype(np.float64), ey.astype(np.float64))
 
 
@@ -109,9 +109,9 @@ class PhotoRig:
         tx = smoothstep(np.minimum(np.arange(rw), rw - 1 - np.arange(rw)) / max(4, rw * 0.06))
         taper = ty[:, None] * tx[None, :]
 
-        nose_v = float(uv[2, 1])
+        nose_v = float(uv[fm.NOSE_BASE, 1])
         chin_v = float(uv[fm.CHIN, 1])
-        jaw_hw = float(np.linalg.norm(m[172, :2] - m[397, :2])) / 2
+        jaw_hw = float(np.linalg.norm(m[fm.JAW_RIGHT, :2] - m[fm.JAW_LEFT, :2])) / 2
         # --- opening: lower lip and jaw drop, upper lip lifts a little (v offsets).
         # The lips part by a profile that is 0 at the visible corners (they stay
         # pinned, the opening is lens-shaped); below the lower lip the whole jaw drops,
@@ -125,7 +125,7 @@ class PhotoRig:
         t = 1.0 + 1.5 * beyond
         s = smoothstep((v - c) / t + 0.5)
         f_up = np.exp(-(((c - v) / max(0.8 * (0 - nose_v), 1.0)) ** 2)) * prof
-        lip_bottom = float(uv[17, 1])
+        lip_bottom = float(uv[fm.LOWER_LIP_BOTTOM, 1])
         to_jaw = smoothstep((v - lip_bottom) / max(0.5 * (chin_v - lip_bottom), 1.0))
         # Beside the mouth the skin stretches over the whole way from the lip line to
         # the chin (over the short way to the lower lip it streaked at wide openings).
@@ -210,7 +210,7 @@ class PhotoRig:
         # Sharp where the face's fine detail is (eyes, brows, nose: down to the nose
         # base); the mouth and jaw are redrawn by the warp every frame anyway.
         self.head = head_region(
-            (w_img, h_img), face_box, keep, sharp_bottom=float(m[2, 1]) + 0.05 * height
+            (w_img, h_img), face_box, keep, sharp_bottom=float(m[fm.NOSE_BASE, 1]) + 0.05 * height
         )
         # Head motion (roll about the neck included), brows and blinks move a face pixel
         # by at most ~0.12 face heights (measured: avatar_pro "energetic, nodding, expressive").

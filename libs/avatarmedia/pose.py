@@ -192,7 +192,7 @@ def _photo_pose(portrait: Portrait, ops: dict[str, Any]) -> tuple[np.ndarray, di
     framing = ops.get("framing")
     if framing in ("close-up", "wide"):
         zoom = 1.35 if framing == "close-up" else 0.75
-        center = (float(mesh[1, 0]), float((mesh[fm.FOREHEAD, 1] + chin[1]) / 2))
+        center = (float(mesh[fm.NOSE_TIP, 0]), float((mesh[fm.FOREHEAD, 1] + chin[1]) / 2))
         m = cv2.getRotationMatrix2D(center, 0.0, zoom)
         m[:, 2] += np.array([w / 2, h * 0.45]) - np.array(center)
         if framing == "wide":
