@@ -1,15 +1,17 @@
-"""Webhooks over REST: the caller's signing secret (read, rotate) and the recorded
-delivery attempts of their video events. See docs/webhooks.md for the signature scheme."""
+"""Webhooks over REST: the caller's signing secret (read, rotate), the recorded
+delivery attempts, and webhook endpoints (receivers with their own secret and event
+filter, a delivery log each and a test event). See docs/webhooks.md."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
 from avatarmesh.v1 import webhook_pb2 as pb
+from gateway.bodies import RequestBody
 from gateway.deps import Clients, Owner
 from gateway.errors import ERROR_RESPONSES
 
@@ -29,8 +31,10 @@ class SigningSecretOut(BaseModel):
 class DeliveryAttemptOut(BaseModel):
     id: str
     event_id: str = Field(description="The Webhook-Id receivers de-duplicate on")
-    event: str = Field(description="video.completed or video.failed")
-    video_gen_id: str
+    event: str = Field(description="video.completed, video.failed, avatar.ready, ...")
+    video_gen_id: str = Field(description="What the event is about (kept name: any id)")
+    subject_id: str = Field(description="What the event is about: a video, avatar, ... id")
+    endpoint_id: str | None = Field(description="The webhook endpoint; null: the job's URL")
     url: str
     attempt: int = Field(description="1 for the first attempt of this event")
     status_code: int | None = Field(description="The receiver's HTTP status; null: no answer")
@@ -88,6 +92,8 @@ def _attempt(attempt: pb.DeliveryAttempt) -> DeliveryAttemptOut:
         event_id=attempt.event_id,
         event=attempt.event,
         video_gen_id=attempt.subject_id,
+        subject_id=attempt.subject_id,
+        endpoint_id=attempt.endpoint_id or None,
         url=attempt.url,
         attempt=attempt.attempt,
         status_code=attempt.status_code or None,
@@ -96,3 +102,147 @@ def _attempt(attempt: pb.DeliveryAttempt) -> DeliveryAttemptOut:
         at=attempt.at.ToDatetime(tzinfo=UTC),
         delivery_status=attempt.delivery_status,
     )
+
+
+# -- webhook endpoints ----------------------------------------------------------------
+
+
+class CreateEndpointBody(RequestBody):
+    url: str = Field(max_length=2048, description="HTTPS URL (checked like every URL)")
+    events: list[str] = Field(
+        min_length=1,
+        max_length=20,
+        description="avatar.ready, avatar.failed, video.completed, video.failed, "
+        "studio.video.completed, studio.video.failed, file.archived; or * for all",
+    )
+    description: str = Field(default="", max_length=500)
+
+
+class RotateEndpointBody(RequestBody):
+    overlap_seconds: float | None = Field(
+        default=None,
+        ge=0,
+        le=7 * 24 * 3600,
+        description="How long the old secret keeps signing (default 24 h)",
+    )
+
+
+class EndpointOut(BaseModel):
+    id: str
+    url: str
+    events: list[str]
+    description: str
+    created_at: datetime
+    secret_created_at: datetime
+    previous_valid_until: datetime | None = Field(
+        description="After a rotation: until then deliveries also carry the old signature"
+    )
+    secret: str | None = Field(
+        default=None, description="Only in the answers to create and rotate-secret"
+    )
+
+
+class Endpoints(BaseModel):
+    data: list[EndpointOut]
+
+
+class TestEventOut(BaseModel):
+    event_id: str
+    event: str = "webhook.test"
+
+
+def _endpoint(reply: pb.Endpoint) -> EndpointOut:
+    return EndpointOut(
+        id=reply.id,
+        url=reply.url,
+        events=list(reply.events),
+        description=reply.description,
+        created_at=reply.created_at.ToDatetime(tzinfo=UTC),
+        secret_created_at=reply.secret_created_at.ToDatetime(tzinfo=UTC),
+        previous_valid_until=reply.previous_valid_until.ToDatetime(tzinfo=UTC)
+        if reply.HasField("previous_valid_until")
+        else None,
+        secret=reply.secret or None,
+    )
+
+
+@router.post(
+    "/webhooks/endpoints",
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a webhook endpoint (its signing secret is shown only now)",
+)
+async def create_endpoint(body: CreateEndpointBody, owner: Owner, clients: Clients) -> EndpointOut:
+    reply = await clients.webhook.CreateEndpoint(
+        pb.CreateEndpointRequest(
+            owner_id=owner, url=body.url, events=body.events, description=body.description
+        )
+    )
+    return _endpoint(reply)
+
+
+@router.get("/webhooks/endpoints", summary="The caller's webhook endpoints")
+async def list_endpoints(owner: Owner, clients: Clients) -> Endpoints:
+    reply = await clients.webhook.ListEndpoints(pb.ListEndpointsRequest(owner_id=owner))
+    return Endpoints(data=[_endpoint(e) for e in reply.endpoints])
+
+
+@router.get("/webhooks/endpoints/{endpoint_id}", summary="One webhook endpoint")
+async def get_endpoint(endpoint_id: str, owner: Owner, clients: Clients) -> EndpointOut:
+    reply = await clients.webhook.GetEndpoint(
+        pb.EndpointRequest(owner_id=owner, endpoint_id=endpoint_id)
+    )
+    return _endpoint(reply)
+
+
+@router.delete(
+    "/webhooks/endpoints/{endpoint_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Delete a webhook endpoint (its pending deliveries stop)",
+)
+async def delete_endpoint(endpoint_id: str, owner: Owner, clients: Clients) -> Response:
+    await clients.webhook.DeleteEndpoint(
+        pb.EndpointRequest(owner_id=owner, endpoint_id=endpoint_id)
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/webhooks/endpoints/{endpoint_id}/rotate-secret",
+    summary="A new signing secret (shown once); the old one also signs for the overlap",
+)
+async def rotate_endpoint_secret(
+    endpoint_id: str, owner: Owner, clients: Clients, body: RotateEndpointBody | None = None
+) -> EndpointOut:
+    request = pb.RotateEndpointSecretRequest(owner_id=owner, endpoint_id=endpoint_id)
+    if body is not None and body.overlap_seconds is not None:
+        request.overlap_seconds = body.overlap_seconds
+    return _endpoint(await clients.webhook.RotateEndpointSecret(request))
+
+
+@router.post(
+    "/webhooks/endpoints/{endpoint_id}/test",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Send a signed webhook.test event to this endpoint",
+)
+async def send_test_event(endpoint_id: str, owner: Owner, clients: Clients) -> TestEventOut:
+    reply = await clients.webhook.SendTestEvent(
+        pb.EndpointRequest(owner_id=owner, endpoint_id=endpoint_id)
+    )
+    return TestEventOut(event_id=reply.event_id)
+
+
+@router.get(
+    "/webhooks/endpoints/{endpoint_id}/deliveries",
+    summary="This endpoint's delivery attempts, newest first",
+)
+async def endpoint_deliveries(
+    endpoint_id: str,
+    owner: Owner,
+    clients: Clients,
+    limit: Annotated[int, Query(ge=1, le=500, description="At most this many")] = 100,
+) -> DeliveryAttempts:
+    reply = await clients.webhook.ListDeliveries(
+        pb.ListDeliveriesRequest(owner_id=owner, endpoint_id=endpoint_id, limit=limit)
+    )
+    return DeliveryAttempts(data=[_attempt(a) for a in reply.attempts])

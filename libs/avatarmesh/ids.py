@@ -22,6 +22,7 @@ class IdPrefix(StrEnum):
     EVENT = "ev"
     OWNER = "own"
     WEBHOOK_ATTEMPT = "wa"
+    WEBHOOK_ENDPOINT = "we"
     JOB = "job"
     UPLOAD = "up"
 

@@ -1,5 +1,6 @@
 """Wire-up: ``python -m services.webhook`` serves WebhookService (signing secrets,
-delivery history), takes ``events.video.>`` in (``events``) and runs the dispatcher
+delivery history, webhook endpoints), takes ``events.video.>`` and
+``events.avatar.ready|failed`` in (``events``) and runs the dispatcher
 that delivers them, the housekeeping and the inbox purge."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from avatarmesh.storage import Storage
 from services.webhook import events
 from services.webhook.config import WebhookSettings
 from services.webhook.dispatch import Dispatcher
+from services.webhook.endpoints import Endpoints
 from services.webhook.housekeeping import run_housekeeping
 from services.webhook.intake import Intake
 from services.webhook.secrets import SecretBox, SigningSecrets
@@ -28,13 +30,22 @@ def wire(rt: Runtime[WebhookSettings]) -> Wiring:
         SecretBox(settings.webhook_secret_encryption_key),
         timedelta(seconds=settings.webhook_secret_grace_seconds),
     )
+    endpoints = Endpoints(
+        db,
+        SecretBox(settings.webhook_secret_encryption_key),
+        timedelta(seconds=settings.webhook_secret_grace_seconds),
+        allow_insecure_loopback=settings.allow_insecure_loopback,
+    )
     storage = Storage(settings)
-    dispatcher = Dispatcher(db, secrets, settings, storage.presigned_get)
+    dispatcher = Dispatcher(
+        db, secrets, settings, storage.presigned_get, endpoint_keys=endpoints.signing_keys
+    )
+    endpoints.wake = dispatcher.wake
     intake = Intake(db, dispatcher.wake)
 
     retention = timedelta(days=settings.webhook_retention_days)
     return Wiring(
-        servicers=[servicer(db, secrets)],
+        servicers=[servicer(db, secrets, endpoints)],
         background=[
             *events.consumers(bus, intake),
             dispatcher.run,

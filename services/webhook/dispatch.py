@@ -35,6 +35,7 @@ _UNRESOLVED = "cannot resolve host"
 
 Send = Callable[..., Awaitable[tuple[int, bytes]]]
 Presign = Callable[[str, timedelta], Awaitable[str]]
+EndpointKeys = Callable[[str, datetime], Awaitable[list[str]]]
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,10 @@ class Dispatcher:
         presign: Presign | None,
         *,
         send: Send = fetch.request,
+        endpoint_keys: EndpointKeys | None = None,
     ) -> None:
         self.db = db
+        self.endpoint_keys = endpoint_keys
         self.secrets = secrets
         self.settings = settings
         self.presign = presign
@@ -133,8 +136,12 @@ class Dispatcher:
             if exc.message.startswith(_UNRESOLVED):
                 return Outcome(error=exc.message)
             return Outcome(error=f"webhook_url refused: {exc.message}", permanent=True)
+        endpoint_id = getattr(row, "endpoint_id", None)
         try:
-            keys = (await self.secrets.get(row.owner_id)).signing(utcnow())
+            keys = await self._keys(row.owner_id, endpoint_id)
+        except DomainError as exc:
+            return Outcome(error=exc.message, permanent=endpoint_id is not None)
+        try:
             video_url = None
             if row.video_key and self.presign is not None:
                 ttl = timedelta(seconds=self.settings.webhook_video_url_ttl_seconds)
@@ -144,7 +151,9 @@ class Dispatcher:
                 "POST",
                 row.url,
                 content=body,
-                headers=delivery_headers(row.event_id, keys, body),
+                headers=delivery_headers(
+                    getattr(row, "webhook_id", None) or row.event_id, keys, body
+                ),
                 timeout=self.settings.webhook_timeout_seconds,
                 max_bytes=MAX_RESPONSE_BYTES,
                 allow_insecure_loopback=loopback,
@@ -162,6 +171,12 @@ class Dispatcher:
         if 300 <= status < 400:
             return Outcome(status_code=status, error=f"HTTP {status} (redirects are not followed)")
         return Outcome(status_code=status, error=f"HTTP {status}")
+
+    async def _keys(self, owner_id: str, endpoint_id: str | None) -> list[str]:
+        """An endpoint's own secrets, else the owner's (a job's ``webhook_url``)."""
+        if endpoint_id and self.endpoint_keys is not None:
+            return await self.endpoint_keys(endpoint_id, utcnow())
+        return (await self.secrets.get(owner_id)).signing(utcnow())
 
     async def _release(self, claim: Claim) -> None:
         """Hand a leased delivery back at once (shutdown interrupted its attempt)."""

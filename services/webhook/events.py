@@ -1,5 +1,6 @@
 """What the webhook service consumes: every settled video (``events.video.>``) on one
-durable, ``webhook-video-events``, with the intake retry policy. It publishes nothing
+durable, ``webhook-video-events``, and settled avatars (``events.avatar.ready|failed``,
+for webhook endpoints), with the intake retry policy. It publishes nothing
 on the bus: its output is the signed POST to the owner's ``webhook_url``."""
 
 from __future__ import annotations
@@ -19,11 +20,40 @@ VIDEO_SETTLED = Subscription(
 )
 
 
+AVATAR_READY = Subscription(
+    "webhook-avatar-ready", "events.avatar.ready", events_pb2.AvatarSettled, INTAKE
+)
+AVATAR_FAILED = Subscription(
+    "webhook-avatar-failed", "events.avatar.failed", events_pb2.AvatarSettled, INTAKE
+)
+
+
 def consumers(bus: Bus, intake: Intake) -> list[Background]:
     async def settled(d: Delivery[events_pb2.VideoSettled]) -> None:
         await intake.take(settled_video(d.message, d.subject, d.msg_id))
 
-    return [VIDEO_SETTLED.consumer(bus, settled)]
+    async def avatar(d: Delivery[events_pb2.AvatarSettled]) -> None:
+        event = d.subject.removeprefix("events.")  # avatar.ready | avatar.failed
+        message = d.message
+        at = (
+            message.meta.occurred_at.ToDatetime(tzinfo=UTC)
+            if message.meta.HasField("occurred_at")
+            else utcnow()
+        )
+        await intake.take_avatar(
+            event,
+            message.meta.event_id or d.msg_id or "",
+            message.avatar_id,
+            message.owner_id,
+            message.error,
+            at,
+        )
+
+    return [
+        VIDEO_SETTLED.consumer(bus, settled),
+        AVATAR_READY.consumer(bus, avatar),
+        AVATAR_FAILED.consumer(bus, avatar),
+    ]
 
 
 def settled_video(event: events_pb2.VideoSettled, subject: str, msg_id: str | None) -> SettledVideo:

@@ -123,6 +123,7 @@ class AttemptRecord:
     duration_ms: int
     at: datetime
     delivery_status: str
+    endpoint_id: str = ""
 
 
 def require_owner(owner_id: str) -> None:

@@ -72,3 +72,25 @@ def render_body(payload: dict[str, Any], video_url: str | None) -> bytes:
     if video_url is not None and VIDEO_URL not in ordered:
         ordered[VIDEO_URL] = video_url
     return json.dumps(ordered, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def avatar_payload(
+    event: str, event_id: str, avatar_id: str, error: str, occurred_at: datetime
+) -> dict[str, Any]:
+    """``avatar.ready`` / ``avatar.failed`` (webhook endpoints only)."""
+    body: dict[str, Any] = {"event": event, "event_id": event_id, "avatar_id": avatar_id}
+    body["status"] = event.split(".", 1)[1]
+    if event == "avatar.failed":
+        body["error"] = error or "avatar creation failed"
+    body["timestamp"] = iso_millis(occurred_at)
+    return body
+
+
+def test_payload(event_id: str, endpoint_id: str, occurred_at: datetime) -> dict[str, Any]:
+    """``webhook.test``: sent on request to one endpoint, to check the receiver."""
+    return {
+        "event": "webhook.test",
+        "event_id": event_id,
+        "endpoint_id": endpoint_id,
+        "timestamp": iso_millis(occurred_at),
+    }

@@ -54,8 +54,28 @@ deliveries = Table(
     Column("locked_until", UtcDateTime(), nullable=True),
     Column("finished_at", UtcDateTime(), nullable=True),
     Column("last_error", Text(), nullable=True),
+    # Set for a delivery to a webhook endpoint (else: the job's own webhook_url).
+    Column("endpoint_id", String(64), nullable=True, index=True),
+    # The event id the receiver sees (Webhook-Id); null: ``event_id`` itself.
+    Column("webhook_id", String(128), nullable=True),
     Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
     Index("ix_deliveries_subject_id_event", "subject_id", "event"),
+)
+
+endpoints = Table(
+    "endpoints",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("owner_id", String(MAX_OWNER_ID_LENGTH), nullable=False, index=True),
+    Column("url", Text(), nullable=False),
+    Column("events", Text(), nullable=False),  # JSON list
+    Column("description", Text(), nullable=False),
+    Column("secret", Text(), nullable=False),
+    Column("secret_created_at", UtcDateTime(), nullable=False),
+    Column("previous_secret", Text(), nullable=True),
+    Column("previous_valid_until", UtcDateTime(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("deleted_at", UtcDateTime(), nullable=True),
 )
 
 delivery_attempts = Table(
@@ -109,11 +129,15 @@ async def update_secret(session: AsyncSession, owner_id: str, **values: Any) -> 
 # -- deliveries ------------------------------------------------------------------------
 
 
-async def delivery_for(session: AsyncSession, subject_id: str, event: str) -> str | None:
-    """The event id already delivering ``event`` for the subject, if any."""
+async def delivery_for(
+    session: AsyncSession, subject_id: str, event: str, endpoint_id: str | None = None
+) -> str | None:
+    """The delivery already carrying ``event`` for the subject to this endpoint (None:
+    the job's own ``webhook_url``), if any."""
     d = deliveries.c
+    target = d.endpoint_id.is_(None) if endpoint_id is None else d.endpoint_id == endpoint_id
     found = await session.scalar(
-        select(d.event_id).where(d.subject_id == subject_id, d.event == event)
+        select(d.event_id).where(d.subject_id == subject_id, d.event == event, target)
     )
     return None if found is None else str(found)
 
@@ -196,12 +220,17 @@ async def purge_finished(session: AsyncSession, settled_before: datetime) -> int
 
 
 async def attempts(
-    session: AsyncSession, owner_id: str, subject_id: str, limit: int
+    session: AsyncSession, owner_id: str, subject_id: str, limit: int, endpoint_id: str = ""
 ) -> list[AttemptRecord]:
     """The owner's recorded attempts, newest first (one subject's when given)."""
     a = delivery_attempts.c
     query = (
-        select(delivery_attempts, deliveries.c.status.label("delivery_status"))
+        select(
+            delivery_attempts,
+            deliveries.c.status.label("delivery_status"),
+            deliveries.c.endpoint_id.label("endpoint_id"),
+            deliveries.c.webhook_id.label("webhook_id"),
+        )
         .join(deliveries, deliveries.c.event_id == a.event_id)
         .where(a.owner_id == owner_id)
         .order_by(a.at.desc(), a.attempt.desc())
@@ -209,10 +238,12 @@ async def attempts(
     )
     if subject_id:
         query = query.where(a.subject_id == subject_id)
+    if endpoint_id:
+        query = query.where(deliveries.c.endpoint_id == endpoint_id)
     return [
         AttemptRecord(
             id=row.id,
-            event_id=row.event_id,
+            event_id=row.webhook_id or row.event_id,
             event=row.event,
             subject_id=row.subject_id,
             url=row.url,
@@ -222,6 +253,53 @@ async def attempts(
             duration_ms=row.duration_ms,
             at=row.at,
             delivery_status=row.delivery_status,
+            endpoint_id=row.endpoint_id or "",
         )
         for row in (await session.execute(query)).all()
     ]
+
+
+# -- endpoints -------------------------------------------------------------------------
+
+
+async def insert_endpoint(session: AsyncSession, values: Mapping[str, Any]) -> None:
+    await session.execute(endpoints.insert().values(**values))
+
+
+async def endpoint_row(session: AsyncSession, owner_id: str, endpoint_id: str) -> Any:
+    """The owner's live endpoint, or None (missing, deleted or another owner's)."""
+    e = endpoints.c
+    query = select(endpoints).where(
+        e.id == endpoint_id, e.owner_id == owner_id, e.deleted_at.is_(None)
+    )
+    return (await session.execute(query)).first()
+
+
+async def endpoint_by_id(session: AsyncSession, endpoint_id: str) -> Any:
+    return (await session.execute(select(endpoints).where(endpoints.c.id == endpoint_id))).first()
+
+
+async def live_endpoints(session: AsyncSession, owner_id: str) -> list[Any]:
+    e = endpoints.c
+    query = (
+        select(endpoints)
+        .where(e.owner_id == owner_id, e.deleted_at.is_(None))
+        .order_by(e.created_at, e.id)
+    )
+    return list((await session.execute(query)).all())
+
+
+async def update_endpoint(session: AsyncSession, endpoint_id: str, **values: Any) -> None:
+    await session.execute(update(endpoints).where(endpoints.c.id == endpoint_id).values(**values))
+
+
+async def fail_pending_for_endpoint(
+    session: AsyncSession, endpoint_id: str, now: datetime, reason: str
+) -> None:
+    """A deleted endpoint is not tried any more."""
+    d = deliveries.c
+    await session.execute(
+        update(deliveries)
+        .where(d.endpoint_id == endpoint_id, d.status == DeliveryStatus.PENDING)
+        .values(status=DeliveryStatus.FAILED, finished_at=now, last_error=reason)
+    )

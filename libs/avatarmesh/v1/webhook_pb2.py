@@ -25,25 +25,39 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x61vatarmesh/v1/webhook.proto\x12\ravatarmesh.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9b\x01\n\rSigningSecret\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x0e\n\x06secret\x18\x02 \x01(\t\x12.\n\ncreated_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x38\n\x14previous_valid_until\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"+\n\x17GetSigningSecretRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\".\n\x1aRotateSigningSecretRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\"\xea\x01\n\x0f\x44\x65liveryAttempt\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x0b\n\x03url\x18\x03 \x01(\t\x12\x0f\n\x07\x61ttempt\x18\x04 \x01(\x05\x12\x13\n\x0bstatus_code\x18\x05 \x01(\x05\x12\r\n\x05\x65rror\x18\x06 \x01(\t\x12&\n\x02\x61t\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0b\x64uration_ms\x18\x08 \x01(\x05\x12\r\n\x05\x65vent\x18\t \x01(\t\x12\x12\n\nsubject_id\x18\n \x01(\t\x12\x17\n\x0f\x64\x65livery_status\x18\x0b \x01(\t\"L\n\x15ListDeliveriesRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x12\n\nsubject_id\x18\x02 \x01(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\"J\n\x16ListDeliveriesResponse\x12\x30\n\x08\x61ttempts\x18\x01 \x03(\x0b\x32\x1e.avatarmesh.v1.DeliveryAttempt2\xa9\x02\n\x0eWebhookService\x12X\n\x10GetSigningSecret\x12&.avatarmesh.v1.GetSigningSecretRequest\x1a\x1c.avatarmesh.v1.SigningSecret\x12^\n\x13RotateSigningSecret\x12).avatarmesh.v1.RotateSigningSecretRequest\x1a\x1c.avatarmesh.v1.SigningSecret\x12]\n\x0eListDeliveries\x12$.avatarmesh.v1.ListDeliveriesRequest\x1a%.avatarmesh.v1.ListDeliveriesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x61vatarmesh/v1/webhook.proto\x12\ravatarmesh.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8b\x02\n\x08\x45ndpoint\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x0b\n\x03url\x18\x03 \x01(\t\x12\x0e\n\x06\x65vents\x18\x04 \x03(\t\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06secret\x18\x07 \x01(\t\x12\x38\n\x14previous_valid_until\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x11secret_created_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"[\n\x15\x43reateEndpointRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x0b\n\x03url\x18\x02 \x01(\t\x12\x0e\n\x06\x65vents\x18\x03 \x03(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\"8\n\x0f\x45ndpointRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x13\n\x0b\x65ndpoint_id\x18\x02 \x01(\t\"v\n\x1bRotateEndpointSecretRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x13\n\x0b\x65ndpoint_id\x18\x02 \x01(\t\x12\x1c\n\x0foverlap_seconds\x18\x03 \x01(\x01H\x00\x88\x01\x01\x42\x12\n\x10_overlap_seconds\"(\n\x14ListEndpointsRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\"C\n\x15ListEndpointsResponse\x12*\n\tendpoints\x18\x01 \x03(\x0b\x32\x17.avatarmesh.v1.Endpoint\"%\n\x11TestEventResponse\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\"\x9b\x01\n\rSigningSecret\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x0e\n\x06secret\x18\x02 \x01(\t\x12.\n\ncreated_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x38\n\x14previous_valid_until\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"+\n\x17GetSigningSecretRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\".\n\x1aRotateSigningSecretRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\"\xff\x01\n\x0f\x44\x65liveryAttempt\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x0b\n\x03url\x18\x03 \x01(\t\x12\x0f\n\x07\x61ttempt\x18\x04 \x01(\x05\x12\x13\n\x0bstatus_code\x18\x05 \x01(\x05\x12\r\n\x05\x65rror\x18\x06 \x01(\t\x12&\n\x02\x61t\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0b\x64uration_ms\x18\x08 \x01(\x05\x12\r\n\x05\x65vent\x18\t \x01(\t\x12\x12\n\nsubject_id\x18\n \x01(\t\x12\x17\n\x0f\x64\x65livery_status\x18\x0b \x01(\t\x12\x13\n\x0b\x65ndpoint_id\x18\x0c \x01(\t\"a\n\x15ListDeliveriesRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x12\n\nsubject_id\x18\x02 \x01(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\x12\x13\n\x0b\x65ndpoint_id\x18\x04 \x01(\t\"J\n\x16ListDeliveriesResponse\x12\x30\n\x08\x61ttempts\x18\x01 \x03(\x0b\x32\x1e.avatarmesh.v1.DeliveryAttempt2\x99\x06\n\x0eWebhookService\x12X\n\x10GetSigningSecret\x12&.avatarmesh.v1.GetSigningSecretRequest\x1a\x1c.avatarmesh.v1.SigningSecret\x12^\n\x13RotateSigningSecret\x12).avatarmesh.v1.RotateSigningSecretRequest\x1a\x1c.avatarmesh.v1.SigningSecret\x12]\n\x0eListDeliveries\x12$.avatarmesh.v1.ListDeliveriesRequest\x1a%.avatarmesh.v1.ListDeliveriesResponse\x12O\n\x0e\x43reateEndpoint\x12$.avatarmesh.v1.CreateEndpointRequest\x1a\x17.avatarmesh.v1.Endpoint\x12Z\n\rListEndpoints\x12#.avatarmesh.v1.ListEndpointsRequest\x1a$.avatarmesh.v1.ListEndpointsResponse\x12\x46\n\x0bGetEndpoint\x12\x1e.avatarmesh.v1.EndpointRequest\x1a\x17.avatarmesh.v1.Endpoint\x12I\n\x0e\x44\x65leteEndpoint\x12\x1e.avatarmesh.v1.EndpointRequest\x1a\x17.avatarmesh.v1.Endpoint\x12[\n\x14RotateEndpointSecret\x12*.avatarmesh.v1.RotateEndpointSecretRequest\x1a\x17.avatarmesh.v1.Endpoint\x12Q\n\rSendTestEvent\x12\x1e.avatarmesh.v1.EndpointRequest\x1a .avatarmesh.v1.TestEventResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'avatarmesh.v1.webhook_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SIGNINGSECRET']._serialized_start=80
-  _globals['_SIGNINGSECRET']._serialized_end=235
-  _globals['_GETSIGNINGSECRETREQUEST']._serialized_start=237
-  _globals['_GETSIGNINGSECRETREQUEST']._serialized_end=280
-  _globals['_ROTATESIGNINGSECRETREQUEST']._serialized_start=282
-  _globals['_ROTATESIGNINGSECRETREQUEST']._serialized_end=328
-  _globals['_DELIVERYATTEMPT']._serialized_start=331
-  _globals['_DELIVERYATTEMPT']._serialized_end=565
-  _globals['_LISTDELIVERIESREQUEST']._serialized_start=567
-  _globals['_LISTDELIVERIESREQUEST']._serialized_end=643
-  _globals['_LISTDELIVERIESRESPONSE']._serialized_start=645
-  _globals['_LISTDELIVERIESRESPONSE']._serialized_end=719
-  _globals['_WEBHOOKSERVICE']._serialized_start=722
-  _globals['_WEBHOOKSERVICE']._serialized_end=1019
+  _globals['_ENDPOINT']._serialized_start=80
+  _globals['_ENDPOINT']._serialized_end=347
+  _globals['_CREATEENDPOINTREQUEST']._serialized_start=349
+  _globals['_CREATEENDPOINTREQUEST']._serialized_end=440
+  _globals['_ENDPOINTREQUEST']._serialized_start=442
+  _globals['_ENDPOINTREQUEST']._serialized_end=498
+  _globals['_ROTATEENDPOINTSECRETREQUEST']._serialized_start=500
+  _globals['_ROTATEENDPOINTSECRETREQUEST']._serialized_end=618
+  _globals['_LISTENDPOINTSREQUEST']._serialized_start=620
+  _globals['_LISTENDPOINTSREQUEST']._serialized_end=660
+  _globals['_LISTENDPOINTSRESPONSE']._serialized_start=662
+  _globals['_LISTENDPOINTSRESPONSE']._serialized_end=729
+  _globals['_TESTEVENTRESPONSE']._serialized_start=731
+  _globals['_TESTEVENTRESPONSE']._serialized_end=768
+  _globals['_SIGNINGSECRET']._serialized_start=771
+  _globals['_SIGNINGSECRET']._serialized_end=926
+  _globals['_GETSIGNINGSECRETREQUEST']._serialized_start=928
+  _globals['_GETSIGNINGSECRETREQUEST']._serialized_end=971
+  _globals['_ROTATESIGNINGSECRETREQUEST']._serialized_start=973
+  _globals['_ROTATESIGNINGSECRETREQUEST']._serialized_end=1019
+  _globals['_DELIVERYATTEMPT']._serialized_start=1022
+  _globals['_DELIVERYATTEMPT']._serialized_end=1277
+  _globals['_LISTDELIVERIESREQUEST']._serialized_start=1279
+  _globals['_LISTDELIVERIESREQUEST']._serialized_end=1376
+  _globals['_LISTDELIVERIESRESPONSE']._serialized_start=1378
+  _globals['_LISTDELIVERIESRESPONSE']._serialized_end=1452
+  _globals['_WEBHOOKSERVICE']._serialized_start=1455
+  _globals['_WEBHOOKSERVICE']._serialized_end=2248
 # @@protoc_insertion_point(module_scope)

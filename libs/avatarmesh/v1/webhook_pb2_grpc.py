@@ -49,6 +49,36 @@ class WebhookServiceStub:
                 request_serializer=avatarmesh_dot_v1_dot_webhook__pb2.ListDeliveriesRequest.SerializeToString,
                 response_deserializer=avatarmesh_dot_v1_dot_webhook__pb2.ListDeliveriesResponse.FromString,
                 _registered_method=True)
+        self.CreateEndpoint = channel.unary_unary(
+                '/avatarmesh.v1.WebhookService/CreateEndpoint',
+                request_serializer=avatarmesh_dot_v1_dot_webhook__pb2.CreateEndpointRequest.SerializeToString,
+                response_deserializer=avatarmesh_dot_v1_dot_webhook__pb2.Endpoint.FromString,
+                _registered_method=True)
+        self.ListEndpoints = channel.unary_unary(
+                '/avatarmesh.v1.WebhookService/ListEndpoints',
+                request_serializer=avatarmesh_dot_v1_dot_webhook__pb2.ListEndpointsRequest.SerializeToString,
+                response_deserializer=avatarmesh_dot_v1_dot_webhook__pb2.ListEndpointsResponse.FromString,
+                _registered_method=True)
+        self.GetEndpoint = channel.unary_unary(
+                '/avatarmesh.v1.WebhookService/GetEndpoint',
+                request_serializer=avatarmesh_dot_v1_dot_webhook__pb2.EndpointRequest.SerializeToString,
+                response_deserializer=avatarmesh_dot_v1_dot_webhook__pb2.Endpoint.FromString,
+                _registered_method=True)
+        self.DeleteEndpoint = channel.unary_unary(
+                '/avatarmesh.v1.WebhookService/DeleteEndpoint',
+                request_serializer=avatarmesh_dot_v1_dot_webhook__pb2.EndpointRequest.SerializeToString,
+                response_deserializer=avatarmesh_dot_v1_dot_webhook__pb2.Endpoint.FromString,
+                _registered_method=True)
+        self.RotateEndpointSecret = channel.unary_unary(
+                '/avatarmesh.v1.WebhookService/RotateEndpointSecret',
+                request_serializer=avatarmesh_dot_v1_dot_webhook__pb2.RotateEndpointSecretRequest.SerializeToString,
+                response_deserializer=avatarmesh_dot_v1_dot_webhook__pb2.Endpoint.FromString,
+                _registered_method=True)
+        self.SendTestEvent = channel.unary_unary(
+                '/avatarmesh.v1.WebhookService/SendTestEvent',
+                request_serializer=avatarmesh_dot_v1_dot_webhook__pb2.EndpointRequest.SerializeToString,
+                response_deserializer=avatarmesh_dot_v1_dot_webhook__pb2.TestEventResponse.FromString,
+                _registered_method=True)
 
 
 class WebhookServiceServicer:
@@ -75,6 +105,46 @@ class WebhookServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateEndpoint(self, request, context):
+        """Webhook endpoints: an owner's receivers for chosen events, each with its own secret.
+        secret shown
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListEndpoints(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetEndpoint(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteEndpoint(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RotateEndpointSecret(self, request, context):
+        """secret shown
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SendTestEvent(self, request, context):
+        """A signed "webhook.test" event to this endpoint only (recorded like any delivery).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_WebhookServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -92,6 +162,36 @@ def add_WebhookServiceServicer_to_server(servicer, server):
                     servicer.ListDeliveries,
                     request_deserializer=avatarmesh_dot_v1_dot_webhook__pb2.ListDeliveriesRequest.FromString,
                     response_serializer=avatarmesh_dot_v1_dot_webhook__pb2.ListDeliveriesResponse.SerializeToString,
+            ),
+            'CreateEndpoint': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateEndpoint,
+                    request_deserializer=avatarmesh_dot_v1_dot_webhook__pb2.CreateEndpointRequest.FromString,
+                    response_serializer=avatarmesh_dot_v1_dot_webhook__pb2.Endpoint.SerializeToString,
+            ),
+            'ListEndpoints': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListEndpoints,
+                    request_deserializer=avatarmesh_dot_v1_dot_webhook__pb2.ListEndpointsRequest.FromString,
+                    response_serializer=avatarmesh_dot_v1_dot_webhook__pb2.ListEndpointsResponse.SerializeToString,
+            ),
+            'GetEndpoint': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEndpoint,
+                    request_deserializer=avatarmesh_dot_v1_dot_webhook__pb2.EndpointRequest.FromString,
+                    response_serializer=avatarmesh_dot_v1_dot_webhook__pb2.Endpoint.SerializeToString,
+            ),
+            'DeleteEndpoint': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteEndpoint,
+                    request_deserializer=avatarmesh_dot_v1_dot_webhook__pb2.EndpointRequest.FromString,
+                    response_serializer=avatarmesh_dot_v1_dot_webhook__pb2.Endpoint.SerializeToString,
+            ),
+            'RotateEndpointSecret': grpc.unary_unary_rpc_method_handler(
+                    servicer.RotateEndpointSecret,
+                    request_deserializer=avatarmesh_dot_v1_dot_webhook__pb2.RotateEndpointSecretRequest.FromString,
+                    response_serializer=avatarmesh_dot_v1_dot_webhook__pb2.Endpoint.SerializeToString,
+            ),
+            'SendTestEvent': grpc.unary_unary_rpc_method_handler(
+                    servicer.SendTestEvent,
+                    request_deserializer=avatarmesh_dot_v1_dot_webhook__pb2.EndpointRequest.FromString,
+                    response_serializer=avatarmesh_dot_v1_dot_webhook__pb2.TestEventResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -175,6 +275,168 @@ class WebhookService:
             '/avatarmesh.v1.WebhookService/ListDeliveries',
             avatarmesh_dot_v1_dot_webhook__pb2.ListDeliveriesRequest.SerializeToString,
             avatarmesh_dot_v1_dot_webhook__pb2.ListDeliveriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateEndpoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/avatarmesh.v1.WebhookService/CreateEndpoint',
+            avatarmesh_dot_v1_dot_webhook__pb2.CreateEndpointRequest.SerializeToString,
+            avatarmesh_dot_v1_dot_webhook__pb2.Endpoint.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListEndpoints(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/avatarmesh.v1.WebhookService/ListEndpoints',
+            avatarmesh_dot_v1_dot_webhook__pb2.ListEndpointsRequest.SerializeToString,
+            avatarmesh_dot_v1_dot_webhook__pb2.ListEndpointsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetEndpoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/avatarmesh.v1.WebhookService/GetEndpoint',
+            avatarmesh_dot_v1_dot_webhook__pb2.EndpointRequest.SerializeToString,
+            avatarmesh_dot_v1_dot_webhook__pb2.Endpoint.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteEndpoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/avatarmesh.v1.WebhookService/DeleteEndpoint',
+            avatarmesh_dot_v1_dot_webhook__pb2.EndpointRequest.SerializeToString,
+            avatarmesh_dot_v1_dot_webhook__pb2.Endpoint.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RotateEndpointSecret(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/avatarmesh.v1.WebhookService/RotateEndpointSecret',
+            avatarmesh_dot_v1_dot_webhook__pb2.RotateEndpointSecretRequest.SerializeToString,
+            avatarmesh_dot_v1_dot_webhook__pb2.Endpoint.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SendTestEvent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/avatarmesh.v1.WebhookService/SendTestEvent',
+            avatarmesh_dot_v1_dot_webhook__pb2.EndpointRequest.SerializeToString,
+            avatarmesh_dot_v1_dot_webhook__pb2.TestEventResponse.FromString,
             options,
             channel_credentials,
             insecure,
