@@ -34,6 +34,7 @@ import av
 import cv2
 import numpy as np
 import numpy.typing as npt
+from scipy.ndimage import maximum_filter1d
 
 from avatarmedia import face as fm
 from avatarmedia.encode import VideoEncoder, even
@@ -61,7 +62,12 @@ CROSSFADE_FRAMES = 6
 MAX_YAW = 28.0
 MAX_PITCH = 28.0
 EYE_SHUT = 0.7  # an eye under this share of its usual opening counts as shut
-BLINK_REACH = 3  # frames around a cut or turn that must have both eyes open
+EYE_DIP = 0.8  # ...or under this share of its widest nearby (a blink is a quick dip)
+DIP_REACH_S = 0.25
+BLINK_REACH = 3  # frames around a loop's cut that must have both eyes open
+# Around a ping-pong turn no blink for this long: one just before the turn is played
+# again just after it, a double blink (seen on en_woman_talking_8s at 4 frames).
+TURN_CLEAR_S = 0.6
 
 # Landmarks that do not move with the jaw or lips: eye corners, nose, upper cheeks.
 STABLE = (
@@ -500,11 +506,9 @@ def pose_jump(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(a - b))
 
 
-def eyes_shut(meshes: dict[int, FloatArray], n: int) -> npt.NDArray[np.bool_]:
-    """Per clip frame: is either eye less than ``EYE_SHUT`` of its own usual opening
-    (a blink, a squint, a wink)? Loops must not cut or turn inside one: a ping-pong
-    turn in the middle of a blink plays a half-blink that reopens, and a cross-faded
-    cut shows two pairs of lids."""
+def eye_openness(meshes: dict[int, FloatArray], n: int) -> FloatArray:
+    """(n, 2) lid gap / inter-ocular distance of each eye per clip frame (unmeshed
+    frames interpolated)."""
     idx = np.array(sorted(meshes))
     lids = np.array(
         [
@@ -515,10 +519,39 @@ def eyes_shut(meshes: dict[int, FloatArray], n: int) -> npt.NDArray[np.bool_]:
             for i in idx
         ]
     ) / np.array([[max(interocular(meshes[int(i)]), 1.0)] for i in idx])
-    per_eye = np.stack([np.interp(np.arange(n), idx, lids[:, k]) for k in range(2)], axis=1)
-    usual = np.median(per_eye, axis=0)
-    shut: npt.NDArray[np.bool_] = (per_eye < EYE_SHUT * usual).any(axis=1)
+    out: FloatArray = np.stack(
+        [np.interp(np.arange(n), idx, lids[:, k]) for k in range(2)], axis=1
+    ).astype(np.float32)
+    return out
+
+
+def eyes_shut(openness: FloatArray, fps: float = 25.0) -> npt.NDArray[np.bool_]:
+    """Per clip frame: is either eye less than ``EYE_SHUT`` of its own usual opening,
+    or a dip under ``EYE_DIP`` of its widest within ``DIP_REACH_S`` (a blink, a squint,
+    a wink)? Loops must not cut or turn beside one: a ping-pong turn just after a
+    blink plays it again backwards (a double blink), and a cross-faded cut shows two
+    pairs of lids. The dip test is there because the mesh's lids follow a real blink
+    only part of the way (on en_woman_talking_8s a full blink reads 0.78 of the usual
+    opening, and looking down reads the same, so a fixed threshold misses one or flags
+    both)."""
+    usual = np.median(openness, axis=0)
+    reach = max(1, round(DIP_REACH_S * fps))
+    widest = maximum_filter1d(openness, size=2 * reach + 1, axis=0, mode="nearest")
+    low = (openness < EYE_SHUT * usual) | (openness < EYE_DIP * widest)
+    shut: npt.NDArray[np.bool_] = low.any(axis=1)
     return shut
+
+
+def blink_bottoms(openness: FloatArray, shut: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    """The most closed frame of each run of shut frames. A ping-pong may turn there:
+    the lids close, and the same frames played backwards open them again, which is one
+    whole blink (turning anywhere else near a blink plays a double or a half blink)."""
+    out = np.zeros(len(shut), bool)
+    level = openness.min(axis=1)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], shut.astype(np.int8), [0]])))
+    for start, stop in zip(edges[::2], edges[1::2], strict=True):
+        out[start + int(np.argmin(level[start:stop]))] = True
+    return out
 
 
 def _near(flags: npt.NDArray[np.bool_], i: int, reach: int) -> bool:
@@ -586,18 +619,28 @@ def choose_pingpong(
     speaking: npt.NDArray[np.bool_],
     fps: float,
     shut: npt.NDArray[np.bool_] | None = None,
+    bottoms: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[int, int, float]:
     """A stretch [a, b) to play forward then backward: (a, b, cost).
 
     Used when no forward loop closes (the head drifts one way through the clip). The
-    turns have no pose jump at all; they are put where the head is slowest and both eyes
-    are open (a turn inside a blink plays a half-blink that reopens), and quiet, calm
-    stretches with few shut-eye frames are preferred (each is played twice, once
-    backwards, which is what makes a wink stand out).
+    turns have no pose jump at all; they are put where the head is slowest and no blink
+    is within ``TURN_CLEAR_S`` (or, when the clip leaves no such stretch, at a blink's
+    most closed frame, ``blink_bottoms``: a whole blink), and quiet, calm stretches with
+    few shut-eye frames are preferred (each is played twice, once backwards, which is
+    what makes a wink stand out).
     """
     n = len(poses)
     shut = shut if shut is not None else np.zeros(n, bool)
     closed = np.concatenate([[0.0], np.cumsum(shut.astype(np.float64))])
+    clear = max(1, round(TURN_CLEAR_S * fps))
+    bottoms = bottoms if bottoms is not None else np.zeros(n, bool)
+
+    def turn_cost(i: int) -> float:
+        if not _near(shut, i, clear):
+            return 0.0
+        return 0.3 if bottoms[i] else 2.0
+
     steps = np.array([pose_jump(poses[i], poses[i + 1]) for i in range(n - 1)] or [1.0])
     p95 = max(float(np.percentile(steps, 95)), 0.3)
     speed = np.concatenate([[steps[0]], steps]) / p95
@@ -618,7 +661,7 @@ def choose_pingpong(
                 + speed[b - 1]
                 + 0.4 * (talk[b] - talk[a]) / length
                 + 1.5 * (closed[b] - closed[a]) / length
-                + 2.0 * (_near(shut, a, BLINK_REACH) or _near(shut, b - 1, BLINK_REACH))
+                + max(turn_cost(a), turn_cost(b - 1))
                 - 1.0 * length / (LOOP_MAX_S * fps / 2)
             )
             if cost < best[2]:
@@ -748,13 +791,14 @@ def analyse_clip(path: str | Path) -> Analysis:
         nxt = idx[j + 1] if j + 1 < len(idx) else i + 1
         if ok_frames[i] and (j + 1 >= len(idx) or ok_frames[nxt]):
             ok[i:nxt] = True
-    shut = eyes_shut(track.meshes, n)
+    eyes = eye_openness(track.meshes, n)
+    shut = eyes_shut(eyes, fps)
     a, b, cost = choose_loop(poses, np.stack(track.thumbs), ok, speaking, fps, shut)
     p95 = _p95_step(poses)
     mode = "loop"
     jump = pose_jump(poses[a], poses[b]) if b > a else math.inf
     if jump > p95:
-        pa, pb, pcost = choose_pingpong(poses, ok, speaking, fps, shut)
+        pa, pb, pcost = choose_pingpong(poses, ok, speaking, fps, shut, blink_bottoms(eyes, shut))
         if pb > pa:
             a, b, cost, mode = pa, pb, pcost, "pingpong"
     if b <= a:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from avatarmedia.footage import choose_pingpong
+from avatarmedia.footage import TURN_CLEAR_S, blink_bottoms, choose_pingpong, eyes_shut
 from avatarmedia.footage_audio import av_offset
 from avatarmedia.footage_motion import footage_style
 from avatarmedia.footage_render import PoseFrames
@@ -49,8 +49,9 @@ def test_a_pingpong_never_turns_inside_a_blink() -> None:
     shut[a : a + 3] = True  # a blink right where it turned
     shut[b - 3 : b] = True
     a2, b2, _ = choose_pingpong(poses, ok, quiet, fps, shut)
+    clear = round(TURN_CLEAR_S * fps)  # a blink just before a turn would play twice
     for turn in (a2, b2 - 1):
-        assert not shut[max(0, turn - 3) : turn + 4].any()
+        assert not shut[max(0, turn - clear) : turn + clear + 1].any()
 
 
 def _frame(w: int, h: int) -> np.ndarray:
@@ -88,3 +89,14 @@ def test_motion_hint_words_steady_or_liven_the_footage() -> None:
     lively = footage_style("avatar", "energetic, nodding")
     assert lively.extra > 0.3 and lively.steady == 0.0
     assert footage_style("avatar", "smiling").smile > 0.5
+
+
+def test_a_blink_is_found_as_a_quick_dip_and_its_most_closed_frame_kept() -> None:
+    fps, n = 25.0, 100
+    eyes = np.full((n, 2), 0.11, np.float32)
+    eyes[40:70] = 0.09  # looking down for a while: not a blink
+    eyes[20:24, 0] = [0.09, 0.08, 0.085, 0.095]  # a blink the mesh only half follows
+    shut = eyes_shut(eyes, fps)
+    assert shut[21:23].all() and not shut[45:65].any()
+    bottoms = blink_bottoms(eyes, shut)
+    assert np.flatnonzero(bottoms).tolist() == [21]
