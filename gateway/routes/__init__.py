@@ -12,7 +12,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gateway.routes import admin, avatars, billing, canary, health, poses, tts, videos, webhooks
+from gateway.routes import (
+    admin,
+    avatars,
+    billing,
+    canary,
+    health,
+    poses,
+    studio,
+    tts,
+    videos,
+    webhooks,
+)
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -20,6 +31,7 @@ ROUTERS: list[APIRouter] = [
     billing.router,
     canary.router,
     videos.router,
+    studio.router,
     webhooks.router,
     avatars.router,
     poses.router,

@@ -262,6 +262,8 @@ async def get_video(
     video = await clients.video.GetVideo(
         video_pb2.GetVideoRequest(owner_id=owner, video_id=video_id)
     )
+    if video.kind == "studio":  # served at /api/v1/videos/{id}
+        raise DomainError(ErrorCode.NOT_FOUND, "Video not found")
     chosen = output_format or video.output_format or "url"
     if video.status in SETTLED:
         mark_cacheable(request)

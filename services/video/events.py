@@ -11,7 +11,8 @@ backlog of progress never delays a completion):
 | ``video-render-failed`` | ``events.render.failed`` | settlement |
 | ``video-avatar-deleted`` | ``events.avatar.deleted`` | standard |
 
-Published through the outbox: ``jobs.lipsync.<tier>`` (a render), ``jobs.canary`` and
+Published through the outbox: ``jobs.lipsync.<tier>`` (a render), ``jobs.studio.<tier>``
+(a studio render, written by ``studio``), ``jobs.canary`` and
 ``events.video.<status>`` (a settled video, for the webhook service).
 """
 
@@ -72,7 +73,11 @@ def consumers(bus: Bus, videos: Videos, canaries: Canaries) -> list[Background]:
     async def completed(d: Delivery[events_pb2.RenderCompleted]) -> None:
         event = d.message
         await videos.completed(
-            event.video_id, event.video_key, event.poster_key, event.actual_seconds
+            event.video_id,
+            event.video_key,
+            event.poster_key,
+            event.actual_seconds,
+            event.result_json,
         )
 
     async def failed(d: Delivery[events_pb2.RenderFailed]) -> None:

@@ -138,6 +138,10 @@ class Video:
     created_at: datetime
     updated_at: datetime
     completed_at: datetime | None
+    # studio videos (``studio``): the request as accepted and the render's result
+    kind: str = "avatar"
+    studio_json: str = ""
+    result_json: str = ""
 
 
 class CanaryStatus(StrEnum):
@@ -165,6 +169,7 @@ class Settlement:
     actual_seconds: float | None = None
     actual_cost_micros: Micros | None = None
     error: str = ""
+    result_json: str = ""
 
 
 @dataclass(frozen=True)
@@ -289,7 +294,11 @@ def check_pose(pose: PoseFacts, avatar: AvatarFacts) -> str:
 
 
 def completed(
-    video_key: str, poster_key: str, actual_seconds: float, captured: Micros | None
+    video_key: str,
+    poster_key: str,
+    actual_seconds: float,
+    captured: Micros | None,
+    result_json: str = "",
 ) -> Settlement:
     return Settlement(
         status=VideoStatus.COMPLETED,
@@ -297,6 +306,7 @@ def completed(
         poster_key=poster_key,
         actual_seconds=round(actual_seconds, 3),
         actual_cost_micros=captured,
+        result_json=result_json,
     )
 
 

@@ -58,14 +58,19 @@ class Videos:
             raise DomainError(ErrorCode.NOT_FOUND, "Video not found")
         return video
 
-    async def list(self, owner_id: str, page: int, limit: int) -> tuple[list[Video], int, int, int]:
-        """(videos, page, limit, total): one page of the owner's videos, newest first."""
+    async def list(
+        self, owner_id: str, page: int, limit: int, kind: str = "avatar"
+    ) -> tuple[list[Video], int, int, int]:
+        """(videos, page, limit, total): one page of the owner's videos of ``kind``
+        (avatar or studio), newest first."""
         page = page or 1
         limit = limit or 20
         if page < 1 or not 1 <= limit <= MAX_PAGE_LIMIT:
             raise invalid("page must be >= 1 and limit between 1 and 100")
+        if kind not in ("avatar", "studio"):
+            raise invalid("kind: must be avatar or studio")
         async with self.db.read() as session:
-            videos, total = await store.page(session, owner_id, page, limit)
+            videos, total = await store.page(session, owner_id, page, limit, kind)
         return videos, page, limit, total
 
     # -- cancel ----------------------------------------------------------------
@@ -102,13 +107,18 @@ class Videos:
             await store.record_progress(session, video_id, progress, utcnow())
 
     async def completed(
-        self, video_id: str, video_key: str, poster_key: str, actual_seconds: float
+        self,
+        video_id: str,
+        video_key: str,
+        poster_key: str,
+        actual_seconds: float,
+        result_json: str = "",
     ) -> None:
         async def capture(video: Video) -> Settlement:
             actual = round(actual_seconds, 3)
             amount = capture_amount(video.cost_micros, video.rate_micros_per_second, actual)
             captured = await self.upstreams.capture(video.hold_id, amount, video.id)
-            return completed(video_key, poster_key, actual, captured)
+            return completed(video_key, poster_key, actual, captured, result_json)
 
         await self._settle(video_id, capture)
 

@@ -19,6 +19,7 @@ from avatarmesh.v1 import video_pb2_grpc as pb_grpc
 from services.video.canary import Canaries
 from services.video.logic import AudioInput, Canary, Video, VideoRequest, VideoStatus
 from services.video.reconcile import Videos
+from services.video.studio import StudioSubmissions
 from services.video.submit import Submissions
 
 Context: TypeAlias = grpc.aio.ServicerContext
@@ -34,10 +35,26 @@ _STATUS_TO_PB = {
 
 
 class VideoServicer(pb_grpc.VideoServiceServicer):
-    def __init__(self, submissions: Submissions, videos: Videos, canaries: Canaries) -> None:
+    def __init__(
+        self,
+        submissions: Submissions,
+        videos: Videos,
+        canaries: Canaries,
+        studio: StudioSubmissions | None = None,
+    ) -> None:
         self.submissions = submissions
         self.videos = videos
         self.canaries = canaries
+        self.studio = studio or StudioSubmissions(submissions)
+
+    async def CreateStudioVideo(
+        self, request: pb.CreateStudioVideoRequest, context: Context
+    ) -> pb.VideoJob:
+        return video_pb(
+            await self.studio.create(
+                request.owner_id, request.request_json, request.idempotency_key
+            )
+        )
 
     async def CreateVideo(self, request: pb.CreateVideoRequest, context: Context) -> pb.VideoJob:
         return video_pb(await self.submissions.create(video_request(request)))
@@ -52,7 +69,7 @@ class VideoServicer(pb_grpc.VideoServiceServicer):
         self, request: pb.ListVideosRequest, context: Context
     ) -> pb.ListVideosResponse:
         videos, page, limit, total = await self.videos.list(
-            request.owner_id, request.page.page, request.page.limit
+            request.owner_id, request.page.page, request.page.limit, request.kind or "avatar"
         )
         return pb.ListVideosResponse(
             videos=[video_pb(v) for v in videos],
@@ -114,6 +131,9 @@ def video_pb(video: Video) -> pb.VideoJob:
         has_audio_input=bool(video.audio_key),
         output_format=video.output_format,
         created_at=_timestamp(video.created_at),
+        kind=video.kind,
+        studio_json=video.studio_json,
+        result_json=video.result_json,
     )
     if video.actual_cost_micros is not None:
         job.actual_cost_micros = video.actual_cost_micros

@@ -84,6 +84,9 @@ videos = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("completed_at", UtcDateTime(), nullable=True),
+    Column("kind", String(16), nullable=False, default="avatar", server_default="avatar"),
+    Column("studio_json", Text, nullable=False, default="", server_default=""),
+    Column("result_json", Text, nullable=False, default="", server_default=""),
     UniqueConstraint("owner_id", "idempotency_key", name="uq_videos_owner_idempotency"),
     Index("ix_videos_owner_created", "owner_id", "created_at"),
     Index("ix_videos_status", "status"),
@@ -125,16 +128,16 @@ async def by_idempotency_key(session: AsyncSession, owner_id: str, key: str) -> 
 
 
 async def page(
-    session: AsyncSession, owner_id: str, page: int, limit: int
+    session: AsyncSession, owner_id: str, page: int, limit: int, kind: str = "avatar"
 ) -> tuple[list[Video], int]:
-    """One page of the owner's videos, newest first, and how many there are in all."""
-    total = await session.scalar(
-        select(func.count()).select_from(videos).where(videos.c.owner_id == owner_id)
-    )
+    """One page of the owner's videos of ``kind``, newest first, and how many there
+    are in all."""
+    mine = (videos.c.owner_id == owner_id) & (videos.c.kind == kind)
+    total = await session.scalar(select(func.count()).select_from(videos).where(mine))
     rows = (
         await session.execute(
             select(videos)
-            .where(videos.c.owner_id == owner_id)
+            .where(mine)
             .order_by(videos.c.created_at.desc(), videos.c.id.desc())
             .offset((page - 1) * limit)
             .limit(limit)
@@ -214,6 +217,7 @@ async def settle(session: AsyncSession, video_id: str, outcome: Settlement, now:
             poster_key=outcome.poster_key,
             actual_seconds=outcome.actual_seconds,
             progress=1.0,
+            result_json=outcome.result_json,
         )
     await session.execute(
         update(videos)

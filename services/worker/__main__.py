@@ -6,7 +6,7 @@ events. It serves gRPC health so orchestrators can probe it like any service.
 
 The worker, top-down: this module wires it; ``events`` says what it consumes (the
 subscription table) and publishes; one module per job kind does the work:
-``lipsync`` (a video render), ``creation`` (an avatar's portrait, demo and voice),
+``lipsync`` (a video render), ``studio`` (a studio video's scenes), ``creation`` (an avatar's portrait, demo and voice),
 ``jobs`` (the canary); ``config`` holds its settings.
 """
 
@@ -23,6 +23,7 @@ from services.worker.config import WorkerSettings
 from services.worker.creation import CreationHandler
 from services.worker.jobs import CanaryHandler
 from services.worker.lipsync import LipsyncHandler
+from services.worker.studio import StudioHandler
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,9 @@ def wire(rt: Runtime[WorkerSettings]) -> Wiring:
     lipsync = (
         LipsyncHandler(bus, storage, settings) if settings.takes(events.LIPSYNC.subject) else None
     )
+    studio = (
+        StudioHandler(bus, storage, settings) if settings.takes(events.STUDIO.subject) else None
+    )
     creation = (
         CreationHandler(bus, storage, events.CREATION.ack_wait)
         if settings.takes(events.CREATION.subject)
@@ -43,7 +47,7 @@ def wire(rt: Runtime[WorkerSettings]) -> Wiring:
     background = [
         # Piper voices load in ~3 s each: before the first job, not during it.
         lambda: asyncio.to_thread(voices.warm_up),
-        *events.consumers(bus, settings, CanaryHandler(bus), lipsync, creation),
+        *events.consumers(bus, settings, CanaryHandler(bus), lipsync, creation, studio),
     ]
     log.info("worker on %s takes %s", settings.worker_device, settings.worker_subjects)
     return Wiring(servicers=[], background=background)

@@ -6,6 +6,7 @@ Consumed, from the JOBS stream (work-queue retention: one worker takes each job)
 |---|---|---|---|
 | ``worker-canary`` | ``jobs.canary`` | probe | 10 s |
 | ``worker-lipsync`` | ``jobs.lipsync.>`` | render (deliveries from settings) | from settings |
+| ``worker-studio`` | ``jobs.studio.>`` | render (as lipsync) | from settings |
 | ``worker-avatar`` | ``jobs.avatar.>`` | render | 30 s |
 
 ``AVATARMESH_WORKER_SUBJECTS`` decides which of the job consumers a process runs (the
@@ -24,7 +25,7 @@ those and never spell a subject.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from avatarmesh.bus import JOBS_STREAM, Bus, event_meta
 from avatarmesh.subscriptions import PROBE, RENDER, Background, Subscription
@@ -35,6 +36,18 @@ if TYPE_CHECKING:
     from services.worker.creation import CreationHandler
     from services.worker.jobs import CanaryHandler
     from services.worker.lipsync import LipsyncHandler
+    from services.worker.studio import StudioHandler
+
+
+class VideoJobRef(Protocol):
+    """What the render events need of a job (a lip-sync or a studio job)."""
+
+    @property
+    def video_id(self) -> str: ...
+
+    @property
+    def owner_id(self) -> str: ...
+
 
 # -- consumed ----------------------------------------------------------------------
 
@@ -43,6 +56,9 @@ CANARY = Subscription(
 )
 LIPSYNC = Subscription(
     "worker-lipsync", "jobs.lipsync.>", jobs_pb2.LipsyncJob, RENDER, stream=JOBS_STREAM
+)
+STUDIO = Subscription(
+    "worker-studio", "jobs.studio.>", jobs_pb2.StudioJob, RENDER, stream=JOBS_STREAM
 )
 CREATION = Subscription(
     "worker-avatar", "jobs.avatar.>", jobs_pb2.AvatarCreationJob, RENDER, stream=JOBS_STREAM
@@ -55,6 +71,7 @@ def consumers(
     canary: CanaryHandler,
     lipsync: LipsyncHandler | None,
     creation: CreationHandler | None,
+    studio: StudioHandler | None = None,
 ) -> list[Background]:
     """The worker's subscriptions bound to its handlers (None: this process does not
     take those jobs)."""
@@ -67,6 +84,15 @@ def consumers(
         policy = RENDER.with_max_deliver(settings.worker_lipsync_max_deliver)
         background.append(
             renders.consumer(bus, lipsync, policy=policy, on_dead_letter=lipsync.on_dead_letter)
+        )
+    if studio is not None:
+        renders = STUDIO.tuned(
+            ack_wait=settings.worker_lipsync_ack_wait_seconds,
+            concurrency=settings.worker_lipsync_concurrency,
+        )
+        policy = RENDER.with_max_deliver(settings.worker_lipsync_max_deliver)
+        background.append(
+            renders.consumer(bus, studio, policy=policy, on_dead_letter=studio.on_dead_letter)
         )
     if creation is not None:
         background.append(CREATION.consumer(bus, creation, on_dead_letter=creation.on_dead_letter))
@@ -105,8 +131,14 @@ async def render_progress(
 
 
 async def render_completed(
-    bus: Bus, job: jobs_pb2.LipsyncJob, video_key: str, poster_key: str, seconds: float
+    bus: Bus,
+    job: VideoJobRef,
+    video_key: str,
+    poster_key: str,
+    seconds: float,
+    result_json: str = "",
 ) -> None:
+    """``result_json``: a studio render's scene seconds and caption keys."""
     event = events_pb2.RenderCompleted(
         meta=event_meta(),
         video_id=job.video_id,
@@ -114,11 +146,12 @@ async def render_completed(
         video_key=video_key,
         poster_key=poster_key,
         actual_seconds=seconds,
+        result_json=result_json,
     )
     await bus.publish(RENDER_COMPLETED, event, msg_id=f"{job.video_id}:render:completed")
 
 
-async def render_failed(bus: Bus, job: jobs_pb2.LipsyncJob, error: str) -> None:
+async def render_failed(bus: Bus, job: VideoJobRef, error: str) -> None:
     event = events_pb2.RenderFailed(
         meta=event_meta(), video_id=job.video_id, owner_id=job.owner_id, error=error
     )

@@ -201,7 +201,7 @@ class LipsyncHandler:
 
     # -- steps -----------------------------------------------------------------
 
-    async def _cancelled(self, job: jobs_pb2.LipsyncJob) -> bool:
+    async def _cancelled(self, job: events.VideoJobRef) -> bool:
         try:
             if self._videos is None:
                 self._videos = video_pb2_grpc.VideoServiceStub(channel(self.settings.video_addr))
@@ -247,10 +247,10 @@ class LipsyncHandler:
         await self.storage.put_file(video_key, rendered.video_path, "video/mp4")
         return video_key, poster_key
 
-    async def _failed(self, job: jobs_pb2.LipsyncJob, error: str) -> None:
+    async def _failed(self, job: events.VideoJobRef, error: str) -> None:
         await events.render_failed(self.bus, job, error)
 
-    def _progress_reporter(self, job: jobs_pb2.LipsyncJob, attempt: int) -> Callable[[float], None]:
+    def _progress_reporter(self, job: events.VideoJobRef, attempt: int) -> Callable[[float], None]:
         """A callback for the render thread: publishes at each new tenth, never blocks."""
         loop = asyncio.get_running_loop()
         last = [-1]

@@ -101,20 +101,22 @@ class RenderProgress(_message.Message):
     def __init__(self, meta: _Optional[_Union[EventMeta, _Mapping]] = ..., video_id: _Optional[str] = ..., progress: _Optional[float] = ...) -> None: ...
 
 class RenderCompleted(_message.Message):
-    __slots__ = ("meta", "video_id", "owner_id", "video_key", "poster_key", "actual_seconds")
+    __slots__ = ("meta", "video_id", "owner_id", "video_key", "poster_key", "actual_seconds", "result_json")
     META_FIELD_NUMBER: _ClassVar[int]
     VIDEO_ID_FIELD_NUMBER: _ClassVar[int]
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     VIDEO_KEY_FIELD_NUMBER: _ClassVar[int]
     POSTER_KEY_FIELD_NUMBER: _ClassVar[int]
     ACTUAL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    RESULT_JSON_FIELD_NUMBER: _ClassVar[int]
     meta: EventMeta
     video_id: str
     owner_id: str
     video_key: str
     poster_key: str
     actual_seconds: float
-    def __init__(self, meta: _Optional[_Union[EventMeta, _Mapping]] = ..., video_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., video_key: _Optional[str] = ..., poster_key: _Optional[str] = ..., actual_seconds: _Optional[float] = ...) -> None: ...
+    result_json: str
+    def __init__(self, meta: _Optional[_Union[EventMeta, _Mapping]] = ..., video_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., video_key: _Optional[str] = ..., poster_key: _Optional[str] = ..., actual_seconds: _Optional[float] = ..., result_json: _Optional[str] = ...) -> None: ...
 
 class RenderFailed(_message.Message):
     __slots__ = ("meta", "video_id", "owner_id", "error")

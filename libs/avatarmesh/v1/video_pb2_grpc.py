@@ -54,6 +54,11 @@ class VideoServiceStub:
                 request_serializer=avatarmesh_dot_v1_dot_video__pb2.ListVideosRequest.SerializeToString,
                 response_deserializer=avatarmesh_dot_v1_dot_video__pb2.ListVideosResponse.FromString,
                 _registered_method=True)
+        self.CreateStudioVideo = channel.unary_unary(
+                '/avatarmesh.v1.VideoService/CreateStudioVideo',
+                request_serializer=avatarmesh_dot_v1_dot_video__pb2.CreateStudioVideoRequest.SerializeToString,
+                response_deserializer=avatarmesh_dot_v1_dot_video__pb2.VideoJob.FromString,
+                _registered_method=True)
         self.StartCanary = channel.unary_unary(
                 '/avatarmesh.v1.VideoService/StartCanary',
                 request_serializer=avatarmesh_dot_v1_dot_video__pb2.StartCanaryRequest.SerializeToString,
@@ -89,6 +94,14 @@ class VideoServiceServicer:
 
     def ListVideos(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateStudioVideo(self, request, context):
+        """Studio videos (docs/studio.md): scenes, any frame size, backgrounds, captions.
+        Read, listed and cancelled with the calls above (kind "studio").
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -129,6 +142,11 @@ def add_VideoServiceServicer_to_server(servicer, server):
                     servicer.ListVideos,
                     request_deserializer=avatarmesh_dot_v1_dot_video__pb2.ListVideosRequest.FromString,
                     response_serializer=avatarmesh_dot_v1_dot_video__pb2.ListVideosResponse.SerializeToString,
+            ),
+            'CreateStudioVideo': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateStudioVideo,
+                    request_deserializer=avatarmesh_dot_v1_dot_video__pb2.CreateStudioVideoRequest.FromString,
+                    response_serializer=avatarmesh_dot_v1_dot_video__pb2.VideoJob.SerializeToString,
             ),
             'StartCanary': grpc.unary_unary_rpc_method_handler(
                     servicer.StartCanary,
@@ -249,6 +267,33 @@ class VideoService:
             '/avatarmesh.v1.VideoService/ListVideos',
             avatarmesh_dot_v1_dot_video__pb2.ListVideosRequest.SerializeToString,
             avatarmesh_dot_v1_dot_video__pb2.ListVideosResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateStudioVideo(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/avatarmesh.v1.VideoService/CreateStudioVideo',
+            avatarmesh_dot_v1_dot_video__pb2.CreateStudioVideoRequest.SerializeToString,
+            avatarmesh_dot_v1_dot_video__pb2.VideoJob.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,292 @@
+"""Studio videos over REST (docs/studio.md): scenes, any frame size, backgrounds,
+matting, captions. Submit (202), poll, list, cancel.
+
+The body goes to the video service as sent: it owns every rule and names the
+field of any problem (400 VALIDATION_ERROR), so a gRPC caller gets the same
+answers. This module only translates the stored video back to JSON (presigned URLs
+for the video, the thumbnail and the caption files).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request, status
+from pydantic import BaseModel, Field
+
+from avatarmesh.clock import iso_millis
+from avatarmesh.errors import DomainError, ErrorCode
+from avatarmesh.money import to_usd
+from avatarmesh.storage import Storage, StorageError
+from avatarmesh.tiers import TIER_FROM_PB, Tier
+from avatarmesh.v1 import common_pb2, video_pb2
+from gateway.bodies import PageLimit, PageNumber
+from gateway.deps import Clients, Owner, Settings
+from gateway.errors import ERROR_RESPONSES
+from gateway.routes.videos import OUTPUT_FORMATS, STATUS_NAMES
+from gateway.settings import GatewaySettings
+
+router = APIRouter(prefix="/api/v1", tags=["studio-videos"], responses=ERROR_RESPONSES)
+
+NO_CAPTIONS = "audio and silence scenes have no captions"
+BODY_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["video_inputs"],
+                    "description": "See docs/studio.md: video_inputs (1-50 scenes of "
+                    "character, voice, background), dimension, caption, title, "
+                    "callback_id, callback_url, tier, fps, output_format.",
+                    "properties": {
+                        "video_inputs": {"type": "array", "minItems": 1, "maxItems": 50},
+                        "dimension": {
+                            "type": "object",
+                            "properties": {
+                                "width": {"type": "integer"},
+                                "height": {"type": "integer"},
+                            },
+                        },
+                        "caption": {"type": "boolean"},
+                        "title": {"type": "string"},
+                        "callback_id": {"type": "string"},
+                        "callback_url": {"type": "string"},
+                        "tier": {"type": "string", "enum": ["avatar", "avatar_pro"]},
+                        "fps": {"type": "integer", "enum": [24, 25, 30]},
+                        "output_format": {"type": "string", "enum": ["url", "raw_key"]},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+class CreatedStudioVideo(BaseModel):
+    video_id: str
+    id: str
+    status: str
+    tier: str
+    estimated_cost_usd: float
+    poll_url: str
+
+
+class SceneOut(BaseModel):
+    index: int
+    character: str | None
+    voice: str
+    background: str
+    duration: float | None = Field(description="Rendered seconds (null until completed)")
+    captions: bool = Field(description="Whether the scene has captions (text scenes only)")
+    captions_note: str | None = None
+
+
+class CaptionUrls(BaseModel):
+    srt: str | None
+    vtt: str | None
+
+
+class StudioVideoOut(BaseModel):
+    id: str
+    status: str = Field(description="queued, processing, completed, failed or cancelled")
+    progress: float = Field(description="0..1")
+    tier: str
+    title: str
+    callback_id: str | None
+    caption: bool
+    dimension: dict[str, int]
+    fps: int
+    scenes: list[SceneOut]
+    duration: float | None = Field(description="Rendered seconds (sum of the scenes)")
+    estimated_seconds: int = Field(description="Seconds held at submit")
+    video_url: str | None
+    thumbnail_url: str | None
+    caption_url: str | None = Field(description="The SRT file (also in caption_urls)")
+    caption_urls: CaptionUrls | None
+    cost_usd: float = Field(description="The hold taken at submit")
+    actual_cost_usd: float | None = Field(description="Reconciled charge; null until then")
+    error: str | None
+    created_at: str
+    completed_at: str | None
+
+
+class StudioVideoPage(BaseModel):
+    data: list[StudioVideoOut]
+    page: int
+    limit: int
+    total: int
+
+
+def _storage(request: Request, settings: GatewaySettings) -> Storage:
+    storage = getattr(request.app.state, "video_storage", None)
+    if not isinstance(storage, Storage):
+        storage = Storage(settings)
+        request.app.state.video_storage = storage
+    return storage
+
+
+async def _link(key: str, output_format: str, storage: Storage) -> str | None:
+    if not key:
+        return None
+    if output_format == "raw_key":
+        return key
+    try:
+        return await storage.presigned_get(key)
+    except StorageError as exc:
+        raise DomainError(
+            ErrorCode.STORAGE_ERROR, f"Failed to generate presigned URL: {exc}"
+        ) from None
+
+
+def _scenes(summary: dict[str, Any], result: dict[str, Any]) -> list[SceneOut]:
+    seconds = result.get("scene_seconds") or []
+    out = []
+    for i, scene in enumerate(summary.get("scenes", [])):
+        captioned = scene.get("voice") == "text"
+        out.append(
+            SceneOut(
+                index=i,
+                character=scene.get("character"),
+                voice=scene.get("voice", ""),
+                background=scene.get("background", ""),
+                duration=seconds[i] if i < len(seconds) else None,
+                captions=captioned,
+                captions_note=None if captioned else NO_CAPTIONS,
+            )
+        )
+    return out
+
+
+async def _out(video: video_pb2.VideoJob, output_format: str, storage: Storage) -> StudioVideoOut:
+    summary: dict[str, Any] = json.loads(video.studio_json or "{}")
+    result: dict[str, Any] = json.loads(video.result_json or "{}")
+    done = video.status == video_pb2.VIDEO_STATUS_COMPLETED
+    keys = result.get("caption_keys") or {}
+    captions = None
+    if done and keys:
+        captions = CaptionUrls(
+            srt=await _link(keys.get("srt", ""), output_format, storage),
+            vtt=await _link(keys.get("vtt", ""), output_format, storage),
+        )
+    return StudioVideoOut(
+        id=video.id,
+        status=STATUS_NAMES.get(video.status, "queued"),
+        progress=round(video.progress, 3),
+        tier=TIER_FROM_PB.get(video.tier, Tier.AVATAR),
+        title=summary.get("title", ""),
+        callback_id=summary.get("callback_id") or None,
+        caption=bool(summary.get("caption")),
+        dimension=summary.get("dimension", {}),
+        fps=video.fps,
+        scenes=_scenes(summary, result),
+        duration=round(video.actual_seconds, 3) if done else None,
+        estimated_seconds=round(video.estimated_seconds),
+        video_url=await _link(video.video_key, output_format, storage) if done else None,
+        thumbnail_url=await _link(video.poster_key, output_format, storage) if done else None,
+        caption_url=captions.srt if captions else None,
+        caption_urls=captions,
+        cost_usd=to_usd(video.cost_micros),
+        actual_cost_usd=(
+            to_usd(video.actual_cost_micros) if video.HasField("actual_cost_micros") else None
+        ),
+        error=video.error or None,
+        created_at=iso_millis(video.created_at),
+        completed_at=iso_millis(video.completed_at) if video.HasField("completed_at") else None,
+    )
+
+
+async def _studio_video(clients: Any, owner: str, video_id: str) -> video_pb2.VideoJob:
+    video: video_pb2.VideoJob = await clients.video.GetVideo(
+        video_pb2.GetVideoRequest(owner_id=owner, video_id=video_id)
+    )
+    if video.kind != "studio":  # an avatar video is not one of these
+        raise DomainError(ErrorCode.NOT_FOUND, "Video not found")
+    return video
+
+
+@router.post(
+    "/videos",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Submit a studio video: scenes, any frame size, backgrounds, captions",
+    openapi_extra=BODY_DOC,
+)
+async def create_studio_video(
+    request: Request,
+    owner: Owner,
+    clients: Clients,
+    idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
+) -> CreatedStudioVideo:
+    raw = await request.body()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DomainError(ErrorCode.VALIDATION_ERROR, "the body is not UTF-8 JSON") from None
+    video = await clients.video.CreateStudioVideo(
+        video_pb2.CreateStudioVideoRequest(
+            owner_id=owner, request_json=text, idempotency_key=idempotency_key or ""
+        )
+    )
+    return CreatedStudioVideo(
+        video_id=video.id,
+        id=video.id,
+        status=STATUS_NAMES.get(video.status, "queued"),
+        tier=TIER_FROM_PB.get(video.tier, Tier.AVATAR),
+        estimated_cost_usd=to_usd(video.cost_micros),
+        poll_url=f"/api/v1/videos/{video.id}",
+    )
+
+
+@router.get("/videos", summary="List the caller's studio videos, newest first")
+async def list_studio_videos(
+    request: Request,
+    owner: Owner,
+    clients: Clients,
+    settings: Settings,
+    page: PageNumber = 1,
+    limit: PageLimit = 20,
+) -> StudioVideoPage:
+    reply = await clients.video.ListVideos(
+        video_pb2.ListVideosRequest(
+            owner_id=owner, page=common_pb2.PageRequest(page=page, limit=limit), kind="studio"
+        )
+    )
+    storage = _storage(request, settings)
+    return StudioVideoPage(
+        data=[await _out(v, v.output_format or "url", storage) for v in reply.videos],
+        page=reply.page.page,
+        limit=reply.page.limit,
+        total=reply.page.total,
+    )
+
+
+@router.get("/videos/{video_id}", summary="Poll a studio video")
+async def get_studio_video(
+    video_id: str,
+    request: Request,
+    owner: Owner,
+    clients: Clients,
+    settings: Settings,
+    output_format: str | None = None,
+) -> StudioVideoOut:
+    if output_format is not None and output_format not in OUTPUT_FORMATS:
+        raise DomainError(ErrorCode.VALIDATION_ERROR, "output_format: must be url or raw_key")
+    video = await _studio_video(clients, owner, video_id)
+    chosen = output_format or video.output_format or "url"
+    return await _out(video, chosen, _storage(request, settings))
+
+
+@router.post(
+    "/videos/{video_id}/cancel",
+    summary="Cancel a queued or rendering studio video; the hold is released",
+)
+async def cancel_studio_video(
+    video_id: str, request: Request, owner: Owner, clients: Clients, settings: Settings
+) -> StudioVideoOut:
+    await _studio_video(clients, owner, video_id)
+    video = await clients.video.CancelVideo(
+        video_pb2.CancelVideoRequest(owner_id=owner, video_id=video_id)
+    )
+    return await _out(video, video.output_format or "url", _storage(request, settings))

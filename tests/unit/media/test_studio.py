@@ -1,0 +1,221 @@
+"""Studio media rules: layout, captions (cues, SRT, WebVTT, burn-in), matting
+(stability through head motion, halo), and scenes joined exactly."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from avatarmedia.captions import (
+    CaptionPainter,
+    Word,
+    build_cues,
+    font_px,
+    to_srt,
+    to_vtt,
+    with_punctuation,
+)
+from avatarmedia.portrait import draw_portrait, spec_from_description
+from avatarmedia.matting import REST, MattedAnimator, halo_width, mask_iou
+from avatarmedia.render import make_animator
+from avatarmedia.studio_layout import check_dimension, fit_box, presenter_box
+from avatarmedia.studio_render import SAMPLE_RATE, fade_edges, render_studio, scene_sound
+from avatarmedia.studio_spec import BackgroundSpec, SceneSpec, StudioSpec, VoiceSpec, hex_colour
+
+# -- layout ------------------------------------------------------------------------
+
+
+def test_a_normal_presenter_stands_on_the_bottom_edge_centred() -> None:
+    box = presenter_box(1920, 1080, scale=1.0)
+    assert (box.w, box.h) == (1080, 1080)
+    assert box.y + box.h == 1080 and box.x + box.w / 2 == 960
+    half = presenter_box(1920, 1080, scale=0.5, offset=(0.25, 0.0))
+    assert half.h == 540 and half.y + half.h == 1080
+    assert half.x + half.w / 2 == 960 + 480
+
+
+def test_circle_is_centred_and_close_up_is_larger() -> None:
+    circle = presenter_box(720, 1280, scale=0.5, style="circle")
+    assert circle.x + circle.w / 2 == 360 and circle.y + circle.h / 2 == 640
+    close = presenter_box(1280, 720, style="closeUp")
+    assert close.h > 720
+    assert close.visible(1280, 720) == (0, 0, 1280, 720) or close.w < 1280
+
+
+def test_a_box_outside_the_frame_has_no_visible_part() -> None:
+    box = presenter_box(640, 360, scale=0.5, offset=(1.0, 0.0))
+    assert box.visible(640, 360) is None
+
+
+@pytest.mark.parametrize(
+    ("fit", "expected"),
+    [
+        ("cover", (0, -60, 640, 480)),  # 4:3 into 16:9: full width, cut top and bottom
+        ("crop", (0, 0, 640, 480)),  # the same size, the top kept
+        ("contain", (80, 0, 480, 360)),
+        ("none", (160, 60, 320, 240)),
+    ],
+)
+def test_background_fits(fit: str, expected: tuple[int, int, int, int]) -> None:
+    box = fit_box(320, 240, 640, 360, fit)
+    assert (box.x, box.y, box.w, box.h) == expected
+
+
+def test_dimension_rules() -> None:
+    assert check_dimension(1920, 1080, "avatar") is None
+    assert check_dimension(720, 1280, "avatar") is None
+    assert check_dimension(3840, 2160, "avatar_pro") is None
+    assert "dimension.width" in (check_dimension(3840, 2160, "avatar") or "")
+    assert "even" in (check_dimension(721, 1280, "avatar") or "")
+    assert "dimension.width" in (check_dimension(254, 200, "avatar") or "")
+    assert hex_colour("#fff") == (255, 255, 255) and hex_colour("12") is None
+
+
+# -- captions ----------------------------------------------------------------------
+
+
+def words_of(text: str, start: float = 0.2, each: float = 0.3) -> list[Word]:
+    out = []
+    t = start
+    for token in text.split():
+        out.append(Word(token, t, t + each - 0.05))
+        t += each
+    return out
+
+
+def test_cues_break_at_sentences_and_fit_two_lines() -> None:
+    text = "Welcome to the studio. " + " ".join(["presenters"] * 40) + " done."
+    cues = build_cues(words_of(text), 640, 360)
+    assert cues[0].text == "Welcome to the studio."
+    assert all(len(c.lines) <= 2 for c in cues)
+    assert sum(len(line) for c in cues for line in c.lines) == len(text.split())
+    starts = [c.start for c in cues]
+    assert starts == sorted(starts)
+    assert all(a.end <= b.start + 1e-9 for a, b in zip(cues, cues[1:], strict=False))
+
+
+def test_a_long_pause_starts_a_new_cue_and_no_cue_outlives_its_scene() -> None:
+    words = [Word("one", 0.0, 0.3), Word("two", 0.35, 0.6), Word("three", 1.5, 1.8)]
+    cues = build_cues(words, 1280, 720, until=2.0)
+    assert [c.text for c in cues] == ["one two", "three"]
+    assert cues[0].end == 1.4  # held 0.8 s after its last word
+    assert cues[1].end == 2.0
+
+
+def test_srt_and_vtt_formats_and_times() -> None:
+    cues = build_cues([Word("Hi", 0.0, 0.5), Word("there.", 3661.5, 3662.25)], 640, 360)
+    srt, vtt = to_srt(cues), to_vtt(cues)
+    assert srt.startswith("1\n00:00:00,000 --> 00:00:01,300\nHi\n\n2\n01:01:01,500 --> ")
+    assert vtt.startswith("WEBVTT\n\n00:00:00.000 --> 00:00:01.300\nHi\n\n01:01:01.500 --> ")
+    stamp = re.compile(r"^\d\d:\d\d:\d\d[,.]\d{3} --> \d\d:\d\d:\d\d[,.]\d{3}$", re.M)
+    assert len(stamp.findall(srt)) == 2 and len(stamp.findall(vtt)) == 2
+
+
+def test_the_engines_words_get_their_punctuation_back() -> None:
+    words = [Word("Hello", 0, 1), Word("world", 1, 2), Word("three", 2, 3)]
+    spelled = with_punctuation(words, "Hello, world! 3")
+    assert [w.text for w in spelled] == ["Hello,", "world!", "three"]
+
+
+def test_burned_captions_appear_word_by_word_inside_the_safe_area() -> None:
+    width, height = 1280, 720
+    cues = build_cues(words_of("One two three four."), width, height)
+    painter = CaptionPainter(cues, width, height)
+    blank = np.full((height, width, 3), 200, np.uint8)
+    early, late, after = blank.copy(), blank.copy(), blank.copy()
+    painter.paint(early, 0.25)
+    painter.paint(late, 1.3)
+    painter.paint(after, 30.0)
+    changed = np.nonzero((late != 200).any(axis=2))
+    assert changed[0].max() < height * 0.93 and changed[1].min() > width * 0.05
+    # the box is the same size early and late (it does not grow), the ink grows
+    assert ((early != 200).any(axis=2) == (late != 200).any(axis=2)).mean() > 0.99
+    assert (late > 240).sum() > 2 * (early > 240).sum()
+    assert (after == 200).all()
+    assert font_px(1920, 1080) == 54 and font_px(720, 1280) == 36
+
+
+# -- matting -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def matted() -> MattedAnimator:
+    portrait = draw_portrait(spec_from_description("a woman with long dark hair"), 512)
+    return MattedAnimator(make_animator(portrait, (384, 384)))
+
+
+def test_the_matte_follows_the_head_and_holds_away_from_it(matted: MattedAnimator) -> None:
+    _, rest = matted.frame(dict(REST))
+    _, moved = matted.frame(dict(REST, dx=0.05, roll_deg=3.0))
+    head = matted._head.roi
+    assert mask_iou(rest, moved, head) == 1.0  # outside the head region: identical
+    assert 0.9 < mask_iou(rest, moved, None) < 1.0  # the head moved, and so did its matte
+    person = rest >= 0.5
+    assert 0.15 < person.mean() < 0.8
+    assert person[-1, rest.shape[1] // 2]  # the shoulders reach the bottom edge
+    assert not person[0, 0] and not person[0, -1]
+
+
+def test_no_halo_over_a_bright_or_a_dark_background(matted: MattedAnimator) -> None:
+    rgb, alpha = matted.frame(dict(REST))
+    for colour in ((255, 255, 255), (10, 10, 10)):
+        a = alpha[..., None]
+        comp = (rgb * a + np.array(colour) * (1 - a)).astype(np.uint8)
+        assert halo_width(comp, alpha, colour) <= 3.0
+
+
+def test_halo_width_sees_a_rim() -> None:
+    yy, xx = np.mgrid[0:120, 0:120]
+    r = np.hypot(yy - 60, xx - 60)
+    alpha = (r < 30).astype(np.float32)
+    comp = np.full((120, 120, 3), 255, np.uint8)
+    comp[r < 35] = 90  # a 5 px rim of an old grey background
+    comp[r < 30] = 0
+    assert 4.0 <= halo_width(comp, alpha, (255, 255, 255)) <= 6.0  # +-1 px: whole-pixel rings
+    clean = np.full((120, 120, 3), 255, np.uint8)
+    clean[r < 30] = 0
+    assert halo_width(clean, alpha, (255, 255, 255)) == 0.0
+
+
+# -- scenes and sound --------------------------------------------------------------
+
+
+def test_scene_edges_fade_and_silence_lasts_exactly() -> None:
+    sound = scene_sound(VoiceSpec(type="silence", duration=1.5), 30, {})
+    assert sound.n_frames == 45 and len(sound.samples) == 45 * SAMPLE_RATE // 30
+    loud = np.ones(SAMPLE_RATE, np.float32)
+    faded = fade_edges(loud)
+    assert faded[0] == 0.0 and faded[-1] == 0.0 and faded[SAMPLE_RATE // 2] == 1.0
+    assert np.abs(np.diff(faded)).max() < 0.02  # a 5 ms ramp, no step: no click
+
+
+def test_a_video_is_the_sum_of_its_scenes_with_no_black_frame(tmp_path: Path) -> None:
+    colours = ("#ff0000", "#00ff00", "#0000ff")
+    spec = StudioSpec(
+        width=256,
+        height=144,
+        fps=25,
+        tier="avatar",
+        scenes=tuple(
+            SceneSpec(
+                voice=VoiceSpec(type="silence", duration=d),
+                background=BackgroundSpec(type="color", value=c),
+            )
+            for c, d in zip(colours, (1.0, 1.2, 1.0), strict=True)
+        ),
+    )
+    result = render_studio(spec, {}, tmp_path)
+    assert result.scene_seconds == [1.0, 1.2, 1.0] and result.n_frames == 80
+    from avatarmedia.encode import probe, read_video
+
+    frames, _ = read_video(result.video_path)
+    assert len(frames) == 80
+    assert min(int(f.max()) for f in frames) > 200  # never a black frame
+    assert frames[24][..., 0].mean() > 200 and frames[25][..., 1].mean() > 200
+    assert frames[55][..., 2].mean() > 200
+    info = probe(result.video_path)
+    assert abs(info["audio_duration_s"] - 3.2) < 0.05
+    assert result.srt_path is None  # no text scene, no caption files
