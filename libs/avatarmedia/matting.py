@@ -85,9 +85,7 @@ def refine_alpha(image: np.ndarray, coarse: np.ndarray) -> np.ndarray:
 
 
 def _largest_component(mask: np.ndarray) -> np.ndarray:
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(
-        mask.astype(np.uint8), connectivity=8
-    )
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     if n <= 1:
         return mask.astype(np.uint8)
     # every component at least a tenth the size of the largest (two arms, a hand)

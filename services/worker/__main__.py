@@ -6,8 +6,9 @@ events. It serves gRPC health so orchestrators can probe it like any service.
 
 The worker, top-down: this module wires it; ``events`` says what it consumes (the
 subscription table) and publishes; one module per job kind does the work:
-``lipsync`` (a video render), ``studio`` (a studio video's scenes), ``creation`` (an avatar's portrait, demo and voice),
-``jobs`` (the canary); ``config`` holds its settings.
+``lipsync`` (a video render), ``studio`` (a studio video's scenes), ``creation``
+(an avatar's portrait, demo and voice), ``jobs`` (the canary); ``config`` holds its
+settings.
 """
 
 from __future__ import annotations

@@ -70,7 +70,7 @@ class StudioHandler(LipsyncHandler):
             self.bus, job, keys[0], keys[1], round(result.duration_s, 3), summary
         )
 
-    async def on_dead_letter(  # type: ignore[override]
+    async def on_dead_letter(
         self, delivery: Delivery[jobs_pb2.StudioJob], error: Exception
     ) -> None:
         """Deliveries exhausted: the video fails and the video service refunds it."""

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -18,8 +19,8 @@ from avatarmedia.captions import (
     to_vtt,
     with_punctuation,
 )
-from avatarmedia.portrait import draw_portrait, spec_from_description
 from avatarmedia.matting import REST, MattedAnimator, halo_width, mask_iou
+from avatarmedia.portrait import draw_portrait, spec_from_description
 from avatarmedia.render import make_animator
 from avatarmedia.studio_layout import check_dimension, fit_box, presenter_box
 from avatarmedia.studio_render import SAMPLE_RATE, fade_edges, render_studio, scene_sound
@@ -94,7 +95,7 @@ def test_cues_break_at_sentences_and_fit_two_lines() -> None:
     assert sum(len(line) for c in cues for line in c.lines) == len(text.split())
     starts = [c.start for c in cues]
     assert starts == sorted(starts)
-    assert all(a.end <= b.start + 1e-9 for a, b in zip(cues, cues[1:], strict=False))
+    assert all(a.end <= b.start + 1e-9 for a, b in itertools.pairwise(cues))
 
 
 def test_a_long_pause_starts_a_new_cue_and_no_cue_outlives_its_scene() -> None:
