@@ -285,76 +285,89 @@ def _mouth_inside(
     s: float,
     lip: np.ndarray,
 ) -> None:
-    """Open mouth: a warm dark cavity (never black), tongue, teeth with a gum shadow."""
+    """Open mouth: a warm dark cavity (never black), the tongue low in it, upper teeth
+    as an arch of separate teeth (longer incisors, shaded towards the corners, a soft
+    shadow under the lip), the lower teeth's edges behind the lower lip when wide."""
     inner = np.vstack([to_px(shape["inner_up"]), to_px(shape["inner_lo"])[::-1]])
-    paint(img, inner, (92, 34, 38))
+    cavity = tone(lip, 0.42, (1.0, 0.72, 0.78))
+    paint(img, inner, cavity)
     clip = coverage(img.shape, [inner])
     up = shape["inner_up"]
-    paint(
+    paint(  # the back of the mouth, darker under the palate
         img,
-        to_px(up + np.array([0, 0.05])),
-        (52, 16, 22),
+        to_px(up + np.array([0, 0.06])),
+        tone(cavity, 0.55),
         alpha=0.8,
         thickness=s * 0.12,
         closed=False,
-        blur=s * 0.03,
+        blur=s * 0.035,
         clip=clip,
     )
     mx = float(np.mean(inner[:, 0]))
     bottom = float(inner[:, 1].max())
-    tw = float(np.ptp(inner[:, 0])) * 0.34
-    tongue = ellipse(mx, bottom - s * 0.025, tw, s * 0.3 * opening * 0.32 + 1, 32)
-    paint(
+    tw = float(np.ptp(inner[:, 0])) * 0.36
+    tongue = ellipse(mx, bottom - s * 0.02, tw, s * 0.3 * opening * 0.34 + 1, 32)
+    tcol = tone(lip, 0.92, (1.0, 0.9, 0.94), 8)
+    paint(img, tongue, tcol, alpha=min(1.0, opening * 2.5), blur=s * 0.01, clip=clip)
+    paint(  # its lit top
         img,
-        tongue,
-        tone(lip, 0.95, (1.0, 0.92, 0.95), 6),
-        alpha=min(1.0, opening * 2.5),
-        blur=s * 0.008,
+        ellipse(
+            mx - tw * 0.15, bottom - s * 0.03 - s * 0.3 * opening * 0.2, tw * 0.5, s * 0.012 + 1
+        ),
+        tone(tcol, 1.15, add=10),
+        alpha=min(0.5, opening * 1.2),
+        blur=s * 0.012,
         clip=clip,
     )
-    teeth_h = min(0.075, 0.3 * opening * 0.42)
-    tu = up[4:-4]
-    teeth = np.vstack([to_px(tu), to_px(tu + np.array([0.0, teeth_h]))[::-1]])
-    paint(img, teeth, (238, 234, 226), alpha=0.96, clip=clip)
-    paint(
-        img,
-        to_px(tu + np.array([0, teeth_h])),
-        (170, 160, 158),
-        alpha=0.5,
-        thickness=s * 0.012,
-        closed=False,
-        clip=clip,
-    )
-    xs = np.array([-0.19, -0.1, 0.0, 0.1, 0.19]) * float(np.ptp(tu[:, 0])) / 0.5
+    teeth_h = min(0.075, 0.126 * opening)
+    tu = up[2:-2]
+    w = float(np.abs(tu[:, 0]).max())
+    x = tu[:, 0]
+    # each tooth's biting edge rounded; the incisors longest, shorter towards the corners
+    edge = teeth_h * (1 - 0.35 * (x / w) ** 2) * (0.9 + 0.1 * np.abs(np.cos(math.pi * x / 0.085)))
+    teeth = np.vstack([to_px(tu), to_px(np.stack([x, tu[:, 1] + edge], 1))[::-1]])
+    paint(img, teeth, (240, 236, 229), alpha=0.97, clip=clip, blur=s * 0.002)
+    tclip = coverage(img.shape, [teeth]) * clip
+    for side in (-1, 1):  # the arch turns away from the light towards the corners
+        c = to_px(np.array([[side * w, float(tu[0, 1]) + teeth_h * 0.5]]))[0]
+        paint(
+            img,
+            ellipse(c[0], c[1], s * w * 0.55, s * 0.12),
+            tone(cavity, 1.3),
+            alpha=0.75,
+            blur=s * 0.07,
+            clip=tclip,
+        )
+    xs = np.array([-0.3, -0.19, -0.09, 0.0, 0.09, 0.19, 0.3]) * w / 0.42
     ys = np.interp(xs, tu[:, 0], tu[:, 1])
-    sep = np.stack([np.stack([xs, ys + 0.005], 1), np.stack([xs, ys + teeth_h * 0.9], 1)], 1)
+    sep = np.stack([np.stack([xs, ys + 0.005], 1), np.stack([xs, ys + teeth_h * 0.85], 1)], 1)
     strokes(
         img,
         to_px(sep.reshape(-1, 2)).reshape(sep.shape),
-        (190, 182, 178),
-        0.45,
+        (176, 166, 162),
+        0.4,
         max(1.0, s * 0.006),
-        clip,
+        tclip,
     )
-    if opening > 0.45:  # the lower teeth's edges, mostly hidden by the lower lip
-        lo = shape["inner_lo"][8:-8]
+    if opening > 0.5:  # the lower teeth's edges, in shadow behind the lower lip
+        lo = shape["inner_lo"][7:-7]
         low = np.vstack([to_px(lo + np.array([0, -0.035])), to_px(lo)[::-1]])
         paint(
             img,
             low,
-            (206, 198, 190),
-            alpha=min(0.9, (opening - 0.45) * 3),
+            (178, 170, 166),
+            alpha=min(0.75, (opening - 0.5) * 2.5),
             clip=clip,
-            blur=s * 0.004,
+            blur=s * 0.006,
         )
-    paint(
+    paint(  # the lip's shadow on the teeth and the inner lip's wet surface
         img,
-        to_px(up),
+        to_px(up + np.array([0, 0.008])),
         tone(lip, 0.5),
-        alpha=0.6,
-        thickness=s * 0.02,
+        alpha=0.55,
+        thickness=s * 0.025,
         closed=False,
-        blur=s * 0.006,
+        blur=s * 0.008,
         clip=clip,
     )
 
@@ -1121,7 +1134,7 @@ def _palette(spec: PortraitSpec, rng: np.random.Generator) -> dict[str, Any]:
     if female:
         lip = np.clip(skin * 0.45 + np.array([190.0, 84, 94]) * 0.55, 0, 255)
     else:
-        lip = np.clip(skin * np.array([0.92, 0.74, 0.74]) + np.array([8, 0, 4]), 0, 255)
+        lip = np.clip(skin * np.array([0.88, 0.68, 0.7]) + np.array([12, 0, 4]), 0, 255)
     words = spec.hair.split()
     style = next((w for w in words if w in STYLES), "short")
     return {
@@ -1277,7 +1290,7 @@ def draw(
         "brow_weight": round(ft.brow_weight, 3),
         "brow_arch": round(ft.brow_arch, 3),
         "lip_full": round(
-            ft.lip_full * {"senior": 0.75, "middle-aged": 0.9, "young": 1.06}.get(spec.age, 1.0), 3
+            ft.lip_full * {"senior": 0.85, "middle-aged": 0.92, "young": 1.06}.get(spec.age, 1.0), 3
         ),
         "rest_brow": {"serious": -0.35, "smiling": 0.15, "friendly": 0.1}.get(spec.expression, 0.0),
     }

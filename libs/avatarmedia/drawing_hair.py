@@ -355,9 +355,12 @@ def _cap(
     ragged: float = 0.025,
     fringe: float = 0.0,
     sides: float | None = None,
+    arch: float | None = None,
 ) -> np.ndarray:
     """The hair on the head: a rounded cap over the skull, a rounded hairline with a
-    little recession at the temples (``temple``) and sideburns down to ``side_bottom``."""
+    little recession at the temples (``temple``) and sideburns down to ``side_bottom``.
+    ``arch``: hair falling from a parting at that x frames the forehead in a round arch
+    (long styles) instead of a hairline with temples."""
     v = volume
     w = volume if sides is None else sides  # a crop is close at the sides, full on top
     left = np.array(
@@ -382,6 +385,12 @@ def _cap(
             [-0.96, side_bottom],
         ]
     )
+    if arch is not None:
+        t = np.linspace(0.08, math.pi - 0.08, 11)
+        x = 0.94 * np.cos(t)
+        y = -0.3 - (hairline * -1 - 0.3) * np.sin(t) ** 0.8
+        y -= 0.06 * np.exp(-(((x - arch) / 0.12) ** 2))  # the parting's little V
+        inner = np.vstack([[[0.955, side_bottom]], np.stack([x, y], 1), [[-0.96, side_bottom]]])
     top = spline(np.vstack([left, [[0.25, -2.03 - v * 0.5]], mirror_x(left)[1:]]), 6)
     # locks break the silhouette a little: a gentle scallop along the outer edge
     k = np.arange(len(top))
@@ -426,13 +435,12 @@ def _long_curtain(side: int, bottom: float, wave: float = 0.06) -> np.ndarray:
             [1.26, -0.45],
             [1.3, 0.3],
             [1.33, 1.1],
-            [1.45, b - 0.8],
-            [1.62, b - 0.1],
-            [1.56, b],
-            [1.43, b - 0.2],
-            [1.3, b + 0.08],
-            [1.18, b - 0.22],
-            [1.05, b - 0.04],
+            [1.47, b - 0.8],
+            [1.58, b - 0.2],
+            [1.5, b - 0.02],
+            [1.38, b - 0.1],
+            [1.24, b + 0.03],
+            [1.1, b - 0.12],
             [1.0, b - 0.7],
             [0.95, 1.4],
             [0.88, 0.85],
@@ -625,11 +633,13 @@ def hairstyle(
             closed=True,
         )
         behind = [Mass(back, -0.6, [], 0.62)]
-        cap = _cap(0.22 + wave * 0.5, -1.2)
+        cap = _cap(0.22 + wave * 0.5, -1.2, arch=part)
         on = [Mass(cap, 0.0, _parting_flows(part, -1.2, 200))]
         front: list[Mass] = []
         for side in (-1, 1):
             cur = _long_curtain(side, bottom, wave)
+            # the curtain grows out of the cap: its top dissolves into it, no seam
+            top = np.array([[0.0, -2.2], [1.7, -2.2], [1.7, -0.75], [0.0, -0.95]]) * [side, 1]
             fl = Flow(
                 np.array([[side * 0.45, -1.25], [side * 0.95, -0.9]]),
                 np.array([[side * 1.1, bottom], [side * 1.5, bottom]]),
@@ -637,7 +647,7 @@ def hairstyle(
                 0.08,
                 wave=wave * 0.8,
             )
-            front.append(Mass(cur, 0.05, [fl], 0.96))
+            front.append(Mass(cur, 0.05, [fl], 0.96, fade=top[None], fade_k=1.0))
         return behind, on, front
     # short (and a man's "medium"/"wavy"): a crop with lift on top, its silhouette and
     # hairline broken into locks, textured with short tufts; a pixie for women

@@ -6,7 +6,8 @@ Every figure with a target from issue 5 is printed with PASS or MISS beside it (
 warning when it is NaN, i.e. could not be measured). Speed ratios compare like with
 like: wall time of the whole call, encoder close included, on both sides.
 
-Run: .venv/bin/python tests/bench/bench_video.py
+Run: .venv/bin/python tests/bench/bench_video.py [speed] [quality] [drawn]
+("drawn": only the generated presenters' rows and their 720p speed, a short run).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from avatarmedia.render import (  # noqa: E402
     render_frames,
     render_video,
 )
+from avatarmedia.tracks import MouthTrack  # noqa: E402
 from tests.bench.report import report  # noqa: E402
 
 FIXTURES = REPO.parent / "shared" / "fixtures"
@@ -168,6 +170,48 @@ def sheet_row(
     labels += [f"{short} portrait", f"{short} f{open_i} widest", f"{short} f{closed_i} closed"]
 
 
+DRAWN = (
+    "A friendly woman with long brown hair, light skin, navy blazer",
+    "A serious man with short black hair, dark skin, charcoal suit",
+    "Senior man with glasses, gray hair, burgundy sweater",
+    "Young woman with a black afro, deep skin, yellow sweater, smiling",
+    "Man, wavy brown hair, beard, green hoodie",
+)
+
+
+def drawn_rows(
+    audio: np.ndarray,
+    sr_a: int,
+    text_samples: np.ndarray,
+    sr_t: int,
+    text_track: MouthTrack,
+    sheets: list[np.ndarray],
+    labels: list[str],
+) -> None:
+    """Lip sync, silence and identity of the generated presenters (audio and text)."""
+    for i, desc in enumerate(DRAWN):
+        portrait = draw_portrait(spec_from_description(desc, None, seed=i))
+        for kind, samples, sr, track in (
+            ("audio", audio, sr_a, None),
+            ("text", text_samples, sr_t, text_track),
+        ):
+            out = OUT / f"drawn{i}_{kind}.mp4"
+            render_video(
+                RenderRequest(
+                    portrait=portrait,
+                    samples=samples,
+                    sample_rate=sr,
+                    mouth=track,
+                    resolution=512,
+                    fps=25,
+                ),
+                out,
+            )
+            lipsync_row("video", f"drawn{i} {kind}", out, portrait, input=kind)
+        frames, _ = encode.read_video(OUT / f"drawn{i}_audio.mp4")
+        sheet_row(frames, portrait, f"drawn{i}", sheets, labels)
+
+
 def quality() -> None:
     speech_audio, sr_a = load_audio(FIXTURES / "speech" / "en_female_5s.wav")
     # a 0.6 s pause in the middle gives the silence figure something to measure
@@ -206,33 +250,7 @@ def quality() -> None:
             if kind == "audio":
                 frames, _ = encode.read_video(out)
                 sheet_row(frames, portrait, short, sheets, labels)
-    for i, desc in enumerate(
-        [
-            "A friendly woman with long brown hair, light skin, navy blazer",
-            "A serious man with short black hair, dark skin, charcoal suit",
-            "Senior man with glasses, gray hair, burgundy sweater",
-        ]
-    ):
-        portrait = draw_portrait(spec_from_description(desc, None, seed=i))
-        for kind, samples, sr, track in (
-            ("audio", audio, sr_a, None),
-            ("text", text_samples, sr_t, text_track),
-        ):
-            out = OUT / f"drawn{i}_{kind}.mp4"
-            render_video(
-                RenderRequest(
-                    portrait=portrait,
-                    samples=samples,
-                    sample_rate=sr,
-                    mouth=track,
-                    resolution=512,
-                    fps=25,
-                ),
-                out,
-            )
-            lipsync_row("video", f"drawn{i} {kind}", out, portrait, input=kind)
-        frames, _ = encode.read_video(OUT / f"drawn{i}_audio.mp4")
-        sheet_row(frames, portrait, f"drawn{i}", sheets, labels)
+    drawn_rows(audio, sr_a, text_samples, sr_t, text_track, sheets, labels)
     contact_sheet(sheets, labels, OUT / "contact_sheet.png")
     sheet_of_video(OUT / "man_black_frontal_obama_audio.mp4", "obama_audio")
     sheet_of_video(OUT / "drawn0_text.mp4", "drawn0_text")
@@ -385,6 +403,47 @@ def speed() -> None:
     report("video", "peak memory after speed", peak_mb(), "MB")
 
 
+def drawn_only() -> None:
+    """The drawn presenters' quality rows and their 720p render speed, without the
+    photo faces and the human clips: a short run after a change to the drawing."""
+    speech_audio, sr_a = load_audio(FIXTURES / "speech" / "en_female_5s.wav")
+    half = len(speech_audio) // 2
+    audio = np.concatenate(
+        [speech_audio[:half], np.zeros(int(sr_a * 0.6), np.float32), speech_audio[half:]]
+    )
+    text_samples, sr_t, text_track = speech_for_text(TEXT, "en", "female", 25)
+    sheets: list[np.ndarray] = []
+    labels: list[str] = []
+    drawn_rows(audio, sr_a, text_samples, sr_t, text_track, sheets, labels)
+    contact_sheet(sheets, labels, OUT / "contact_sheet_drawn.png")
+    sheet_of_video(OUT / "drawn0_text.mp4", "drawn0_text")
+    drawn = draw_portrait(spec_from_description(DRAWN[0], None, 0))
+    t0 = time.perf_counter()
+    render_video(
+        RenderRequest(
+            portrait=drawn,
+            samples=text_samples,
+            sample_rate=sr_t,
+            mouth=text_track,
+            resolution=720,
+            fps=25,
+        ),
+        OUT / "speed_720_drawn_text.mp4",
+    )
+    wall = time.perf_counter() - t0
+    dur = len(text_samples) / sr_t
+    report(
+        "video",
+        "720p25 avatar drawn render speed (text track given)",
+        dur / wall,
+        "x realtime",
+        target=verdict("speed720", dur / wall, "720p drawn"),
+        audio_s=round(dur, 1),
+        wall_s=round(wall, 2),
+        ms_per_frame=round(1000 * wall / (dur * 25), 1),
+    )
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     only = sys.argv[1:] or ["speed", "quality"]
@@ -392,6 +451,8 @@ def main() -> int:
         speed()
     if "quality" in only:
         quality()
+    if "drawn" in only:  # the generated presenters alone (a short run)
+        drawn_only()
     report("video", "peak memory (whole bench)", peak_mb(), "MB", parts=",".join(only))
     print(f"[bench] video frames and contact sheets in {OUT}")
     return 0
