@@ -174,8 +174,10 @@ class PoseFrames:
         cov = cv2.warpPerspective(ones, self._matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
         if int(cov.min()) >= 250:
             return None
-        cov = cv2.erode(cov, np.ones((5, 5), np.uint8))
-        soft = cv2.GaussianBlur(cov.astype(np.float32) / 255.0, (0, 0), 2.5)
+        # A wide feather inside the clip's edge: the clip fades into the fill.
+        feather = max(2, round(0.025 * min(w, h)))
+        cov = cv2.erode(cov, np.ones((2 * feather + 1, 2 * feather + 1), np.uint8))
+        soft = cv2.GaussianBlur(cov.astype(np.float32) / 255.0, (0, 0), feather / 1.5)
         out: FloatArray = np.asarray(soft, np.float32)[..., None]
         return out
 
@@ -206,10 +208,11 @@ class PoseFrames:
                 np.uint8,
             )
             if self._cover is not None:
-                # What the move uncovered shows the clip's own frame, blurred (no
-                # smeared edge row, no mirrored copy of the person).
+                # What the move uncovered shows the moved clip's edges carried on and
+                # heavily blurred (a soft continuation of the background, no smeared
+                # edge row, no mirrored copy of the person).
                 moved = np.asarray(
-                    moved * self._cover + blurred_fill(out) * (1.0 - self._cover), np.uint8
+                    moved * self._cover + blurred_fill(moved) * (1.0 - self._cover), np.uint8
                 )
             out = moved
         if "background" in self.ops or self.ops.get("background_blur"):
@@ -240,7 +243,7 @@ def blurred_fill(frame: ImageArray) -> FloatArray:
     parts of a zoomed-out or turned frame that the clip does not cover."""
     h, w = frame.shape[:2]
     small = cv2.resize(frame, (max(1, w // 8), max(1, h // 8)), interpolation=cv2.INTER_AREA)
-    small = cv2.GaussianBlur(small, (0, 0), 3.0)
+    small = cv2.GaussianBlur(small, (0, 0), 2.0)
     out: FloatArray = np.asarray(
         cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR), np.float32
     )
