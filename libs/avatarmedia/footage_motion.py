@@ -77,8 +77,8 @@ def loop_steadying(footage: Footage, steady: float, scale: npt.ArrayLike) -> lis
     mean = pts.mean(axis=0)
     out = []
     for p in pts:
-        target = (1.0 - steady) * p + steady * mean
-        m, _ = cv2.estimateAffinePartial2D(p, target)
+        target = ((1.0 - steady) * p + steady * mean).astype(np.float32)
+        m, _ = cv2.estimateAffinePartial2D(p.astype(np.float32), target)
         out.append(m if m is not None else np.array([[1.0, 0, 0], [0, 1.0, 0]]))
     return out
 

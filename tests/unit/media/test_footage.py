@@ -215,3 +215,33 @@ def test_driven_by_its_own_audio_the_bank_answers_with_the_same_instants(footage
 
     assert same_instant(by_sound) > 0.4
     assert same_instant(by_sound) > 5 * same_instant(by_shape)
+
+
+def test_a_still_hint_takes_most_of_the_head_motion_out(footage: Footage) -> None:
+    from avatarmedia.footage import STABLE
+    from avatarmedia.footage_motion import FootageMotion, footage_style
+
+    size = footage.loop_size
+    track = _track([0.0] * 20)
+    still = FootageMotion(footage, track, footage_style("avatar", "still"), "avatar", "still", size)
+    centres, moved = [], []
+    for j in range(footage.n_loop):
+        pts = footage.loop_meshes[j][list(STABLE)]
+        m = still.matrix(0, j)
+        assert m is not None
+        centres.append(pts.mean(axis=0))
+        moved.append((pts @ m[:, :2].T + m[:, 2]).mean(axis=0))
+    spread = float(np.std(centres, axis=0).sum())
+    assert spread > 0.5  # the person does move in this clip
+    assert float(np.std(moved, axis=0).sum()) < 0.4 * spread
+
+
+def test_a_lively_hint_moves_the_frames_and_no_hint_leaves_them(footage: Footage) -> None:
+    track = _track([0.0, 0.3, 0.5, 0.3, 0.0, 0.4, 0.6, 0.2] * 4)
+    size = (footage.loop_size[0] // 4 * 2, footage.loop_size[1] // 4 * 2)
+    plain = [f for *_, f in footage_frames(footage, track, size, 25.0)]
+    lively = [f for *_, f in footage_frames(footage, track, size, 25.0, hint="energetic nodding")]
+    diffs = [float(np.abs(a.astype(int) - b.astype(int)).mean()) for a, b in zip(plain, lively)]
+    assert max(diffs) > 1.0
+    again = [f for *_, f in footage_frames(footage, track, size, 25.0, hint="in English")]
+    assert all(np.array_equal(a, b) for a, b in zip(plain, again))
