@@ -241,7 +241,10 @@ def test_a_lively_hint_moves_the_frames_and_no_hint_leaves_them(footage: Footage
     size = (footage.loop_size[0] // 4 * 2, footage.loop_size[1] // 4 * 2)
     plain = [f for *_, f in footage_frames(footage, track, size, 25.0)]
     lively = [f for *_, f in footage_frames(footage, track, size, 25.0, hint="energetic nodding")]
-    diffs = [float(np.abs(a.astype(int) - b.astype(int)).mean()) for a, b in zip(plain, lively)]
+    diffs = [
+        float(np.abs(a.astype(int) - b.astype(int)).mean())
+        for a, b in zip(plain, lively, strict=True)
+    ]
     assert max(diffs) > 1.0
     again = [f for *_, f in footage_frames(footage, track, size, 25.0, hint="in English")]
-    assert all(np.array_equal(a, b) for a, b in zip(plain, again))
+    assert all(np.array_equal(a, b) for a, b in zip(plain, again, strict=True))
