@@ -422,34 +422,47 @@ class ClipSound:
 
     speaking: npt.NDArray[np.bool_]
     energies: FloatArray  # ``footage_audio.band_energies`` of the audio as recorded
-    offset_s: float = 0.0  # the audio trails the video by this much (``av_offset``)
-    sync_r: float = float("nan")
+    offset_s: float = 0.0  # the audio trails the video by this much (applied)
+    sync_confidence: float = float("nan")  # ``avsync``'s confidence in it
 
 
-def frame_openings(meshes: dict[int, FloatArray], n: int) -> npt.NDArray[np.float64]:
-    """Inner-lip gap / inter-ocular distance per clip frame (unmeshed frames
-    interpolated)."""
+def mouth_motion(
+    meshes: dict[int, FloatArray], n: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Per clip frame: the inner-lip gap / inter-ocular distance and the lip speed (mean
+    movement of the 40 canonical lip points from the previous frame, IOD units), as
+    ``avsync.mouth_series`` measures them; unmeshed frames interpolated."""
+    from avatarmedia.reenact import LIP_POINTS, canonical_transform
+
     idx = np.array(sorted(meshes))
-    gaps = [
-        float(np.linalg.norm(meshes[int(i)][13, :2] - meshes[int(i)][14, :2]))
-        / max(interocular(meshes[int(i)]), 1.0)
-        for i in idx
-    ]
-    out: npt.NDArray[np.float64] = np.interp(np.arange(n), idx, gaps)
-    return out
+    gaps, lips = [], []
+    for i in idx:
+        mesh = meshes[int(i)]
+        to_canon, iod = canonical_transform(mesh)
+        gaps.append(float(np.linalg.norm(mesh[13, :2] - mesh[14, :2])) / max(iod, 1e-6))
+        pts = mesh[list(LIP_POINTS), :2].astype(np.float64)
+        lips.append(pts @ to_canon[:, :2].T + to_canon[:, 2])
+    frames = np.arange(n)
+    opening: npt.NDArray[np.float64] = np.interp(frames, idx, gaps)
+    moved = np.linalg.norm(np.diff(np.stack(lips), axis=0), axis=2).mean(axis=1)
+    step = np.maximum(np.diff(idx), 1)
+    speed: npt.NDArray[np.float64] = (
+        np.interp(frames, idx[1:], moved / step) if len(idx) > 1 else np.zeros(n)
+    )
+    return opening, speed
 
 
-def clip_sound(path: Path, fps: float, n: int, opening: npt.ArrayLike) -> ClipSound:
+def clip_sound(path: Path, fps: float, n: int, meshes: dict[int, FloatArray]) -> ClipSound:
     """Per clip frame: was the person speaking (audio over its own speech gate)? And the
-    clip's band energies (``footage_audio``) and its own audio/video offset, measured
-    from the mouth ``opening`` per frame against the loudness, so each frame is
-    labelled with the sound of its own instant.
+    clip's band energies (``footage_audio``) and its own audio/video offset
+    (``avsync.estimate_av_offset`` from the tracked mouth, applied only when its
+    confidence is enough), so each frame is labelled with the sound of its own instant.
 
     A clip without audio counts as silent throughout, with no energies (the bank is then
     indexed by shape alone).
     """
     from avatarmedia.audio import load_audio
-    from avatarmedia.footage_audio import av_offset
+    from avatarmedia.avsync import estimate_av_offset
     from avatarmedia.metrics import loudness_envelope
 
     none = np.zeros((0, BANDS), np.float32)
@@ -462,11 +475,13 @@ def clip_sound(path: Path, fps: float, n: int, opening: npt.ArrayLike) -> ClipSo
     floor = float(np.percentile(db, 10))
     if top - floor < 12.0:
         return ClipSound(np.zeros(n, bool), none)
-    offset, r = av_offset(opening, db, fps)
+    opening, speed = mouth_motion(meshes, n)
+    est = estimate_av_offset(opening, speed, samples, sr, fps)
+    offset = est.applied_s
     # The level heard at each frame's own instant (the sound recorded offset later).
     db = np.interp(np.arange(n) + offset * fps, np.arange(n), db)
     speaking: npt.NDArray[np.bool_] = db > floor + 0.35 * (top - floor)
-    return ClipSound(speaking, band_energies(samples, sr), offset, r)
+    return ClipSound(speaking, band_energies(samples, sr), offset, est.confidence)
 
 
 # -- the motion base ------------------------------------------------------------------
@@ -781,7 +796,7 @@ def analyse_clip(path: str | Path) -> Analysis:
         )
     if len(bank.jpegs) < MIN_BANK or len(bank.jpegs) * stride / fps < MIN_USABLE_S:
         return _still("too few usable frontal frames for a mouth bank", None, timings)
-    sound = clip_sound(path, fps, n, frame_openings(track.meshes, n))
+    sound = clip_sound(path, fps, n, track.meshes)
     speaking = sound.speaking
     timings["audio_s"] = time.perf_counter() - t0 - sum(timings.values())
     poses = pose_vectors(track.meshes, n)
@@ -834,7 +849,9 @@ def analyse_clip(path: str | Path) -> Analysis:
             "usable_share": round(share, 3),
             "mesh_stride": stride,
             "av_offset_s": round(sound.offset_s, 3),
-            "av_sync_r": round(sound.sync_r, 3) if math.isfinite(sound.sync_r) else None,
+            "av_sync_confidence": (
+                round(sound.sync_confidence, 3) if math.isfinite(sound.sync_confidence) else None
+            ),
             "pose_p95": round(p95, 3),
             "loop_jump": round(0.0 if mode == "pingpong" else pose_jump(poses[a], poses[b]), 3),
         },

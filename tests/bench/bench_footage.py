@@ -47,10 +47,8 @@ from avatarmedia.footage import (  # noqa: E402
     pose_jump,
     pose_vectors,
 )
-from avatarmedia.footage_audio import av_offset  # noqa: E402
 from avatarmedia.footage_mouth import MouthCompositor  # noqa: E402
 from avatarmedia.footage_render import LoopReader, footage_frames  # noqa: E402
-from avatarmedia.metrics import loudness_envelope  # noqa: E402
 from avatarmedia.portrait import photo_portrait  # noqa: E402
 from avatarmedia.reenact import Clip  # noqa: E402
 from avatarmedia.render import (  # noqa: E402
@@ -98,7 +96,7 @@ def footage_renderer(
             f"render {resolution} px at {rate} fps"
             + (
                 f", its clip's own A/V offset {analysis.footage.info.get('av_offset_s')} s "
-                f"(r {analysis.footage.info.get('av_sync_r')})"
+                f"applied (confidence {analysis.footage.info.get('av_sync_confidence')})"
                 if analysis.footage is not None
                 else ""
             )
@@ -125,44 +123,14 @@ def footage_renderer(
     return br._at_fps(frames, got_fps, fps, n)
 
 
-def synced(name: str, clip: Clip, real: Sequence[object]) -> Clip:
-    """The clip with its own audio/video offset removed (``footage_audio.av_offset`` on
-    the real mouth openings against the loudness of the training part: the part the
-    avatar sees, and the same measurement the avatar makes of its clip; a file's offset
-    is the same throughout, and the 3.2 s test part alone is too short to tell on
-    two of the three clips), so that an avatar that
-    is in sync with the audio it is given can be in sync with the real frames: the
-    fixture clips' audio trails their video by ~0.3 s, and compared against frames
-    that lead their sound a correctly synced mouth scores a +0.3 s lag. When the clip
-    does not tell (``av_offset`` returns 0) it is left as it is, and the print says so.
-    """
-    op = br.openings(real)  # type: ignore[arg-type]
-    have = np.isfinite(op)
-    op = np.interp(np.arange(len(op)), np.flatnonzero(have), op[have])
-    train, _test = reenact.split_clip(clip, br.HELD_OUT_SPLIT)
-    n = len(train.frames)
-    env = loudness_envelope(train.samples, clip.sample_rate, clip.fps, n)
-    offset, r = av_offset(op[:n], env, clip.fps)
-    print(
-        f"[bench] footage    {name}: audio/video offset {1000 * offset:+.0f} ms (r {r:.2f}"
-        f"{'' if offset else ', not measurable: not removed'})"
-    )
-    report("footage", f"clip av offset {name}", offset, "s", sync_r=round(float(r), 3))
-    k = round(abs(offset) * clip.sample_rate)
-    if k == 0:
-        return clip
-    pad = np.zeros(k, np.float32)
-    s = np.asarray(clip.samples, np.float32)
-    moved = np.concatenate([s[k:], pad]) if offset > 0 else np.concatenate([pad, s[:-k]])
-    return Clip(clip.frames, clip.fps, moved, clip.sample_rate)
-
-
-def run_held_out(names: Sequence[str], sync: bool = True) -> None:
+def run_held_out(names: Sequence[str]) -> None:
+    """``bench_reenact``'s held-out protocol, which first moves each clip's audio into
+    sync with the real speaker's mouth where ``avsync`` is confident (the fixture clips'
+    audio trails their video by up to ~0.3 s: compared against frames that lead their
+    sound, a correctly synced mouth scores a +0.3 s lag)."""
     for name in names:
         clip = reenact.load_clip(FIXTURES / "clips" / f"{name}.mp4")
         real = reenact.observe_mouths(clip.frames)
-        if sync:
-            clip = synced(name, clip, real)
         br.run_held_out(name, clip, real, footage_renderer, "footage")
         br.run_held_out(name, clip, real, br.still_renderer, "still")
 
@@ -414,16 +382,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--parts", default="heldout,seams,speed")
     ap.add_argument("--clips", default=",".join(CLIPS))
-    ap.add_argument(
-        "--no-sync", action="store_true", help="keep each clip's audio/video offset (held-out)"
-    )
+    ap.add_argument("--no-av-sync", action="store_true", help="keep each clip's audio/video offset")
     args = ap.parse_args(argv)
     parts = set(args.parts.split(","))
     names = args.clips.split(",")
     OUT.mkdir(parents=True, exist_ok=True)
     br.OUT.mkdir(parents=True, exist_ok=True)
     if "heldout" in parts:
-        run_held_out(names, sync=not args.no_sync)
+        br.AV_SYNC["on"] = not args.no_av_sync
+        run_held_out(names)
     if "seams" in parts:
         run_seams(names)
     if "speed" in parts:

@@ -1,38 +1,13 @@
-"""Footage avatars: the clip's own A/V offset, blinks at loop turns, the wide framing,
-and the motion hint (issue 13 defects)."""
+"""Footage avatars: blinks at loop turns, the wide framing and the motion hint (issue 13
+defects)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from avatarmedia.footage import TURN_CLEAR_S, blink_bottoms, choose_pingpong, eyes_shut
-from avatarmedia.footage_audio import av_offset
 from avatarmedia.footage_motion import footage_style
 from avatarmedia.footage_render import PoseFrames
-
-
-def _speech_like(n: int, seed: int) -> np.ndarray:
-    """A syllable-rate envelope (3-6 Hz bumps) with noise."""
-    rng = np.random.default_rng(seed)
-    x = np.convolve(rng.random(n) ** 3, np.hanning(5), mode="same")
-    return x + 0.05 * rng.standard_normal(n)
-
-
-def test_the_offset_of_audio_trailing_the_video_is_measured() -> None:
-    fps, n, lag = 25.0, 250, 7  # audio 280 ms late
-    mouth = _speech_like(n + lag, 1)
-    db = np.concatenate([np.zeros(lag), 30 * mouth[:n]])  # the same events, later
-    offset, r = av_offset(mouth[:n], db, fps)
-    assert abs(offset - lag / fps) < 0.045 and r > 0.6
-    early, _ = av_offset(db, mouth[:n], fps)  # roles swapped: audio leads
-    assert abs(early + lag / fps) < 0.045
-
-
-def test_an_offset_the_clip_does_not_tell_is_zero() -> None:
-    fps, n = 25.0, 250
-    offset, r = av_offset(_speech_like(n, 2), 30 * _speech_like(n, 3), fps)
-    assert offset == 0.0 and r < 0.3
-    assert av_offset(np.zeros(20), np.zeros(20), fps)[0] == 0.0  # too short to tell
 
 
 def test_a_pingpong_never_turns_inside_a_blink() -> None:
