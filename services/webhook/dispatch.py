@@ -136,7 +136,7 @@ class Dispatcher:
             if exc.message.startswith(_UNRESOLVED):
                 return Outcome(error=exc.message)
             return Outcome(error=f"webhook_url refused: {exc.message}", permanent=True)
-        endpoint_id = getattr(row, "endpoint_id", None)
+        endpoint_id = row.endpoint_id
         try:
             keys = await self._keys(row.owner_id, endpoint_id)
         except DomainError as exc:
@@ -152,7 +152,7 @@ class Dispatcher:
                 row.url,
                 content=body,
                 headers=delivery_headers(
-                    getattr(row, "webhook_id", None) or row.event_id, keys, body
+                    row.webhook_id or row.event_id, keys, body
                 ),
                 timeout=self.settings.webhook_timeout_seconds,
                 max_bytes=MAX_RESPONSE_BYTES,

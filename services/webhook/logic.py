@@ -76,6 +76,10 @@ class Delivery:
     locked_until: datetime | None
     finished_at: datetime | None
     last_error: str | None
+    # Set for a delivery to a webhook endpoint (None: the job's own webhook_url).
+    endpoint_id: str | None = None
+    # The event id the receiver sees (Webhook-Id); None: ``event_id`` itself.
+    webhook_id: str | None = None
 
 
 @dataclass(frozen=True)
