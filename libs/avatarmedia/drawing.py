@@ -250,7 +250,7 @@ def mouth_shape(
     upper lip, a fuller lower lip, corners lifted by the smile."""
     w = base_w * (1 + 0.22 * (width - 0.5) * 2 - 0.3 * rounding + 0.08 * smile)
     gap = 0.30 * opening
-    lift = 0.1 * smile
+    lift = 0.15 * smile
     xs = np.linspace(-1, 1, 25)
     ax = np.abs(xs)
     bow = 0.024 * np.exp(-(((ax - 0.3) / 0.16) ** 2)) - 0.014 * np.exp(-((xs / 0.09) ** 2))
@@ -1037,9 +1037,13 @@ def _age_lines(
 
 
 def _ears(img: np.ndarray, tf: HeadTransform, skin: np.ndarray) -> None:
+    """Ears on the sides of the skull: they stay on the outline (depth 0) when the head
+    turns, the far one slipping behind the cheek, so no ear floats off a turned head."""
     s = tf.scale
+    sy = math.sin(math.radians(tf.yaw_deg))
     for side in (-1, 1):
-        ear = spline(
+        tuck = np.array([-side * 0.45 * max(0.0, side * sy), 0.0])
+        ear = tuck + spline(
             np.array(
                 [
                     [side * 0.98, -0.15],
@@ -1051,16 +1055,16 @@ def _ears(img: np.ndarray, tf: HeadTransform, skin: np.ndarray) -> None:
             ),
             6,
         )
-        px = tf(np.vstack([ear, [[side * 0.9, 0.2]]]), depth=-0.7)
+        px = tf(np.vstack([ear, tuck + np.array([[side * 0.9, 0.2]])]), depth=0.0)
         paint_form(
             img, [px], tone(skin, 0.95), tone(skin, 0.65, (1.0, 0.86, 0.88)), s * 0.06, s * 0.04
         )
-        inner = spline(
+        inner = tuck + spline(
             np.array([[side * 1.02, -0.08], [side * 1.12, 0.08], [side * 1.05, 0.35]]), 6
         )
         paint(
             img,
-            tf(inner, -0.7),
+            tf(inner, 0.0),
             tone(skin, 0.62, (1.0, 0.85, 0.88)),
             alpha=0.6,
             thickness=s * 0.035,

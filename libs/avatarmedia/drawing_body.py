@@ -345,10 +345,47 @@ def attire(
             s * 0.2,
             clip=1.0 - neck_clip,
         )
-    clip = paint_form(
-        img, [body], cloth, shadow, s * 0.9, s * 0.5, light=light, rim=0.35, rim_colour=back_light
-    )
+    if kind == "dress":  # sleeveless: bare shoulders, the dress's wide straps and bodice
+        body_clip = paint_form(
+            img,
+            [body],
+            skin,
+            tone(skin, 0.72, (1.0, 0.9, 0.94)),
+            s * 0.6,
+            s * 0.35,
+            light=np.clip(skin * 1.06 + 10, 0, 255),
+            rim=0.3,
+            rim_colour=skin * 0.6 + back_light * 0.4,
+        )
+        clip = paint_form(
+            img,
+            [_px(cx, cy, s, _bodice())],
+            cloth,
+            shadow,
+            s * 0.9,
+            s * 0.5,
+            clip=body_clip,
+            light=light,
+            rim=0.35,
+            rim_colour=back_light,
+        )
+        clip = clip * body_clip
+        _armhole_shadow(img, cx, cy, s, skin, body_clip)
+    else:
+        clip = paint_form(
+            img,
+            [body],
+            cloth,
+            shadow,
+            s * 0.9,
+            s * 0.5,
+            light=light,
+            rim=0.35,
+            rim_colour=back_light,
+        )
     _folds(img, cx, cy, s, cloth, clip, rng, 1.0 if kind in ("hoodie", "sweater") else 0.8)
+    if kind in ("blazer", "suit"):
+        _tension_folds(img, cx, cy, s, cloth, clip)
     if kind in ("blazer", "suit"):
         _jacket(img, cx, cy, s, cloth, male, kind == "suit" or male, rng)
     elif kind == "shirt":
@@ -698,3 +735,93 @@ def _uniform(
             ellipse(cx + 0.02 * s, cy + (2.45 + 0.6 * i) * s, 0.045 * s, 0.045 * s),
             tone(braid, 0.95),
         )
+
+
+def _bodice() -> np.ndarray:
+    """A sleeveless dress (head units): wide straps over the trapezius, round armholes
+    that leave the shoulders bare, the V neckline in the middle."""
+    left = np.array(
+        [
+            [-3.0, 7.0],
+            [-2.75, 4.3],
+            [-2.35, 3.55],
+            [-1.95, 2.95],
+            [-1.72, 2.2],
+            [-0.95, 1.9],
+            [-0.6, 2.5],
+        ]
+    )
+    pts = np.vstack([spline(left[1:5], 6), left[5:]])
+    return np.vstack([left[:1], pts, [[0.0, 2.95]], mirror_x(pts), [[3.0, 7.0]]])
+
+
+def _armhole_shadow(
+    img: np.ndarray, cx: float, cy: float, s: float, skin: np.ndarray, clip: np.ndarray
+) -> None:
+    """The strap's edge casts a soft shadow on the shoulder; the deltoid catches light."""
+    for side in (-1, 1):
+        edge = spline(np.array([[side * 1.72, 2.2], [side * 1.95, 2.95], [side * 2.4, 3.6]]), 8)
+        paint(
+            img,
+            _px(cx, cy, s, edge + np.array([side * 0.06, 0.02])),
+            tone(skin, 0.7, (1.0, 0.88, 0.9)),
+            alpha=0.45,
+            thickness=s * 0.08,
+            closed=False,
+            blur=s * 0.05,
+            clip=clip,
+        )
+        paint(
+            img,
+            ellipse(cx + side * 2.75 * s, cy + 3.0 * s, 0.3 * s, 0.45 * s),
+            np.clip(skin * 1.08 + 10, 0, 255),
+            alpha=0.3 if side < 0 else 0.12,
+            blur=s * 0.2,
+            clip=clip,
+        )
+
+
+def _tension_folds(
+    img: np.ndarray, cx: float, cy: float, s: float, cloth: np.ndarray, clip: np.ndarray
+) -> None:
+    """A buttoned jacket pulls in folds from its button towards the shoulders and the
+    armpits; the button itself below the lapels' meeting point."""
+    dark = tone(cloth, 0.6, (0.95, 0.95, 1.05))
+    lit = tone(cloth, 1.2, add=10)
+    bx, by = 0.12, 4.35
+    for side in (-1, 1):
+        for end in ((side * 1.6, 3.3), (side * 2.2, 3.9)):
+            c = spline(np.array([[bx, by], [(bx + end[0]) / 2, (by + end[1]) / 2 + 0.1], end]), 8)
+            paint(
+                img,
+                _px(cx, cy, s, c),
+                dark,
+                alpha=0.25,
+                thickness=s * 0.07,
+                closed=False,
+                blur=s * 0.05,
+                clip=clip,
+            )
+            paint(
+                img,
+                _px(cx, cy, s, c + np.array([0.0, -0.07])),
+                lit,
+                alpha=0.12,
+                thickness=s * 0.04,
+                closed=False,
+                blur=s * 0.03,
+                clip=clip,
+            )
+    paint(
+        img,
+        ellipse(cx + bx * s, cy + by * s, 0.07 * s, 0.07 * s),
+        tone(cloth, 0.7),
+        clip=clip,
+    )
+    paint(
+        img,
+        ellipse(cx + (bx - 0.015) * s, cy + (by - 0.015) * s, 0.04 * s, 0.04 * s),
+        tone(cloth, 1.3, add=20),
+        alpha=0.6,
+        clip=clip,
+    )

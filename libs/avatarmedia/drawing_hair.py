@@ -127,7 +127,7 @@ def _strand_lines(flow: Flow, rng: np.random.Generator) -> np.ndarray:
     lines: np.ndarray = (1 - u) ** 2 * a[:, None] + 2 * (1 - u) * u * c[:, None] + u**2 * b[:, None]
     if flow.wave:
         phase = rng.uniform(-0.3, 0.3, flow.count)[:, None]
-        lines[..., 0] += flow.wave * np.sin(lines[..., 1] * 3.2 + phase) * np.clip(u[..., 0], 0, 1)
+        lines[..., 0] += flow.wave * np.sin(lines[..., 1] * 4.6 + phase) * np.clip(u[..., 0], 0, 1)
     return lines
 
 
@@ -449,10 +449,12 @@ def _long_curtain(side: int, bottom: float, wave: float = 0.06) -> np.ndarray:
             [0.8, -0.85],
         ]
     )
-    below = np.clip(pts[:, 1] - 0.3, 0, None)  # a gentle S-wave down the fall
-    pts[:, 0] += wave * np.sin(below * (2.4 + 12 * wave)) * np.clip(below, 0, 1)
-    pts[:, 0] *= side
-    return spline(pts, 4, closed=True)
+    out = spline(pts, 6, closed=True)
+    below = np.clip(out[:, 1] - 0.3, 0, None)  # an S-wave down the fall (after the spline,
+    freq = 2.4 if wave < 0.1 else 4.6  # so the waves are as tight as asked)
+    out[:, 0] += wave * np.sin(below * freq) * np.clip(below, 0, 1)
+    out[:, 0] *= side
+    return out
 
 
 def inside_poly(poly: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
@@ -565,8 +567,8 @@ def hairstyle(
         tips = np.array([[-1.05, 0.05], [-1.08, 0.18]])
         return (
             [
-                Mass(fringe, -0.7, [Flow(roots, tips, 25, 0.02)]),
-                Mass(fringe * [-1, 1], -0.7, [Flow(roots * [-1, 1], tips * [-1, 1], 25, 0.02)]),
+                Mass(fringe, 0.0, [Flow(roots, tips, 25, 0.02)]),
+                Mass(fringe * [-1, 1], 0.0, [Flow(roots * [-1, 1], tips * [-1, 1], 25, 0.02)]),
             ],
             [],
             [],
@@ -614,7 +616,7 @@ def hairstyle(
         return [], on, [Mass(tail, -0.2, [tflow], 0.95)]
     if style in ("long", "bob", "medium", "wavy") and (female or style not in ("medium", "wavy")):
         bottom = {"long": 3.1, "bob": 1.35, "medium": 2.2, "wavy": 2.6}[style]
-        wave = 0.16 if style == "wavy" else 0.06
+        wave = 0.2 if style == "wavy" else 0.06
         back = spline(
             np.array(
                 [
@@ -632,6 +634,9 @@ def hairstyle(
             6,
             closed=True,
         )
+        if style == "wavy":  # the silhouette waves with the curtains in front
+            below = np.clip(back[:, 1] - 0.3, 0, None)
+            back[:, 0] += np.sign(back[:, 0]) * wave * np.sin(below * 4.6) * np.clip(below, 0, 1)
         behind = [Mass(back, -0.6, [], 0.62)]
         cap = _cap(0.22 + wave * 0.5, -1.2, arch=part)
         on = [Mass(cap, 0.0, _parting_flows(part, -1.2, 200))]

@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from avatarmedia.drawing import ATTIRE, HAIR, draw
+from avatarmedia.drawing import ATTIRE, HAIR, SKIN, draw
 from avatarmedia.drawing_hair import STYLES
 from avatarmedia.portrait import PortraitSpec, spec_from_description
 
@@ -203,3 +203,18 @@ def test_middle_age_greys_the_temples_and_a_crop_thins_out_at_the_sides() -> Non
     assert middle[temple].mean() > young[temple].mean() + 8
     # the clipped sides: skin shows through, lighter than the hair's own colour
     assert young[temple].mean() > np.mean(HAIR["brown"]) + 10
+
+
+def test_a_dress_leaves_the_shoulders_bare_and_a_jacket_covers_them() -> None:
+    dress, rig = _img(replace(BASE, attire="dress red"))
+    jacket, _ = _img(replace(BASE, attire="blazer red"))
+    t = rig["transform"]
+    cx, cy, s = t["cx"], t["cy"], t["scale"]
+    shoulder = (
+        slice(int(cy + 2.9 * s), int(cy + 3.3 * s)),
+        slice(int(cx - 2.9 * s), int(cx - 2.6 * s)),
+    )
+    skin = np.array(SKIN["medium"], np.float32)
+    on_dress = np.abs(dress[shoulder].reshape(-1, 3).mean(0) - skin).mean()
+    on_jacket = np.abs(jacket[shoulder].reshape(-1, 3).mean(0) - skin).mean()
+    assert on_dress < 30 < on_jacket, (on_dress, on_jacket)
