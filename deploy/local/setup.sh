@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 APT_PACKAGES=(espeak-ng libespeak-ng1 ffmpeg sox postgresql)
+APT_PACKAGES+=(fonts-dejavu-core)  # studio captions (DejaVu Sans Bold; Pillow's own font otherwise)
 APT_PACKAGES+=(wrk)  # the load generator of tests/bench/bench_gateway.py
 MODELS_DIR=${AVATARMESH_MODELS_DIR:-var/models}
 VENV=.venv

@@ -3,7 +3,9 @@
 All pure arithmetic on sizes, so the rules are tested without rendering.
 
 The presenter (a square portrait, head and shoulders) is placed by ``scale`` (its
-height as a fraction of the frame's height), ``offset`` (x, y as fractions of the
+side as a fraction of the frame's short edge: the frame's height in a landscape
+frame, its width in a portrait one, so at scale 1 a 9:16 presenter fills the width
+and stands in the lower part, as a phone video frames a speaker), ``offset`` (x, y as fractions of the
 frame's width and height, from the default place) and a style:
 
 - ``normal``: centred horizontally, standing on the frame's bottom edge (the
@@ -55,7 +57,7 @@ def presenter_box(
     """The square box the presenter is drawn in, for a width x height frame."""
     if style not in STYLES:
         raise ValueError(f"style must be one of {', '.join(STYLES)}")
-    side = max(2, round(height * scale))
+    side = max(2, round(min(width, height) * scale))
     if style == "closeUp":
         side = max(2, round(side * CLOSE_UP_ZOOM))
     dx, dy = offset[0] * width, offset[1] * height

@@ -174,7 +174,7 @@ def test_gpu_worker_takes_one_gpu_runs_cuda_and_consumes_only_lipsync_jobs() -> 
     assert container["resources"]["limits"]["nvidia.com/gpu"] == 1
     env = {e["name"]: e["value"] for e in container["env"]}
     assert env["AVATARMESH_WORKER_DEVICE"] == "cuda"
-    assert env["AVATARMESH_WORKER_SUBJECTS"] == "jobs.lipsync.>"
+    assert env["AVATARMESH_WORKER_SUBJECTS"] == "jobs.lipsync.>,jobs.studio.>"
     assert pod["nodeSelector"]
     assert any(t["key"] == "nvidia.com/gpu" for t in pod["tolerations"])
 
