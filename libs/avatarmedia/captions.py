@@ -129,22 +129,68 @@ def _bare(text: str) -> str:
 
 
 def with_punctuation(words: list[Word], source: str) -> list[Word]:
-    """The engine's words (its front end drops punctuation) spelled as in the
-    source text, where a source token matches; a word the front end changed
-    (a number read out) keeps the engine's spelling."""
+    """The caption words are the source text's own tokens (punctuation, digits and
+    all), timed by the engine's words.
+
+    The engine's word list is not the text: its front end reads numbers out ("3" ->
+    "three"), drops punctuation, and its timeline can carry a stray word. Tokens and
+    engine words are matched in order by their letters and digits (looking a few
+    words ahead on either side); a token with no match takes the time of the engine
+    words it stands for, or, when there are none, a share of the gap between its
+    neighbours; engine words matching no token are dropped.
+    """
     tokens = source.split()
-    out: list[Word] = []
-    j = 0
-    for word in words:
-        bare = _bare(word.text)
-        k = j
-        while k < len(tokens) and _bare(tokens[k]) != bare:
-            k += 1
-        if bare and k < len(tokens) and k - j <= 3:
-            out.append(Word(tokens[k], word.start, word.end))
-            j = k + 1
+    if not words or not tokens:
+        return []
+    times: list[tuple[float, float] | None] = [None] * len(tokens)
+    i = j = 0
+    while i < len(tokens) and j < len(words):
+        tb, wb = _bare(tokens[i]), _bare(words[j].text)
+        if tb and tb == wb:
+            times[i] = (words[j].start, words[j].end)
+            i, j = i + 1, j + 1
+            continue
+        ahead_w = next((k for k in range(1, 4) if j + k < len(words) and
+                        _bare(words[j + k].text) == tb), None)  # fmt: skip
+        ahead_t = next((k for k in range(1, 4) if i + k < len(tokens) and
+                        _bare(tokens[i + k]) == wb), None)  # fmt: skip
+        if ahead_w is not None and (ahead_t is None or ahead_w <= ahead_t):
+            if i > 0 and times[i - 1] is not None and not _bare(tokens[i - 1]).isalpha():
+                prev = times[i - 1]
+                assert prev is not None
+                times[i - 1] = (prev[0], words[j + ahead_w - 1].end)  # "3" read as words
+            j += ahead_w
+        elif ahead_t is not None:
+            i += ahead_t  # tokens the engine skipped: timed from their neighbours below
         else:
-            out.append(word)
+            times[i] = (words[j].start, words[j].end)  # one stands for the other
+            i, j = i + 1, j + 1
+    return _fill(tokens, times, words[-1].end)
+
+
+def _fill(
+    tokens: list[str], times: list[tuple[float, float] | None], last_end: float
+) -> list[Word]:
+    """Words for every token; untimed runs share the gap between their neighbours."""
+    out: list[Word] = []
+    k = 0
+    while k < len(tokens):
+        known = times[k]
+        if known is not None:
+            out.append(Word(tokens[k], known[0], known[1]))
+            k += 1
+            continue
+        run_end = k
+        while run_end < len(tokens) and times[run_end] is None:
+            run_end += 1
+        lo = out[-1].end if out else 0.0
+        nxt = times[run_end] if run_end < len(tokens) else None
+        hi = nxt[0] if nxt is not None else max(last_end, lo)
+        step = max(0.0, hi - lo) / (run_end - k)
+        for m in range(k, run_end):
+            a = lo + (m - k) * step
+            out.append(Word(tokens[m], a, a + step))
+        k = run_end
     return out
 
 

@@ -115,10 +115,25 @@ def test_srt_and_vtt_formats_and_times() -> None:
     assert len(stamp.findall(srt)) == 2 and len(stamp.findall(vtt)) == 2
 
 
-def test_the_engines_words_get_their_punctuation_back() -> None:
+def test_captions_spell_the_source_text_timed_by_the_engine() -> None:
     words = [Word("Hello", 0, 1), Word("world", 1, 2), Word("three", 2, 3)]
     spelled = with_punctuation(words, "Hello, world! 3")
-    assert [w.text for w in spelled] == ["Hello,", "world!", "three"]
+    assert [w.text for w in spelled] == ["Hello,", "world!", "3"]
+    assert (spelled[2].start, spelled[2].end) == (2, 3)
+    # a stray engine word at the end (espeak's timeline has them) is dropped
+    stray = [*words[:2], Word("again", 2, 2.5), Word("world", 2.6, 2.7)]
+    assert [w.text for w in with_punctuation(stray, "Hello, world! again")] == [
+        "Hello,",
+        "world!",
+        "again",
+    ]
+    # a number read out as two words: the token takes both words' time
+    read = [Word("it", 0, 1), Word("twenty", 1, 2), Word("one", 2, 3), Word("ok", 3, 4)]
+    timed = with_punctuation(read, "it 21 ok")
+    assert [w.text for w in timed] == ["it", "21", "ok"] and timed[1].end == 3
+    # a word the engine skipped shares the gap between its neighbours
+    gap = with_punctuation([Word("a", 0, 1), Word("c", 3, 4)], "a b c")
+    assert [(w.text, w.start, w.end) for w in gap] == [("a", 0, 1), ("b", 1, 3), ("c", 3, 4)]
 
 
 def test_burned_captions_appear_word_by_word_inside_the_safe_area() -> None:
