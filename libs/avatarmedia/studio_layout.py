@@ -5,8 +5,8 @@ All pure arithmetic on sizes, so the rules are tested without rendering.
 The presenter (a square portrait, head and shoulders) is placed by ``scale`` (its
 side as a fraction of the frame's short edge: the frame's height in a landscape
 frame, its width in a portrait one, so at scale 1 a 9:16 presenter fills the width
-and stands in the lower part, as a phone video frames a speaker), ``offset`` (x, y as fractions of the
-frame's width and height, from the default place) and a style:
+and stands in the lower part, as a phone video frames a speaker), ``offset`` (x, y
+as fractions of the frame's width and height, from the default place) and a style:
 
 - ``normal``: centred horizontally, standing on the frame's bottom edge (the
   portrait's shoulders end at its bottom, so a cut-out presenter never floats);
