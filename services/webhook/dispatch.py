@@ -151,9 +151,7 @@ class Dispatcher:
                 "POST",
                 row.url,
                 content=body,
-                headers=delivery_headers(
-                    row.webhook_id or row.event_id, keys, body
-                ),
+                headers=delivery_headers(row.webhook_id or row.event_id, keys, body),
                 timeout=self.settings.webhook_timeout_seconds,
                 max_bytes=MAX_RESPONSE_BYTES,
                 allow_insecure_loopback=loopback,
