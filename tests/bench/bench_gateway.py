@@ -3,19 +3,27 @@
 worker, NATS and S3 running) under a temporary data dir, with the rate limit off.
 
 Routes: the avatar list, one system avatar, one finished avatar video, the balance,
-and ``/healthz``. Each of the four is loaded twice in the same run, on the same mesh:
+and ``/healthz``. Each of the four is loaded in the same run, on the same mesh:
 first with ``Cache-Control: no-cache`` (the baseline: every request read from its
 service, as before the read cache), then as clients call it (the gateway's read
 cache, ``gateway.readcache``). Each figure is printed with PASS or MISS against the
 target (>= 1,000 requests/s and p99 <= 50 ms; the baseline and ``/healthz`` are
 for comparison only) and beside the figure measured before the gateway work (issue
 15, same machine), with the machine's load average: this box is shared, and p99
-follows the load. A route that answered anything but 2xx, or had socket errors, is
-a MISS whatever its speed.
+follows the load (another tenant's burst shows as a 100 ms tail). So each load is run
+``--runs`` times (3) and judged on the median run's figures; every run's p99 is
+printed beside it. A third load per route, "paced", is the same wrk with
+``tests/bench/paced.lua``: each connection waits 20 ms after each answer, so about
+1,400 requests/s are offered: the latency at the target rate rather than flat out
+(where the gateway is CPU-bound and every slice another tenant takes shows in p99).
+The summary counts the flat-out misses (the issue's method) and the paced ones apart.
+A route that answered anything but 2xx, or had socket errors, in any run is a MISS
+whatever its speed; a paced run that got less than 1,000 requests/s through is a MISS.
 
-    .venv/bin/python tests/bench/bench_gateway.py [--seconds 10] [--keep-mesh]
+    .venv/bin/python tests/bench/bench_gateway.py [--seconds 5] [--runs 3] [--keep-mesh]
 
-``AVATARMESH_BENCH_GATEWAY_SECONDS`` sets the duration of each run (default 10 s).
+``AVATARMESH_BENCH_GATEWAY_SECONDS`` and ``AVATARMESH_BENCH_GATEWAY_RUNS`` set the
+duration of each run (default 5 s) and their number (default 3).
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import argparse
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -97,7 +106,11 @@ def parse_wrk(output: str) -> WrkResult:
     )
 
 
-def run_wrk(url: str, seconds: int, headers: dict[str, str]) -> WrkResult:
+PACED_SCRIPT = Path(__file__).with_name("paced.lua")
+PACED_DELAY_MS = 20  # per connection after each answer: ~1,400 requests/s offered at -c32
+
+
+def run_wrk(url: str, seconds: int, headers: dict[str, str], paced: bool = False) -> WrkResult:
     argv = [
         "wrk",
         f"-t{THREADS}",
@@ -109,7 +122,13 @@ def run_wrk(url: str, seconds: int, headers: dict[str, str]) -> WrkResult:
     ]
     for name, value in headers.items():
         argv += ["-H", f"{name}: {value}"]
-    done = subprocess.run([*argv, url], capture_output=True, text=True, timeout=seconds + 60)
+    env = dict(os.environ)
+    if paced:
+        argv += ["-s", str(PACED_SCRIPT)]
+        env["WRK_DELAY_MS"] = str(PACED_DELAY_MS)
+    done = subprocess.run(
+        [*argv, url], capture_output=True, text=True, timeout=seconds + 60, env=env
+    )
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed: {done.stderr or done.stdout}")
     return parse_wrk(done.stdout)
@@ -186,6 +205,17 @@ def prepare(mesh: LocalMesh, api: httpx.Client) -> dict[str, str]:
     }
 
 
+def median_of(results: list[WrkResult]) -> WrkResult:
+    """The median requests/s and the median p99 of the runs; errors of any run."""
+    return WrkResult(
+        rps=statistics.median(r.rps for r in results),
+        p99_ms=statistics.median(r.p99_ms for r in results),
+        requests=sum(r.requests for r in results),
+        bad_responses=sum(r.bad_responses for r in results),
+        socket_errors=sum(r.socket_errors for r in results),
+    )
+
+
 def verdict(name: str, result: WrkResult, baseline: bool = False) -> str:
     if result.bad_responses or result.socket_errors:
         return "MISS"
@@ -202,34 +232,55 @@ def _before(name: str) -> str:
     return f"before: {rps:.0f}/s" + (f" p99 {p99:.0f} ms" if p99 is not None else "")
 
 
-def measure(seconds: int, keep: bool) -> int:
+def load_route(
+    url: str, seconds: int, runs: int, headers: dict[str, str], paced: bool
+) -> tuple[WrkResult, list[WrkResult], float]:
+    """``runs`` wrk runs: their median, each run, and the highest 1-minute load seen."""
+    results = []
+    load = os.getloadavg()[0]
+    for _ in range(runs):
+        results.append(run_wrk(url, seconds, headers, paced))
+        load = max(load, os.getloadavg()[0])
+    return median_of(results), results, load
+
+
+def measure(seconds: int, runs: int, keep: bool) -> int:
     if shutil.which("wrk") is None:
         print("wrk is not installed: run `make setup`", file=sys.stderr)
         return 1
     data_dir = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
     mesh = start_mesh(data_dir)
-    misses = 0
+    misses = paced_misses = 0
     try:
         headers = {"Authorization": f"Bearer {DEV_KEY}"}
         with httpx.Client(base_url=mesh.base_url, headers=headers, timeout=30) as api:
             routes = prepare(mesh, api)
+        print(
+            f"[gateway] wrk -t{THREADS} -c{CONNECTIONS}, {runs} x {seconds} s per load, median "
+            f"run; target >= {TARGET_RPS:.0f} req/s and p99 <= {TARGET_P99_MS:.0f} ms",
+            flush=True,
+        )
         for name, path in routes.items():
-            runs = (
+            modes = (
                 [("cached", False)]
                 if name == "healthz"
-                else [("no-cache", True), ("cached", False)]
+                else [("no-cache", True), ("cached", False), ("cached, paced", False)]
             )
-            for mode, baseline in runs:
+            for mode, baseline in modes:
                 extra = {"Cache-Control": "no-cache"} if baseline else {}
-                load_before = os.getloadavg()[0]
-                result = run_wrk(mesh.base_url + path, seconds, {**headers, **extra})
-                load = max(load_before, os.getloadavg()[0])
+                paced = mode.endswith("paced")
+                result, each, load = load_route(
+                    mesh.base_url + path, seconds, runs, {**headers, **extra}, paced
+                )
                 mark = verdict(name, result, baseline)
-                misses += mark == "MISS"
+                if mark == "MISS":
+                    misses += not paced
+                    paced_misses += paced
                 label = f"{name} ({mode})" if name != "healthz" else name
+                p99s = "/".join(f"{r.p99_ms:.0f}" for r in each)
                 print(
-                    f"[gateway] {label:24s} {result.rps:8.0f} req/s  p99 {result.p99_ms:8.1f} ms  "
-                    f"{mark:4s}  ({_before(name)}; load {load:.1f}; "
+                    f"[gateway] {label:30s} {result.rps:8.0f} req/s  p99 {result.p99_ms:8.1f} ms  "
+                    f"{mark:4s}  ({_before(name)}; runs' p99 {p99s} ms; load {load:.1f}; "
                     f"non-2xx {result.bad_responses}, socket errors {result.socket_errors})",
                     flush=True,
                 )
@@ -237,6 +288,7 @@ def measure(seconds: int, keep: bool) -> int:
                     "route": path.split("?")[0],
                     "wrk": f"-t{THREADS} -c{CONNECTIONS}",
                     "seconds": seconds,
+                    "runs": runs,
                     "cache": mode,
                     "load_avg_1m": round(load, 1),
                     "verdict": mark,
@@ -253,7 +305,11 @@ def measure(seconds: int, keep: bool) -> int:
         mesh.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
     # A MISS is a figure, not a failure of `make bench`: report it, exit 0.
-    print(f"[gateway] {misses} route(s) missed the target", flush=True)
+    print(
+        f"[gateway] {misses} route(s) missed the target under wrk -c32 flat out; "
+        f"{paced_misses} at the paced rate",
+        flush=True,
+    )
     return 0
 
 
@@ -262,7 +318,12 @@ def main() -> int:
     parser.add_argument(
         "--seconds",
         type=int,
-        default=int(os.environ.get("AVATARMESH_BENCH_GATEWAY_SECONDS", "10")),
+        default=int(os.environ.get("AVATARMESH_BENCH_GATEWAY_SECONDS", "5")),
+    )
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=int(os.environ.get("AVATARMESH_BENCH_GATEWAY_RUNS", "3")),
     )
     parser.add_argument(
         "--keep-mesh",
@@ -270,7 +331,7 @@ def main() -> int:
         help="leave the mesh running after the figures (for profiling)",
     )
     args = parser.parse_args()
-    return measure(args.seconds, args.keep_mesh)
+    return measure(args.seconds, args.runs, args.keep_mesh)
 
 
 if __name__ == "__main__":
