@@ -587,12 +587,12 @@ def choose_loop(
     Cost: head-pose and picture difference between frames b and a (in units of the
     clip's own frame-to-frame 95th percentile), plus the share of speech and of fast
     head motion inside (quiet, calm stretches are preferred), minus a bonus for length
-    (long loops repeat less visibly), plus a penalty for a cut inside a blink (``shut``)
-    and for the share of shut-eye frames inside. Every frame inside must be usable.
+    (long loops repeat less visibly), plus a penalty for a cut beside a blink (``shut``:
+    the cross-fade would show two pairs of lids). Blinks inside a forward loop are
+    played as they happened and are welcome. Every frame inside must be usable.
     """
     n = len(poses)
     shut = shut if shut is not None else np.zeros(n, bool)
-    closed = np.concatenate([[0.0], np.cumsum(shut.astype(np.float64))])
     steps = np.array([pose_jump(poses[i], poses[i + 1]) for i in range(n - 1)] or [1.0])
     p95 = max(float(np.percentile(steps, 95)), 0.3)
     tsteps = np.abs(np.diff(thumbs, axis=0)).mean(axis=(1, 2)) if n > 1 else np.ones(1)
@@ -619,7 +619,6 @@ def choose_loop(
                 + 0.5 * look
                 + 0.4 * (talk[b] - talk[a]) / length
                 + 0.3 * (fast[b] - fast[a]) / length
-                + 1.5 * (closed[b] - closed[a]) / length
                 + 2.0 * (_near(shut, a, BLINK_REACH) or _near(shut, b, BLINK_REACH))
                 - 1.0 * length / (LOOP_MAX_S * fps)
             )
