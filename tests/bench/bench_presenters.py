@@ -7,6 +7,7 @@ Run: .venv/bin/python tests/bench/bench_presenters.py
 
 from __future__ import annotations
 
+import math
 import statistics
 import sys
 import time
@@ -96,6 +97,52 @@ def mouth_strip(desc: str, gender: str | None, seed: int) -> np.ndarray:
     return np.hstack(tiles)
 
 
+def frame_cost(n: int = 150) -> None:
+    """CPU per 720p frame of a drawn presenter (features redrawn, head moved) and of the
+    base drawing made once per render: what the drawing costs the video engine."""
+    import cv2
+
+    from avatarmedia.animate_drawn import DrawnAnimator
+    from avatarmedia.portrait import draw_portrait
+
+    cv2.setNumThreads(1)  # as render_frames runs it
+    portrait = draw_portrait(spec_from_description(VARIED[1][0], VARIED[1][1], 101))
+    c0 = time.process_time()
+    animator = DrawnAnimator(portrait, (1280, 720))
+    init = time.process_time() - c0
+    values = [
+        {
+            "opening": 0.4 + 0.4 * math.sin(i * 0.4),
+            "width": 0.5,
+            "rounding": 0.1,
+            "smile": 0.2,
+            "brow": 0.1 * math.sin(i * 0.1),
+            "blink": 1.0 if i % 40 == 0 else 0.0,
+            "dx": 0.002 * math.sin(i * 0.07),
+            "dy": 0.0,
+            "roll_deg": 0.5 * math.sin(i * 0.05),
+        }
+        for i in range(n)
+    ]
+    c0 = time.process_time()
+    for v in values:
+        animator.face_frame(v)
+    face = (time.process_time() - c0) / n * 1000
+    c0, t0 = time.process_time(), time.perf_counter()
+    for v in values:
+        animator.frame(v)
+    whole = (time.process_time() - c0) / n * 1000
+    report(
+        "presenters",
+        "drawn 720p frame (features + head motion), CPU",
+        whole,
+        "ms",
+        face_redraw_ms=round(face, 2),
+        wall_ms=round((time.perf_counter() - t0) / n * 1000, 2),
+        base_drawing_ms=round(init * 1000, 1),
+    )
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     images, labels, times, cpu = [], [], [], []
@@ -136,6 +183,7 @@ def main() -> None:
     Image.fromarray(
         np.vstack([np.asarray(Image.fromarray(s).resize((800, 200))) for s in strips])
     ).save(OUT / "mouths.png")
+    frame_cost()
     print(f"sheets: {OUT}")
 
 
