@@ -32,6 +32,7 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -296,6 +297,10 @@ def measure(seconds: int, runs: int, keep: bool) -> int:
                 report("gateway", f"{label} requests/s", result.rps, "req/s", **common)
                 report("gateway", f"{label} p99", result.p99_ms, "ms", **common)
         if keep:
+            # Started in the background, Python inherits SIGINT ignored: take it (and
+            # SIGTERM) back, so either stops the mesh through the finally below.
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.signal(signal.SIGTERM, signal.default_int_handler)
             print(f"mesh kept at {mesh.base_url} (key {DEV_KEY}); Ctrl-C stops it", flush=True)
             while True:
                 time.sleep(1)
