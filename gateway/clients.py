@@ -12,6 +12,7 @@ from avatarmesh.grpc_client import channel
 from avatarmesh.settings import SERVICES, Settings
 from avatarmesh.v1.avatar_pb2_grpc import AvatarServiceStub
 from avatarmesh.v1.billing_pb2_grpc import BillingServiceStub
+from avatarmesh.v1.files_pb2_grpc import FileServiceStub
 from avatarmesh.v1.pose_pb2_grpc import PoseServiceStub
 from avatarmesh.v1.video_pb2_grpc import VideoServiceStub
 from avatarmesh.v1.webhook_pb2_grpc import WebhookServiceStub
@@ -21,7 +22,7 @@ UNAVAILABLE = "UNAVAILABLE"
 
 class GrpcClients:
     """One channel per service; ``.avatar``, ``.pose``, ``.video``, ``.billing``,
-    ``.webhook`` are the service stubs, ``.health(name)`` any service's health stub.
+    ``.webhook``, ``.files`` are the service stubs, ``.health(name)`` any service's health stub.
     A failed call raises ``DomainError`` with the upstream's code (the channel's
     interceptor), which the gateway's error handler renders."""
 
@@ -32,6 +33,7 @@ class GrpcClients:
         self.video = VideoServiceStub(self.channels["video"])
         self.billing = BillingServiceStub(self.channels["billing"])
         self.webhook = WebhookServiceStub(self.channels["webhook"])
+        self.files = FileServiceStub(self.channels["files"])
         self._health = {name: health_pb2_grpc.HealthStub(ch) for name, ch in self.channels.items()}
 
     @classmethod

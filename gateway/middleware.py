@@ -38,6 +38,7 @@ from gateway.state import GatewayState, gateway_state
 log = logging.getLogger(__name__)
 
 API_V1 = "/api/v1"
+FILES_PATH = "/api/v1/files"
 CALLER_KEY = "caller"  # request.state attribute set for authenticated /api/v1 requests
 RATE_CHECKED_KEY = "rate_limit_checked"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -109,7 +110,8 @@ class GatewayMiddleware:
                     span.set_attribute("avatarmesh.error_code", refusal.code.name)
                     await error_response(refusal)(scope, receive, send_traced)
                     return
-                await self._route(scope, headers, self._capped(receive), send_traced, span)
+                capped = self._capped(receive, self._cap(path))
+                await self._route(scope, headers, capped, send_traced, span)
             except Exception as exc:
                 log.error("unhandled error in %s %s", method, path, exc_info=exc)
                 span.record_exception(exc)
@@ -181,8 +183,14 @@ class GatewayMiddleware:
 
         await self.app(scope, receive, send_storing)
 
-    def _capped(self, receive: Receive) -> Receive:
-        cap = self.settings.max_body_bytes
+    def _cap(self, path: str) -> int:
+        """The body cap: uploads to /api/v1/files may be larger (their per-kind caps are
+        enforced while streaming, gateway.routes.files)."""
+        if path == FILES_PATH:
+            return max(self.settings.max_body_bytes, self.settings.max_upload_bytes)
+        return self.settings.max_body_bytes
+
+    def _capped(self, receive: Receive, cap: int) -> Receive:
         seen = 0
 
         async def receive_capped() -> Message:
@@ -200,10 +208,9 @@ class GatewayMiddleware:
 
     async def _guard(self, scope: Scope, headers: Headers, path: str) -> DomainError | None:
         length = headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > self.settings.max_body_bytes:
-            return DomainError(
-                ErrorCode.PAYLOAD_TOO_LARGE, too_large_message(self.settings.max_body_bytes)
-            )
+        cap = self._cap(path)
+        if length is not None and length.isdigit() and int(length) > cap:
+            return DomainError(ErrorCode.PAYLOAD_TOO_LARGE, too_large_message(cap))
         if not is_api_v1(path):
             return None
         if not self.settings.avatars_api_enabled:

@@ -30,6 +30,8 @@ class GatewaySettings(Settings):
     gateway_workers: int = Field(default=1, ge=1, le=64)
     # Largest request body accepted (data-URL videos up to 80 MB arrive base64-encoded).
     max_body_bytes: int = Field(default=110 * 1024 * 1024, gt=0)
+    # POST /api/v1/files only: a 200 MB video plus the multipart framing.
+    max_upload_bytes: int = Field(default=201 * 1024 * 1024, gt=0)
     # Deadline of each service's gRPC health check behind /healthz and /readyz.
     health_timeout_s: float = Field(default=1.5, gt=0)
     # Dev convenience (`make up`): when set, this exact key is ensured at start-up for

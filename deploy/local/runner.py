@@ -41,7 +41,7 @@ from deploy.local.servers import (
 )
 
 # Start order: billing first (others call it), the worker last.
-SERVICE_ORDER = ("billing", "avatar", "pose", "video", "webhook", "worker")
+SERVICE_ORDER = ("billing", "files", "avatar", "pose", "video", "webhook", "worker")
 assert set(SERVICE_ORDER) == set(SERVICES)
 
 # A child exiting this many times within the window is in a crash loop: left stopped.

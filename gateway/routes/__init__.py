@@ -17,6 +17,7 @@ from gateway.routes import (
     avatars,
     billing,
     canary,
+    files,
     health,
     poses,
     studio,
@@ -36,4 +37,6 @@ ROUTERS: list[APIRouter] = [
     avatars.router,
     poses.router,
     tts.router,
+    files.router,
+    files.public_router,
 ]

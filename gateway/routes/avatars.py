@@ -26,6 +26,7 @@ from gateway.bodies import PageLimit, PageNumber, RequestBody
 from gateway.deps import Clients, Owner, State
 from gateway.errors import ERROR_RESPONSES
 from gateway.readcache import mark_cacheable
+from gateway.routes.files import file_input, is_file_id
 from gateway.uploads import media_input
 
 log = logging.getLogger(__name__)
@@ -50,10 +51,12 @@ class CreateAvatarBody(RequestBody):
     accent: Annotated[Text, Field(max_length=40)] | None = None
     source: Literal["generated", "video"] = "generated"
     ref_image_data_url: str | None = Field(
-        default=None, description="Data URL or HTTPS URL of a seed image (<= 4 MB)"
+        default=None,
+        description="Data URL or HTTPS URL of a seed image (<= 4 MB), or a file id (file_...)",
     )
     source_video_url: str | None = Field(
-        default=None, description="Data URL or HTTPS URL (<= 80 MB; MP4, MOV, WebM, M4V)"
+        default=None,
+        description="Data URL or HTTPS URL (<= 80 MB; MP4, MOV, WebM, M4V), or a file id",
     )
 
 
@@ -206,7 +209,14 @@ async def create_avatar(
         source=pb.AVATAR_SOURCE_VIDEO if body.source == "video" else pb.AVATAR_SOURCE_GENERATED,
     )
     uploads: list[str] = []
-    if body.source == "video":
+    if body.source == "video" and is_file_id(body.source_video_url):
+        assert body.source_video_url is not None
+        request.source_video.CopyFrom(
+            await file_input(
+                clients, owner, body.source_video_url, ("video",), field="source_video_url"
+            )
+        )
+    elif body.source == "video":
         assert body.source_video_url is not None
         video = await media_input(
             state.storage,
@@ -218,6 +228,12 @@ async def create_avatar(
         )
         request.source_video.CopyFrom(video)
         uploads.append(video.storage_key)
+    elif body.ref_image_data_url and is_file_id(body.ref_image_data_url):
+        request.ref_image.CopyFrom(
+            await file_input(
+                clients, owner, body.ref_image_data_url, ("image",), field="ref_image_data_url"
+            )
+        )
     elif body.ref_image_data_url:
         image = await media_input(
             state.storage,

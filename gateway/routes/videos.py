@@ -25,6 +25,7 @@ from gateway.bodies import INT32_MAX, PageLimit, PageNumber, RequestBody
 from gateway.deps import Clients, Owner, Settings
 from gateway.errors import ERROR_RESPONSES
 from gateway.readcache import mark_cacheable
+from gateway.routes.files import file_input, is_file_id
 from gateway.settings import GatewaySettings
 from gateway.uploads import store_data_url
 
@@ -55,7 +56,8 @@ class CreateVideoBody(RequestBody):
     webhook_url: str | None = Field(default=None, description="HTTPS URL for video.* events")
     output_format: str = Field(default="url", description='"url" or "raw_key" for GET')
     audio_url: str | None = Field(
-        default=None, description="Beyond the contract: HTTPS audio to lip-sync (<= 35 s)"
+        default=None,
+        description="Beyond the contract: HTTPS audio to lip-sync (<= 35 s), or a file id",
     )
     audio_data_url: str | None = Field(
         default=None, description="Beyond the contract: data:audio/...;base64,... (<= 35 s)"
@@ -179,7 +181,11 @@ async def create_video(
             ErrorCode.VALIDATION_ERROR, f"text: {len(body.text)} characters; the limit is 600"
         )
     audio: common_pb2.MediaInput | None = None
-    if body.audio_url:
+    if body.audio_url and is_file_id(body.audio_url):
+        audio = await file_input(
+            clients, owner, body.audio_url, ("audio", "video"), field="audio_url"
+        )
+    elif body.audio_url:
         audio = common_pb2.MediaInput(https_url=body.audio_url)
     elif body.audio_data_url:
         audio = await store_data_url(
@@ -211,7 +217,8 @@ async def create_video(
         # Rejected: no video refers to the upload we just stored, so it goes. When the
         # service could not answer (timeout, down) the video may exist: keep it.
         unknown_outcome = exc.code is ErrorCode.SERVICE_UNAVAILABLE
-        if audio is not None and audio.storage_key and not unknown_outcome:
+        ours = audio is not None and audio.storage_key.startswith("uploads/")
+        if audio is not None and ours and not unknown_outcome:
             await _storage(request, settings).delete_quietly(audio.storage_key)
         raise
     return CreatedVideo(

@@ -23,6 +23,7 @@ class IdPrefix(StrEnum):
     OWNER = "own"
     WEBHOOK_ATTEMPT = "wa"
     WEBHOOK_ENDPOINT = "we"
+    FILE = "file"
     JOB = "job"
     UPLOAD = "up"
 

@@ -59,3 +59,42 @@ def extension_for(content_type: str, url: str = "", types: Mapping[str, str] = A
     tail = url.split("?", 1)[0].split("#", 1)[0].rsplit("/", 1)[-1]
     ext = tail.rsplit(".", 1)[-1].lower() if "." in tail else ""
     return ext if ext.isalnum() and 1 <= len(ext) <= 5 else "bin"
+
+
+# -- files (POST /api/v1/files) ---------------------------------------------------------
+
+# Per-kind caps of an uploaded file, enforced while the body streams in.
+FILE_CAPS: Mapping[str, int] = {"image": 10 * MB, "audio": 50 * MB, "video": 200 * MB}
+# Bytes needed to tell a file's type from its content.
+SNIFF_BYTES = 16
+
+
+def sniff(head: bytes) -> tuple[str, str, str] | None:
+    """(kind, content type, extension) from a file's first bytes, or None when it is
+    no image, audio or video format we take: uploads are judged by content, not name.
+    MP4 and WebM containers count as video here; the files service calls one without
+    a picture track audio after probing it."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image", "image/png", "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image", "image/jpeg", "jpg"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image", "image/webp", "webp"
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return "audio", "audio/wav", "wav"
+    if head.startswith(b"ID3") or head[:2] in (b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"):
+        return "audio", "audio/mpeg", "mp3"
+    if head.startswith(b"OggS"):
+        return "audio", "audio/ogg", "ogg"
+    if head.startswith(b"fLaC"):
+        return "audio", "audio/flac", "flac"
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand in (b"M4A ", b"M4B "):
+            return "audio", "audio/mp4", "m4a"
+        if brand == b"qt  ":
+            return "video", "video/quicktime", "mov"
+        return "video", "video/mp4", "mp4"
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return "video", "video/webm", "webm"
+    return None

@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-SERVICES = ("avatar", "pose", "video", "billing", "webhook", "worker")
+SERVICES = ("avatar", "pose", "video", "billing", "webhook", "worker", "files")
 
 
 class Settings(BaseSettings):
@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     billing_addr: str = "127.0.0.1:50054"
     webhook_addr: str = "127.0.0.1:50055"
     worker_addr: str = "127.0.0.1:50056"
+    files_addr: str = "127.0.0.1:50057"
 
     http_host: str = "127.0.0.1"
     http_port: int = 8080

@@ -113,6 +113,12 @@ def is_upload_of(owner_id: str, key: str) -> bool:
     return bool(key) and key.startswith(f"uploads/{owner_id}/")
 
 
+def is_file_of(owner_id: str, key: str) -> bool:
+    """Whether ``key`` is one of ``owner_id``'s files (``files/<owner>/``, the files
+    service's): readable as a media input, never deleted by the job that read it."""
+    return bool(key) and key.startswith(f"files/{owner_id}/")
+
+
 # ------------------------------------------------------------------------------- client
 
 

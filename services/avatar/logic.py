@@ -193,8 +193,13 @@ def validate_create(req: AvatarRequest) -> Source:
 
 
 def upload_keys(*inputs: Media | None) -> str:
-    """The client uploads a creation reads, to delete once it settles."""
-    return ",".join(i.storage_key for i in inputs if i is not None and i.storage_key)
+    """The client uploads a creation reads, to delete once it settles (``uploads/``
+    only: a file from the files API, ``files/``, is the owner's to keep)."""
+    return ",".join(
+        i.storage_key
+        for i in inputs
+        if i is not None and i.storage_key and i.storage_key.startswith("uploads/")
+    )
 
 
 def is_later_stage(current: Stage, reported: Stage) -> bool:

@@ -17,7 +17,14 @@ from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.ids import IdPrefix, new_id
 from avatarmesh.mediatypes import extension_for
 from avatarmesh.outbox import OutboxRelay
-from avatarmesh.storage import Storage, StorageError, StorageNotFound, is_upload_of, upload_key
+from avatarmesh.storage import (
+    Storage,
+    StorageError,
+    StorageNotFound,
+    is_file_of,
+    is_upload_of,
+    upload_key,
+)
 from services.video import events, store
 from services.video.config import VideoSettings
 from services.video.logic import (
@@ -177,7 +184,7 @@ class Submissions:
         return key, seconds
 
     async def _uploaded(self, owner: str, key: str) -> bytes:
-        if not is_upload_of(owner, key):
+        if not (is_upload_of(owner, key) or is_file_of(owner, key)):
             raise invalid("audio: upload not found")
         try:
             return await self.storage.get_bytes(key)

@@ -1,6 +1,7 @@
 """What the webhook service consumes: every settled video (``events.video.>``) on one
 durable, ``webhook-video-events``, and settled avatars (``events.avatar.ready|failed``,
-for webhook endpoints), with the intake retry policy. It publishes nothing
+for webhook endpoints) and archived files (``events.file.archived``), with the intake
+retry policy. It publishes nothing
 on the bus: its output is the signed POST to the owner's ``webhook_url``."""
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ AVATAR_FAILED = Subscription(
 )
 
 
+FILE_ARCHIVED = Subscription(
+    "webhook-file-archived", "events.file.archived", events_pb2.FileArchived, INTAKE
+)
+
+
 def consumers(bus: Bus, intake: Intake) -> list[Background]:
     async def settled(d: Delivery[events_pb2.VideoSettled]) -> None:
         await intake.take(settled_video(d.message, d.subject, d.msg_id))
@@ -49,8 +55,25 @@ def consumers(bus: Bus, intake: Intake) -> list[Background]:
             at,
         )
 
+    async def archived(d: Delivery[events_pb2.FileArchived]) -> None:
+        message = d.message
+        at = (
+            message.meta.occurred_at.ToDatetime(tzinfo=UTC)
+            if message.meta.HasField("occurred_at")
+            else utcnow()
+        )
+        await intake.take_file_archived(
+            message.meta.event_id or d.msg_id or "",
+            message.file_id,
+            message.owner_id,
+            message.kind,
+            message.reason,
+            at,
+        )
+
     return [
         VIDEO_SETTLED.consumer(bus, settled),
+        FILE_ARCHIVED.consumer(bus, archived),
         AVATAR_READY.consumer(bus, avatar),
         AVATAR_FAILED.consumer(bus, avatar),
     ]

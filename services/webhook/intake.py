@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 
 
 class Intake:
-    """Turns ``events.video.*`` and ``events.avatar.ready|failed`` into deliveries."""
+    """Turns ``events.video.*``, ``events.avatar.ready|failed`` and
+    ``events.file.archived`` into deliveries."""
 
     def __init__(self, db: Database, wake: Callable[[], None]) -> None:
         self.db = db
@@ -59,6 +60,15 @@ class Intake:
             return
         body = payloads.avatar_payload(event, event_id, avatar_id, error, at)
         await self.fan_out(Announcement(event_id, event, owner_id, avatar_id, body, None))
+
+    async def take_file_archived(
+        self, event_id: str, file_id: str, owner_id: str, kind: str, reason: str, at: datetime
+    ) -> None:
+        """``file.archived`` to subscribed endpoints."""
+        if not file_id or not owner_id or not event_id:
+            return
+        body = payloads.file_archived_payload(event_id, file_id, kind, reason, at)
+        await self.fan_out(Announcement(event_id, "file.archived", owner_id, file_id, body, None))
 
     async def fan_out(self, note: Announcement, *, job_url: str = "") -> None:
         now = utcnow()

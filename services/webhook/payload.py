@@ -94,3 +94,17 @@ def test_payload(event_id: str, endpoint_id: str, occurred_at: datetime) -> dict
         "endpoint_id": endpoint_id,
         "timestamp": iso_millis(occurred_at),
     }
+
+
+def file_archived_payload(
+    event_id: str, file_id: str, kind: str, reason: str, occurred_at: datetime
+) -> dict[str, Any]:
+    """``file.archived`` (webhook endpoints only): ``reason`` is owner or expired."""
+    return {
+        "event": "file.archived",
+        "event_id": event_id,
+        "file_id": file_id,
+        "kind": kind,
+        "reason": reason,
+        "timestamp": iso_millis(occurred_at),
+    }

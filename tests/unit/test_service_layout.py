@@ -17,8 +17,8 @@ GRPC_SERVICES = sorted(
 ALLOWED_SQLALCHEMY = {"AsyncSession", "IntegrityError"}
 
 
-def test_the_five_grpc_services_are_found() -> None:
-    assert GRPC_SERVICES == ["avatar", "billing", "pose", "video", "webhook"]
+def test_the_grpc_services_are_found() -> None:
+    assert GRPC_SERVICES == ["avatar", "billing", "files", "pose", "video", "webhook"]
 
 
 @pytest.mark.parametrize("service", GRPC_SERVICES)

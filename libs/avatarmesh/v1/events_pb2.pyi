@@ -179,3 +179,17 @@ class CanaryCompleted(_message.Message):
     canary_id: str
     worker: str
     def __init__(self, meta: _Optional[_Union[EventMeta, _Mapping]] = ..., canary_id: _Optional[str] = ..., worker: _Optional[str] = ...) -> None: ...
+
+class FileArchived(_message.Message):
+    __slots__ = ("meta", "file_id", "owner_id", "kind", "reason")
+    META_FIELD_NUMBER: _ClassVar[int]
+    FILE_ID_FIELD_NUMBER: _ClassVar[int]
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    meta: EventMeta
+    file_id: str
+    owner_id: str
+    kind: str
+    reason: str
+    def __init__(self, meta: _Optional[_Union[EventMeta, _Mapping]] = ..., file_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., kind: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...

@@ -59,21 +59,28 @@ async def test_events_fan_out_to_subscribed_endpoints_and_the_job_url(
     with receiver() as job, receiver() as videos, receiver() as avatars, receiver() as other:
         async with webhook_service(settings) as service, publisher(settings) as bus:
             to_videos = await endpoint(service, videos.url, "video.failed", "video.completed")
-            to_avatars = await endpoint(service, avatars.url, "avatar.ready")
+            to_avatars = await endpoint(service, avatars.url, "avatar.ready", "file.archived")
             await endpoint(service, other.url, "*", owner="own_bob")
             failed = settled(job.url, status="failed")
             ready = avatar_settled("ready")
             await bus.publish("events.video.failed", failed, msg_id="v1")
             await bus.publish("events.avatar.ready", ready, msg_id="a1")
             await bus.publish("events.avatar.failed", avatar_settled("failed"), msg_id="a2")
-            await eventually(lambda: job.successes and videos.successes and avatars.successes)
+            archived = events_pb2.FileArchived(
+                file_id="file_x", owner_id=OWNER, kind="image", reason="expired"
+            )
+            archived.meta.event_id = new_id(IdPrefix.EVENT)
+            await bus.publish("events.file.archived", archived, msg_id="f1")
+            await eventually(
+                lambda: job.successes and videos.successes and len(avatars.successes) == 2
+            )
             await asyncio.sleep(0.5)  # nothing more follows
             owner_secret = await service.secret(OWNER)
             logs = await service.stub.ListDeliveries(
                 pb.ListDeliveriesRequest(owner_id=OWNER, endpoint_id=to_videos.id)
             )
 
-    assert len(job.requests) == len(videos.requests) == len(avatars.requests) == 1
+    assert len(job.requests) == len(videos.requests) == 1 and len(avatars.requests) == 2
     assert other.requests == []  # another owner's endpoint hears nothing of ours
     event_id = failed.meta.event_id
     assert job.requests[0].headers["webhook-id"] == event_id
@@ -83,14 +90,24 @@ async def test_events_fan_out_to_subscribed_endpoints_and_the_job_url(
     assert hook_verified(job, owner_secret) and not hook_verified(videos, owner_secret)
     assert hook_verified(videos, to_videos.secret)
     assert hook_verified(avatars, to_avatars.secret)
-    assert bodies(avatars) == [
+    assert sorted(bodies(avatars), key=lambda b: str(b["event"])) == [
         {
             "event": "avatar.ready",
             "event_id": ready.meta.event_id,
             "avatar_id": ready.avatar_id,
             "status": "ready",
             "timestamp": "2026-01-01T00:00:00.000Z",
-        }
+        },
+        {
+            "event": "file.archived",
+            "event_id": archived.meta.event_id,
+            "file_id": "file_x",
+            "kind": "image",
+            "reason": "expired",
+            "timestamp": next(
+                b["timestamp"] for b in bodies(avatars) if b["event"] == "file.archived"
+            ),
+        },
     ]
     assert [(a.event_id, a.endpoint_id, a.status_code) for a in logs.attempts] == [
         (event_id, to_videos.id, 200)

@@ -1,0 +1,1 @@
+"""Files: the caller's uploaded media, checked by content, presigned, archived."""
