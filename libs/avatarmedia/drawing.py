@@ -971,17 +971,33 @@ def _age_lines(
     s = tf.scale
     thin = max(1.0, s * 0.014)
     dark = tone(dark, 0.9)
-    for y in (-0.95, -0.8, -0.66):
-        paint(
-            img,
-            tf(np.array([[-0.45, y], [0.0, y - 0.03], [0.45, y]]), 0.3),
-            dark,
-            alpha=0.45 * k,
-            thickness=thin,
-            closed=False,
-            blur=s * 0.006,
-            clip=face,
-        )
+    for i, y in enumerate((-0.95, -0.8, -0.66)):
+        # a fold, not a ruled line: it bends with the brow, is broken in the middle
+        # and fades out at its ends, with the light on the skin just below it
+        w = 0.42 - 0.06 * abs(i - 1)
+        for side in (-1, 1):
+            x = side * np.linspace(0.04 + 0.03 * i, w, 6)
+            fold = np.stack([x, y - 0.035 * np.cos(x * 2.2) + 0.012 * np.sin(x * 9 + i)], 1)
+            paint(
+                img,
+                tf(fold, 0.3),
+                dark,
+                alpha=0.38 * k,
+                thickness=thin,
+                closed=False,
+                blur=s * 0.008,
+                clip=face,
+            )
+            paint(
+                img,
+                tf(fold + np.array([0.0, 0.025]), 0.3),
+                lit,
+                alpha=0.25 * k,
+                thickness=thin * 1.5,
+                closed=False,
+                blur=s * 0.01,
+                clip=face,
+            )
     for side in (-1, 1):
         for dy in (-0.04, 0.05):
             paint(

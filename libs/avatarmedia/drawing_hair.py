@@ -311,7 +311,7 @@ def draw_mass(
         img, px[:half] + np.array([s * 0.012, s * 0.004]), mid, 0.2 * k, max(1.0, s * 0.008), clip
     )
     if glint is not None:  # short tufts catch the light in flecks, long strands in a band
-        k = 0.45 if mass.lines is not None else 0.85
+        k = 0.3 if mass.lines is not None else 0.85
         strokes(img, px, col.light, k, max(1.0, s * 0.011), clip, weight=glint)
     if under is not None and mass.fade is not None:
         _thin_out(img, tf, mass, under)
@@ -659,14 +659,14 @@ def hairstyle(
     wavy = style in ("wavy", "medium")
     if female:  # a pixie: the fringe swept across the forehead from the parting
         cap = _cap(0.18, -1.18, -0.25, 0.0, 0.3, ragged=0.05, fringe=0.06)
-    else:
+    else:  # each man his own cut: how much lift, how high the hairline, how ragged
         cap = _cap(
-            0.26 if wavy else 0.16,
-            -1.22,
+            (0.26 if wavy else 0.16) + rng.uniform(-0.06, 0.08),
+            -1.22 - rng.uniform(-0.05, 0.1),
             0.05,
-            0.1,
-            ragged=0.08 if wavy else 0.055,
-            fringe=0.07 if wavy else 0.05,
+            0.1 + rng.uniform(-0.05, 0.08),
+            ragged=(0.08 if wavy else 0.055) * rng.uniform(0.7, 1.4),
+            fringe=(0.07 if wavy else 0.05) * rng.uniform(0.6, 1.4),
             sides=0.1 if wavy else 0.0,
         )
     flows = _parting_flows(part, -1.2, 70)
@@ -676,7 +676,8 @@ def hairstyle(
     if not female:  # clipped short above the ears: the sides thin out to the skin
         left = np.array([[-1.3, -0.95], [-0.86, -0.95], [-0.8, 0.2], [-1.3, 0.2]])
         sides = np.stack([left, left * [-1, 1]])
-    return [], [Mass(cap, 0.0, flows, lines=tufts, fade=sides, fade_k=0.45)], []
+    crop = Mass(cap, 0.0, flows, lines=tufts, fade=sides, fade_k=0.45, texture=0.7)
+    return [], [crop], []
 
 
 def hairline_shadow(
