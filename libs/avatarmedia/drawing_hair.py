@@ -521,6 +521,14 @@ def _curly(style: str, female: bool, rng: np.random.Generator) -> tuple[list[Mas
     cc = clump_field(
         crown, (-1.3, -2.3), (1.3, hairline + 0.75), step * 0.85, (r[0] * 0.85, r[1] * 0.85), rng
     )
+    # a row of clumps along the hairline, both sides alike, so the curls frame the face
+    # without a bald temple where the jittered grid happened to leave a gap
+    ex = np.linspace(-1.06, 1.06, int(2.12 / (step * 0.8)) + 1)
+    er = rng.uniform(r[0] * 0.8, r[1] * 0.8, len(ex))
+    ey = hairline + 0.75 * np.clip(np.abs(ex), 0, 1) ** 3 - er * 0.5
+    ey += rng.normal(0, step * 0.08, len(ex))
+    cc = np.vstack([cc, np.column_stack([ex, ey, er])])
+    cc = cc[np.argsort(cc[:, 1])]
     return (
         [Mass(_hull(bc), -0.6, shade=0.8, clumps=bc)],
         [Mass(_hull(cc), 0.0, shade=1.0, clumps=cc)],
