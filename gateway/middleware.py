@@ -43,6 +43,7 @@ CALLER_KEY = "caller"  # request.state attribute set for authenticated /api/v1 r
 RATE_CHECKED_KEY = "rate_limit_checked"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 CACHE_HEADER = (b"x-avatarmesh-cache", b"hit")
+MAX_CACHED_BODY = 256 * 1024  # a page of 100 avatars is ~100 KB
 
 
 def too_large_message(cap: int) -> str:
@@ -163,22 +164,24 @@ class GatewayMiddleware:
             return
         ticket = state.read_cache.ticket(caller.owner_id)
         start: Message = {}
-        parts: list[bytes] = []
+        streamed = False  # a body in several messages (a stream) is never kept
 
         async def send_storing(message: Message) -> None:
-            nonlocal start
+            nonlocal start, streamed
             if message["type"] == "http.response.start":
                 start = message
             elif message["type"] == "http.response.body" and ticket is not None:
-                parts.append(message.get("body", b""))
-                if (
-                    not message.get("more_body", False)
+                body = message.get("body", b"")
+                if message.get("more_body", False):
+                    streamed = True
+                elif (
+                    not streamed
                     and start.get("status") == 200
+                    and len(body) <= MAX_CACHED_BODY
                     and scope.get("state", {}).get(CACHEABLE_KEY)
                 ):
                     headers = tuple((bytes(k), bytes(v)) for k, v in start.get("headers", ()))
-                    answer = CachedAnswer(200, headers, b"".join(parts))
-                    state.read_cache.put(ticket, path, query, answer)
+                    state.read_cache.put(ticket, path, query, CachedAnswer(200, headers, body))
             await send(message)
 
         await self.app(scope, receive, send_storing)
