@@ -23,6 +23,7 @@ from gateway.routes import (
     studio,
     tts,
     videos,
+    voices,
     webhooks,
 )
 
@@ -37,6 +38,7 @@ ROUTERS: list[APIRouter] = [
     avatars.router,
     poses.router,
     tts.router,
+    voices.router,
     files.router,
     files.public_router,
 ]

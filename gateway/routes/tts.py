@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Response
 from pydantic import Field
 
+from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.v1 import avatar_pb2 as pb
 from gateway.bodies import RequestBody
 from gateway.deps import Clients, Owner
@@ -18,7 +19,12 @@ router = APIRouter(prefix="/api/v1", tags=["tts"], responses=ERROR_RESPONSES)
 
 class TtsBody(RequestBody):
     text: Annotated[str, Field(min_length=1, max_length=600, description="1-600 chars")]
-    tts_voice_id: Annotated[str, Field(min_length=1, max_length=64)]
+    tts_voice_id: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(
+        default=None, description="An avatar's tts_voice_id (or any voice_id)"
+    )
+    voice_id: Annotated[str, Field(min_length=1, max_length=128)] | None = Field(
+        default=None, description="A voice_id from GET /api/v1/voices (built-in or cloned)"
+    )
     speed: Annotated[float, Field(ge=0.5, le=1.5)] = 1.0
 
 
@@ -29,10 +35,11 @@ class TtsBody(RequestBody):
     summary="Speech in an avatar's voice (WAV)",
 )
 async def tts(body: TtsBody, owner: Owner, clients: Clients) -> Response:
+    if (body.tts_voice_id is None) == (body.voice_id is None):
+        raise DomainError(ErrorCode.VALIDATION_ERROR, "give tts_voice_id or voice_id (one)")
+    voice = body.voice_id or body.tts_voice_id or ""
     reply = await clients.avatar.Synthesize(
-        pb.SynthesizeRequest(
-            owner_id=owner, tts_voice_id=body.tts_voice_id, text=body.text, speed=body.speed
-        )
+        pb.SynthesizeRequest(owner_id=owner, tts_voice_id=voice, text=body.text, speed=body.speed)
     )
     return Response(
         content=reply.wav,

@@ -3,6 +3,7 @@ the system avatars, purges the inbox and runs the consumers that ``events`` decl
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from avatarmesh.grpc_client import channel
@@ -17,6 +18,7 @@ from services.avatar.saga import CreationSaga
 from services.avatar.server import AvatarServicer
 from services.avatar.store import inbox, outbox
 from services.avatar.upstreams import Upstreams
+from services.avatar.voices import warm_catalogue
 
 
 def wire(rt: Runtime[AvatarSettings]) -> Wiring:
@@ -47,6 +49,9 @@ def wire(rt: Runtime[AvatarSettings]) -> Wiring:
             relay.run,
             seed,
             lambda: run_inbox_purge(db, inbox),
+            # The voice catalogue (Piper voices' gender is measured once): built now,
+            # so the first GET /voices does not wait for it.
+            lambda: asyncio.to_thread(warm_catalogue),
             *events.consumers(bus, saga, settings.avatar_event_max_deliver),
         ],
     )

@@ -7,10 +7,12 @@ import asyncio
 import io
 import logging
 import wave
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from avatarmedia.text_norm import LANGUAGES
 from avatarmesh.clock import utcnow
 from avatarmesh.db import Database
 from avatarmesh.errors import DomainError, ErrorCode
@@ -37,6 +39,13 @@ from services.avatar.logic import (
 )
 from services.avatar.system import SYSTEM_AVATARS, SYSTEM_OWNER, SystemAvatar
 from services.avatar.upstreams import Upstreams
+from services.avatar.voices import (
+    VoiceEntry,
+    builtin_profile,
+    builtin_voices,
+    cloned_entry,
+    sample_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -173,16 +182,39 @@ class Avatars:
     # -- voices ----------------------------------------------------------------
 
     async def voice(self, owner_id: str, tts_voice_id: str) -> Voice:
+        """A cloned voice the owner may use, or a built-in voice (``bv_...``)."""
+        builtin = await asyncio.to_thread(builtin_profile, tts_voice_id)
+        if builtin is not None:
+            return Voice(
+                id=tts_voice_id,
+                avatar_id="",
+                owner_id="",
+                is_system=True,
+                language=builtin.language,
+                profile_json=builtin.to_json(),
+                created_at=utcnow(),
+            )
         async with self.db.transaction() as s:
             voice = await store.voice_visible(s, tts_voice_id, owner_id)
         if voice is None:
             raise DomainError(ErrorCode.NOT_FOUND, "Voice not found")
         return voice
 
+    async def list_voices(self, owner_id: str, language: str) -> Sequence[VoiceEntry]:
+        """Built-in voices of every language (or ``language``), then the owner's clones."""
+        check(not language or language in LANGUAGES, f"language: one of {', '.join(LANGUAGES)}")
+        builtin = await asyncio.to_thread(builtin_voices, language)
+        async with self.db.read() as s:
+            owned = await store.owned_voices(s, owner_id, language)
+        return [*builtin, *(cloned_entry(v.id, v.avatar_id, v.profile_json) for v in owned)]
+
     async def synthesize(
-        self, owner_id: str, tts_voice_id: str, text: str, speed: float
+        self, owner_id: str, tts_voice_id: str, text: str, speed: float, *, sample: bool = False
     ) -> tuple[bytes, float]:
-        """(16-bit mono WAV, seconds) of ``text`` in the voice."""
+        """(16-bit mono WAV, seconds) of ``text`` in the voice (its sample sentence when
+        ``sample``)."""
+        if sample:
+            text = sample_text((await self.voice(owner_id, tts_voice_id)).language)
         text = text.strip()
         check(1 <= len(text) <= TTS_MAX_CHARS, f"text: must be 1-{TTS_MAX_CHARS} characters")
         speed = speed or 1.0

@@ -70,12 +70,37 @@ class AvatarServicer(pb_grpc.AvatarServiceServicer):
         self, request: pb.SynthesizeRequest, context: Context
     ) -> pb.SynthesizeResponse:
         wav, seconds = await self.avatars.synthesize(
-            request.owner_id, request.tts_voice_id, request.text, request.speed
+            request.owner_id,
+            request.tts_voice_id,
+            request.text,
+            request.speed,
+            sample=request.sample,
         )
         return pb.SynthesizeResponse(wav=wav, duration_seconds=seconds)
 
     async def GetVoice(self, request: pb.GetVoiceRequest, context: Context) -> pb.Voice:
         return voice_pb(await self.avatars.voice(request.owner_id, request.tts_voice_id))
+
+    async def ListVoices(
+        self, request: pb.ListVoicesRequest, context: Context
+    ) -> pb.ListVoicesResponse:
+        found = await self.avatars.list_voices(request.owner_id, request.language)
+        return pb.ListVoicesResponse(
+            voices=[
+                pb.VoiceInfo(
+                    voice_id=v.voice_id,
+                    kind=v.kind,
+                    language=v.language,
+                    locale=v.locale,
+                    accent=v.accent,
+                    gender=v.gender,
+                    engine=v.engine,
+                    name=v.name,
+                    avatar_id=v.avatar_id,
+                )
+                for v in found
+            ]
+        )
 
 
 def _media(media: common_pb2.MediaInput) -> Media | None:

@@ -190,6 +190,15 @@ async def replace_voice(session: AsyncSession, voice: Voice) -> None:
     )
 
 
+async def owned_voices(session: AsyncSession, owner_id: str, language: str) -> list[Voice]:
+    """The owner's cloned voices (oldest first), of ``language`` when given."""
+    query = select(voices).where(voices.c.owner_id == owner_id, voices.c.is_system.is_(False))
+    if language:
+        query = query.where(voices.c.language == language)
+    rows = (await session.execute(query.order_by(voices.c.created_at, voices.c.id))).all()
+    return [Voice(**dict(row._mapping)) for row in rows]
+
+
 async def voice_visible(session: AsyncSession, voice_id: str, owner_id: str) -> Voice | None:
     """The voice when it is the owner's or a system avatar's."""
     query = select(voices).where(

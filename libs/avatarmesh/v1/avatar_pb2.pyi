@@ -46,6 +46,42 @@ AVATAR_SOURCE_UNSPECIFIED: AvatarSource
 AVATAR_SOURCE_GENERATED: AvatarSource
 AVATAR_SOURCE_VIDEO: AvatarSource
 
+class ListVoicesRequest(_message.Message):
+    __slots__ = ("owner_id", "language")
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    owner_id: str
+    language: str
+    def __init__(self, owner_id: _Optional[str] = ..., language: _Optional[str] = ...) -> None: ...
+
+class VoiceInfo(_message.Message):
+    __slots__ = ("voice_id", "kind", "language", "locale", "accent", "gender", "engine", "name", "avatar_id")
+    VOICE_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    LOCALE_FIELD_NUMBER: _ClassVar[int]
+    ACCENT_FIELD_NUMBER: _ClassVar[int]
+    GENDER_FIELD_NUMBER: _ClassVar[int]
+    ENGINE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    AVATAR_ID_FIELD_NUMBER: _ClassVar[int]
+    voice_id: str
+    kind: str
+    language: str
+    locale: str
+    accent: str
+    gender: str
+    engine: str
+    name: str
+    avatar_id: str
+    def __init__(self, voice_id: _Optional[str] = ..., kind: _Optional[str] = ..., language: _Optional[str] = ..., locale: _Optional[str] = ..., accent: _Optional[str] = ..., gender: _Optional[str] = ..., engine: _Optional[str] = ..., name: _Optional[str] = ..., avatar_id: _Optional[str] = ...) -> None: ...
+
+class ListVoicesResponse(_message.Message):
+    __slots__ = ("voices",)
+    VOICES_FIELD_NUMBER: _ClassVar[int]
+    voices: _containers.RepeatedCompositeFieldContainer[VoiceInfo]
+    def __init__(self, voices: _Optional[_Iterable[_Union[VoiceInfo, _Mapping]]] = ...) -> None: ...
+
 class GetVoiceRequest(_message.Message):
     __slots__ = ("owner_id", "tts_voice_id")
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -185,16 +221,18 @@ class DeleteAvatarResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class SynthesizeRequest(_message.Message):
-    __slots__ = ("owner_id", "tts_voice_id", "text", "speed")
+    __slots__ = ("owner_id", "tts_voice_id", "text", "speed", "sample")
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     TTS_VOICE_ID_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
     SPEED_FIELD_NUMBER: _ClassVar[int]
+    SAMPLE_FIELD_NUMBER: _ClassVar[int]
     owner_id: str
     tts_voice_id: str
     text: str
     speed: float
-    def __init__(self, owner_id: _Optional[str] = ..., tts_voice_id: _Optional[str] = ..., text: _Optional[str] = ..., speed: _Optional[float] = ...) -> None: ...
+    sample: bool
+    def __init__(self, owner_id: _Optional[str] = ..., tts_voice_id: _Optional[str] = ..., text: _Optional[str] = ..., speed: _Optional[float] = ..., sample: _Optional[bool] = ...) -> None: ...
 
 class SynthesizeResponse(_message.Message):
     __slots__ = ("wav", "duration_seconds")

@@ -64,6 +64,11 @@ class AvatarServiceStub:
                 request_serializer=avatarmesh_dot_v1_dot_avatar__pb2.GetVoiceRequest.SerializeToString,
                 response_deserializer=avatarmesh_dot_v1_dot_avatar__pb2.Voice.FromString,
                 _registered_method=True)
+        self.ListVoices = channel.unary_unary(
+                '/avatarmesh.v1.AvatarService/ListVoices',
+                request_serializer=avatarmesh_dot_v1_dot_avatar__pb2.ListVoicesRequest.SerializeToString,
+                response_deserializer=avatarmesh_dot_v1_dot_avatar__pb2.ListVoicesResponse.FromString,
+                _registered_method=True)
 
 
 class AvatarServiceServicer:
@@ -103,7 +108,15 @@ class AvatarServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetVoice(self, request, context):
-        """The stored voice profile behind a tts_voice_id (for the video service's jobs).
+        """The stored voice profile behind a tts_voice_id (for the video service's jobs); a
+        built-in voice id (bv_...) answers its profile too.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListVoices(self, request, context):
+        """The built-in voices of every language and the owner's cloned voices.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -141,6 +154,11 @@ def add_AvatarServiceServicer_to_server(servicer, server):
                     servicer.GetVoice,
                     request_deserializer=avatarmesh_dot_v1_dot_avatar__pb2.GetVoiceRequest.FromString,
                     response_serializer=avatarmesh_dot_v1_dot_avatar__pb2.Voice.SerializeToString,
+            ),
+            'ListVoices': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListVoices,
+                    request_deserializer=avatarmesh_dot_v1_dot_avatar__pb2.ListVoicesRequest.FromString,
+                    response_serializer=avatarmesh_dot_v1_dot_avatar__pb2.ListVoicesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -305,6 +323,33 @@ class AvatarService:
             '/avatarmesh.v1.AvatarService/GetVoice',
             avatarmesh_dot_v1_dot_avatar__pb2.GetVoiceRequest.SerializeToString,
             avatarmesh_dot_v1_dot_avatar__pb2.Voice.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListVoices(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/avatarmesh.v1.AvatarService/ListVoices',
+            avatarmesh_dot_v1_dot_avatar__pb2.ListVoicesRequest.SerializeToString,
+            avatarmesh_dot_v1_dot_avatar__pb2.ListVoicesResponse.FromString,
             options,
             channel_credentials,
             insecure,
