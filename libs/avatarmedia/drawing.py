@@ -175,7 +175,8 @@ class Features:
         r = np.random.default_rng(seed + 3)
         u = r.uniform
         young = age == "young"
-        mole = (float(u(-0.7, 0.7)), float(u(0.3, 1.2))) if r.random() < 0.3 else None
+        mole_x = float(u(0.4, 0.75)) * (1 if r.random() < 0.5 else -1)  # off the nose
+        mole = (mole_x, float(u(0.3, 1.2))) if r.random() < 0.3 else None
         return cls(
             width=float(u(0.9, 1.07)),
             jaw=float(u(-0.1, 0.1) + (0.03 if not female else -0.02)),
@@ -518,7 +519,7 @@ def draw_brows(img: np.ndarray, tf: HeadTransform, rig: dict[str, Any], raise_: 
             img,
             tf(np.vstack([top, bot[::-1]]), depth=0.25),
             hair,
-            alpha=0.72,
+            alpha=0.8,
             blur=tf.scale * 0.006,
         )
         k = np.arange(0, 20)
@@ -538,9 +539,9 @@ def draw_brows(img: np.ndarray, tf: HeadTransform, rig: dict[str, Any], raise_: 
     strokes(
         img,
         tf(lines.reshape(-1, 2), depth=0.25).reshape(lines.shape),
-        tone(hair, 0.75),
-        0.55,
-        max(1.0, tf.scale * 0.009),
+        tone(hair, 0.7),
+        0.3,
+        max(1.0, tf.scale * 0.007),
     )
 
 
