@@ -40,7 +40,7 @@ BODY_DOC = {
                     "required": ["video_inputs"],
                     "description": "See docs/studio.md: video_inputs (1-50 scenes of "
                     "character, voice, background), dimension, caption, title, "
-                    "callback_id, callback_url, tier, fps, output_format.",
+                    "callback_id, callback_url, tier, fps, output_format, alpha_output.",
                     "properties": {
                         "video_inputs": {"type": "array", "minItems": 1, "maxItems": 50},
                         "dimension": {
@@ -57,6 +57,7 @@ BODY_DOC = {
                         "tier": {"type": "string", "enum": ["avatar", "avatar_pro"]},
                         "fps": {"type": "integer", "enum": [24, 25, 30]},
                         "output_format": {"type": "string", "enum": ["url", "raw_key"]},
+                        "alpha_output": {"type": "boolean"},
                     },
                 }
             }
@@ -106,6 +107,9 @@ class StudioVideoOut(BaseModel):
     thumbnail_url: str | None
     caption_url: str | None = Field(description="The SRT file (also in caption_urls)")
     caption_urls: CaptionUrls | None
+    alpha_video_url: str | None = Field(
+        description="With alpha_output: the presenter alone, transparent (WebM, VP9 + alpha)"
+    )
     cost_usd: float = Field(description="The hold taken at submit")
     actual_cost_usd: float | None = Field(description="Reconciled charge; null until then")
     error: str | None
@@ -188,6 +192,9 @@ async def _out(video: video_pb2.VideoJob, output_format: str, storage: Storage) 
         thumbnail_url=await _link(video.poster_key, output_format, storage) if done else None,
         caption_url=captions.srt if captions else None,
         caption_urls=captions,
+        alpha_video_url=(
+            await _link(result.get("alpha_key", ""), output_format, storage) if done else None
+        ),
         cost_usd=to_usd(video.cost_micros),
         actual_cost_usd=(
             to_usd(video.actual_cost_micros) if video.HasField("actual_cost_micros") else None

@@ -67,6 +67,8 @@ from avatarmedia.voice import VoiceProfile
 
 SAMPLE_RATE = 24000  # divisible by 24, 25 and 30: whole samples per frame
 FADE_S = 0.005
+ALPHA_FILE = "video_alpha.webm"
+OPUS_RATE = 48000
 PARAGRAPH_PAUSE_S = 0.6
 VIDEO_FILE, POSTER_FILE, SRT_FILE, VTT_FILE = (
     "video.mp4",
@@ -93,6 +95,7 @@ class StudioResult:
     poster_path: Path
     srt_path: Path | None
     vtt_path: Path | None
+    alpha_path: Path | None
     scene_seconds: list[float]
     captioned_scenes: list[bool]
     duration_s: float
@@ -439,6 +442,60 @@ def composite(
     dst[:] = cv2.blendLinear(np.ascontiguousarray(fg), np.ascontiguousarray(dst), a, 1.0 - a)
 
 
+class AlphaWriter:
+    """The presenter alone on a transparent frame: VP9 with an alpha plane (yuva420p)
+    and Opus sound in WebM, for editors to lay over their own footage. Frames are
+    encoded as they come (the realtime VP9 preset), the sound at the end."""
+
+    def __init__(self, path: Path, width: int, height: int, fps: int) -> None:
+        import av
+
+        self.width, self.height = width, height
+        self.container: Any = av.open(str(path), "w", format="webm")
+        stream: Any = self.container.add_stream("libvpx-vp9", rate=fps)
+        stream.width, stream.height = width, height
+        stream.pix_fmt = "yuva420p"
+        stream.options = {"deadline": "realtime", "cpu-used": "8", "row-mt": "1", "crf": "32"}
+        self.video = stream
+        self.audio: Any = self.container.add_stream("libopus", rate=OPUS_RATE)
+        self.audio.layout = "mono"
+
+    def write(self, layer: tuple[np.ndarray, np.ndarray, Box] | None) -> None:
+        import av
+
+        rgba = np.zeros((self.height, self.width, 4), np.uint8)
+        if layer is not None:
+            rgb, alpha, box = layer
+            vis = box.visible(self.width, self.height)
+            if vis is not None:
+                x0, y0, x1, y1 = vis
+                sx, sy = x0 - box.x, y0 - box.y
+                rgba[y0:y1, x0:x1, :3] = rgb[sy : sy + y1 - y0, sx : sx + x1 - x0]
+                a = alpha[sy : sy + y1 - y0, sx : sx + x1 - x0]
+                rgba[y0:y1, x0:x1, 3] = np.clip(a * 255 + 0.5, 0, 255).astype(np.uint8)
+        frame = av.VideoFrame.from_ndarray(rgba, format="rgba")
+        for packet in self.video.encode(frame):
+            self.container.mux(packet)
+
+    def close(self, samples: FloatArray) -> None:
+        import av
+
+        for packet in self.video.encode(None):
+            self.container.mux(packet)
+        sound = np.clip(resample(samples, SAMPLE_RATE, OPUS_RATE), -1.0, 1.0).astype(F32)
+        block = 960
+        for start in range(0, len(sound), block):
+            chunk = sound[start : start + block]
+            frame = av.AudioFrame.from_ndarray(chunk[None, :], format="flt", layout="mono")
+            frame.sample_rate = OPUS_RATE
+            frame.pts = start
+            for packet in self.audio.encode(frame):
+                self.container.mux(packet)
+        for packet in self.audio.encode(None):
+            self.container.mux(packet)
+        self.container.close()
+
+
 # -- the video ---------------------------------------------------------------------
 
 
@@ -477,13 +534,17 @@ def render_studio(
     enc = VideoEncoder(video_path, W, H, fps, preset=PRESETS.get(spec.tier, "ultrafast"), crf=23)
     enc.add_audio(SAMPLE_RATE)
     audio = np.concatenate([fade_edges(s.samples) for s in sounds])
+    alpha_path = out_dir / ALPHA_FILE if spec.alpha else None
+    alpha_out = AlphaWriter(alpha_path, W, H, fps) if alpha_path is not None else None
     poster: np.ndarray | None = None
     done = 0
     cv_threads = cv2.getNumThreads()
     cv2.setNumThreads(1)
     try:
         for k, (scene, sound) in enumerate(zip(spec.scenes, sounds, strict=True)):
-            for frame in _scene_frames(scene, sound, spec, k, assets, out_dir, timings):
+            for frame, layer in _scene_frames(scene, sound, spec, k, assets, out_dir, timings):
+                if alpha_out is not None:
+                    alpha_out.write(layer)
                 if painter is not None:
                     tc = time.perf_counter()
                     painter.paint(frame, done / fps)
@@ -499,6 +560,8 @@ def render_studio(
     finally:
         cv2.setNumThreads(cv_threads)
         enc.close(audio, SAMPLE_RATE)
+        if alpha_out is not None:
+            alpha_out.close(audio)
     poster_path = save_poster(poster if poster is not None else frame, out_dir / POSTER_FILE)
     srt = vtt = None
     if cues:
@@ -513,6 +576,7 @@ def render_studio(
         poster_path=poster_path,
         srt_path=srt,
         vtt_path=vtt,
+        alpha_path=alpha_path,
         scene_seconds=[round(s.n_frames / fps, 3) for s in sounds],
         captioned_scenes=[s.captioned for s in sounds],
         duration_s=total / fps,
@@ -529,8 +593,9 @@ def _scene_frames(
     assets: dict[str, bytes],
     scratch: Path,
     timings: dict[str, Any],
-) -> Iterator[np.ndarray]:
-    """Every frame of one scene, each a new array (the encoder keeps it a while)."""
+) -> Iterator[tuple[np.ndarray, tuple[np.ndarray, np.ndarray, Box] | None]]:
+    """Every frame of one scene, each a new array (the encoder keeps it a while), with
+    the presenter's layer (RGB, alpha, box; None without a presenter)."""
     W, H, fps, n = spec.width, spec.height, spec.fps, sound.n_frames
     ts = time.perf_counter()
     background = Background(scene.background, W, H, fps, n, assets, scratch)
@@ -546,7 +611,7 @@ def _scene_frames(
     still: np.ndarray | None = None
     for i, bg in zip(range(n), background.frames(), strict=False):
         if presenter is None or plan is None:
-            yield bg.copy()
+            yield bg.copy(), None
             continue
         rgb, alpha = presenter.frame(plan.frame(i))
         if still is not None:
@@ -557,4 +622,4 @@ def _scene_frames(
             composite(frame, rgb, alpha, presenter.box)
             if background.static is not None and presenter.dirty is not None:
                 still = frame.copy()
-        yield frame
+        yield frame, (rgb, alpha, presenter.box)

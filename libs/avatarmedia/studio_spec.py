@@ -68,6 +68,7 @@ class StudioSpec:
     scenes: tuple[SceneSpec, ...]
     caption: bool = False
     seed: int = 0
+    alpha: bool = False  # also the presenter alone, transparent (WebM VP9 + alpha)
     version: int = SPEC_VERSION
 
     def to_json(self) -> str:
@@ -94,6 +95,7 @@ class StudioSpec:
             scenes=scenes,
             caption=data.get("caption", False),
             seed=data.get("seed", 0),
+            alpha=data.get("alpha", False),
         )
 
     def keys(self) -> list[str]:

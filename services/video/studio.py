@@ -328,6 +328,7 @@ class StudioSubmissions:
             scenes=tuple(scenes),
             caption=draft.caption,
             seed=zlib.crc32(video_id.encode()),
+            alpha=draft.alpha_output,
         )
         video = _queued(video_id, owner, draft, scenes, seconds, rate, hold_id, amount, key)
         job = jobs_pb2.StudioJob(

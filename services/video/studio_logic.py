@@ -107,6 +107,7 @@ class StudioDraft:
     callback_id: str
     callback_url: str
     output_format: str
+    alpha_output: bool = False
 
     def summary(self) -> dict[str, Any]:
         """What GET shows of the request (and ``studio_json`` keeps)."""
@@ -114,6 +115,7 @@ class StudioDraft:
             "title": self.title,
             "callback_id": self.callback_id,
             "caption": self.caption,
+            "alpha_output": self.alpha_output,
             "dimension": {"width": self.width, "height": self.height},
             "scenes": [
                 {
@@ -351,7 +353,7 @@ def validate_studio(body: dict[str, Any]) -> StudioDraft:
     """The request's own rules; VALIDATION_ERROR naming the field (module doc)."""
     allowed = {
         "video_inputs", "dimension", "caption", "title", "callback_id", "callback_url",
-        "tier", "fps", "output_format",
+        "tier", "fps", "output_format", "alpha_output",
     }  # fmt: skip
     data = _obj(body, "body", allowed)
     try:
@@ -385,6 +387,7 @@ def validate_studio(body: dict[str, Any]) -> StudioDraft:
         callback_id=_text(data, "callback_id", "body", MAX_CALLBACK_ID_CHARS),
         callback_url=callback_url,
         output_format=output_format,
+        alpha_output=_flag(data, "alpha_output", "body"),
     )
 
 

@@ -109,11 +109,15 @@ class StudioHandler(LipsyncHandler):
             captions = {"srt": prefix + "captions.srt", "vtt": prefix + "captions.vtt"}
             await self.storage.put_file(captions["srt"], result.srt_path, "application/x-subrip")
             await self.storage.put_file(captions["vtt"], result.vtt_path, "text/vtt")
+        if result.alpha_path is not None:
+            captions["alpha"] = prefix + "video_alpha.webm"
+            await self.storage.put_file(captions["alpha"], result.alpha_path, "video/webm")
         await self.storage.put_file(keys["video"], result.video_path, "video/mp4")
         summary = {
             "scene_seconds": result.scene_seconds,
             "captioned_scenes": result.captioned_scenes,
-            "caption_keys": captions,
+            "caption_keys": {k: v for k, v in captions.items() if k != "alpha"},
+            "alpha_key": captions.get("alpha", ""),
             "duration_s": round(result.duration_s, 3),
             "frames": result.n_frames,
         }

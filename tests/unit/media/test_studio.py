@@ -235,3 +235,45 @@ def test_a_video_is_the_sum_of_its_scenes_with_no_black_frame(tmp_path: Path) ->
     info = probe(result.video_path)
     assert abs(info["audio_duration_s"] - 3.2) < 0.05
     assert result.srt_path is None  # no text scene, no caption files
+
+
+def test_the_alpha_output_is_the_presenter_alone_on_a_transparent_frame(
+    tmp_path: Path, matted_portrait: bytes
+) -> None:
+    import av
+
+    from avatarmedia.studio_spec import CharacterSpec
+
+    spec = StudioSpec(
+        width=320,
+        height=180,
+        fps=25,
+        tier="avatar",
+        alpha=True,
+        scenes=(
+            SceneSpec(
+                voice=VoiceSpec(type="silence", duration=1.0),
+                character=CharacterSpec(portrait_key="p", matting=True),
+                background=BackgroundSpec(type="color", value="#ff0000"),
+            ),
+        ),
+    )
+    result = render_studio(spec, {"p": matted_portrait}, tmp_path)
+    assert result.alpha_path is not None
+    with av.open(str(result.alpha_path)) as container:
+        stream = container.streams.video[0]
+        decoder = av.CodecContext.create("libvpx-vp9", "r")  # libvpx decodes the alpha plane
+        frames = []
+        for packet in container.demux(stream):
+            for frame in decoder.decode(packet):
+                frames.append(frame.to_ndarray(format="rgba"))
+        assert container.streams.audio[0].codec_context.name == "opus"
+    assert len(frames) == 25
+    alpha = frames[10][..., 3]
+    assert alpha[2, 2] < 10 and alpha[-2, 160] > 240  # corner clear, presenter solid
+    assert (frames[10][..., 0][alpha > 240] < 250).mean() > 0.9  # no red background in it
+
+
+@pytest.fixture(scope="module")
+def matted_portrait() -> bytes:
+    return draw_portrait(spec_from_description("a man with short hair"), 256).to_bytes()

@@ -167,6 +167,7 @@ def test_a_text_scene_without_an_avatar_needs_a_voice_id() -> None:
         ({"tier": "gold"}, "tier"),
         ({"fps": 60}, "fps"),
         ({"caption": "yes"}, "body.caption"),
+        ({"alpha_output": 1}, "body.alpha_output"),
         ({"output_format": "file"}, "output_format"),
         ({"callback_url": "example.com"}, "callback_url"),
         ({"title": "t" * 256}, "body.title"),
