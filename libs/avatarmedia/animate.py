@@ -173,6 +173,29 @@ def brow_raises(emphasis: np.ndarray, fps: float) -> np.ndarray:
     return out
 
 
+# In running speech the jaw is set part-open and the syllables ride on that: on the
+# fixture clips' real speakers, regressed on the audio track's opening, the inner-lip gap
+# is already 0.08-0.10 IOD where the audio opening is 0 (mid-speech consonants), and it
+# grows 0.07-0.11 IOD per unit of audio opening; our mouth closed fully between
+# syllables and swung 0.13-0.18 IOD per unit. So while speaking (audio opening above
+# SPEAKING_ABOVE, SPEAKING_HOLD_S either side) the opening is SPEAKING_SET plus the rest
+# of the range times the track; in pauses the lips still close.
+SPEAKING_SET = 0.2
+SPEAKING_ABOVE = 0.05
+SPEAKING_HOLD_S = 0.12
+
+
+def speaking_set(opening: np.ndarray, fps: float) -> np.ndarray:
+    """The opening with the speaking jaw set (see SPEAKING_SET)."""
+    from scipy.ndimage import binary_dilation
+
+    hold = max(1, round(SPEAKING_HOLD_S * fps))
+    speaking = binary_dilation(opening > SPEAKING_ABOVE, iterations=hold).astype(np.float64)
+    speaking = _smooth(speaking, 3)
+    out: np.ndarray = np.clip(SPEAKING_SET * speaking + (1 - SPEAKING_SET) * opening, 0, 1)
+    return out
+
+
 def plan_motion(track: MouthTrack, tier: str, hint: str = "", seed: int = 0) -> MotionPlan:
     style = motion_style(tier, hint)
     track = anticipated(track)

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from avatarmedia import face as fm
-from avatarmedia.animate import MotionPlan, plan_motion
+from avatarmedia.animate import MotionPlan, plan_motion, speaking_set
 from avatarmedia.animate_photo import PhotoRig
 from avatarmedia.encode import PRESETS, VideoEncoder, even, frames_for_audio, save_poster
 from avatarmedia.errors import MediaInputError
@@ -228,6 +228,8 @@ def render_video(
     size = output_size(req.portrait, req.resolution)
     animator = make_animator(req.portrait, size)
     plan = plan_motion(track, req.tier, req.motion_hint, seed=req.seed)
+    if isinstance(animator, PhotoAnimator):  # a real jaw: set part-open while speaking
+        plan.opening = speaking_set(plan.opening, req.fps).astype(np.float32)
     t_setup = time.perf_counter() - t0
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)

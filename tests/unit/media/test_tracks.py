@@ -39,3 +39,17 @@ def test_lip_closure_before_a_plosive_stays_closed() -> None:
     out = anticipated(_track(opening)).opening
     assert (out[18:22] < 0.05).sum() >= 2
     assert out[17] > 0.5 and out[24] > 0.5
+
+
+def test_the_jaw_is_set_part_open_while_speaking_and_closes_in_pauses() -> None:
+    from avatarmedia.animate import SPEAKING_SET, speaking_set
+
+    opening = np.zeros(100)
+    syllables = np.tile([0.1, 0.6, 0.9, 0.6, 0.1, 0.0], 6)  # a closure every 6th frame
+    opening[10:46] = syllables
+    opening[70:76] = syllables[:6]
+    out = speaking_set(opening, FPS)
+    assert np.all(out[14:44] >= 0.9 * SPEAKING_SET)  # mid-phrase closures stay part-open
+    assert out[:5].max() == 0.0 and out[55:62].max() == 0.0 and out[85:].max() == 0.0
+    assert out[12] == np.float64(SPEAKING_SET + (1 - SPEAKING_SET) * 0.9)  # peaks keep range
+    assert out.max() <= 1.0
