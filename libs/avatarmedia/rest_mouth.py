@@ -29,6 +29,8 @@ from avatarmedia.head import smoothstep
 CLOSED_GAP = 0.012
 OPEN_GAP = 0.015  # below this nothing is closed
 UPPER_SHARE = 0.3  # share of the gap the upper lip travels; the jaw does the rest
+SOFT_SHARE = 0.35  # below the lips the gap is smoothed across this share of the mouth
+SOFT_FROM_GAP = 0.06  # ... from this lip gap (face heights) on, fully at twice it
 
 
 @dataclass(frozen=True)
@@ -240,12 +242,21 @@ def closing_warp(image: np.ndarray, mesh: np.ndarray) -> ClosingWarp | None:
     src_up = v - up_move * f_up
     # Lower lip follows its own gap; further down the jaw rises by the mouth's typical
     # gap (smooth across the face), fading out below the chin.
-    jaw_gap = float(np.percentile(gap_of_u(np.linspace(c0, c1, 32)), 75)) * (
-        1.0 - smoothstep((np.abs(u) - 0.45 * jaw_hw) / (0.5 * jaw_hw))
-    )
+    # On a wide-open source (a shout, mid-word) the lens-shaped gap is steep at the visible
+    # corners, and carried down to the chin it cut a column with edges under the corners:
+    # there, from the meeting line to the lower lip's bottom, it gives way to the same
+    # gap smoothed across the mouth, so the skin below moves as one chin. A slightly
+    # open mouth (gap under SOFT_FROM_GAP) has no steep edge and keeps its lip as it was.
+    across_jaw = 1.0 - smoothstep((np.abs(u) - 0.45 * jaw_hw) / (0.5 * jaw_hw))
+    soft = gap_of_u(u, smooth=SOFT_SHARE * (c1 - c0)) * across_jaw
+    wide = float(np.clip((lip_gap(mesh) - SOFT_FROM_GAP) / SOFT_FROM_GAP, 0.0, 1.0))
+    into_lip = wide * smoothstep((v - meet) / max(lip_bottom - float(np.median(meet)), 1.0))
+    lip_gap_of_v = g * (1 - into_lip) + soft * into_lip
+    jaw_gap = float(np.percentile(gap_of_u(np.linspace(c0, c1, 32)), 75)) * across_jaw
     to_jaw = smoothstep((v - lip_bottom) / max(0.5 * (chin_v - lip_bottom), 1.0))
     fade = 1.0 - smoothstep((v - chin_v) / (0.22 * height))
-    src_lo = v + ((g - up_move) * (1 - to_jaw) + (1 - UPPER_SHARE) * jaw_gap * to_jaw) * fade
+    lower = (lip_gap_of_v - up_move) * (1 - to_jaw) + (1 - UPPER_SHARE) * jaw_gap * to_jaw
+    src_lo = v + lower * fade
     # Inside the mouth the sides meet along a 1 px line (the tear); beyond the visible
     # corners the line widens into a band where the two maps blend, so the cheeks
     # are compressed continuously instead of torn.

@@ -90,3 +90,25 @@ def test_opening_warp_has_no_seam_outside_the_mouth() -> None:
     lips = cv2.dilate(lips, np.ones((5, 5), np.uint8))[y0 : y1 - 1, x0 : x1 - 1].astype(bool)
     assert jump[lips].max() > 10.0  # the lips do part
     assert jump[~lips].max() < 1.5
+
+
+def test_closing_a_wide_open_mouth_moves_the_chin_as_one_piece() -> None:
+    """A child mid-shout (lip gap 16 % of the face height): the lens-shaped gap used to be
+    carried down to the chin as a column, so the skin under the mouth corners sheared
+    by 2.3 px per pixel (two vertical edges from the corners to the chin). Outside the
+    lips the vertical displacement now changes by at most ~1 px per pixel sideways."""
+    from avatarmedia.encode import read_video
+
+    frames, _ = read_video(FIXTURES / "clips" / "child_talking_9s.mp4")
+    image = frames[165]
+    mesh = fm.find_face(image).mesh
+    assert rm.lip_gap(mesh) > 0.12
+    warp = rm.closing_warp(image, mesh)
+    assert warp is not None
+    x0, y0, x1, y1 = warp.box
+    down = warp.blended()[..., 1] - np.arange(y0, y1)[:, None]
+    shear = np.abs(np.diff(down, axis=1))[:-1]
+    lips = np.zeros(image.shape[:2], np.uint8)
+    cv2.fillPoly(lips, [np.round(mesh[list(fm.LIPS_OUTER), :2]).astype(np.int32)], 1)
+    lips = cv2.dilate(lips, np.ones((5, 5), np.uint8))[y0 : y1 - 1, x0 : x1 - 2].astype(bool)
+    assert shear[:, :-1][~lips].max() < 1.2
