@@ -30,7 +30,12 @@ CLOSED_GAP = 0.012
 OPEN_GAP = 0.015  # below this nothing is closed
 UPPER_SHARE = 0.3  # share of the gap the upper lip travels; the jaw does the rest
 SOFT_SHARE = 0.35  # below the lips the gap is smoothed across this share of the mouth
-SOFT_FROM_GAP = 0.06  # ... from this lip gap (face heights) on, fully at twice it
+# ... from this lip gap (face heights) on, fully from SOFT_FULL_GAP: a jaw dropped open.
+# A toothy smile parts the lips by up to ~0.11 with the jaw in place (obama 0.106,
+# astronaut 0.070) and closes as before: softening it moved obama's chin enough to cost
+# bench_video's identity SSIM (0.904 -> 0.894).
+SOFT_FROM_GAP = 0.11
+SOFT_FULL_GAP = 0.15
 
 
 @dataclass(frozen=True)
@@ -246,10 +251,12 @@ def closing_warp(image: np.ndarray, mesh: np.ndarray) -> ClosingWarp | None:
     # corners, and carried down to the chin it cut a column with edges under the corners:
     # there, from the meeting line to the lower lip's bottom, it gives way to the same
     # gap smoothed across the mouth, so the skin below moves as one chin. A slightly
-    # open mouth (gap under SOFT_FROM_GAP) has no steep edge and keeps its lip as it was.
+    # open mouth or a toothy smile (gap under SOFT_FROM_GAP) keeps its lip as it was.
     across_jaw = 1.0 - smoothstep((np.abs(u) - 0.45 * jaw_hw) / (0.5 * jaw_hw))
     soft = gap_of_u(u, smooth=SOFT_SHARE * (c1 - c0)) * across_jaw
-    wide = float(np.clip((lip_gap(mesh) - SOFT_FROM_GAP) / SOFT_FROM_GAP, 0.0, 1.0))
+    wide = float(
+        np.clip((lip_gap(mesh) - SOFT_FROM_GAP) / (SOFT_FULL_GAP - SOFT_FROM_GAP), 0.0, 1.0)
+    )
     into_lip = wide * smoothstep((v - meet) / max(lip_bottom - float(np.median(meet)), 1.0))
     lip_gap_of_v = g * (1 - into_lip) + soft * into_lip
     jaw_gap = float(np.percentile(gap_of_u(np.linspace(c0, c1, 32)), 75)) * across_jaw
