@@ -17,6 +17,14 @@ INT32_MAX = 2**31 - 1
 
 PageNumber = Annotated[int, Query(ge=1, le=INT32_MAX, description="Page number")]
 PageLimit = Annotated[int, Query(ge=1, le=100, description="Items per page (max 100)")]
+# List filters on labels and metadata (avatarmesh.labels): every one must match.
+LabelFilter = Annotated[
+    list[str] | None, Query(max_length=20, description="Only items with this label (repeatable)")
+]
+MetadataFilter = Annotated[
+    list[str] | None,
+    Query(max_length=20, description="key:value; only items whose metadata has it (repeatable)"),
+]
 
 
 def storable_text(value: str) -> str:

@@ -22,7 +22,7 @@ from avatarmesh.money import to_usd
 from avatarmesh.storage import Storage, StorageError
 from avatarmesh.v1 import avatar_pb2 as pb
 from avatarmesh.v1 import common_pb2
-from gateway.bodies import PageLimit, PageNumber, RequestBody
+from gateway.bodies import LabelFilter, MetadataFilter, PageLimit, PageNumber, RequestBody
 from gateway.deps import Clients, Owner, State
 from gateway.errors import ERROR_RESPONSES
 from gateway.readcache import mark_cacheable
@@ -53,6 +53,12 @@ class CreateAvatarBody(RequestBody):
     ref_image_data_url: str | None = Field(
         default=None,
         description="Data URL or HTTPS URL of a seed image (<= 4 MB), or a file id (file_...)",
+    )
+    labels: list[str] | None = Field(
+        default=None, description="Up to 20 labels (A-Z a-z 0-9 _ - . :), filterable in lists"
+    )
+    metadata: dict[str, str] | None = Field(
+        default=None, description="Up to 50 free string pairs, filterable as key:value"
     )
     source_video_url: str | None = Field(
         default=None,
@@ -90,6 +96,8 @@ class AvatarOut(BaseModel):
     error: str | None
     created_at: str
     updated_at: str
+    labels: list[str] = Field(default_factory=list)
+    metadata: dict[str, str] = Field(default_factory=dict)
 
 
 class AvatarDetail(BaseModel):
@@ -119,6 +127,8 @@ class AvatarDetail(BaseModel):
     demo_video_url: str | None = Field(
         default=None, description="Presigned demo video URL (1 hour) once ready"
     )
+    labels: list[str] = Field(default_factory=list)
+    metadata: dict[str, str] = Field(default_factory=dict)
 
 
 class AvatarPage(BaseModel):
@@ -176,6 +186,8 @@ async def _fields(avatar: pb.Avatar, storage: Storage) -> dict[str, object]:
         "error": avatar.error or None,
         "created_at": iso_millis(avatar.created_at),
         "updated_at": iso_millis(avatar.updated_at),
+        "labels": list(avatar.labels),
+        "metadata": dict(avatar.metadata),
     }
 
 
@@ -207,6 +219,8 @@ async def create_avatar(
         gender=body.gender or "",
         accent=body.accent or "",
         source=pb.AVATAR_SOURCE_VIDEO if body.source == "video" else pb.AVATAR_SOURCE_GENERATED,
+        labels=body.labels or [],
+        metadata=body.metadata or {},
     )
     uploads: list[str] = []
     if body.source == "video" and is_file_id(body.source_video_url):
@@ -266,9 +280,16 @@ async def list_avatars(
     state: State,
     page: PageNumber = 1,
     limit: PageLimit = 20,
+    label: LabelFilter = None,
+    metadata: MetadataFilter = None,
 ) -> AvatarPage:
     reply = await clients.avatar.ListAvatars(
-        pb.ListAvatarsRequest(owner_id=owner, page=common_pb2.PageRequest(page=page, limit=limit))
+        pb.ListAvatarsRequest(
+            owner_id=owner,
+            page=common_pb2.PageRequest(page=page, limit=limit),
+            labels=label or [],
+            metadata=metadata or [],
+        )
     )
     data = [AvatarOut.model_validate(await _fields(a, state.storage)) for a in reply.avatars]
     if all(a.status in _SETTLED for a in reply.avatars):

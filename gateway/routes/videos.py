@@ -21,7 +21,14 @@ from avatarmesh.money import to_usd
 from avatarmesh.storage import Storage, StorageError
 from avatarmesh.tiers import TIER_FROM_PB, TIER_TO_PB, Tier
 from avatarmesh.v1 import common_pb2, video_pb2
-from gateway.bodies import INT32_MAX, PageLimit, PageNumber, RequestBody
+from gateway.bodies import (
+    INT32_MAX,
+    LabelFilter,
+    MetadataFilter,
+    PageLimit,
+    PageNumber,
+    RequestBody,
+)
 from gateway.deps import Clients, Owner, Settings
 from gateway.errors import ERROR_RESPONSES
 from gateway.readcache import mark_cacheable
@@ -66,6 +73,12 @@ class CreateVideoBody(RequestBody):
         default=None, ge=0, le=INT32_MAX, description="720 (default), 1080; 512"
     )
     fps: int | None = Field(default=None, ge=0, le=INT32_MAX, description="24, 25 (default) or 30")
+    labels: list[str] | None = Field(
+        default=None, description="Up to 20 labels (A-Z a-z 0-9 _ - . :), filterable in lists"
+    )
+    metadata: dict[str, str] | None = Field(
+        default=None, description="Up to 50 free string pairs, filterable as key:value"
+    )
 
 
 class CreatedVideo(BaseModel):
@@ -94,6 +107,8 @@ class VideoOut(BaseModel):
     has_audio_input: bool
     created_at: str
     completed_at: str | None
+    labels: list[str] = Field(default_factory=list)
+    metadata: dict[str, str] = Field(default_factory=dict)
 
 
 class VideoPage(BaseModel):
@@ -146,6 +161,8 @@ async def _out(video: video_pb2.VideoJob, output_format: str, storage: Storage) 
         has_audio_input=video.has_audio_input,
         created_at=iso_millis(video.created_at),
         completed_at=iso_millis(video.completed_at) if video.HasField("completed_at") else None,
+        labels=list(video.labels),
+        metadata=dict(video.metadata),
     )
 
 
@@ -211,6 +228,8 @@ async def create_video(
                 fps=body.fps or 0,
                 idempotency_key=idempotency_key or "",
                 output_format=body.output_format,
+                labels=body.labels or [],
+                metadata=body.metadata or {},
             )
         )
     except DomainError as exc:
@@ -238,10 +257,15 @@ async def list_videos(
     settings: Settings,
     page: PageNumber = 1,
     limit: PageLimit = 20,
+    label: LabelFilter = None,
+    metadata: MetadataFilter = None,
 ) -> VideoPage:
     reply = await clients.video.ListVideos(
         video_pb2.ListVideosRequest(
-            owner_id=owner, page=common_pb2.PageRequest(page=page, limit=limit)
+            owner_id=owner,
+            page=common_pb2.PageRequest(page=page, limit=limit),
+            labels=label or [],
+            metadata=metadata or [],
         )
     )
     storage = _storage(request, settings)

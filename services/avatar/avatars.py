@@ -17,6 +17,7 @@ from avatarmesh.clock import utcnow
 from avatarmesh.db import Database
 from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.ids import IdPrefix, new_id
+from avatarmesh.labels import encode_labels, encode_metadata, parse_metadata_filters
 from avatarmesh.outbox import OutboxRelay
 from avatarmesh.storage import Storage, StorageError, avatar_prefix
 from services.avatar import events, store
@@ -145,15 +146,22 @@ class Avatars:
         return avatar
 
     async def list(
-        self, owner_id: str, page: int, limit: int
+        self,
+        owner_id: str,
+        page: int,
+        limit: int,
+        labels: Sequence[str] = (),
+        metadata: Sequence[str] = (),
     ) -> tuple[list[Avatar], int, int, int]:
-        """(avatars, page, limit, total): the owner's avatars, then the system ones."""
+        """(avatars, page, limit, total): the owner's avatars, then the system ones
+        (only those with every label and ``key:value`` metadata asked for)."""
+        pairs = parse_metadata_filters(metadata)
         page = page or 1
         limit = limit or 20
         check(page >= 1, "page: must be at least 1")
         check(1 <= limit <= MAX_PAGE_LIMIT, "limit: must be between 1 and 100")
         async with self.db.read() as s:
-            avatars, total = await store.page(s, owner_id, page, limit)
+            avatars, total = await store.page(s, owner_id, page, limit, labels, pairs)
         return avatars, page, limit, total
 
     # -- delete ----------------------------------------------------------------
@@ -274,6 +282,8 @@ def _pending(
         upload_keys=uploads,
         created_at=now,
         updated_at=now,
+        labels_json=encode_labels(req.labels),
+        metadata_json=encode_metadata(dict(req.metadata)),
     )
 
 

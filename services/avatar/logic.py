@@ -29,6 +29,7 @@ from enum import StrEnum
 
 from avatarmedia.text_norm import LANGUAGES
 from avatarmesh.errors import DomainError, ErrorCode
+from avatarmesh.labels import check_labels, check_metadata
 from avatarmesh.money import Micros
 
 GENDERS = ("male", "female")
@@ -96,6 +97,8 @@ class AvatarRequest:
     source: Source | None = Source.GENERATED
     ref_image: Media | None = None
     source_video: Media | None = None
+    labels: tuple[str, ...] = ()
+    metadata: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,9 @@ class Avatar:
     upload_keys: str
     created_at: datetime
     updated_at: datetime
+    # compact JSON (avatarmesh.labels): a list of labels, an object of metadata
+    labels_json: str = "[]"
+    metadata_json: str = "{}"
 
     @property
     def ready(self) -> bool:
@@ -176,6 +182,8 @@ def check(condition: bool, message: str) -> None:
 
 def validate_create(req: AvatarRequest) -> Source:
     """The contract's field rules (the gateway checks them first); returns the source."""
+    check_labels(req.labels)
+    check_metadata(dict(req.metadata))
     check(req.source is not None, "source: must be generated or video")
     assert req.source is not None
     check(bool(req.owner_id), "owner_id is required")

@@ -10,6 +10,7 @@ from typing import TypeAlias
 
 import grpc
 
+from avatarmesh.labels import decode_labels, decode_metadata
 from avatarmesh.v1 import avatar_pb2 as pb
 from avatarmesh.v1 import avatar_pb2_grpc as pb_grpc
 from avatarmesh.v1 import common_pb2
@@ -53,7 +54,11 @@ class AvatarServicer(pb_grpc.AvatarServiceServicer):
         self, request: pb.ListAvatarsRequest, context: Context
     ) -> pb.ListAvatarsResponse:
         avatars, page, limit, total = await self.avatars.list(
-            request.owner_id, request.page.page, request.page.limit
+            request.owner_id,
+            request.page.page,
+            request.page.limit,
+            list(request.labels),
+            list(request.metadata),
         )
         return pb.ListAvatarsResponse(
             avatars=[avatar_pb(a) for a in avatars],
@@ -123,6 +128,8 @@ def avatar_request(request: pb.CreateAvatarRequest) -> AvatarRequest:
         source=_SOURCE_FROM_PB.get(request.source),
         ref_image=_media(request.ref_image) if request.HasField("ref_image") else None,
         source_video=_media(request.source_video) if request.HasField("source_video") else None,
+        labels=tuple(request.labels),
+        metadata=tuple(request.metadata.items()),
     )
 
 
@@ -151,6 +158,8 @@ def avatar_pb(avatar: Avatar) -> pb.Avatar:
         portrait_kind=avatar.portrait_kind,
         motion=avatar.motion if ready else "",
         motion_reason=avatar.motion_reason if ready else "",
+        labels=decode_labels(avatar.labels_json),
+        metadata=decode_metadata(avatar.metadata_json),
     )
     reply.created_at.FromDatetime(avatar.created_at)
     reply.updated_at.FromDatetime(avatar.updated_at)

@@ -4,6 +4,7 @@ in one transaction; rows come back as ``logic.Avatar`` and ``logic.Voice``."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
     delete,
     func,
     or_,
@@ -25,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from avatarmesh.db import UtcDateTime, service_metadata
 from avatarmesh.ids import MAX_OWNER_ID_LENGTH
+from avatarmesh.labels import LIKE_ESCAPE, label_pattern, metadata_pattern
 from avatarmesh.outbox import inbox_table, outbox_table
 from services.avatar.logic import (
     ACTIVE,
@@ -74,6 +77,8 @@ avatars = Table(
     Column("upload_keys", Text(), nullable=False, default=""),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+    Column("labels_json", Text(), nullable=False, default="[]"),
+    Column("metadata_json", Text(), nullable=False, default="{}"),
     Index("ix_avatars_owner_created", "owner_id", "created_at"),
     Index("ix_avatars_status", "status"),
 )
@@ -134,10 +139,23 @@ async def status_of(session: AsyncSession, avatar_id: str) -> AvatarStatus | Non
 
 
 async def page(
-    session: AsyncSession, owner_id: str, page: int, limit: int
+    session: AsyncSession,
+    owner_id: str,
+    page: int,
+    limit: int,
+    labels: Sequence[str] = (),
+    metadata: Sequence[tuple[str, str]] = (),
 ) -> tuple[list[Avatar], int]:
-    """One page of the owner's and the system avatars (the owner's first, newest first)."""
-    where = _visible(owner_id)
+    """One page of the owner's and the system avatars (the owner's first, newest first),
+    only those carrying every label and metadata pair asked for."""
+    where = and_(
+        _visible(owner_id),
+        *(avatars.c.labels_json.like(label_pattern(x), escape=LIKE_ESCAPE) for x in labels),
+        *(
+            avatars.c.metadata_json.like(metadata_pattern(k, v), escape=LIKE_ESCAPE)
+            for k, v in metadata
+        ),
+    )
     total = await session.scalar(select(func.count()).select_from(avatars).where(where))
     rows = (
         await session.execute(

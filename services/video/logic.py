@@ -33,6 +33,7 @@ from enum import StrEnum
 
 from avatarmedia.render import FRAME_RATES, RESOLUTIONS
 from avatarmesh.errors import DomainError, ErrorCode
+from avatarmesh.labels import encode_labels, encode_metadata
 from avatarmesh.money import Micros, cost_for_seconds
 from avatarmesh.tiers import Tier
 
@@ -89,6 +90,8 @@ class VideoRequest:
     fps: int = 0
     output_format: str = ""
     idempotency_key: str = ""
+    labels: tuple[str, ...] = ()
+    metadata: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,8 @@ class Draft:
     webhook_url: str
     pose_id: str
     output_format: str
+    labels_json: str = "[]"
+    metadata_json: str = "{}"
 
 
 @dataclass(frozen=True)
@@ -142,6 +147,9 @@ class Video:
     kind: str = "avatar"
     studio_json: str = ""
     result_json: str = ""
+    # compact JSON (avatarmesh.labels): a list of labels, an object of metadata
+    labels_json: str = "[]"
+    metadata_json: str = "{}"
 
 
 class CanaryStatus(StrEnum):
@@ -253,6 +261,8 @@ def validate(request: VideoRequest) -> Draft:
         webhook_url=webhook,
         pose_id=request.pose_id,
         output_format=output_format,
+        labels_json=encode_labels(request.labels),
+        metadata_json=encode_metadata(dict(request.metadata)),
     )
 
 

@@ -11,13 +11,14 @@ call and the row update never charges twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from avatarmesh.bus import Retry
 from avatarmesh.clock import utcnow
 from avatarmesh.db import Database
 from avatarmesh.errors import DomainError, ErrorCode
+from avatarmesh.labels import parse_metadata_filters
 from avatarmesh.outbox import OutboxRelay, first_time
 from avatarmesh.storage import Storage, StorageError, is_upload_of, video_prefix
 from services.video import events, store
@@ -59,7 +60,13 @@ class Videos:
         return video
 
     async def list(
-        self, owner_id: str, page: int, limit: int, kind: str = "avatar"
+        self,
+        owner_id: str,
+        page: int,
+        limit: int,
+        kind: str = "avatar",
+        labels: Sequence[str] = (),
+        metadata: Sequence[str] = (),
     ) -> tuple[list[Video], int, int, int]:
         """(videos, page, limit, total): one page of the owner's videos of ``kind``
         (avatar or studio), newest first."""
@@ -69,8 +76,9 @@ class Videos:
             raise invalid("page must be >= 1 and limit between 1 and 100")
         if kind not in ("avatar", "studio"):
             raise invalid("kind: must be avatar or studio")
+        pairs = parse_metadata_filters(metadata)
         async with self.db.read() as session:
-            videos, total = await store.page(session, owner_id, page, limit, kind)
+            videos, total = await store.page(session, owner_id, page, limit, kind, labels, pairs)
         return videos, page, limit, total
 
     # -- cancel ----------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import TypeAlias
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from avatarmesh.labels import decode_labels, decode_metadata
 from avatarmesh.tiers import TIER_FROM_PB, TIER_TO_PB, Tier
 from avatarmesh.v1 import common_pb2
 from avatarmesh.v1 import video_pb2 as pb
@@ -69,7 +70,12 @@ class VideoServicer(pb_grpc.VideoServiceServicer):
         self, request: pb.ListVideosRequest, context: Context
     ) -> pb.ListVideosResponse:
         videos, page, limit, total = await self.videos.list(
-            request.owner_id, request.page.page, request.page.limit, request.kind or "avatar"
+            request.owner_id,
+            request.page.page,
+            request.page.limit,
+            request.kind or "avatar",
+            list(request.labels),
+            list(request.metadata),
         )
         return pb.ListVideosResponse(
             videos=[video_pb(v) for v in videos],
@@ -105,6 +111,8 @@ def video_request(request: pb.CreateVideoRequest) -> VideoRequest:
         fps=request.fps,
         output_format=request.output_format,
         idempotency_key=request.idempotency_key,
+        labels=tuple(request.labels),
+        metadata=tuple(request.metadata.items()),
     )
 
 
@@ -134,6 +142,8 @@ def video_pb(video: Video) -> pb.VideoJob:
         kind=video.kind,
         studio_json=video.studio_json,
         result_json=video.result_json,
+        labels=decode_labels(video.labels_json),
+        metadata=decode_metadata(video.metadata_json),
     )
     if video.actual_cost_micros is not None:
         job.actual_cost_micros = video.actual_cost_micros

@@ -4,6 +4,7 @@ one transaction; rows come back as ``logic.Video``."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
     func,
     select,
     update,
@@ -25,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from avatarmesh.db import UtcDateTime, service_metadata
 from avatarmesh.ids import MAX_OWNER_ID_LENGTH
+from avatarmesh.labels import LIKE_ESCAPE, label_pattern, metadata_pattern
 from avatarmesh.outbox import inbox_table, outbox_table
 from avatarmesh.tiers import Tier
 from services.video.logic import (
@@ -87,6 +90,8 @@ videos = Table(
     Column("kind", String(16), nullable=False, default="avatar", server_default="avatar"),
     Column("studio_json", Text, nullable=False, default="", server_default=""),
     Column("result_json", Text, nullable=False, default="", server_default=""),
+    Column("labels_json", Text, nullable=False, default="[]", server_default="[]"),
+    Column("metadata_json", Text, nullable=False, default="{}", server_default="{}"),
     UniqueConstraint("owner_id", "idempotency_key", name="uq_videos_owner_idempotency"),
     Index("ix_videos_owner_created", "owner_id", "created_at"),
     Index("ix_videos_status", "status"),
@@ -128,11 +133,25 @@ async def by_idempotency_key(session: AsyncSession, owner_id: str, key: str) -> 
 
 
 async def page(
-    session: AsyncSession, owner_id: str, page: int, limit: int, kind: str = "avatar"
+    session: AsyncSession,
+    owner_id: str,
+    page: int,
+    limit: int,
+    kind: str = "avatar",
+    labels: Sequence[str] = (),
+    metadata: Sequence[tuple[str, str]] = (),
 ) -> tuple[list[Video], int]:
     """One page of the owner's videos of ``kind``, newest first, and how many there
-    are in all."""
-    mine = (videos.c.owner_id == owner_id) & (videos.c.kind == kind)
+    are in all (only those with every label and metadata pair asked for)."""
+    mine = and_(
+        videos.c.owner_id == owner_id,
+        videos.c.kind == kind,
+        *(videos.c.labels_json.like(label_pattern(x), escape=LIKE_ESCAPE) for x in labels),
+        *(
+            videos.c.metadata_json.like(metadata_pattern(k, v), escape=LIKE_ESCAPE)
+            for k, v in metadata
+        ),
+    )
     total = await session.scalar(select(func.count()).select_from(videos).where(mine))
     rows = (
         await session.execute(

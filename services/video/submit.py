@@ -265,4 +265,6 @@ def _queued(
         created_at=now,
         updated_at=now,
         completed_at=None,
+        labels_json=draft.labels_json,
+        metadata_json=draft.metadata_json,
     )

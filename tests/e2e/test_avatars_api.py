@@ -40,6 +40,8 @@ FIELDS = {
     "error",
     "created_at",
     "updated_at",
+    "labels",
+    "metadata",
 }
 
 

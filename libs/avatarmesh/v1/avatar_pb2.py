@@ -26,19 +26,23 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from avatarmesh.v1 import common_pb2 as avatarmesh_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61vatarmesh/v1/avatar.proto\x12\ravatarmesh.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1a\x61vatarmesh/v1/common.proto\"7\n\x11ListVoicesRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x10\n\x08language\x18\x02 \x01(\t\"\x9e\x01\n\tVoiceInfo\x12\x10\n\x08voice_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x10\n\x08language\x18\x03 \x01(\t\x12\x0e\n\x06locale\x18\x04 \x01(\t\x12\x0e\n\x06\x61\x63\x63\x65nt\x18\x05 \x01(\t\x12\x0e\n\x06gender\x18\x06 \x01(\t\x12\x0e\n\x06\x65ngine\x18\x07 \x01(\t\x12\x0c\n\x04name\x18\x08 \x01(\t\x12\x11\n\tavatar_id\x18\t \x01(\t\">\n\x12ListVoicesResponse\x12(\n\x06voices\x18\x01 \x03(\x0b\x32\x18.avatarmesh.v1.VoiceInfo\"9\n\x0fGetVoiceRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x14\n\x0ctts_voice_id\x18\x02 \x01(\t\"E\n\x05Voice\x12\x14\n\x0ctts_voice_id\x18\x01 \x01(\t\x12\x10\n\x08language\x18\x02 \x01(\t\x12\x14\n\x0cprofile_json\x18\x03 \x01(\t\"\xc1\x04\n\x06\x41vatar\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\x10\n\x08language\x18\x05 \x01(\t\x12\x13\n\x0bnationality\x18\x06 \x01(\t\x12\x0e\n\x06gender\x18\x07 \x01(\t\x12\x0e\n\x06\x61\x63\x63\x65nt\x18\x08 \x01(\t\x12+\n\x06source\x18\t \x01(\x0e\x32\x1b.avatarmesh.v1.AvatarSource\x12+\n\x06status\x18\n \x01(\x0e\x32\x1b.avatarmesh.v1.AvatarStatus\x12)\n\x05stage\x18\x0b \x01(\x0e\x32\x1a.avatarmesh.v1.AvatarStage\x12\x11\n\tis_system\x18\x0c \x01(\x08\x12\x11\n\tis_public\x18\r \x01(\x08\x12\x14\n\x0cportrait_key\x18\x0e \x01(\t\x12\x16\n\x0e\x64\x65mo_video_key\x18\x0f \x01(\t\x12\x14\n\x0ctts_voice_id\x18\x10 \x01(\t\x12\x13\n\x0b\x63ost_micros\x18\x11 \x01(\x03\x12\r\n\x05\x65rror\x18\x12 \x01(\t\x12.\n\ncreated_at\x18\x13 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x14 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rportrait_kind\x18\x15 \x01(\t\x12\x0e\n\x06motion\x18\x16 \x01(\t\x12\x15\n\rmotion_reason\x18\x17 \x01(\t\"\xb6\x02\n\x13\x43reateAvatarRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x10\n\x08language\x18\x04 \x01(\t\x12\x13\n\x0bnationality\x18\x05 \x01(\t\x12\x0e\n\x06gender\x18\x06 \x01(\t\x12\x0e\n\x06\x61\x63\x63\x65nt\x18\x07 \x01(\t\x12+\n\x06source\x18\x08 \x01(\x0e\x32\x1b.avatarmesh.v1.AvatarSource\x12,\n\tref_image\x18\t \x01(\x0b\x32\x19.avatarmesh.v1.MediaInput\x12/\n\x0csource_video\x18\n \x01(\x0b\x32\x19.avatarmesh.v1.MediaInput\x12\x17\n\x0fidempotency_key\x18\x0b \x01(\t\"\\\n\x14\x43reateAvatarResponse\x12%\n\x06\x61vatar\x18\x01 \x01(\x0b\x32\x15.avatarmesh.v1.Avatar\x12\x1d\n\x15\x65stimated_cost_micros\x18\x02 \x01(\x03\"7\n\x10GetAvatarRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x11\n\tavatar_id\x18\x02 \x01(\t\"P\n\x12ListAvatarsRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12(\n\x04page\x18\x02 \x01(\x0b\x32\x1a.avatarmesh.v1.PageRequest\"d\n\x13ListAvatarsResponse\x12&\n\x07\x61vatars\x18\x01 \x03(\x0b\x32\x15.avatarmesh.v1.Avatar\x12%\n\x04page\x18\x02 \x01(\x0b\x32\x17.avatarmesh.v1.PageInfo\":\n\x13\x44\x65leteAvatarRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x11\n\tavatar_id\x18\x02 \x01(\t\"\x16\n\x14\x44\x65leteAvatarResponse\"h\n\x11SynthesizeRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x14\n\x0ctts_voice_id\x18\x02 \x01(\t\x12\x0c\n\x04text\x18\x03 \x01(\t\x12\r\n\x05speed\x18\x04 \x01(\x01\x12\x0e\n\x06sample\x18\x05 \x01(\x08\";\n\x12SynthesizeResponse\x12\x0b\n\x03wav\x18\x01 \x01(\x0c\x12\x18\n\x10\x64uration_seconds\x18\x02 \x01(\x01*\x99\x01\n\x0c\x41vatarStatus\x12\x1d\n\x19\x41VATAR_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15\x41VATAR_STATUS_PENDING\x10\x01\x12\x1c\n\x18\x41VATAR_STATUS_PROCESSING\x10\x02\x12\x17\n\x13\x41VATAR_STATUS_READY\x10\x03\x12\x18\n\x14\x41VATAR_STATUS_FAILED\x10\x04*\x8d\x01\n\x0b\x41vatarStage\x12\x1c\n\x18\x41VATAR_STAGE_UNSPECIFIED\x10\x00\x12\x19\n\x15\x41VATAR_STAGE_PORTRAIT\x10\x01\x12\x15\n\x11\x41VATAR_STAGE_DEMO\x10\x02\x12\x16\n\x12\x41VATAR_STAGE_VOICE\x10\x03\x12\x16\n\x12\x41VATAR_STAGE_POSES\x10\x04*c\n\x0c\x41vatarSource\x12\x1d\n\x19\x41VATAR_SOURCE_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x41VATAR_SOURCE_GENERATED\x10\x01\x12\x17\n\x13\x41VATAR_SOURCE_VIDEO\x10\x02\x32\xc4\x04\n\rAvatarService\x12W\n\x0c\x43reateAvatar\x12\".avatarmesh.v1.CreateAvatarRequest\x1a#.avatarmesh.v1.CreateAvatarResponse\x12\x43\n\tGetAvatar\x12\x1f.avatarmesh.v1.GetAvatarRequest\x1a\x15.avatarmesh.v1.Avatar\x12T\n\x0bListAvatars\x12!.avatarmesh.v1.ListAvatarsRequest\x1a\".avatarmesh.v1.ListAvatarsResponse\x12W\n\x0c\x44\x65leteAvatar\x12\".avatarmesh.v1.DeleteAvatarRequest\x1a#.avatarmesh.v1.DeleteAvatarResponse\x12Q\n\nSynthesize\x12 .avatarmesh.v1.SynthesizeRequest\x1a!.avatarmesh.v1.SynthesizeResponse\x12@\n\x08GetVoice\x12\x1e.avatarmesh.v1.GetVoiceRequest\x1a\x14.avatarmesh.v1.Voice\x12Q\n\nListVoices\x12 .avatarmesh.v1.ListVoicesRequest\x1a!.avatarmesh.v1.ListVoicesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61vatarmesh/v1/avatar.proto\x12\ravatarmesh.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1a\x61vatarmesh/v1/common.proto\"7\n\x11ListVoicesRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x10\n\x08language\x18\x02 \x01(\t\"\x9e\x01\n\tVoiceInfo\x12\x10\n\x08voice_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x10\n\x08language\x18\x03 \x01(\t\x12\x0e\n\x06locale\x18\x04 \x01(\t\x12\x0e\n\x06\x61\x63\x63\x65nt\x18\x05 \x01(\t\x12\x0e\n\x06gender\x18\x06 \x01(\t\x12\x0e\n\x06\x65ngine\x18\x07 \x01(\t\x12\x0c\n\x04name\x18\x08 \x01(\t\x12\x11\n\tavatar_id\x18\t \x01(\t\">\n\x12ListVoicesResponse\x12(\n\x06voices\x18\x01 \x03(\x0b\x32\x18.avatarmesh.v1.VoiceInfo\"9\n\x0fGetVoiceRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x14\n\x0ctts_voice_id\x18\x02 \x01(\t\"E\n\x05Voice\x12\x14\n\x0ctts_voice_id\x18\x01 \x01(\t\x12\x10\n\x08language\x18\x02 \x01(\t\x12\x14\n\x0cprofile_json\x18\x03 \x01(\t\"\xb9\x05\n\x06\x41vatar\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\x10\n\x08language\x18\x05 \x01(\t\x12\x13\n\x0bnationality\x18\x06 \x01(\t\x12\x0e\n\x06gender\x18\x07 \x01(\t\x12\x0e\n\x06\x61\x63\x63\x65nt\x18\x08 \x01(\t\x12+\n\x06source\x18\t \x01(\x0e\x32\x1b.avatarmesh.v1.AvatarSource\x12+\n\x06status\x18\n \x01(\x0e\x32\x1b.avatarmesh.v1.AvatarStatus\x12)\n\x05stage\x18\x0b \x01(\x0e\x32\x1a.avatarmesh.v1.AvatarStage\x12\x11\n\tis_system\x18\x0c \x01(\x08\x12\x11\n\tis_public\x18\r \x01(\x08\x12\x14\n\x0cportrait_key\x18\x0e \x01(\t\x12\x16\n\x0e\x64\x65mo_video_key\x18\x0f \x01(\t\x12\x14\n\x0ctts_voice_id\x18\x10 \x01(\t\x12\x13\n\x0b\x63ost_micros\x18\x11 \x01(\x03\x12\r\n\x05\x65rror\x18\x12 \x01(\t\x12.\n\ncreated_at\x18\x13 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x14 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rportrait_kind\x18\x15 \x01(\t\x12\x0e\n\x06motion\x18\x16 \x01(\t\x12\x15\n\rmotion_reason\x18\x17 \x01(\t\x12\x0e\n\x06labels\x18\x18 \x03(\t\x12\x35\n\x08metadata\x18\x19 \x03(\x0b\x32#.avatarmesh.v1.Avatar.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xbb\x03\n\x13\x43reateAvatarRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x10\n\x08language\x18\x04 \x01(\t\x12\x13\n\x0bnationality\x18\x05 \x01(\t\x12\x0e\n\x06gender\x18\x06 \x01(\t\x12\x0e\n\x06\x61\x63\x63\x65nt\x18\x07 \x01(\t\x12+\n\x06source\x18\x08 \x01(\x0e\x32\x1b.avatarmesh.v1.AvatarSource\x12,\n\tref_image\x18\t \x01(\x0b\x32\x19.avatarmesh.v1.MediaInput\x12/\n\x0csource_video\x18\n \x01(\x0b\x32\x19.avatarmesh.v1.MediaInput\x12\x17\n\x0fidempotency_key\x18\x0b \x01(\t\x12\x0e\n\x06labels\x18\x0c \x03(\t\x12\x42\n\x08metadata\x18\r \x03(\x0b\x32\x30.avatarmesh.v1.CreateAvatarRequest.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\\\n\x14\x43reateAvatarResponse\x12%\n\x06\x61vatar\x18\x01 \x01(\x0b\x32\x15.avatarmesh.v1.Avatar\x12\x1d\n\x15\x65stimated_cost_micros\x18\x02 \x01(\x03\"7\n\x10GetAvatarRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x11\n\tavatar_id\x18\x02 \x01(\t\"r\n\x12ListAvatarsRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12(\n\x04page\x18\x02 \x01(\x0b\x32\x1a.avatarmesh.v1.PageRequest\x12\x0e\n\x06labels\x18\x03 \x03(\t\x12\x10\n\x08metadata\x18\x04 \x03(\t\"d\n\x13ListAvatarsResponse\x12&\n\x07\x61vatars\x18\x01 \x03(\x0b\x32\x15.avatarmesh.v1.Avatar\x12%\n\x04page\x18\x02 \x01(\x0b\x32\x17.avatarmesh.v1.PageInfo\":\n\x13\x44\x65leteAvatarRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x11\n\tavatar_id\x18\x02 \x01(\t\"\x16\n\x14\x44\x65leteAvatarResponse\"h\n\x11SynthesizeRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x14\n\x0ctts_voice_id\x18\x02 \x01(\t\x12\x0c\n\x04text\x18\x03 \x01(\t\x12\r\n\x05speed\x18\x04 \x01(\x01\x12\x0e\n\x06sample\x18\x05 \x01(\x08\";\n\x12SynthesizeResponse\x12\x0b\n\x03wav\x18\x01 \x01(\x0c\x12\x18\n\x10\x64uration_seconds\x18\x02 \x01(\x01*\x99\x01\n\x0c\x41vatarStatus\x12\x1d\n\x19\x41VATAR_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15\x41VATAR_STATUS_PENDING\x10\x01\x12\x1c\n\x18\x41VATAR_STATUS_PROCESSING\x10\x02\x12\x17\n\x13\x41VATAR_STATUS_READY\x10\x03\x12\x18\n\x14\x41VATAR_STATUS_FAILED\x10\x04*\x8d\x01\n\x0b\x41vatarStage\x12\x1c\n\x18\x41VATAR_STAGE_UNSPECIFIED\x10\x00\x12\x19\n\x15\x41VATAR_STAGE_PORTRAIT\x10\x01\x12\x15\n\x11\x41VATAR_STAGE_DEMO\x10\x02\x12\x16\n\x12\x41VATAR_STAGE_VOICE\x10\x03\x12\x16\n\x12\x41VATAR_STAGE_POSES\x10\x04*c\n\x0c\x41vatarSource\x12\x1d\n\x19\x41VATAR_SOURCE_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x41VATAR_SOURCE_GENERATED\x10\x01\x12\x17\n\x13\x41VATAR_SOURCE_VIDEO\x10\x02\x32\xc4\x04\n\rAvatarService\x12W\n\x0c\x43reateAvatar\x12\".avatarmesh.v1.CreateAvatarRequest\x1a#.avatarmesh.v1.CreateAvatarResponse\x12\x43\n\tGetAvatar\x12\x1f.avatarmesh.v1.GetAvatarRequest\x1a\x15.avatarmesh.v1.Avatar\x12T\n\x0bListAvatars\x12!.avatarmesh.v1.ListAvatarsRequest\x1a\".avatarmesh.v1.ListAvatarsResponse\x12W\n\x0c\x44\x65leteAvatar\x12\".avatarmesh.v1.DeleteAvatarRequest\x1a#.avatarmesh.v1.DeleteAvatarResponse\x12Q\n\nSynthesize\x12 .avatarmesh.v1.SynthesizeRequest\x1a!.avatarmesh.v1.SynthesizeResponse\x12@\n\x08GetVoice\x12\x1e.avatarmesh.v1.GetVoiceRequest\x1a\x14.avatarmesh.v1.Voice\x12Q\n\nListVoices\x12 .avatarmesh.v1.ListVoicesRequest\x1a!.avatarmesh.v1.ListVoicesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'avatarmesh.v1.avatar_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_AVATARSTATUS']._serialized_start=1998
-  _globals['_AVATARSTATUS']._serialized_end=2151
-  _globals['_AVATARSTAGE']._serialized_start=2154
-  _globals['_AVATARSTAGE']._serialized_end=2295
-  _globals['_AVATARSOURCE']._serialized_start=2297
-  _globals['_AVATARSOURCE']._serialized_end=2396
+  _globals['_AVATAR_METADATAENTRY']._loaded_options = None
+  _globals['_AVATAR_METADATAENTRY']._serialized_options = b'8\001'
+  _globals['_CREATEAVATARREQUEST_METADATAENTRY']._loaded_options = None
+  _globals['_CREATEAVATARREQUEST_METADATAENTRY']._serialized_options = b'8\001'
+  _globals['_AVATARSTATUS']._serialized_start=2285
+  _globals['_AVATARSTATUS']._serialized_end=2438
+  _globals['_AVATARSTAGE']._serialized_start=2441
+  _globals['_AVATARSTAGE']._serialized_end=2582
+  _globals['_AVATARSOURCE']._serialized_start=2584
+  _globals['_AVATARSOURCE']._serialized_end=2683
   _globals['_LISTVOICESREQUEST']._serialized_start=106
   _globals['_LISTVOICESREQUEST']._serialized_end=161
   _globals['_VOICEINFO']._serialized_start=164
@@ -50,25 +54,29 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_VOICE']._serialized_start=447
   _globals['_VOICE']._serialized_end=516
   _globals['_AVATAR']._serialized_start=519
-  _globals['_AVATAR']._serialized_end=1096
-  _globals['_CREATEAVATARREQUEST']._serialized_start=1099
-  _globals['_CREATEAVATARREQUEST']._serialized_end=1409
-  _globals['_CREATEAVATARRESPONSE']._serialized_start=1411
-  _globals['_CREATEAVATARRESPONSE']._serialized_end=1503
-  _globals['_GETAVATARREQUEST']._serialized_start=1505
-  _globals['_GETAVATARREQUEST']._serialized_end=1560
-  _globals['_LISTAVATARSREQUEST']._serialized_start=1562
-  _globals['_LISTAVATARSREQUEST']._serialized_end=1642
-  _globals['_LISTAVATARSRESPONSE']._serialized_start=1644
-  _globals['_LISTAVATARSRESPONSE']._serialized_end=1744
-  _globals['_DELETEAVATARREQUEST']._serialized_start=1746
-  _globals['_DELETEAVATARREQUEST']._serialized_end=1804
-  _globals['_DELETEAVATARRESPONSE']._serialized_start=1806
-  _globals['_DELETEAVATARRESPONSE']._serialized_end=1828
-  _globals['_SYNTHESIZEREQUEST']._serialized_start=1830
-  _globals['_SYNTHESIZEREQUEST']._serialized_end=1934
-  _globals['_SYNTHESIZERESPONSE']._serialized_start=1936
-  _globals['_SYNTHESIZERESPONSE']._serialized_end=1995
-  _globals['_AVATARSERVICE']._serialized_start=2399
-  _globals['_AVATARSERVICE']._serialized_end=2979
+  _globals['_AVATAR']._serialized_end=1216
+  _globals['_AVATAR_METADATAENTRY']._serialized_start=1169
+  _globals['_AVATAR_METADATAENTRY']._serialized_end=1216
+  _globals['_CREATEAVATARREQUEST']._serialized_start=1219
+  _globals['_CREATEAVATARREQUEST']._serialized_end=1662
+  _globals['_CREATEAVATARREQUEST_METADATAENTRY']._serialized_start=1169
+  _globals['_CREATEAVATARREQUEST_METADATAENTRY']._serialized_end=1216
+  _globals['_CREATEAVATARRESPONSE']._serialized_start=1664
+  _globals['_CREATEAVATARRESPONSE']._serialized_end=1756
+  _globals['_GETAVATARREQUEST']._serialized_start=1758
+  _globals['_GETAVATARREQUEST']._serialized_end=1813
+  _globals['_LISTAVATARSREQUEST']._serialized_start=1815
+  _globals['_LISTAVATARSREQUEST']._serialized_end=1929
+  _globals['_LISTAVATARSRESPONSE']._serialized_start=1931
+  _globals['_LISTAVATARSRESPONSE']._serialized_end=2031
+  _globals['_DELETEAVATARREQUEST']._serialized_start=2033
+  _globals['_DELETEAVATARREQUEST']._serialized_end=2091
+  _globals['_DELETEAVATARRESPONSE']._serialized_start=2093
+  _globals['_DELETEAVATARRESPONSE']._serialized_end=2115
+  _globals['_SYNTHESIZEREQUEST']._serialized_start=2117
+  _globals['_SYNTHESIZEREQUEST']._serialized_end=2221
+  _globals['_SYNTHESIZERESPONSE']._serialized_start=2223
+  _globals['_SYNTHESIZERESPONSE']._serialized_end=2282
+  _globals['_AVATARSERVICE']._serialized_start=2686
+  _globals['_AVATARSERVICE']._serialized_end=3266
 # @@protoc_insertion_point(module_scope)

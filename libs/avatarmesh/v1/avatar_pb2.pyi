@@ -101,7 +101,14 @@ class Voice(_message.Message):
     def __init__(self, tts_voice_id: _Optional[str] = ..., language: _Optional[str] = ..., profile_json: _Optional[str] = ...) -> None: ...
 
 class Avatar(_message.Message):
-    __slots__ = ("id", "owner_id", "name", "description", "language", "nationality", "gender", "accent", "source", "status", "stage", "is_system", "is_public", "portrait_key", "demo_video_key", "tts_voice_id", "cost_micros", "error", "created_at", "updated_at", "portrait_kind", "motion", "motion_reason")
+    __slots__ = ("id", "owner_id", "name", "description", "language", "nationality", "gender", "accent", "source", "status", "stage", "is_system", "is_public", "portrait_key", "demo_video_key", "tts_voice_id", "cost_micros", "error", "created_at", "updated_at", "portrait_kind", "motion", "motion_reason", "labels", "metadata")
+    class MetadataEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     ID_FIELD_NUMBER: _ClassVar[int]
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -125,6 +132,8 @@ class Avatar(_message.Message):
     PORTRAIT_KIND_FIELD_NUMBER: _ClassVar[int]
     MOTION_FIELD_NUMBER: _ClassVar[int]
     MOTION_REASON_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
     id: str
     owner_id: str
     name: str
@@ -148,10 +157,19 @@ class Avatar(_message.Message):
     portrait_kind: str
     motion: str
     motion_reason: str
-    def __init__(self, id: _Optional[str] = ..., owner_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., language: _Optional[str] = ..., nationality: _Optional[str] = ..., gender: _Optional[str] = ..., accent: _Optional[str] = ..., source: _Optional[_Union[AvatarSource, str]] = ..., status: _Optional[_Union[AvatarStatus, str]] = ..., stage: _Optional[_Union[AvatarStage, str]] = ..., is_system: _Optional[bool] = ..., is_public: _Optional[bool] = ..., portrait_key: _Optional[str] = ..., demo_video_key: _Optional[str] = ..., tts_voice_id: _Optional[str] = ..., cost_micros: _Optional[int] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., portrait_kind: _Optional[str] = ..., motion: _Optional[str] = ..., motion_reason: _Optional[str] = ...) -> None: ...
+    labels: _containers.RepeatedScalarFieldContainer[str]
+    metadata: _containers.ScalarMap[str, str]
+    def __init__(self, id: _Optional[str] = ..., owner_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., language: _Optional[str] = ..., nationality: _Optional[str] = ..., gender: _Optional[str] = ..., accent: _Optional[str] = ..., source: _Optional[_Union[AvatarSource, str]] = ..., status: _Optional[_Union[AvatarStatus, str]] = ..., stage: _Optional[_Union[AvatarStage, str]] = ..., is_system: _Optional[bool] = ..., is_public: _Optional[bool] = ..., portrait_key: _Optional[str] = ..., demo_video_key: _Optional[str] = ..., tts_voice_id: _Optional[str] = ..., cost_micros: _Optional[int] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., portrait_kind: _Optional[str] = ..., motion: _Optional[str] = ..., motion_reason: _Optional[str] = ..., labels: _Optional[_Iterable[str]] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class CreateAvatarRequest(_message.Message):
-    __slots__ = ("owner_id", "name", "description", "language", "nationality", "gender", "accent", "source", "ref_image", "source_video", "idempotency_key")
+    __slots__ = ("owner_id", "name", "description", "language", "nationality", "gender", "accent", "source", "ref_image", "source_video", "idempotency_key", "labels", "metadata")
+    class MetadataEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -163,6 +181,8 @@ class CreateAvatarRequest(_message.Message):
     REF_IMAGE_FIELD_NUMBER: _ClassVar[int]
     SOURCE_VIDEO_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
     owner_id: str
     name: str
     description: str
@@ -174,7 +194,9 @@ class CreateAvatarRequest(_message.Message):
     ref_image: _common_pb2.MediaInput
     source_video: _common_pb2.MediaInput
     idempotency_key: str
-    def __init__(self, owner_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., language: _Optional[str] = ..., nationality: _Optional[str] = ..., gender: _Optional[str] = ..., accent: _Optional[str] = ..., source: _Optional[_Union[AvatarSource, str]] = ..., ref_image: _Optional[_Union[_common_pb2.MediaInput, _Mapping]] = ..., source_video: _Optional[_Union[_common_pb2.MediaInput, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    labels: _containers.RepeatedScalarFieldContainer[str]
+    metadata: _containers.ScalarMap[str, str]
+    def __init__(self, owner_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., language: _Optional[str] = ..., nationality: _Optional[str] = ..., gender: _Optional[str] = ..., accent: _Optional[str] = ..., source: _Optional[_Union[AvatarSource, str]] = ..., ref_image: _Optional[_Union[_common_pb2.MediaInput, _Mapping]] = ..., source_video: _Optional[_Union[_common_pb2.MediaInput, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., labels: _Optional[_Iterable[str]] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class CreateAvatarResponse(_message.Message):
     __slots__ = ("avatar", "estimated_cost_micros")
@@ -193,12 +215,16 @@ class GetAvatarRequest(_message.Message):
     def __init__(self, owner_id: _Optional[str] = ..., avatar_id: _Optional[str] = ...) -> None: ...
 
 class ListAvatarsRequest(_message.Message):
-    __slots__ = ("owner_id", "page")
+    __slots__ = ("owner_id", "page", "labels", "metadata")
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
     owner_id: str
     page: _common_pb2.PageRequest
-    def __init__(self, owner_id: _Optional[str] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ...) -> None: ...
+    labels: _containers.RepeatedScalarFieldContainer[str]
+    metadata: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, owner_id: _Optional[str] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., labels: _Optional[_Iterable[str]] = ..., metadata: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListAvatarsResponse(_message.Message):
     __slots__ = ("avatars", "page")

@@ -49,7 +49,14 @@ class GetCanaryRequest(_message.Message):
     def __init__(self, canary_id: _Optional[str] = ...) -> None: ...
 
 class VideoJob(_message.Message):
-    __slots__ = ("id", "owner_id", "avatar_id", "pose_id", "tier", "status", "text", "video_prompt", "webhook_url", "resolution", "fps", "estimated_seconds", "actual_seconds", "cost_micros", "actual_cost_micros", "video_key", "poster_key", "error", "progress", "created_at", "completed_at", "has_audio_input", "output_format", "kind", "studio_json", "result_json")
+    __slots__ = ("id", "owner_id", "avatar_id", "pose_id", "tier", "status", "text", "video_prompt", "webhook_url", "resolution", "fps", "estimated_seconds", "actual_seconds", "cost_micros", "actual_cost_micros", "video_key", "poster_key", "error", "progress", "created_at", "completed_at", "has_audio_input", "output_format", "kind", "studio_json", "result_json", "labels", "metadata")
+    class MetadataEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     ID_FIELD_NUMBER: _ClassVar[int]
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     AVATAR_ID_FIELD_NUMBER: _ClassVar[int]
@@ -76,6 +83,8 @@ class VideoJob(_message.Message):
     KIND_FIELD_NUMBER: _ClassVar[int]
     STUDIO_JSON_FIELD_NUMBER: _ClassVar[int]
     RESULT_JSON_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
     id: str
     owner_id: str
     avatar_id: str
@@ -102,7 +111,9 @@ class VideoJob(_message.Message):
     kind: str
     studio_json: str
     result_json: str
-    def __init__(self, id: _Optional[str] = ..., owner_id: _Optional[str] = ..., avatar_id: _Optional[str] = ..., pose_id: _Optional[str] = ..., tier: _Optional[_Union[_common_pb2.Tier, str]] = ..., status: _Optional[_Union[VideoStatus, str]] = ..., text: _Optional[str] = ..., video_prompt: _Optional[str] = ..., webhook_url: _Optional[str] = ..., resolution: _Optional[int] = ..., fps: _Optional[int] = ..., estimated_seconds: _Optional[float] = ..., actual_seconds: _Optional[float] = ..., cost_micros: _Optional[int] = ..., actual_cost_micros: _Optional[int] = ..., video_key: _Optional[str] = ..., poster_key: _Optional[str] = ..., error: _Optional[str] = ..., progress: _Optional[float] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., has_audio_input: _Optional[bool] = ..., output_format: _Optional[str] = ..., kind: _Optional[str] = ..., studio_json: _Optional[str] = ..., result_json: _Optional[str] = ...) -> None: ...
+    labels: _containers.RepeatedScalarFieldContainer[str]
+    metadata: _containers.ScalarMap[str, str]
+    def __init__(self, id: _Optional[str] = ..., owner_id: _Optional[str] = ..., avatar_id: _Optional[str] = ..., pose_id: _Optional[str] = ..., tier: _Optional[_Union[_common_pb2.Tier, str]] = ..., status: _Optional[_Union[VideoStatus, str]] = ..., text: _Optional[str] = ..., video_prompt: _Optional[str] = ..., webhook_url: _Optional[str] = ..., resolution: _Optional[int] = ..., fps: _Optional[int] = ..., estimated_seconds: _Optional[float] = ..., actual_seconds: _Optional[float] = ..., cost_micros: _Optional[int] = ..., actual_cost_micros: _Optional[int] = ..., video_key: _Optional[str] = ..., poster_key: _Optional[str] = ..., error: _Optional[str] = ..., progress: _Optional[float] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., has_audio_input: _Optional[bool] = ..., output_format: _Optional[str] = ..., kind: _Optional[str] = ..., studio_json: _Optional[str] = ..., result_json: _Optional[str] = ..., labels: _Optional[_Iterable[str]] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class CreateStudioVideoRequest(_message.Message):
     __slots__ = ("owner_id", "request_json", "idempotency_key")
@@ -115,7 +126,14 @@ class CreateStudioVideoRequest(_message.Message):
     def __init__(self, owner_id: _Optional[str] = ..., request_json: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class CreateVideoRequest(_message.Message):
-    __slots__ = ("owner_id", "avatar_id", "text", "tier", "pose_id", "video_prompt", "webhook_url", "audio", "resolution", "fps", "idempotency_key", "output_format")
+    __slots__ = ("owner_id", "avatar_id", "text", "tier", "pose_id", "video_prompt", "webhook_url", "audio", "resolution", "fps", "idempotency_key", "output_format", "labels", "metadata")
+    class MetadataEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     AVATAR_ID_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
@@ -128,6 +146,8 @@ class CreateVideoRequest(_message.Message):
     FPS_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     OUTPUT_FORMAT_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
     owner_id: str
     avatar_id: str
     text: str
@@ -140,7 +160,9 @@ class CreateVideoRequest(_message.Message):
     fps: int
     idempotency_key: str
     output_format: str
-    def __init__(self, owner_id: _Optional[str] = ..., avatar_id: _Optional[str] = ..., text: _Optional[str] = ..., tier: _Optional[_Union[_common_pb2.Tier, str]] = ..., pose_id: _Optional[str] = ..., video_prompt: _Optional[str] = ..., webhook_url: _Optional[str] = ..., audio: _Optional[_Union[_common_pb2.MediaInput, _Mapping]] = ..., resolution: _Optional[int] = ..., fps: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., output_format: _Optional[str] = ...) -> None: ...
+    labels: _containers.RepeatedScalarFieldContainer[str]
+    metadata: _containers.ScalarMap[str, str]
+    def __init__(self, owner_id: _Optional[str] = ..., avatar_id: _Optional[str] = ..., text: _Optional[str] = ..., tier: _Optional[_Union[_common_pb2.Tier, str]] = ..., pose_id: _Optional[str] = ..., video_prompt: _Optional[str] = ..., webhook_url: _Optional[str] = ..., audio: _Optional[_Union[_common_pb2.MediaInput, _Mapping]] = ..., resolution: _Optional[int] = ..., fps: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., output_format: _Optional[str] = ..., labels: _Optional[_Iterable[str]] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class GetVideoRequest(_message.Message):
     __slots__ = ("owner_id", "video_id")
@@ -159,14 +181,18 @@ class CancelVideoRequest(_message.Message):
     def __init__(self, owner_id: _Optional[str] = ..., video_id: _Optional[str] = ...) -> None: ...
 
 class ListVideosRequest(_message.Message):
-    __slots__ = ("owner_id", "page", "kind")
+    __slots__ = ("owner_id", "page", "kind", "labels", "metadata")
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
     owner_id: str
     page: _common_pb2.PageRequest
     kind: str
-    def __init__(self, owner_id: _Optional[str] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., kind: _Optional[str] = ...) -> None: ...
+    labels: _containers.RepeatedScalarFieldContainer[str]
+    metadata: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, owner_id: _Optional[str] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., kind: _Optional[str] = ..., labels: _Optional[_Iterable[str]] = ..., metadata: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListVideosResponse(_message.Message):
     __slots__ = ("videos", "page")
