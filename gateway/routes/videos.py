@@ -73,6 +73,12 @@ class CreateVideoBody(RequestBody):
         default=None, ge=0, le=INT32_MAX, description="720 (default), 1080; 512"
     )
     fps: int | None = Field(default=None, ge=0, le=INT32_MAX, description="24, 25 (default) or 30")
+    watermark_mode: str | None = Field(
+        default=None,
+        description="auto (default: the operator's watermark unless the account may skip "
+        "it), always, or none (only accounts the operator allows; else 403 "
+        "WATERMARK_NOT_ALLOWED)",
+    )
     labels: list[str] | None = Field(
         default=None, description="Up to 20 labels (A-Z a-z 0-9 _ - . :), filterable in lists"
     )
@@ -230,6 +236,7 @@ async def create_video(
                 output_format=body.output_format,
                 labels=body.labels or [],
                 metadata=body.metadata or {},
+                watermark_mode=body.watermark_mode or "",
             )
         )
     except DomainError as exc:

@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
+from avatarmedia import watermark
 from avatarmedia.errors import MediaInputError
 
 AAC_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
@@ -56,6 +57,8 @@ class VideoEncoder:
             raise MediaInputError(f"frame size must be even for yuv420p, got {width}x{height}")
         self.path = Path(path)
         self.width, self.height = width, height
+        # A watermark to blend into every frame (avatarmedia.watermark.watermarking).
+        self.mark = watermark.CURRENT.get()
         self.fps = Fraction(fps).limit_denominator(1001)
         self.container: Any = av.open(
             str(self.path), "w", format="mp4", options={"movflags": "+faststart"}
@@ -120,6 +123,8 @@ class VideoEncoder:
             )
         if self._error is not None:
             raise self._error
+        if self.mark is not None:
+            rgb = watermark.apply(rgb, self.mark)
         if self._queue is not None:
             self._queue.put(rgb)
         else:

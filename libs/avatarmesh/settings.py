@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     # Piper neural voices: every NAME.onnx + NAME.onnx.json under this directory (searched
     # recursively) can speak, beside espeak-ng and the packaged voice (docs/voices.md).
     voices_dir: Path | None = None
+    # The watermark image (PNG, alpha kept) workers blend into watermarked videos; unset:
+    # the word "avatarmesh" (avatarmedia.watermark). Which videos: watermark_mode.
+    watermark_image: Path | None = None
 
     log_level: str = "INFO"
     log_json: bool = True

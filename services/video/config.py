@@ -20,6 +20,9 @@ class VideoSettings(Settings):
     # matched case-insensitively against the script and the video prompt.
     video_safety_filter_enabled: bool = True
     video_safety_blocklist_path: Path = DEFAULT_BLOCKLIST
+    # Accounts (owner ids) allowed watermark_mode "none"; "auto" leaves them unmarked.
+    # Every other account's videos carry the watermark (AVATARMESH_WATERMARK_IMAGE).
+    video_watermark_none_owners: list[str] = Field(default_factory=list)
 
     # QUEUE_FULL (429, Retry-After: 60) when an owner already has this many videos
     # queued or rendering, or the whole mesh has video_max_active_total.

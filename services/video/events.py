@@ -107,6 +107,7 @@ async def queue_render(
     portrait_key: str,
     tts_voice_id: str,
     voice_profile_json: str,
+    watermark: bool = False,
 ) -> None:
     """``jobs.lipsync.<tier>`` for the new video, in the caller's transaction."""
     job = jobs_pb2.LipsyncJob(
@@ -123,6 +124,7 @@ async def queue_render(
         fps=video.fps,
         video_prompt=video.video_prompt,
         output_prefix=video_prefix(video.owner_id, video.id),
+        watermark=watermark,
     )
     if video.audio_key:
         job.audio.storage_key = video.audio_key

@@ -92,6 +92,7 @@ class VideoRequest:
     idempotency_key: str = ""
     labels: tuple[str, ...] = ()
     metadata: tuple[tuple[str, str], ...] = ()
+    watermark_mode: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,22 @@ class Draft:
     output_format: str
     labels_json: str = "[]"
     metadata_json: str = "{}"
+    watermark_mode: str = "auto"
+
+
+WATERMARK_MODES = ("auto", "always", "none")
+
+
+def watermarked(mode: str, owner_may_skip: bool) -> bool:
+    """Whether the render carries the operator's watermark: ``always`` yes; ``none`` no
+    (only for accounts the operator allows, else WATERMARK_NOT_ALLOWED); ``auto`` yes
+    unless the account is allowed to go without."""
+    if mode == "none" and not owner_may_skip:
+        raise DomainError(
+            ErrorCode.WATERMARK_NOT_ALLOWED,
+            "watermark_mode: none is not enabled for this account; use auto or always",
+        )
+    return mode == "always" or (mode == "auto" and not owner_may_skip)
 
 
 @dataclass(frozen=True)
@@ -263,7 +280,15 @@ def validate(request: VideoRequest) -> Draft:
         output_format=output_format,
         labels_json=encode_labels(request.labels),
         metadata_json=encode_metadata(dict(request.metadata)),
+        watermark_mode=_watermark_mode(request.watermark_mode),
     )
+
+
+def _watermark_mode(mode: str) -> str:
+    mode = mode or "auto"
+    if mode not in WATERMARK_MODES:
+        raise DomainError(ErrorCode.VALIDATION_ERROR, "watermark_mode: auto, always or none")
+    return mode
 
 
 def billable_estimate(seconds: float) -> int:

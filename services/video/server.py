@@ -113,6 +113,7 @@ def video_request(request: pb.CreateVideoRequest) -> VideoRequest:
         idempotency_key=request.idempotency_key,
         labels=tuple(request.labels),
         metadata=tuple(request.metadata.items()),
+        watermark_mode=request.watermark_mode,
     )
 
 

@@ -43,6 +43,7 @@ from services.video.logic import (
     invalid,
     rate_for,
     validate,
+    watermarked,
 )
 from services.video.safety import SafetyFilter
 from services.video.uploads import UploadedAudio
@@ -74,6 +75,9 @@ class Submissions:
         if not owner:
             raise invalid("owner_id: required")
         draft = validate(request)
+        marked = watermarked(
+            draft.watermark_mode, owner in self.settings.video_watermark_none_owners
+        )
         if draft.webhook_url:
             await fetch.check_url(
                 draft.webhook_url, allow_insecure_loopback=self.settings.allow_insecure_loopback
@@ -120,6 +124,7 @@ class Submissions:
                         portrait_key=subject.portrait_key,
                         tts_voice_id=subject.avatar.tts_voice_id,
                         voice_profile_json=subject.voice.profile_json,
+                        watermark=marked,
                     )
             except BaseException:
                 await self.upstreams.release_quietly(hold_id, video_id)

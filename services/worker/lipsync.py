@@ -45,6 +45,7 @@ from avatarmedia.render import RenderRequest, render_video
 from avatarmedia.script import speak_script
 from avatarmedia.tracks import MouthTrack
 from avatarmedia.voice import VoiceProfile
+from avatarmedia.watermark import load_mark, watermarking
 from avatarmesh.bus import Bus, Delivery, Retry
 from avatarmesh.grpc_client import channel
 from avatarmesh.storage import Storage, StorageError, StorageNotFound
@@ -94,6 +95,7 @@ def render_job(
     progress: Callable[[float], None],
     max_audio_seconds: float,
     footage_bytes: bytes | None = None,
+    watermark_image: Path | None = None,
 ) -> RenderedVideo:
     """The blocking part (runs in a thread): speech, mouth track, render, encode."""
     portrait = Portrait.from_bytes(portrait_bytes)
@@ -129,9 +131,11 @@ def render_job(
         seed=zlib.crc32(job.video_id.encode()),
         footage=footage,
     )
-    result = render_video(
-        request, out_dir / VIDEO_FILE, progress=lambda p: progress(0.05 + 0.9 * p)
-    )
+    mark = load_mark(watermark_image) if job.watermark else None
+    with watermarking(mark):
+        result = render_video(
+            request, out_dir / VIDEO_FILE, progress=lambda p: progress(0.05 + 0.9 * p)
+        )
     poster = out_dir / POSTER_FILE
     if result.poster_path != poster:
         result.poster_path.replace(poster)
@@ -179,6 +183,7 @@ class LipsyncHandler:
                         self._progress_reporter(job, delivery.num_delivered),
                         self.settings.worker_max_audio_seconds,
                         footage,
+                        self.settings.watermark_image,
                     )
                 except MediaInputError as exc:
                     await self._failed(job, str(exc))

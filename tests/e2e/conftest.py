@@ -36,6 +36,8 @@ from tests.e2e.receiver import Receiver
 ADMIN_KEY = "sk_admin_e2e_key"
 POSE_DAILY_CAP = 3
 WORKER_MAX_AUDIO_SECONDS = 34.0
+# The one account the mesh lets render without the watermark (watermark_mode none).
+UNMARKED_OWNER = "own_unmarked"
 FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
 
 
@@ -134,6 +136,7 @@ def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh]:
             "AVATARMESH_WEBHOOK_RETRY_JITTER": "0",
             "AVATARMESH_WEBHOOK_POLL_INTERVAL_SECONDS": "0.2",
             "AVATARMESH_WORKER_MAX_AUDIO_SECONDS": str(WORKER_MAX_AUDIO_SECONDS),
+            "AVATARMESH_VIDEO_WATERMARK_NONE_OWNERS": f'["{UNMARKED_OWNER}"]',
         },
     )
     try:

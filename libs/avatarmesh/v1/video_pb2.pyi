@@ -126,7 +126,7 @@ class CreateStudioVideoRequest(_message.Message):
     def __init__(self, owner_id: _Optional[str] = ..., request_json: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class CreateVideoRequest(_message.Message):
-    __slots__ = ("owner_id", "avatar_id", "text", "tier", "pose_id", "video_prompt", "webhook_url", "audio", "resolution", "fps", "idempotency_key", "output_format", "labels", "metadata")
+    __slots__ = ("owner_id", "avatar_id", "text", "tier", "pose_id", "video_prompt", "webhook_url", "audio", "resolution", "fps", "idempotency_key", "output_format", "labels", "metadata", "watermark_mode")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -148,6 +148,7 @@ class CreateVideoRequest(_message.Message):
     OUTPUT_FORMAT_FIELD_NUMBER: _ClassVar[int]
     LABELS_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
+    WATERMARK_MODE_FIELD_NUMBER: _ClassVar[int]
     owner_id: str
     avatar_id: str
     text: str
@@ -162,7 +163,8 @@ class CreateVideoRequest(_message.Message):
     output_format: str
     labels: _containers.RepeatedScalarFieldContainer[str]
     metadata: _containers.ScalarMap[str, str]
-    def __init__(self, owner_id: _Optional[str] = ..., avatar_id: _Optional[str] = ..., text: _Optional[str] = ..., tier: _Optional[_Union[_common_pb2.Tier, str]] = ..., pose_id: _Optional[str] = ..., video_prompt: _Optional[str] = ..., webhook_url: _Optional[str] = ..., audio: _Optional[_Union[_common_pb2.MediaInput, _Mapping]] = ..., resolution: _Optional[int] = ..., fps: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., output_format: _Optional[str] = ..., labels: _Optional[_Iterable[str]] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    watermark_mode: str
+    def __init__(self, owner_id: _Optional[str] = ..., avatar_id: _Optional[str] = ..., text: _Optional[str] = ..., tier: _Optional[_Union[_common_pb2.Tier, str]] = ..., pose_id: _Optional[str] = ..., video_prompt: _Optional[str] = ..., webhook_url: _Optional[str] = ..., audio: _Optional[_Union[_common_pb2.MediaInput, _Mapping]] = ..., resolution: _Optional[int] = ..., fps: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., output_format: _Optional[str] = ..., labels: _Optional[_Iterable[str]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., watermark_mode: _Optional[str] = ...) -> None: ...
 
 class GetVideoRequest(_message.Message):
     __slots__ = ("owner_id", "video_id")
