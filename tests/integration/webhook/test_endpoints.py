@@ -143,11 +143,12 @@ async def test_a_receiver_down_for_a_while_gets_every_event_exactly_once(
     assert len(logs.attempts) == 15
 
 
-async def test_rotation_overlaps_then_only_the_new_secret_signs(
+async def test_rotation_overlaps_deletion_stops_and_other_owners_ids_are_missing(
     make_settings: MakeSettings,
 ) -> None:
-    settings = make_settings()
-    with receiver() as hook:
+    """One service for both: a rotation's overlap, then a deleted endpoint's retries."""
+    settings = make_settings(webhook_retry_schedule_seconds=(0.3,))
+    with receiver() as hook, receiver(then=503) as down:
         async with webhook_service(settings) as service:
             made = await endpoint(service, hook.url, "video.completed")
             rotated = await service.stub.RotateEndpointSecret(
@@ -170,24 +171,9 @@ async def test_rotation_overlaps_then_only_the_new_secret_signs(
                 pb.EndpointRequest(owner_id=OWNER, endpoint_id=made.id)
             )
 
-    assert made.secret and rotated.secret and made.secret != rotated.secret
-    assert rotated.HasField("previous_valid_until")
-    first, second = hook.requests
-    assert hook.verified(made.secret, first) and hook.verified(rotated.secret, first)
-    assert hook.verified(again.secret, second) and not hook.verified(rotated.secret, second)
-    assert json.loads(first.body)["event"] == "webhook.test"
-    assert shown.secret == ""  # shown once: never by GET
-
-
-async def test_deleted_endpoint_stops_and_other_owners_ids_are_missing(
-    make_settings: MakeSettings,
-) -> None:
-    settings = make_settings(webhook_retry_schedule_seconds=(0.3,))
-    with receiver(then=503) as hook:
-        async with webhook_service(settings) as service:
-            made = await endpoint(service, hook.url, "*")
+            failing = await endpoint(service, down.url, "*")
             for stranger in ("own_bob", OWNER):
-                target = made.id if stranger == "own_bob" else "we_missing"
+                target = failing.id if stranger == "own_bob" else "we_missing"
                 with pytest.raises(DomainError) as caught:
                     await service.stub.GetEndpoint(
                         pb.EndpointRequest(owner_id=stranger, endpoint_id=target)
@@ -195,14 +181,22 @@ async def test_deleted_endpoint_stops_and_other_owners_ids_are_missing(
                 assert caught.value.code is ErrorCode.NOT_FOUND
                 assert caught.value.message == f"webhook endpoint {target} not found"
             await service.stub.SendTestEvent(
-                pb.EndpointRequest(owner_id=OWNER, endpoint_id=made.id)
+                pb.EndpointRequest(owner_id=OWNER, endpoint_id=failing.id)
             )
-            await eventually(lambda: hook.requests)
+            await eventually(lambda: down.requests)
             await service.stub.DeleteEndpoint(
-                pb.EndpointRequest(owner_id=OWNER, endpoint_id=made.id)
+                pb.EndpointRequest(owner_id=OWNER, endpoint_id=failing.id)
             )
-            seen = len(hook.requests)
+            seen = len(down.requests)
             await asyncio.sleep(1.0)
             listed = await service.stub.ListEndpoints(pb.ListEndpointsRequest(owner_id=OWNER))
-    assert len(hook.requests) <= seen + 1  # at most the attempt already in flight
-    assert list(listed.endpoints) == []
+
+    assert made.secret and rotated.secret and made.secret != rotated.secret
+    assert rotated.HasField("previous_valid_until")
+    first, second = hook.requests
+    assert hook.verified(made.secret, first) and hook.verified(rotated.secret, first)
+    assert hook.verified(again.secret, second) and not hook.verified(rotated.secret, second)
+    assert json.loads(first.body)["event"] == "webhook.test"
+    assert shown.secret == ""  # shown once: never by GET
+    assert len(down.requests) <= seen + 1  # at most the attempt already in flight
+    assert [e.id for e in listed.endpoints] == [made.id]
