@@ -11,6 +11,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -21,7 +22,7 @@ from avatarmesh.storage import Storage
 from gateway import store
 from gateway.clients import GrpcClients
 from gateway.errors import ERROR_RESPONSES, ERROR_SHAPE_DOC, install_error_handlers
-from gateway.idempotency import IdempotencyMiddleware
+from gateway.idempotency import IdempotencyMiddleware, document_header
 from gateway.middleware import GatewayMiddleware
 from gateway.ratelimit import Limiter, RateLimiter, SharedBuckets, SharedRateLimiter
 from gateway.readcache import CacheFeed, ReadCache
@@ -122,4 +123,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_middleware(GatewayMiddleware, settings=settings)
     for router in ROUTERS:
         app.include_router(router)
+    plain_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_header(plain_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

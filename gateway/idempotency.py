@@ -273,3 +273,27 @@ async def _replay(stored: keys.Stored, send: Send) -> None:
     headers.append((REPLAYED_HEADER.lower().encode(), b"true"))
     await send({"type": "http.response.start", "status": stored.status_code, "headers": headers})
     await send({"type": "http.response.body", "body": stored.body})
+
+
+HEADER_DOC = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "maxLength": keys.MAX_KEY_LENGTH},
+    "description": "Retry safely: the same key and body returns the first answer "
+    "(Idempotent-Replayed: true) and is charged once; another body is 409 "
+    "IDEMPOTENCY_KEY_REUSED; kept 24 h (docs/idempotency.md)",
+}
+
+
+def document_header(schema: dict[str, Any]) -> dict[str, Any]:
+    """Every ``POST /api/v1/...`` in the OpenAPI schema lists the header (the
+    middleware, not the routes, handles it, so FastAPI cannot see it)."""
+    for path, operations in schema.get("paths", {}).items():
+        post = operations.get("post") if is_api_v1(path) else None
+        if post is None:
+            continue
+        parameters = post.setdefault("parameters", [])
+        if not any(p.get("name", "").lower() == HEADER for p in parameters):
+            parameters.append(dict(HEADER_DOC))
+    return schema

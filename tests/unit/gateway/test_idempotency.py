@@ -188,3 +188,17 @@ async def test_keys_expire_after_the_retention(workers: Workers) -> None:
     assert await idempotency_store.purge(db, timedelta(seconds=0)) == 1
     reply = await workers.a.post("/api/v1/test-charge", json={"n": 10}, headers=headers)
     assert reply.status_code == 201 and reply.json() == {"run": 2}
+
+
+def test_openapi_lists_the_header_on_every_api_post(
+    make_settings: Callable[..., GatewaySettings],
+) -> None:
+    schema = create_app(make_settings()).openapi()
+    posts = {p: ops["post"] for p, ops in schema["paths"].items() if "post" in ops}
+    api_posts = [p for p in posts if p.startswith("/api/v1/")]
+    assert "/api/v1/files" in api_posts
+    for path in api_posts:
+        names = [x["name"].lower() for x in posts[path].get("parameters", [])]
+        assert names.count("idempotency-key") == 1, (path, names)
+    admin = posts["/admin/v1/api-keys"].get("parameters", [])
+    assert all(x["name"].lower() != "idempotency-key" for x in admin)
