@@ -58,7 +58,7 @@ async def pg_database_url(pg_admin_url: str) -> AsyncIterator[str]:
 
 
 # The services that keep a database (each its own, as in production).
-DATABASE_SERVICES = ("gateway", "billing", "avatar", "pose", "video", "webhook")
+DATABASE_SERVICES = ("gateway", "billing", "avatar", "pose", "video", "webhook", "files")
 
 
 @pytest.fixture
