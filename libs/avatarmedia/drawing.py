@@ -189,7 +189,7 @@ class Features:
             nose_len=float(u(-0.05, 0.06)),
             brow_arch=float(u(0.55, 1.35)),
             brow_weight=float(u(0.8, 1.2) * (1.0 if female else 1.35)),
-            lip_full=float(u(0.88, 1.2) * (1.08 if female else 0.92)),
+            lip_full=float(u(0.88, 1.2) * (1.08 if female else 1.0)),
             mouth_w=float(u(0.39, 0.46)),
             freckles=skin in ("fair", "light") and r.random() < 0.35,
             mole=mole,
@@ -787,10 +787,10 @@ def _nose(
             img,
             tf(ala, 0.5),
             dark,
-            alpha=0.4,
-            thickness=max(1.0, s * 0.026),
+            alpha=0.3,
+            thickness=max(1.0, s * 0.03),
             closed=False,
-            blur=s * 0.014,
+            blur=s * 0.02,
         )
         paint(
             img,
