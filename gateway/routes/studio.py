@@ -24,12 +24,20 @@ from avatarmesh.v1 import common_pb2, video_pb2
 from gateway.bodies import PageLimit, PageNumber
 from gateway.deps import Clients, Owner, Settings
 from gateway.errors import ERROR_RESPONSES
+from gateway.routes.files import file_input, is_file_id
 from gateway.routes.videos import OUTPUT_FORMATS, STATUS_NAMES
 from gateway.settings import GatewaySettings
 
 router = APIRouter(prefix="/api/v1", tags=["studio-videos"], responses=ERROR_RESPONSES)
 
 NO_CAPTIONS = "audio and silence scenes have no captions"
+FILE_KEY = "file-key:"  # how a resolved file id reaches the video service
+# (part of a scene, its URL field, the asset id fields it also takes, the file kinds)
+MEDIA_FIELDS = (
+    ("character", "talking_photo_url", ("talking_photo_id",), ("image",)),
+    ("voice", "audio_url", ("audio_asset_id",), ("audio", "video")),
+    ("background", "url", ("image_asset_id", "video_asset_id"), ("image", "video")),
+)
 BODY_DOC = {
     "requestBody": {
         "required": True,
@@ -214,6 +222,44 @@ async def _studio_video(clients: Any, owner: str, video_id: str) -> video_pb2.Vi
     return video
 
 
+async def _with_files(text: str, clients: Any, owner: str) -> str:
+    """The body with every file id (``file_...`` in a URL field, or in the peer's
+    ``*_asset_id`` fields) resolved to the caller's ready file of the right kind
+    (``file_input``: 404 / 409 FILE_ARCHIVED / 400 FILE_KIND_MISMATCH naming the
+    field). Anything that is not a JSON body of scenes goes on as sent: the video
+    service names what is wrong with it."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return text
+    scenes = body.get("video_inputs") if isinstance(body, dict) else None
+    if not isinstance(scenes, list):
+        return text
+    changed = False
+    for i, scene in enumerate(scenes):
+        for part, url_field, id_fields, kinds in MEDIA_FIELDS:
+            data = scene.get(part) if isinstance(scene, dict) else None
+            if not isinstance(data, dict):
+                continue
+            value = data.get(url_field)
+            if isinstance(value, str) and value.startswith(FILE_KEY):
+                raise DomainError(
+                    ErrorCode.VALIDATION_ERROR, f"video_inputs[{i}].{part}.{url_field}: invalid URL"
+                )
+            field, file_id = url_field, value
+            for id_field in id_fields:
+                if not value and isinstance(data.get(id_field), str) and data[id_field]:
+                    field, file_id = id_field, data.pop(id_field)
+            if not (isinstance(file_id, str) and is_file_id(file_id)):
+                continue
+            media = await file_input(
+                clients, owner, file_id, kinds, field=f"video_inputs[{i}].{part}.{field}"
+            )
+            data[url_field] = FILE_KEY + media.storage_key
+            changed = True
+    return json.dumps(body) if changed else text
+
+
 @router.post(
     "/videos",
     status_code=status.HTTP_202_ACCEPTED,
@@ -231,6 +277,7 @@ async def create_studio_video(
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise DomainError(ErrorCode.VALIDATION_ERROR, "the body is not UTF-8 JSON") from None
+    text = await _with_files(text, clients, owner)
     video = await clients.video.CreateStudioVideo(
         video_pb2.CreateStudioVideoRequest(
             owner_id=owner, request_json=text, idempotency_key=idempotency_key or ""

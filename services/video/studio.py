@@ -46,7 +46,7 @@ from avatarmesh.clock import utcnow
 from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.ids import IdPrefix, new_id
 from avatarmesh.outbox import add_to_outbox
-from avatarmesh.storage import StorageError, video_prefix
+from avatarmesh.storage import StorageError, StorageNotFound, video_prefix
 from avatarmesh.tiers import TIER_TO_PB
 from avatarmesh.v1 import jobs_pb2
 from services.video import store
@@ -63,6 +63,7 @@ from services.video.logic import (
 )
 from services.video.store import outbox
 from services.video.studio_logic import (
+    FILE_KEY,
     MAX_BACKGROUND_VIDEO_SECONDS,
     MAX_SCENE_AUDIO_SECONDS,
     MAX_VIDEO_SECONDS,
@@ -122,7 +123,7 @@ class StudioSubmissions:
             text_s, other_s = await self._estimate(draft, scenes, resolved)
             return await self._submit(owner, video_id, draft, scenes, text_s, other_s, key)
         except BaseException:
-            if resolved.stored:
+            if any(k.startswith(prefix) for k in resolved.stored.values()):
                 await self._drop_inputs(prefix)
             raise
 
@@ -240,25 +241,24 @@ class StudioSubmissions:
     async def _input(
         self, owner: str, url: str, kind: str, path: str, prefix: str, resolved: Resolved
     ) -> str:
-        """Fetch, check and store one URL (once per request); its storage key."""
+        """Fetch, check and store one URL (once per request); its storage key. A file
+        (``file-key:``, the caller's own upload) is read and checked the same way and
+        used where it is (a talking photo is stored aligned, under the video)."""
         cache = f"{kind}:{url}"
         if cache in resolved.stored:
             return resolved.stored[cache]
-        limit = {"video": MAX_VIDEO_BYTES, "audio": MAX_AUDIO_BYTES}.get(kind, MAX_IMAGE_BYTES)
-        try:
-            data = await fetch.fetch(
-                url,
-                max_bytes=limit,
-                allow_insecure_loopback=self.base.settings.allow_insecure_loopback,
-            )
-        except DomainError as exc:
-            if exc.code is ErrorCode.VALIDATION_ERROR:
-                raise invalid(f"{path}: {exc.message}") from None
-            raise
+        file_key = url[len(FILE_KEY) :] if url.startswith(FILE_KEY) else ""
+        data = await (
+            self._file(owner, file_key, path) if file_key else self._fetch(url, kind, path)
+        )
         try:
             data, ext, content_type, seconds = await asyncio.to_thread(_checked, kind, data)
         except MediaInputError as exc:
             raise invalid(f"{path}: {exc}") from None
+        if file_key and kind != "photo":
+            resolved.stored[cache] = file_key
+            resolved.measured[file_key] = seconds
+            return file_key
         key = f"{prefix}inputs/{len(resolved.stored)}-{kind}.{ext}"
         try:
             await self.base.storage.put_bytes(key, data, content_type)
@@ -267,6 +267,30 @@ class StudioSubmissions:
         resolved.stored[cache] = key
         resolved.measured[key] = seconds
         return key
+
+    async def _fetch(self, url: str, kind: str, path: str) -> bytes:
+        limit = {"video": MAX_VIDEO_BYTES, "audio": MAX_AUDIO_BYTES}.get(kind, MAX_IMAGE_BYTES)
+        try:
+            return await fetch.fetch(
+                url,
+                max_bytes=limit,
+                allow_insecure_loopback=self.base.settings.allow_insecure_loopback,
+            )
+        except DomainError as exc:
+            if exc.code is ErrorCode.VALIDATION_ERROR:
+                raise invalid(f"{path}: {exc.message}") from None
+            raise
+
+    async def _file(self, owner: str, key: str, path: str) -> bytes:
+        """The caller's own file (under ``files/<owner>/``; anything else is refused)."""
+        if not key.startswith(f"files/{owner}/") or ".." in key:
+            raise invalid(f"{path}: file not found")
+        try:
+            return await self.base.storage.get_bytes(key)
+        except StorageNotFound:
+            raise invalid(f"{path}: file not found (archived?)") from None
+        except StorageError as exc:
+            raise DomainError(ErrorCode.STORAGE_ERROR, str(exc)) from None
 
     async def _drop_inputs(self, prefix: str) -> None:
         try:

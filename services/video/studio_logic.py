@@ -47,6 +47,7 @@ PHOTO_STYLES = ("square", "circle")
 TALKING_STYLES = ("stable", "expressive")
 EXPRESSIONS = ("default", "happy")
 IGNORED = {"folder_id", "super_resolution", "emotion", "elevenlabs_settings"}
+FILE_KEY = "file-key:"  # a file id the gateway resolved: file-key:files/<owner>/<id>.<ext>
 LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 
 
@@ -190,12 +191,15 @@ def _colour(data: dict[str, Any], key: str, path: str, default: str) -> str:
 
 
 def _url(data: dict[str, Any], key: str, path: str) -> str:
+    """An https URL, or (from the gateway) ``file-key:<storage key>`` for a file id."""
     value = _text(data, key, path, MAX_URL_CHARS).strip()
     for asset in ("image_asset_id", "video_asset_id", "audio_asset_id", "talking_photo_id"):
         if data.get(asset) and not value:
-            raise invalid(f"{path}.{asset}: asset ids are not supported yet; give {key}")
+            raise invalid(f"{path}.{asset}: give a file id (file_...) through the REST API")
     if not value:
         raise invalid(f"{path}.{key}: required")
+    if value.startswith(FILE_KEY):
+        return value
     if "://" not in value:
         raise invalid(f"{path}.{key}: must be an absolute https:// URL")
     return value

@@ -102,6 +102,14 @@ def api(mesh: Mesh) -> httpx.Client:
     return mesh.api("own_studio")
 
 
+def upload(api: httpx.Client, name: str, data: bytes) -> str:
+    """A file id (``POST /api/v1/files``) for ``data``."""
+    reply = api.post("/api/v1/files", files={"file": (name, data, "application/octet-stream")})
+    assert reply.status_code == 201, reply.text
+    file_id: str = reply.json()["id"]
+    return file_id
+
+
 def three_scenes(files: Files) -> dict[str, Any]:
     return {
         "title": "e2e studio",
@@ -137,7 +145,13 @@ def test_three_scenes_render_with_captions_and_are_billed_for_their_seconds(
     mesh: Mesh, api: httpx.Client, files: Files, tmp_path: Path
 ) -> None:
     before = balance(api)
-    reply = api.post("/api/v1/videos", json=three_scenes(files))
+    request = three_scenes(files)
+    # the image background by file id (the peer's image_asset_id), the rest by URL
+    background = request["video_inputs"][1]["background"]
+    cup = (FIXTURES / "noface" / "object_coffee_cup.png").read_bytes()
+    background["image_asset_id"] = upload(api, "cup.png", cup)
+    del background["url"]
+    reply = api.post("/api/v1/videos", json=request)
     assert reply.status_code == 202, reply.text
     created = reply.json()
     assert created["video_id"].startswith("vg_") and created["status"] == "queued"
@@ -188,6 +202,10 @@ def test_three_scenes_render_with_captions_and_are_billed_for_their_seconds(
         ),
         (lambda b, f: b.update(video_inputs=b["video_inputs"] * 17), "video_inputs"),
         (lambda b, f: b.update(dimension={"width": 3840, "height": 2160}), "dimension.width"),
+        (
+            lambda b, f: b["video_inputs"][1]["background"].update(url="file-key:files/x/y.png"),
+            "video_inputs[1].background.url",
+        ),
     ],
 )
 def test_bad_input_is_400_naming_the_field_and_holds_nothing(
@@ -203,3 +221,24 @@ def test_bad_input_is_400_naming_the_field_and_holds_nothing(
     after = balance(api)
     assert after["held_usd"] == before["held_usd"]
     assert after["balance_usd"] == before["balance_usd"]
+
+
+def test_a_file_of_the_wrong_kind_or_anothers_file_is_refused(
+    mesh: Mesh, api: httpx.Client, files: Files
+) -> None:
+    sound = upload(api, "voice.wav", tone_wav(1.0))
+    body = three_scenes(files)
+    body["video_inputs"][1]["background"]["url"] = sound
+    reply = api.post("/api/v1/videos", json=body)
+    assert reply.status_code == 400, reply.text
+    error = reply.json()["error"]
+    assert error["code"] == "FILE_KIND_MISMATCH" and "background.url" in error["message"]
+    mesh.fund("own_studio_other", 5)
+    other = mesh.api("own_studio_other")
+    body["video_inputs"][1]["background"]["url"] = upload(
+        api,
+        "cup.png",
+        (FIXTURES / "noface" / "object_coffee_cup.png").read_bytes(),
+    )
+    reply = other.post("/api/v1/videos", json=body)
+    assert reply.status_code == 404, reply.text

@@ -190,7 +190,7 @@ def test_worker_scaled_objects_follow_the_jobs_stream_durables() -> None:
                 assert trigger["metadata"]["stream"] == "JOBS"
                 assert trigger["metadata"]["natsServerMonitoringEndpoint"].endswith(":8222")
                 consumers.add(trigger["metadata"]["consumer"])
-    assert consumers == {"worker-lipsync", "worker-avatar"}
+    assert consumers == {"worker-lipsync", "worker-avatar", "worker-studio"}
 
 
 def test_video_billing_and_gateway_have_disruption_budgets() -> None:
