@@ -27,6 +27,7 @@ from gateway.middleware import GatewayMiddleware
 from gateway.ratelimit import Limiter, RateLimiter, SharedBuckets, SharedRateLimiter
 from gateway.readcache import CacheFeed, ReadCache
 from gateway.routes import ROUTERS
+from gateway.routes.billing import amount_pattern
 from gateway.settings import GatewaySettings
 from gateway.state import GatewayState
 
@@ -63,6 +64,23 @@ def _limiter(settings: GatewaySettings) -> tuple[Limiter, SharedBuckets | None]:
     buckets = SharedBuckets(settings)
     buckets.start()
     return SharedRateLimiter(per_minute, buckets.kv), buckets
+
+
+def _openapi(app: FastAPI, settings: GatewaySettings) -> dict[str, Any]:
+    """FastAPI's document plus what only this deployment's settings know: the plan tier
+    names and the top-up ceiling (the billing service enforces both)."""
+    if app.openapi_schema is not None:
+        return app.openapi_schema
+    schema = FastAPI.openapi(app)  # builds and caches app.openapi_schema
+    components = schema.get("components", {}).get("schemas", {})
+    if "WalletTier" in components:
+        tiers = sorted({*settings.billing_daily_pose_caps, "default"})
+        components["WalletTier"]["properties"]["tier"]["enum"] = tiers
+    if "TopUp" in components:
+        number, text = components["TopUp"]["properties"]["amount_usd"]["anyOf"]
+        number["maximum"] = float(settings.billing_max_top_up_usd)
+        text["pattern"] = amount_pattern(settings.billing_max_top_up_usd)
+    return schema
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -116,6 +134,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         telemetry={"tracing": False},
     )
     app.state.settings = settings
+    app.openapi = lambda: _openapi(app, settings)  # type: ignore[method-assign]
     app.state.gateway = None
     install_error_handlers(app)
     # Added first, so it runs inside GatewayMiddleware (after auth, within the body cap).

@@ -10,6 +10,7 @@ through here; middleware renders its refusals with ``error_response`` too.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -58,7 +59,7 @@ _CODE_BY_HTTP_STATUS: dict[int, ErrorCode] = {
     401: ErrorCode.UNAUTHORIZED,
     403: ErrorCode.FORBIDDEN,
     404: ErrorCode.NOT_FOUND,
-    405: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
     409: ErrorCode.CONFLICT,
     413: ErrorCode.PAYLOAD_TOO_LARGE,
     422: ErrorCode.VALIDATION_ERROR,
@@ -88,7 +89,25 @@ def validation_error(errors: list[Any]) -> DomainError:
         return DomainError(ErrorCode.INVALID_JSON, "request body is not valid JSON")
     if not errors:
         return DomainError(ErrorCode.VALIDATION_ERROR, "invalid request")
+    if all(_is_id_reference(err) for err in errors):
+        where = ", ".join(str(err["loc"][-1]) for err in errors)
+        return DomainError(ErrorCode.NOT_FOUND, f"{where}: no such resource")
     return DomainError(ErrorCode.VALIDATION_ERROR, "; ".join(_describe(e) for e in errors[:5]))
+
+
+# Body fields that refer to a resource by id (gateway.schema patterns).
+_ID_FIELDS = {"avatar_id", "pose_id"}
+
+
+def _is_id_reference(err: dict[str, Any]) -> bool:
+    """An id of a shape no resource has, in the path or a body reference: NOT_FOUND, as a
+    missing resource is (the contract's 404 for an unknown avatar or pose)."""
+    loc = tuple(err.get("loc", ()))
+    if len(loc) != 2 or err.get("type") != "string_pattern_mismatch":
+        return False
+    return (loc[0] == "path" and loc[1] != "owner_id") or (
+        loc[0] == "body" and loc[1] in _ID_FIELDS
+    )
 
 
 def _describe(err: dict[str, Any]) -> str:
@@ -97,7 +116,7 @@ def _describe(err: dict[str, Any]) -> str:
     field = ".".join(loc[1:]) if where in ("body", "query", "path", "header", "cookie") else ""
     if not field and where != "body":
         field = ".".join(loc)
-    message = str(err.get("msg", "invalid value"))
+    message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
     if where == "body" and not field:
         if err.get("type") == "missing":
             return "request body is required"
@@ -117,10 +136,21 @@ async def _on_validation_error(_request: Request, exc: Exception) -> JSONRespons
 
 async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    if exc.status_code in (404, 405):
+    if exc.status_code == 404:
         return error_response(
             DomainError(ErrorCode.NOT_FOUND, f"no route for {request.method} {request.url.path}")
         )
+    if exc.status_code == 405:
+        # The path exists, the method does not: 405 naming the methods it has (RFC 9110).
+        allow = _allowed_methods(request) or (exc.headers or {}).get("Allow", "")
+        response = error_response(
+            DomainError(
+                ErrorCode.METHOD_NOT_ALLOWED,
+                f"{request.method} is not allowed on {request.url.path}; allowed: {allow}",
+            )
+        )
+        response.headers["Allow"] = allow
+        return response
     code = _CODE_BY_HTTP_STATUS.get(exc.status_code, ErrorCode.INTERNAL_ERROR)
     if code is ErrorCode.PAYLOAD_TOO_LARGE and not isinstance(exc.detail, str):
         exc.detail = "request body is too large"
@@ -129,6 +159,24 @@ async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the OpenAPI document declares on this path (Starlette's own 405 names
+    only the first route that matched, and a path often has a GET and a POST route)."""
+    table: list[tuple[re.Pattern[str], str]] | None = getattr(request.app.state, "allow", None)
+    if table is None:
+        table = []
+        for template, item in request.app.openapi().get("paths", {}).items():
+            regex = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+            methods = ", ".join(sorted(m.upper() for m in item if m.upper() in _HTTP_METHODS))
+            table.append((re.compile(f"^{regex}$"), methods))
+        request.app.state.allow = table
+    path = request.url.path
+    return next((methods for regex, methods in table if regex.match(path)), "")
+
+
+_HTTP_METHODS = {"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"}
 
 
 def internal_error_response() -> JSONResponse:

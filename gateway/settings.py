@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from pydantic import Field
 
 from avatarmesh.settings import Settings
@@ -38,6 +40,12 @@ class GatewaySettings(Settings):
     # `dev_owner_id`, so a fresh mesh can be called without the admin route.
     dev_api_key: str | None = None
     dev_owner_id: str = "own_dev"
+    # The billing service's own settings (same variables), read here only so that
+    # /openapi.json names the plan tiers and the top-up ceiling the billing service enforces.
+    billing_daily_pose_caps: dict[str, int] = Field(
+        default_factory=lambda: {"default": 500, "free": 50, "pro": 5000}
+    )
+    billing_max_top_up_usd: Decimal = Decimal("100000")
     # Seconds uvicorn waits for in-flight requests on SIGTERM.
     shutdown_grace_s: float = Field(default=10.0, ge=0)
     # Idempotency-Key (gateway.idempotency): keys are kept this long; a retry of a

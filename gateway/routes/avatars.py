@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request, Response, status
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from avatarmesh.clock import iso_millis
 from avatarmesh.errors import DomainError, ErrorCode
+from avatarmesh.ids import IdPrefix
 from avatarmesh.mediatypes import IMAGE_TYPES, MAX_IMAGE_BYTES, MAX_VIDEO_BYTES, VIDEO_TYPES
 from avatarmesh.money import to_usd
 from avatarmesh.storage import Storage, StorageError
@@ -27,6 +28,17 @@ from gateway.deps import Clients, Owner, State
 from gateway.errors import ERROR_RESPONSES
 from gateway.readcache import mark_cacheable
 from gateway.routes.files import file_input, is_file_id
+from gateway.schema import (
+    API_CODES,
+    BASE64,
+    BODY_CODES,
+    FILE_ID,
+    Name60,
+    Opt40,
+    Text2000,
+    errors,
+    path_id,
+)
 from gateway.uploads import media_input
 
 log = logging.getLogger(__name__)
@@ -37,22 +49,59 @@ URL_TTL = timedelta(hours=1)
 VIDEO_DEFAULT_DESCRIPTION = "Presenter from a talking-head video clip"
 
 Language = Literal["en", "vi", "zh", "ja", "ko", "es", "fr", "de", "pt", "ar"]
-Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+IMAGE_URL = rf"^(data:image/(jpeg|jpg|png|webp);base64,{BASE64}|https://\S+|{FILE_ID})$"
+VIDEO_URL = rf"^(data:video/(mp4|quicktime|webm|x-m4v|m4v);base64,{BASE64}|https://\S+|{FILE_ID})$"
+_CREATE_EXAMPLE = {
+    "name": "Aria",
+    "description": "Professional female presenter, confident and warm, business attire",
+    "language": "en",
+    "nationality": "American",
+    "gender": "female",
+    "accent": "Neutral",
+}
+_SOURCE_RULES: dict[str, Any] = {
+    "oneOf": [
+        {
+            "title": "generated",
+            "description": "source generated (the default): description is required",
+            "properties": {"source": {"const": "generated"}},
+            "required": ["description"],
+            "not": {"properties": {"description": {"type": "null"}}},
+        },
+        {
+            "title": "video",
+            "description": "source video: source_video_url is required",
+            "properties": {"source": {"const": "video"}},
+            "required": ["source", "source_video_url"],
+            "not": {"properties": {"source_video_url": {"type": "null"}}},
+        },
+    ],
+    "examples": [_CREATE_EXAMPLE],
+}
 
 
 class CreateAvatarBody(RequestBody):
-    name: Annotated[Text, Field(min_length=1, max_length=60, description="Display name")]
-    description: Annotated[Text, Field(max_length=2000)] | None = Field(
-        default=None, description="Required for source=generated (1-2000 chars)"
+    """Two modes: ``generated`` (portrait from ``description``) or ``video`` (face and
+    voice from ``source_video_url``); the ``oneOf`` says which fields each needs."""
+
+    model_config = ConfigDict(json_schema_extra=lambda schema: schema.update(_SOURCE_RULES))
+
+    name: Name60 = Field(description="Display name (1-60 chars)")
+    description: Text2000 | None = Field(
+        default=None,
+        description="Portrait/persona description (1-2000 chars). Required for "
+        "source=generated; optional for source=video (defaulted)",
     )
     language: Language
-    nationality: Annotated[Text, Field(min_length=1, max_length=60)]
+    nationality: Name60 = Field(description='Nationality label (1-60 chars), e.g. "American"')
     gender: Literal["male", "female"] | None = None
-    accent: Annotated[Text, Field(max_length=40)] | None = None
+    accent: Opt40 | None = Field(default=None, description="Accent label (max 40 chars)")
     source: Literal["generated", "video"] = "generated"
-    ref_image_data_url: str | None = Field(
+    ref_image_data_url: Annotated[str, Field(pattern=IMAGE_URL)] | None = Field(
         default=None,
-        description="Data URL or HTTPS URL of a seed image (<= 4 MB), or a file id (file_...)",
+        description="Seed image: a base64 data URL (image/jpeg, png, webp; <= 4 MB decoded) "
+        "or an https:// URL whose host resolves to public addresses only, or a file id "
+        "(file_..., POST /api/v1/files). Ignored for source=video",
     )
     labels: list[str] | None = Field(
         default=None, description="Up to 20 labels (A-Z a-z 0-9 _ - . :), filterable in lists"
@@ -60,10 +109,19 @@ class CreateAvatarBody(RequestBody):
     metadata: dict[str, str] | None = Field(
         default=None, description="Up to 50 free string pairs, filterable as key:value"
     )
-    source_video_url: str | None = Field(
+    source_video_url: Annotated[str, Field(pattern=VIDEO_URL)] | None = Field(
         default=None,
-        description="Data URL or HTTPS URL (<= 80 MB; MP4, MOV, WebM, M4V), or a file id",
+        description="Required when source=video: a base64 data URL (video/mp4, quicktime, "
+        "webm, x-m4v; <= 80 MB decoded), a public https:// URL or a file id (file_...)",
     )
+
+    @model_validator(mode="after")
+    def _mode_fields(self) -> CreateAvatarBody:
+        if self.source == "generated" and not self.description:
+            raise ValueError("description: required for source=generated (1-2000 chars)")
+        if self.source == "video" and not self.source_video_url:
+            raise ValueError("source_video_url: required when source=video")
+        return self
 
 
 class AvatarCreated(BaseModel):
@@ -137,6 +195,8 @@ class AvatarPage(BaseModel):
     limit: int
 
 
+AvatarId = Annotated[str, path_id(IdPrefix.AVATAR, "avatar")]
+
 _STATUS = {
     pb.AVATAR_STATUS_PENDING: "pending",
     pb.AVATAR_STATUS_PROCESSING: "processing",
@@ -195,20 +255,20 @@ async def _fields(avatar: pb.Avatar, storage: Storage) -> dict[str, object]:
     "/avatars",
     status_code=status.HTTP_202_ACCEPTED,
     summary="Submit an avatar creation job (generated or video)",
+    responses=errors(
+        BODY_CODES,
+        API_CODES,
+        ErrorCode.INSUFFICIENT_BALANCE,
+        ErrorCode.WALLET_NOT_FOUND,
+        ErrorCode.QUEUE_FULL,
+        ErrorCode.STORAGE_ERROR,
+    ),
 )
 async def create_avatar(
     body: CreateAvatarBody, owner: Owner, clients: Clients, state: State
 ) -> AvatarCreated:
     description = body.description or ""
-    if body.source == "generated" and not description:
-        raise DomainError(
-            ErrorCode.VALIDATION_ERROR, "description: required for source=generated (1-2000 chars)"
-        )
     if body.source == "video":
-        if not body.source_video_url:
-            raise DomainError(
-                ErrorCode.VALIDATION_ERROR, "source_video_url: required when source=video"
-            )
         description = description or VIDEO_DEFAULT_DESCRIPTION
     request = pb.CreateAvatarRequest(
         owner_id=owner,
@@ -272,7 +332,11 @@ async def create_avatar(
     )
 
 
-@router.get("/avatars", summary="Owned avatars plus the public system avatars")
+@router.get(
+    "/avatars",
+    summary="Owned avatars plus the public system avatars",
+    responses=errors(API_CODES, ErrorCode.VALIDATION_ERROR, ErrorCode.STORAGE_ERROR),
+)
 async def list_avatars(
     request: Request,
     owner: Owner,
@@ -297,9 +361,13 @@ async def list_avatars(
     return AvatarPage(data=data, page=page, limit=limit)
 
 
-@router.get("/avatars/{avatar_id}", summary="One avatar (owned or system)")
+@router.get(
+    "/avatars/{avatar_id}",
+    summary="One avatar (owned or system)",
+    responses=errors(API_CODES, ErrorCode.NOT_FOUND, ErrorCode.STORAGE_ERROR),
+)
 async def get_avatar(
-    avatar_id: str, request: Request, owner: Owner, clients: Clients, state: State
+    avatar_id: AvatarId, request: Request, owner: Owner, clients: Clients, state: State
 ) -> AvatarDetail:
     avatar = await clients.avatar.GetAvatar(
         pb.GetAvatarRequest(owner_id=owner, avatar_id=avatar_id)
@@ -319,7 +387,8 @@ async def get_avatar(
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     summary="Delete an owned avatar and everything stored for it",
+    responses=errors(API_CODES, ErrorCode.NOT_FOUND, ErrorCode.FORBIDDEN),
 )
-async def delete_avatar(avatar_id: str, owner: Owner, clients: Clients) -> Response:
+async def delete_avatar(avatar_id: AvatarId, owner: Owner, clients: Clients) -> Response:
     await clients.avatar.DeleteAvatar(pb.DeleteAvatarRequest(owner_id=owner, avatar_id=avatar_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -10,22 +10,35 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Any, Literal, cast
 
-from fastapi import APIRouter, Request, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Path, Request, status
+from pydantic import BaseModel, ConfigDict, Field
 
 from avatarmesh.errors import DomainError, ErrorCode
+from avatarmesh.ids import MAX_OWNER_ID_LENGTH
 from avatarmesh.money import to_usd, usd
 from avatarmesh.v1 import billing_pb2 as pb
 from gateway.bodies import PageLimit, PageNumber, RequestBody
 from gateway.deps import AdminCaller, Clients, Owner
 from gateway.errors import ERROR_RESPONSES
 from gateway.readcache import mark_cacheable
+from gateway.schema import ADMIN_CODES, API_CODES, BODY_CODES, NO_NUL, errors
 
 # Full paths: the user routes live under /api/v1 (API key, feature flag, rate limit),
 # the operators' top-up under /admin/v1 (admin key).
 router = APIRouter(tags=["billing"], responses=ERROR_RESPONSES)
+
+
+OwnerId = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=MAX_OWNER_ID_LENGTH,
+        pattern=NO_NUL,
+        description="The owner (the owner_id of their API keys)",
+    ),
+]
 
 
 class Balance(BaseModel):
@@ -40,9 +53,12 @@ class WalletOut(Balance):
     owner_id: str
 
 
+LedgerKind = Literal["top_up", "hold", "capture", "release", "refund", "expiry"]
+
+
 class LedgerEntryOut(BaseModel):
     id: str
-    kind: str = Field(description="top_up, hold, capture, release, refund or expiry")
+    kind: LedgerKind
     balance_delta_usd: float = Field(description="Effect on the balance (capture -, refund +)")
     held_delta_usd: float = Field(description="Effect on the held amount (hold +)")
     hold_id: str | None
@@ -62,27 +78,65 @@ class LedgerPage(BaseModel):
 MAX_TOP_UP_USD = Decimal(10**12)
 
 
+def amount_pattern(ceiling: Decimal) -> str:
+    """The decimal strings in (0, ceiling] with at most 6 decimals, as a regex (exact for
+    a ceiling that is a power of ten, as the default 100000 is; else bounded by digits)."""
+    digits = len(str(int(ceiling)))
+    whole = digits - 1 if ceiling == 10 ** (digits - 1) else digits
+    fraction = "|".join(f"0{{{n}}}[1-9]\\d{{0,{5 - n}}}" for n in range(6))
+    top = f"|0*{int(ceiling)}(\\.0{{1,6}})?" if whole < digits else ""
+    return rf"^(0*[1-9]\d{{0,{whole - 1}}}(\.\d{{1,6}})?|0*\.({fraction}){top})$"
+
+
+def _json_amount(schema: dict[str, Any]) -> None:
+    """A JSON number or a decimal string (exact); gateway.app sets the ceiling's bounds."""
+    schema.pop("pattern", None)
+    schema.pop("exclusiveMinimum", None)
+    schema.pop("maximum", None)
+    schema["anyOf"] = [
+        {"type": "number", "exclusiveMinimum": 0, "multipleOf": 0.000001},
+        {"type": "string", "pattern": amount_pattern(MAX_TOP_UP_USD)},
+    ]
+
+
 class TopUp(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"amount_usd": 25, "idempotency_key": "invoice-1042"}]}
+    )
+
     amount_usd: Decimal = Field(
-        gt=0, le=MAX_TOP_UP_USD, description="Dollars to add, e.g. 25 or 0.5"
+        gt=0,
+        le=MAX_TOP_UP_USD,
+        decimal_places=6,
+        description='Dollars to add: a number (25, 0.5) or a decimal string ("0.01"), whole '
+        "micro-dollars, at most the deployment's single top-up ceiling "
+        "(AVATARMESH_BILLING_MAX_TOP_UP_USD)",
+        json_schema_extra=_json_amount,
     )
     idempotency_key: str | None = Field(
         default=None,
         min_length=1,
         max_length=256,
+        pattern=NO_NUL,
         description="Repeat a top-up safely: the same key adds the money once",
     )
-    note: str | None = Field(default=None, max_length=256)
+    note: str | None = Field(default=None, max_length=256, pattern=NO_NUL)
 
 
 class WalletTier(RequestBody):
     # Which names exist is the billing service's configuration; it refuses the others.
     tier: str = Field(
-        min_length=1, max_length=64, description='A configured tier, e.g. "default", "pro"'
+        min_length=1,
+        max_length=64,
+        description="A configured plan tier (AVATARMESH_BILLING_DAILY_POSE_CAPS' names)",
     )
 
 
-@router.get("/api/v1/billing/balance", summary="The caller's wallet balance")
+@router.get(
+    "/api/v1/billing/balance",
+    summary="The caller's wallet balance",
+    responses=errors(API_CODES, ErrorCode.WALLET_NOT_FOUND),
+)
 async def get_balance(request: Request, owner: Owner, clients: Clients) -> Balance:
     wallet = await clients.billing.GetWallet(pb.GetWalletRequest(owner_id=owner))
     if wallet.held_micros == 0:
@@ -97,7 +151,11 @@ async def get_balance(request: Request, owner: Owner, clients: Clients) -> Balan
     )
 
 
-@router.get("/api/v1/billing/ledger", summary="The caller's ledger, newest first")
+@router.get(
+    "/api/v1/billing/ledger",
+    summary="The caller's ledger, newest first",
+    responses=errors(API_CODES, ErrorCode.VALIDATION_ERROR),
+)
 async def get_ledger(
     owner: Owner,
     clients: Clients,
@@ -119,8 +177,11 @@ async def get_ledger(
     "/admin/v1/wallets/{owner_id}/top-ups",
     status_code=status.HTTP_201_CREATED,
     summary="Add money to an owner's wallet (creates it on the first top-up)",
+    responses=errors(BODY_CODES, ADMIN_CODES, ErrorCode.IDEMPOTENCY_CONFLICT),
 )
-async def top_up(owner_id: str, body: TopUp, _admin: AdminCaller, clients: Clients) -> WalletOut:
+async def top_up(
+    owner_id: OwnerId, body: TopUp, _admin: AdminCaller, clients: Clients
+) -> WalletOut:
     try:
         amount = usd(body.amount_usd)
     except ValueError:
@@ -141,9 +202,10 @@ async def top_up(owner_id: str, body: TopUp, _admin: AdminCaller, clients: Clien
 @router.put(
     "/admin/v1/wallets/{owner_id}/tier",
     summary="Put an owner's wallet on a plan tier (its daily pose cap)",
+    responses=errors(BODY_CODES, ADMIN_CODES, ErrorCode.WALLET_NOT_FOUND),
 )
 async def set_tier(
-    owner_id: str, body: WalletTier, _admin: AdminCaller, clients: Clients
+    owner_id: OwnerId, body: WalletTier, _admin: AdminCaller, clients: Clients
 ) -> WalletOut:
     wallet = await clients.billing.SetWalletTier(
         pb.SetWalletTierRequest(owner_id=owner_id, tier=body.tier)
@@ -167,7 +229,7 @@ _KIND_PREFIX = "LEDGER_KIND_"
 def _entry(entry: pb.LedgerEntry) -> LedgerEntryOut:
     return LedgerEntryOut(
         id=entry.id,
-        kind=pb.LedgerKind.Name(entry.kind).removeprefix(_KIND_PREFIX).lower(),
+        kind=cast(LedgerKind, pb.LedgerKind.Name(entry.kind).removeprefix(_KIND_PREFIX).lower()),
         balance_delta_usd=to_usd(entry.balance_delta_micros),
         held_delta_usd=to_usd(entry.held_delta_micros),
         hold_id=entry.hold_id or None,

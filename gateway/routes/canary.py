@@ -3,12 +3,17 @@ service, outbox, JetStream, a worker, events, back) and poll until it completes.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, status
 from pydantic import BaseModel
 
+from avatarmesh.errors import ErrorCode
+from avatarmesh.ids import IdPrefix
 from avatarmesh.v1 import video_pb2
 from gateway.deps import AdminCaller, Clients
 from gateway.errors import ERROR_RESPONSES
+from gateway.schema import ADMIN_CODES, errors, path_id
 
 router = APIRouter(prefix="/admin/v1", tags=["admin"], responses=ERROR_RESPONSES)
 
@@ -30,13 +35,26 @@ class CanaryOut(BaseModel):
         )
 
 
-@router.post("/canary", status_code=status.HTTP_202_ACCEPTED, summary="Start a canary job")
+@router.post(
+    "/canary",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Start a canary job",
+    responses=errors(ADMIN_CODES),
+)
 async def start_canary(_admin: AdminCaller, clients: Clients) -> CanaryOut:
     return CanaryOut.of(await clients.video.StartCanary(video_pb2.StartCanaryRequest()))
 
 
-@router.get("/canary/{canary_id}", summary="Poll a canary job")
-async def get_canary(canary_id: str, _admin: AdminCaller, clients: Clients) -> CanaryOut:
+@router.get(
+    "/canary/{canary_id}",
+    summary="Poll a canary job",
+    responses=errors(ADMIN_CODES, ErrorCode.NOT_FOUND),
+)
+async def get_canary(
+    canary_id: Annotated[str, path_id(IdPrefix.JOB, "canary")],
+    _admin: AdminCaller,
+    clients: Clients,
+) -> CanaryOut:
     return CanaryOut.of(
         await clients.video.GetCanary(video_pb2.GetCanaryRequest(canary_id=canary_id))
     )

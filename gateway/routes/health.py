@@ -4,10 +4,11 @@ feature flag or an API key."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from avatarmesh.v1 import avatar_pb2, common_pb2
 from gateway import store
@@ -22,11 +23,31 @@ SYSTEM_OWNER = "system"
 _FINISHED = (avatar_pb2.AVATAR_STATUS_READY, avatar_pb2.AVATAR_STATUS_FAILED)
 
 
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    services: dict[str, str] = Field(description="Each service's gRPC health status")
+    system_avatars: str = Field(description='"ready", "creating (n of m done)", ...')
+
+
+class Ready(BaseModel):
+    status: Literal["ready", "not_ready"]
+    database: Literal["ok", "unavailable"]
+    services: dict[str, str]
+    system_avatars: str
+
+
+def _documented(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
+    return {
+        200: {"model": model, "description": "Healthy"},
+        503: {"model": model, "description": "Not healthy: the body says what is not"},
+    }
+
+
 def _answer(ok: bool, body: dict[str, Any]) -> JSONResponse:
     return JSONResponse(status_code=200 if ok else 503, content=body)
 
 
-@router.get("/healthz", summary="Health of every service")
+@router.get("/healthz", summary="Health of every service", responses=_documented(Health))
 async def healthz(state: State) -> JSONResponse:
     """200 when every service answers SERVING to a gRPC health check, else 503;
     ``services`` gives each one's status (``UNAVAILABLE`` when it did not answer)."""
@@ -59,7 +80,7 @@ async def _system_avatars(state: GatewayState) -> str:
     return "ready" if state.system_avatars_ready else f"creating ({done} of {len(system)} done)"
 
 
-@router.get("/readyz", summary="Ready to serve requests")
+@router.get("/readyz", summary="Ready to serve requests", responses=_documented(Ready))
 async def readyz(state: State) -> JSONResponse:
     """200 when the gateway's database is reachable and every service is healthy."""
     try:

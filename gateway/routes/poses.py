@@ -3,25 +3,35 @@ avatar's poses (the free base portrait first)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from fastapi import APIRouter, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from avatarmesh.clock import iso_millis
+from avatarmesh.errors import ErrorCode
 from avatarmesh.money import to_usd
 from avatarmesh.v1 import pose_pb2 as pb
 from gateway.bodies import RequestBody
 from gateway.deps import Clients, Owner, State
 from gateway.errors import ERROR_RESPONSES
-from gateway.routes.avatars import presign
+from gateway.routes.avatars import AvatarId, presign
+from gateway.schema import API_CODES, BODY_CODES, Opt60, Text600, errors
 
 router = APIRouter(prefix="/api/v1", tags=["poses"], responses=ERROR_RESPONSES)
 
 
 class CreatePoseBody(RequestBody):
-    prompt: Annotated[str, Field(min_length=1, max_length=600, description="1-600 chars")]
-    name: Annotated[str, Field(max_length=60)] | None = Field(
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"prompt": "side profile, arms crossed, confident posture", "name": "Side Profile"}
+            ]
+        }
+    )
+
+    prompt: Text600 = Field(description="Pose description for the i2i variation (1-600 chars)")
+    name: Opt60 | None = Field(
         default=None, description='Display label (max 60 chars); "Pose" when omitted'
     )
 
@@ -82,9 +92,19 @@ async def _fields(pose: pb.Pose, state: State) -> dict[str, object]:
     "/avatars/{avatar_id}/poses",
     status_code=status.HTTP_201_CREATED,
     summary="Create a pose (i2i variation of the portrait); answers the ready pose",
+    responses=errors(
+        BODY_CODES,
+        API_CODES,
+        ErrorCode.NOT_FOUND,
+        ErrorCode.WALLET_NOT_FOUND,
+        ErrorCode.INSUFFICIENT_BALANCE_FOR_POSE,
+        ErrorCode.AVATAR_NOT_READY,
+        ErrorCode.DAILY_CAP_REACHED,
+        ErrorCode.STORAGE_ERROR,
+    ),
 )
 async def create_pose(
-    avatar_id: str, body: CreatePoseBody, owner: Owner, clients: Clients, state: State
+    avatar_id: AvatarId, body: CreatePoseBody, owner: Owner, clients: Clients, state: State
 ) -> PoseCreated:
     pose = await clients.pose.CreatePose(
         pb.CreatePoseRequest(
@@ -94,7 +114,11 @@ async def create_pose(
     return PoseCreated.model_validate(await _fields(pose, state))
 
 
-@router.get("/avatars/{avatar_id}/poses", summary="The base portrait, then custom poses")
-async def list_poses(avatar_id: str, owner: Owner, clients: Clients, state: State) -> PoseList:
+@router.get(
+    "/avatars/{avatar_id}/poses",
+    summary="The base portrait, then custom poses",
+    responses=errors(API_CODES, ErrorCode.NOT_FOUND, ErrorCode.STORAGE_ERROR),
+)
+async def list_poses(avatar_id: AvatarId, owner: Owner, clients: Clients, state: State) -> PoseList:
     reply = await clients.pose.ListPoses(pb.ListPosesRequest(owner_id=owner, avatar_id=avatar_id))
     return PoseList(data=[PoseOut.model_validate(await _fields(p, state)) for p in reply.poses])

@@ -6,32 +6,55 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Response
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.v1 import avatar_pb2 as pb
 from gateway.bodies import RequestBody
 from gateway.deps import Clients, Owner
 from gateway.errors import ERROR_RESPONSES
+from gateway.schema import API_CODES, BODY_CODES, Text600, errors
 
 router = APIRouter(prefix="/api/v1", tags=["tts"], responses=ERROR_RESPONSES)
 
 
+# avatar service: voice_ + the avatar id's body.
+VOICE_ID = r"^voice_[a-z2-7]{24}$"
+
+
 class TtsBody(RequestBody):
-    text: Annotated[str, Field(min_length=1, max_length=600, description="1-600 chars")]
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"text": "Hello there!", "tts_voice_id": "voice_abcdefghijklmnopqrstuvwx"}]
+        }
+    )
+
+    text: Text600 = Field(description="1-600 chars, not only white space")
     tts_voice_id: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(
         default=None, description="An avatar's tts_voice_id (or any voice_id)"
     )
     voice_id: Annotated[str, Field(min_length=1, max_length=128)] | None = Field(
         default=None, description="A voice_id from GET /api/v1/voices (built-in or cloned)"
     )
-    speed: Annotated[float, Field(ge=0.5, le=1.5)] = 1.0
+    speed: Annotated[float, Field(ge=0.5, le=1.5, description="Speaking rate")] = 1.0
 
 
 @router.post(
     "/tts",
     response_class=Response,
-    responses={200: {"content": {"audio/wav": {}}, "description": "16-bit mono WAV"}},
+    responses={
+        200: {
+            "content": {"audio/wav": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "16-bit mono WAV",
+            "headers": {
+                "X-Audio-Duration-Seconds": {
+                    "description": "The audio's length",
+                    "schema": {"type": "string"},
+                }
+            },
+        },
+        **errors(BODY_CODES, API_CODES, ErrorCode.NOT_FOUND, ErrorCode.AVATAR_NOT_READY),
+    },
     summary="Speech in an avatar's voice (WAV)",
 )
 async def tts(body: TtsBody, owner: Owner, clients: Clients) -> Response:

@@ -9,20 +9,20 @@ with milliseconds. The video service owns every rule; this module translates.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from avatarmesh.clock import iso_millis
 from avatarmesh.errors import DomainError, ErrorCode
+from avatarmesh.ids import IdPrefix
 from avatarmesh.mediatypes import AUDIO_TYPES, MAX_AUDIO_BYTES
 from avatarmesh.money import to_usd
 from avatarmesh.storage import Storage, StorageError
 from avatarmesh.tiers import TIER_FROM_PB, TIER_TO_PB, Tier
 from avatarmesh.v1 import common_pb2, video_pb2
 from gateway.bodies import (
-    INT32_MAX,
     LabelFilter,
     MetadataFilter,
     PageLimit,
@@ -33,13 +33,27 @@ from gateway.deps import Clients, Owner, Settings
 from gateway.errors import ERROR_RESPONSES
 from gateway.readcache import mark_cacheable
 from gateway.routes.files import file_input, is_file_id
+from gateway.schema import (
+    API_CODES,
+    BASE64,
+    BODY_CODES,
+    FILE_ID,
+    Opt300,
+    Text600,
+    errors,
+    id_pattern,
+    path_id,
+)
 from gateway.settings import GatewaySettings
 from gateway.uploads import store_data_url
 
 router = APIRouter(prefix="/api/v1", tags=["avatar-videos"], responses=ERROR_RESPONSES)
 
+VideoStatus = Literal["queued", "processing", "completed", "failed", "cancelled"]
 OUTPUT_FORMATS = ("url", "raw_key")
-STATUS_NAMES = {
+OutputFormat = Literal["url", "raw_key"]
+VideoId = Annotated[str, path_id(IdPrefix.VIDEO, "video")]
+STATUS_NAMES: dict[int, VideoStatus] = {
     video_pb2.VIDEO_STATUS_QUEUED: "queued",
     video_pb2.VIDEO_STATUS_PROCESSING: "processing",
     video_pb2.VIDEO_STATUS_COMPLETED: "completed",
@@ -54,25 +68,94 @@ SETTLED = (
 )
 
 
+AUDIO_DATA_URL = (
+    r"^data:(audio/(wav|x-wav|wave|vnd\.wave|mpeg|mp3|mp4|x-m4a|m4a|aac|ogg|flac|webm)"
+    rf"|video/mp4);base64,{BASE64}$"
+)
+_INPUT_RULES: dict[str, Any] = {
+    # Exactly one of the three inputs; a field given as null counts as absent.
+    "oneOf": [
+        {
+            "title": "text",
+            "required": ["text"],
+            "properties": {
+                "text": {"type": "string"},
+                "audio_url": {"type": "null"},
+                "audio_data_url": {"type": "null"},
+            },
+        },
+        {
+            "title": "audio_url",
+            "required": ["audio_url"],
+            "properties": {
+                "text": {"type": "null"},
+                "audio_url": {"type": "string"},
+                "audio_data_url": {"type": "null"},
+            },
+        },
+        {
+            "title": "audio_data_url",
+            "required": ["audio_data_url"],
+            "properties": {
+                "text": {"type": "null"},
+                "audio_url": {"type": "null"},
+                "audio_data_url": {"type": "string"},
+            },
+        },
+    ],
+    # 1536 is an avatar_pro resolution only; tier avatar is also the default.
+    "if": {"properties": {"tier": {"const": "avatar"}}},
+    "then": {"properties": {"resolution": {"not": {"const": 1536}}}},
+    "examples": [
+        {
+            "avatar_id": "av_abcdefghijklmnopqrstuvwx",
+            "text": "Welcome to our product demo. Let me show you what we can do.",
+            "tier": "avatar",
+            "video_prompt": "professional confidence, relaxed posture",
+        }
+    ],
+}
+
+
 class CreateVideoBody(RequestBody):
-    avatar_id: str = Field(description="Avatar ID to use (av_...)")
-    text: str | None = Field(default=None, description="Speech text (1-600 chars)")
-    tier: str = Field(default="avatar", description='"avatar" or "avatar_pro"')
-    pose_id: str | None = Field(default=None, description="Custom pose ID (ap_...)")
-    video_prompt: str | None = Field(default=None, description="Motion hint (max 300 chars)")
-    webhook_url: str | None = Field(default=None, description="HTTPS URL for video.* events")
-    output_format: str = Field(default="url", description='"url" or "raw_key" for GET')
+    """Exactly one input: ``text`` (spoken in the avatar's voice), ``audio_url`` or
+    ``audio_data_url`` (the caller's own speech, <= 35 s)."""
+
+    model_config = ConfigDict(json_schema_extra=lambda schema: schema.update(_INPUT_RULES))
+
+    avatar_id: str = Field(pattern=id_pattern(IdPrefix.AVATAR), description="Avatar ID (av_...)")
+    text: Text600 | None = Field(
+        default=None, description="Speech text (1-600 chars, not only white space)"
+    )
+    tier: Tier = Field(default=Tier.AVATAR, description='"avatar" or "avatar_pro"')
+    pose_id: str | None = Field(
+        default=None, pattern=id_pattern(IdPrefix.POSE), description="Custom pose ID (ap_...)"
+    )
+    video_prompt: Opt300 | None = Field(default=None, description="Motion hint (max 300 chars)")
+    webhook_url: str | None = Field(
+        default=None,
+        max_length=2048,
+        pattern=r"^https?://\S+$",
+        description="https:// URL for video.* events; its host must resolve to public "
+        "addresses (http://127.0.0.1 only where the deployment allows loopback)",
+    )
+    output_format: OutputFormat = Field(default="url", description='"url" or "raw_key" for GET')
     audio_url: str | None = Field(
         default=None,
-        description="Beyond the contract: HTTPS audio to lip-sync (<= 35 s), or a file id",
+        max_length=2048,
+        pattern=rf"^(https://\S+|{FILE_ID})$",
+        description="Beyond the contract: public https:// audio to lip-sync (<= 35 s), or a "
+        "file id (file_..., POST /api/v1/files)",
     )
     audio_data_url: str | None = Field(
-        default=None, description="Beyond the contract: data:audio/...;base64,... (<= 35 s)"
+        default=None,
+        pattern=AUDIO_DATA_URL,
+        description="Beyond the contract: data:audio/...;base64,... (<= 25 MB, <= 35 s)",
     )
-    resolution: int | None = Field(
-        default=None, ge=0, le=INT32_MAX, description="720 (default), 1080; 512"
+    resolution: Literal[512, 720, 1080, 1536] | None = Field(
+        default=None, description="720 (default), 1080, 512; 1536 for avatar_pro only"
     )
-    fps: int | None = Field(default=None, ge=0, le=INT32_MAX, description="24, 25 (default) or 30")
+    fps: Literal[24, 25, 30] | None = Field(default=None, description="24, 25 (default) or 30")
     watermark_mode: str | None = Field(
         default=None,
         description="auto (default: the operator's watermark unless the account may skip "
@@ -86,19 +169,30 @@ class CreateVideoBody(RequestBody):
         default=None, description="Up to 50 free string pairs, filterable as key:value"
     )
 
+    @model_validator(mode="after")
+    def _one_input(self) -> CreateVideoBody:
+        given = [v is not None for v in (self.text, self.audio_url, self.audio_data_url)]
+        if sum(given) > 1:
+            raise ValueError("give exactly one of text, audio_url or audio_data_url")
+        if not any(given):
+            raise ValueError("text: required (1-600 characters), or audio_url / audio_data_url")
+        if self.resolution == 1536 and self.tier != Tier.AVATAR_PRO:
+            raise ValueError("resolution: 1536 is offered for tier avatar_pro only")
+        return self
+
 
 class CreatedVideo(BaseModel):
     id: str
-    status: str
-    tier: str
+    status: VideoStatus
+    tier: Tier
     estimated_cost_usd: float
     poll_url: str
 
 
 class VideoOut(BaseModel):
     id: str
-    status: str = Field(description="queued, processing, completed, failed (or cancelled)")
-    tier: str
+    status: VideoStatus = Field(description="queued, processing, completed, failed (or cancelled)")
+    tier: Tier
     seconds: int = Field(description="Estimated duration held at submit (whole seconds)")
     actual_seconds: float | None = Field(description="Measured audio duration (ms precision)")
     avatar_id: str
@@ -176,6 +270,18 @@ async def _out(video: video_pb2.VideoJob, output_format: str, storage: Storage) 
     "/avatar-videos",
     status_code=status.HTTP_202_ACCEPTED,
     summary="Submit an async lip-sync video generation job",
+    responses=errors(
+        BODY_CODES,
+        API_CODES,
+        ErrorCode.POLICY_VIOLATION,
+        ErrorCode.INSUFFICIENT_BALANCE,
+        ErrorCode.NOT_FOUND,
+        ErrorCode.WALLET_NOT_FOUND,
+        ErrorCode.AVATAR_NOT_READY,
+        ErrorCode.IDEMPOTENCY_CONFLICT,
+        ErrorCode.QUEUE_FULL,
+        ErrorCode.STORAGE_ERROR,
+    ),
 )
 async def create_video(
     body: CreateVideoBody,
@@ -183,26 +289,16 @@ async def create_video(
     owner: Owner,
     clients: Clients,
     settings: Settings,
-    idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            min_length=1,
+            max_length=255,
+            description="Repeat the POST safely: the same key answers the same video",
+        ),
+    ] = None,
 ) -> CreatedVideo:
-    try:
-        tier = TIER_TO_PB[Tier(body.tier)]
-    except ValueError:
-        raise DomainError(
-            ErrorCode.VALIDATION_ERROR, "tier: must be avatar or avatar_pro"
-        ) from None
-    if body.output_format not in OUTPUT_FORMATS:
-        raise DomainError(ErrorCode.VALIDATION_ERROR, "output_format: must be url or raw_key")
-    if body.audio_url and body.audio_data_url:
-        raise DomainError(ErrorCode.VALIDATION_ERROR, "give audio_url or audio_data_url, not both")
-    if (body.audio_url or body.audio_data_url) and body.text:
-        raise DomainError(ErrorCode.VALIDATION_ERROR, "give either text or audio, not both")
-    if not (body.audio_url or body.audio_data_url) and not (body.text or "").strip():
-        raise DomainError(ErrorCode.VALIDATION_ERROR, "text: required (1-600 characters)")
-    if body.text is not None and len(body.text) > 600:
-        raise DomainError(
-            ErrorCode.VALIDATION_ERROR, f"text: {len(body.text)} characters; the limit is 600"
-        )
+    tier = TIER_TO_PB[body.tier]
     audio: common_pb2.MediaInput | None = None
     if body.audio_url and is_file_id(body.audio_url):
         audio = await file_input(
@@ -256,7 +352,11 @@ async def create_video(
     )
 
 
-@router.get("/avatar-videos", summary="List the caller's avatar videos, newest first")
+@router.get(
+    "/avatar-videos",
+    summary="List the caller's avatar videos, newest first",
+    responses=errors(API_CODES, ErrorCode.VALIDATION_ERROR, ErrorCode.STORAGE_ERROR),
+)
 async def list_videos(
     request: Request,
     owner: Owner,
@@ -284,19 +384,23 @@ async def list_videos(
     )
 
 
-@router.get("/avatar-videos/{video_id}", summary="Poll an avatar video")
+@router.get(
+    "/avatar-videos/{video_id}",
+    summary="Poll an avatar video",
+    responses=errors(
+        API_CODES, ErrorCode.VALIDATION_ERROR, ErrorCode.NOT_FOUND, ErrorCode.STORAGE_ERROR
+    ),
+)
 async def get_video(
-    video_id: str,
+    video_id: VideoId,
     request: Request,
     owner: Owner,
     clients: Clients,
     settings: Settings,
     output_format: Annotated[
-        str | None, Query(description='"url" (presigned, 1 hour) or "raw_key"')
+        OutputFormat | None, Query(description='"url" (presigned, 1 hour) or "raw_key"')
     ] = None,
 ) -> VideoOut:
-    if output_format is not None and output_format not in OUTPUT_FORMATS:
-        raise DomainError(ErrorCode.VALIDATION_ERROR, "output_format: must be url or raw_key")
     video = await clients.video.GetVideo(
         video_pb2.GetVideoRequest(owner_id=owner, video_id=video_id)
     )
@@ -311,9 +415,10 @@ async def get_video(
 @router.post(
     "/avatar-videos/{video_id}/cancel",
     summary="Cancel a queued or rendering video (beyond the contract); the hold is released",
+    responses=errors(API_CODES, ErrorCode.NOT_FOUND, ErrorCode.CONFLICT, ErrorCode.STORAGE_ERROR),
 )
 async def cancel_video(
-    video_id: str, request: Request, owner: Owner, clients: Clients, settings: Settings
+    video_id: VideoId, request: Request, owner: Owner, clients: Clients, settings: Settings
 ) -> VideoOut:
     video = await clients.video.CancelVideo(
         video_pb2.CancelVideoRequest(owner_id=owner, video_id=video_id)

@@ -10,10 +10,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
+from avatarmesh.errors import ErrorCode
+from avatarmesh.ids import IdPrefix
 from avatarmesh.v1 import webhook_pb2 as pb
 from gateway.bodies import RequestBody
 from gateway.deps import Clients, Owner
 from gateway.errors import ERROR_RESPONSES
+from gateway.schema import API_CODES, errors, id_pattern
 
 router = APIRouter(prefix="/api/v1", tags=["webhooks"], responses=ERROR_RESPONSES)
 
@@ -48,7 +51,11 @@ class DeliveryAttempts(BaseModel):
     data: list[DeliveryAttemptOut]
 
 
-@router.get("/webhooks/secret", summary="The caller's webhook signing secret")
+@router.get(
+    "/webhooks/secret",
+    summary="The caller's webhook signing secret",
+    responses=errors(API_CODES),
+)
 async def get_secret(owner: Owner, clients: Clients) -> SigningSecretOut:
     reply = await clients.webhook.GetSigningSecret(pb.GetSigningSecretRequest(owner_id=owner))
     return _secret(reply)
@@ -57,17 +64,25 @@ async def get_secret(owner: Owner, clients: Clients) -> SigningSecretOut:
 @router.post(
     "/webhooks/secret/rotate",
     summary="Replace the signing secret (the old one also signs for 24 hours)",
+    responses=errors(API_CODES),
 )
 async def rotate_secret(owner: Owner, clients: Clients) -> SigningSecretOut:
     reply = await clients.webhook.RotateSigningSecret(pb.RotateSigningSecretRequest(owner_id=owner))
     return _secret(reply)
 
 
-@router.get("/webhooks/deliveries", summary="Recorded webhook delivery attempts, newest first")
+@router.get(
+    "/webhooks/deliveries",
+    summary="Recorded webhook delivery attempts, newest first",
+    responses=errors(API_CODES, ErrorCode.VALIDATION_ERROR),
+)
 async def list_deliveries(
     owner: Owner,
     clients: Clients,
-    video_id: Annotated[str | None, Query(max_length=64, description="Only this video's")] = None,
+    video_id: Annotated[
+        str | None,
+        Query(pattern=id_pattern(IdPrefix.VIDEO), description="Only this video's"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="At most this many")] = 100,
 ) -> DeliveryAttempts:
     reply = await clients.webhook.ListDeliveries(

@@ -27,6 +27,7 @@ class ErrorCode(StrEnum):
     INSUFFICIENT_BALANCE_FOR_POSE = "INSUFFICIENT_BALANCE_FOR_POSE"
     FORBIDDEN = "FORBIDDEN"
     NOT_FOUND = "NOT_FOUND"
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
     WALLET_NOT_FOUND = "WALLET_NOT_FOUND"
     AVATAR_NOT_READY = "AVATAR_NOT_READY"
     CONFLICT = "CONFLICT"
@@ -67,6 +68,7 @@ _MAPPING: dict[ErrorCode, tuple[int, grpc.StatusCode]] = {
     ErrorCode.FORBIDDEN: (403, grpc.StatusCode.PERMISSION_DENIED),
     ErrorCode.NOT_FOUND: (404, grpc.StatusCode.NOT_FOUND),
     ErrorCode.WALLET_NOT_FOUND: (404, grpc.StatusCode.NOT_FOUND),
+    ErrorCode.METHOD_NOT_ALLOWED: (405, grpc.StatusCode.UNIMPLEMENTED),
     ErrorCode.AVATAR_NOT_READY: (409, grpc.StatusCode.FAILED_PRECONDITION),
     ErrorCode.CONFLICT: (409, grpc.StatusCode.ABORTED),
     ErrorCode.IDEMPOTENCY_CONFLICT: (409, grpc.StatusCode.ALREADY_EXISTS),

@@ -171,13 +171,46 @@ async def test_unexpected_exception_is_500_internal_error_without_details(
     assert reply.json() == {"error": {"code": "INTERNAL_ERROR", "message": "internal error"}}
 
 
-async def test_unknown_route_and_method_are_404_not_found(
+async def test_unknown_route_is_404_not_found(
     api: tuple[httpx.AsyncClient, dict[str, str]],
 ) -> None:
     client, auth = api
-    for method, path in (("GET", "/nowhere"), ("PUT", "/healthz"), ("GET", "/api/v1/nope")):
+    for method, path in (("GET", "/nowhere"), ("PUT", "/nowhere"), ("GET", "/api/v1/nope")):
         reply = await client.request(method, path, headers=auth)
         assert reply.status_code == 404
+        assert reply.json()["error"]["code"] == "NOT_FOUND"
+
+
+async def test_undeclared_method_is_405_with_every_allowed_method(
+    api: tuple[httpx.AsyncClient, dict[str, str]],
+) -> None:
+    """Found by the API fuzzer (schemathesis unsupported_method): TRACE or PUT on a
+    declared path answered 404; RFC 9110 wants 405 and an Allow header naming all the
+    path's methods (here a GET route and a POST route share the path)."""
+    client, auth = api
+    cases = (
+        ("PUT", "/healthz", "GET"),
+        ("TRACE", "/api/v1/avatars", "GET, POST"),
+        ("PATCH", "/api/v1/avatars/av_" + "a" * 24, "DELETE, GET"),
+        ("DELETE", "/admin/v1/api-keys", "GET, POST"),
+    )
+    for method, path, allow in cases:
+        reply = await client.request(method, path, headers=auth)
+        assert reply.status_code == 405, (method, path, reply.text)
+        assert reply.headers["allow"] == allow
+        assert reply.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+        assert allow in reply.json()["error"]["message"]
+
+
+async def test_malformed_id_in_the_path_is_404_not_found(
+    api: tuple[httpx.AsyncClient, dict[str, str]],
+) -> None:
+    """An id of a shape no resource has is NOT_FOUND (as the contract documents for a
+    missing avatar), answered without a service call; the OpenAPI pattern says so."""
+    client, auth = api
+    for path in ("/api/v1/avatars/nope", "/api/v1/avatar-videos/vg_short"):
+        reply = await client.get(path, headers=auth)
+        assert reply.status_code == 404, reply.text
         assert reply.json()["error"]["code"] == "NOT_FOUND"
 
 

@@ -31,6 +31,9 @@ def test_a_data_url_over_its_limit_is_a_validation_error_for_any_field(
     assert info.value.message == "f: larger than 100 bytes"
 
 
+AVATAR_ID = "av_" + "a" * 24
+
+
 async def test_video_audio_data_url_over_the_limit_is_400_validation_error(
     settings: GatewaySettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -39,7 +42,7 @@ async def test_video_audio_data_url_over_the_limit_is_400_validation_error(
     monkeypatch.setattr(videos, "MAX_AUDIO_BYTES", 100)
     async with serving(create_app(settings)) as client:
         auth = {"Authorization": f"Bearer {await issue_key(client)}"}
-        body = {"avatar_id": "av_x", "audio_data_url": data_url("audio/wav", 101)}
+        body = {"avatar_id": AVATAR_ID, "audio_data_url": data_url("audio/wav", 101)}
         reply = await client.post("/api/v1/avatar-videos", json=body, headers=auth)
     assert reply.status_code == 400
     assert reply.json()["error"] == {

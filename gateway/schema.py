@@ -1,0 +1,174 @@
+"""What the OpenAPI document promises, in one place, so it says what the server enforces.
+
+A generated client, a form or a fuzzer built from ``/openapi.json`` must get exactly
+the answers the document describes: a request the schema allows is accepted (or meets
+a business rule: money, readiness, existence), and one it forbids is refused with 400.
+So every text field carries the rules ``gateway.bodies`` enforces (no NUL, not blank
+where blank is refused), every id its pattern, every closed set its enum, and every
+operation the error codes it can answer with (``responses``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Annotated, Any
+
+from fastapi import Path
+from pydantic import AfterValidator, Field
+
+from avatarmesh.errors import ErrorCode
+from avatarmesh.ids import IdPrefix
+
+# 24 lowercase base32 characters after the prefix (avatarmesh.ids).
+_ID_BODY = "[a-z2-7]{24}"
+
+# Text every service can store: no NUL (PostgreSQL TEXT refuses it). Lone surrogates are
+# refused too, which JSON Schema cannot say; the descriptions do.
+NO_NUL = r"^[^\x00]*$"
+# ...and with at least one character that is not white space (the server strips).
+NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
+
+
+# Standard base64 with its padding, at least one byte (what uploads.decode_data_url takes).
+BASE64 = r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{4}|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2}==)"
+
+
+# A file uploaded with POST /api/v1/files, usable wherever media is taken.
+FILE_ID = f"file_{_ID_BODY}"
+
+
+def id_pattern(prefix: IdPrefix) -> str:
+    return f"^{prefix.value}_{_ID_BODY}$"
+
+
+def _example_id(prefix: IdPrefix) -> str:
+    return f"{prefix.value}_abcdefghijklmnopqrstuvwx"
+
+
+def path_id(prefix: IdPrefix, what: str) -> Any:
+    """A path parameter holding an id; one of another shape is 404 NOT_FOUND (no such
+    resource can exist), answered without asking a service."""
+    return Path(
+        pattern=id_pattern(prefix),
+        description=f"The {what}'s id ({prefix.value}_ + 24 base32 characters)",
+        examples=[_example_id(prefix)],
+    )
+
+
+def _strip(value: str) -> str:
+    return value.strip()
+
+
+def _text(min_length: int, max_length: int, pattern: str) -> Any:
+    return Field(min_length=min_length, max_length=max_length, pattern=pattern)
+
+
+# Display texts: 1..n characters with one not white space, stored stripped.
+Name60 = Annotated[str, _text(1, 60, NOT_BLANK), AfterValidator(_strip)]
+Text600 = Annotated[str, _text(1, 600, NOT_BLANK)]
+Text2000 = Annotated[str, _text(1, 2000, NOT_BLANK), AfterValidator(_strip)]
+# Optional texts: 0..n characters (blank is as good as absent), stored stripped.
+Opt40 = Annotated[str, _text(0, 40, NO_NUL), AfterValidator(_strip)]
+Opt60 = Annotated[str, _text(0, 60, NO_NUL), AfterValidator(_strip)]
+Opt300 = Annotated[str, _text(0, 300, NO_NUL)]
+
+
+ERROR_CODE_TEXT = {
+    ErrorCode.INVALID_JSON: "the body is not valid JSON",
+    ErrorCode.VALIDATION_ERROR: "a field breaks a rule of this schema; the message names it",
+    ErrorCode.POLICY_VIOLATION: "the text fails the safety filter",
+    ErrorCode.UNAUTHORIZED: "missing, invalid or revoked key",
+    ErrorCode.INSUFFICIENT_BALANCE: "the wallet cannot cover the estimated cost",
+    ErrorCode.INSUFFICIENT_BALANCE_FOR_POSE: "the wallet cannot cover a pose",
+    ErrorCode.FORBIDDEN: "not the caller's (system avatars cannot be deleted)",
+    ErrorCode.NOT_FOUND: "no such resource for this caller (or an id of the wrong shape)",
+    ErrorCode.WALLET_NOT_FOUND: "no wallet yet: a first top-up creates it",
+    ErrorCode.METHOD_NOT_ALLOWED: "the path has no such method (see the Allow header)",
+    ErrorCode.AVATAR_NOT_READY: "the avatar (or pose) is not ready yet",
+    ErrorCode.CONFLICT: "the resource is in a state that refuses this",
+    ErrorCode.IDEMPOTENCY_CONFLICT: "the Idempotency-Key was used for a different request",
+    ErrorCode.PAYLOAD_TOO_LARGE: "the body is over the gateway's size cap",
+    ErrorCode.QUEUE_FULL: "the queue is at capacity (Retry-After: 60)",
+    ErrorCode.RATE_LIMITED: "the per-key rate limit (Retry-After)",
+    ErrorCode.DAILY_CAP_REACHED: "the plan tier's daily cap (resets at midnight UTC)",
+    ErrorCode.INTERNAL_ERROR: "a bug: reported, never expected",
+    ErrorCode.NOT_IMPLEMENTED: "not offered by this deployment",
+    ErrorCode.STORAGE_ERROR: "the object store failed (retry)",
+    ErrorCode.UPSTREAM_ERROR: "a dependency failed (retry)",
+    ErrorCode.FEATURE_DISABLED: "the API is switched off (AVATARS_API_ENABLED)",
+    ErrorCode.SERVICE_UNAVAILABLE: "a service did not answer in time (retry)",
+}
+
+_RETRY_AFTER_CODES = {ErrorCode.QUEUE_FULL, ErrorCode.RATE_LIMITED}
+_RETRY_AFTER = {
+    "description": "Seconds to wait before retrying (QUEUE_FULL, RATE_LIMITED)",
+    "schema": {"type": "integer", "minimum": 0},
+}
+
+# What every /api/v1 route can answer before it runs (gateway.middleware).
+API_CODES = (
+    ErrorCode.UNAUTHORIZED,
+    ErrorCode.RATE_LIMITED,
+    ErrorCode.FEATURE_DISABLED,
+    ErrorCode.SERVICE_UNAVAILABLE,
+)
+# ...and every route with a JSON body.
+BODY_CODES = (ErrorCode.INVALID_JSON, ErrorCode.VALIDATION_ERROR, ErrorCode.PAYLOAD_TOO_LARGE)
+# The admin routes: the admin key, or the admin API switched off.
+ADMIN_CODES = (
+    ErrorCode.UNAUTHORIZED,
+    ErrorCode.FEATURE_DISABLED,
+    ErrorCode.SERVICE_UNAVAILABLE,
+)
+
+
+def error_schema(codes: Iterable[ErrorCode]) -> dict[str, Any]:
+    names = sorted({code.name for code in codes})
+    return {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string", "enum": names},
+                    "message": {"type": "string"},
+                },
+            }
+        },
+    }
+
+
+def errors(*groups: Iterable[ErrorCode] | ErrorCode) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route: one entry per HTTP status its codes map to, the body's
+    ``code`` an enum of exactly those codes, an example, and ``Retry-After`` on 429."""
+    by_status: dict[int, list[ErrorCode]] = defaultdict(list)
+    for group in groups:
+        for code in [group] if isinstance(group, ErrorCode) else group:
+            if code not in by_status[code.http_status]:
+                by_status[code.http_status].append(code)
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in sorted(by_status):
+        codes = by_status[status]
+        lines = "; ".join(f"`{c.name}`: {ERROR_CODE_TEXT[c]}" for c in codes)
+        entry: dict[str, Any] = {
+            "description": lines,
+            "content": {
+                "application/json": {
+                    "schema": error_schema(codes),
+                    "example": {
+                        "error": {"code": codes[0].name, "message": ERROR_CODE_TEXT[codes[0]]}
+                    },
+                }
+            },
+        }
+        if any(c in _RETRY_AFTER_CODES for c in codes):
+            entry["headers"] = {"Retry-After": _RETRY_AFTER}
+        if status == 405:
+            entry["headers"] = {
+                "Allow": {"description": "The path's methods", "schema": {"type": "string"}}
+            }
+        out[status] = entry
+    return out
