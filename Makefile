@@ -24,7 +24,7 @@ chaos: setup ## the mesh under load while 20 random processes are killed, then t
 lint: setup ## ruff check, ruff format --check and mypy (seconds; CI fails on any of them)
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
-	@$(VENV)/bin/mypy libs services gateway deploy
+	@$(VENV)/bin/mypy libs services gateway deploy sdk
 
 protos: setup ## regenerate the gRPC stubs from protos/
 	@$(PY) -m avatarmesh.protogen generate

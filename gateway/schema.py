@@ -28,6 +28,9 @@ _ID_BODY = "[a-z2-7]{24}"
 NO_NUL = r"^[^\x00]*$"
 # ...and with at least one character that is not white space (the server strips).
 NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
+# ...and text to speak: at least one letter or digit (avatarmedia.text_norm.check_text).
+# ``[^\W_]`` is a Unicode letter or digit in Python's and most JSON Schema tools' regex.
+SPEAKABLE = r"^[^\x00]*[^\W_][^\x00]*$"
 
 
 # Standard base64 with its padding, at least one byte (what uploads.decode_data_url takes).
@@ -67,6 +70,8 @@ def _text(min_length: int, max_length: int, pattern: str) -> Any:
 # Display texts: 1..n characters with one not white space, stored stripped.
 Name60 = Annotated[str, _text(1, 60, NOT_BLANK), AfterValidator(_strip)]
 Text600 = Annotated[str, _text(1, 600, NOT_BLANK)]
+# Text to speak: 1..600 characters, at least one letter or digit.
+Speech600 = Annotated[str, _text(1, 600, SPEAKABLE)]
 Text2000 = Annotated[str, _text(1, 2000, NOT_BLANK), AfterValidator(_strip)]
 # Optional texts: 0..n characters (blank is as good as absent), stored stripped.
 Opt40 = Annotated[str, _text(0, 40, NO_NUL), AfterValidator(_strip)]

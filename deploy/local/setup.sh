@@ -63,7 +63,7 @@ install_apt_packages() {
 }
 
 install_venv() {
-  local stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+  local stamp="$VENV/.installed-$(cat pyproject.toml sdk/python/pyproject.toml | sha256sum | cut -c1-16)"
   [ -f "$stamp" ] && return 0
   pick_python
   log "virtualenv $VENV (pinned packages from pyproject.toml)"
@@ -76,6 +76,13 @@ install_venv() {
   local pip_log="$VENV/pip-install.log"
   if ! PIP_CONSTRAINT="$constraints" "$VENV/bin/pip" install -q --disable-pip-version-check \
       -e ".[local,test,dev]" >"$pip_log" 2>&1; then
+    grep -v "is ignored: it is neither" "$pip_log" >&2
+    exit 1
+  fi
+  # The Python SDK and its `avatarmesh` command (sdk/python), editable; its one
+  # dependency (httpx) is already pinned above, so nothing is fetched.
+  if ! "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps --no-build-isolation \
+      -e ./sdk/python >>"$pip_log" 2>&1; then
     grep -v "is ignored: it is neither" "$pip_log" >&2
     exit 1
   fi

@@ -13,7 +13,7 @@ from avatarmesh.v1 import avatar_pb2 as pb
 from gateway.bodies import RequestBody
 from gateway.deps import Clients, Owner
 from gateway.errors import ERROR_RESPONSES
-from gateway.schema import API_CODES, BODY_CODES, Text600, errors
+from gateway.schema import API_CODES, BODY_CODES, Speech600, errors
 
 router = APIRouter(prefix="/api/v1", tags=["tts"], responses=ERROR_RESPONSES)
 
@@ -29,7 +29,7 @@ class TtsBody(RequestBody):
         }
     )
 
-    text: Text600 = Field(description="1-600 chars, not only white space")
+    text: Speech600 = Field(description="1-600 chars, at least one letter or digit")
     tts_voice_id: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(
         default=None, description="An avatar's tts_voice_id (or any voice_id)"
     )

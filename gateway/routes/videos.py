@@ -39,7 +39,7 @@ from gateway.schema import (
     BODY_CODES,
     FILE_ID,
     Opt300,
-    Text600,
+    Speech600,
     errors,
     id_pattern,
     path_id,
@@ -124,8 +124,8 @@ class CreateVideoBody(RequestBody):
     model_config = ConfigDict(json_schema_extra=lambda schema: schema.update(_INPUT_RULES))
 
     avatar_id: str = Field(pattern=id_pattern(IdPrefix.AVATAR), description="Avatar ID (av_...)")
-    text: Text600 | None = Field(
-        default=None, description="Speech text (1-600 chars, not only white space)"
+    text: Speech600 | None = Field(
+        default=None, description="Speech text (1-600 chars, at least one letter or digit)"
     )
     tier: Tier = Field(default=Tier.AVATAR, description='"avatar" or "avatar_pro"')
     pose_id: str | None = Field(

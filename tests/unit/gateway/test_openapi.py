@@ -41,6 +41,9 @@ FORBIDDEN = [
     ("/api/v1/tts", "TtsBody", {**TTS, "text": ""}),
     ("/api/v1/tts", "TtsBody", {**TTS, "text": "   "}),
     ("/api/v1/tts", "TtsBody", {**TTS, "text": "a\x00b"}),
+    # no letter or digit: nothing to speak (found with the system avatar's voice)
+    ("/api/v1/tts", "TtsBody", {**TTS, "text": "\u008c\U000f3dea\x0f"}),
+    ("/api/v1/avatar-videos", "CreateVideoBody", {**VIDEO, "text": "?! ..."}),
     ("/api/v1/avatar-videos", "CreateVideoBody", {**VIDEO, "output_format": "mp4"}),
     ("/api/v1/avatar-videos", "CreateVideoBody", {**VIDEO, "tier": "ultra"}),
     ("/api/v1/avatar-videos", "CreateVideoBody", {**VIDEO, "resolution": 1536}),

@@ -1,0 +1,290 @@
+"""Every API operation as a ``Call`` (what to send, how to read the answer), shared by
+``Client`` and ``AsyncClient``. ``ROUTES`` maps each operation of the OpenAPI document
+to the SDK method that calls it; a test checks it against ``models.OPERATIONS``."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Literal
+
+from avatarmesh_sdk import models as m
+from avatarmesh_sdk._core import Call, data_url, drop_none, json_of, model, nothing
+
+Path = str | os.PathLike[str]
+
+ROUTES: dict[tuple[str, str], str] = {
+    ("POST", "/api/v1/avatars"): "avatars.create",
+    ("GET", "/api/v1/avatars"): "avatars.list / avatars.iter",
+    ("GET", "/api/v1/avatars/{avatar_id}"): "avatars.get / wait_for_avatar",
+    ("DELETE", "/api/v1/avatars/{avatar_id}"): "avatars.delete",
+    ("POST", "/api/v1/avatars/{avatar_id}/poses"): "avatars.create_pose",
+    ("GET", "/api/v1/avatars/{avatar_id}/poses"): "avatars.list_poses",
+    ("POST", "/api/v1/avatar-videos"): "videos.create",
+    ("GET", "/api/v1/avatar-videos"): "videos.list / videos.iter",
+    ("GET", "/api/v1/avatar-videos/{video_id}"): "videos.get / wait_for_video",
+    ("POST", "/api/v1/avatar-videos/{video_id}/cancel"): "videos.cancel",
+    ("POST", "/api/v1/tts"): "tts.synthesize",
+    ("GET", "/api/v1/billing/balance"): "billing.balance",
+    ("GET", "/api/v1/billing/ledger"): "billing.ledger / billing.iter_ledger",
+    ("GET", "/api/v1/webhooks/secret"): "webhooks.secret",
+    ("POST", "/api/v1/webhooks/secret/rotate"): "webhooks.rotate_secret",
+    ("GET", "/api/v1/webhooks/deliveries"): "webhooks.deliveries",
+    ("POST", "/admin/v1/api-keys"): "admin.create_api_key",
+    ("GET", "/admin/v1/api-keys"): "admin.list_api_keys",
+    ("DELETE", "/admin/v1/api-keys/{key_id}"): "admin.revoke_api_key",
+    ("POST", "/admin/v1/wallets/{owner_id}/top-ups"): "admin.top_up",
+    ("PUT", "/admin/v1/wallets/{owner_id}/tier"): "admin.set_tier",
+    ("POST", "/admin/v1/canary"): "admin.start_canary",
+    ("GET", "/admin/v1/canary/{canary_id}"): "admin.get_canary",
+    ("GET", "/healthz"): "health",
+    ("GET", "/readyz"): "ready",
+}
+
+# ---------------------------------------------------------------- avatars
+
+
+def create_avatar(
+    *,
+    name: str,
+    language: str,
+    nationality: str,
+    description: str | None = None,
+    gender: Literal["male", "female"] | None = None,
+    accent: str | None = None,
+    photo: Path | None = None,
+    video: Path | None = None,
+    ref_image_url: str | None = None,
+    source_video_url: str | None = None,
+    idempotency_key: str | None = None,
+) -> Call[m.AvatarCreated]:
+    """``photo`` (a seed image file) or ``video`` (a talking-head clip file: source
+    video) are uploaded as data URLs; the ``*_url`` forms take public HTTPS URLs."""
+    if video is not None:
+        source_video_url = data_url(video, "video/mp4")
+    if photo is not None:
+        ref_image_url = data_url(photo, "image/jpeg")
+    body = drop_none(
+        {
+            "name": name,
+            "description": description,
+            "language": language,
+            "nationality": nationality,
+            "gender": gender,
+            "accent": accent,
+            "source": "video" if source_video_url else "generated",
+            "ref_image_data_url": ref_image_url,
+            "source_video_url": source_video_url,
+        }
+    )
+    return Call(
+        "POST",
+        "/api/v1/avatars",
+        model(m.AvatarCreated),
+        json=body,
+        idempotency_key=idempotency_key,
+    )
+
+
+def list_avatars(page: int = 1, limit: int = 20) -> Call[m.AvatarPage]:
+    return Call(
+        "GET", "/api/v1/avatars", model(m.AvatarPage), params={"page": page, "limit": limit}
+    )
+
+
+def get_avatar(avatar_id: str) -> Call[m.AvatarDetail]:
+    return Call("GET", f"/api/v1/avatars/{avatar_id}", model(m.AvatarDetail))
+
+
+def delete_avatar(avatar_id: str) -> Call[None]:
+    return Call("DELETE", f"/api/v1/avatars/{avatar_id}", nothing)
+
+
+def create_pose(
+    avatar_id: str, *, prompt: str, name: str | None = None, idempotency_key: str | None = None
+) -> Call[m.PoseCreated]:
+    return Call(
+        "POST",
+        f"/api/v1/avatars/{avatar_id}/poses",
+        model(m.PoseCreated),
+        json=drop_none({"prompt": prompt, "name": name}),
+        idempotency_key=idempotency_key,
+    )
+
+
+def list_poses(avatar_id: str) -> Call[m.PoseList]:
+    return Call("GET", f"/api/v1/avatars/{avatar_id}/poses", model(m.PoseList))
+
+
+# ---------------------------------------------------------------- videos
+
+
+def create_video(
+    *,
+    avatar_id: str,
+    text: str | None = None,
+    audio: Path | None = None,
+    audio_url: str | None = None,
+    tier: Literal["avatar", "avatar_pro"] | None = None,
+    pose_id: str | None = None,
+    video_prompt: str | None = None,
+    webhook_url: str | None = None,
+    output_format: Literal["url", "raw_key"] | None = None,
+    resolution: int | None = None,
+    fps: int | None = None,
+    idempotency_key: str | None = None,
+) -> Call[m.CreatedVideo]:
+    """Exactly one of ``text``, ``audio`` (a file, uploaded) or ``audio_url``."""
+    body = drop_none(
+        {
+            "avatar_id": avatar_id,
+            "text": text,
+            "audio_data_url": data_url(audio, "audio/wav") if audio is not None else None,
+            "audio_url": audio_url,
+            "tier": tier,
+            "pose_id": pose_id,
+            "video_prompt": video_prompt,
+            "webhook_url": webhook_url,
+            "output_format": output_format,
+            "resolution": resolution,
+            "fps": fps,
+        }
+    )
+    return Call(
+        "POST",
+        "/api/v1/avatar-videos",
+        model(m.CreatedVideo),
+        json=body,
+        idempotency_key=idempotency_key,
+    )
+
+
+def get_video(video_id: str, output_format: str | None = None) -> Call[m.VideoOut]:
+    return Call(
+        "GET",
+        f"/api/v1/avatar-videos/{video_id}",
+        model(m.VideoOut),
+        params={"output_format": output_format},
+    )
+
+
+def list_videos(page: int = 1, limit: int = 20) -> Call[m.VideoPage]:
+    return Call(
+        "GET", "/api/v1/avatar-videos", model(m.VideoPage), params={"page": page, "limit": limit}
+    )
+
+
+def cancel_video(video_id: str) -> Call[m.VideoOut]:
+    return Call("POST", f"/api/v1/avatar-videos/{video_id}/cancel", model(m.VideoOut))
+
+
+# ---------------------------------------------------------------- speech, billing, webhooks
+
+
+def synthesize(*, voice: str, text: str, speed: float | None = None) -> Call[bytes]:
+    return Call(
+        "POST",
+        "/api/v1/tts",
+        lambda response: response.content,
+        json=drop_none({"tts_voice_id": voice, "text": text, "speed": speed}),
+    )
+
+
+def balance() -> Call[m.Balance]:
+    return Call("GET", "/api/v1/billing/balance", model(m.Balance))
+
+
+def ledger(page: int = 1, limit: int = 20) -> Call[m.LedgerPage]:
+    return Call(
+        "GET", "/api/v1/billing/ledger", model(m.LedgerPage), params={"page": page, "limit": limit}
+    )
+
+
+def webhook_secret() -> Call[m.SigningSecretOut]:
+    return Call("GET", "/api/v1/webhooks/secret", model(m.SigningSecretOut))
+
+
+def rotate_webhook_secret() -> Call[m.SigningSecretOut]:
+    return Call("POST", "/api/v1/webhooks/secret/rotate", model(m.SigningSecretOut))
+
+
+def webhook_deliveries(
+    video_id: str | None = None, limit: int | None = None
+) -> Call[m.DeliveryAttempts]:
+    return Call(
+        "GET",
+        "/api/v1/webhooks/deliveries",
+        model(m.DeliveryAttempts),
+        params={"video_id": video_id, "limit": limit},
+    )
+
+
+# ---------------------------------------------------------------- operators (admin key)
+
+
+def create_api_key(owner_id: str, name: str | None = None) -> Call[m.CreatedApiKey]:
+    return Call(
+        "POST",
+        "/admin/v1/api-keys",
+        model(m.CreatedApiKey),
+        json=drop_none({"owner_id": owner_id, "name": name}),
+        admin=True,
+    )
+
+
+def list_api_keys(owner_id: str | None = None) -> Call[m.ApiKeyList]:
+    return Call(
+        "GET", "/admin/v1/api-keys", model(m.ApiKeyList), params={"owner_id": owner_id}, admin=True
+    )
+
+
+def revoke_api_key(key_id: str) -> Call[None]:
+    return Call("DELETE", f"/admin/v1/api-keys/{key_id}", nothing, admin=True)
+
+
+def top_up(
+    owner_id: str,
+    amount_usd: float | str,
+    *,
+    idempotency_key: str | None = None,
+    note: str | None = None,
+) -> Call[m.WalletOut]:
+    """``amount_usd`` as a number or an exact decimal string ("0.01"). The same
+    ``idempotency_key`` adds the money once (one is made when not given)."""
+    call: Call[m.WalletOut] = Call(
+        "POST",
+        f"/admin/v1/wallets/{owner_id}/top-ups",
+        model(m.WalletOut),
+        admin=True,
+        idempotency_key=idempotency_key,
+    )
+    call.json = drop_none(
+        {"amount_usd": amount_usd, "idempotency_key": call.ensure_key(), "note": note}
+    )
+    return call
+
+
+def set_tier(owner_id: str, tier: str) -> Call[m.WalletOut]:
+    return Call(
+        "PUT",
+        f"/admin/v1/wallets/{owner_id}/tier",
+        model(m.WalletOut),
+        json={"tier": tier},
+        admin=True,
+    )
+
+
+def start_canary() -> Call[m.CanaryOut]:
+    return Call("POST", "/admin/v1/canary", model(m.CanaryOut), admin=True)
+
+
+def get_canary(canary_id: str) -> Call[m.CanaryOut]:
+    return Call("GET", f"/admin/v1/canary/{canary_id}", model(m.CanaryOut), admin=True)
+
+
+def health() -> Call[Any]:
+    """/healthz: 200 or 503, the body says which service is not serving."""
+    return Call("GET", "/healthz", json_of, raw=True)
+
+
+def ready() -> Call[Any]:
+    return Call("GET", "/readyz", json_of, raw=True)
