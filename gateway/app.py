@@ -28,6 +28,7 @@ from gateway.ratelimit import Limiter, RateLimiter, SharedBuckets, SharedRateLim
 from gateway.readcache import CacheFeed, ReadCache
 from gateway.routes import ROUTERS
 from gateway.routes.billing import amount_pattern
+from gateway.schema import document_idempotency
 from gateway.settings import GatewaySettings
 from gateway.state import GatewayState
 
@@ -72,6 +73,9 @@ def _openapi(app: FastAPI, settings: GatewaySettings) -> dict[str, Any]:
     if app.openapi_schema is not None:
         return app.openapi_schema
     schema = FastAPI.openapi(app)  # builds and caches app.openapi_schema
+    for path, item in schema.get("paths", {}).items():
+        if path.startswith("/api/v1/") and "post" in item:
+            document_idempotency(item["post"])
     components = schema.get("components", {}).get("schemas", {})
     if "WalletTier" in components:
         tiers = sorted({*settings.billing_daily_pose_caps, "default"})

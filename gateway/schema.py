@@ -93,6 +93,9 @@ ERROR_CODE_TEXT = {
     ErrorCode.AVATAR_NOT_READY: "the avatar (or pose) is not ready yet",
     ErrorCode.CONFLICT: "the resource is in a state that refuses this",
     ErrorCode.IDEMPOTENCY_CONFLICT: "the Idempotency-Key was used for a different request",
+    ErrorCode.IDEMPOTENCY_KEY_REUSED: "this Idempotency-Key came with another body or path",
+    ErrorCode.IDEMPOTENCY_KEY_IN_PROGRESS: "the first request with this key still runs "
+    "(Retry-After)",
     ErrorCode.PAYLOAD_TOO_LARGE: "the body is over the gateway's size cap",
     ErrorCode.QUEUE_FULL: "the queue is at capacity (Retry-After: 60)",
     ErrorCode.RATE_LIMITED: "the per-key rate limit (Retry-After)",
@@ -105,7 +108,11 @@ ERROR_CODE_TEXT = {
     ErrorCode.SERVICE_UNAVAILABLE: "a service did not answer in time (retry)",
 }
 
-_RETRY_AFTER_CODES = {ErrorCode.QUEUE_FULL, ErrorCode.RATE_LIMITED}
+_RETRY_AFTER_CODES = {
+    ErrorCode.QUEUE_FULL,
+    ErrorCode.RATE_LIMITED,
+    ErrorCode.IDEMPOTENCY_KEY_IN_PROGRESS,
+}
 _RETRY_AFTER = {
     "description": "Seconds to wait before retrying (QUEUE_FULL, RATE_LIMITED)",
     "schema": {"type": "integer", "minimum": 0},
@@ -126,6 +133,49 @@ ADMIN_CODES = (
     ErrorCode.FEATURE_DISABLED,
     ErrorCode.SERVICE_UNAVAILABLE,
 )
+
+
+# gateway.idempotency: every POST /api/v1 takes an Idempotency-Key (1-255 printable ASCII).
+IDEMPOTENCY_HEADER: dict[str, Any] = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Repeat the POST safely: the same key and body replay the first 2xx "
+    "answer (Idempotent-Replayed: true) instead of running again; kept 24 hours",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
+}
+IDEMPOTENCY_CODES = (
+    ErrorCode.VALIDATION_ERROR,
+    ErrorCode.IDEMPOTENCY_KEY_REUSED,
+    ErrorCode.IDEMPOTENCY_KEY_IN_PROGRESS,
+)
+
+
+def document_idempotency(operation: dict[str, Any]) -> None:
+    """Add the Idempotency-Key header and its error codes to a POST /api/v1 operation."""
+    params = [
+        p for p in operation.get("parameters", []) if p.get("name", "").lower() != "idempotency-key"
+    ]
+    operation["parameters"] = [*params, IDEMPOTENCY_HEADER]
+    responses = operation.setdefault("responses", {})
+    for status, entry in errors(IDEMPOTENCY_CODES).items():
+        key = str(status)
+        if key not in responses:
+            responses[key] = entry
+            continue
+        old = responses[key]["content"]["application/json"]["schema"]
+        codes = old["properties"]["error"]["properties"]["code"]["enum"]
+        merged = sorted(
+            {
+                *codes,
+                *entry["content"]["application/json"]["schema"]["properties"]["error"][
+                    "properties"
+                ]["code"]["enum"],
+            }
+        )
+        old["properties"]["error"]["properties"]["code"]["enum"] = merged
+        responses[key]["description"] += "; " + entry["description"]
+        responses[key].setdefault("headers", {}).update(entry.get("headers", {}))
 
 
 def error_schema(codes: Iterable[ErrorCode]) -> dict[str, Any]:

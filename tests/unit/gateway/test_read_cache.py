@@ -266,6 +266,11 @@ async def test_a_revoked_key_gets_no_cached_answer(api: Api) -> None:
 # -- avatars and videos: only settled ones are kept ----------------------------------
 
 
+# Well-formed ids (gateway.schema: another shape is 404 before any service call).
+AVATAR_ID = "av_" + "a" * 24
+VIDEO_ID = "vg_" + "a" * 24
+
+
 class Upstream(avatar_pb2_grpc.AvatarServiceServicer, video_pb2_grpc.VideoServiceServicer):
     """Avatar and video services whose one avatar and one video are in ``status``."""
 
@@ -277,7 +282,7 @@ class Upstream(avatar_pb2_grpc.AvatarServiceServicer, video_pb2_grpc.VideoServic
     def _avatar(self, owner_id: str) -> avatar_pb.Avatar:
         self.calls += 1
         return avatar_pb.Avatar(
-            id="av_1", owner_id=owner_id, name="Aria", language="en", status=self.avatar_status
+            id=AVATAR_ID, owner_id=owner_id, name="Aria", language="en", status=self.avatar_status
         )
 
     async def GetAvatar(self, request: avatar_pb.GetAvatarRequest, context: Any) -> Any:
@@ -296,9 +301,9 @@ class Upstream(avatar_pb2_grpc.AvatarServiceServicer, video_pb2_grpc.VideoServic
 @pytest.mark.parametrize(
     ("path", "settle"),
     [
-        ("/api/v1/avatars/av_1", "avatar"),
+        (f"/api/v1/avatars/{AVATAR_ID}", "avatar"),
         ("/api/v1/avatars?limit=20", "avatar"),
-        ("/api/v1/avatar-videos/vg_1", "video"),
+        (f"/api/v1/avatar-videos/{VIDEO_ID}", "video"),
     ],
 )
 async def test_only_settled_avatars_and_videos_are_served_from_the_cache(
