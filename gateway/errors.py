@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from avatarmesh.errors import DomainError, ErrorCode
+from gateway.schema import pattern_rule
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,8 @@ def _describe(err: dict[str, Any]) -> str:
     if not field and where != "body":
         field = ".".join(loc)
     message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+    if err.get("type") == "string_pattern_mismatch":
+        message = pattern_rule(str((err.get("ctx") or {}).get("pattern", ""))) or message
     if where == "body" and not field:
         if err.get("type") == "missing":
             return "request body is required"

@@ -45,6 +45,29 @@ def id_pattern(prefix: IdPrefix) -> str:
     return f"^{prefix.value}_{_ID_BODY}$"
 
 
+_RULES = {
+    NO_NUL: "must not contain NUL characters",
+    NOT_BLANK: "must contain a character that is not white space (and no NUL)",
+    SPEAKABLE: "must contain a letter or a digit to speak (and no NUL)",
+}
+
+
+def pattern_rule(pattern: str) -> str | None:
+    """The rule a schema pattern stands for, in words, for a 400's message."""
+    if pattern in _RULES:
+        return _RULES[pattern]
+    for prefix in IdPrefix:
+        if pattern == id_pattern(prefix):
+            return (
+                f"must be an id like {_example_id(prefix)} ({prefix.value}_ + 24 base32 characters)"
+            )
+    if pattern.startswith("^(data:") or pattern.startswith("^data:"):
+        return "must be a base64 data URL of an accepted type (or an https:// URL where allowed)"
+    if pattern.startswith("^https"):
+        return "must be an absolute https:// URL"
+    return None
+
+
 def _example_id(prefix: IdPrefix) -> str:
     return f"{prefix.value}_abcdefghijklmnopqrstuvwx"
 

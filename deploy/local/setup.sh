@@ -97,7 +97,20 @@ install_models() {
   "$VENV/bin/python" -m avatarmedia.models install --models-dir "$MODELS_DIR"
 }
 
+# The TypeScript SDK has no runtime dependency; its one dev dependency (typescript,
+# pinned in sdk/typescript/package-lock.json) type-checks it in make test. Without npm
+# or its registry the check is skipped (the SDK and its node tests still run).
+install_typescript() {
+  local pkg=sdk/typescript
+  [ -x "$pkg/node_modules/.bin/tsc" ] && return 0
+  command -v npm >/dev/null || { log "npm not found: the TypeScript type check is skipped"; return 0; }
+  log "TypeScript for the SDK's type check (npm ci in $pkg)"
+  (cd "$pkg" && npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1) \
+    || log "npm ci failed (offline?): the TypeScript type check is skipped"
+}
+
 install_apt_packages
 install_venv
 install_models
+install_typescript
 log "ready"

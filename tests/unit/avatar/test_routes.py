@@ -99,7 +99,7 @@ async def test_get_avatar_when_presigning_fails_is_502_storage_error(tmp_path: P
         async with serving(app) as client:
             gateway_state(app.state).storage = BrokenStorage()
             auth = {"Authorization": f"Bearer {await issue_key(client, owner_id='own_a')}"}
-            reply = await client.get("/api/v1/avatars/av_x", headers=auth)
+            reply = await client.get("/api/v1/avatars/av_" + "a" * 24, headers=auth)
     finally:
         await server.stop(None)
     assert reply.status_code == 502, reply.text

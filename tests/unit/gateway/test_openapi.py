@@ -143,3 +143,11 @@ async def test_a_malformed_id_in_a_body_reference_is_404_like_a_missing_one(api:
     )
     assert reply.status_code == 404
     assert reply.json()["error"]["code"] == "NOT_FOUND"
+
+
+async def test_a_pattern_refusal_says_the_rule_in_words(api: Any) -> None:
+    client, auth, _doc = api
+    reply = await client.post("/api/v1/tts", json={**TTS, "text": "?!"}, headers=auth)
+    assert reply.json()["error"]["message"] == (
+        "text: must contain a letter or a digit to speak (and no NUL)"
+    )

@@ -1,7 +1,8 @@
 """What the sync and async clients share: settings, one description per API call, the
 retry policy and answer parsing. The clients only differ in how they send and sleep.
 
-Retries: 429, 502, 503 and 504 answers and connection failures are retried with
+Retries: 429, 502, 503 and 504 answers, connection failures and a 409
+``IDEMPOTENCY_KEY_IN_PROGRESS`` (our own earlier try still running) are retried with
 exponential backoff and full jitter, waiting what ``Retry-After`` says when the server
 says it. Codes that will not clear by waiting (``DAILY_CAP_REACHED``, resets at midnight;
 ``FEATURE_DISABLED``, an operator's switch) are not retried. Every POST carries an
@@ -114,6 +115,10 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
 
 
 def should_retry(response: httpx.Response) -> bool:
+    """429/502/503/504 unless the code will not clear by waiting; 409 only while the first
+    request with this Idempotency-Key is still running (the gateway says when to retry)."""
+    if response.status_code == 409:
+        return error_code(response) == "IDEMPOTENCY_KEY_IN_PROGRESS"
     if response.status_code not in RETRY_STATUSES:
         return False
     return error_code(response) not in NOT_RETRIED_CODES

@@ -1,0 +1,158 @@
+// node --test: the SDK against a running mesh (AVATARMESH_BASE_URL, AVATARMESH_API_KEY
+// of a funded owner, AVATARMESH_ADMIN_KEY; tests/e2e/test_sdk_typescript.py sets them
+// for the e2e mesh), plus the retry policy against a local HTTP server.
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+
+import { ApiError, Client, OPERATIONS, signWebhook, verifyWebhook } from "../index.js";
+
+const live = Boolean(process.env.AVATARMESH_BASE_URL && process.env.AVATARMESH_API_KEY);
+const needsMesh = { skip: live ? false : "no mesh: set AVATARMESH_BASE_URL and AVATARMESH_API_KEY" };
+
+test("quick start: avatar, pose, video to a file, TTS", needsMesh, async () => {
+  const client = new Client();
+  const seen = [];
+  const avatar = await client.avatar.create({
+    name: "Aria",
+    description: "Professional female presenter, confident and warm",
+    language: "en",
+    nationality: "American",
+    gender: "female",
+    pollMs: 300,
+    onProgress: (a) => seen.push(a.status),
+  });
+  assert.equal(avatar.status, "ready");
+  assert.match(avatar.tts_voice_id ?? "", /^voice_/);
+  assert.ok(seen.length >= 1);
+
+  const pose = await client.avatar.createPose(avatar.id, { prompt: "side profile, arms crossed" });
+  assert.equal(pose.status, "ready");
+  const poses = await client.avatar.listPoses(avatar.id);
+  assert.deepEqual(
+    poses.data.map((p) => p.is_base),
+    [true, false],
+  );
+
+  const progress = [];
+  const video = await client.avatar.waitForVideo({
+    avatar_id: avatar.id,
+    pose_id: pose.id,
+    text: "Hello! Welcome to the demo.",
+    tier: "avatar",
+    resolution: 512,
+    pollMs: 300,
+    onProgress: (v) => progress.push(v.progress),
+  });
+  assert.equal(video.status, "completed");
+  assert.ok(progress.at(-1) === 1);
+  const path = join(await mkdtemp(join(tmpdir(), "avatarmesh-js-")), "video.mp4");
+  const bytes = await client.videos.download(video, path);
+  const saved = await readFile(path);
+  assert.equal(saved.length, bytes.length);
+  assert.equal(saved.subarray(4, 8).toString("latin1"), "ftyp"); // an MP4
+
+  const wav = await client.tts.synthesize({ voice: avatar.tts_voice_id ?? "", text: "Hello there." });
+  assert.equal(Buffer.from(wav.subarray(0, 4)).toString("latin1"), "RIFF");
+
+  const status = await client.avatar.videoStatus(video.id);
+  assert.equal(status.id, video.id);
+  const listed = [];
+  for await (const v of client.videos.iterate(1)) listed.push(v.id);
+  assert.ok(listed.includes(video.id));
+});
+
+test("errors carry the API's code", needsMesh, async () => {
+  const client = new Client();
+  await assert.rejects(client.avatar.get("av_aaaaaaaaaaaaaaaaaaaaaaaa"), (error) => {
+    assert.ok(error instanceof ApiError);
+    assert.equal(error.status, 404);
+    assert.equal(error.code, "NOT_FOUND");
+    return true;
+  });
+  await assert.rejects(
+    client.avatar.generateVideo({ avatar_id: "av_aaaaaaaaaaaaaaaaaaaaaaaa", text: "" }),
+    (error) => error instanceof ApiError && error.code === "VALIDATION_ERROR",
+  );
+  const anonymous = new Client({ apiKey: "sk_wrong" });
+  await assert.rejects(anonymous.billing.balance(), (error) => error.code === "UNAUTHORIZED");
+});
+
+test("the SDK calls every operation of /openapi.json", needsMesh, async () => {
+  const client = new Client();
+  const response = await client.request("GET", "/openapi.json");
+  const doc = await response.json();
+  const documented = Object.entries(doc.paths).flatMap(([path, item]) =>
+    Object.keys(item)
+      .filter((m) => ["get", "post", "put", "patch", "delete"].includes(m))
+      .map((m) => `${m.toUpperCase()} ${path}`),
+  );
+  assert.deepEqual([...OPERATIONS].sort(), documented.sort());
+});
+
+test("billing, webhooks secret and its signatures, pagination", needsMesh, async () => {
+  const client = new Client();
+  const balance = await client.billing.balance();
+  assert.equal(balance.currency, "USD");
+  const { secret } = await client.webhooks.secret();
+  const body = JSON.stringify({ event: "video.completed" });
+  const now = Math.floor(Date.now() / 1000);
+  const signature = await signWebhook(secret, String(now), body);
+  assert.ok(await verifyWebhook({ secret, timestamp: String(now), body, signature }));
+  assert.ok(!(await verifyWebhook({ secret, timestamp: String(now), body: `${body} `, signature })));
+  assert.ok(!(await verifyWebhook({ secret, timestamp: String(now - 3600), body, signature })));
+  let count = 0;
+  for await (const avatar of client.avatar.iterate(2)) count += avatar.id ? 1 : 0;
+  assert.ok(count >= 6); // the six system avatars at least, across pages of 2
+});
+
+test("retries 503 then honours Retry-After on 429, with one Idempotency-Key", async () => {
+  const answers = [
+    [503, {}, { error: { code: "SERVICE_UNAVAILABLE", message: "down" } }],
+    [429, { "Retry-After": "0" }, { error: { code: "RATE_LIMITED", message: "slow" } }],
+    [202, {}, { id: "vg_x", status: "queued" }],
+  ];
+  const keys = [];
+  const server = createServer((req, res) => {
+    keys.push(req.headers["idempotency-key"]);
+    const [status, headers, body] = answers.shift();
+    res.writeHead(status, { "Content-Type": "application/json", ...headers });
+    res.end(JSON.stringify(body));
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    const { port } = server.address();
+    const client = new Client({ apiKey: "k", baseUrl: `http://127.0.0.1:${port}`, backoffBase: 0.01 });
+    const created = await client.avatar.generateVideo({ avatar_id: "av_x", text: "hi" });
+    assert.equal(created.id, "vg_x");
+    assert.equal(keys.length, 3);
+    assert.equal(new Set(keys).size, 1);
+    assert.match(keys[0], /^sdk-/);
+  } finally {
+    server.close();
+  }
+});
+
+test("DAILY_CAP_REACHED is not retried (it resets at midnight)", async () => {
+  let calls = 0;
+  const server = createServer((_req, res) => {
+    calls += 1;
+    res.writeHead(429, { "Content-Type": "application/json" });
+    res.end(JSON.stringify({ error: { code: "DAILY_CAP_REACHED", message: "cap" } }));
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    const { port } = server.address();
+    const client = new Client({ apiKey: "k", baseUrl: `http://127.0.0.1:${port}` });
+    await assert.rejects(
+      client.avatar.createPose("av_x", { prompt: "p" }),
+      (error) => error.code === "DAILY_CAP_REACHED",
+    );
+    assert.equal(calls, 1);
+  } finally {
+    server.close();
+  }
+});

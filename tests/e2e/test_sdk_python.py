@@ -1,0 +1,150 @@
+"""The Python SDK and the ``avatarmesh`` CLI against the real mesh: the README quick
+start (avatar, pose, video to a file, TTS) through the sync client, the async client
+and the command line, and errors carrying the API's code."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from avatarmesh_sdk import AsyncClient, Client, NotFoundError, ValidationError
+from tests.e2e.conftest import ADMIN_KEY, Mesh
+
+pytestmark = pytest.mark.e2e
+
+ARIA = {
+    "name": "Aria",
+    "description": "Professional female presenter, confident and warm, business attire",
+    "language": "en",
+    "nationality": "American",
+    "gender": "female",
+}
+
+
+def sdk_client(mesh: Mesh, owner: str, dollars: float = 20) -> Client:
+    api = mesh.api(owner)
+    mesh.fund(owner, dollars)
+    key = api.headers["Authorization"].removeprefix("Bearer ")
+    return Client(api_key=key, base_url=mesh.base_url, admin_key=ADMIN_KEY)
+
+
+def is_mp4(path: Path) -> bool:
+    return path.read_bytes()[4:8] == b"ftyp"
+
+
+def test_quick_start_through_the_sync_client(mesh: Mesh, tmp_path: Path) -> None:
+    client = sdk_client(mesh, "own_sdk_py")
+    stages: list[str] = []
+    avatar = client.avatars.create(**ARIA, wait=True, on_progress=lambda a: stages.append(a.status))
+    assert avatar.status == "ready" and avatar.tts_voice_id and stages[-1] == "ready"
+    pose = client.avatars.create_pose(avatar.id, prompt="side profile, arms crossed")
+    assert [p.is_base for p in client.avatars.list_poses(avatar.id).data] == [True, False]
+    progress: list[float] = []
+    video = client.videos.generate(
+        avatar_id=avatar.id,
+        pose_id=pose.id,
+        text="Hello! Welcome to the demo.",
+        resolution=512,
+        on_progress=lambda v: progress.append(v.progress),
+    )
+    assert video.status == "completed" and progress[-1] == 1.0
+    saved = client.videos.download(video, tmp_path / "video.mp4")
+    assert is_mp4(saved)
+    wav = client.tts.synthesize(voice=avatar.tts_voice_id, text="Hello there.")
+    assert wav[:4] == b"RIFF"
+    assert video.id in {v.id for v in client.videos.iter(limit=1)}
+    assert sum(1 for _ in client.avatars.iter(limit=2)) >= 7  # six system avatars + Aria
+    kinds = {e.kind for e in client.billing.iter_ledger(limit=2)}
+    assert {"top_up", "capture"} <= kinds
+    client.avatars.delete(avatar.id)
+    with pytest.raises(NotFoundError) as caught:
+        client.avatars.get(avatar.id)
+    assert caught.value.code == "NOT_FOUND"
+
+
+def test_quick_start_through_the_async_client(mesh: Mesh, tmp_path: Path) -> None:
+    key = mesh.api("own_sdk_aio").headers["Authorization"].removeprefix("Bearer ")
+    mesh.fund("own_sdk_aio", 20)
+
+    async def run() -> None:
+        async with AsyncClient(api_key=key, base_url=mesh.base_url) as client:
+            avatar = await client.avatars.create(**ARIA, wait=True)
+            video = await client.videos.generate(
+                avatar_id=avatar.id, text="Hello from asyncio.", resolution=512
+            )
+            assert is_mp4(await client.videos.download(video, tmp_path / "async.mp4"))
+            assert (await client.tts.synthesize(voice=avatar.tts_voice_id, text="Hi."))[
+                :4
+            ] == b"RIFF"
+            with pytest.raises(ValidationError) as caught:
+                await client.videos.create(avatar_id=avatar.id, text="")
+            assert caught.value.code == "VALIDATION_ERROR"
+
+    asyncio.run(run())
+
+
+def cli(mesh: Mesh, key: str, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [str(Path(sys.executable).with_name("avatarmesh")), "--no-progress", *args]
+    env = {
+        **os.environ,
+        "AVATARMESH_API_KEY": key,
+        "AVATARMESH_BASE_URL": mesh.base_url,
+        "AVATARMESH_CONFIG": "/nonexistent",
+    }
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_quick_start_through_the_cli(mesh: Mesh, tmp_path: Path) -> None:
+    key = mesh.api("own_sdk_cli").headers["Authorization"].removeprefix("Bearer ")
+    mesh.fund("own_sdk_cli", 20)
+    made = cli(
+        mesh,
+        key,
+        "--json",
+        "avatars",
+        "create",
+        "--name",
+        "Aria",
+        "--describe",
+        ARIA["description"],
+        "--wait",
+    )
+    assert made.returncode == 0, made.stderr
+    avatar = json.loads(made.stdout)
+    assert avatar["status"] == "ready"
+    pose = cli(mesh, key, "--json", "poses", "create", avatar["id"], "--prompt", "smiling")
+    assert pose.returncode == 0, pose.stderr
+    out = tmp_path / "video.mp4"
+    video = cli(
+        mesh,
+        key,
+        "videos",
+        "create",
+        "--avatar",
+        avatar["id"],
+        "--text",
+        "Hello from the command line.",
+        "--resolution",
+        "512",
+        "--out",
+        str(out),
+    )
+    assert video.returncode == 0, video.stderr
+    assert is_mp4(out)
+    wav = tmp_path / "a.wav"
+    spoken = cli(mesh, key, "tts", "--voice", avatar["id"], "--text", "Hello.", "--out", str(wav))
+    assert spoken.returncode == 0 and wav.read_bytes()[:4] == b"RIFF", spoken.stderr
+    balance = cli(mesh, key, "--json", "balance")
+    assert json.loads(balance.stdout)["currency"] == "USD"
+    # exit codes say what failed
+    assert cli(mesh, key, "avatars", "get", "av_" + "a" * 24).returncode == 4
+    assert (
+        cli(mesh, key, "videos", "create", "--avatar", avatar["id"], "--text", " ").returncode == 5
+    )
+    assert cli(mesh, "sk_wrong", "balance").returncode == 3
