@@ -5,10 +5,10 @@ filter, a delivery log each and a test event). See docs/webhooks.md."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from avatarmesh.errors import ErrorCode
 from avatarmesh.ids import IdPrefix
@@ -16,7 +16,7 @@ from avatarmesh.v1 import webhook_pb2 as pb
 from gateway.bodies import RequestBody
 from gateway.deps import Clients, Owner
 from gateway.errors import ERROR_RESPONSES
-from gateway.schema import API_CODES, errors, id_pattern
+from gateway.schema import API_CODES, BODY_CODES, NO_NUL, errors, id_pattern, path_id
 
 router = APIRouter(prefix="/api/v1", tags=["webhooks"], responses=ERROR_RESPONSES)
 
@@ -122,15 +122,43 @@ def _attempt(attempt: pb.DeliveryAttempt) -> DeliveryAttemptOut:
 # -- webhook endpoints ----------------------------------------------------------------
 
 
+# services/webhook/endpoints.py EVENT_TYPES, and "*" for every event.
+EventName = Literal[
+    "avatar.ready",
+    "avatar.failed",
+    "video.completed",
+    "video.failed",
+    "studio.video.completed",
+    "studio.video.failed",
+    "file.archived",
+    "*",
+]
+EndpointId = Annotated[str, path_id(IdPrefix.WEBHOOK_ENDPOINT, "webhook endpoint")]
+
+
 class CreateEndpointBody(RequestBody):
-    url: str = Field(max_length=2048, description="HTTPS URL (checked like every URL)")
-    events: list[str] = Field(
-        min_length=1,
-        max_length=20,
-        description="avatar.ready, avatar.failed, video.completed, video.failed, "
-        "studio.video.completed, studio.video.failed, file.archived; or * for all",
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://example.com/hooks/avatarmesh",
+                    "events": ["video.completed", "video.failed"],
+                    "description": "production receiver",
+                }
+            ]
+        }
     )
-    description: str = Field(default="", max_length=500)
+
+    url: str = Field(
+        max_length=2048,
+        pattern=r"^https?://\S+$",
+        description="https:// URL whose host resolves to public addresses (http://127.0.0.1 "
+        "only where the deployment allows loopback)",
+    )
+    events: list[EventName] = Field(
+        min_length=1, max_length=20, description='The events to receive, or "*" for all'
+    )
+    description: str = Field(default="", max_length=500, pattern=NO_NUL)
 
 
 class RotateEndpointBody(RequestBody):
@@ -185,24 +213,33 @@ def _endpoint(reply: pb.Endpoint) -> EndpointOut:
     "/webhooks/endpoints",
     status_code=status.HTTP_201_CREATED,
     summary="Add a webhook endpoint (its signing secret is shown only now)",
+    responses=errors(BODY_CODES, API_CODES, ErrorCode.CONFLICT),
 )
 async def create_endpoint(body: CreateEndpointBody, owner: Owner, clients: Clients) -> EndpointOut:
     reply = await clients.webhook.CreateEndpoint(
         pb.CreateEndpointRequest(
-            owner_id=owner, url=body.url, events=body.events, description=body.description
+            owner_id=owner, url=body.url, events=list(body.events), description=body.description
         )
     )
     return _endpoint(reply)
 
 
-@router.get("/webhooks/endpoints", summary="The caller's webhook endpoints")
+@router.get(
+    "/webhooks/endpoints",
+    summary="The caller's webhook endpoints",
+    responses=errors(API_CODES),
+)
 async def list_endpoints(owner: Owner, clients: Clients) -> Endpoints:
     reply = await clients.webhook.ListEndpoints(pb.ListEndpointsRequest(owner_id=owner))
     return Endpoints(data=[_endpoint(e) for e in reply.endpoints])
 
 
-@router.get("/webhooks/endpoints/{endpoint_id}", summary="One webhook endpoint")
-async def get_endpoint(endpoint_id: str, owner: Owner, clients: Clients) -> EndpointOut:
+@router.get(
+    "/webhooks/endpoints/{endpoint_id}",
+    summary="One webhook endpoint",
+    responses=errors(API_CODES, ErrorCode.NOT_FOUND),
+)
+async def get_endpoint(endpoint_id: EndpointId, owner: Owner, clients: Clients) -> EndpointOut:
     reply = await clients.webhook.GetEndpoint(
         pb.EndpointRequest(owner_id=owner, endpoint_id=endpoint_id)
     )
@@ -214,8 +251,9 @@ async def get_endpoint(endpoint_id: str, owner: Owner, clients: Clients) -> Endp
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     summary="Delete a webhook endpoint (its pending deliveries stop)",
+    responses=errors(API_CODES, ErrorCode.NOT_FOUND),
 )
-async def delete_endpoint(endpoint_id: str, owner: Owner, clients: Clients) -> Response:
+async def delete_endpoint(endpoint_id: EndpointId, owner: Owner, clients: Clients) -> Response:
     await clients.webhook.DeleteEndpoint(
         pb.EndpointRequest(owner_id=owner, endpoint_id=endpoint_id)
     )
@@ -225,9 +263,10 @@ async def delete_endpoint(endpoint_id: str, owner: Owner, clients: Clients) -> R
 @router.post(
     "/webhooks/endpoints/{endpoint_id}/rotate-secret",
     summary="A new signing secret (shown once); the old one also signs for the overlap",
+    responses=errors(BODY_CODES, API_CODES, ErrorCode.NOT_FOUND),
 )
 async def rotate_endpoint_secret(
-    endpoint_id: str, owner: Owner, clients: Clients, body: RotateEndpointBody | None = None
+    endpoint_id: EndpointId, owner: Owner, clients: Clients, body: RotateEndpointBody | None = None
 ) -> EndpointOut:
     request = pb.RotateEndpointSecretRequest(owner_id=owner, endpoint_id=endpoint_id)
     if body is not None and body.overlap_seconds is not None:
@@ -239,8 +278,9 @@ async def rotate_endpoint_secret(
     "/webhooks/endpoints/{endpoint_id}/test",
     status_code=status.HTTP_202_ACCEPTED,
     summary="Send a signed webhook.test event to this endpoint",
+    responses=errors(API_CODES, ErrorCode.NOT_FOUND),
 )
-async def send_test_event(endpoint_id: str, owner: Owner, clients: Clients) -> TestEventOut:
+async def send_test_event(endpoint_id: EndpointId, owner: Owner, clients: Clients) -> TestEventOut:
     reply = await clients.webhook.SendTestEvent(
         pb.EndpointRequest(owner_id=owner, endpoint_id=endpoint_id)
     )
@@ -250,9 +290,10 @@ async def send_test_event(endpoint_id: str, owner: Owner, clients: Clients) -> T
 @router.get(
     "/webhooks/endpoints/{endpoint_id}/deliveries",
     summary="This endpoint's delivery attempts, newest first",
+    responses=errors(API_CODES, ErrorCode.VALIDATION_ERROR, ErrorCode.NOT_FOUND),
 )
 async def endpoint_deliveries(
-    endpoint_id: str,
+    endpoint_id: EndpointId,
     owner: Owner,
     clients: Clients,
     limit: Annotated[int, Query(ge=1, le=500, description="At most this many")] = 100,

@@ -10,15 +10,19 @@ import type {
   Balance,
   CanaryOut,
   CreateAvatarBody,
+  CreateEndpointBody,
   CreateVideoBody,
   CreatedApiKey,
   CreatedVideo,
   DeliveryAttempts,
+  EndpointOut,
+  Endpoints,
   LedgerEntryOut,
   LedgerPage,
   PoseCreated,
   PoseList,
   SigningSecretOut,
+  TestEventOut,
   VideoOut,
   VideoPage,
   WalletOut,
@@ -135,6 +139,14 @@ declare class WebhooksApi {
   secret(): Promise<SigningSecretOut>;
   rotateSecret(): Promise<SigningSecretOut>;
   deliveries(query?: { video_id?: string; limit?: number }): Promise<DeliveryAttempts>;
+  /** A receiver for `events` (or ["*"]); keep `.secret`, shown only in this answer. */
+  createEndpoint(input: CreateEndpointBody): Promise<EndpointOut>;
+  listEndpoints(): Promise<Endpoints>;
+  getEndpoint(endpointId: string): Promise<EndpointOut>;
+  deleteEndpoint(endpointId: string): Promise<void>;
+  rotateEndpointSecret(endpointId: string, input?: { overlap_seconds?: number }): Promise<EndpointOut>;
+  sendTestEvent(endpointId: string): Promise<TestEventOut>;
+  endpointDeliveries(endpointId: string, query?: { limit?: number }): Promise<DeliveryAttempts>;
 }
 
 declare class AdminApi {

@@ -24,6 +24,10 @@
 /** @typedef {import("./types.js").SigningSecretOut} SigningSecretOut */
 /** @typedef {import("./types.js").DeliveryAttempts} DeliveryAttempts */
 /** @typedef {import("./types.js").CreatedApiKey} CreatedApiKey */
+/** @typedef {import("./types.js").EndpointOut} EndpointOut */
+/** @typedef {import("./types.js").Endpoints} Endpoints */
+/** @typedef {import("./types.js").TestEventOut} TestEventOut */
+/** @typedef {import("./types.js").CreateEndpointBody["events"][number]} EndpointEvent */
 /** @typedef {import("./types.js").ApiKeyList} ApiKeyList */
 /** @typedef {import("./types.js").WalletOut} WalletOut */
 /** @typedef {import("./types.js").CanaryOut} CanaryOut */
@@ -554,6 +558,57 @@ class WebhooksApi {
   deliveries(query = {}) {
     return this.client.json("GET", "/api/v1/webhooks/deliveries", { query });
   }
+
+  /**
+   * A receiver for `events` (or ["*"]); keep `.secret`, shown only in this answer.
+   * @param {{ url: string, events: EndpointEvent[], description?: string }} input
+   * @returns {Promise<EndpointOut>}
+   */
+  createEndpoint(input) {
+    return this.client.json("POST", "/api/v1/webhooks/endpoints", { json: dropUndefined(input) });
+  }
+
+  /** @returns {Promise<Endpoints>} */
+  listEndpoints() {
+    return this.client.json("GET", "/api/v1/webhooks/endpoints");
+  }
+
+  /** @param {string} endpointId @returns {Promise<EndpointOut>} */
+  getEndpoint(endpointId) {
+    return this.client.json("GET", `/api/v1/webhooks/endpoints/${encodeURIComponent(endpointId)}`);
+  }
+
+  /** @param {string} endpointId @returns {Promise<void>} */
+  async deleteEndpoint(endpointId) {
+    await this.client.request(
+      "DELETE",
+      `/api/v1/webhooks/endpoints/${encodeURIComponent(endpointId)}`,
+    );
+  }
+
+  /**
+   * @param {string} endpointId @param {{ overlap_seconds?: number }} [input]
+   * @returns {Promise<EndpointOut>}
+   */
+  rotateEndpointSecret(endpointId, input = {}) {
+    const path = `/api/v1/webhooks/endpoints/${encodeURIComponent(endpointId)}/rotate-secret`;
+    return this.client.json("POST", path, { json: dropUndefined(input) });
+  }
+
+  /** @param {string} endpointId @returns {Promise<TestEventOut>} */
+  sendTestEvent(endpointId) {
+    const path = `/api/v1/webhooks/endpoints/${encodeURIComponent(endpointId)}/test`;
+    return this.client.json("POST", path);
+  }
+
+  /**
+   * @param {string} endpointId @param {{ limit?: number }} [query]
+   * @returns {Promise<DeliveryAttempts>}
+   */
+  endpointDeliveries(endpointId, query = {}) {
+    const path = `/api/v1/webhooks/endpoints/${encodeURIComponent(endpointId)}/deliveries`;
+    return this.client.json("GET", path, { query });
+  }
 }
 
 /** Operators' routes: the client needs `adminKey` (or AVATARMESH_ADMIN_KEY). */
@@ -682,6 +737,13 @@ export const OPERATIONS = [
   "GET /api/v1/webhooks/secret",
   "POST /api/v1/webhooks/secret/rotate",
   "GET /api/v1/webhooks/deliveries",
+  "POST /api/v1/webhooks/endpoints",
+  "GET /api/v1/webhooks/endpoints",
+  "GET /api/v1/webhooks/endpoints/{endpoint_id}",
+  "DELETE /api/v1/webhooks/endpoints/{endpoint_id}",
+  "POST /api/v1/webhooks/endpoints/{endpoint_id}/rotate-secret",
+  "POST /api/v1/webhooks/endpoints/{endpoint_id}/test",
+  "GET /api/v1/webhooks/endpoints/{endpoint_id}/deliveries",
   "POST /admin/v1/api-keys",
   "GET /admin/v1/api-keys",
   "DELETE /admin/v1/api-keys/{key_id}",

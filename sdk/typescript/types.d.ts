@@ -126,6 +126,14 @@ export interface CreateAvatarBody {
   source_video_url?: string | null;
 }
 
+export interface CreateEndpointBody {
+  /** https:// URL whose host resolves to public addresses (http://127.0.0.1 only where the deployment allows loopback) */
+  url: string;
+  /** The events to receive, or "*" for all */
+  events: Array<"avatar.ready" | "avatar.failed" | "video.completed" | "video.failed" | "studio.video.completed" | "studio.video.failed" | "file.archived" | "*">;
+  description?: string;
+}
+
 export interface CreatePoseBody {
   /** Pose description for the i2i variation (1-600 chars) */
   prompt: string;
@@ -180,9 +188,14 @@ export interface DeliveryAttemptOut {
   id: string;
   /** The Webhook-Id receivers de-duplicate on */
   event_id: string;
-  /** video.completed or video.failed */
+  /** video.completed, video.failed, avatar.ready, ... */
   event: string;
+  /** What the event is about (kept name: any id) */
   video_gen_id: string;
+  /** What the event is about: a video, avatar, ... id */
+  subject_id: string;
+  /** The webhook endpoint; null: the job's URL */
+  endpoint_id: string | null;
   url: string;
   /** 1 for the first attempt of this event */
   attempt: number;
@@ -197,6 +210,23 @@ export interface DeliveryAttemptOut {
 
 export interface DeliveryAttempts {
   data: Array<DeliveryAttemptOut>;
+}
+
+export interface EndpointOut {
+  id: string;
+  url: string;
+  events: Array<string>;
+  description: string;
+  created_at: string;
+  secret_created_at: string;
+  /** After a rotation: until then deliveries also carry the old signature */
+  previous_valid_until: string | null;
+  /** Only in the answers to create and rotate-secret */
+  secret?: string | null;
+}
+
+export interface Endpoints {
+  data: Array<EndpointOut>;
 }
 
 /** The body of every error answer. */
@@ -272,12 +302,22 @@ export interface Ready {
   system_avatars: string;
 }
 
+export interface RotateEndpointBody {
+  /** How long the old secret keeps signing (default 24 h) */
+  overlap_seconds?: number | null;
+}
+
 export interface SigningSecretOut {
   /** whsec_...: the HMAC-SHA256 key deliveries are signed with */
   secret: string;
   created_at: string;
   /** After a rotation: until then deliveries also carry a signature made with the previous secret */
   previous_valid_until?: string | null;
+}
+
+export interface TestEventOut {
+  event_id: string;
+  event?: string;
 }
 
 export interface TopUp {
@@ -352,6 +392,7 @@ export interface WalletTier {
 export type Operation =
   | "DELETE /admin/v1/api-keys/{key_id}"
   | "DELETE /api/v1/avatars/{avatar_id}"
+  | "DELETE /api/v1/webhooks/endpoints/{endpoint_id}"
   | "GET /admin/v1/api-keys"
   | "GET /admin/v1/canary/{canary_id}"
   | "GET /api/v1/avatar-videos"
@@ -362,6 +403,9 @@ export type Operation =
   | "GET /api/v1/billing/balance"
   | "GET /api/v1/billing/ledger"
   | "GET /api/v1/webhooks/deliveries"
+  | "GET /api/v1/webhooks/endpoints"
+  | "GET /api/v1/webhooks/endpoints/{endpoint_id}"
+  | "GET /api/v1/webhooks/endpoints/{endpoint_id}/deliveries"
   | "GET /api/v1/webhooks/secret"
   | "GET /healthz"
   | "GET /readyz"
@@ -373,5 +417,8 @@ export type Operation =
   | "POST /api/v1/avatars"
   | "POST /api/v1/avatars/{avatar_id}/poses"
   | "POST /api/v1/tts"
+  | "POST /api/v1/webhooks/endpoints"
+  | "POST /api/v1/webhooks/endpoints/{endpoint_id}/rotate-secret"
+  | "POST /api/v1/webhooks/endpoints/{endpoint_id}/test"
   | "POST /api/v1/webhooks/secret/rotate"
   | "PUT /admin/v1/wallets/{owner_id}/tier";

@@ -9,12 +9,21 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from avatarmesh_sdk import AsyncClient, Client, NotFoundError, ValidationError
+from avatarmesh_sdk import (
+    AsyncClient,
+    Client,
+    NotFoundError,
+    ValidationError,
+    WebhookVerificationError,
+    construct_event,
+)
 from tests.e2e.conftest import ADMIN_KEY, Mesh
+from tests.e2e.receiver import Receiver
 
 pytestmark = pytest.mark.e2e
 
@@ -148,3 +157,23 @@ def test_quick_start_through_the_cli(mesh: Mesh, tmp_path: Path) -> None:
         cli(mesh, key, "videos", "create", "--avatar", avatar["id"], "--text", " ").returncode == 5
     )
     assert cli(mesh, "sk_wrong", "balance").returncode == 3
+
+
+def test_webhook_endpoint_test_event_verifies_with_the_sdk_helper(
+    mesh: Mesh, receiver: Callable[..., Receiver]
+) -> None:
+    """An endpoint made through the SDK receives a signed webhook.test event that
+    ``construct_event`` accepts with the endpoint's secret (and refuses with another)."""
+    client = sdk_client(mesh, "own_sdk_hooks", dollars=1)
+    hook = receiver()
+    endpoint = client.webhooks.create_endpoint(hook.url, ["video.completed"], "sdk test")
+    assert endpoint.secret and endpoint.id in {e.id for e in client.webhooks.list_endpoints().data}
+    sent = client.webhooks.send_test_event(endpoint.id)
+    (delivery,) = hook.wait_for(lambda received: len(received) >= 1)
+    event = construct_event(delivery.body, delivery.headers, endpoint.secret)
+    assert event["event"] == "webhook.test" and delivery.headers["webhook-id"] == sent.event_id
+    with pytest.raises(WebhookVerificationError):
+        construct_event(delivery.body, delivery.headers, "whsec_not_it")
+    client.webhooks.delete_endpoint(endpoint.id)
+    with pytest.raises(NotFoundError):
+        client.webhooks.get_endpoint(endpoint.id)

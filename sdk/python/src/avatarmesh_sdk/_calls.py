@@ -29,6 +29,19 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/webhooks/secret"): "webhooks.secret",
     ("POST", "/api/v1/webhooks/secret/rotate"): "webhooks.rotate_secret",
     ("GET", "/api/v1/webhooks/deliveries"): "webhooks.deliveries",
+    ("POST", "/api/v1/webhooks/endpoints"): "webhooks.create_endpoint",
+    ("GET", "/api/v1/webhooks/endpoints"): "webhooks.list_endpoints",
+    ("GET", "/api/v1/webhooks/endpoints/{endpoint_id}"): "webhooks.get_endpoint",
+    ("DELETE", "/api/v1/webhooks/endpoints/{endpoint_id}"): "webhooks.delete_endpoint",
+    (
+        "POST",
+        "/api/v1/webhooks/endpoints/{endpoint_id}/rotate-secret",
+    ): "webhooks.rotate_endpoint_secret",
+    ("POST", "/api/v1/webhooks/endpoints/{endpoint_id}/test"): "webhooks.send_test_event",
+    (
+        "GET",
+        "/api/v1/webhooks/endpoints/{endpoint_id}/deliveries",
+    ): "webhooks.endpoint_deliveries",
     ("POST", "/admin/v1/api-keys"): "admin.create_api_key",
     ("GET", "/admin/v1/api-keys"): "admin.list_api_keys",
     ("DELETE", "/admin/v1/api-keys/{key_id}"): "admin.revoke_api_key",
@@ -215,6 +228,54 @@ def webhook_deliveries(
         "/api/v1/webhooks/deliveries",
         model(m.DeliveryAttempts),
         params={"video_id": video_id, "limit": limit},
+    )
+
+
+def create_endpoint(
+    url: str, events: list[str], description: str | None = None
+) -> Call[m.EndpointOut]:
+    """A webhook receiver for ``events`` (or ["*"]); its secret is in this answer only."""
+    return Call(
+        "POST",
+        "/api/v1/webhooks/endpoints",
+        model(m.EndpointOut),
+        json=drop_none({"url": url, "events": events, "description": description}),
+    )
+
+
+def list_endpoints() -> Call[m.Endpoints]:
+    return Call("GET", "/api/v1/webhooks/endpoints", model(m.Endpoints))
+
+
+def get_endpoint(endpoint_id: str) -> Call[m.EndpointOut]:
+    return Call("GET", f"/api/v1/webhooks/endpoints/{endpoint_id}", model(m.EndpointOut))
+
+
+def delete_endpoint(endpoint_id: str) -> Call[None]:
+    return Call("DELETE", f"/api/v1/webhooks/endpoints/{endpoint_id}", nothing)
+
+
+def rotate_endpoint_secret(
+    endpoint_id: str, overlap_seconds: float | None = None
+) -> Call[m.EndpointOut]:
+    return Call(
+        "POST",
+        f"/api/v1/webhooks/endpoints/{endpoint_id}/rotate-secret",
+        model(m.EndpointOut),
+        json=drop_none({"overlap_seconds": overlap_seconds}),
+    )
+
+
+def send_test_event(endpoint_id: str) -> Call[m.TestEventOut]:
+    return Call("POST", f"/api/v1/webhooks/endpoints/{endpoint_id}/test", model(m.TestEventOut))
+
+
+def endpoint_deliveries(endpoint_id: str, limit: int | None = None) -> Call[m.DeliveryAttempts]:
+    return Call(
+        "GET",
+        f"/api/v1/webhooks/endpoints/{endpoint_id}/deliveries",
+        model(m.DeliveryAttempts),
+        params={"limit": limit},
     )
 
 

@@ -318,6 +318,34 @@ class Webhooks(_Resource):
     ) -> m.DeliveryAttempts:
         return await self._client.send(c.webhook_deliveries(video_id, limit))
 
+    async def create_endpoint(
+        self, url: str, events: list[str], description: str | None = None
+    ) -> m.EndpointOut:
+        """A receiver for ``events`` (or ["*"]): keep ``.secret``, shown only now."""
+        return await self._client.send(c.create_endpoint(url, events, description))
+
+    async def list_endpoints(self) -> m.Endpoints:
+        return await self._client.send(c.list_endpoints())
+
+    async def get_endpoint(self, endpoint_id: str) -> m.EndpointOut:
+        return await self._client.send(c.get_endpoint(endpoint_id))
+
+    async def delete_endpoint(self, endpoint_id: str) -> None:
+        await self._client.send(c.delete_endpoint(endpoint_id))
+
+    async def rotate_endpoint_secret(
+        self, endpoint_id: str, overlap_seconds: float | None = None
+    ) -> m.EndpointOut:
+        return await self._client.send(c.rotate_endpoint_secret(endpoint_id, overlap_seconds))
+
+    async def send_test_event(self, endpoint_id: str) -> m.TestEventOut:
+        return await self._client.send(c.send_test_event(endpoint_id))
+
+    async def endpoint_deliveries(
+        self, endpoint_id: str, limit: int | None = None
+    ) -> m.DeliveryAttempts:
+        return await self._client.send(c.endpoint_deliveries(endpoint_id, limit))
+
 
 class Admin(_Resource):
     """Operators' routes: the client needs ``admin_key`` (or AVATARMESH_ADMIN_KEY)."""

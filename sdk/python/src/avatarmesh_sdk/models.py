@@ -146,6 +146,26 @@ class CreateAvatarBody(Model):
 
 
 @dataclass(kw_only=True)
+class CreateEndpointBody(Model):
+    """CreateEndpointBody"""
+
+    url: str
+    events: list[
+        Literal[
+            "avatar.ready",
+            "avatar.failed",
+            "video.completed",
+            "video.failed",
+            "studio.video.completed",
+            "studio.video.failed",
+            "file.archived",
+            "*",
+        ]
+    ]
+    description: str = ""
+
+
+@dataclass(kw_only=True)
 class CreatePoseBody(Model):
     """CreatePoseBody"""
 
@@ -200,6 +220,8 @@ class DeliveryAttemptOut(Model):
     event_id: str
     event: str
     video_gen_id: str
+    subject_id: str
+    endpoint_id: str | None
     url: str
     attempt: int
     status_code: int | None
@@ -214,6 +236,27 @@ class DeliveryAttempts(Model):
     """DeliveryAttempts"""
 
     data: list[DeliveryAttemptOut]
+
+
+@dataclass(kw_only=True)
+class EndpointOut(Model):
+    """EndpointOut"""
+
+    id: str
+    url: str
+    events: list[str]
+    description: str
+    created_at: str
+    secret_created_at: str
+    previous_valid_until: str | None
+    secret: str | None = None
+
+
+@dataclass(kw_only=True)
+class Endpoints(Model):
+    """Endpoints"""
+
+    data: list[EndpointOut]
 
 
 @dataclass(kw_only=True)
@@ -312,12 +355,27 @@ class Ready(Model):
 
 
 @dataclass(kw_only=True)
+class RotateEndpointBody(Model):
+    """RotateEndpointBody"""
+
+    overlap_seconds: float | None = None
+
+
+@dataclass(kw_only=True)
 class SigningSecretOut(Model):
     """SigningSecretOut"""
 
     secret: str
     created_at: str
     previous_valid_until: str | None = None
+
+
+@dataclass(kw_only=True)
+class TestEventOut(Model):
+    """TestEventOut"""
+
+    event_id: str
+    event: str = "webhook.test"
 
 
 @dataclass(kw_only=True)
@@ -394,6 +452,7 @@ class WalletTier(Model):
 OPERATIONS = (
     ("DELETE", "/admin/v1/api-keys/{key_id}"),
     ("DELETE", "/api/v1/avatars/{avatar_id}"),
+    ("DELETE", "/api/v1/webhooks/endpoints/{endpoint_id}"),
     ("GET", "/admin/v1/api-keys"),
     ("GET", "/admin/v1/canary/{canary_id}"),
     ("GET", "/api/v1/avatar-videos"),
@@ -404,6 +463,9 @@ OPERATIONS = (
     ("GET", "/api/v1/billing/balance"),
     ("GET", "/api/v1/billing/ledger"),
     ("GET", "/api/v1/webhooks/deliveries"),
+    ("GET", "/api/v1/webhooks/endpoints"),
+    ("GET", "/api/v1/webhooks/endpoints/{endpoint_id}"),
+    ("GET", "/api/v1/webhooks/endpoints/{endpoint_id}/deliveries"),
     ("GET", "/api/v1/webhooks/secret"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
@@ -415,6 +477,9 @@ OPERATIONS = (
     ("POST", "/api/v1/avatars"),
     ("POST", "/api/v1/avatars/{avatar_id}/poses"),
     ("POST", "/api/v1/tts"),
+    ("POST", "/api/v1/webhooks/endpoints"),
+    ("POST", "/api/v1/webhooks/endpoints/{endpoint_id}/rotate-secret"),
+    ("POST", "/api/v1/webhooks/endpoints/{endpoint_id}/test"),
     ("POST", "/api/v1/webhooks/secret/rotate"),
     ("PUT", "/admin/v1/wallets/{owner_id}/tier"),
 )
