@@ -141,9 +141,11 @@ class CreateEndpointBody(RequestBody):
         json_schema_extra={
             "examples": [
                 {
-                    "url": "https://example.com/hooks/avatarmesh",
+                    # A receiver beside `make up` (loopback is allowed there); in
+                    # production an https:// URL on a public host.
+                    "url": "http://127.0.0.1:8000/hooks/avatarmesh",
                     "events": ["video.completed", "video.failed"],
-                    "description": "production receiver",
+                    "description": "local receiver",
                 }
             ]
         }

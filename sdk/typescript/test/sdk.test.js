@@ -93,7 +93,7 @@ test("the SDK calls every operation of /openapi.json", needsMesh, async () => {
   assert.deepEqual([...OPERATIONS].sort(), documented.sort());
 });
 
-test("billing, webhooks secret and its signatures, pagination", needsMesh, async () => {
+test("billing, webhook secret, signatures and endpoints, pagination", needsMesh, async () => {
   const client = new Client();
   const balance = await client.billing.balance();
   assert.equal(balance.currency, "USD");
@@ -104,6 +104,15 @@ test("billing, webhooks secret and its signatures, pagination", needsMesh, async
   assert.ok(await verifyWebhook({ secret, timestamp: String(now), body, signature }));
   assert.ok(!(await verifyWebhook({ secret, timestamp: String(now), body: `${body} `, signature })));
   assert.ok(!(await verifyWebhook({ secret, timestamp: String(now - 3600), body, signature })));
+  const endpoint = await client.webhooks.createEndpoint({
+    url: "http://127.0.0.1:9/js-sdk-test",
+    events: ["video.completed"],
+  });
+  assert.match(endpoint.secret ?? "", /^whsec_/);
+  const sent = await client.webhooks.sendTestEvent(endpoint.id);
+  assert.equal(sent.event, "webhook.test");
+  await client.webhooks.deleteEndpoint(endpoint.id);
+  await assert.rejects(client.webhooks.getEndpoint(endpoint.id), (e) => e.code === "NOT_FOUND");
   let count = 0;
   for await (const avatar of client.avatar.iterate(2)) count += avatar.id ? 1 : 0;
   assert.ok(count >= 6); // the six system avatars at least, across pages of 2
