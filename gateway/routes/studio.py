@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request, status
+from fastapi import APIRouter, Header, Query, Request, status
 from pydantic import BaseModel, Field
 
 from avatarmesh.clock import iso_millis
@@ -25,7 +25,8 @@ from gateway.bodies import PageLimit, PageNumber
 from gateway.deps import Clients, Owner, Settings
 from gateway.errors import ERROR_RESPONSES
 from gateway.routes.files import file_input, is_file_id
-from gateway.routes.videos import OUTPUT_FORMATS, STATUS_NAMES
+from gateway.routes.videos import STATUS_NAMES, OutputFormat, VideoId
+from gateway.schema import API_CODES, BODY_CODES, errors
 from gateway.settings import GatewaySettings
 
 router = APIRouter(prefix="/api/v1", tags=["studio-videos"], responses=ERROR_RESPONSES)
@@ -265,6 +266,18 @@ async def _with_files(text: str, clients: Any, owner: str) -> str:
     status_code=status.HTTP_202_ACCEPTED,
     summary="Submit a studio video: scenes, any frame size, backgrounds, captions",
     openapi_extra=BODY_DOC,
+    responses=errors(
+        BODY_CODES,
+        API_CODES,
+        ErrorCode.POLICY_VIOLATION,
+        ErrorCode.INSUFFICIENT_BALANCE,
+        ErrorCode.NOT_FOUND,
+        ErrorCode.WALLET_NOT_FOUND,
+        ErrorCode.AVATAR_NOT_READY,
+        ErrorCode.IDEMPOTENCY_CONFLICT,
+        ErrorCode.QUEUE_FULL,
+        ErrorCode.STORAGE_ERROR,
+    ),
 )
 async def create_studio_video(
     request: Request,
@@ -293,7 +306,11 @@ async def create_studio_video(
     )
 
 
-@router.get("/videos", summary="List the caller's studio videos, newest first")
+@router.get(
+    "/videos",
+    summary="List the caller's studio videos, newest first",
+    responses=errors(API_CODES, ErrorCode.VALIDATION_ERROR, ErrorCode.STORAGE_ERROR),
+)
 async def list_studio_videos(
     request: Request,
     owner: Owner,
@@ -316,17 +333,23 @@ async def list_studio_videos(
     )
 
 
-@router.get("/videos/{video_id}", summary="Poll a studio video")
+@router.get(
+    "/videos/{video_id}",
+    summary="Poll a studio video",
+    responses=errors(
+        API_CODES, ErrorCode.VALIDATION_ERROR, ErrorCode.NOT_FOUND, ErrorCode.STORAGE_ERROR
+    ),
+)
 async def get_studio_video(
-    video_id: str,
+    video_id: VideoId,
     request: Request,
     owner: Owner,
     clients: Clients,
     settings: Settings,
-    output_format: str | None = None,
+    output_format: Annotated[
+        OutputFormat | None, Query(description='"url" (presigned, 1 hour) or "raw_key"')
+    ] = None,
 ) -> StudioVideoOut:
-    if output_format is not None and output_format not in OUTPUT_FORMATS:
-        raise DomainError(ErrorCode.VALIDATION_ERROR, "output_format: must be url or raw_key")
     video = await _studio_video(clients, owner, video_id)
     chosen = output_format or video.output_format or "url"
     return await _out(video, chosen, _storage(request, settings))
@@ -335,9 +358,10 @@ async def get_studio_video(
 @router.post(
     "/videos/{video_id}/cancel",
     summary="Cancel a queued or rendering studio video; the hold is released",
+    responses=errors(API_CODES, ErrorCode.NOT_FOUND, ErrorCode.CONFLICT, ErrorCode.STORAGE_ERROR),
 )
 async def cancel_studio_video(
-    video_id: str, request: Request, owner: Owner, clients: Clients, settings: Settings
+    video_id: VideoId, request: Request, owner: Owner, clients: Clients, settings: Settings
 ) -> StudioVideoOut:
     await _studio_video(clients, owner, video_id)
     video = await clients.video.CancelVideo(

@@ -13,6 +13,7 @@ import type {
   CreateEndpointBody,
   CreateVideoBody,
   CreatedApiKey,
+  CreatedStudioVideo,
   CreatedVideo,
   DeliveryAttempts,
   EndpointOut,
@@ -22,6 +23,8 @@ import type {
   PoseCreated,
   PoseList,
   SigningSecretOut,
+  StudioVideoOut,
+  StudioVideoPage,
   TestEventOut,
   VideoOut,
   VideoPage,
@@ -125,6 +128,16 @@ declare class VideosApi {
   download(video: VideoOut | string, path?: string): Promise<Uint8Array>;
 }
 
+declare class StudioApi {
+  /** video_inputs (1-50 scenes), dimension, caption, title, tier, ... (docs/studio.md). */
+  create(body: Record<string, unknown>): Promise<CreatedStudioVideo>;
+  list(query?: { page?: number; limit?: number }): Promise<StudioVideoPage>;
+  iterate(limit?: number): AsyncGenerator<StudioVideoOut>;
+  get(videoId: string, query?: { output_format?: "url" | "raw_key" }): Promise<StudioVideoOut>;
+  cancel(videoId: string): Promise<StudioVideoOut>;
+  waitFor(videoId: string, options?: WaitOptions<StudioVideoOut>): Promise<StudioVideoOut>;
+}
+
 declare class TtsApi {
   synthesize(input: { voice: string; text: string; speed?: number }): Promise<Uint8Array>;
 }
@@ -172,6 +185,7 @@ export declare class Client {
   readonly avatar: AvatarApi;
   readonly videos: VideosApi;
   readonly tts: TtsApi;
+  readonly studio: StudioApi;
   readonly billing: BillingApi;
   readonly webhooks: WebhooksApi;
   readonly admin: AdminApi;
@@ -191,6 +205,12 @@ export declare class Client {
   ready(): Promise<Record<string, unknown>>;
   waitForAvatar(avatarId: string, options?: WaitOptions<AvatarDetail>): Promise<AvatarDetail>;
   waitForVideoId(videoId: string, options?: WaitOptions<VideoOut>): Promise<VideoOut>;
+  poll<T extends { status: string; error?: string | null }>(
+    get: () => Promise<T>,
+    done: Set<string>,
+    id: string,
+    options: WaitOptions<T>,
+  ): Promise<T>;
 }
 
 export declare function toDataUrl(file: FileInput, fallbackType: string): Promise<string>;

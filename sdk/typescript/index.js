@@ -25,6 +25,9 @@
 /** @typedef {import("./types.js").DeliveryAttempts} DeliveryAttempts */
 /** @typedef {import("./types.js").CreatedApiKey} CreatedApiKey */
 /** @typedef {import("./types.js").EndpointOut} EndpointOut */
+/** @typedef {import("./types.js").CreatedStudioVideo} CreatedStudioVideo */
+/** @typedef {import("./types.js").StudioVideoOut} StudioVideoOut */
+/** @typedef {import("./types.js").StudioVideoPage} StudioVideoPage */
 /** @typedef {import("./types.js").Endpoints} Endpoints */
 /** @typedef {import("./types.js").TestEventOut} TestEventOut */
 /** @typedef {import("./types.js").CreateEndpointBody["events"][number]} EndpointEvent */
@@ -176,6 +179,7 @@ export class Client {
     this.avatar = new AvatarApi(this);
     this.videos = new VideosApi(this);
     this.tts = new TtsApi(this);
+    this.studio = new StudioApi(this);
     this.billing = new BillingApi(this);
     this.webhooks = new WebhooksApi(this);
     this.admin = new AdminApi(this);
@@ -493,6 +497,58 @@ class VideosApi {
   }
 }
 
+/** Studio videos (/api/v1/videos): scenes, frame sizes, backgrounds, captions. */
+class StudioApi {
+  /** @param {Client} client */
+  constructor(client) {
+    this.client = client;
+  }
+
+  /**
+   * Submit: video_inputs (1-50 scenes), dimension, caption, title, tier, ... (docs/studio.md).
+   * @param {Record<string, unknown>} body @returns {Promise<CreatedStudioVideo>}
+   */
+  create(body) {
+    return this.client.json("POST", "/api/v1/videos", { json: body });
+  }
+
+  /** @param {{ page?: number, limit?: number }} [query] @returns {Promise<StudioVideoPage>} */
+  list(query = {}) {
+    return this.client.json("GET", "/api/v1/videos", { query });
+  }
+
+  /** @param {number} [limit] @returns {AsyncGenerator<StudioVideoOut>} */
+  async *iterate(limit = 100) {
+    for (let page = 1; ; page++) {
+      const reply = await this.list({ page, limit });
+      yield* reply.data;
+      if (reply.data.length === 0 || page * limit >= reply.total) return;
+    }
+  }
+
+  /**
+   * @param {string} videoId @param {{ output_format?: "url" | "raw_key" }} [query]
+   * @returns {Promise<StudioVideoOut>}
+   */
+  get(videoId, query = {}) {
+    return this.client.json("GET", `/api/v1/videos/${encodeURIComponent(videoId)}`, { query });
+  }
+
+  /** @param {string} videoId @returns {Promise<StudioVideoOut>} */
+  cancel(videoId) {
+    return this.client.json("POST", `/api/v1/videos/${encodeURIComponent(videoId)}/cancel`);
+  }
+
+  /**
+   * Poll until completed (returned) or failed / cancelled (JobFailedError).
+   * @param {string} videoId @param {import("./index.js").WaitOptions<StudioVideoOut>} [options]
+   * @returns {Promise<StudioVideoOut>}
+   */
+  waitFor(videoId, options = {}) {
+    return this.client.poll(() => this.get(videoId), VIDEO_DONE, videoId, options);
+  }
+}
+
 class TtsApi {
   /** @param {Client} client */
   constructor(client) {
@@ -732,6 +788,10 @@ export const OPERATIONS = [
   "GET /api/v1/avatar-videos/{video_id}",
   "POST /api/v1/avatar-videos/{video_id}/cancel",
   "POST /api/v1/tts",
+  "POST /api/v1/videos",
+  "GET /api/v1/videos",
+  "GET /api/v1/videos/{video_id}",
+  "POST /api/v1/videos/{video_id}/cancel",
   "GET /api/v1/billing/balance",
   "GET /api/v1/billing/ledger",
   "GET /api/v1/webhooks/secret",

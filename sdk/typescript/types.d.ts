@@ -100,6 +100,11 @@ export interface CanaryOut {
   round_trip_ms: number | null;
 }
 
+export interface CaptionUrls {
+  srt: string | null;
+  vtt: string | null;
+}
+
 export interface CreateApiKey {
   /** Owner the key acts for */
   owner_id: string;
@@ -174,6 +179,15 @@ export interface CreatedApiKey {
   owner_id: string;
   name: string | null;
   created_at: string;
+}
+
+export interface CreatedStudioVideo {
+  video_id: string;
+  id: string;
+  status: string;
+  tier: string;
+  estimated_cost_usd: number;
+  poll_url: string;
 }
 
 export interface CreatedVideo {
@@ -307,12 +321,62 @@ export interface RotateEndpointBody {
   overlap_seconds?: number | null;
 }
 
+export interface SceneOut {
+  index: number;
+  character: string | null;
+  voice: string;
+  background: string;
+  /** Rendered seconds (null until completed) */
+  duration: number | null;
+  /** Whether the scene has captions (text scenes only) */
+  captions: boolean;
+  captions_note?: string | null;
+}
+
 export interface SigningSecretOut {
   /** whsec_...: the HMAC-SHA256 key deliveries are signed with */
   secret: string;
   created_at: string;
   /** After a rotation: until then deliveries also carry a signature made with the previous secret */
   previous_valid_until?: string | null;
+}
+
+export interface StudioVideoOut {
+  id: string;
+  /** queued, processing, completed, failed or cancelled */
+  status: string;
+  /** 0..1 */
+  progress: number;
+  tier: string;
+  title: string;
+  callback_id: string | null;
+  caption: boolean;
+  dimension: Record<string, number>;
+  fps: number;
+  scenes: Array<SceneOut>;
+  /** Rendered seconds (sum of the scenes) */
+  duration: number | null;
+  /** Seconds held at submit */
+  estimated_seconds: number;
+  video_url: string | null;
+  thumbnail_url: string | null;
+  /** The SRT file (also in caption_urls) */
+  caption_url: string | null;
+  caption_urls: CaptionUrls | null;
+  /** The hold taken at submit */
+  cost_usd: number;
+  /** Reconciled charge; null until then */
+  actual_cost_usd: number | null;
+  error: string | null;
+  created_at: string;
+  completed_at: string | null;
+}
+
+export interface StudioVideoPage {
+  data: Array<StudioVideoOut>;
+  page: number;
+  limit: number;
+  total: number;
 }
 
 export interface TestEventOut {
@@ -402,6 +466,8 @@ export type Operation =
   | "GET /api/v1/avatars/{avatar_id}/poses"
   | "GET /api/v1/billing/balance"
   | "GET /api/v1/billing/ledger"
+  | "GET /api/v1/videos"
+  | "GET /api/v1/videos/{video_id}"
   | "GET /api/v1/webhooks/deliveries"
   | "GET /api/v1/webhooks/endpoints"
   | "GET /api/v1/webhooks/endpoints/{endpoint_id}"
@@ -417,6 +483,8 @@ export type Operation =
   | "POST /api/v1/avatars"
   | "POST /api/v1/avatars/{avatar_id}/poses"
   | "POST /api/v1/tts"
+  | "POST /api/v1/videos"
+  | "POST /api/v1/videos/{video_id}/cancel"
   | "POST /api/v1/webhooks/endpoints"
   | "POST /api/v1/webhooks/endpoints/{endpoint_id}/rotate-secret"
   | "POST /api/v1/webhooks/endpoints/{endpoint_id}/test"

@@ -24,6 +24,10 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/avatar-videos/{video_id}"): "videos.get / wait_for_video",
     ("POST", "/api/v1/avatar-videos/{video_id}/cancel"): "videos.cancel",
     ("POST", "/api/v1/tts"): "tts.synthesize",
+    ("POST", "/api/v1/videos"): "studio.create / studio.generate",
+    ("GET", "/api/v1/videos"): "studio.list / studio.iter",
+    ("GET", "/api/v1/videos/{video_id}"): "studio.get / studio.wait",
+    ("POST", "/api/v1/videos/{video_id}/cancel"): "studio.cancel",
     ("GET", "/api/v1/billing/balance"): "billing.balance",
     ("GET", "/api/v1/billing/ledger"): "billing.ledger / billing.iter_ledger",
     ("GET", "/api/v1/webhooks/secret"): "webhooks.secret",
@@ -188,6 +192,42 @@ def list_videos(page: int = 1, limit: int = 20) -> Call[m.VideoPage]:
 
 def cancel_video(video_id: str) -> Call[m.VideoOut]:
     return Call("POST", f"/api/v1/avatar-videos/{video_id}/cancel", model(m.VideoOut))
+
+
+# ---------------------------------------------------------------- studio videos
+
+
+def create_studio_video(
+    body: dict[str, Any], idempotency_key: str | None = None
+) -> Call[m.CreatedStudioVideo]:
+    """``body``: video_inputs (1-50 scenes), dimension, caption, title, callback_url,
+    tier, fps, output_format (docs/studio.md)."""
+    return Call(
+        "POST",
+        "/api/v1/videos",
+        model(m.CreatedStudioVideo),
+        json=body,
+        idempotency_key=idempotency_key,
+    )
+
+
+def list_studio_videos(page: int = 1, limit: int = 20) -> Call[m.StudioVideoPage]:
+    return Call(
+        "GET", "/api/v1/videos", model(m.StudioVideoPage), params={"page": page, "limit": limit}
+    )
+
+
+def get_studio_video(video_id: str, output_format: str | None = None) -> Call[m.StudioVideoOut]:
+    return Call(
+        "GET",
+        f"/api/v1/videos/{video_id}",
+        model(m.StudioVideoOut),
+        params={"output_format": output_format},
+    )
+
+
+def cancel_studio_video(video_id: str) -> Call[m.StudioVideoOut]:
+    return Call("POST", f"/api/v1/videos/{video_id}/cancel", model(m.StudioVideoOut))
 
 
 # ---------------------------------------------------------------- speech, billing, webhooks

@@ -61,6 +61,7 @@ class AsyncClient:
         self.avatars = Avatars(self)
         self.videos = Videos(self)
         self.tts = Tts(self)
+        self.studio = Studio(self)
         self.billing = Billing(self)
         self.webhooks = Webhooks(self)
         self.admin = Admin(self)
@@ -274,6 +275,51 @@ class Videos(_Resource):
         if not video.video_url:
             raise ValueError(f"video {video.id} is {video.status}: no file yet")
         return await self._client.download(video.video_url, path, on_bytes)
+
+
+class Studio(_Resource):
+    """Studio videos (``/api/v1/videos``): scenes, frame sizes, backgrounds, captions."""
+
+    async def create(self, body: dict[str, Any]) -> m.CreatedStudioVideo:
+        return await self._client.send(c.create_studio_video(body))
+
+    async def generate(
+        self, body: dict[str, Any], *, timeout: float = 900.0, on_progress: Progress | None = None
+    ) -> m.StudioVideoOut:
+        """Submit and poll until completed (JobFailed if it fails)."""
+        created = await self.create(body)
+        return await self.wait(created.id, timeout=timeout, on_progress=on_progress)
+
+    async def get(self, video_id: str, output_format: str | None = None) -> m.StudioVideoOut:
+        return await self._client.send(c.get_studio_video(video_id, output_format))
+
+    async def list(self, page: int = 1, limit: int = 20) -> m.StudioVideoPage:
+        return await self._client.send(c.list_studio_videos(page, limit))
+
+    async def iter(self, limit: int = 100) -> AsyncIterator[m.StudioVideoOut]:
+        page = 1
+        while True:
+            reply = await self.list(page, limit)
+            for item in reply.data:
+                yield item
+            if not reply.data or page * limit >= reply.total:
+                return
+            page += 1
+
+    async def cancel(self, video_id: str) -> m.StudioVideoOut:
+        return await self._client.send(c.cancel_studio_video(video_id))
+
+    async def wait(
+        self,
+        video_id: str,
+        *,
+        timeout: float = 900.0,
+        poll: float = 1.0,
+        on_progress: Progress | None = None,
+    ) -> m.StudioVideoOut:
+        return await self._client._wait(
+            c.get_studio_video, video_id, VIDEO_DONE, timeout, poll, on_progress
+        )
 
 
 class Tts(_Resource):

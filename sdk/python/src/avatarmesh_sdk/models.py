@@ -123,6 +123,14 @@ class CanaryOut(Model):
 
 
 @dataclass(kw_only=True)
+class CaptionUrls(Model):
+    """CaptionUrls"""
+
+    srt: str | None
+    vtt: str | None
+
+
+@dataclass(kw_only=True)
 class CreateApiKey(Model):
     """CreateApiKey"""
 
@@ -199,6 +207,18 @@ class CreatedApiKey(Model):
     owner_id: str
     name: str | None
     created_at: str
+
+
+@dataclass(kw_only=True)
+class CreatedStudioVideo(Model):
+    """CreatedStudioVideo"""
+
+    video_id: str
+    id: str
+    status: str
+    tier: str
+    estimated_cost_usd: float
+    poll_url: str
 
 
 @dataclass(kw_only=True)
@@ -362,12 +382,62 @@ class RotateEndpointBody(Model):
 
 
 @dataclass(kw_only=True)
+class SceneOut(Model):
+    """SceneOut"""
+
+    index: int
+    character: str | None
+    voice: str
+    background: str
+    duration: float | None
+    captions: bool
+    captions_note: str | None = None
+
+
+@dataclass(kw_only=True)
 class SigningSecretOut(Model):
     """SigningSecretOut"""
 
     secret: str
     created_at: str
     previous_valid_until: str | None = None
+
+
+@dataclass(kw_only=True)
+class StudioVideoOut(Model):
+    """StudioVideoOut"""
+
+    id: str
+    status: str
+    progress: float
+    tier: str
+    title: str
+    callback_id: str | None
+    caption: bool
+    dimension: dict[str, int]
+    fps: int
+    scenes: list[SceneOut]
+    duration: float | None
+    estimated_seconds: int
+    video_url: str | None
+    thumbnail_url: str | None
+    caption_url: str | None
+    caption_urls: CaptionUrls | None
+    cost_usd: float
+    actual_cost_usd: float | None
+    error: str | None
+    created_at: str
+    completed_at: str | None
+
+
+@dataclass(kw_only=True)
+class StudioVideoPage(Model):
+    """StudioVideoPage"""
+
+    data: list[StudioVideoOut]
+    page: int
+    limit: int
+    total: int
 
 
 @dataclass(kw_only=True)
@@ -462,6 +532,8 @@ OPERATIONS = (
     ("GET", "/api/v1/avatars/{avatar_id}/poses"),
     ("GET", "/api/v1/billing/balance"),
     ("GET", "/api/v1/billing/ledger"),
+    ("GET", "/api/v1/videos"),
+    ("GET", "/api/v1/videos/{video_id}"),
     ("GET", "/api/v1/webhooks/deliveries"),
     ("GET", "/api/v1/webhooks/endpoints"),
     ("GET", "/api/v1/webhooks/endpoints/{endpoint_id}"),
@@ -477,6 +549,8 @@ OPERATIONS = (
     ("POST", "/api/v1/avatars"),
     ("POST", "/api/v1/avatars/{avatar_id}/poses"),
     ("POST", "/api/v1/tts"),
+    ("POST", "/api/v1/videos"),
+    ("POST", "/api/v1/videos/{video_id}/cancel"),
     ("POST", "/api/v1/webhooks/endpoints"),
     ("POST", "/api/v1/webhooks/endpoints/{endpoint_id}/rotate-secret"),
     ("POST", "/api/v1/webhooks/endpoints/{endpoint_id}/test"),
