@@ -353,9 +353,10 @@ def test_another_owners_avatar_or_pose_is_404_exactly_like_a_missing_one(mesh: M
     try:
         post = "/api/v1/avatar-videos"
         text = {"text": "Hello there."}
-        missing_avatar = theirs.post(post, json={**text, "avatar_id": "av_doesnotexist"})
+        # well-formed ids that exist nowhere (another shape is 404 at the gateway)
+        missing_avatar = theirs.post(post, json={**text, "avatar_id": "av_" + "a" * 24})
         missing_pose = theirs.post(
-            post, json={**text, "avatar_id": AVA, "pose_id": "ap_doesnotexist"}
+            post, json={**text, "avatar_id": AVA, "pose_id": "ap_" + "a" * 24}
         )
         error(missing_avatar, 404, "NOT_FOUND")
         error(missing_pose, 404, "NOT_FOUND")
