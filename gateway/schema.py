@@ -230,14 +230,17 @@ def errors(*groups: Iterable[ErrorCode] | ErrorCode) -> dict[int | str, dict[str
     out: dict[int | str, dict[str, Any]] = {}
     for status in sorted(by_status):
         codes = by_status[status]
-        lines = "; ".join(f"`{c.name}`: {ERROR_CODE_TEXT[c]}" for c in codes)
+        lines = "; ".join(f"`{c.name}`: {ERROR_CODE_TEXT.get(c, c.name)}" for c in codes)
         entry: dict[str, Any] = {
             "description": lines,
             "content": {
                 "application/json": {
                     "schema": error_schema(codes),
                     "example": {
-                        "error": {"code": codes[0].name, "message": ERROR_CODE_TEXT[codes[0]]}
+                        "error": {
+                            "code": codes[0].name,
+                            "message": ERROR_CODE_TEXT.get(codes[0], codes[0].name),
+                        }
                     },
                 }
             },

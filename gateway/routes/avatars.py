@@ -262,6 +262,8 @@ async def _fields(avatar: pb.Avatar, storage: Storage) -> dict[str, object]:
         ErrorCode.WALLET_NOT_FOUND,
         ErrorCode.QUEUE_FULL,
         ErrorCode.STORAGE_ERROR,
+        ErrorCode.FILE_ARCHIVED,
+        ErrorCode.FILE_KIND_MISMATCH,
     ),
 )
 async def create_avatar(

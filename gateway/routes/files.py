@@ -16,7 +16,7 @@ import json
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import RedirectResponse
@@ -33,6 +33,7 @@ from gateway.bodies import PageLimit, PageNumber, RequestBody
 from gateway.deps import Clients, Owner, State
 from gateway.errors import ERROR_RESPONSES, validation_error
 from gateway.multipart import Upload, boundary_of, read_upload
+from gateway.schema import API_CODES, BASE64, BODY_CODES, NO_NUL, errors, path_id
 
 router = APIRouter(prefix="/api/v1", tags=["files"], responses=ERROR_RESPONSES)
 public_router = APIRouter(tags=["files"], responses=ERROR_RESPONSES)
@@ -64,10 +65,18 @@ class FilePage(BaseModel):
     total: int
 
 
+FileKind = Literal["image", "audio", "video"]
+FileId = Annotated[str, path_id(IdPrefix.FILE, "file")]
+
+
 class FileFromUrl(RequestBody):
-    url: str = Field(description="data:<type>;base64,... or an https:// URL to fetch")
-    filename: str = Field(default="", max_length=255)
-    kind: str | None = Field(default=None, description="If given, must match the content")
+    url: str = Field(
+        pattern=rf"^(data:[^,]*;base64,{BASE64}|https://\S+)$",
+        description="data:<type>;base64,... or a public https:// URL to fetch; the bytes "
+        "must be an image, audio or video (the content decides the kind)",
+    )
+    filename: str = Field(default="", max_length=255, pattern=NO_NUL)
+    kind: FileKind | None = Field(default=None, description="If given, must match the content")
     expires_in_seconds: float | None = Field(default=None, gt=0, le=MAX_EXPIRES_S)
 
 
@@ -133,6 +142,13 @@ def _cap_check(kind: str, size: int) -> None:
     "/files",
     status_code=status.HTTP_201_CREATED,
     summary="Upload a file (multipart `file`, or JSON `url`: a data URL or HTTPS URL)",
+    responses=errors(
+        BODY_CODES,
+        API_CODES,
+        ErrorCode.STORAGE_ERROR,
+        ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+        ErrorCode.FILE_KIND_MISMATCH,
+    ),
     openapi_extra={
         "requestBody": {
             "content": {
@@ -283,13 +299,17 @@ async def _record(
     return made
 
 
-@router.get("/files", summary="The caller's files, newest first")
+@router.get(
+    "/files",
+    summary="The caller's files, newest first",
+    responses=errors(API_CODES, ErrorCode.VALIDATION_ERROR, ErrorCode.STORAGE_ERROR),
+)
 async def list_files(
     request: Request,
     owner: Owner,
     clients: Clients,
     state: State,
-    kind: Annotated[str | None, Query(description="image, audio or video")] = None,
+    kind: Annotated[FileKind | None, Query(description="image, audio or video")] = None,
     include_archived: bool = False,
     page: PageNumber = 1,
     limit: PageLimit = 20,
@@ -311,25 +331,41 @@ async def list_files(
     )
 
 
-@router.get("/files/{file_id}", summary="One file, with a presigned URL")
+@router.get(
+    "/files/{file_id}",
+    summary="One file, with a presigned URL",
+    responses=errors(API_CODES, ErrorCode.NOT_FOUND, ErrorCode.STORAGE_ERROR),
+)
 async def get_file(
-    file_id: str, request: Request, owner: Owner, clients: Clients, state: State
+    file_id: FileId, request: Request, owner: Owner, clients: Clients, state: State
 ) -> FileOut:
     reply = await clients.files.GetFile(pb.GetFileRequest(owner_id=owner, file_id=file_id))
     return await _out(state, reply, str(request.base_url))
 
 
-@router.post("/files/{file_id}/archive", summary="Archive a file (its bytes are deleted)")
+@router.post(
+    "/files/{file_id}/archive",
+    summary="Archive a file (its bytes are deleted)",
+    responses=errors(
+        API_CODES, ErrorCode.NOT_FOUND, ErrorCode.STORAGE_ERROR, ErrorCode.FILE_ARCHIVED
+    ),
+)
 async def archive_file(
-    file_id: str, request: Request, owner: Owner, clients: Clients, state: State
+    file_id: FileId, request: Request, owner: Owner, clients: Clients, state: State
 ) -> FileOut:
     reply = await clients.files.ArchiveFile(pb.GetFileRequest(owner_id=owner, file_id=file_id))
     return await _out(state, reply, str(request.base_url))
 
 
-@router.post("/files/{file_id}/public-link", summary="Turn the public preview link on or off")
+@router.post(
+    "/files/{file_id}/public-link",
+    summary="Turn the public preview link on or off",
+    responses=errors(
+        BODY_CODES, API_CODES, ErrorCode.NOT_FOUND, ErrorCode.STORAGE_ERROR, ErrorCode.FILE_ARCHIVED
+    ),
+)
 async def public_link(
-    file_id: str,
+    file_id: FileId,
     body: PublicLinkBody,
     request: Request,
     owner: Owner,

@@ -281,6 +281,8 @@ async def _out(video: video_pb2.VideoJob, output_format: str, storage: Storage) 
         ErrorCode.IDEMPOTENCY_CONFLICT,
         ErrorCode.QUEUE_FULL,
         ErrorCode.STORAGE_ERROR,
+        ErrorCode.FILE_ARCHIVED,
+        ErrorCode.FILE_KIND_MISMATCH,
     ),
 )
 async def create_video(

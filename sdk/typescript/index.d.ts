@@ -17,6 +17,8 @@ import type {
   CreatedVideo,
   DeliveryAttempts,
   EndpointOut,
+  FileOut,
+  FilePage,
   Endpoints,
   LedgerEntryOut,
   LedgerPage,
@@ -128,6 +130,23 @@ declare class VideosApi {
   download(video: VideoOut | string, path?: string): Promise<Uint8Array>;
 }
 
+declare class FilesApi {
+  upload(
+    file: FileInput,
+    options?: { kind?: "image" | "audio" | "video"; expiresInSeconds?: number; filename?: string },
+  ): Promise<FileOut>;
+  list(query?: {
+    kind?: "image" | "audio" | "video";
+    include_archived?: boolean;
+    page?: number;
+    limit?: number;
+  }): Promise<FilePage>;
+  get(fileId: string): Promise<FileOut>;
+  archive(fileId: string): Promise<FileOut>;
+  setPublicLink(fileId: string, enabled: boolean): Promise<FileOut>;
+  publicTarget(token: string): Promise<string | null>;
+}
+
 declare class StudioApi {
   /** video_inputs (1-50 scenes), dimension, caption, title, tier, ... (docs/studio.md). */
   create(body: Record<string, unknown>): Promise<CreatedStudioVideo>;
@@ -186,6 +205,7 @@ export declare class Client {
   readonly videos: VideosApi;
   readonly tts: TtsApi;
   readonly studio: StudioApi;
+  readonly files: FilesApi;
   readonly billing: BillingApi;
   readonly webhooks: WebhooksApi;
   readonly admin: AdminApi;
@@ -198,6 +218,7 @@ export declare class Client {
       admin?: boolean;
       idempotencyKey?: string;
       raw?: boolean;
+      form?: FormData;
     },
   ): Promise<Response>;
   backoff(attempt: number, serverSeconds: number | null): number;

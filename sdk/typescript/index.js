@@ -25,6 +25,8 @@
 /** @typedef {import("./types.js").DeliveryAttempts} DeliveryAttempts */
 /** @typedef {import("./types.js").CreatedApiKey} CreatedApiKey */
 /** @typedef {import("./types.js").EndpointOut} EndpointOut */
+/** @typedef {import("./types.js").FileOut} FileOut */
+/** @typedef {import("./types.js").FilePage} FilePage */
 /** @typedef {import("./types.js").CreatedStudioVideo} CreatedStudioVideo */
 /** @typedef {import("./types.js").StudioVideoOut} StudioVideoOut */
 /** @typedef {import("./types.js").StudioVideoPage} StudioVideoPage */
@@ -180,6 +182,7 @@ export class Client {
     this.videos = new VideosApi(this);
     this.tts = new TtsApi(this);
     this.studio = new StudioApi(this);
+    this.files = new FilesApi(this);
     this.billing = new BillingApi(this);
     this.webhooks = new WebhooksApi(this);
     this.admin = new AdminApi(this);
@@ -192,7 +195,7 @@ export class Client {
    * @param {string} method
    * @param {string} path
    * @param {{ json?: unknown, query?: Record<string, unknown>, admin?: boolean,
-   *   idempotencyKey?: string, raw?: boolean }} [options]
+   *   idempotencyKey?: string, raw?: boolean, form?: FormData }} [options]
    * @returns {Promise<Response>}
    */
   async request(method, path, options = {}) {
@@ -205,7 +208,8 @@ export class Client {
     const key = options.admin ? this.adminKey : this.apiKey;
     if (key) headers.Authorization = `Bearer ${key}`;
     if (method === "POST") headers["Idempotency-Key"] = options.idempotencyKey ?? newKey();
-    let body;
+    /** @type {string | FormData | undefined} */
+    let body = options.form;
     if (options.json !== undefined) {
       headers["Content-Type"] = "application/json";
       body = JSON.stringify(options.json);
@@ -494,6 +498,71 @@ class VideosApi {
       await writeFile(path, bytes);
     }
     return bytes;
+  }
+}
+
+/** Uploaded media (/api/v1/files): upload once, use the file id wherever media goes. */
+class FilesApi {
+  /** @param {Client} client */
+  constructor(client) {
+    this.client = client;
+  }
+
+  /**
+   * Upload a file (a path in Node, bytes or a Blob) as multipart/form-data.
+   * @param {FileInput} file
+   * @param {{ kind?: "image" | "audio" | "video", expiresInSeconds?: number, filename?: string }} [options]
+   * @returns {Promise<FileOut>}
+   */
+  async upload(file, options = {}) {
+    let blob;
+    let name = options.filename ?? "upload";
+    if (typeof file === "string") {
+      const { readFile } = await import(NODE_FS);
+      name = options.filename ?? file.split(/[\\/]/).pop() ?? name;
+      const ext = name.split(".").pop()?.toLowerCase() ?? "";
+      blob = new Blob([await readFile(file)], { type: TYPES[ext] ?? "application/octet-stream" });
+    } else {
+      blob = file instanceof Uint8Array ? new Blob([new Uint8Array(file)]) : file;
+    }
+    const form = new FormData();
+    form.set("file", blob, name);
+    if (options.kind) form.set("kind", options.kind);
+    if (options.expiresInSeconds) form.set("expires_in_seconds", String(options.expiresInSeconds));
+    const response = await this.client.request("POST", "/api/v1/files", { form });
+    return /** @type {FileOut} */ (await response.json());
+  }
+
+  /**
+   * @param {{ kind?: "image" | "audio" | "video", include_archived?: boolean, page?: number,
+   *   limit?: number }} [query]
+   * @returns {Promise<FilePage>}
+   */
+  list(query = {}) {
+    return this.client.json("GET", "/api/v1/files", { query });
+  }
+
+  /** @param {string} fileId @returns {Promise<FileOut>} */
+  get(fileId) {
+    return this.client.json("GET", `/api/v1/files/${encodeURIComponent(fileId)}`);
+  }
+
+  /** @param {string} fileId @returns {Promise<FileOut>} */
+  archive(fileId) {
+    return this.client.json("POST", `/api/v1/files/${encodeURIComponent(fileId)}/archive`);
+  }
+
+  /** @param {string} fileId @param {boolean} enabled @returns {Promise<FileOut>} */
+  setPublicLink(fileId, enabled) {
+    const path = `/api/v1/files/${encodeURIComponent(fileId)}/public-link`;
+    return this.client.json("POST", path, { json: { enabled } });
+  }
+
+  /** Where a public link points now (its redirect), no key needed. @param {string} token */
+  async publicTarget(token) {
+    const url = `${this.client.baseUrl}/files/public/${encodeURIComponent(token)}`;
+    const response = await this.client.fetch(url, { redirect: "manual" });
+    return response.headers.get("location");
   }
 }
 
@@ -788,6 +857,12 @@ export const OPERATIONS = [
   "GET /api/v1/avatar-videos/{video_id}",
   "POST /api/v1/avatar-videos/{video_id}/cancel",
   "POST /api/v1/tts",
+  "POST /api/v1/files",
+  "GET /api/v1/files",
+  "GET /api/v1/files/{file_id}",
+  "POST /api/v1/files/{file_id}/archive",
+  "POST /api/v1/files/{file_id}/public-link",
+  "GET /files/public/{token}",
   "POST /api/v1/videos",
   "GET /api/v1/videos",
   "GET /api/v1/videos/{video_id}",

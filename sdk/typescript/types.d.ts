@@ -125,9 +125,9 @@ export interface CreateAvatarBody {
   /** Accent label (max 40 chars) */
   accent?: string | null;
   source?: "generated" | "video";
-  /** Seed image: a base64 data URL (image/jpeg, png, webp; <= 4 MB decoded) or an https:// URL whose host resolves to public addresses only. Ignored for source=video */
+  /** Seed image: a base64 data URL (image/jpeg, png, webp; <= 4 MB decoded) or an https:// URL whose host resolves to public addresses only, or a file id (file_..., POST /api/v1/files). Ignored for source=video */
   ref_image_data_url?: string | null;
-  /** Required when source=video: a base64 data URL (video/mp4, quicktime, webm, x-m4v; <= 80 MB decoded) or a public https:// URL */
+  /** Required when source=video: a base64 data URL (video/mp4, quicktime, webm, x-m4v; <= 80 MB decoded), a public https:// URL or a file id (file_...) */
   source_video_url?: string | null;
 }
 
@@ -162,7 +162,7 @@ export interface CreateVideoBody {
   webhook_url?: string | null;
   /** "url" or "raw_key" for GET */
   output_format?: "url" | "raw_key";
-  /** Beyond the contract: public https:// audio to lip-sync (<= 35 s) */
+  /** Beyond the contract: public https:// audio to lip-sync (<= 35 s), or a file id (file_..., POST /api/v1/files) */
   audio_url?: string | null;
   /** Beyond the contract: data:audio/...;base64,... (<= 25 MB, <= 35 s) */
   audio_data_url?: string | null;
@@ -253,6 +253,37 @@ export interface ErrorDetail {
   message: string;
 }
 
+export interface FileOut {
+  id: string;
+  /** image, audio or video (from the content) */
+  kind: string;
+  content_type: string;
+  size_bytes: number;
+  filename: string;
+  /** Pixels (images and video) */
+  width: number | null;
+  height: number | null;
+  /** Audio and video */
+  duration_seconds: number | null;
+  /** ready or archived */
+  status: string;
+  /** Presigned GET URL (1 hour); null once archived */
+  url: string | null;
+  /** The public preview link, while it is on */
+  public_url: string | null;
+  created_at: string;
+  /** Temporary files are archived then */
+  expires_at: string | null;
+  archived_at: string | null;
+}
+
+export interface FilePage {
+  data: Array<FileOut>;
+  page: number;
+  limit: number;
+  total: number;
+}
+
 export interface Health {
   status: "ok" | "degraded";
   /** Each service's gRPC health status */
@@ -307,6 +338,10 @@ export interface PoseOut {
   is_base: boolean;
   cost_usd: number;
   created_at: string;
+}
+
+export interface PublicLinkBody {
+  enabled: boolean;
 }
 
 export interface Ready {
@@ -466,6 +501,8 @@ export type Operation =
   | "GET /api/v1/avatars/{avatar_id}/poses"
   | "GET /api/v1/billing/balance"
   | "GET /api/v1/billing/ledger"
+  | "GET /api/v1/files"
+  | "GET /api/v1/files/{file_id}"
   | "GET /api/v1/videos"
   | "GET /api/v1/videos/{video_id}"
   | "GET /api/v1/webhooks/deliveries"
@@ -473,6 +510,7 @@ export type Operation =
   | "GET /api/v1/webhooks/endpoints/{endpoint_id}"
   | "GET /api/v1/webhooks/endpoints/{endpoint_id}/deliveries"
   | "GET /api/v1/webhooks/secret"
+  | "GET /files/public/{token}"
   | "GET /healthz"
   | "GET /readyz"
   | "POST /admin/v1/api-keys"
@@ -482,6 +520,9 @@ export type Operation =
   | "POST /api/v1/avatar-videos/{video_id}/cancel"
   | "POST /api/v1/avatars"
   | "POST /api/v1/avatars/{avatar_id}/poses"
+  | "POST /api/v1/files"
+  | "POST /api/v1/files/{file_id}/archive"
+  | "POST /api/v1/files/{file_id}/public-link"
   | "POST /api/v1/tts"
   | "POST /api/v1/videos"
   | "POST /api/v1/videos/{video_id}/cancel"

@@ -4,7 +4,9 @@ to the SDK method that calls it; a test checks it against ``models.OPERATIONS``.
 
 from __future__ import annotations
 
+import mimetypes
 import os
+import pathlib
 from typing import Any, Literal
 
 from avatarmesh_sdk import models as m
@@ -24,6 +26,12 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/avatar-videos/{video_id}"): "videos.get / wait_for_video",
     ("POST", "/api/v1/avatar-videos/{video_id}/cancel"): "videos.cancel",
     ("POST", "/api/v1/tts"): "tts.synthesize",
+    ("POST", "/api/v1/files"): "files.upload / files.upload_url",
+    ("GET", "/api/v1/files"): "files.list / files.iter",
+    ("GET", "/api/v1/files/{file_id}"): "files.get",
+    ("POST", "/api/v1/files/{file_id}/archive"): "files.archive",
+    ("POST", "/api/v1/files/{file_id}/public-link"): "files.set_public_link",
+    ("GET", "/files/public/{token}"): "files.public_target",
     ("POST", "/api/v1/videos"): "studio.create / studio.generate",
     ("GET", "/api/v1/videos"): "studio.list / studio.iter",
     ("GET", "/api/v1/videos/{video_id}"): "studio.get / studio.wait",
@@ -192,6 +200,71 @@ def list_videos(page: int = 1, limit: int = 20) -> Call[m.VideoPage]:
 
 def cancel_video(video_id: str) -> Call[m.VideoOut]:
     return Call("POST", f"/api/v1/avatar-videos/{video_id}/cancel", model(m.VideoOut))
+
+
+# ---------------------------------------------------------------- files
+
+
+def upload_file(
+    path: Path, kind: str | None = None, expires_in_seconds: float | None = None
+) -> Call[m.FileOut]:
+    """A file from a path, as multipart/form-data; its id (file_...) is usable wherever
+    the API takes media (photo, source video, audio)."""
+    source = pathlib.Path(path)
+    content_type = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
+    fields = drop_none({"kind": kind, "expires_in_seconds": expires_in_seconds})
+    return Call(
+        "POST",
+        "/api/v1/files",
+        model(m.FileOut),
+        files={"file": (source.name, source.read_bytes(), content_type)},
+        data={k: str(v) for k, v in fields.items()},
+    )
+
+
+def upload_file_url(
+    url: str, filename: str | None = None, kind: str | None = None
+) -> Call[m.FileOut]:
+    return Call(
+        "POST",
+        "/api/v1/files",
+        model(m.FileOut),
+        json=drop_none({"url": url, "filename": filename, "kind": kind}),
+    )
+
+
+def list_files(
+    kind: str | None = None, include_archived: bool | None = None, page: int = 1, limit: int = 20
+) -> Call[m.FilePage]:
+    params = {"kind": kind, "include_archived": include_archived, "page": page, "limit": limit}
+    return Call("GET", "/api/v1/files", model(m.FilePage), params=params)
+
+
+def get_file(file_id: str) -> Call[m.FileOut]:
+    return Call("GET", f"/api/v1/files/{file_id}", model(m.FileOut))
+
+
+def archive_file(file_id: str) -> Call[m.FileOut]:
+    return Call("POST", f"/api/v1/files/{file_id}/archive", model(m.FileOut))
+
+
+def set_public_link(file_id: str, enabled: bool) -> Call[m.FileOut]:
+    return Call(
+        "POST",
+        f"/api/v1/files/{file_id}/public-link",
+        model(m.FileOut),
+        json={"enabled": enabled},
+    )
+
+
+def public_target(token: str) -> Call[str | None]:
+    """Where a public preview link points now (its 302 Location), no key needed."""
+    return Call(
+        "GET",
+        f"/files/public/{token}",
+        lambda response: response.headers.get("location"),
+        raw=True,
+    )
 
 
 # ---------------------------------------------------------------- studio videos

@@ -80,6 +80,9 @@ class Call(Generic[T]):
     headers: dict[str, str] = field(default_factory=dict)
     # Answer as-is, errors included (health checks answer 503 with a body that says why).
     raw: bool = False
+    # multipart/form-data parts: {"file": (name, bytes, type)} and plain fields.
+    files: dict[str, Any] | None = None
+    data: dict[str, str] | None = None
 
     def ensure_key(self) -> str:
         """This call's Idempotency-Key: made once, sent on every retry."""

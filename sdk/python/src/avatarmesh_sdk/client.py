@@ -62,6 +62,7 @@ class Client:
         self.avatars = Avatars(self)
         self.videos = Videos(self)
         self.tts = Tts(self)
+        self.files = Files(self)
         self.studio = Studio(self)
         self.billing = Billing(self)
         self.webhooks = Webhooks(self)
@@ -88,6 +89,8 @@ class Client:
                     f"{options.base_url}{call.path}",
                     params=call.query(),
                     json=call.json,
+                    files=call.files,
+                    data=call.data,
                     headers=call.request_headers(options),
                 )
             except httpx.TransportError as exc:
@@ -309,6 +312,50 @@ class Studio(_Resource):
         return self._client._wait(
             c.get_studio_video, video_id, VIDEO_DONE, timeout, poll, on_progress
         )
+
+
+class Files(_Resource):
+    """Uploaded media (``/api/v1/files``): upload once, use the id anywhere media goes."""
+
+    def upload(
+        self, path: str | Path, *, kind: str | None = None, expires_in_seconds: float | None = None
+    ) -> m.FileOut:
+        return self._client.send(c.upload_file(path, kind, expires_in_seconds))
+
+    def upload_url(
+        self, url: str, *, filename: str | None = None, kind: str | None = None
+    ) -> m.FileOut:
+        return self._client.send(c.upload_file_url(url, filename, kind))
+
+    def list(
+        self,
+        kind: str | None = None,
+        include_archived: bool | None = None,
+        page: int = 1,
+        limit: int = 20,
+    ) -> m.FilePage:
+        return self._client.send(c.list_files(kind, include_archived, page, limit))
+
+    def iter(self, kind: str | None = None, limit: int = 100) -> Iterator[m.FileOut]:
+        page = 1
+        while True:
+            reply = self.list(kind, None, page, limit)
+            yield from reply.data
+            if len(reply.data) < limit:
+                return
+            page += 1
+
+    def get(self, file_id: str) -> m.FileOut:
+        return self._client.send(c.get_file(file_id))
+
+    def archive(self, file_id: str) -> m.FileOut:
+        return self._client.send(c.archive_file(file_id))
+
+    def set_public_link(self, file_id: str, enabled: bool) -> m.FileOut:
+        return self._client.send(c.set_public_link(file_id, enabled))
+
+    def public_target(self, token: str) -> str | None:
+        return self._client.send(c.public_target(token))
 
 
 class Tts(_Resource):

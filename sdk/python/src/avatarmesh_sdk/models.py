@@ -295,6 +295,36 @@ class ErrorDetail(Model):
 
 
 @dataclass(kw_only=True)
+class FileOut(Model):
+    """FileOut"""
+
+    id: str
+    kind: str
+    content_type: str
+    size_bytes: int
+    filename: str
+    width: int | None
+    height: int | None
+    duration_seconds: float | None
+    status: str
+    url: str | None
+    public_url: str | None
+    created_at: str
+    expires_at: str | None
+    archived_at: str | None
+
+
+@dataclass(kw_only=True)
+class FilePage(Model):
+    """FilePage"""
+
+    data: list[FileOut]
+    page: int
+    limit: int
+    total: int
+
+
+@dataclass(kw_only=True)
 class Health(Model):
     """Health"""
 
@@ -362,6 +392,13 @@ class PoseOut(Model):
     is_base: bool
     cost_usd: float
     created_at: str
+
+
+@dataclass(kw_only=True)
+class PublicLinkBody(Model):
+    """PublicLinkBody"""
+
+    enabled: bool
 
 
 @dataclass(kw_only=True)
@@ -532,6 +569,8 @@ OPERATIONS = (
     ("GET", "/api/v1/avatars/{avatar_id}/poses"),
     ("GET", "/api/v1/billing/balance"),
     ("GET", "/api/v1/billing/ledger"),
+    ("GET", "/api/v1/files"),
+    ("GET", "/api/v1/files/{file_id}"),
     ("GET", "/api/v1/videos"),
     ("GET", "/api/v1/videos/{video_id}"),
     ("GET", "/api/v1/webhooks/deliveries"),
@@ -539,6 +578,7 @@ OPERATIONS = (
     ("GET", "/api/v1/webhooks/endpoints/{endpoint_id}"),
     ("GET", "/api/v1/webhooks/endpoints/{endpoint_id}/deliveries"),
     ("GET", "/api/v1/webhooks/secret"),
+    ("GET", "/files/public/{token}"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("POST", "/admin/v1/api-keys"),
@@ -548,6 +588,9 @@ OPERATIONS = (
     ("POST", "/api/v1/avatar-videos/{video_id}/cancel"),
     ("POST", "/api/v1/avatars"),
     ("POST", "/api/v1/avatars/{avatar_id}/poses"),
+    ("POST", "/api/v1/files"),
+    ("POST", "/api/v1/files/{file_id}/archive"),
+    ("POST", "/api/v1/files/{file_id}/public-link"),
     ("POST", "/api/v1/tts"),
     ("POST", "/api/v1/videos"),
     ("POST", "/api/v1/videos/{video_id}/cancel"),
