@@ -28,7 +28,7 @@ from gateway.ratelimit import Limiter, RateLimiter, SharedBuckets, SharedRateLim
 from gateway.readcache import CacheFeed, ReadCache
 from gateway.routes import ROUTERS
 from gateway.routes.billing import amount_pattern
-from gateway.schema import document_idempotency
+from gateway.schema import ADMIN_CODES, API_CODES, document_idempotency, merge_errors
 from gateway.settings import GatewaySettings
 from gateway.state import GatewayState
 
@@ -74,6 +74,11 @@ def _openapi(app: FastAPI, settings: GatewaySettings) -> dict[str, Any]:
         return app.openapi_schema
     schema = FastAPI.openapi(app)  # builds and caches app.openapi_schema
     for path, item in schema.get("paths", {}).items():
+        for operation in item.values():
+            if path.startswith("/api/v1/"):
+                merge_errors(operation, API_CODES)
+            elif path.startswith("/admin/"):
+                merge_errors(operation, ADMIN_CODES)
         if path.startswith("/api/v1/") and "post" in item:
             document_idempotency(item["post"])
     components = schema.get("components", {}).get("schemas", {})

@@ -180,8 +180,14 @@ def document_idempotency(operation: dict[str, Any]) -> None:
         p for p in operation.get("parameters", []) if p.get("name", "").lower() != "idempotency-key"
     ]
     operation["parameters"] = [*params, IDEMPOTENCY_HEADER]
+    merge_errors(operation, IDEMPOTENCY_CODES)
+
+
+def merge_errors(operation: dict[str, Any], codes: Iterable[ErrorCode]) -> None:
+    """Add ``codes`` to an operation's documented error answers (a route that declared
+    none still answers what the middleware answers for every route of its prefix)."""
     responses = operation.setdefault("responses", {})
-    for status, entry in errors(IDEMPOTENCY_CODES).items():
+    for status, entry in errors(codes).items():
         key = str(status)
         if key not in responses:
             responses[key] = entry

@@ -114,6 +114,8 @@ def python_module(doc: dict[str, Any]) -> str:
                 out.append(f"    {field}: {annotation}")
             else:
                 default = spec.get("default")
+                if default is None and "None" not in annotation:
+                    annotation += " | None"
                 out.append(f"    {field}: {annotation} = {default!r}")
         out.append("")
     if "Any" in "\n".join(out):

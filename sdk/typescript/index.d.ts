@@ -30,6 +30,7 @@ import type {
   TestEventOut,
   VideoOut,
   VideoPage,
+  VoiceList,
   WalletOut,
 } from "./types.js";
 
@@ -158,6 +159,8 @@ declare class StudioApi {
 }
 
 declare class TtsApi {
+  voices(query?: { language?: string }): Promise<VoiceList>;
+  sample(voiceId: string): Promise<Uint8Array>;
   synthesize(input: { voice: string; text: string; speed?: number }): Promise<Uint8Array>;
 }
 

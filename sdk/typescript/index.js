@@ -26,6 +26,7 @@
 /** @typedef {import("./types.js").CreatedApiKey} CreatedApiKey */
 /** @typedef {import("./types.js").EndpointOut} EndpointOut */
 /** @typedef {import("./types.js").FileOut} FileOut */
+/** @typedef {import("./types.js").VoiceList} VoiceList */
 /** @typedef {import("./types.js").FilePage} FilePage */
 /** @typedef {import("./types.js").CreatedStudioVideo} CreatedStudioVideo */
 /** @typedef {import("./types.js").StudioVideoOut} StudioVideoOut */
@@ -624,6 +625,18 @@ class TtsApi {
     this.client = client;
   }
 
+  /** @param {{ language?: string }} [query] @returns {Promise<VoiceList>} */
+  voices(query = {}) {
+    return this.client.json("GET", "/api/v1/voices", { query });
+  }
+
+  /** The voice reading its sample sentence (WAV). @param {string} voiceId */
+  async sample(voiceId) {
+    const path = `/api/v1/voices/${encodeURIComponent(voiceId)}/sample`;
+    const response = await this.client.request("GET", path);
+    return new Uint8Array(await response.arrayBuffer());
+  }
+
   /**
    * A WAV (16-bit mono) of `text` in an avatar's voice (its `tts_voice_id`).
    * @param {{ voice: string, text: string, speed?: number }} input
@@ -857,6 +870,8 @@ export const OPERATIONS = [
   "GET /api/v1/avatar-videos/{video_id}",
   "POST /api/v1/avatar-videos/{video_id}/cancel",
   "POST /api/v1/tts",
+  "GET /api/v1/voices",
+  "GET /api/v1/voices/{voice_id}/sample",
   "POST /api/v1/files",
   "GET /api/v1/files",
   "GET /api/v1/files/{file_id}",

@@ -49,6 +49,8 @@ export interface AvatarDetail {
   updated_at: string;
   /** Presigned demo video URL (1 hour) once ready */
   demo_video_url?: string | null;
+  labels?: Array<string>;
+  metadata?: Record<string, string>;
 }
 
 export interface AvatarOut {
@@ -73,6 +75,8 @@ export interface AvatarOut {
   error: string | null;
   created_at: string;
   updated_at: string;
+  labels?: Array<string>;
+  metadata?: Record<string, string>;
 }
 
 export interface AvatarPage {
@@ -127,6 +131,10 @@ export interface CreateAvatarBody {
   source?: "generated" | "video";
   /** Seed image: a base64 data URL (image/jpeg, png, webp; <= 4 MB decoded) or an https:// URL whose host resolves to public addresses only, or a file id (file_..., POST /api/v1/files). Ignored for source=video */
   ref_image_data_url?: string | null;
+  /** Up to 20 labels (A-Z a-z 0-9 _ - . :), filterable in lists */
+  labels?: Array<string> | null;
+  /** Up to 50 free string pairs, filterable as key:value */
+  metadata?: Record<string, string> | null;
   /** Required when source=video: a base64 data URL (video/mp4, quicktime, webm, x-m4v; <= 80 MB decoded), a public https:// URL or a file id (file_...) */
   source_video_url?: string | null;
 }
@@ -170,6 +178,12 @@ export interface CreateVideoBody {
   resolution?: 512 | 720 | 1080 | 1536 | null;
   /** 24, 25 (default) or 30 */
   fps?: 24 | 25 | 30 | null;
+  /** auto (default: the operator's watermark unless the account may skip it), always, or none (only accounts the operator allows; else 403 WATERMARK_NOT_ALLOWED) */
+  watermark_mode?: string | null;
+  /** Up to 20 labels (A-Z a-z 0-9 _ - . :), filterable in lists */
+  labels?: Array<string> | null;
+  /** Up to 50 free string pairs, filterable as key:value */
+  metadata?: Record<string, string> | null;
 }
 
 export interface CreatedApiKey {
@@ -398,6 +412,8 @@ export interface StudioVideoOut {
   /** The SRT file (also in caption_urls) */
   caption_url: string | null;
   caption_urls: CaptionUrls | null;
+  /** With alpha_output: the presenter alone, transparent (WebM, VP9 + alpha) */
+  alpha_video_url: string | null;
   /** The hold taken at submit */
   cost_usd: number;
   /** Reconciled charge; null until then */
@@ -430,8 +446,10 @@ export interface TopUp {
 export interface TtsBody {
   /** 1-600 chars, at least one letter or digit */
   text: string;
-  /** An avatar's tts_voice_id (GET /avatars/{id}) */
-  tts_voice_id: string;
+  /** An avatar's tts_voice_id (or any voice_id) */
+  tts_voice_id?: string | null;
+  /** A voice_id from GET /api/v1/voices (built-in or cloned) */
+  voice_id?: string | null;
   /** Speaking rate */
   speed?: number;
 }
@@ -460,6 +478,8 @@ export interface VideoOut {
   has_audio_input: boolean;
   created_at: string;
   completed_at: string | null;
+  labels?: Array<string>;
+  metadata?: Record<string, string>;
 }
 
 export interface VideoPage {
@@ -467,6 +487,31 @@ export interface VideoPage {
   page: number;
   limit: number;
   total: number;
+}
+
+export interface VoiceList {
+  data: Array<VoiceOut>;
+}
+
+export interface VoiceOut {
+  /** bv_... (built-in) or voice_... (your cloned voice) */
+  voice_id: string;
+  /** builtin or cloned */
+  kind: string;
+  /** The engine's voice name */
+  name: string;
+  language: string;
+  /** en-US, en-GB, vi, ... */
+  locale: string;
+  accent: string;
+  /** male or female */
+  gender: string;
+  /** espeak-ng or piper */
+  engine: string;
+  /** Cloned voices: the avatar it belongs to */
+  avatar_id: string | null;
+  /** A WAV of the voice reading a sample sentence */
+  sample_url: string;
 }
 
 export interface WalletOut {
@@ -505,6 +550,8 @@ export type Operation =
   | "GET /api/v1/files/{file_id}"
   | "GET /api/v1/videos"
   | "GET /api/v1/videos/{video_id}"
+  | "GET /api/v1/voices"
+  | "GET /api/v1/voices/{voice_id}/sample"
   | "GET /api/v1/webhooks/deliveries"
   | "GET /api/v1/webhooks/endpoints"
   | "GET /api/v1/webhooks/endpoints/{endpoint_id}"

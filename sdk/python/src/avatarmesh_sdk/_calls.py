@@ -26,6 +26,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/avatar-videos/{video_id}"): "videos.get / wait_for_video",
     ("POST", "/api/v1/avatar-videos/{video_id}/cancel"): "videos.cancel",
     ("POST", "/api/v1/tts"): "tts.synthesize",
+    ("GET", "/api/v1/voices"): "tts.voices",
+    ("GET", "/api/v1/voices/{voice_id}/sample"): "tts.sample",
     ("POST", "/api/v1/files"): "files.upload / files.upload_url",
     ("GET", "/api/v1/files"): "files.list / files.iter",
     ("GET", "/api/v1/files/{file_id}"): "files.get",
@@ -313,6 +315,14 @@ def synthesize(*, voice: str, text: str, speed: float | None = None) -> Call[byt
         lambda response: response.content,
         json=drop_none({"tts_voice_id": voice, "text": text, "speed": speed}),
     )
+
+
+def voices(language: str | None = None) -> Call[m.VoiceList]:
+    return Call("GET", "/api/v1/voices", model(m.VoiceList), params={"language": language})
+
+
+def voice_sample(voice_id: str) -> Call[bytes]:
+    return Call("GET", f"/api/v1/voices/{voice_id}/sample", lambda response: response.content)
 
 
 def balance() -> Call[m.Balance]:

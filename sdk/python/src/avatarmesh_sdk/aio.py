@@ -371,6 +371,14 @@ class Files(_Resource):
 
 
 class Tts(_Resource):
+    async def voices(self, language: str | None = None) -> m.VoiceList:
+        """Built-in voices of every language and the caller's cloned voices."""
+        return await self._client.send(c.voices(language))
+
+    async def sample(self, voice_id: str) -> bytes:
+        """The voice reading its language's sample sentence (WAV)."""
+        return await self._client.send(c.voice_sample(voice_id))
+
     async def synthesize(self, *, voice: str, text: str, speed: float | None = None) -> bytes:
         """A WAV (16-bit mono) of ``text`` in the voice ``voice`` (an avatar's
         ``tts_voice_id``)."""

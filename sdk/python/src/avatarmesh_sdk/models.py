@@ -66,6 +66,8 @@ class AvatarDetail(Model):
     motion: Literal["footage", "still"] | None = None
     motion_reason: str | None = None
     demo_video_url: str | None = None
+    labels: list[str] | None = None
+    metadata: dict[str, str] | None = None
 
 
 @dataclass(kw_only=True)
@@ -90,6 +92,8 @@ class AvatarOut(Model):
     updated_at: str
     motion: Literal["footage", "still"] | None = None
     motion_reason: str | None = None
+    labels: list[str] | None = None
+    metadata: dict[str, str] | None = None
 
 
 @dataclass(kw_only=True)
@@ -150,6 +154,8 @@ class CreateAvatarBody(Model):
     accent: str | None = None
     source: Literal["generated", "video"] = "generated"
     ref_image_data_url: str | None = None
+    labels: list[str] | None = None
+    metadata: dict[str, str] | None = None
     source_video_url: str | None = None
 
 
@@ -196,6 +202,9 @@ class CreateVideoBody(Model):
     audio_data_url: str | None = None
     resolution: Literal[512, 720, 1080, 1536] | None = None
     fps: Literal[24, 25, 30] | None = None
+    watermark_mode: str | None = None
+    labels: list[str] | None = None
+    metadata: dict[str, str] | None = None
 
 
 @dataclass(kw_only=True)
@@ -460,6 +469,7 @@ class StudioVideoOut(Model):
     thumbnail_url: str | None
     caption_url: str | None
     caption_urls: CaptionUrls | None
+    alpha_video_url: str | None
     cost_usd: float
     actual_cost_usd: float | None
     error: str | None
@@ -499,7 +509,8 @@ class TtsBody(Model):
     """TtsBody"""
 
     text: str
-    tts_voice_id: str
+    tts_voice_id: str | None = None
+    voice_id: str | None = None
     speed: float = 1.0
 
 
@@ -524,6 +535,8 @@ class VideoOut(Model):
     has_audio_input: bool
     created_at: str
     completed_at: str | None
+    labels: list[str] | None = None
+    metadata: dict[str, str] | None = None
 
 
 @dataclass(kw_only=True)
@@ -534,6 +547,29 @@ class VideoPage(Model):
     page: int
     limit: int
     total: int
+
+
+@dataclass(kw_only=True)
+class VoiceList(Model):
+    """VoiceList"""
+
+    data: list[VoiceOut]
+
+
+@dataclass(kw_only=True)
+class VoiceOut(Model):
+    """VoiceOut"""
+
+    voice_id: str
+    kind: str
+    name: str
+    language: str
+    locale: str
+    accent: str
+    gender: str
+    engine: str
+    avatar_id: str | None
+    sample_url: str
 
 
 @dataclass(kw_only=True)
@@ -573,6 +609,8 @@ OPERATIONS = (
     ("GET", "/api/v1/files/{file_id}"),
     ("GET", "/api/v1/videos"),
     ("GET", "/api/v1/videos/{video_id}"),
+    ("GET", "/api/v1/voices"),
+    ("GET", "/api/v1/voices/{voice_id}/sample"),
     ("GET", "/api/v1/webhooks/deliveries"),
     ("GET", "/api/v1/webhooks/endpoints"),
     ("GET", "/api/v1/webhooks/endpoints/{endpoint_id}"),
