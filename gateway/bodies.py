@@ -11,18 +11,22 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Query
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, StringConstraints, field_validator
 
 INT32_MAX = 2**31 - 1
 
 PageNumber = Annotated[int, Query(ge=1, le=INT32_MAX, description="Page number")]
 PageLimit = Annotated[int, Query(ge=1, le=100, description="Items per page (max 100)")]
 # List filters on labels and metadata (avatarmesh.labels): every one must match.
+# Item patterns: avatarmesh.labels (a label; a metadata key, ":", a value up to 500).
+_Label = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:\-]{1,64}$")]
+_Pair = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{1,64}:[^\x00]{0,500}$")]
 LabelFilter = Annotated[
-    list[str] | None, Query(max_length=20, description="Only items with this label (repeatable)")
+    list[_Label] | None,
+    Query(max_length=20, description="Only items with this label (repeatable)"),
 ]
 MetadataFilter = Annotated[
-    list[str] | None,
+    list[_Pair] | None,
     Query(max_length=20, description="key:value; only items whose metadata has it (repeatable)"),
 ]
 

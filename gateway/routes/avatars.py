@@ -264,6 +264,7 @@ async def _fields(avatar: pb.Avatar, storage: Storage) -> dict[str, object]:
         ErrorCode.STORAGE_ERROR,
         ErrorCode.FILE_ARCHIVED,
         ErrorCode.FILE_KIND_MISMATCH,
+        ErrorCode.NOT_FOUND,
     ),
 )
 async def create_avatar(

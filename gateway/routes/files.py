@@ -225,7 +225,8 @@ async def _from_json(
 ) -> pb.File:
     try:
         body = FileFromUrl.model_validate(json.loads(await request.body()))
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        # Not UTF-8 at all was a 500 (found by the API fuzzer, tests/e2e/test_openapi_fuzz.py)
         raise DomainError(ErrorCode.INVALID_JSON, "request body is not valid JSON") from None
     except ValidationError as exc:
         raise validation_error([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None

@@ -151,3 +151,15 @@ async def test_a_pattern_refusal_says_the_rule_in_words(api: Any) -> None:
     assert reply.json()["error"]["message"] == (
         "text: must contain a letter or a digit to speak (and no NUL)"
     )
+
+
+async def test_a_file_upload_body_that_is_not_utf8_is_invalid_json_not_a_500(api: Any) -> None:
+    """Found by the API fuzzer: bytes that are not UTF-8 as a JSON upload were a 500."""
+    client, auth, _doc = api
+    reply = await client.post(
+        "/api/v1/files",
+        content=b"Sq\xff\xfe",
+        headers={**auth, "Content-Type": "application/json"},
+    )
+    assert reply.status_code == 400, reply.text
+    assert reply.json()["error"]["code"] == "INVALID_JSON"
