@@ -194,10 +194,12 @@ async def test_loopback_http_is_refused_without_the_development_setting(
 async def test_restart_during_backoff_still_delivers_once(make_settings: MakeSettings) -> None:
     settings = make_settings(webhook_retry_schedule_seconds=(2.5,))
     with receiver(script=[500]) as hook:
-        async with webhook_service(settings), publisher(settings) as bus:
+        async with webhook_service(settings) as first, publisher(settings) as bus:
             event = settled(hook.url)
             await bus.publish("events.video.completed", event, msg_id="m1")
-            await eventually(lambda: hook.requests)
+            # Backoff has begun once the failed attempt is on record (the receiver
+            # answering is not enough: stopping then races the attempt's commit).
+            await eventually(lambda: first.attempts(OWNER))
         assert len(hook.requests) == 1  # stopped while waiting for the retry
         async with webhook_service(settings) as service:
             await eventually(lambda: hook.successes)
