@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from pathlib import Path
 
 import numpy as np
@@ -143,8 +144,14 @@ def test_cloning_moves_median_f0_and_spectrum_toward_the_recording(path: Path) -
     assert VoiceProfile.from_json(profile.to_json()) == profile
     recording = analyse_speech(samples, sr)
     text = SHORT_TEXT[language]
-    before = analyse_speech(*render_text(text, default_voice(language, profile.gender)))
-    after = analyse_speech(*render_text(text, profile))
+    base = default_voice(language, profile.gender)
+    # Piper's synthesis is stochastic (its duration and noise draws), so one take's
+    # envelope can stray by ~0.5 dB: judge the spectrum on the median of three takes.
+    befores = [analyse_speech(*render_text(text, base)) for _ in range(3)]
+    afters = [analyse_speech(*render_text(text, profile)) for _ in range(3)]
+    before, after = befores[0], afters[0]
     assert f0_distance_st(after, recording) < f0_distance_st(before, recording)
     assert f0_distance_st(after, recording) < 1.5
-    assert envelope_distance_db(after, recording) < envelope_distance_db(before, recording)
+    after_db = statistics.median(envelope_distance_db(a, recording) for a in afters)
+    before_db = statistics.median(envelope_distance_db(b, recording) for b in befores)
+    assert after_db < before_db
