@@ -257,8 +257,16 @@ def closing_warp(image: np.ndarray, mesh: np.ndarray) -> ClosingWarp | None:
     wide = float(
         np.clip((lip_gap(mesh) - SOFT_FROM_GAP) / (SOFT_FULL_GAP - SOFT_FROM_GAP), 0.0, 1.0)
     )
-    into_lip = wide * smoothstep((v - meet) / max(lip_bottom - float(np.median(meet)), 1.0))
-    lip_gap_of_v = g * (1 - into_lip) + soft * into_lip
+    # Where the smoothed gap is the larger (towards the corners) the lip gives way to it
+    # from the meeting line down (it is compressed); where it is the smaller (mid-mouth)
+    # only below the lower lip (its thickness per column, from the mesh): giving way
+    # inside the lip stretched it (child mid-shout: 1.3x, a thick inner lower lip).
+    lo_in, lo_out = uv[list(fm.LIPS_INNER_LOWER)], uv[list(fm.LIPS_OUTER_LOWER)]
+    thick = np.clip(_curve(lo_out, u) - _curve(lo_in, u), 0.0, None)
+    lip_h = max(lip_bottom - float(np.median(meet)), 1.0)
+    into_lip = wide * smoothstep((v - meet) / lip_h)
+    below_lip = wide * smoothstep((v - meet - thick) / (0.8 * lip_h))
+    lip_gap_of_v = g + np.maximum(soft - g, 0.0) * into_lip + np.minimum(soft - g, 0.0) * below_lip
     jaw_gap = float(np.percentile(gap_of_u(np.linspace(c0, c1, 32)), 75)) * across_jaw
     to_jaw = smoothstep((v - lip_bottom) / max(0.5 * (chin_v - lip_bottom), 1.0))
     fade = 1.0 - smoothstep((v - chin_v) / (0.22 * height))

@@ -112,3 +112,24 @@ def test_closing_a_wide_open_mouth_moves_the_chin_as_one_piece() -> None:
     cv2.fillPoly(lips, [np.round(mesh[list(fm.LIPS_OUTER), :2]).astype(np.int32)], 1)
     lips = cv2.dilate(lips, np.ones((5, 5), np.uint8))[y0 : y1 - 1, x0 : x1 - 2].astype(bool)
     assert shear[:, :-1][~lips].max() < 1.2
+
+
+def test_closing_a_wide_open_mouth_keeps_the_lower_lip_thickness() -> None:
+    """The child mid-shout again: mid-mouth the lower lip rises as one piece. It used to
+    give way to the gap smoothed across the mouth inside the lip, so its top rose more
+    than its bottom and the closed lower lip was 1.3x as thick as the photo's (a thick,
+    pale inner lower lip); now the output rows that show it are as many as its rows in
+    the photo."""
+    from avatarmedia.encode import read_video
+
+    frames, _ = read_video(FIXTURES / "clips" / "child_talking_9s.mp4")
+    image = frames[165]
+    mesh = fm.find_face(image).mesh.astype(np.float64)
+    warp = rm.closing_warp(image, mesh)
+    assert warp is not None
+    col = round(float(mesh[fm.LOWER_LIP_CENTER, 0])) - warp.box[0]
+    src_y = warp.lower[:, col, 1]
+    below = warp.w_lower[:, col] > 0.5
+    top, bottom = mesh[fm.LOWER_LIP_CENTER, 1], mesh[fm.LOWER_LIP_BOTTOM, 1]
+    shown = int(np.sum(below & (src_y >= top) & (src_y <= bottom)))
+    assert 0.9 * (bottom - top) <= shown <= 1.1 * (bottom - top) + 1
