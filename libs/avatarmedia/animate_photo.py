@@ -85,7 +85,7 @@ class PhotoRig:
         self.frame = fr
         uv = fr.to_uv(m)
         self.uv = uv
-        height = float(np.linalg.norm(m[fm.FOREHEAD, :2] - m[fm.CHIN, :2]))
+        height = fm.landmark_distance(m, fm.FOREHEAD, fm.CHIN)
         self.height = height
         uu, vu, ul, vl = _mouth_line(uv)
         hw = float(uu.max() - uu.min()) / 2
@@ -111,7 +111,7 @@ class PhotoRig:
 
         nose_v = float(uv[fm.NOSE_BASE, 1])
         chin_v = float(uv[fm.CHIN, 1])
-        jaw_hw = float(np.linalg.norm(m[fm.JAW_RIGHT, :2] - m[fm.JAW_LEFT, :2])) / 2
+        jaw_hw = fm.landmark_distance(m, fm.JAW_RIGHT, fm.JAW_LEFT) / 2
         # --- opening: lower lip and jaw drop, upper lip lifts a little (v offsets).
         # The lips part by a profile that is 0 at the visible corners (they stay
         # pinned, the opening is lens-shaped); below the lower lip the whole jaw drops,
@@ -159,7 +159,10 @@ class PhotoRig:
         self.f_brow = (BROW_LIFT * height * np.clip(brow_field, 0, 1) * taper).astype(F32)
         # --- blinks: upper lid content slides down over the eye (v offsets)
         blink_field = np.zeros_like(u)
-        for top_i, bot_i, a_i, b_i in ((159, 145, 33, 133), (386, 374, 263, 362)):
+        for top_i, bot_i, a_i, b_i in (
+            (fm.RIGHT_EYE_TOP, fm.RIGHT_EYE_BOTTOM, fm.RIGHT_EYE_OUTER, fm.RIGHT_EYE_INNER),
+            (fm.LEFT_EYE_TOP, fm.LEFT_EYE_BOTTOM, fm.LEFT_EYE_OUTER, fm.LEFT_EYE_INNER),
+        ):
             top, bot = uv[top_i], uv[bot_i]
             ew = float(abs(uv[a_i, 0] - uv[b_i, 0]))
             eu = (uv[a_i, 0] + uv[b_i, 0]) / 2

@@ -105,7 +105,7 @@ LEFT_BROW = (300, 293, 334, 296, 336, 285, 295, 282, 283, 276)
 # Single landmarks. "Right" and "left" are the subject's (the image's left and right).
 UPPER_LIP_CENTER, LOWER_LIP_CENTER = 13, 14  # the inner lip line at the middle
 UPPER_LIP_TOP, LOWER_LIP_BOTTOM = 0, 17  # the outer lip line at the middle
-MOUTH_LEFT, MOUTH_RIGHT = 61, 291  # the mouth corners
+MOUTH_RIGHT, MOUTH_LEFT = 61, 291  # the mouth corners
 FOREHEAD, CHIN, NOSE_TIP, NOSE_BASE = 10, 152, 1, 2
 CHEEK_RIGHT, CHEEK_LEFT = 234, 454
 RIGHT_EYE_OUTER, RIGHT_EYE_INNER = 33, 133  # the eye corners
@@ -113,13 +113,46 @@ LEFT_EYE_OUTER, LEFT_EYE_INNER = 263, 362
 RIGHT_EYE_TOP, RIGHT_EYE_BOTTOM = 159, 145  # the eyelids at the middle
 LEFT_EYE_TOP, LEFT_EYE_BOTTOM = 386, 374
 JAW_RIGHT, JAW_LEFT = 172, 397  # the jaw's corners below the ears
-MOUTH_INNER_LEFT, MOUTH_INNER_RIGHT = 78, 308  # the inner lip line's corners (beside 61, 291)
+MOUTH_INNER_RIGHT, MOUTH_INNER_LEFT = 78, 308  # the inner lip line's corners
 CHEEK_APPLE_RIGHT, CHEEK_APPLE_LEFT = 50, 280  # mid-cheek, below the eyes: plain skin
 CHEEK_INNER_RIGHT, CHEEK_INNER_LEFT = 101, 330  # the cheek beside the nose
 NOSE_BRIDGE_LOW, NOSE_ABOVE_TIP = 195, 5  # the nose's ridge: lower bridge, above the tip
 # The face outline at cheek height, from the cheek down towards the jaw.
 FACE_SIDE_RIGHT = (CHEEK_RIGHT, 93, 132)
 FACE_SIDE_LEFT = (CHEEK_LEFT, 323, 361)
+# The inner lip line as one ring: the upper line corner to corner, then the lower back.
+LIPS_INNER = LIPS_INNER_UPPER + LIPS_INNER_LOWER[-2:0:-1]
+# Landmarks that do not move with the jaw or lips: eye corners, nose, upper cheeks (the
+# footage code fits one face onto another with them).
+STABLE = (
+    33,
+    133,
+    362,
+    263,
+    168,
+    6,
+    197,
+    195,
+    5,
+    4,
+    1,
+    98,
+    327,
+    234,
+    454,
+    93,
+    323,
+    116,
+    345,
+    50,
+    280,
+)
+# The jaw line from below one ear, through the chin, to below the other.
+JAW_LINE = (58, 172, 136, 150, 149, 176, 148, 152, 377, 400, 378, 379, 365, 397, 288)
+# Across the skin between the nose and the upper lip, nostril wing to nostril wing.
+UNDER_NOSE = (207, 98, 97, 2, 326, 327, 427)
+# The chin's outline: the chin point and the three landmarks either side of it.
+CHIN_OUTLINE = (152, 148, 176, 149, 377, 400, 378)
 
 
 @dataclass
@@ -151,7 +184,7 @@ class Face:
     @property
     def height(self) -> float:
         """Forehead-to-chin distance in pixels."""
-        return float(np.linalg.norm(self.mesh[FOREHEAD, :2] - self.mesh[CHIN, :2]))
+        return landmark_distance(self.mesh, FOREHEAD, CHIN)
 
     def mouth_opening(self) -> float:
         """Inner-lip gap as a fraction of the face height (``mouth_opening``)."""
@@ -162,18 +195,23 @@ class Face:
         m = self.mesh
 
         def dist(a: int, b: int) -> float:
-            return float(np.linalg.norm(m[a, :2] - m[b, :2]))
+            return landmark_distance(m, a, b)
 
         r = dist(RIGHT_EYE_TOP, RIGHT_EYE_BOTTOM) / max(dist(RIGHT_EYE_OUTER, RIGHT_EYE_INNER), 1.0)
         lf = dist(LEFT_EYE_TOP, LEFT_EYE_BOTTOM) / max(dist(LEFT_EYE_OUTER, LEFT_EYE_INNER), 1.0)
         return float((r + lf) / 2)
 
 
+def landmark_distance(mesh: np.ndarray, a: int, b: int) -> float:
+    """Distance in the image plane (x, y; never z) between landmarks ``a`` and ``b``."""
+    return float(np.linalg.norm(mesh[a, :2] - mesh[b, :2]))
+
+
 def mouth_opening(mesh: np.ndarray) -> float:
     """Inner-lip gap (the middle of the inner lip line) as a fraction of the
     forehead-to-chin height: 0 closed, about 0.1 wide open."""
-    gap = float(np.linalg.norm(mesh[UPPER_LIP_CENTER, :2] - mesh[LOWER_LIP_CENTER, :2]))
-    height = float(np.linalg.norm(mesh[FOREHEAD, :2] - mesh[CHIN, :2]))
+    gap = landmark_distance(mesh, UPPER_LIP_CENTER, LOWER_LIP_CENTER)
+    height = landmark_distance(mesh, FOREHEAD, CHIN)
     return gap / max(height, 1.0)
 
 

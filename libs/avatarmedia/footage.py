@@ -69,33 +69,6 @@ BLINK_REACH = 3  # frames around a loop's cut that must have both eyes open
 # again just after it, a double blink (seen on en_woman_talking_8s at 4 frames).
 TURN_CLEAR_S = 0.6
 
-# Landmarks that do not move with the jaw or lips: eye corners, nose, upper cheeks.
-STABLE = (
-    33,
-    133,
-    362,
-    263,
-    168,
-    6,
-    197,
-    195,
-    5,
-    4,
-    1,
-    98,
-    327,
-    234,
-    454,
-    93,
-    323,
-    116,
-    345,
-    50,
-    280,
-)
-JAW = (58, 172, 136, 150, 149, 176, 148, 152, 377, 400, 378, 379, 365, 397, 288)
-UNDER_NOSE = (207, 98, 97, 2, 326, 327, 427)
-INNER_LIPS = fm.LIPS_INNER_UPPER + fm.LIPS_INNER_LOWER[1:-1][::-1]
 FEATURES = ("opening", "width", "aspect", "teeth", "thickness")
 
 
@@ -227,7 +200,7 @@ def apply(m: np.ndarray, pts: np.ndarray) -> FloatArray:
 
 
 def interocular(mesh: np.ndarray) -> float:
-    return float(np.linalg.norm(mesh[33, :2] - mesh[263, :2]))
+    return fm.landmark_distance(mesh, fm.RIGHT_EYE_OUTER, fm.LEFT_EYE_OUTER)
 
 
 def _polygon_mask(shape: tuple[int, int], pts: np.ndarray) -> npt.NDArray[np.bool_]:
@@ -244,14 +217,14 @@ def mouth_features(mesh: np.ndarray, patch: ImageArray | None = None) -> FloatAr
     (needs the sample's pixels; 0 without them).
     """
     iod = max(interocular(mesh), 1.0)
-    gap = float(np.linalg.norm(mesh[13, :2] - mesh[14, :2])) / iod
-    width = float(np.linalg.norm(mesh[61, :2] - mesh[291, :2])) / iod
-    outer = float(np.linalg.norm(mesh[0, :2] - mesh[17, :2])) / iod
+    gap = fm.landmark_distance(mesh, fm.UPPER_LIP_CENTER, fm.LOWER_LIP_CENTER) / iod
+    width = fm.landmark_distance(mesh, fm.MOUTH_RIGHT, fm.MOUTH_LEFT) / iod
+    outer = fm.landmark_distance(mesh, fm.UPPER_LIP_TOP, fm.LOWER_LIP_BOTTOM) / iod
     aspect = outer / max(width, 1e-3)
     thickness = max(0.0, outer - gap)
     teeth = 0.0
     if patch is not None and gap > 0.02:
-        inner = _polygon_mask(patch.shape[:2], mesh[list(INNER_LIPS), :2])
+        inner = _polygon_mask(patch.shape[:2], mesh[list(fm.LIPS_INNER), :2])
         if inner.sum() >= 6:
             hsv = cv2.cvtColor(patch, cv2.COLOR_RGB2HSV)[inner].astype(np.float32)
             lips_v = float(np.median(cv2.cvtColor(patch, cv2.COLOR_RGB2HSV)[..., 2]))
@@ -360,7 +333,7 @@ def usable(mesh: np.ndarray | None, presence: float) -> bool:
 class _Canon:
     """The shared space mouth samples live in: a reference face and the patch box."""
 
-    ref: FloatArray  # (len(STABLE), 2) reference stable points, sample pixels
+    ref: FloatArray  # (len(fm.STABLE), 2) reference stable points, sample pixels
     offset: np.ndarray  # shift from reference face space to the patch
     size: tuple[int, int]
 
@@ -368,22 +341,22 @@ class _Canon:
     def from_mesh(cls, mesh: np.ndarray) -> _Canon:
         """Level the reference face and box its lower half (cheek to cheek, nose to neck)."""
         p = mesh[:, :2].astype(np.float64)
-        eye = p[263] - p[33]
+        eye = p[fm.LEFT_EYE_OUTER] - p[fm.RIGHT_EYE_OUTER]
         angle = math.atan2(eye[1], eye[0])
         c, s = math.cos(-angle), math.sin(-angle)
-        rot = (p - p[1]) @ np.array([[c, s], [-s, c]])
+        rot = (p - p[fm.NOSE_TIP]) @ np.array([[c, s], [-s, c]])
         height = float(np.linalg.norm(p[fm.FOREHEAD] - p[fm.CHIN]))
-        x0 = rot[[234, 93, 132], 0].min() - 0.04 * height
-        x1 = rot[[454, 323, 361], 0].max() + 0.04 * height
-        y0 = rot[[195, 5], 1].min()
+        x0 = rot[list(fm.FACE_SIDE_RIGHT), 0].min() - 0.04 * height
+        x1 = rot[list(fm.FACE_SIDE_LEFT), 0].max() + 0.04 * height
+        y0 = rot[[fm.NOSE_BRIDGE_LOW, fm.NOSE_ABOVE_TIP], 1].min()
         y1 = rot[fm.CHIN, 1] + 0.22 * height
         offset = np.array([-x0, -y0])
         size = (even(x1 - x0), even(y1 - y0))
-        return cls(ref=(rot[list(STABLE)] + offset).astype(np.float32), offset=offset, size=size)
+        return cls(ref=(rot[list(fm.STABLE)] + offset).astype(np.float32), offset=offset, size=size)
 
     def to_patch(self, mesh: np.ndarray) -> np.ndarray:
         """The 2x3 similarity taking a frame's pixels into this patch space."""
-        return similarity(mesh[list(STABLE), :2], self.ref)
+        return similarity(mesh[list(fm.STABLE), :2], self.ref)
 
 
 @dataclass
@@ -439,7 +412,8 @@ def mouth_motion(
     for i in idx:
         mesh = meshes[int(i)]
         to_canon, iod = canonical_transform(mesh)
-        gaps.append(float(np.linalg.norm(mesh[13, :2] - mesh[14, :2])) / max(iod, 1e-6))
+        gap = fm.landmark_distance(mesh, fm.UPPER_LIP_CENTER, fm.LOWER_LIP_CENTER)
+        gaps.append(gap / max(iod, 1e-6))
         pts = mesh[list(LIP_POINTS), :2].astype(np.float64)
         lips.append(pts @ to_canon[:, :2].T + to_canon[:, 2])
     frames = np.arange(n)
@@ -492,14 +466,14 @@ def pose_of(mesh: np.ndarray) -> tuple[float, ...]:
     from the cheeks' and eyes' midpoints), centre and size; lengths in % of the
     inter-ocular distance. Smoother through a track than the 3D estimate."""
     p = mesh[:, :2].astype(np.float64)
-    eye = p[263] - p[33]
+    eye = p[fm.LEFT_EYE_OUTER] - p[fm.RIGHT_EYE_OUTER]
     iod = max(float(np.hypot(*eye)), 1.0)
     roll = math.degrees(math.atan2(eye[1], eye[0]))
     c, s = eye / iod
     rot = np.array([[c, s], [-s, c]])
-    nose = rot @ (p[1] - (p[234] + p[454]) / 2)
-    nod = rot @ (p[1] - (p[33] + p[263]) / 2)
-    centre = p[list(STABLE)].mean(axis=0)
+    nose = rot @ (p[fm.NOSE_TIP] - (p[fm.CHEEK_RIGHT] + p[fm.CHEEK_LEFT]) / 2)
+    nod = rot @ (p[fm.NOSE_TIP] - (p[fm.RIGHT_EYE_OUTER] + p[fm.LEFT_EYE_OUTER]) / 2)
+    centre = p[list(fm.STABLE)].mean(axis=0)
     return roll, 100 * nose[0] / iod, 100 * nod[1] / iod, centre[0], centre[1], iod
 
 
@@ -528,8 +502,8 @@ def eye_openness(meshes: dict[int, FloatArray], n: int) -> FloatArray:
     lids = np.array(
         [
             [
-                float(np.linalg.norm(meshes[int(i)][159, :2] - meshes[int(i)][145, :2])),
-                float(np.linalg.norm(meshes[int(i)][386, :2] - meshes[int(i)][374, :2])),
+                fm.landmark_distance(meshes[int(i)], fm.RIGHT_EYE_TOP, fm.RIGHT_EYE_BOTTOM),
+                fm.landmark_distance(meshes[int(i)], fm.LEFT_EYE_TOP, fm.LEFT_EYE_BOTTOM),
             ]
             for i in idx
         ]
@@ -750,8 +724,9 @@ def _portrait_pick(track: _Track, ok: dict[int, bool], a: int, b: int) -> int:
         yaw, pitch, _ = fm.head_pose(m)
         m = m[:, :2]
         iod = max(interocular(m), 1.0)
-        gap = float(np.linalg.norm(m[13] - m[14])) / iod
-        eyes = float(np.linalg.norm(m[159] - m[145])) + float(np.linalg.norm(m[386] - m[374]))
+        gap = fm.landmark_distance(m, fm.UPPER_LIP_CENTER, fm.LOWER_LIP_CENTER) / iod
+        eyes = fm.landmark_distance(m, fm.RIGHT_EYE_TOP, fm.RIGHT_EYE_BOTTOM)
+        eyes += fm.landmark_distance(m, fm.LEFT_EYE_TOP, fm.LEFT_EYE_BOTTOM)
         return eyes / iod - 2.0 * gap - 0.002 * (abs(yaw) + abs(pitch))
 
     pool = [i for i in track.meshes if ok.get(i) and a <= i < b] or [

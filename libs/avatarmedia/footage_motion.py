@@ -26,7 +26,7 @@ import numpy.typing as npt
 
 from avatarmedia import face as fm
 from avatarmedia.animate import MotionStyle, motion_style, plan_motion
-from avatarmedia.footage import STABLE, Footage
+from avatarmedia.footage import Footage
 from avatarmedia.head import head_transform
 from avatarmedia.tracks import MouthTrack
 
@@ -73,7 +73,7 @@ def loop_steadying(footage: Footage, steady: float, scale: npt.ArrayLike) -> lis
     """Per loop frame, the 2x3 similarity (output pixels) taking its stable landmarks
     ``steady`` of the way to the loop's mean position."""
     k = np.asarray(scale, np.float32)
-    pts = footage.loop_meshes[:, list(STABLE)] * k
+    pts = footage.loop_meshes[:, list(fm.STABLE)] * k
     mean = pts.mean(axis=0)
     out = []
     for p in pts:

@@ -21,7 +21,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from avatarmedia.footage import JAW, STABLE, UNDER_NOSE, Footage, interocular
+from avatarmedia import face as fm
+from avatarmedia.footage import Footage, interocular
 from avatarmedia.footage_audio import band_energies, context
 from avatarmedia.tracks import MouthTrack
 
@@ -34,8 +35,6 @@ SPEECH_OPENING = 0.04
 QUANTILE_LOW, QUANTILE_HIGH = 0.05, 0.98
 SWITCH_COST = 0.35
 HOLD_COST = 0.08
-CHIN = (152, 148, 176, 149, 377, 400, 378)
-LIPS = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185)
 # Viseme -> extra wishes: (teeth share target or None, thickness quantile or None).
 _VISEME_WISH: dict[str, tuple[float | None, float | None]] = {
     "MBP": (0.0, 0.15),
@@ -225,7 +224,7 @@ class MouthCompositor:
         fp = self.footage
         patch = fp.patch(sample)
         smesh = fp.bank_meshes[sample]
-        stable = list(STABLE)
+        stable = list(fm.STABLE)
         a = _fit_affine(smesh[stable], mesh[stable])
         ph, pw = patch.shape[:2]
         corners = np.array([[0, 0], [pw, 0], [pw, ph], [0, ph]], np.float64) @ a[:, :2].T + a[:, 2]
@@ -271,7 +270,7 @@ class MouthCompositor:
         Gaussian weights over a coarse grid and added to the inverse map: a smooth,
         mesh-driven warp, cheap enough for every frame.
         """
-        stable = list(STABLE)
+        stable = list(fm.STABLE)
         dst = mesh[stable] - np.array(origin, np.float32)
         fit = smesh[stable] @ shift[:, :2].T + shift[:, 2]
         resid = fit - dst  # move destination pixels by this to find where the affine puts them
@@ -299,11 +298,11 @@ class MouthCompositor:
         Drawn and blurred at half size (the feather is wide; the blur is the costly
         part), then scaled up.
         """
-        centre = placed[list(LIPS)].mean(axis=0)
-        sides = centre + (placed[list(JAW)] - centre) * 0.74
-        under = centre + (placed[list(UNDER_NOSE)] - centre) * 0.8
-        chin = placed[list(CHIN)] + np.array([0.0, 0.05 * iod])
-        pts = np.concatenate([sides, under, chin, placed[list(LIPS)]]) / 2
+        centre = placed[list(fm.LIPS_OUTER)].mean(axis=0)
+        sides = centre + (placed[list(fm.JAW_LINE)] - centre) * 0.74
+        under = centre + (placed[list(fm.UNDER_NOSE)] - centre) * 0.8
+        chin = placed[list(fm.CHIN_OUTLINE)] + np.array([0.0, 0.05 * iod])
+        pts = np.concatenate([sides, under, chin, placed[list(fm.LIPS_OUTER)]]) / 2
         w, h = size
         small = np.zeros(((h + 1) // 2, (w + 1) // 2), np.float32)
         cv2.fillConvexPoly(small, cv2.convexHull(np.round(pts).astype(np.int32)), 1.0)
@@ -350,7 +349,7 @@ def follow_jaw(roi: ImageArray, local: np.ndarray, placed: np.ndarray, iod: floa
     with the untouched frame).
     """
     h, w = roi.shape[:2]
-    jaw = list(JAW)
+    jaw = list(fm.JAW_LINE)
     d = placed[jaw] - local[jaw]
     if float(np.abs(d).max()) < 0.5:
         return roi.copy()
@@ -365,9 +364,9 @@ def follow_jaw(roi: ImageArray, local: np.ndarray, placed: np.ndarray, iod: floa
         ]
     )
     # The neck and collar a little below the chin stay put.
-    below = local[list(CHIN)] + np.array([0.0, 0.6 * iod])
-    ctrl = np.concatenate([placed[jaw], local[list(STABLE)], below, border])
-    vals = np.concatenate([d, np.zeros((len(STABLE) + len(below) + len(border), 2))])
+    below = local[list(fm.CHIN_OUTLINE)] + np.array([0.0, 0.6 * iod])
+    ctrl = np.concatenate([placed[jaw], local[list(fm.STABLE)], below, border])
+    vals = np.concatenate([d, np.zeros((len(fm.STABLE) + len(below) + len(border), 2))])
     grid = coarse_grid(w, h, 16)
     sigma = 0.3 * iod
     wts = np.exp(-((grid[:, None, :] - ctrl[None, :, :]) ** 2).sum(axis=2) / (2 * sigma * sigma))

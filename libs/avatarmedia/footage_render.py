@@ -153,7 +153,7 @@ class PoseFrames:
         framing = self.ops.get("framing")
         if framing in ("close-up", "wide"):
             zoom = 1.35 if framing == "close-up" else 0.75
-            centre = np.array([mesh[1, 0], (mesh[fm.FOREHEAD, 1] + chin[1]) / 2])
+            centre = np.array([mesh[fm.NOSE_TIP, 0], (mesh[fm.FOREHEAD, 1] + chin[1]) / 2])
             anchor = np.array([w / 2, h * 0.45 - zoom * centre[1]])
             if framing == "wide":
                 # The clip's bottom edge stays the frame's bottom edge (the body goes

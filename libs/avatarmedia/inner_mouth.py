@@ -94,7 +94,9 @@ def _edge_sigma(image: np.ndarray, mesh: np.ndarray) -> float:
 def _grain(image: np.ndarray, mesh: np.ndarray, height: float) -> float:
     """Std of the fine noise on the cheeks (their shading removed)."""
     r = max(2, int(0.03 * height))
-    patch = _sample(image, mesh[[50, 280], :2], r).reshape(2, 2 * r + 1, 2 * r + 1, 3)
+    patch = _sample(image, mesh[[fm.CHEEK_APPLE_RIGHT, fm.CHEEK_APPLE_LEFT], :2], r).reshape(
+        2, 2 * r + 1, 2 * r + 1, 3
+    )
     grey = patch.mean(axis=3).astype(np.float32)
     fine = [g - cv2.GaussianBlur(g, (0, 0), 1.5) for g in grey]
     return float(np.clip(np.median([float(np.std(f)) for f in fine]), 0.3, 6.0))
@@ -102,8 +104,8 @@ def _grain(image: np.ndarray, mesh: np.ndarray, height: float) -> float:
 
 def mouth_look(image: np.ndarray, mesh: np.ndarray, height: float) -> MouthLook:
     """Measure teeth/throat/tongue colours, light side, softness and grain once."""
-    skin_l = _sample(image, mesh[[50, 101], :2], 2).mean(axis=0)
-    skin_r = _sample(image, mesh[[280, 330], :2], 2).mean(axis=0)
+    skin_l = _sample(image, mesh[[fm.CHEEK_APPLE_RIGHT, fm.CHEEK_INNER_RIGHT], :2], 2).mean(axis=0)
+    skin_r = _sample(image, mesh[[fm.CHEEK_APPLE_LEFT, fm.CHEEK_INNER_LEFT], :2], 2).mean(axis=0)
     skin = (skin_l + skin_r) / 2
     lips = _sample(
         image,

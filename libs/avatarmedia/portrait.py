@@ -397,7 +397,7 @@ def photo_portrait(image: np.ndarray, size: int = 1024, *, min_face: int = 90) -
         image = image[:, :, :3]
     face = fm.find_face(image, min_size=min_face)
     mesh = face.mesh.astype(np.float64)
-    eye_r, eye_l = mesh[33, :2], mesh[263, :2]
+    eye_r, eye_l = mesh[fm.RIGHT_EYE_OUTER, :2], mesh[fm.LEFT_EYE_OUTER, :2]
     angle = math.degrees(math.atan2(eye_l[1] - eye_r[1], eye_l[0] - eye_r[0]))
     top, chin = mesh[fm.FOREHEAD, :2], mesh[fm.CHIN, :2]
     height = float(np.linalg.norm(top - chin))

@@ -96,9 +96,8 @@ from avatarmedia.errors import NoFaceError
 from avatarmedia.metrics import lag_correlation, ssim_map
 
 LIPS_OUTER_RING = fm.LIPS_OUTER
-LIPS_INNER_RING = fm.LIPS_INNER_UPPER + fm.LIPS_INNER_LOWER[-2:0:-1]
+LIPS_INNER_RING = fm.LIPS_INNER
 LIP_POINTS = LIPS_OUTER_RING + LIPS_INNER_RING  # 40 mesh ids
-EYE_OUTER_RIGHT, EYE_OUTER_LEFT = 33, 263
 
 CROP_PX_PER_IOD = 64.0
 CROP_W, CROP_H = 96, 80
@@ -173,12 +172,12 @@ class MouthObservation:
 def canonical_transform(mesh: np.ndarray) -> tuple[np.ndarray, float]:
     """2x3 matrix from image pixels to canonical IOD units (mouth centre at 0), and IOD."""
     p = mesh[:, :2].astype(np.float64)
-    eye = p[EYE_OUTER_LEFT] - p[EYE_OUTER_RIGHT]
+    eye = p[fm.LEFT_EYE_OUTER] - p[fm.RIGHT_EYE_OUTER]
     iod = float(np.hypot(eye[0], eye[1]))
     angle = math.atan2(eye[1], eye[0])
     c, s = math.cos(angle), math.sin(angle)
     rot = np.array([[c, s], [-s, c]]) / max(iod, 1e-6)  # rotation by -angle, scaled
-    centre = (p[fm.MOUTH_LEFT] + p[fm.MOUTH_RIGHT]) / 2
+    centre = (p[fm.MOUTH_RIGHT] + p[fm.MOUTH_LEFT]) / 2
     m = np.zeros((2, 3))
     m[:, :2] = rot
     m[:, 2] = -rot @ centre
@@ -219,7 +218,7 @@ def observe(frame: np.ndarray, mesh: np.ndarray) -> MouthObservation:
     to_canon, iod = canonical_transform(mesh)
     pts = mesh[list(LIP_POINTS), :2].astype(np.float64)
     lips = pts @ to_canon[:, :2].T + to_canon[:, 2]
-    gap = float(np.linalg.norm(mesh[fm.UPPER_LIP_CENTER, :2] - mesh[fm.LOWER_LIP_CENTER, :2]))
+    gap = fm.landmark_distance(mesh, fm.UPPER_LIP_CENTER, fm.LOWER_LIP_CENTER)
     crop = _crop(frame, to_canon, iod)
     poly = lips[20:] * CROP_PX_PER_IOD + np.array(CROP_CENTER)
     mask = np.zeros((CROP_H, CROP_W), np.uint8)

@@ -54,13 +54,17 @@ class _Axes:
 
 
 def _axes(mesh: np.ndarray) -> _Axes:
-    eye = mesh[263, :2] - mesh[33, :2]
+    eye = mesh[fm.LEFT_EYE_OUTER, :2] - mesh[fm.RIGHT_EYE_OUTER, :2]
     ex = eye / max(float(np.linalg.norm(eye)), 1e-6)
-    return _Axes((mesh[13, :2] + mesh[14, :2]) / 2, ex, np.array([-ex[1], ex[0]]))
+    return _Axes(
+        (mesh[fm.UPPER_LIP_CENTER, :2] + mesh[fm.LOWER_LIP_CENTER, :2]) / 2,
+        ex,
+        np.array([-ex[1], ex[0]]),
+    )
 
 
 def face_height(mesh: np.ndarray) -> float:
-    return float(np.linalg.norm(mesh[fm.FOREHEAD, :2] - mesh[fm.CHIN, :2]))
+    return fm.landmark_distance(mesh, fm.FOREHEAD, fm.CHIN)
 
 
 def _curve(pts: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -79,8 +83,8 @@ def lip_gap(mesh: np.ndarray) -> float:
 def visible_corners(uv: np.ndarray) -> tuple[float, float]:
     """u of the mouth's visible corners: half-way from the mesh's inner lip corners
     (which sit inside them) to its outer ones."""
-    c0, c1 = float(uv[78, 0]), float(uv[308, 0])
-    o0, o1 = float(uv[61, 0]), float(uv[291, 0])
+    c0, c1 = float(uv[fm.MOUTH_INNER_RIGHT, 0]), float(uv[fm.MOUTH_INNER_LEFT, 0])
+    o0, o1 = float(uv[fm.MOUTH_RIGHT, 0]), float(uv[fm.MOUTH_LEFT, 0])
     return (min(c0, c1) + min(o0, o1, c0, c1)) / 2, (max(c0, c1) + max(o0, o1, c0, c1)) / 2
 
 
@@ -106,7 +110,7 @@ def interior_parts(
         [
             (mesh[list(fm.LIPS_OUTER_UPPER), :2] + mesh[list(fm.LIPS_INNER_UPPER), :2]) / 2,
             (mesh[list(fm.LIPS_OUTER_LOWER), :2] + mesh[list(fm.LIPS_INNER_LOWER), :2]) / 2,
-            mesh[[50, 280], :2],
+            mesh[[fm.CHEEK_APPLE_RIGHT, fm.CHEEK_APPLE_LEFT], :2],
         ]
     )
     lab = cv2.cvtColor(image.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
@@ -219,9 +223,9 @@ def closing_warp(image: np.ndarray, mesh: np.ndarray) -> ClosingWarp | None:
     uv = ax.to_uv(mesh)
     up = uv[list(fm.LIPS_INNER_UPPER)]
     c0, c1 = float(up[:, 0].min()), float(up[:, 0].max())
-    jaw_hw = float(np.linalg.norm(mesh[172, :2] - mesh[397, :2])) / 2
-    nose_v, chin_v = float(uv[2, 1]), float(uv[fm.CHIN, 1])
-    lip_top, lip_bottom = float(uv[0, 1]), float(uv[17, 1])
+    jaw_hw = fm.landmark_distance(mesh, fm.JAW_RIGHT, fm.JAW_LEFT) / 2
+    nose_v, chin_v = float(uv[fm.NOSE_BASE, 1]), float(uv[fm.CHIN, 1])
+    lip_top, lip_bottom = float(uv[fm.UPPER_LIP_TOP, 1]), float(uv[fm.LOWER_LIP_BOTTOM, 1])
     # The warped box: the fields below are ~0 on its border.
     pts = np.array(
         [

@@ -218,7 +218,7 @@ def test_driven_by_its_own_audio_the_bank_answers_with_the_same_instants(footage
 
 
 def test_a_still_hint_takes_most_of_the_head_motion_out(footage: Footage) -> None:
-    from avatarmedia.footage import STABLE
+    from avatarmedia.face import STABLE
     from avatarmedia.footage_motion import FootageMotion, footage_style
 
     size = footage.loop_size
