@@ -27,6 +27,7 @@ import logging
 import secrets
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import IO, Any
 
@@ -138,15 +139,25 @@ class IdempotencyMiddleware:
         token: str,
         spool: IO[bytes],
     ) -> None:
-        captured = _Capture(send)
+        freed = False
+
+        async def free_key() -> None:
+            nonlocal freed
+            if not freed:
+                freed = True
+                await asyncio.shield(keys.forget(db, owner, key, token))
+
+        # A failed answer frees the key before the client sees it, so a corrected
+        # retry sent the moment the error arrives runs anew instead of meeting a 409.
+        captured = _Capture(send, on_failure=free_key)
         try:
             await self.app(scope, _replaying(spool), captured.send)
         except BaseException:
-            await asyncio.shield(keys.forget(db, owner, key, token))
+            await free_key()
             raise
         stored = captured.stored()
         if stored is None:
-            await keys.forget(db, owner, key, token)
+            await free_key()
         else:
             await keys.finish(db, owner, key, token, stored)
 
@@ -233,8 +244,9 @@ def _replaying(spool: IO[bytes]) -> Receive:
 class _Capture:
     """Passes the answer through to the client and keeps a copy to store."""
 
-    def __init__(self, send: Send) -> None:
+    def __init__(self, send: Send, on_failure: Callable[[], Awaitable[None]]) -> None:
         self._send = send
+        self._on_failure = on_failure
         self.status = 0
         self.headers: list[tuple[bytes, bytes]] = []
         self.body = bytearray()
@@ -244,6 +256,8 @@ class _Capture:
         if message["type"] == "http.response.start":
             self.status = int(message["status"])
             self.headers = list(message.get("headers", []))
+            if not 200 <= self.status < 300:
+                await self._on_failure()
         elif message["type"] == "http.response.body" and not self.too_big:
             self.body += message.get("body", b"")
             if len(self.body) > MAX_STORED_BODY:

@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,6 +183,19 @@ def s3_answers(port: int) -> bool:
         return False
 
 
+def weed_volume_registered(master_port: int) -> bool:
+    """True once a volume server has registered with the master: until then the S3 port
+    answers but every read and write of an object fails with 500 (after a crash that
+    takes seconds while the volume server reloads its data)."""
+    url = f"http://127.0.0.1:{master_port}/dir/status"
+    try:
+        with urllib.request.urlopen(url, timeout=2) as reply:
+            status = json.loads(reply.read())
+    except (OSError, ValueError):
+        return False
+    return bool((status.get("Topology") or {}).get("DataCenters"))
+
+
 def nats_answers(port: int) -> bool:
     """True once nats-server greets a client with INFO."""
     try:
@@ -203,12 +217,14 @@ class ServerProcess:
         port: int,
         kind: str,
         after_stop: Callable[[], None] | None = None,
+        ready: Callable[[], bool] | None = None,
     ) -> None:
         self.argv = list(argv)
         self.log_path = log_path
         self.port = port
         self.kind = kind  # "s3" or "nats": how readiness is checked
         self.after_stop = after_stop
+        self.ready = ready  # more than answering on the port, where it takes more
         self.proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
@@ -223,13 +239,14 @@ class ServerProcess:
 
     def start(self, timeout: float = 30.0) -> None:
         answers = s3_answers if self.kind == "s3" else nats_answers
+        ready = self.ready or (lambda: answers(self.port))
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             self.argv, stdout=self._log, stderr=subprocess.STDOUT, env=dict(os.environ)
         )
         deadline = time.monotonic() + timeout
-        while not answers(self.port):
+        while not ready():
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 tail = self.log_path.read_text(errors="replace")[-2000:]
@@ -266,8 +283,14 @@ def seaweed_server(data_dir: Path, settings: Settings, s3_port: int) -> ServerPr
     ports and data."""
     ports = WeedPorts.allocate(s3_port, set())
     argv = weed_argv(ports, data_dir, settings)
+    master = dict(ports.others)["master.port"]
     return ServerProcess(
-        argv, data_dir / "weed.log", s3_port, "s3", lambda: remove_weed_sockets(ports)
+        argv,
+        data_dir / "weed.log",
+        s3_port,
+        "s3",
+        lambda: remove_weed_sockets(ports),
+        ready=lambda: s3_answers(s3_port) and weed_volume_registered(master),
     )
 
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 import httpx
 import pytest
 from fastapi import FastAPI, Request
+from starlette.types import Message, Receive, Scope, Send
 
 from avatarmesh.errors import DomainError, ErrorCode
 from gateway import idempotency_store
@@ -140,6 +141,30 @@ async def test_a_failed_request_frees_its_key(workers: Workers) -> None:
     retried = await workers.b.post("/api/v1/test-charge", json={"n": 5}, headers=headers)
     assert retried.status_code == 201
     assert workers.counter.runs == 2
+
+
+async def test_a_failed_answer_reaches_the_client_only_once_its_key_is_free(
+    workers: Workers,
+) -> None:
+    """A client that fixes its body the moment the error arrives is not told 409."""
+    headers = keyed(workers.headers, "k5b")
+    retried: list[int] = []
+
+    async def client_side(scope: Scope, receive: Receive, send: Send) -> None:
+        async def on_the_wire(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 402:
+                fixed = await workers.b.post("/api/v1/test-charge", json={"n": 1}, headers=headers)
+                retried.append(fixed.status_code)
+            await send(message)
+
+        await workers.app(scope, receive, on_the_wire)
+
+    workers.counter.fail_next = True
+    transport = httpx.ASGITransport(app=client_side)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as a:
+        failed = await a.post("/api/v1/test-charge", json={"n": 0}, headers=headers)
+    assert failed.status_code == 402
+    assert retried == [201]
 
 
 async def test_multipart_retries_with_a_new_boundary_match(workers: Workers) -> None:
