@@ -19,7 +19,7 @@ from avatarmesh.db import Database
 from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.settings import load_settings
 from avatarmesh.storage import Storage
-from gateway import store
+from gateway import pages, store
 from gateway.clients import GrpcClients
 from gateway.errors import ERROR_RESPONSES, ERROR_SHAPE_DOC, install_error_handlers
 from gateway.idempotency import IdempotencyMiddleware, document_header
@@ -141,6 +141,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         # One SERVER span per request, from gateway.middleware (FastAPI's own would be a
         # second, separate one).
         telemetry={"tracing": False},
+        # Served by gateway.pages with local assets (no CDN).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.openapi = lambda: _openapi(app, settings)  # type: ignore[method-assign]
@@ -151,6 +154,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_middleware(GatewayMiddleware, settings=settings)
     for router in ROUTERS:
         app.include_router(router)
+    pages.install(app)
     plain_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:

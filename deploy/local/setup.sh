@@ -7,6 +7,7 @@ cd "$(dirname "$0")/../.."
 APT_PACKAGES=(espeak-ng libespeak-ng1 ffmpeg sox postgresql)
 APT_PACKAGES+=(fonts-dejavu-core)  # studio captions (DejaVu Sans Bold; Pillow's own font otherwise)
 APT_PACKAGES+=(wrk)  # the load generator of tests/bench/bench_gateway.py
+APT_PACKAGES+=(chromium chromium-driver)  # the console's browser test (tests/e2e/test_console.py)
 MODELS_DIR=${AVATARMESH_MODELS_DIR:-var/models}
 VENV=.venv
 

@@ -1,0 +1,322 @@
+"""The web console (``/console/``) in headless Chromium against the real mesh, as a user
+would use it: sign in with an API key, create a photo avatar by dropping a fixture face
+on the form, make a video of it, play it to the end, download it, find the charge in
+the ledger; the layout at 375 and 1920 px; and ``/docs`` rendering while every request
+off this machine fails. Screenshots of each step go to ``bench-results/console/``.
+
+Debian's ``chromium`` and ``chromium-driver`` (installed by ``make setup``) are driven
+through Selenium; nothing is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from avatarmesh.settings import REPO_ROOT
+from tests.e2e.conftest import FIXTURES, Mesh
+
+pytestmark = pytest.mark.e2e
+
+SHOTS = REPO_ROOT / "bench-results" / "console"
+FACE = FIXTURES / "faces" / "woman_lowres_226px_smiling.png"
+SCRIPT = "Hello from the console."
+POLL_INTERVAL_S = 2.0
+# Requests that leave this machine go to a closed port: the page sees the network as down.
+OFFLINE_ARGS = (
+    "--proxy-server=http://127.0.0.1:9",
+    "--proxy-bypass-list=127.0.0.1;localhost",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+)
+# Every form control must have a name a screen reader can say.
+UNLABELLED_CONTROLS_JS = """
+return [...document.querySelectorAll('input, select, textarea, button, video, audio')]
+  .filter((el) => !el.closest('[hidden]'))
+  .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+      && !el.getAttribute('aria-labelledby') && !(el.textContent || '').trim())
+  .map((el) => el.outerHTML.slice(0, 120));
+"""
+POLL_STARTS_JS = """
+return performance.getEntriesByType('resource')
+  .filter((e) => new URL(e.name).pathname === arguments[0])
+  .map((e) => e.startTime);
+"""
+DROP_FILE_JS = """
+const [target, b64, name, type] = arguments;
+const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+const data = new DataTransfer();
+data.items.add(new File([bytes], name, { type }));
+for (const kind of ['dragenter', 'dragover', 'drop']) {
+  const init = { bubbles: true, cancelable: true, dataTransfer: data };
+  target.dispatchEvent(new DragEvent(kind, init));
+}
+"""
+
+needs_chromium = pytest.mark.skipif(
+    not (shutil.which("chromium") and shutil.which("chromedriver")),
+    reason="chromium and chromium-driver are not installed (make setup installs them)",
+)
+
+
+def chromium(downloads: Path, *, offline: bool = False) -> webdriver.Chrome:
+    options = Options()
+    options.binary_location = str(shutil.which("chromium"))
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",  # runs as root in CI
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--mute-audio",
+        "--autoplay-policy=no-user-gesture-required",
+        "--window-size=1280,900",
+        *(OFFLINE_ARGS if offline else ()),
+    ):
+        options.add_argument(arg)
+    options.add_experimental_option(
+        "prefs",
+        {"download.default_directory": str(downloads), "download.prompt_for_download": False},
+    )
+    driver = webdriver.Chrome(service=Service(str(shutil.which("chromedriver"))), options=options)
+    driver.set_script_timeout(30)
+    driver.execute_cdp_cmd(
+        "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
+    )
+    return driver
+
+
+class Console:
+    """The browser on the console, with waits and numbered screenshots."""
+
+    def __init__(self, driver: webdriver.Chrome, base_url: str, prefix: str) -> None:
+        self.driver = driver
+        self.base_url = base_url
+        self.prefix = prefix
+        self.shots = 0
+
+    def shot(self, name: str, of: WebElement | None = None) -> Path:
+        if of is not None:
+            self.js("arguments[0].scrollIntoView({block: 'center'})", of)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        self.shots += 1
+        path = SHOTS / f"{self.prefix}-{self.shots:02d}-{name}.png"
+        self.driver.save_screenshot(str(path))
+        return path
+
+    def until(self, what: Callable[[webdriver.Chrome], Any], timeout: float = 30) -> Any:
+        return WebDriverWait(self.driver, timeout, poll_frequency=0.25).until(what)
+
+    def find(self, css: str, timeout: float = 30) -> WebElement:
+        return self.until(lambda d: d.find_element(By.CSS_SELECTOR, css), timeout)
+
+    def js(self, script: str, *args: Any) -> Any:
+        return self.driver.execute_script(script, *args)
+
+    def field_error(self, control: WebElement) -> str:
+        error = self.driver.find_element(By.ID, f"{control.get_attribute('id')}-error")
+        return error.text
+
+    def images_loaded(self, css: str) -> bool:
+        return bool(
+            self.js(
+                "const imgs = [...document.querySelectorAll(arguments[0])];"
+                "return imgs.length > 0 && imgs.every((i) => i.complete && i.naturalWidth > 0);",
+                css,
+            )
+        )
+
+
+@pytest.fixture
+def console(mesh: Mesh, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Console]:
+    driver = chromium(tmp_path)
+    prefix = request.node.name.removeprefix("test_console_").split("_")[0]
+    try:
+        yield Console(driver, mesh.base_url, prefix)
+    finally:
+        driver.quit()
+
+
+def new_key(mesh: Mesh, owner: str) -> str:
+    reply = httpx.post(
+        f"{mesh.base_url}/admin/v1/api-keys", json={"owner_id": owner}, headers=mesh.admin
+    )
+    assert reply.status_code == 201, reply.text
+    return str(reply.json()["key"])
+
+
+def sign_in(c: Console, key: str) -> None:
+    c.driver.get(c.base_url + "/")
+    box = c.find("input[name=api_key]")
+    assert c.driver.current_url == c.base_url + "/console/"
+    box.send_keys("sk_not_a_key")
+    c.find("form button[type=submit]").click()
+    c.until(lambda d: "UNAUTHORIZED" in c.field_error(box))
+    c.shot("sign-in-refused")
+    box.clear()
+    box.send_keys(key)
+    c.find("form button[type=submit]").click()
+    c.find(".avatar img")
+    assert c.js("return sessionStorage.getItem('avatarmesh.apiKey')") == key
+    assert key not in c.driver.current_url
+
+
+def create_photo_avatar(c: Console, name: str) -> str:
+    c.until(lambda d: c.images_loaded(".avatar img"))
+    c.shot("avatars")
+    c.find("input[name=name]").send_keys(name)
+    # Dropped on the form as a user drags it from a file manager.
+    c.js(
+        DROP_FILE_JS,
+        c.find(".dropzone"),
+        base64.b64encode(FACE.read_bytes()).decode(),
+        FACE.name,
+        "image/png",
+    )
+    assert FACE.name in c.find(".dropzone").text
+    c.find("form.create button[type=submit]").click()
+    c.until(lambda d: c.find("#upload-progress").get_attribute("value") == "1")
+    card = c.find("li.avatar:not([data-status=ready]):not([data-status=failed])")
+    avatar_id = str(card.get_attribute("data-id"))
+    assert name in card.text
+    c.shot("avatar-creating", of=card)
+    card = c.find(f"li.avatar[data-id={avatar_id}][data-status=ready]", timeout=180)
+    c.until(lambda d: c.images_loaded(f"li.avatar[data-id={avatar_id}] img"))
+    c.shot("avatar-ready", of=card)
+    return avatar_id
+
+
+def make_video(c: Console, avatar_id: str) -> str:
+    c.find(f"li.avatar[data-id={avatar_id}] a.button").click()
+    script = c.find("textarea[name=text]")
+    assert (
+        Select(c.find("select[name=avatar_id]")).first_selected_option.get_attribute("value")
+        == avatar_id
+    )
+    script.send_keys(SCRIPT)
+    counter = c.find("#script-counter").text
+    assert counter.startswith(f"{len(SCRIPT)} / 600 characters") and "$0.10" in counter
+    Select(c.find("select[name=resolution]")).select_by_value("512")
+    c.shot("video-form")
+    c.find("form button.primary").click()
+    card = c.find("li.video[data-status]")
+    video_id = str(card.get_attribute("data-id"))
+    c.until(lambda d: card.get_attribute("data-status") in ("processing", "completed"), 60)
+    c.shot("video-rendering", of=card)
+    c.find(f"li.video[data-id={video_id}][data-status=completed] video", timeout=120)
+    return video_id
+
+
+def play_to_the_end(c: Console, video_id: str) -> None:
+    player = c.find(f"li.video[data-id={video_id}] video")
+    c.js("arguments[0].muted = true; arguments[0].play();", player)
+    c.until(lambda d: c.js("return arguments[0].ended", player), 60)
+    assert c.js("return arguments[0].duration", player) > 0.5
+    c.shot("video-played", of=player)
+
+
+def download(c: Console, video_id: str, downloads: Path, video_url: str) -> None:
+    c.find(f"li.video[data-id={video_id}] .actions button").click()
+    saved = downloads / f"{video_id}.mp4"
+    c.until(lambda d: saved.exists() and saved.stat().st_size > 0, 30)
+    assert saved.read_bytes() == httpx.get(video_url).content
+
+
+def see_charge_in_ledger(c: Console, video: dict[str, Any]) -> None:
+    c.find("#nav a[href='#/account']").click()
+    c.find("#ledger tbody tr[data-kind=capture]")
+    charged = f"-${video['actual_cost_usd']:.3f}"
+    captures = c.driver.find_elements(By.CSS_SELECTOR, "#ledger tr[data-kind=capture]")
+    rows = [row.text for row in captures]
+    assert any(video["id"] in row and charged in row for row in rows), (charged, rows)
+    c.shot("account-ledger")
+
+
+def assert_polls_paced(c: Console, path: str) -> None:
+    starts = sorted(c.js(POLL_STARTS_JS, path))
+    assert starts, f"{path} was never polled"
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert all(gap >= POLL_INTERVAL_S * 1000 - 50 for gap in gaps), gaps
+
+
+@needs_chromium
+def test_console_makes_a_video_from_a_dropped_photo_and_plays_downloads_and_bills_it(
+    mesh: Mesh, console: Console, tmp_path: Path
+) -> None:
+    owner = f"own_console_{uuid.uuid4().hex[:8]}"
+    mesh.fund(owner, 10)
+    key = new_key(mesh, owner)
+    c = console
+    sign_in(c, key)
+    c.js("performance.setResourceTimingBufferSize(5000)")
+    avatar_id = create_photo_avatar(c, "Console Face")
+    video_id = make_video(c, avatar_id)
+    play_to_the_end(c, video_id)
+    api = httpx.Client(base_url=mesh.base_url, headers={"Authorization": f"Bearer {key}"})
+    video = api.get(f"/api/v1/avatar-videos/{video_id}").json()
+    download(c, video_id, tmp_path, video["video_url"])
+    assert_polls_paced(c, f"/api/v1/avatars/{avatar_id}")
+    assert_polls_paced(c, f"/api/v1/avatar-videos/{video_id}")
+    assert c.js(UNLABELLED_CONTROLS_JS) == []
+    see_charge_in_ledger(c, video)
+    assert c.js(UNLABELLED_CONTROLS_JS) == []
+
+
+@needs_chromium
+def test_console_fits_375_and_1920_px_wide(mesh: Mesh, console: Console) -> None:
+    c = console
+    key = new_key(mesh, f"own_console_{uuid.uuid4().hex[:8]}")
+    c.driver.get(c.base_url + "/console/")
+    c.find("input[name=api_key]").send_keys(key)
+    c.find("form button[type=submit]").click()
+    c.until(lambda d: c.images_loaded(".avatar img"))
+    for width, height in ((375, 812), (1920, 1080)):
+        c.driver.set_window_size(width, height)
+        for view in ("avatars", "videos", "voices", "account"):
+            c.driver.get(f"{c.base_url}/console/#/{view}")
+            c.find("main h1")
+            time.sleep(0.3)
+            overflow = c.js(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            c.shot(f"{view}-{width}px")
+            assert overflow <= 0, f"{view} at {width} px scrolls sideways by {overflow} px"
+            assert c.js(UNLABELLED_CONTROLS_JS) == [], view
+
+
+@needs_chromium
+def test_docs_render_with_the_network_blocked(mesh: Mesh, tmp_path: Path) -> None:
+    driver = chromium(tmp_path, offline=True)
+    c = Console(driver, mesh.base_url, "docs")
+    try:
+        driver.get(mesh.base_url + "/docs")
+        outside = c.js(
+            "return await fetch('https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css')"
+            ".then(() => 'reached', () => 'blocked');"
+        )
+        assert outside == "blocked", "the browser reached the internet: not an offline test"
+        c.until(lambda d: "avatarmesh" in c.find(".swagger-ui .info .title").text)
+        c.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".opblock")) > 20)
+        c.shot("docs-offline")
+        driver.get(mesh.base_url + "/redoc")
+        c.until(lambda d: "avatarmesh" in c.find("h1").text)
+        c.shot("redoc-offline")
+    except WebDriverException:
+        c.shot("docs-offline-failed")
+        raise
+    finally:
+        driver.quit()
