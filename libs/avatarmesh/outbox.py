@@ -9,9 +9,10 @@ captured when the row is written, so the consumer continues the request's trace.
 Consumers call ``first_time(session, inbox, msg_id)`` inside the transaction that
 applies a message; it is False when that message was already applied.
 
-Each service's Alembic migration calls ``create_outbox_tables(op)`` (and
-``drop_outbox_tables(op)`` on downgrade); its metadata gets the same tables through
-``outbox_table(metadata)`` and ``inbox_table(metadata)``.
+A service keeps the outbox only if it publishes and the inbox only if it consumes: its
+Alembic migrations create them with ``create_bus_table(op, OUTBOX | INBOX)`` (the first
+services' ``0001`` called ``create_outbox_tables(op)`` for both) and its metadata gets
+the same tables through ``outbox_table(metadata)`` and ``inbox_table(metadata)``.
 """
 
 from __future__ import annotations
@@ -83,6 +84,9 @@ def _inbox_schema() -> list[SchemaItem]:
     ]
 
 
+_SCHEMAS = {OUTBOX: _outbox_schema, INBOX: _inbox_schema}
+
+
 def outbox_table(metadata: MetaData) -> Table:
     """The ``outbox`` table in a service's metadata."""
     return Table(OUTBOX, metadata, *_outbox_schema())
@@ -93,22 +97,35 @@ def inbox_table(metadata: MetaData) -> Table:
     return Table(INBOX, metadata, *_inbox_schema())
 
 
+def create_bus_table(op: Operations, name: str) -> None:
+    """For a service's Alembic migration: create the outbox or the inbox (``OUTBOX``,
+    ``INBOX``) and its index."""
+    schema = _SCHEMAS[name]()
+    op.create_table(name, *[item for item in schema if not isinstance(item, Index)])
+    for index in schema:
+        if isinstance(index, Index):
+            assert index.name is not None
+            op.create_index(index.name, name, [str(c) for c in index.expressions])
+
+
+def drop_bus_table(op: Operations, name: str) -> None:
+    """Undo ``create_bus_table`` (a service that stopped publishing or consuming)."""
+    for index in _SCHEMAS[name]():
+        if isinstance(index, Index):
+            assert index.name is not None
+            op.drop_index(index.name, table_name=name)
+    op.drop_table(name)
+
+
 def create_outbox_tables(op: Operations) -> None:
-    """For a service's first Alembic migration: create both tables and their indexes."""
-    for name, schema in ((OUTBOX, _outbox_schema()), (INBOX, _inbox_schema())):
-        columns = [item for item in schema if not isinstance(item, Index)]
-        op.create_table(name, *columns)
-        for index in schema:
-            if isinstance(index, Index):
-                assert index.name is not None
-                op.create_index(index.name, name, [str(c) for c in index.expressions])
+    """Both tables, as the first services' ``0001`` migrations created them."""
+    create_bus_table(op, OUTBOX)
+    create_bus_table(op, INBOX)
 
 
 def drop_outbox_tables(op: Operations) -> None:
-    op.drop_index(f"ix_{INBOX}_processed_at", table_name=INBOX)
-    op.drop_table(INBOX)
-    op.drop_index(f"ix_{OUTBOX}_published_at", table_name=OUTBOX)
-    op.drop_table(OUTBOX)
+    drop_bus_table(op, INBOX)
+    drop_bus_table(op, OUTBOX)
 
 
 async def add_to_outbox(

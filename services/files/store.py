@@ -1,4 +1,5 @@
-"""The files service's table and every query on it.
+"""The files service's table, its outbox (``events.file.archived``) and every query on
+them.
 
 ``files``: one row per uploaded file; ``status`` is ready or archived (the object is
 deleted from S3 then, the row kept so the id still answers, as archived);
@@ -29,11 +30,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from avatarmesh.db import UtcDateTime, service_metadata
 from avatarmesh.ids import MAX_OWNER_ID_LENGTH
-from avatarmesh.outbox import inbox_table, outbox_table
+from avatarmesh.outbox import outbox_table
 
 metadata = service_metadata()
 outbox = outbox_table(metadata)
-inbox = inbox_table(metadata)
 
 files = Table(
     "files",

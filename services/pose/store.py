@@ -1,5 +1,5 @@
-"""The pose service's tables (custom poses, the outbox and the inbox) and every query on
-them; rows come back as ``logic.Pose``.
+"""The pose service's table (custom poses; no outbox or inbox: it has no bus traffic) and
+every query on it; rows come back as ``logic.Pose``.
 
 A custom pose row is written ``pending`` before its hold is placed and becomes ``ready``
 with its image; only ready rows are ever answered. ``captured`` is false until billing
@@ -28,12 +28,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from avatarmesh.db import UtcDateTime, service_metadata
 from avatarmesh.ids import MAX_OWNER_ID_LENGTH
-from avatarmesh.outbox import inbox_table, outbox_table
 from services.pose.logic import Pose, PoseStatus
 
 metadata = service_metadata()
-outbox = outbox_table(metadata)
-inbox = inbox_table(metadata)
 
 poses = Table(
     "poses",

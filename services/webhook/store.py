@@ -19,11 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from avatarmesh.db import UtcDateTime, insert_ignoring_conflict, service_metadata
 from avatarmesh.ids import MAX_OWNER_ID_LENGTH
-from avatarmesh.outbox import inbox_table, outbox_table
+from avatarmesh.outbox import inbox_table
 from services.webhook.logic import AttemptRecord, Delivery, DeliveryStatus, SigningSecret
 
 metadata = service_metadata()
-outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
 
 signing_secrets = Table(

@@ -4,9 +4,12 @@ and the queries only in ``store.py``, so the next service copies a shape that ho
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
 
 import pytest
+
+from avatarmesh.outbox import INBOX, OUTBOX
 
 SERVICES = Path(__file__).resolve().parents[2] / "services"
 GRPC_SERVICES = sorted(
@@ -51,3 +54,33 @@ def test_queries_live_only_in_store_modules() -> None:
         if names - ALLOWED_SQLALCHEMY
     }
     assert offenders == {}
+
+
+def _calls(service: str, function: str) -> bool:
+    """Whether a module of the service (outside store.py and migrations/) calls it."""
+    for path in sorted((SERVICES / service).rglob("*.py")):
+        if path.name == "store.py" or "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and function in (
+                getattr(node.func, "id", None),
+                getattr(node.func, "attr", None),
+            ):
+                return True
+    return False
+
+
+@pytest.mark.parametrize("service", GRPC_SERVICES)
+def test_a_service_keeps_the_outbox_if_it_publishes_and_the_inbox_if_it_consumes(
+    service: str,
+) -> None:
+    """pose (no bus traffic) had both tables, webhook an outbox and files an inbox that
+    nothing wrote: the next service would copy them."""
+    tables = set(importlib.import_module(f"services.{service}.store").metadata.tables)
+    assert {
+        "outbox": OUTBOX in tables,
+        "inbox": INBOX in tables,
+    } == {
+        "outbox": _calls(service, "add_to_outbox"),
+        "inbox": _calls(service, "first_time"),
+    }

@@ -19,9 +19,12 @@ from sqlalchemy import MetaData, Table, func, inspect, select
 from avatarmesh.bus import EVENTS_STREAM, Bus, Delivery
 from avatarmesh.db import Database, service_metadata
 from avatarmesh.outbox import (
+    INBOX,
     OutboxRelay,
     add_to_outbox,
+    create_bus_table,
     create_outbox_tables,
+    drop_bus_table,
     drop_outbox_tables,
     first_time,
     inbox_table,
@@ -291,5 +294,9 @@ def test_migration_helpers_create_and_drop_the_same_tables(tmp_path: Path) -> No
             }
         assert [u["name"] for u in insp.get_unique_constraints("outbox")] == ["uq_outbox_msg_id"]
         drop_outbox_tables(op)
+        assert not inspect(conn).get_table_names()
+        create_bus_table(op, INBOX)  # the inbox alone: a service that only consumes
+        assert inspect(conn).get_table_names() == [INBOX]
+        drop_bus_table(op, INBOX)
         assert not inspect(conn).get_table_names()
     engine.dispose()

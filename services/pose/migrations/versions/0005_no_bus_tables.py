@@ -1,0 +1,23 @@
+"""The pose service has no bus traffic (``uses_bus=False``): drop the outbox and inbox
+that ``0001`` created and nothing ever wrote.
+
+Revision ID: 0005
+Revises: 0004
+"""
+
+from alembic import op
+
+from avatarmesh.outbox import INBOX, OUTBOX, create_bus_table, drop_bus_table
+
+revision = "0005"
+down_revision = "0004"
+
+
+def upgrade() -> None:
+    drop_bus_table(op, INBOX)
+    drop_bus_table(op, OUTBOX)
+
+
+def downgrade() -> None:
+    create_bus_table(op, OUTBOX)
+    create_bus_table(op, INBOX)
