@@ -84,3 +84,11 @@ def test_a_service_keeps_the_outbox_if_it_publishes_and_the_inbox_if_it_consumes
         "outbox": _calls(service, "add_to_outbox"),
         "inbox": _calls(service, "first_time"),
     }
+
+
+@pytest.mark.parametrize("service", GRPC_SERVICES)
+def test_a_service_with_an_inbox_purges_it(service: str) -> None:
+    """The inbox keeps every applied message id; unpurged it grows for ever (avatar and
+    video did)."""
+    tables = set(importlib.import_module(f"services.{service}.store").metadata.tables)
+    assert _calls(service, "run_inbox_purge") == (INBOX in tables)
