@@ -320,3 +320,98 @@ def test_docs_render_with_the_network_blocked(mesh: Mesh, tmp_path: Path) -> Non
         raise
     finally:
         driver.quit()
+
+
+def submit_empty_script(c: Console) -> None:
+    c.find("#nav a[href='#/videos']").click()
+    script = c.find("textarea[name=text]")
+    c.find("form button.primary").click()
+    c.until(lambda d: "VALIDATION_ERROR" in c.field_error(script))
+    assert "text" in c.field_error(script)
+    assert script.get_attribute("aria-invalid") == "true"
+    assert c.driver.switch_to.active_element == script
+    c.shot("error-next-to-field", of=script)
+
+
+def cancel_a_video(c: Console) -> None:
+    script = c.find("textarea[name=text]")
+    script.send_keys(" ".join(["This sentence is long enough to keep the renderer busy."] * 10))
+    c.find("form button.primary").click()
+    card = c.find("li.video[data-status]")
+    card.find_element(By.CSS_SELECTOR, "button.danger").click()
+    c.until(lambda d: card.get_attribute("data-status") == "cancelled")
+    assert "hold was released" in card.text
+    c.shot("video-cancelled", of=card)
+
+
+def listen_to_voices(c: Console) -> None:
+    c.find("#nav a[href='#/voices']").click()
+    c.find("tbody tr button").click()
+    player = c.find("#voice-player")
+    c.until(lambda d: c.js("return arguments[0].currentTime > 0", player))
+    text = c.find("textarea[name=text]")
+    text.send_keys("Hello there.")
+    c.find("form button[type=submit]").click()
+    c.until(lambda d: c.js("return arguments[0].ended || arguments[0].currentTime > 0", player))
+    c.shot("voices")
+
+
+def make_a_pose(c: Console) -> None:
+    c.find("#nav a[href='#/avatars']").click()
+    c.find("li.avatar[data-status=ready] .actions button").click()
+    c.find("#poses textarea[name=prompt]").send_keys("head turned slightly left")
+    c.find("#poses input[name=name]").send_keys("Left")
+    c.find("#poses form button[type=submit]").click()
+    c.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#poses li.pose")) >= 2, 90)
+    c.find("#poses li.pose:last-child button").click()
+    c.until(lambda d: c.images_loaded("#poses .preview img"))
+    c.shot("pose-preview", of=c.find("#poses .preview"))
+
+
+def add_a_webhook_endpoint(c: Console) -> None:
+    c.find("#nav a[href='#/account']").click()
+    url = c.find("input[name=url]")
+    url.send_keys("ftp://example.com/hook")
+    c.find("input[name=url]").find_element(By.XPATH, "./ancestor::form//button").click()
+    c.until(lambda d: "VALIDATION_ERROR" in c.field_error(url))
+    url.clear()
+    url.send_keys("http://127.0.0.1:9/hook")
+    url.find_element(By.XPATH, "./ancestor::form//button").click()
+    c.until(lambda d: "shown only now" in d.page_source)
+    assert "http://127.0.0.1:9/hook" in c.find("ul[aria-label='Webhook endpoints']").text
+    c.shot("webhook-endpoint", of=url)
+
+
+def manage_api_keys(c: Console, admin_key: str, owner: str) -> None:
+    admin = c.find("input[name=admin_key]")
+    admin.send_keys("sk_not_the_admin_key")
+    admin.find_element(By.XPATH, "./ancestor::form//button").click()
+    c.until(lambda d: "UNAUTHORIZED" in c.field_error(admin))
+    admin.clear()
+    admin.send_keys(admin_key)
+    admin.find_element(By.XPATH, "./ancestor::form//button").click()
+    c.find("input[name=owner_id]").send_keys(owner)
+    c.find("input[name=owner_id]").find_element(By.XPATH, "./ancestor::form//button").click()
+    c.until(lambda d: "New key (shown only now): sk_" in d.page_source)
+    keys = c.find("section[aria-labelledby=keys-title] table")
+    assert sum(owner in row.text for row in keys.find_elements(By.CSS_SELECTOR, "tr")) >= 2
+    c.shot("api-keys", of=keys)
+
+
+@needs_chromium
+def test_console_puts_errors_by_their_field_and_cancels_listens_poses_and_hooks(
+    mesh: Mesh, console: Console
+) -> None:
+    owner = f"own_console_{uuid.uuid4().hex[:8]}"
+    mesh.fund(owner, 10)
+    c = console
+    c.driver.get(c.base_url + "/console/")
+    c.find("input[name=api_key]").send_keys(new_key(mesh, owner))
+    c.find("form button[type=submit]").click()
+    c.find(".avatar img")
+    submit_empty_script(c)
+    cancel_a_video(c)
+    listen_to_voices(c)
+    make_a_pose(c)
+    add_a_webhook_endpoint(c)
+    manage_api_keys(c, mesh.admin["Authorization"].removeprefix("Bearer "), owner)

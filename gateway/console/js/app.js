@@ -44,6 +44,7 @@ async function show() {
   document.getElementById("nav").hidden = !signedIn;
   document.getElementById("signout").hidden = !signedIn;
   stopAll();
+  document.getElementById("status").textContent = "";
   if (!signedIn) {
     clear(main);
     renderSignIn(main, show);

@@ -29,7 +29,7 @@ export async function renderAccount(main) {
   const ledger = h("section", { class: "card", "aria-labelledby": "ledger-title" });
   const webhooks = h("section", { class: "card", "aria-labelledby": "webhooks-title" });
   const keys = h("section", { class: "card", "aria-labelledby": "keys-title" });
-  main.append(h("h1", {}, "Account"), h("div", { class: "split" }, h("div", {}, balance, webhooks, keys), ledger));
+  main.append(h("h1", {}, "Account"), h("div", { class: "split" }, h("div", {}, balance, webhooks), ledger), keys);
   await Promise.all([showBalance(balance), showLedger(ledger, 1), showWebhooks(webhooks)]);
   showKeys(keys);
 }
