@@ -114,6 +114,8 @@ ERROR_CODE_TEXT = {
     ErrorCode.WALLET_NOT_FOUND: "no wallet yet: a first top-up creates it",
     ErrorCode.METHOD_NOT_ALLOWED: "the path has no such method (see the Allow header)",
     ErrorCode.AVATAR_NOT_READY: "the avatar (or pose) is not ready yet",
+    ErrorCode.AVATAR_NOT_IN_REVIEW: "the avatar is not waiting for a consent review "
+    "(no consent clip, still being created, or already decided otherwise)",
     ErrorCode.CONFLICT: "the resource is in a state that refuses this",
     ErrorCode.IDEMPOTENCY_CONFLICT: "the Idempotency-Key was used for a different request",
     ErrorCode.IDEMPOTENCY_KEY_REUSED: "this Idempotency-Key came with another body or path",

@@ -20,6 +20,7 @@ from gateway.routes import (
     files,
     health,
     poses,
+    reviews,
     studio,
     tts,
     videos,
@@ -30,6 +31,7 @@ from gateway.routes import (
 ROUTERS: list[APIRouter] = [
     health.router,
     admin.router,
+    reviews.router,
     billing.router,
     canary.router,
     videos.router,

@@ -114,6 +114,13 @@ class CreateAvatarBody(RequestBody):
         description="Required when source=video: a base64 data URL (video/mp4, quicktime, "
         "webm, x-m4v; <= 80 MB decoded), a public https:// URL or a file id (file_...)",
     )
+    consent_video_url: Annotated[str, Field(pattern=VIDEO_URL)] | None = Field(
+        default=None,
+        description="The person's consent clip (same forms as source_video_url): the "
+        "avatar is checked and reviewed by an operator (stage reviewing) before it "
+        "becomes ready, or is rejected (docs/consent.md). Required by some deployments "
+        "for avatars of a real person (a clip or a reference photo)",
+    )
 
     @model_validator(mode="after")
     def _mode_fields(self) -> CreateAvatarBody:
@@ -131,6 +138,11 @@ class AvatarCreated(BaseModel):
     poll_url: str
 
 
+AvatarStatus = Literal["pending", "processing", "ready", "failed", "rejected"]
+AvatarStage = Literal["video_validating", "portrait", "demo", "voice", "poses", "reviewing"]
+ReviewStatus = Literal["pending", "approved", "rejected"]
+
+
 class AvatarOut(BaseModel):
     id: str
     name: str
@@ -140,8 +152,8 @@ class AvatarOut(BaseModel):
     gender: str | None
     accent: str | None
     image_url: str | None = Field(description="Presigned portrait URL (1 hour) once ready")
-    status: Literal["pending", "processing", "ready", "failed"]
-    stage: Literal["portrait", "demo", "voice", "poses"] | None
+    status: AvatarStatus
+    stage: AvatarStage | None
     is_system: bool
     is_public: bool
     motion: Literal["footage", "still"] | None = Field(
@@ -156,6 +168,11 @@ class AvatarOut(BaseModel):
     updated_at: str
     labels: list[str] = Field(default_factory=list)
     metadata: dict[str, str] = Field(default_factory=dict)
+    review_status: ReviewStatus | None = Field(
+        default=None,
+        description="With a consent clip: pending (until an operator decides), approved "
+        "or rejected (the reason in error); null without one",
+    )
 
 
 class AvatarDetail(BaseModel):
@@ -167,8 +184,8 @@ class AvatarDetail(BaseModel):
     gender: str | None
     accent: str | None
     image_url: str | None = Field(description="Presigned portrait URL (1 hour) once ready")
-    status: Literal["pending", "processing", "ready", "failed"]
-    stage: Literal["portrait", "demo", "voice", "poses"] | None
+    status: AvatarStatus
+    stage: AvatarStage | None
     is_system: bool
     is_public: bool
     motion: Literal["footage", "still"] | None = Field(
@@ -187,6 +204,11 @@ class AvatarDetail(BaseModel):
     )
     labels: list[str] = Field(default_factory=list)
     metadata: dict[str, str] = Field(default_factory=dict)
+    review_status: ReviewStatus | None = Field(
+        default=None,
+        description="With a consent clip: pending (until an operator decides), approved "
+        "or rejected (the reason in error); null without one",
+    )
 
 
 class AvatarPage(BaseModel):
@@ -202,15 +224,18 @@ _STATUS = {
     pb.AVATAR_STATUS_PROCESSING: "processing",
     pb.AVATAR_STATUS_READY: "ready",
     pb.AVATAR_STATUS_FAILED: "failed",
+    pb.AVATAR_STATUS_REJECTED: "rejected",
 }
 # Settled: nothing changes any more but through an event (deleted).
-_SETTLED = (pb.AVATAR_STATUS_READY, pb.AVATAR_STATUS_FAILED)
+_SETTLED = (pb.AVATAR_STATUS_READY, pb.AVATAR_STATUS_FAILED, pb.AVATAR_STATUS_REJECTED)
 
 _STAGE = {
     pb.AVATAR_STAGE_PORTRAIT: "portrait",
     pb.AVATAR_STAGE_DEMO: "demo",
     pb.AVATAR_STAGE_VOICE: "voice",
     pb.AVATAR_STAGE_POSES: "poses",
+    pb.AVATAR_STAGE_VIDEO_VALIDATING: "video_validating",
+    pb.AVATAR_STAGE_REVIEWING: "reviewing",
 }
 
 
@@ -225,7 +250,7 @@ async def presign(storage: Storage, key: str) -> str | None:
         raise DomainError(ErrorCode.STORAGE_ERROR, "could not sign the download URL") from exc
 
 
-async def _fields(avatar: pb.Avatar, storage: Storage) -> dict[str, object]:
+async def avatar_fields(avatar: pb.Avatar, storage: Storage) -> dict[str, object]:
     ready = avatar.status == pb.AVATAR_STATUS_READY
     return {
         "id": avatar.id,
@@ -248,6 +273,7 @@ async def _fields(avatar: pb.Avatar, storage: Storage) -> dict[str, object]:
         "updated_at": iso_millis(avatar.updated_at),
         "labels": list(avatar.labels),
         "metadata": dict(avatar.metadata),
+        "review_status": avatar.review_status or None,
     }
 
 
@@ -286,25 +312,40 @@ async def create_avatar(
         metadata=body.metadata or {},
     )
     uploads: list[str] = []
-    if body.source == "video" and is_file_id(body.source_video_url):
+    try:
+        await _media_inputs(body, request, uploads, owner, clients, state)
+        reply = await clients.avatar.CreateAvatar(request)
+    except DomainError:
+        await state.storage.delete_quietly(*uploads)  # nothing half-written stays behind
+        raise
+    return AvatarCreated(
+        id=reply.avatar.id,
+        status=_STATUS.get(reply.avatar.status, "pending"),
+        estimated_cost_usd=to_usd(reply.estimated_cost_micros),
+        poll_url=f"/api/v1/avatars/{reply.avatar.id}",
+    )
+
+
+async def _media_inputs(
+    body: CreateAvatarBody,
+    request: pb.CreateAvatarRequest,
+    uploads: list[str],
+    owner: str,
+    clients: Clients,
+    state: State,
+) -> None:
+    """Resolve the body's media into ``request``; every object uploaded here is named
+    in ``uploads`` as soon as it exists (the caller deletes them if the create fails)."""
+
+    def uploaded(media: common_pb2.MediaInput) -> common_pb2.MediaInput:
+        if media.storage_key.startswith("uploads/"):
+            uploads.append(media.storage_key)
+        return media
+
+    if body.source == "video":
         assert body.source_video_url is not None
-        request.source_video.CopyFrom(
-            await file_input(
-                clients, owner, body.source_video_url, ("video",), field="source_video_url"
-            )
-        )
-    elif body.source == "video":
-        assert body.source_video_url is not None
-        video = await media_input(
-            state.storage,
-            owner,
-            body.source_video_url,
-            VIDEO_TYPES,
-            MAX_VIDEO_BYTES,
-            field="source_video_url",
-        )
-        request.source_video.CopyFrom(video)
-        uploads.append(video.storage_key)
+        video = await _video_input(clients, state, owner, body.source_video_url, "source")
+        request.source_video.CopyFrom(uploaded(video))
     elif body.ref_image_data_url and is_file_id(body.ref_image_data_url):
         request.ref_image.CopyFrom(
             await file_input(
@@ -320,19 +361,20 @@ async def create_avatar(
             MAX_IMAGE_BYTES,
             field="ref_image_data_url",
         )
-        request.ref_image.CopyFrom(image)
-        uploads.append(image.storage_key)
-    try:
-        reply = await clients.avatar.CreateAvatar(request)
-    except DomainError:
-        await state.storage.delete_quietly(*uploads)  # nothing half-written stays behind
-        raise
-    return AvatarCreated(
-        id=reply.avatar.id,
-        status=_STATUS.get(reply.avatar.status, "pending"),
-        estimated_cost_usd=to_usd(reply.estimated_cost_micros),
-        poll_url=f"/api/v1/avatars/{reply.avatar.id}",
-    )
+        request.ref_image.CopyFrom(uploaded(image))
+    if body.consent_video_url:
+        consent = await _video_input(clients, state, owner, body.consent_video_url, "consent")
+        request.consent_video.CopyFrom(uploaded(consent))
+
+
+async def _video_input(
+    clients: Clients, state: State, owner: str, value: str, name: str
+) -> common_pb2.MediaInput:
+    """A ``<name>_video_url``: a file id (own, ready, a video) or a data/HTTPS URL."""
+    field = f"{name}_video_url"
+    if is_file_id(value):
+        return await file_input(clients, owner, value, ("video",), field=field)
+    return await media_input(state.storage, owner, value, VIDEO_TYPES, MAX_VIDEO_BYTES, field=field)
 
 
 @router.get(
@@ -358,7 +400,7 @@ async def list_avatars(
             metadata=metadata or [],
         )
     )
-    data = [AvatarOut.model_validate(await _fields(a, state.storage)) for a in reply.avatars]
+    data = [AvatarOut.model_validate(await avatar_fields(a, state.storage)) for a in reply.avatars]
     if all(a.status in _SETTLED for a in reply.avatars):
         mark_cacheable(request)
     return AvatarPage(data=data, page=page, limit=limit)
@@ -377,7 +419,7 @@ async def get_avatar(
     )
     if avatar.status in _SETTLED:
         mark_cacheable(request)
-    fields = await _fields(avatar, state.storage)
+    fields = await avatar_fields(avatar, state.storage)
     ready = avatar.status == pb.AVATAR_STATUS_READY
     fields["tts_voice_id"] = avatar.tts_voice_id if ready and avatar.tts_voice_id else None
     demo = await presign(state.storage, avatar.demo_video_key) if ready else None

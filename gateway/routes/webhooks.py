@@ -126,6 +126,7 @@ def _attempt(attempt: pb.DeliveryAttempt) -> DeliveryAttemptOut:
 EventName = Literal[
     "avatar.ready",
     "avatar.failed",
+    "avatar.rejected",
     "video.completed",
     "video.failed",
     "studio.video.completed",

@@ -24,6 +24,8 @@ import type {
   LedgerPage,
   PoseCreated,
   PoseList,
+  ReviewList,
+  ReviewOut,
   SigningSecretOut,
   StudioVideoOut,
   StudioVideoPage,
@@ -196,6 +198,9 @@ declare class AdminApi {
   setTier(ownerId: string, tier: string): Promise<WalletOut>;
   startCanary(): Promise<CanaryOut>;
   getCanary(canaryId: string): Promise<CanaryOut>;
+  listReviews(limit?: number): Promise<ReviewList>;
+  approveAvatar(avatarId: string): Promise<ReviewOut>;
+  rejectAvatar(avatarId: string, reason: string): Promise<ReviewOut>;
 }
 
 export declare class Client {

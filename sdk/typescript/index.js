@@ -37,6 +37,8 @@
 /** @typedef {import("./types.js").ApiKeyList} ApiKeyList */
 /** @typedef {import("./types.js").WalletOut} WalletOut */
 /** @typedef {import("./types.js").CanaryOut} CanaryOut */
+/** @typedef {import("./types.js").ReviewList} ReviewList */
+/** @typedef {import("./types.js").ReviewOut} ReviewOut */
 /** @typedef {import("./index.js").ClientOptions} ClientOptions */
 /** @typedef {import("./index.js").CreateAvatarInput} CreateAvatarInput */
 /** @typedef {import("./index.js").CreateVideoInput} CreateVideoInput */
@@ -49,9 +51,9 @@ const RETRY_STATUSES = new Set([429, 502, 503, 504]);
 const NOT_RETRIED = new Set(["DAILY_CAP_REACHED", "FEATURE_DISABLED"]);
 // A retry that overtook the first request with the same Idempotency-Key: wait for it.
 const IN_PROGRESS = "IDEMPOTENCY_KEY_IN_PROGRESS";
-const AVATAR_DONE = new Set(["ready", "failed"]);
+const AVATAR_DONE = new Set(["ready", "failed", "rejected"]);
 const VIDEO_DONE = new Set(["completed", "failed", "cancelled"]);
-const FAILED = new Set(["failed", "cancelled"]);
+const FAILED = new Set(["failed", "cancelled", "rejected"]);
 
 /** An error answer of the API; `code` is the API's error code (NOT_FOUND, ...). */
 export class ApiError extends Error {
@@ -812,6 +814,24 @@ class AdminApi {
       admin: true,
     });
   }
+
+  /** Avatars waiting for a consent review (docs/consent.md), oldest first.
+   * @param {number} [limit] @returns {Promise<ReviewList>} */
+  listReviews(limit) {
+    return this.client.json("GET", "/admin/v1/reviews", { query: { limit }, admin: true });
+  }
+
+  /** @param {string} avatarId @returns {Promise<ReviewOut>} */
+  approveAvatar(avatarId) {
+    const path = `/admin/v1/avatars/${encodeURIComponent(avatarId)}/approve`;
+    return this.client.json("POST", path, { admin: true });
+  }
+
+  /** @param {string} avatarId @param {string} reason shown to the owner @returns {Promise<ReviewOut>} */
+  rejectAvatar(avatarId, reason) {
+    const path = `/admin/v1/avatars/${encodeURIComponent(avatarId)}/reject`;
+    return this.client.json("POST", path, { json: { reason }, admin: true });
+  }
 }
 
 /**
@@ -901,6 +921,9 @@ export const OPERATIONS = [
   "PUT /admin/v1/wallets/{owner_id}/tier",
   "POST /admin/v1/canary",
   "GET /admin/v1/canary/{canary_id}",
+  "GET /admin/v1/reviews",
+  "POST /admin/v1/avatars/{avatar_id}/approve",
+  "POST /admin/v1/avatars/{avatar_id}/reject",
   "GET /healthz",
   "GET /readyz",
 ];

@@ -33,8 +33,8 @@ export interface AvatarDetail {
   accent: string | null;
   /** Presigned portrait URL (1 hour) once ready */
   image_url: string | null;
-  status: "pending" | "processing" | "ready" | "failed";
-  stage: "portrait" | "demo" | "voice" | "poses" | null;
+  status: "pending" | "processing" | "ready" | "failed" | "rejected";
+  stage: "video_validating" | "portrait" | "demo" | "voice" | "poses" | "reviewing" | null;
   is_system: boolean;
   is_public: boolean;
   /** Once ready: "footage" (videos play the clip's own frames, only the mouth re-made) or "still" (the portrait is animated) */
@@ -51,6 +51,8 @@ export interface AvatarDetail {
   demo_video_url?: string | null;
   labels?: Array<string>;
   metadata?: Record<string, string>;
+  /** With a consent clip: pending (until an operator decides), approved or rejected (the reason in error); null without one */
+  review_status?: "pending" | "approved" | "rejected" | null;
 }
 
 export interface AvatarOut {
@@ -63,8 +65,8 @@ export interface AvatarOut {
   accent: string | null;
   /** Presigned portrait URL (1 hour) once ready */
   image_url: string | null;
-  status: "pending" | "processing" | "ready" | "failed";
-  stage: "portrait" | "demo" | "voice" | "poses" | null;
+  status: "pending" | "processing" | "ready" | "failed" | "rejected";
+  stage: "video_validating" | "portrait" | "demo" | "voice" | "poses" | "reviewing" | null;
   is_system: boolean;
   is_public: boolean;
   /** Once ready: "footage" (videos play the clip's own frames, only the mouth re-made) or "still" (the portrait is animated) */
@@ -77,6 +79,8 @@ export interface AvatarOut {
   updated_at: string;
   labels?: Array<string>;
   metadata?: Record<string, string>;
+  /** With a consent clip: pending (until an operator decides), approved or rejected (the reason in error); null without one */
+  review_status?: "pending" | "approved" | "rejected" | null;
 }
 
 export interface AvatarPage {
@@ -109,6 +113,21 @@ export interface CaptionUrls {
   vtt: string | null;
 }
 
+/** The worker's automatic consent check (docs/consent.md). */
+export interface ConsentCheckOut {
+  ran: boolean;
+  frames: number;
+  frames_one_face: number;
+  frames_frontal: number;
+  frames_several_faces: number;
+  speech_seconds: number;
+  /** Face-mesh geometry distance to the source's face (null: not compared) */
+  identity_distance: number | null;
+  identity_threshold: number;
+  problems: Array<string>;
+  notes: Array<string>;
+}
+
 export interface CreateApiKey {
   /** Owner the key acts for */
   owner_id: string;
@@ -137,13 +156,15 @@ export interface CreateAvatarBody {
   metadata?: Record<string, string> | null;
   /** Required when source=video: a base64 data URL (video/mp4, quicktime, webm, x-m4v; <= 80 MB decoded), a public https:// URL or a file id (file_...) */
   source_video_url?: string | null;
+  /** The person's consent clip (same forms as source_video_url): the avatar is checked and reviewed by an operator (stage reviewing) before it becomes ready, or is rejected (docs/consent.md). Required by some deployments for avatars of a real person (a clip or a reference photo) */
+  consent_video_url?: string | null;
 }
 
 export interface CreateEndpointBody {
   /** https:// URL whose host resolves to public addresses (http://127.0.0.1 only where the deployment allows loopback) */
   url: string;
   /** The events to receive, or "*" for all */
-  events: Array<"avatar.ready" | "avatar.failed" | "video.completed" | "video.failed" | "studio.video.completed" | "studio.video.failed" | "file.archived" | "*">;
+  events: Array<"avatar.ready" | "avatar.failed" | "avatar.rejected" | "video.completed" | "video.failed" | "studio.video.completed" | "studio.video.failed" | "file.archived" | "*">;
   description?: string;
 }
 
@@ -365,6 +386,29 @@ export interface Ready {
   system_avatars: string;
 }
 
+export interface RejectBody {
+  /** Shown to the owner in the avatar's error (1-500 characters) */
+  reason: string;
+}
+
+export interface ReviewList {
+  data: Array<ReviewOut>;
+}
+
+export interface ReviewOut {
+  avatar: AvatarOut;
+  owner_id: string;
+  /** pending | approved | rejected */
+  review_status: string;
+  /** Presigned (1 hour): the consent clip */
+  consent_video_url: string | null;
+  /** Presigned (1 hour): the source clip */
+  demo_video_url: string | null;
+  /** Presigned (1 hour): the avatar's portrait */
+  portrait_url: string | null;
+  consent_check: ConsentCheckOut;
+}
+
 export interface RotateEndpointBody {
   /** How long the old secret keeps signing (default 24 h) */
   overlap_seconds?: number | null;
@@ -539,6 +583,7 @@ export type Operation =
   | "DELETE /api/v1/webhooks/endpoints/{endpoint_id}"
   | "GET /admin/v1/api-keys"
   | "GET /admin/v1/canary/{canary_id}"
+  | "GET /admin/v1/reviews"
   | "GET /api/v1/avatar-videos"
   | "GET /api/v1/avatar-videos/{video_id}"
   | "GET /api/v1/avatars"
@@ -561,6 +606,8 @@ export type Operation =
   | "GET /healthz"
   | "GET /readyz"
   | "POST /admin/v1/api-keys"
+  | "POST /admin/v1/avatars/{avatar_id}/approve"
+  | "POST /admin/v1/avatars/{avatar_id}/reject"
   | "POST /admin/v1/canary"
   | "POST /admin/v1/wallets/{owner_id}/top-ups"
   | "POST /api/v1/avatar-videos"

@@ -31,8 +31,8 @@ def wire(rt: Runtime[AvatarSettings]) -> Wiring:
     )
     storage = Storage(settings)
     avatars = Avatars(db, relay, upstreams, storage, settings)
-    saga = CreationSaga(db, relay, upstreams, storage)
-    servicer = AvatarServicer(avatars)
+    saga = CreationSaga(db, relay, upstreams, storage, settings.avatar_review_mode)
+    servicer = AvatarServicer(avatars, saga)
 
     async def seed() -> None:
         if settings.avatar_seed_system:

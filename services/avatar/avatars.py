@@ -31,6 +31,7 @@ from services.avatar.logic import (
     AvatarStatus,
     HoldSettlement,
     Media,
+    ReviewStatus,
     Source,
     Stage,
     Voice,
@@ -62,13 +63,15 @@ class Avatars:
     # -- create ----------------------------------------------------------------
 
     async def create(self, req: AvatarRequest) -> Avatar:
-        source = validate_create(req)
+        source = validate_create(req, self.settings.avatar_consent_required)
         await self._check_queue()
         amount = await self.upstreams.creation_price()
         avatar_id = new_id(IdPrefix.AVATAR)
-        hold_id = await self.upstreams.hold(
-            req.owner_id, amount, avatar_id, self.settings.avatar_hold_ttl_seconds
-        )
+        reviewed = req.consent_video is not None
+        ttl = self.settings.avatar_hold_ttl_seconds
+        if reviewed:  # waits for a human: the longest hold billing allows
+            ttl = max(ttl, self.settings.avatar_review_hold_ttl_seconds)
+        hold_id = await self.upstreams.hold(req.owner_id, amount, avatar_id, ttl)
         avatar = _pending(
             avatar_id,
             req.owner_id,
@@ -76,10 +79,10 @@ class Avatars:
             source,
             cost_micros=amount,
             hold_id=hold_id,
-            uploads=upload_keys(req.ref_image, req.source_video),
+            uploads=upload_keys(req.ref_image, req.source_video, req.consent_video),
         )
         try:
-            await self._insert(avatar, req.ref_image, req.source_video)
+            await self._insert(avatar, req.ref_image, req.source_video, req.consent_video)
         except Exception:
             await self.upstreams.give_back(avatar_id, hold_id)  # nothing was written
             raise
@@ -96,11 +99,15 @@ class Avatars:
             )
 
     async def _insert(
-        self, avatar: Avatar, ref_image: Media | None = None, source_video: Media | None = None
+        self,
+        avatar: Avatar,
+        ref_image: Media | None = None,
+        source_video: Media | None = None,
+        consent_video: Media | None = None,
     ) -> None:
         async with self.db.transaction() as s:
             await store.insert(s, avatar)
-            await events.queue_creation(s, avatar, ref_image, source_video)
+            await events.queue_creation(s, avatar, ref_image, source_video, consent_video)
         self.relay.wake()
 
     # -- system avatars --------------------------------------------------------
@@ -163,6 +170,15 @@ class Avatars:
         async with self.db.read() as s:
             avatars, total = await store.page(s, owner_id, page, limit, labels, pairs)
         return avatars, page, limit, total
+
+    # -- consent review (operators) --------------------------------------------
+
+    async def reviews(self, limit: int) -> Sequence[Avatar]:
+        """Avatars of every owner waiting for a review decision, oldest first."""
+        limit = limit or 50
+        check(1 <= limit <= MAX_PAGE_LIMIT, "limit: must be between 1 and 100")
+        async with self.db.read() as s:
+            return await store.in_review(s, limit)
 
     # -- delete ----------------------------------------------------------------
 
@@ -284,6 +300,7 @@ def _pending(
         updated_at=now,
         labels_json=encode_labels(req.labels),
         metadata_json=encode_metadata(dict(req.metadata)),
+        review_status=ReviewStatus.PENDING if req.consent_video else ReviewStatus.NONE,
     )
 
 

@@ -10,7 +10,8 @@ all with the settlement policy (its delivery count from ``avatar_event_max_deliv
 | ``avatar-creation-failed`` | ``events.creation.failed`` |
 
 Published through the outbox: ``jobs.avatar.create`` (a creation for the worker),
-``events.avatar.ready|failed`` (a settled creation) and ``events.avatar.deleted`` (the
+``events.avatar.ready|failed|rejected`` (a settled creation; rejected: by the consent
+review) and ``events.avatar.deleted`` (the
 video service deletes the avatar's videos).
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from google.protobuf import json_format
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from avatarmesh.bus import Bus, Delivery, event_meta
@@ -51,6 +53,7 @@ STAGE_FROM_PB = {
     avatar_pb2.AVATAR_STAGE_DEMO: Stage.DEMO,
     avatar_pb2.AVATAR_STAGE_VOICE: Stage.VOICE,
     avatar_pb2.AVATAR_STAGE_POSES: Stage.POSES,
+    avatar_pb2.AVATAR_STAGE_VIDEO_VALIDATING: Stage.VIDEO_VALIDATING,
 }
 
 
@@ -73,6 +76,9 @@ def consumers(bus: Bus, saga: CreationSaga, max_deliver: int) -> list[Background
             motion_reason=e.motion_reason,
             demo_video_key=e.demo_video_key,
             voice_profile_json=e.voice_profile_json,
+            consent_video_key=e.consent_video_key,
+            consent_check_json=json_format.MessageToJson(e.consent_check, indent=None),
+            consent_problems=tuple(e.consent_check.problems),
         )
         await saga.succeeded(d.msg_id or e.meta.event_id, e.avatar_id, e.owner_id, created)
 
@@ -95,6 +101,7 @@ STATUS_TO_PB = {
     AvatarStatus.PROCESSING: avatar_pb2.AVATAR_STATUS_PROCESSING,
     AvatarStatus.READY: avatar_pb2.AVATAR_STATUS_READY,
     AvatarStatus.FAILED: avatar_pb2.AVATAR_STATUS_FAILED,
+    AvatarStatus.REJECTED: avatar_pb2.AVATAR_STATUS_REJECTED,
 }
 
 
@@ -109,6 +116,7 @@ async def queue_creation(
     avatar: Avatar,
     ref_image: Media | None = None,
     source_video: Media | None = None,
+    consent_video: Media | None = None,
 ) -> None:
     """``jobs.avatar.create`` for a new avatar, in the caller's transaction."""
     job = jobs_pb2.AvatarCreationJob(
@@ -128,6 +136,8 @@ async def queue_creation(
         job.ref_image.CopyFrom(_media_pb(ref_image))
     if source_video is not None:
         job.source_video.CopyFrom(_media_pb(source_video))
+    if consent_video is not None:
+        job.consent_video.CopyFrom(_media_pb(consent_video))
     await add_to_outbox(session, outbox, CREATE_SUBJECT, job, msg_id=f"{avatar.id}:job")
 
 

@@ -19,6 +19,14 @@ billing call comes first and is idempotent by key (``<avatar>:capture`` /
 ``<avatar>:release``): a crash before the commit redelivers the event and repeats the
 call harmlessly, and the commit is never visible without the money settled. The inbox
 (the event's ``Nats-Msg-Id``) makes a redelivered event a no-op once committed.
+
+Consent review (docs/consent.md): an avatar created with a consent clip is not made
+ready by the worker's success. It waits at stage ``reviewing`` (status ``processing``,
+so videos and poses answer AVATAR_NOT_READY) with its hold open, until an operator
+approves (capture, then ``ready``) or rejects it (release, then ``rejected`` with the
+reason). The worker's automatic check never approves; in ``automatic`` review mode its
+strong findings (no face, several people, no speech) reject at once, its weak one (the
+face geometry) only informs the reviewer.
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ class AvatarStatus(StrEnum):
     PROCESSING = "processing"
     READY = "ready"
     FAILED = "failed"
+    REJECTED = "rejected"
 
 
 ACTIVE = (AvatarStatus.PENDING, AvatarStatus.PROCESSING)
@@ -52,13 +61,40 @@ class Stage(StrEnum):
     """The creation stage a processing avatar is in (``NONE`` otherwise), in order."""
 
     NONE = ""
+    VIDEO_VALIDATING = "video_validating"
     PORTRAIT = "portrait"
     DEMO = "demo"
     VOICE = "voice"
     POSES = "poses"
+    REVIEWING = "reviewing"
 
 
-STAGES = (Stage.PORTRAIT, Stage.DEMO, Stage.VOICE, Stage.POSES)
+STAGES = (
+    Stage.VIDEO_VALIDATING,
+    Stage.PORTRAIT,
+    Stage.DEMO,
+    Stage.VOICE,
+    Stage.POSES,
+    Stage.REVIEWING,
+)
+
+
+class ReviewStatus(StrEnum):
+    """Where an avatar's consent review stands (``NONE``: no consent clip, no review)."""
+
+    NONE = ""
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class ReviewMode(StrEnum):
+    """The operator's choice (``AVATARMESH_AVATAR_REVIEW_MODE``): ``manual`` sends every
+    consent avatar to a human; ``automatic`` also rejects at once on the check's strong
+    findings. Neither approves without a human."""
+
+    MANUAL = "manual"
+    AUTOMATIC = "automatic"
 
 
 class Source(StrEnum):
@@ -99,6 +135,7 @@ class AvatarRequest:
     source_video: Media | None = None
     labels: tuple[str, ...] = ()
     metadata: tuple[tuple[str, str], ...] = ()
+    consent_video: Media | None = None
 
 
 @dataclass(frozen=True)
@@ -134,10 +171,21 @@ class Avatar:
     # compact JSON (avatarmesh.labels): a list of labels, an object of metadata
     labels_json: str = "[]"
     metadata_json: str = "{}"
+    # Consent review: its state, the worker's copy of the clip, the automatic check
+    # (protobuf JSON of ConsentCheck) and the voice kept until approval.
+    review_status: ReviewStatus = ReviewStatus.NONE
+    consent_video_key: str = ""
+    consent_check_json: str = "{}"
+    pending_voice_json: str = ""
 
     @property
     def ready(self) -> bool:
         return self.status is AvatarStatus.READY
+
+    @property
+    def in_review(self) -> bool:
+        """Waiting for an operator's decision."""
+        return self.status is AvatarStatus.PROCESSING and self.stage is Stage.REVIEWING
 
 
 @dataclass(frozen=True)
@@ -163,6 +211,10 @@ class Created:
     motion_reason: str
     demo_video_key: str
     voice_profile_json: str
+    consent_video_key: str = ""
+    consent_check_json: str = "{}"
+    # The automatic check's strong findings (see ``ReviewMode``).
+    consent_problems: tuple[str, ...] = ()
 
 
 def voice_id_for(avatar_id: str) -> str:
@@ -180,8 +232,10 @@ def check(condition: bool, message: str) -> None:
         raise DomainError(ErrorCode.VALIDATION_ERROR, message)
 
 
-def validate_create(req: AvatarRequest) -> Source:
-    """The contract's field rules (the gateway checks them first); returns the source."""
+def validate_create(req: AvatarRequest, consent_required: bool = False) -> Source:
+    """The contract's field rules (the gateway checks them first); returns the source.
+    With ``consent_required`` (the operator's setting) an avatar of a real person's
+    media (a clip or a reference photo) needs a consent clip."""
     check_labels(req.labels)
     check_metadata(dict(req.metadata))
     check(req.source is not None, "source: must be generated or video")
@@ -197,7 +251,59 @@ def validate_create(req: AvatarRequest) -> Source:
     check(len(req.accent) <= 40, "accent: must be at most 40 characters")
     if req.source is Source.VIDEO:
         check(req.source_video is not None, "source_video_url: required when source=video")
+    if consent_required and (req.source is Source.VIDEO or req.ref_image is not None):
+        check(
+            req.consent_video is not None,
+            "consent_video_url: required for an avatar of a real person on this platform",
+        )
     return req.source
+
+
+def review_after_creation(mode: ReviewMode, problems: tuple[str, ...]) -> ReviewStatus:
+    """What a consent avatar's finished creation leads to: a human review, or (only in
+    automatic mode, only on strong findings) an immediate rejection. Never approval."""
+    if mode is ReviewMode.AUTOMATIC and problems:
+        return ReviewStatus.REJECTED
+    return ReviewStatus.PENDING
+
+
+def automatic_rejection(problems: tuple[str, ...]) -> str:
+    """The reason an automatically rejected avatar shows its owner."""
+    return "consent check: " + "; ".join(problems)
+
+
+def rejection_message(reason: str) -> str:
+    """The reason a reviewer gave, as the owner reads it in ``error``."""
+    return "rejected in review: " + reason.strip()
+
+
+def decision_needed(avatar: Avatar, decision: ReviewStatus) -> bool:
+    """Whether an operator's ``decision`` still has work to do: False when it was
+    already taken (a retry), True while the avatar waits; AVATAR_NOT_IN_REVIEW else."""
+    settled = {
+        ReviewStatus.APPROVED: AvatarStatus.READY,
+        ReviewStatus.REJECTED: AvatarStatus.REJECTED,
+    }
+    if avatar.review_status is decision and avatar.status is settled[decision]:
+        return False
+    if avatar.in_review and avatar.review_status in (ReviewStatus.PENDING, decision):
+        return True
+    if avatar.review_status is ReviewStatus.NONE:
+        state = "has no consent review"
+    elif avatar.review_status is not ReviewStatus.PENDING:
+        state = f"was already {avatar.review_status.value}"
+    elif avatar.status in ACTIVE:
+        state = "is still being created; its review has not started"
+    else:
+        state = f"is {avatar.status.value}"
+    raise DomainError(ErrorCode.AVATAR_NOT_IN_REVIEW, f"Avatar {avatar.id} {state}")
+
+
+def check_reason(reason: str) -> str:
+    """A rejection's reason: 1-500 characters, shown to the owner."""
+    reason = reason.strip()
+    check(1 <= len(reason) <= 500, "reason: required to reject, 1-500 characters")
+    return reason
 
 
 def upload_keys(*inputs: Media | None) -> str:
@@ -212,5 +318,5 @@ def upload_keys(*inputs: Media | None) -> str:
 
 def is_later_stage(current: Stage, reported: Stage) -> bool:
     """Whether ``reported`` moves an avatar on from ``current`` (a late, older stage
-    event does not move it back)."""
+    event does not move it back, nor out of review)."""
     return current is Stage.NONE or STAGES.index(reported) >= STAGES.index(current)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TypeAlias
 
 import grpc
+from google.protobuf import json_format
 
 from avatarmesh.labels import decode_labels, decode_metadata
 from avatarmesh.v1 import avatar_pb2 as pb
@@ -17,6 +18,7 @@ from avatarmesh.v1 import common_pb2
 from services.avatar.avatars import Avatars
 from services.avatar.events import STATUS_TO_PB
 from services.avatar.logic import Avatar, AvatarRequest, Media, Source, Stage, Voice
+from services.avatar.saga import CreationSaga
 
 Context: TypeAlias = grpc.aio.ServicerContext
 
@@ -32,12 +34,15 @@ _STAGE_TO_PB = {
     Stage.DEMO: pb.AVATAR_STAGE_DEMO,
     Stage.VOICE: pb.AVATAR_STAGE_VOICE,
     Stage.POSES: pb.AVATAR_STAGE_POSES,
+    Stage.VIDEO_VALIDATING: pb.AVATAR_STAGE_VIDEO_VALIDATING,
+    Stage.REVIEWING: pb.AVATAR_STAGE_REVIEWING,
 }
 
 
 class AvatarServicer(pb_grpc.AvatarServiceServicer):
-    def __init__(self, avatars: Avatars) -> None:
+    def __init__(self, avatars: Avatars, saga: CreationSaga) -> None:
         self.avatars = avatars
+        self.saga = saga
 
     async def CreateAvatar(
         self, request: pb.CreateAvatarRequest, context: Context
@@ -107,6 +112,18 @@ class AvatarServicer(pb_grpc.AvatarServiceServicer):
             ]
         )
 
+    async def ListReviews(
+        self, request: pb.ListReviewsRequest, context: Context
+    ) -> pb.ListReviewsResponse:
+        found = await self.avatars.reviews(request.limit)
+        return pb.ListReviewsResponse(reviews=[review_pb(a) for a in found])
+
+    async def ReviewAvatar(
+        self, request: pb.ReviewAvatarRequest, context: Context
+    ) -> pb.AvatarReview:
+        avatar = await self.saga.decide(request.avatar_id, request.approve, request.reason)
+        return review_pb(avatar)
+
 
 def _media(media: common_pb2.MediaInput) -> Media | None:
     if media.WhichOneof("source") is None:
@@ -130,6 +147,9 @@ def avatar_request(request: pb.CreateAvatarRequest) -> AvatarRequest:
         source_video=_media(request.source_video) if request.HasField("source_video") else None,
         labels=tuple(request.labels),
         metadata=tuple(request.metadata.items()),
+        consent_video=(
+            _media(request.consent_video) if request.HasField("consent_video") else None
+        ),
     )
 
 
@@ -160,10 +180,26 @@ def avatar_pb(avatar: Avatar) -> pb.Avatar:
         motion_reason=avatar.motion_reason if ready else "",
         labels=decode_labels(avatar.labels_json),
         metadata=decode_metadata(avatar.metadata_json),
+        review_status=avatar.review_status.value,
     )
     reply.created_at.FromDatetime(avatar.created_at)
     reply.updated_at.FromDatetime(avatar.updated_at)
     return reply
+
+
+def review_pb(avatar: Avatar) -> pb.AvatarReview:
+    """An avatar as its reviewer sees it: the keys of what was made and the consent
+    clip (the owner sees them only once it is ready), and the automatic check."""
+    check = pb.ConsentCheck()
+    json_format.Parse(avatar.consent_check_json or "{}", check, ignore_unknown_fields=True)
+    return pb.AvatarReview(
+        avatar=avatar_pb(avatar),
+        review_status=avatar.review_status.value,
+        portrait_key=avatar.portrait_key,
+        demo_video_key=avatar.demo_video_key,
+        consent_video_key=avatar.consent_video_key,
+        consent_check=check,
+    )
 
 
 def voice_pb(voice: Voice) -> pb.Voice:

@@ -34,6 +34,7 @@ from services.avatar.logic import (
     Avatar,
     AvatarStatus,
     HoldSettlement,
+    ReviewStatus,
     Source,
     Stage,
     Voice,
@@ -79,6 +80,12 @@ avatars = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("labels_json", Text(), nullable=False, default="[]"),
     Column("metadata_json", Text(), nullable=False, default="{}"),
+    # Consent review: "" | pending | approved | rejected (see logic.ReviewStatus).
+    Column("review_status", String(16), nullable=False, default=""),
+    Column("consent_video_key", String(512), nullable=False, default=""),
+    Column("consent_check_json", Text(), nullable=False, default="{}"),
+    # The cloned voice of an avatar in review, stored as a voice once approved.
+    Column("pending_voice_json", Text(), nullable=False, default=""),
     Index("ix_avatars_owner_created", "owner_id", "created_at"),
     Index("ix_avatars_status", "status"),
 )
@@ -104,6 +111,7 @@ def avatar_of(row: Any) -> Avatar:
         status=AvatarStatus(values["status"]),
         stage=Stage(values["stage"]),
         settlement=HoldSettlement(values["settlement"]),
+        review_status=ReviewStatus(values["review_status"]),
     )
     return Avatar(**values)
 
@@ -170,13 +178,34 @@ async def page(
 
 
 async def creations_waiting(session: AsyncSession) -> int:
-    """Customer avatars pending or processing (system avatars do not count)."""
+    """Customer avatars pending or processing (system avatars do not count, nor those
+    waiting for a human review: they use no worker)."""
     waiting = await session.scalar(
         select(func.count())
         .select_from(avatars)
-        .where(avatars.c.status.in_([s.value for s in ACTIVE]), avatars.c.is_system.is_(False))
+        .where(
+            avatars.c.status.in_([s.value for s in ACTIVE]),
+            avatars.c.is_system.is_(False),
+            avatars.c.stage != Stage.REVIEWING.value,
+        )
     )
     return int(waiting or 0)
+
+
+async def in_review(session: AsyncSession, limit: int) -> list[Avatar]:
+    """Avatars of every owner waiting for a review decision, oldest first."""
+    rows = (
+        await session.execute(
+            select(avatars)
+            .where(
+                avatars.c.status == AvatarStatus.PROCESSING.value,
+                avatars.c.stage == Stage.REVIEWING.value,
+            )
+            .order_by(avatars.c.updated_at, avatars.c.id)
+            .limit(limit)
+        )
+    ).all()
+    return [avatar_of(r) for r in rows]
 
 
 async def update_avatar(

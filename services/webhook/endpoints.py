@@ -31,6 +31,7 @@ EVENT_TYPES = frozenset(
     {
         "avatar.ready",
         "avatar.failed",
+        "avatar.rejected",
         "video.completed",
         "video.failed",
         "studio.video.completed",

@@ -1,5 +1,5 @@
 """What the webhook service consumes: every settled video (``events.video.>``) on one
-durable, ``webhook-video-events``, and settled avatars (``events.avatar.ready|failed``,
+durable, ``webhook-video-events``, and settled avatars (``events.avatar.ready|failed|rejected``,
 for webhook endpoints) and archived files (``events.file.archived``), with the intake
 retry policy. It publishes nothing
 on the bus: its output is the signed POST to the owner's ``webhook_url``."""
@@ -27,6 +27,10 @@ AVATAR_READY = Subscription(
 AVATAR_FAILED = Subscription(
     "webhook-avatar-failed", "events.avatar.failed", events_pb2.AvatarSettled, INTAKE
 )
+# Rejected by the consent review (docs/consent.md).
+AVATAR_REJECTED = Subscription(
+    "webhook-avatar-rejected", "events.avatar.rejected", events_pb2.AvatarSettled, INTAKE
+)
 
 
 FILE_ARCHIVED = Subscription(
@@ -39,7 +43,7 @@ def consumers(bus: Bus, intake: Intake) -> list[Background]:
         await intake.take(settled_video(d.message, d.subject, d.msg_id))
 
     async def avatar(d: Delivery[events_pb2.AvatarSettled]) -> None:
-        event = d.subject.removeprefix("events.")  # avatar.ready | avatar.failed
+        event = d.subject.removeprefix("events.")  # avatar.ready | .failed | .rejected
         message = d.message
         at = (
             message.meta.occurred_at.ToDatetime(tzinfo=UTC)
@@ -76,6 +80,7 @@ def consumers(bus: Bus, intake: Intake) -> list[Background]:
         FILE_ARCHIVED.consumer(bus, archived),
         AVATAR_READY.consumer(bus, avatar),
         AVATAR_FAILED.consumer(bus, avatar),
+        AVATAR_REJECTED.consumer(bus, avatar),
     ]
 
 

@@ -77,11 +77,14 @@ def render_body(payload: dict[str, Any], video_url: str | None) -> bytes:
 def avatar_payload(
     event: str, event_id: str, avatar_id: str, error: str, occurred_at: datetime
 ) -> dict[str, Any]:
-    """``avatar.ready`` / ``avatar.failed`` (webhook endpoints only)."""
+    """``avatar.ready`` / ``avatar.failed`` / ``avatar.rejected`` (webhook endpoints
+    only; a rejection's ``error`` is the reviewer's reason)."""
     body: dict[str, Any] = {"event": event, "event_id": event_id, "avatar_id": avatar_id}
     body["status"] = event.split(".", 1)[1]
     if event == "avatar.failed":
         body["error"] = error or "avatar creation failed"
+    elif event == "avatar.rejected":
+        body["error"] = error or "rejected in review"
     body["timestamp"] = iso_millis(occurred_at)
     return body
 

@@ -4,6 +4,11 @@ avatar's portrait, demo video and voice.
 Stages, each announced by ``events.creation.stage`` (``Nats-Msg-Id``
 ``<avatar>:stage:<name>``) before it runs:
 
+0. ``video_validating`` (only with a consent clip): the clip is copied to
+   ``consent.<ext>`` beside the portrait (the reviewer watches it) and checked
+   (``avatarmedia.consent``: one frontal face, speech, face geometry against the
+   source); the findings travel in the success event, the avatar service decides
+   what they lead to (docs/consent.md). An unreadable consent clip fails the creation.
 1. ``portrait``: drawn from the description (seeded by the avatar id), or a photo
    portrait of the reference image, or of the clip's best frame. Stored as
    ``portrait.jpg`` (what users see) and ``portrait.portrait`` (what renders load).
@@ -38,6 +43,7 @@ import numpy as np
 from PIL import Image
 
 from avatarmedia.audio import load_audio
+from avatarmedia.consent import IDENTITY_THRESHOLD, check_consent, face_descriptor, sampled_frames
 from avatarmedia.errors import MediaInputError, NoFaceError
 from avatarmedia.footage import analyse_clip
 from avatarmedia.portrait import (
@@ -57,7 +63,7 @@ from avatarmesh.errors import DomainError
 from avatarmesh.fetch import fetch
 from avatarmesh.mediatypes import MAX_IMAGE_BYTES, MAX_VIDEO_BYTES
 from avatarmesh.storage import Storage, StorageError, StorageNotFound, renderable_portrait_key
-from avatarmesh.v1 import common_pb2, jobs_pb2
+from avatarmesh.v1 import avatar_pb2, common_pb2, jobs_pb2
 from services.worker import events
 
 log = logging.getLogger(__name__)
@@ -88,6 +94,45 @@ VIDEO_EXT = {
     "video/x-m4v": "m4v",
     "video/m4v": "m4v",
 }
+
+
+@dataclass(frozen=True)
+class Consent:
+    """The stored copy of a consent clip and what the automatic check found."""
+
+    key: str
+    check: avatar_pb2.ConsentCheck
+
+
+def has_consent(job: jobs_pb2.AvatarCreationJob) -> bool:
+    return job.HasField("consent_video") and job.consent_video.WhichOneof("source") is not None
+
+
+def consent_check(
+    clip: Path, image: bytes | None, source_clip: Path | None
+) -> avatar_pb2.ConsentCheck:
+    """The blocking check (runs in a thread): the consent clip against the source's
+    face (the reference photo, or a frame of the source clip; none for a drawn one)."""
+    source_face = None
+    if source_clip is not None:
+        frames = sampled_frames(source_clip, 3)
+        source_face = face_descriptor(frames[len(frames) // 2]) if frames else None
+    elif image is not None:
+        source_face = face_descriptor(load_image(image))
+    found = check_consent(clip, source_face)
+    return avatar_pb2.ConsentCheck(
+        ran=True,
+        frames=found.frames,
+        frames_one_face=found.frames_one_face,
+        frames_frontal=found.frames_frontal,
+        frames_several_faces=found.frames_several_faces,
+        speech_seconds=found.speech_seconds,
+        identity_compared=found.identity_distance is not None,
+        identity_distance=found.identity_distance or 0.0,
+        identity_threshold=IDENTITY_THRESHOLD,
+        problems=list(found.problems),
+        notes=list(found.notes),
+    )
 
 
 class CreationFailed(Exception):
@@ -225,8 +270,16 @@ class CreationHandler:
         prefix = job.storage_prefix
         with tempfile.TemporaryDirectory(prefix=f"avatar-{job.avatar_id}-") as tmp:
             out = Path(tmp)
-            await self._stage(job, "portrait")
-            image, clip, clip_type = await self._inputs(job, out)
+            consent: Consent | None = None
+            if has_consent(job):
+                await self._stage(job, "video_validating")
+                image, clip, clip_type = await self._inputs(job, out)
+                consent = await self._consent(job, out, image, clip)
+            else:
+                await self._stage(job, "portrait")
+                image, clip, clip_type = await self._inputs(job, out)
+            if consent is not None:
+                await self._stage(job, "portrait")
             made = await asyncio.to_thread(make_portrait, job, image, clip)
             portrait = made.portrait
             await self._ensure_bucket()
@@ -265,7 +318,26 @@ class CreationHandler:
             voice_profile_json=voice.to_json(),
             motion=made.motion,
             motion_reason=made.motion_reason,
+            consent_video_key=consent.key if consent else "",
+            consent_check=consent.check if consent else None,
         )
+
+    async def _consent(
+        self, job: jobs_pb2.AvatarCreationJob, out: Path, image: bytes | None, clip: Path | None
+    ) -> Consent:
+        """Keep a copy of the consent clip for the reviewer and check it."""
+        data, content_type = await self._read(job.consent_video, MAX_VIDEO_BYTES, "consent video")
+        content_type = content_type if content_type in VIDEO_EXT else "video/mp4"
+        path = out / f"consent.{VIDEO_EXT[content_type]}"
+        path.write_bytes(data)
+        await self._ensure_bucket()
+        key = job.storage_prefix + path.name
+        await self.storage.put_file(key, path, content_type)
+        try:
+            check = await asyncio.to_thread(consent_check, path, image, clip)
+        except MediaInputError as exc:
+            raise CreationFailed(f"the consent video cannot be used: {exc}") from exc
+        return Consent(key, check)
 
     async def _inputs(
         self, job: jobs_pb2.AvatarCreationJob, out: Path

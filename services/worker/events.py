@@ -110,6 +110,7 @@ CREATION_SUCCEEDED = "events.creation.succeeded"
 CREATION_FAILED = "events.creation.failed"
 
 STAGES = {
+    "video_validating": avatar_pb2.AVATAR_STAGE_VIDEO_VALIDATING,
     "portrait": avatar_pb2.AVATAR_STAGE_PORTRAIT,
     "demo": avatar_pb2.AVATAR_STAGE_DEMO,
     "voice": avatar_pb2.AVATAR_STAGE_VOICE,
@@ -176,6 +177,8 @@ async def creation_succeeded(
     voice_profile_json: str,
     motion: str,
     motion_reason: str,
+    consent_video_key: str = "",
+    consent_check: avatar_pb2.ConsentCheck | None = None,
 ) -> None:
     event = events_pb2.AvatarCreationSucceeded(
         meta=event_meta(),
@@ -187,6 +190,8 @@ async def creation_succeeded(
         voice_profile_json=voice_profile_json,
         motion=motion,
         motion_reason=motion_reason,
+        consent_video_key=consent_video_key,
+        consent_check=consent_check,
     )
     await bus.publish(CREATION_SUCCEEDED, event, msg_id=f"{job.avatar_id}:succeeded")
 

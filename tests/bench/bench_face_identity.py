@@ -1,6 +1,7 @@
 """How well can this platform tell "the same person" from "someone else" offline?
 
-Issue 18's automatic consent review needs "the consent face is the source's person".
+Issue 18's automatic consent review needs "the consent face is the source's person";
+the descriptor is ``avatarmedia.consent``'s, the one the worker's check uses.
 No face-recognition model ships in the wheels we may install, so the best offline
 signal is the geometry of MediaPipe's 468-point face mesh (``avatarmedia.face``): each
 face is aligned by its eye centres (similarity transform) and described by the
@@ -28,6 +29,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from avatarmedia.consent import identity_descriptor, identity_distance
 from avatarmedia.errors import MediaInputError
 from avatarmedia.face import find_face
 from avatarmedia.footage import decode_frames
@@ -35,70 +37,6 @@ from avatarmesh.settings import REPO_ROOT
 from tests.bench.report import report
 
 FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
-# Rigid landmarks: brows, eye corners and lids, nose bridge/tip/wings, jaw line.
-RIGID = [
-    70,
-    63,
-    105,
-    66,
-    107,
-    336,
-    296,
-    334,
-    293,
-    300,  # brows
-    33,
-    133,
-    159,
-    145,
-    362,
-    263,
-    386,
-    374,  # eyes
-    168,
-    6,
-    197,
-    195,
-    5,
-    4,
-    1,
-    98,
-    327,
-    129,
-    358,  # nose
-    234,
-    93,
-    132,
-    58,
-    172,
-    136,
-    150,
-    149,
-    176,
-    148,
-    152,  # jaw (right to chin)
-    377,
-    400,
-    378,
-    379,
-    365,
-    397,
-    288,
-    361,
-    323,
-    454,  # jaw (chin to left)
-    10,
-    338,
-    297,
-    332,
-    284,
-    109,
-    67,
-    103,
-    54,
-    21,  # forehead outline
-]
-RIGHT_EYE, LEFT_EYE = [33, 133], [362, 263]
 
 
 def descriptor(image: np.ndarray) -> np.ndarray | None:
@@ -106,17 +44,11 @@ def descriptor(image: np.ndarray) -> np.ndarray | None:
         face = find_face(image, min_size=60, require_frontal=False)
     except MediaInputError:
         return None
-    pts = face.mesh[:, :2].astype(np.float64)
-    r, l_ = pts[RIGHT_EYE].mean(axis=0), pts[LEFT_EYE].mean(axis=0)
-    centre, axis = (r + l_) / 2, l_ - r
-    scale = float(np.linalg.norm(axis))
-    cos, sin = axis / scale
-    rot = np.array([[cos, sin], [-sin, cos]])
-    return ((pts[RIGID] - centre) @ rot.T / scale).reshape(-1)
+    return identity_descriptor(face.mesh)
 
 
 def distance(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.sqrt(np.mean((a - b) ** 2)))
+    return identity_distance(a, b)
 
 
 def frame_at(clip: Path, second: float) -> np.ndarray | None:

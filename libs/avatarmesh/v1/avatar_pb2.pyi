@@ -18,6 +18,7 @@ class AvatarStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     AVATAR_STATUS_PROCESSING: _ClassVar[AvatarStatus]
     AVATAR_STATUS_READY: _ClassVar[AvatarStatus]
     AVATAR_STATUS_FAILED: _ClassVar[AvatarStatus]
+    AVATAR_STATUS_REJECTED: _ClassVar[AvatarStatus]
 
 class AvatarStage(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -26,6 +27,8 @@ class AvatarStage(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     AVATAR_STAGE_DEMO: _ClassVar[AvatarStage]
     AVATAR_STAGE_VOICE: _ClassVar[AvatarStage]
     AVATAR_STAGE_POSES: _ClassVar[AvatarStage]
+    AVATAR_STAGE_VIDEO_VALIDATING: _ClassVar[AvatarStage]
+    AVATAR_STAGE_REVIEWING: _ClassVar[AvatarStage]
 
 class AvatarSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -37,14 +40,81 @@ AVATAR_STATUS_PENDING: AvatarStatus
 AVATAR_STATUS_PROCESSING: AvatarStatus
 AVATAR_STATUS_READY: AvatarStatus
 AVATAR_STATUS_FAILED: AvatarStatus
+AVATAR_STATUS_REJECTED: AvatarStatus
 AVATAR_STAGE_UNSPECIFIED: AvatarStage
 AVATAR_STAGE_PORTRAIT: AvatarStage
 AVATAR_STAGE_DEMO: AvatarStage
 AVATAR_STAGE_VOICE: AvatarStage
 AVATAR_STAGE_POSES: AvatarStage
+AVATAR_STAGE_VIDEO_VALIDATING: AvatarStage
+AVATAR_STAGE_REVIEWING: AvatarStage
 AVATAR_SOURCE_UNSPECIFIED: AvatarSource
 AVATAR_SOURCE_GENERATED: AvatarSource
 AVATAR_SOURCE_VIDEO: AvatarSource
+
+class ConsentCheck(_message.Message):
+    __slots__ = ("ran", "frames", "frames_one_face", "frames_frontal", "frames_several_faces", "speech_seconds", "identity_compared", "identity_distance", "identity_threshold", "problems", "notes")
+    RAN_FIELD_NUMBER: _ClassVar[int]
+    FRAMES_FIELD_NUMBER: _ClassVar[int]
+    FRAMES_ONE_FACE_FIELD_NUMBER: _ClassVar[int]
+    FRAMES_FRONTAL_FIELD_NUMBER: _ClassVar[int]
+    FRAMES_SEVERAL_FACES_FIELD_NUMBER: _ClassVar[int]
+    SPEECH_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_COMPARED_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_DISTANCE_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    PROBLEMS_FIELD_NUMBER: _ClassVar[int]
+    NOTES_FIELD_NUMBER: _ClassVar[int]
+    ran: bool
+    frames: int
+    frames_one_face: int
+    frames_frontal: int
+    frames_several_faces: int
+    speech_seconds: float
+    identity_compared: bool
+    identity_distance: float
+    identity_threshold: float
+    problems: _containers.RepeatedScalarFieldContainer[str]
+    notes: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, ran: _Optional[bool] = ..., frames: _Optional[int] = ..., frames_one_face: _Optional[int] = ..., frames_frontal: _Optional[int] = ..., frames_several_faces: _Optional[int] = ..., speech_seconds: _Optional[float] = ..., identity_compared: _Optional[bool] = ..., identity_distance: _Optional[float] = ..., identity_threshold: _Optional[float] = ..., problems: _Optional[_Iterable[str]] = ..., notes: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ListReviewsRequest(_message.Message):
+    __slots__ = ("limit",)
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    limit: int
+    def __init__(self, limit: _Optional[int] = ...) -> None: ...
+
+class AvatarReview(_message.Message):
+    __slots__ = ("avatar", "review_status", "portrait_key", "demo_video_key", "consent_video_key", "consent_check")
+    AVATAR_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_STATUS_FIELD_NUMBER: _ClassVar[int]
+    PORTRAIT_KEY_FIELD_NUMBER: _ClassVar[int]
+    DEMO_VIDEO_KEY_FIELD_NUMBER: _ClassVar[int]
+    CONSENT_VIDEO_KEY_FIELD_NUMBER: _ClassVar[int]
+    CONSENT_CHECK_FIELD_NUMBER: _ClassVar[int]
+    avatar: Avatar
+    review_status: str
+    portrait_key: str
+    demo_video_key: str
+    consent_video_key: str
+    consent_check: ConsentCheck
+    def __init__(self, avatar: _Optional[_Union[Avatar, _Mapping]] = ..., review_status: _Optional[str] = ..., portrait_key: _Optional[str] = ..., demo_video_key: _Optional[str] = ..., consent_video_key: _Optional[str] = ..., consent_check: _Optional[_Union[ConsentCheck, _Mapping]] = ...) -> None: ...
+
+class ListReviewsResponse(_message.Message):
+    __slots__ = ("reviews",)
+    REVIEWS_FIELD_NUMBER: _ClassVar[int]
+    reviews: _containers.RepeatedCompositeFieldContainer[AvatarReview]
+    def __init__(self, reviews: _Optional[_Iterable[_Union[AvatarReview, _Mapping]]] = ...) -> None: ...
+
+class ReviewAvatarRequest(_message.Message):
+    __slots__ = ("avatar_id", "approve", "reason")
+    AVATAR_ID_FIELD_NUMBER: _ClassVar[int]
+    APPROVE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    avatar_id: str
+    approve: bool
+    reason: str
+    def __init__(self, avatar_id: _Optional[str] = ..., approve: _Optional[bool] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class ListVoicesRequest(_message.Message):
     __slots__ = ("owner_id", "language")
@@ -101,7 +171,7 @@ class Voice(_message.Message):
     def __init__(self, tts_voice_id: _Optional[str] = ..., language: _Optional[str] = ..., profile_json: _Optional[str] = ...) -> None: ...
 
 class Avatar(_message.Message):
-    __slots__ = ("id", "owner_id", "name", "description", "language", "nationality", "gender", "accent", "source", "status", "stage", "is_system", "is_public", "portrait_key", "demo_video_key", "tts_voice_id", "cost_micros", "error", "created_at", "updated_at", "portrait_kind", "motion", "motion_reason", "labels", "metadata")
+    __slots__ = ("id", "owner_id", "name", "description", "language", "nationality", "gender", "accent", "source", "status", "stage", "is_system", "is_public", "portrait_key", "demo_video_key", "tts_voice_id", "cost_micros", "error", "created_at", "updated_at", "portrait_kind", "motion", "motion_reason", "labels", "metadata", "review_status")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -134,6 +204,7 @@ class Avatar(_message.Message):
     MOTION_REASON_FIELD_NUMBER: _ClassVar[int]
     LABELS_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_STATUS_FIELD_NUMBER: _ClassVar[int]
     id: str
     owner_id: str
     name: str
@@ -159,10 +230,11 @@ class Avatar(_message.Message):
     motion_reason: str
     labels: _containers.RepeatedScalarFieldContainer[str]
     metadata: _containers.ScalarMap[str, str]
-    def __init__(self, id: _Optional[str] = ..., owner_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., language: _Optional[str] = ..., nationality: _Optional[str] = ..., gender: _Optional[str] = ..., accent: _Optional[str] = ..., source: _Optional[_Union[AvatarSource, str]] = ..., status: _Optional[_Union[AvatarStatus, str]] = ..., stage: _Optional[_Union[AvatarStage, str]] = ..., is_system: _Optional[bool] = ..., is_public: _Optional[bool] = ..., portrait_key: _Optional[str] = ..., demo_video_key: _Optional[str] = ..., tts_voice_id: _Optional[str] = ..., cost_micros: _Optional[int] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., portrait_kind: _Optional[str] = ..., motion: _Optional[str] = ..., motion_reason: _Optional[str] = ..., labels: _Optional[_Iterable[str]] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    review_status: str
+    def __init__(self, id: _Optional[str] = ..., owner_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., language: _Optional[str] = ..., nationality: _Optional[str] = ..., gender: _Optional[str] = ..., accent: _Optional[str] = ..., source: _Optional[_Union[AvatarSource, str]] = ..., status: _Optional[_Union[AvatarStatus, str]] = ..., stage: _Optional[_Union[AvatarStage, str]] = ..., is_system: _Optional[bool] = ..., is_public: _Optional[bool] = ..., portrait_key: _Optional[str] = ..., demo_video_key: _Optional[str] = ..., tts_voice_id: _Optional[str] = ..., cost_micros: _Optional[int] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., portrait_kind: _Optional[str] = ..., motion: _Optional[str] = ..., motion_reason: _Optional[str] = ..., labels: _Optional[_Iterable[str]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., review_status: _Optional[str] = ...) -> None: ...
 
 class CreateAvatarRequest(_message.Message):
-    __slots__ = ("owner_id", "name", "description", "language", "nationality", "gender", "accent", "source", "ref_image", "source_video", "idempotency_key", "labels", "metadata")
+    __slots__ = ("owner_id", "name", "description", "language", "nationality", "gender", "accent", "source", "ref_image", "source_video", "idempotency_key", "labels", "metadata", "consent_video")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -183,6 +255,7 @@ class CreateAvatarRequest(_message.Message):
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     LABELS_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
+    CONSENT_VIDEO_FIELD_NUMBER: _ClassVar[int]
     owner_id: str
     name: str
     description: str
@@ -196,7 +269,8 @@ class CreateAvatarRequest(_message.Message):
     idempotency_key: str
     labels: _containers.RepeatedScalarFieldContainer[str]
     metadata: _containers.ScalarMap[str, str]
-    def __init__(self, owner_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., language: _Optional[str] = ..., nationality: _Optional[str] = ..., gender: _Optional[str] = ..., accent: _Optional[str] = ..., source: _Optional[_Union[AvatarSource, str]] = ..., ref_image: _Optional[_Union[_common_pb2.MediaInput, _Mapping]] = ..., source_video: _Optional[_Union[_common_pb2.MediaInput, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., labels: _Optional[_Iterable[str]] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    consent_video: _common_pb2.MediaInput
+    def __init__(self, owner_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., language: _Optional[str] = ..., nationality: _Optional[str] = ..., gender: _Optional[str] = ..., accent: _Optional[str] = ..., source: _Optional[_Union[AvatarSource, str]] = ..., ref_image: _Optional[_Union[_common_pb2.MediaInput, _Mapping]] = ..., source_video: _Optional[_Union[_common_pb2.MediaInput, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., labels: _Optional[_Iterable[str]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., consent_video: _Optional[_Union[_common_pb2.MediaInput, _Mapping]] = ...) -> None: ...
 
 class CreateAvatarResponse(_message.Message):
     __slots__ = ("avatar", "estimated_cost_micros")

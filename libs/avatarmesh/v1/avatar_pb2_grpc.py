@@ -69,6 +69,16 @@ class AvatarServiceStub:
                 request_serializer=avatarmesh_dot_v1_dot_avatar__pb2.ListVoicesRequest.SerializeToString,
                 response_deserializer=avatarmesh_dot_v1_dot_avatar__pb2.ListVoicesResponse.FromString,
                 _registered_method=True)
+        self.ListReviews = channel.unary_unary(
+                '/avatarmesh.v1.AvatarService/ListReviews',
+                request_serializer=avatarmesh_dot_v1_dot_avatar__pb2.ListReviewsRequest.SerializeToString,
+                response_deserializer=avatarmesh_dot_v1_dot_avatar__pb2.ListReviewsResponse.FromString,
+                _registered_method=True)
+        self.ReviewAvatar = channel.unary_unary(
+                '/avatarmesh.v1.AvatarService/ReviewAvatar',
+                request_serializer=avatarmesh_dot_v1_dot_avatar__pb2.ReviewAvatarRequest.SerializeToString,
+                response_deserializer=avatarmesh_dot_v1_dot_avatar__pb2.AvatarReview.FromString,
+                _registered_method=True)
 
 
 class AvatarServiceServicer:
@@ -122,6 +132,22 @@ class AvatarServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListReviews(self, request, context):
+        """Operators only (the gateway's admin routes): avatars waiting for a consent review,
+        oldest first, and the decision on one (docs/consent.md).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReviewAvatar(self, request, context):
+        """FAILED_PRECONDITION AVATAR_NOT_IN_REVIEW unless the avatar waits for review (or the
+        same decision was already taken: then the avatar is answered again).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AvatarServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -159,6 +185,16 @@ def add_AvatarServiceServicer_to_server(servicer, server):
                     servicer.ListVoices,
                     request_deserializer=avatarmesh_dot_v1_dot_avatar__pb2.ListVoicesRequest.FromString,
                     response_serializer=avatarmesh_dot_v1_dot_avatar__pb2.ListVoicesResponse.SerializeToString,
+            ),
+            'ListReviews': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListReviews,
+                    request_deserializer=avatarmesh_dot_v1_dot_avatar__pb2.ListReviewsRequest.FromString,
+                    response_serializer=avatarmesh_dot_v1_dot_avatar__pb2.ListReviewsResponse.SerializeToString,
+            ),
+            'ReviewAvatar': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReviewAvatar,
+                    request_deserializer=avatarmesh_dot_v1_dot_avatar__pb2.ReviewAvatarRequest.FromString,
+                    response_serializer=avatarmesh_dot_v1_dot_avatar__pb2.AvatarReview.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -350,6 +386,60 @@ class AvatarService:
             '/avatarmesh.v1.AvatarService/ListVoices',
             avatarmesh_dot_v1_dot_avatar__pb2.ListVoicesRequest.SerializeToString,
             avatarmesh_dot_v1_dot_avatar__pb2.ListVoicesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListReviews(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/avatarmesh.v1.AvatarService/ListReviews',
+            avatarmesh_dot_v1_dot_avatar__pb2.ListReviewsRequest.SerializeToString,
+            avatarmesh_dot_v1_dot_avatar__pb2.ListReviewsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReviewAvatar(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/avatarmesh.v1.AvatarService/ReviewAvatar',
+            avatarmesh_dot_v1_dot_avatar__pb2.ReviewAvatarRequest.SerializeToString,
+            avatarmesh_dot_v1_dot_avatar__pb2.AvatarReview.FromString,
             options,
             channel_credentials,
             insecure,

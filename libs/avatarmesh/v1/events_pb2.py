@@ -27,7 +27,7 @@ from avatarmesh.v1 import avatar_pb2 as avatarmesh_dot_v1_dot_avatar__pb2
 from avatarmesh.v1 import common_pb2 as avatarmesh_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61vatarmesh/v1/events.proto\x12\ravatarmesh.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1a\x61vatarmesh/v1/avatar.proto\x1a\x1a\x61vatarmesh/v1/common.proto\"N\n\tEventMeta\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12/\n\x0boccurred_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x8c\x01\n\x12\x41vatarStageChanged\x12&\n\x04meta\x18\x01 \x01(\x0b\x32\x18.avatarmesh.v1.EventMeta\x12\x11\n\tavatar_id\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12)\n\x05stage\x18\x04 \x01(\x0e\x32\x1a.avatarmesh.v1.AvatarStage\"\xee\x01\n\x17\x41vatarCreationSucceeded\x12&\n\x04meta\x18\x01 \x01(\x0b\x32\x18.avatarmesh.v1.EventMeta\x12\x11\n\tavatar_id\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12\x14\n\x0cportrait_key\x18\x04 \x01(\t\x12\x15\n\rportrait_kind\x18\x05 \x01(\t\x12\x16\n\x0e\x64\x65mo_video_key\x18\x06 \x01(\t\x12\x1a\n\x12voice_profile_json\x18\x07 \x01(\t\x12\x0e\n\x06motion\x18\x08 \x01(\t\x12\x15\n\rmotion_reason\x18\t \x01(\t\"\x9d\x01\n\x14\x41vatarCreationFailed\x12&\n\x04meta\x18\x01 \x01(\x0b\x32\x18.avatarmesh.v1.EventMeta\x12\x11\n\tavatar_id\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12\r\n\x05\x65rror\x18\x04 \x01(\t\x12)\n\x05stage\x18\x05 \x01(\x0e\x32\x1a.avatarmesh.v1.AvatarStage\"\x98\x01\n\rAvatarSettled\x12&\n\x04meta\x18\x01 \x01(\x0b\x32\x18.avatarmesh.v1.EventMeta\x12\x11\n\tavatar_id\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12+\n\x06status\x18\x04 \x01(\x0e\x32\x1b.avatarmesh.v1.AvatarStatus\x12\r\n\x05\x65rror\x18\x05 \x01(\t\"\\\n\rAvatarDeleted\x12&\n\x04meta\x18\x01 \x01(\x0b\x32\x18.avatarmesh.v1.EventMeta\x12\x11\n\tavatar_id\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\"\\\n\x0eRenderProgress\x12&\n\x04meta\x18\x01 \x01(\x0b\x32\x18.avatarmesh.v1.EventMeta\x12\x10\n\x08video_id\x18\x02 \x01(\t\x12\x10\n\x08progress\x18\x03 \x01(\x01\"\xb1\x01\n\x0fRenderCompleted\x12&\n\x04meta\x18\x01 \x01(\x0b\x32\x18.avatarmesh.v1.EventMeta\x12\x10\n\x08video_id\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12\x11\n\tvideo_key\x18\x04 \x01(\t\x12\x12\n\nposter_key\x18\x05 \x01(\t\x12\x16\n\x0e\x61\x63tual_seconds\x18\x06 \x01(\x01\x12\x13\n\x0bresult_json\x18\x07 \x01(\t\"i\n\x0cRenderFailed\x12&\n\x04meta\x18\x01 \x01(\x0b\x32\x18.avatarmesh.v1.EventMeta\x12\x10\n\x08video_id\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12\r\n\x05\x65rror\x18\x04 \x01(\t\"\x96\x02\n\x0cVideoSettled\x12&\n\x04meta\x18\x01 \x01(\x0b\x32\x18.avatarmesh.v1.EventMeta\x12\x10\n\x08video_id\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12\x0e\n\x06status\x18\x04 \x01(\t\x12\x13\n\x0bwebhook_url\x18\x05 \x01(\t\x12\x11\n\tvideo_key\x18\x06 \x01(\t\x12\x18\n\x10\x64uration_seconds\x18\x07 \x01(\x01\x12!\n\x04tier\x18\x08 \x01(\x0e\x32\x13.avatarmesh.v1.Tier\x12\x1f\n\x12\x61\x63tual_cost_micros\x18\t \x01(\x03H\x00\x88\x01\x01\x12\r\n\x05\x65rror\x18\n \x01(\tB\x15\n\x13_actual_cost_micros\"\x91\x01\n\x0cPoseRendered\x12&\n\x04meta\x18\x01 \x01(\x0b\x32\x18.avatarmesh.v1.EventMeta\x12\x0f\n\x07pose_id\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12\x11\n\timage_key\x18\x04 \x01(\t\x12\x14\n\x0c\x61pplied_json\x18\x05 \x01(\t\x12\r\n\x05\x65rror\x18\x06 \x01(\t\"\\\n\x0f\x43\x61naryCompleted\x12&\n\x04meta\x18\x01 \x01(\x0b\x32\x18.avatarmesh.v1.EventMeta\x12\x11\n\tcanary_id\x18\x02 \x01(\t\x12\x0e\n\x06worker\x18\x03 \x01(\t\"w\n\x0c\x46ileArchived\x12&\n\x04meta\x18\x01 \x01(\x0b\x32\x18.avatarmesh.v1.EventMeta\x12\x0f\n\x07\x66ile_id\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12\x0c\n\x04kind\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61vatarmesh/v1/events.proto\x12\ravatarmesh.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1a\x61vatarmesh/v1/avatar.proto\x1a\x1a\x61vatarmesh/v1/common.proto\"N\n\tEventMeta\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12/\n\x0boccurred_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x8c\x01\n\x12\x41vatarStageChanged\x12&\n\x04meta\x18\x01 \x01(\x0b\x32\x18.avatarmesh.v1.EventMeta\x12\x11\n\tavatar_id\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12)\n\x05stage\x18\x04 \x01(\x0e\x32\x1a.avatarmesh.v1.AvatarStage\"\xbd\x02\n\x17\x41vatarCreationSucceeded\x12&\n\x04meta\x18\x01 \x01(\x0b\x32\x18.avatarmesh.v1.EventMeta\x12\x11\n\tavatar_id\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12\x14\n\x0cportrait_key\x18\x04 \x01(\t\x12\x15\n\rportrait_kind\x18\x05 \x01(\t\x12\x16\n\x0e\x64\x65mo_video_key\x18\x06 \x01(\t\x12\x1a\n\x12voice_profile_json\x18\x07 \x01(\t\x12\x0e\n\x06motion\x18\x08 \x01(\t\x12\x15\n\rmotion_reason\x18\t \x01(\t\x12\x19\n\x11\x63onsent_video_key\x18\n \x01(\t\x12\x32\n\rconsent_check\x18\x0b \x01(\x0b\x32\x1b.avatarmesh.v1.ConsentCheck\"\x9d\x01\n\x14\x41vatarCreationFailed\x12&\n\x04meta\x18\x01 \x01(\x0b\x32\x18.avatarmesh.v1.EventMeta\x12\x11\n\tavatar_id\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12\r\n\x05\x65rror\x18\x04 \x01(\t\x12)\n\x05stage\x18\x05 \x01(\x0e\x32\x1a.avatarmesh.v1.AvatarStage\"\x98\x01\n\rAvatarSettled\x12&\n\x04meta\x18\x01 \x01(\x0b\x32\x18.avatarmesh.v1.EventMeta\x12\x11\n\tavatar_id\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12+\n\x06status\x18\x04 \x01(\x0e\x32\x1b.avatarmesh.v1.AvatarStatus\x12\r\n\x05\x65rror\x18\x05 \x01(\t\"\\\n\rAvatarDeleted\x12&\n\x04meta\x18\x01 \x01(\x0b\x32\x18.avatarmesh.v1.EventMeta\x12\x11\n\tavatar_id\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\"\\\n\x0eRenderProgress\x12&\n\x04meta\x18\x01 \x01(\x0b\x32\x18.avatarmesh.v1.EventMeta\x12\x10\n\x08video_id\x18\x02 \x01(\t\x12\x10\n\x08progress\x18\x03 \x01(\x01\"\xb1\x01\n\x0fRenderCompleted\x12&\n\x04meta\x18\x01 \x01(\x0b\x32\x18.avatarmesh.v1.EventMeta\x12\x10\n\x08video_id\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12\x11\n\tvideo_key\x18\x04 \x01(\t\x12\x12\n\nposter_key\x18\x05 \x01(\t\x12\x16\n\x0e\x61\x63tual_seconds\x18\x06 \x01(\x01\x12\x13\n\x0bresult_json\x18\x07 \x01(\t\"i\n\x0cRenderFailed\x12&\n\x04meta\x18\x01 \x01(\x0b\x32\x18.avatarmesh.v1.EventMeta\x12\x10\n\x08video_id\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12\r\n\x05\x65rror\x18\x04 \x01(\t\"\x96\x02\n\x0cVideoSettled\x12&\n\x04meta\x18\x01 \x01(\x0b\x32\x18.avatarmesh.v1.EventMeta\x12\x10\n\x08video_id\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12\x0e\n\x06status\x18\x04 \x01(\t\x12\x13\n\x0bwebhook_url\x18\x05 \x01(\t\x12\x11\n\tvideo_key\x18\x06 \x01(\t\x12\x18\n\x10\x64uration_seconds\x18\x07 \x01(\x01\x12!\n\x04tier\x18\x08 \x01(\x0e\x32\x13.avatarmesh.v1.Tier\x12\x1f\n\x12\x61\x63tual_cost_micros\x18\t \x01(\x03H\x00\x88\x01\x01\x12\r\n\x05\x65rror\x18\n \x01(\tB\x15\n\x13_actual_cost_micros\"\x91\x01\n\x0cPoseRendered\x12&\n\x04meta\x18\x01 \x01(\x0b\x32\x18.avatarmesh.v1.EventMeta\x12\x0f\n\x07pose_id\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12\x11\n\timage_key\x18\x04 \x01(\t\x12\x14\n\x0c\x61pplied_json\x18\x05 \x01(\t\x12\r\n\x05\x65rror\x18\x06 \x01(\t\"\\\n\x0f\x43\x61naryCompleted\x12&\n\x04meta\x18\x01 \x01(\x0b\x32\x18.avatarmesh.v1.EventMeta\x12\x11\n\tcanary_id\x18\x02 \x01(\t\x12\x0e\n\x06worker\x18\x03 \x01(\t\"w\n\x0c\x46ileArchived\x12&\n\x04meta\x18\x01 \x01(\x0b\x32\x18.avatarmesh.v1.EventMeta\x12\x0f\n\x07\x66ile_id\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12\x0c\n\x04kind\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,25 +39,25 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_AVATARSTAGECHANGED']._serialized_start=215
   _globals['_AVATARSTAGECHANGED']._serialized_end=355
   _globals['_AVATARCREATIONSUCCEEDED']._serialized_start=358
-  _globals['_AVATARCREATIONSUCCEEDED']._serialized_end=596
-  _globals['_AVATARCREATIONFAILED']._serialized_start=599
-  _globals['_AVATARCREATIONFAILED']._serialized_end=756
-  _globals['_AVATARSETTLED']._serialized_start=759
-  _globals['_AVATARSETTLED']._serialized_end=911
-  _globals['_AVATARDELETED']._serialized_start=913
-  _globals['_AVATARDELETED']._serialized_end=1005
-  _globals['_RENDERPROGRESS']._serialized_start=1007
-  _globals['_RENDERPROGRESS']._serialized_end=1099
-  _globals['_RENDERCOMPLETED']._serialized_start=1102
-  _globals['_RENDERCOMPLETED']._serialized_end=1279
-  _globals['_RENDERFAILED']._serialized_start=1281
-  _globals['_RENDERFAILED']._serialized_end=1386
-  _globals['_VIDEOSETTLED']._serialized_start=1389
-  _globals['_VIDEOSETTLED']._serialized_end=1667
-  _globals['_POSERENDERED']._serialized_start=1670
-  _globals['_POSERENDERED']._serialized_end=1815
-  _globals['_CANARYCOMPLETED']._serialized_start=1817
-  _globals['_CANARYCOMPLETED']._serialized_end=1909
-  _globals['_FILEARCHIVED']._serialized_start=1911
-  _globals['_FILEARCHIVED']._serialized_end=2030
+  _globals['_AVATARCREATIONSUCCEEDED']._serialized_end=675
+  _globals['_AVATARCREATIONFAILED']._serialized_start=678
+  _globals['_AVATARCREATIONFAILED']._serialized_end=835
+  _globals['_AVATARSETTLED']._serialized_start=838
+  _globals['_AVATARSETTLED']._serialized_end=990
+  _globals['_AVATARDELETED']._serialized_start=992
+  _globals['_AVATARDELETED']._serialized_end=1084
+  _globals['_RENDERPROGRESS']._serialized_start=1086
+  _globals['_RENDERPROGRESS']._serialized_end=1178
+  _globals['_RENDERCOMPLETED']._serialized_start=1181
+  _globals['_RENDERCOMPLETED']._serialized_end=1358
+  _globals['_RENDERFAILED']._serialized_start=1360
+  _globals['_RENDERFAILED']._serialized_end=1465
+  _globals['_VIDEOSETTLED']._serialized_start=1468
+  _globals['_VIDEOSETTLED']._serialized_end=1746
+  _globals['_POSERENDERED']._serialized_start=1749
+  _globals['_POSERENDERED']._serialized_end=1894
+  _globals['_CANARYCOMPLETED']._serialized_start=1896
+  _globals['_CANARYCOMPLETED']._serialized_end=1988
+  _globals['_FILEARCHIVED']._serialized_start=1990
+  _globals['_FILEARCHIVED']._serialized_end=2109
 # @@protoc_insertion_point(module_scope)

@@ -31,7 +31,7 @@ class AvatarStageChanged(_message.Message):
     def __init__(self, meta: _Optional[_Union[EventMeta, _Mapping]] = ..., avatar_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., stage: _Optional[_Union[_avatar_pb2.AvatarStage, str]] = ...) -> None: ...
 
 class AvatarCreationSucceeded(_message.Message):
-    __slots__ = ("meta", "avatar_id", "owner_id", "portrait_key", "portrait_kind", "demo_video_key", "voice_profile_json", "motion", "motion_reason")
+    __slots__ = ("meta", "avatar_id", "owner_id", "portrait_key", "portrait_kind", "demo_video_key", "voice_profile_json", "motion", "motion_reason", "consent_video_key", "consent_check")
     META_FIELD_NUMBER: _ClassVar[int]
     AVATAR_ID_FIELD_NUMBER: _ClassVar[int]
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -41,6 +41,8 @@ class AvatarCreationSucceeded(_message.Message):
     VOICE_PROFILE_JSON_FIELD_NUMBER: _ClassVar[int]
     MOTION_FIELD_NUMBER: _ClassVar[int]
     MOTION_REASON_FIELD_NUMBER: _ClassVar[int]
+    CONSENT_VIDEO_KEY_FIELD_NUMBER: _ClassVar[int]
+    CONSENT_CHECK_FIELD_NUMBER: _ClassVar[int]
     meta: EventMeta
     avatar_id: str
     owner_id: str
@@ -50,7 +52,9 @@ class AvatarCreationSucceeded(_message.Message):
     voice_profile_json: str
     motion: str
     motion_reason: str
-    def __init__(self, meta: _Optional[_Union[EventMeta, _Mapping]] = ..., avatar_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., portrait_key: _Optional[str] = ..., portrait_kind: _Optional[str] = ..., demo_video_key: _Optional[str] = ..., voice_profile_json: _Optional[str] = ..., motion: _Optional[str] = ..., motion_reason: _Optional[str] = ...) -> None: ...
+    consent_video_key: str
+    consent_check: _avatar_pb2.ConsentCheck
+    def __init__(self, meta: _Optional[_Union[EventMeta, _Mapping]] = ..., avatar_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., portrait_key: _Optional[str] = ..., portrait_kind: _Optional[str] = ..., demo_video_key: _Optional[str] = ..., voice_profile_json: _Optional[str] = ..., motion: _Optional[str] = ..., motion_reason: _Optional[str] = ..., consent_video_key: _Optional[str] = ..., consent_check: _Optional[_Union[_avatar_pb2.ConsentCheck, _Mapping]] = ...) -> None: ...
 
 class AvatarCreationFailed(_message.Message):
     __slots__ = ("meta", "avatar_id", "owner_id", "error", "stage")

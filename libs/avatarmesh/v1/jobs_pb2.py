@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from avatarmesh.v1 import common_pb2 as avatarmesh_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x61vatarmesh/v1/jobs.proto\x12\ravatarmesh.v1\x1a\x1a\x61vatarmesh/v1/common.proto\"\xb7\x02\n\x11\x41vatarCreationJob\x12\x11\n\tavatar_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x0e\n\x06source\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12\x10\n\x08language\x18\x06 \x01(\t\x12\x13\n\x0bnationality\x18\x07 \x01(\t\x12\x0e\n\x06gender\x18\x08 \x01(\t\x12\x0e\n\x06\x61\x63\x63\x65nt\x18\t \x01(\t\x12,\n\tref_image\x18\n \x01(\x0b\x32\x19.avatarmesh.v1.MediaInput\x12/\n\x0csource_video\x18\x0b \x01(\x0b\x32\x19.avatarmesh.v1.MediaInput\x12\x0c\n\x04seed\x18\x0c \x01(\x03\x12\x16\n\x0estorage_prefix\x18\r \x01(\t\"\x7f\n\rPoseRenderJob\x12\x0f\n\x07pose_id\x18\x01 \x01(\t\x12\x11\n\tavatar_id\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12\x0e\n\x06prompt\x18\x04 \x01(\t\x12\x14\n\x0cportrait_key\x18\x05 \x01(\t\x12\x12\n\noutput_key\x18\x06 \x01(\t\"\xd9\x02\n\nLipsyncJob\x12\x10\n\x08video_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x11\n\tavatar_id\x18\x03 \x01(\t\x12\x14\n\x0cportrait_key\x18\x04 \x01(\t\x12\x14\n\x0ctts_voice_id\x18\x05 \x01(\t\x12\x1a\n\x12voice_profile_json\x18\x06 \x01(\t\x12\x10\n\x08language\x18\x07 \x01(\t\x12\x0c\n\x04text\x18\x08 \x01(\t\x12(\n\x05\x61udio\x18\t \x01(\x0b\x32\x19.avatarmesh.v1.MediaInput\x12!\n\x04tier\x18\n \x01(\x0e\x32\x13.avatarmesh.v1.Tier\x12\x12\n\nresolution\x18\x0b \x01(\x05\x12\x0b\n\x03\x66ps\x18\x0c \x01(\x05\x12\x14\n\x0cvideo_prompt\x18\r \x01(\t\x12\x15\n\routput_prefix\x18\x0e \x01(\t\x12\x11\n\twatermark\x18\x0f \x01(\x08\"|\n\tStudioJob\x12\x10\n\x08video_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12!\n\x04tier\x18\x03 \x01(\x0e\x32\x13.avatarmesh.v1.Tier\x12\x11\n\tspec_json\x18\x04 \x01(\t\x12\x15\n\routput_prefix\x18\x05 \x01(\t\"Q\n\nDeadLetter\x12\x0f\n\x07subject\x18\x01 \x01(\t\x12\x0f\n\x07payload\x18\x02 \x01(\x0c\x12\x12\n\ndeliveries\x18\x03 \x01(\x05\x12\r\n\x05\x65rror\x18\x04 \x01(\t\"\x1e\n\tCanaryJob\x12\x11\n\tcanary_id\x18\x01 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x61vatarmesh/v1/jobs.proto\x12\ravatarmesh.v1\x1a\x1a\x61vatarmesh/v1/common.proto\"\xe9\x02\n\x11\x41vatarCreationJob\x12\x11\n\tavatar_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x0e\n\x06source\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12\x10\n\x08language\x18\x06 \x01(\t\x12\x13\n\x0bnationality\x18\x07 \x01(\t\x12\x0e\n\x06gender\x18\x08 \x01(\t\x12\x0e\n\x06\x61\x63\x63\x65nt\x18\t \x01(\t\x12,\n\tref_image\x18\n \x01(\x0b\x32\x19.avatarmesh.v1.MediaInput\x12/\n\x0csource_video\x18\x0b \x01(\x0b\x32\x19.avatarmesh.v1.MediaInput\x12\x0c\n\x04seed\x18\x0c \x01(\x03\x12\x16\n\x0estorage_prefix\x18\r \x01(\t\x12\x30\n\rconsent_video\x18\x0e \x01(\x0b\x32\x19.avatarmesh.v1.MediaInput\"\x7f\n\rPoseRenderJob\x12\x0f\n\x07pose_id\x18\x01 \x01(\t\x12\x11\n\tavatar_id\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12\x0e\n\x06prompt\x18\x04 \x01(\t\x12\x14\n\x0cportrait_key\x18\x05 \x01(\t\x12\x12\n\noutput_key\x18\x06 \x01(\t\"\xd9\x02\n\nLipsyncJob\x12\x10\n\x08video_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x11\n\tavatar_id\x18\x03 \x01(\t\x12\x14\n\x0cportrait_key\x18\x04 \x01(\t\x12\x14\n\x0ctts_voice_id\x18\x05 \x01(\t\x12\x1a\n\x12voice_profile_json\x18\x06 \x01(\t\x12\x10\n\x08language\x18\x07 \x01(\t\x12\x0c\n\x04text\x18\x08 \x01(\t\x12(\n\x05\x61udio\x18\t \x01(\x0b\x32\x19.avatarmesh.v1.MediaInput\x12!\n\x04tier\x18\n \x01(\x0e\x32\x13.avatarmesh.v1.Tier\x12\x12\n\nresolution\x18\x0b \x01(\x05\x12\x0b\n\x03\x66ps\x18\x0c \x01(\x05\x12\x14\n\x0cvideo_prompt\x18\r \x01(\t\x12\x15\n\routput_prefix\x18\x0e \x01(\t\x12\x11\n\twatermark\x18\x0f \x01(\x08\"|\n\tStudioJob\x12\x10\n\x08video_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12!\n\x04tier\x18\x03 \x01(\x0e\x32\x13.avatarmesh.v1.Tier\x12\x11\n\tspec_json\x18\x04 \x01(\t\x12\x15\n\routput_prefix\x18\x05 \x01(\t\"Q\n\nDeadLetter\x12\x0f\n\x07subject\x18\x01 \x01(\t\x12\x0f\n\x07payload\x18\x02 \x01(\x0c\x12\x12\n\ndeliveries\x18\x03 \x01(\x05\x12\r\n\x05\x65rror\x18\x04 \x01(\t\"\x1e\n\tCanaryJob\x12\x11\n\tcanary_id\x18\x01 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,15 +33,15 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'avatarmesh.v1.jobs_pb2', _g
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_AVATARCREATIONJOB']._serialized_start=72
-  _globals['_AVATARCREATIONJOB']._serialized_end=383
-  _globals['_POSERENDERJOB']._serialized_start=385
-  _globals['_POSERENDERJOB']._serialized_end=512
-  _globals['_LIPSYNCJOB']._serialized_start=515
-  _globals['_LIPSYNCJOB']._serialized_end=860
-  _globals['_STUDIOJOB']._serialized_start=862
-  _globals['_STUDIOJOB']._serialized_end=986
-  _globals['_DEADLETTER']._serialized_start=988
-  _globals['_DEADLETTER']._serialized_end=1069
-  _globals['_CANARYJOB']._serialized_start=1071
-  _globals['_CANARYJOB']._serialized_end=1101
+  _globals['_AVATARCREATIONJOB']._serialized_end=433
+  _globals['_POSERENDERJOB']._serialized_start=435
+  _globals['_POSERENDERJOB']._serialized_end=562
+  _globals['_LIPSYNCJOB']._serialized_start=565
+  _globals['_LIPSYNCJOB']._serialized_end=910
+  _globals['_STUDIOJOB']._serialized_start=912
+  _globals['_STUDIOJOB']._serialized_end=1036
+  _globals['_DEADLETTER']._serialized_start=1038
+  _globals['_DEADLETTER']._serialized_end=1119
+  _globals['_CANARYJOB']._serialized_start=1121
+  _globals['_CANARYJOB']._serialized_end=1151
 # @@protoc_insertion_point(module_scope)

@@ -7,7 +7,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class AvatarCreationJob(_message.Message):
-    __slots__ = ("avatar_id", "owner_id", "source", "name", "description", "language", "nationality", "gender", "accent", "ref_image", "source_video", "seed", "storage_prefix")
+    __slots__ = ("avatar_id", "owner_id", "source", "name", "description", "language", "nationality", "gender", "accent", "ref_image", "source_video", "seed", "storage_prefix", "consent_video")
     AVATAR_ID_FIELD_NUMBER: _ClassVar[int]
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
@@ -21,6 +21,7 @@ class AvatarCreationJob(_message.Message):
     SOURCE_VIDEO_FIELD_NUMBER: _ClassVar[int]
     SEED_FIELD_NUMBER: _ClassVar[int]
     STORAGE_PREFIX_FIELD_NUMBER: _ClassVar[int]
+    CONSENT_VIDEO_FIELD_NUMBER: _ClassVar[int]
     avatar_id: str
     owner_id: str
     source: str
@@ -34,7 +35,8 @@ class AvatarCreationJob(_message.Message):
     source_video: _common_pb2.MediaInput
     seed: int
     storage_prefix: str
-    def __init__(self, avatar_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., source: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., language: _Optional[str] = ..., nationality: _Optional[str] = ..., gender: _Optional[str] = ..., accent: _Optional[str] = ..., ref_image: _Optional[_Union[_common_pb2.MediaInput, _Mapping]] = ..., source_video: _Optional[_Union[_common_pb2.MediaInput, _Mapping]] = ..., seed: _Optional[int] = ..., storage_prefix: _Optional[str] = ...) -> None: ...
+    consent_video: _common_pb2.MediaInput
+    def __init__(self, avatar_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., source: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., language: _Optional[str] = ..., nationality: _Optional[str] = ..., gender: _Optional[str] = ..., accent: _Optional[str] = ..., ref_image: _Optional[_Union[_common_pb2.MediaInput, _Mapping]] = ..., source_video: _Optional[_Union[_common_pb2.MediaInput, _Mapping]] = ..., seed: _Optional[int] = ..., storage_prefix: _Optional[str] = ..., consent_video: _Optional[_Union[_common_pb2.MediaInput, _Mapping]] = ...) -> None: ...
 
 class PoseRenderJob(_message.Message):
     __slots__ = ("pose_id", "avatar_id", "owner_id", "prompt", "portrait_key", "output_key")

@@ -11,7 +11,7 @@ export async function quickStart(): Promise<void> {
     nationality: "American",
     gender: "female",
   });
-  const status: "pending" | "processing" | "ready" | "failed" = avatar.status;
+  const status: "pending" | "processing" | "ready" | "failed" | "rejected" = avatar.status;
   const { data } = await client.avatar.list({ page: 1, limit: 20 });
   const firstName: string | undefined = data[0]?.name;
   const pose = await client.avatar.createPose(avatar.id, { prompt: "side profile" });

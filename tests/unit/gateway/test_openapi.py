@@ -114,11 +114,14 @@ async def test_closed_sets_are_enums(api: Any) -> None:
     assert enum(video["fps"]) == [24, 25, 30]
     assert "cancelled" in enum(schemas["VideoOut"]["properties"]["status"])
     assert enum(schemas["AvatarDetail"]["properties"]["stage"]) == [
+        "video_validating",
         "portrait",
         "demo",
         "voice",
         "poses",
+        "reviewing",
     ]
+    assert "rejected" in enum(schemas["AvatarDetail"]["properties"]["status"])
     assert enum(schemas["WalletTier"]["properties"]["tier"]) == ["default", "free", "pro"]
 
 

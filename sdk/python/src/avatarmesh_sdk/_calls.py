@@ -63,6 +63,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ("PUT", "/admin/v1/wallets/{owner_id}/tier"): "admin.set_tier",
     ("POST", "/admin/v1/canary"): "admin.start_canary",
     ("GET", "/admin/v1/canary/{canary_id}"): "admin.get_canary",
+    ("GET", "/admin/v1/reviews"): "admin.list_reviews",
+    ("POST", "/admin/v1/avatars/{avatar_id}/approve"): "admin.approve_avatar",
+    ("POST", "/admin/v1/avatars/{avatar_id}/reject"): "admin.reject_avatar",
     ("GET", "/healthz"): "health",
     ("GET", "/readyz"): "ready",
 }
@@ -463,6 +466,28 @@ def start_canary() -> Call[m.CanaryOut]:
 
 def get_canary(canary_id: str) -> Call[m.CanaryOut]:
     return Call("GET", f"/admin/v1/canary/{canary_id}", model(m.CanaryOut), admin=True)
+
+
+def list_reviews(limit: int = 50) -> Call[m.ReviewList]:
+    """Avatars waiting for a consent review (docs/consent.md), oldest first."""
+    return Call(
+        "GET", "/admin/v1/reviews", model(m.ReviewList), params={"limit": limit}, admin=True
+    )
+
+
+def approve_avatar(avatar_id: str) -> Call[m.ReviewOut]:
+    return Call("POST", f"/admin/v1/avatars/{avatar_id}/approve", model(m.ReviewOut), admin=True)
+
+
+def reject_avatar(avatar_id: str, reason: str) -> Call[m.ReviewOut]:
+    """``reason`` (1-500 characters) is shown to the owner."""
+    return Call(
+        "POST",
+        f"/admin/v1/avatars/{avatar_id}/reject",
+        model(m.ReviewOut),
+        json={"reason": reason},
+        admin=True,
+    )
 
 
 def health() -> Call[Any]:

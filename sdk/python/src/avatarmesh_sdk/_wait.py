@@ -8,9 +8,9 @@ from avatarmesh_sdk.errors import JobFailed
 
 T = TypeVar("T")
 
-AVATAR_DONE = frozenset({"ready", "failed"})
+AVATAR_DONE = frozenset({"ready", "failed", "rejected"})
 VIDEO_DONE = frozenset({"completed", "failed", "cancelled"})
-_FAILED = frozenset({"failed", "cancelled"})
+_FAILED = frozenset({"failed", "cancelled", "rejected"})
 
 
 def check_finished(current: T) -> T:

@@ -458,6 +458,15 @@ class Admin(_Resource):
     def get_canary(self, canary_id: str) -> m.CanaryOut:
         return self._client.send(c.get_canary(canary_id))
 
+    def list_reviews(self, limit: int = 50) -> m.ReviewList:
+        return self._client.send(c.list_reviews(limit))
+
+    def approve_avatar(self, avatar_id: str) -> m.ReviewOut:
+        return self._client.send(c.approve_avatar(avatar_id))
+
+    def reject_avatar(self, avatar_id: str, reason: str) -> m.ReviewOut:
+        return self._client.send(c.reject_avatar(avatar_id, reason))
+
 
 class AvatarFacade(_Resource):
     """The contract's ``client.avatar.*`` surface, in Python's spelling."""

@@ -54,8 +54,8 @@ class AvatarDetail(Model):
     gender: str | None
     accent: str | None
     image_url: str | None
-    status: Literal["pending", "processing", "ready", "failed"]
-    stage: Literal["portrait", "demo", "voice", "poses"] | None
+    status: Literal["pending", "processing", "ready", "failed", "rejected"]
+    stage: Literal["video_validating", "portrait", "demo", "voice", "poses", "reviewing"] | None
     is_system: bool
     is_public: bool
     tts_voice_id: str | None
@@ -68,6 +68,7 @@ class AvatarDetail(Model):
     demo_video_url: str | None = None
     labels: list[str] | None = None
     metadata: dict[str, str] | None = None
+    review_status: Literal["pending", "approved", "rejected"] | None = None
 
 
 @dataclass(kw_only=True)
@@ -82,8 +83,8 @@ class AvatarOut(Model):
     gender: str | None
     accent: str | None
     image_url: str | None
-    status: Literal["pending", "processing", "ready", "failed"]
-    stage: Literal["portrait", "demo", "voice", "poses"] | None
+    status: Literal["pending", "processing", "ready", "failed", "rejected"]
+    stage: Literal["video_validating", "portrait", "demo", "voice", "poses", "reviewing"] | None
     is_system: bool
     is_public: bool
     cost_usd: float
@@ -94,6 +95,7 @@ class AvatarOut(Model):
     motion_reason: str | None = None
     labels: list[str] | None = None
     metadata: dict[str, str] | None = None
+    review_status: Literal["pending", "approved", "rejected"] | None = None
 
 
 @dataclass(kw_only=True)
@@ -135,6 +137,22 @@ class CaptionUrls(Model):
 
 
 @dataclass(kw_only=True)
+class ConsentCheckOut(Model):
+    """The worker's automatic consent check (docs/consent.md)."""
+
+    ran: bool
+    frames: int
+    frames_one_face: int
+    frames_frontal: int
+    frames_several_faces: int
+    speech_seconds: float
+    identity_distance: float | None
+    identity_threshold: float
+    problems: list[str]
+    notes: list[str]
+
+
+@dataclass(kw_only=True)
 class CreateApiKey(Model):
     """CreateApiKey"""
 
@@ -157,6 +175,7 @@ class CreateAvatarBody(Model):
     labels: list[str] | None = None
     metadata: dict[str, str] | None = None
     source_video_url: str | None = None
+    consent_video_url: str | None = None
 
 
 @dataclass(kw_only=True)
@@ -168,6 +187,7 @@ class CreateEndpointBody(Model):
         Literal[
             "avatar.ready",
             "avatar.failed",
+            "avatar.rejected",
             "video.completed",
             "video.failed",
             "studio.video.completed",
@@ -421,6 +441,33 @@ class Ready(Model):
 
 
 @dataclass(kw_only=True)
+class RejectBody(Model):
+    """RejectBody"""
+
+    reason: str
+
+
+@dataclass(kw_only=True)
+class ReviewList(Model):
+    """ReviewList"""
+
+    data: list[ReviewOut]
+
+
+@dataclass(kw_only=True)
+class ReviewOut(Model):
+    """ReviewOut"""
+
+    avatar: AvatarOut
+    owner_id: str
+    review_status: str
+    consent_video_url: str | None
+    demo_video_url: str | None
+    portrait_url: str | None
+    consent_check: ConsentCheckOut
+
+
+@dataclass(kw_only=True)
 class RotateEndpointBody(Model):
     """RotateEndpointBody"""
 
@@ -598,6 +645,7 @@ OPERATIONS = (
     ("DELETE", "/api/v1/webhooks/endpoints/{endpoint_id}"),
     ("GET", "/admin/v1/api-keys"),
     ("GET", "/admin/v1/canary/{canary_id}"),
+    ("GET", "/admin/v1/reviews"),
     ("GET", "/api/v1/avatar-videos"),
     ("GET", "/api/v1/avatar-videos/{video_id}"),
     ("GET", "/api/v1/avatars"),
@@ -620,6 +668,8 @@ OPERATIONS = (
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("POST", "/admin/v1/api-keys"),
+    ("POST", "/admin/v1/avatars/{avatar_id}/approve"),
+    ("POST", "/admin/v1/avatars/{avatar_id}/reject"),
     ("POST", "/admin/v1/canary"),
     ("POST", "/admin/v1/wallets/{owner_id}/top-ups"),
     ("POST", "/api/v1/avatar-videos"),
