@@ -25,7 +25,16 @@ import numpy.typing as npt
 
 from avatarmedia.audio import load_audio
 from avatarmedia.errors import MediaInputError
-from avatarmedia.face import MAX_PITCH_DEG, MAX_YAW_DEG, detect_faces, find_face
+from avatarmedia.face import (
+    LEFT_EYE_INNER,
+    LEFT_EYE_OUTER,
+    MAX_PITCH_DEG,
+    MAX_YAW_DEG,
+    RIGHT_EYE_INNER,
+    RIGHT_EYE_OUTER,
+    detect_faces,
+    find_face,
+)
 from avatarmedia.footage import decode_frames
 
 SAMPLE_FRAMES = 8
@@ -49,7 +58,8 @@ RIGID = (
     *(377, 400, 378, 379, 365, 397, 288, 361, 323, 454),
     *(10, 338, 297, 332, 284, 109, 67, 103, 54, 21),
 )
-RIGHT_EYE, LEFT_EYE = [33, 133], [362, 263]
+RIGHT_EYE_CORNERS = [RIGHT_EYE_OUTER, RIGHT_EYE_INNER]
+LEFT_EYE_CORNERS = [LEFT_EYE_INNER, LEFT_EYE_OUTER]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -70,7 +80,7 @@ def identity_descriptor(mesh: np.ndarray) -> FloatArray:
     """The rigid landmarks aligned by the eye centres (similarity transform), scaled by
     the eye distance: what stays when expression and head position change."""
     pts = np.asarray(mesh, dtype=np.float64)[:, :2]
-    right, left = pts[RIGHT_EYE].mean(axis=0), pts[LEFT_EYE].mean(axis=0)
+    right, left = pts[RIGHT_EYE_CORNERS].mean(axis=0), pts[LEFT_EYE_CORNERS].mean(axis=0)
     centre, axis = (right + left) / 2, left - right
     scale = float(np.linalg.norm(axis)) or 1.0
     cos, sin = axis / scale
