@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from avatarmesh.clock import utcnow
 from avatarmesh.db import Database
@@ -27,6 +28,7 @@ from avatarmesh.storage import Storage, StorageError
 from services.files import events, store
 from services.files.logic import (
     FileStatus,
+    Probed,
     StoredFile,
     check_kind,
     file_key_prefix,
@@ -38,26 +40,6 @@ log = logging.getLogger(__name__)
 
 MAX_FILENAME = 255
 SWEEP_BATCH = 100
-
-
-def record(row: Any) -> StoredFile:
-    return StoredFile(
-        id=row.id,
-        owner_id=row.owner_id,
-        kind=row.kind,
-        content_type=row.content_type,
-        size_bytes=row.size_bytes,
-        filename=row.filename,
-        storage_key=row.storage_key,
-        width=row.width,
-        height=row.height,
-        duration_seconds=row.duration_seconds,
-        status=FileStatus(row.status),
-        public_token=row.public_token,
-        created_at=row.created_at,
-        expires_at=row.expires_at,
-        archived_at=row.archived_at,
-    )
 
 
 @dataclass(frozen=True)
@@ -94,29 +76,28 @@ class Files:
         expires = (
             now + timedelta(seconds=new.expires_in_seconds) if new.expires_in_seconds else None
         )
+        made = StoredFile(
+            id=new.file_id,
+            owner_id=new.owner_id,
+            kind=probed.kind,
+            content_type=content_type,
+            size_bytes=new.size_bytes,
+            filename=new.filename,
+            storage_key=new.storage_key,
+            width=probed.width,
+            height=probed.height,
+            duration_seconds=probed.duration_seconds,
+            status=FileStatus.READY,
+            public_token=None,
+            created_at=now,
+            expires_at=expires,
+            archived_at=None,
+        )
         async with self.db.transaction() as session:
-            await store.insert(
-                session,
-                {
-                    "id": new.file_id,
-                    "owner_id": new.owner_id,
-                    "kind": probed.kind,
-                    "content_type": content_type,
-                    "size_bytes": new.size_bytes,
-                    "filename": new.filename,
-                    "storage_key": new.storage_key,
-                    "width": probed.width,
-                    "height": probed.height,
-                    "duration_seconds": probed.duration_seconds,
-                    "status": FileStatus.READY,
-                    "created_at": now,
-                    "expires_at": expires,
-                },
-            )
-            row = await store.owned(session, new.owner_id, new.file_id)
-        return record(row)
+            await store.insert(session, made)
+            return await _owned(session, new.owner_id, new.file_id)
 
-    async def _probe(self, key: str, kind: str) -> Any:
+    async def _probe(self, key: str, kind: str) -> Probed:
         with tempfile.TemporaryDirectory(prefix="avatarmesh-file-") as tmp:
             path = Path(tmp) / "upload"
             try:
@@ -127,10 +108,7 @@ class Files:
 
     async def get(self, owner_id: str, file_id: str) -> StoredFile:
         async with self.db.read() as session:
-            row = await store.owned(session, owner_id, file_id)
-        if row is None:
-            raise not_found(file_id)
-        return record(row)
+            return await _owned(session, owner_id, file_id)
 
     async def list_page(
         self, owner_id: str, kind: str, page: int, limit: int, archived: bool
@@ -139,18 +117,16 @@ class Files:
         page = max(page, 1)
         limit = 20 if limit <= 0 else min(limit, 100)
         async with self.db.read() as session:
-            rows, total = await store.page(
+            found, total = await store.page(
                 session, owner_id, kind, archived, (page - 1) * limit, limit
             )
-        return [record(r) for r in rows], page, limit, total
+        return found, page, limit, total
 
     async def archive(self, owner_id: str, file_id: str, reason: str = "owner") -> StoredFile:
         """Archive (idempotent): the object goes, the row stays as ``archived``."""
         async with self.db.transaction() as session:
-            row = await store.owned(session, owner_id, file_id)
-            if row is None:
-                raise not_found(file_id)
-            if row.status != FileStatus.ARCHIVED:
+            found = await _owned(session, owner_id, file_id)
+            if found.status != FileStatus.ARCHIVED:
                 await store.update_file(
                     session,
                     file_id,
@@ -158,40 +134,37 @@ class Files:
                     archived_at=self.clock(),
                     public_token=None,
                 )
-                await events.queue_archived(session, file_id, owner_id, row.kind, reason)
-            row = await store.owned(session, owner_id, file_id)
-        await self.storage.delete_quietly(row.storage_key)
+                await events.queue_archived(session, file_id, owner_id, found.kind, reason)
+            found = await _owned(session, owner_id, file_id)
+        await self.storage.delete_quietly(found.storage_key)
         if self.relay is not None:
             self.relay.wake()
-        return record(row)
+        return found
 
     async def set_public(self, owner_id: str, file_id: str, enabled: bool) -> StoredFile:
         async with self.db.transaction() as session:
-            row = await store.owned(session, owner_id, file_id)
-            if row is None:
-                raise not_found(file_id)
-            if enabled and row.status == FileStatus.ARCHIVED:
+            found = await _owned(session, owner_id, file_id)
+            if enabled and found.status == FileStatus.ARCHIVED:
                 raise DomainError(ErrorCode.FILE_ARCHIVED, f"file {file_id} is archived")
-            if enabled and not row.public_token:
+            if enabled and not found.public_token:
                 await store.update_file(session, file_id, public_token=secrets.token_urlsafe(24))
-            elif not enabled and row.public_token:
+            elif not enabled and found.public_token:
                 await store.update_file(session, file_id, public_token=None)
-            row = await store.owned(session, owner_id, file_id)
-        return record(row)
+            return await _owned(session, owner_id, file_id)
 
     async def by_token(self, token: str) -> StoredFile:
         async with self.db.read() as session:
-            row = await store.by_token(session, token) if token else None
-        if row is None or row.status != FileStatus.READY:
+            found = await store.by_token(session, token) if token else None
+        if found is None or found.status != FileStatus.READY:
             raise DomainError(ErrorCode.NOT_FOUND, "no such public file")
-        return record(row)
+        return found
 
     async def sweep(self) -> int:
         """Archive every temporary file past its ``expires_at``; how many."""
         async with self.db.read() as session:
             due = await store.expired(session, self.clock(), SWEEP_BATCH)
-        for row in due:
-            await self.archive(row.owner_id, row.id, reason="expired")
+        for file in due:
+            await self.archive(file.owner_id, file.id, reason="expired")
         return len(due)
 
     async def run_sweeper(self, every_s: float) -> None:
@@ -201,6 +174,14 @@ class Files:
             except Exception:
                 log.exception("archiving expired files failed")
             await asyncio.sleep(every_s)
+
+
+async def _owned(session: AsyncSession, owner_id: str, file_id: str) -> StoredFile:
+    """The owner's file; NOT_FOUND when it is missing or another owner's."""
+    found = await store.owned(session, owner_id, file_id)
+    if found is None:
+        raise not_found(file_id)
+    return found
 
 
 def _check_new(new: NewFile) -> None:

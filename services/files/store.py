@@ -1,5 +1,5 @@
 """The files service's table, its outbox (``events.file.archived``) and every query on
-them.
+them; rows come back as ``logic.StoredFile``.
 
 ``files``: one row per uploaded file; ``status`` is ready or archived (the object is
 deleted from S3 then, the row kept so the id still answers, as archived);
@@ -9,7 +9,7 @@ sweeper archive a temporary file.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from avatarmesh.db import UtcDateTime, service_metadata
 from avatarmesh.ids import MAX_OWNER_ID_LENGTH
 from avatarmesh.outbox import outbox_table
+from services.files.logic import FileStatus, StoredFile
 
 metadata = service_metadata()
 outbox = outbox_table(metadata)
@@ -58,49 +59,71 @@ files = Table(
 )
 
 
-async def insert(session: AsyncSession, values: Mapping[str, Any]) -> None:
-    await session.execute(files.insert().values(**values))
+def file_of(row: Any) -> StoredFile:
+    return StoredFile(
+        id=row.id,
+        owner_id=row.owner_id,
+        kind=row.kind,
+        content_type=row.content_type,
+        size_bytes=row.size_bytes,
+        filename=row.filename,
+        storage_key=row.storage_key,
+        width=row.width,
+        height=row.height,
+        duration_seconds=row.duration_seconds,
+        status=FileStatus(row.status),
+        public_token=row.public_token,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        archived_at=row.archived_at,
+    )
 
 
-async def owned(session: AsyncSession, owner_id: str, file_id: str) -> Any:
-    """The owner's file row, or None (missing or another owner's: the same answer)."""
+async def insert(session: AsyncSession, file: StoredFile) -> None:
+    await session.execute(files.insert().values(**asdict(file)))
+
+
+async def owned(session: AsyncSession, owner_id: str, file_id: str) -> StoredFile | None:
+    """The owner's file, or None (missing or another owner's: the same answer)."""
     f = files.c
     query = select(files).where(f.id == file_id, f.owner_id == owner_id)
-    return (await session.execute(query)).first()
+    row = (await session.execute(query)).first()
+    return None if row is None else file_of(row)
 
 
-async def by_token(session: AsyncSession, token: str) -> Any:
+async def by_token(session: AsyncSession, token: str) -> StoredFile | None:
     query = select(files).where(files.c.public_token == token)
-    return (await session.execute(query)).first()
+    row = (await session.execute(query)).first()
+    return None if row is None else file_of(row)
 
 
 async def page(
     session: AsyncSession, owner_id: str, kind: str, archived: bool, offset: int, limit: int
-) -> tuple[list[Any], int]:
+) -> tuple[list[StoredFile], int]:
     """One page of the owner's files, newest first, and how many there are in all."""
     f = files.c
     where = [f.owner_id == owner_id]
     if kind:
         where.append(f.kind == kind)
     if not archived:
-        where.append(f.status == "ready")
+        where.append(f.status == FileStatus.READY)
     total = await session.scalar(select(func.count()).select_from(files).where(*where))
     query = (
         select(files).where(*where).order_by(f.created_at.desc(), f.id).offset(offset).limit(limit)
     )
-    return list((await session.execute(query)).all()), int(total or 0)
+    return [file_of(row) for row in (await session.execute(query)).all()], int(total or 0)
 
 
 async def update_file(session: AsyncSession, file_id: str, **values: Any) -> None:
     await session.execute(update(files).where(files.c.id == file_id).values(**values))
 
 
-async def expired(session: AsyncSession, now: datetime, limit: int) -> list[Any]:
+async def expired(session: AsyncSession, now: datetime, limit: int) -> list[StoredFile]:
     f = files.c
     query = (
         select(files)
-        .where(f.status == "ready", f.expires_at.is_not(None), f.expires_at <= now)
+        .where(f.status == FileStatus.READY, f.expires_at.is_not(None), f.expires_at <= now)
         .order_by(f.expires_at)
         .limit(limit)
     )
-    return list((await session.execute(query)).all())
+    return [file_of(row) for row in (await session.execute(query)).all()]

@@ -106,3 +106,31 @@ async def test_probe_sweep_archive_and_isolation(
     assert subjects == ["events.file.archived"]
     listed, _, _, total = await service.list_page(OWNER, "", 1, 20, False)
     assert [f.id for f in listed] == [image.id] and total == 1
+
+
+async def test_a_public_link_turns_on_and_off_and_dies_with_the_file(
+    files: tuple[Files, Clock],
+) -> None:
+    service, _ = files
+    image = await service.create(
+        await stored(
+            service, FIXTURES / "faces" / "man_elderly_frontal_smiling.jpg", "image", "image/jpeg"
+        )
+    )
+    assert image.public_token is None
+    shared = await service.set_public(OWNER, image.id, True)
+    assert shared.public_token and (await service.by_token(shared.public_token)).id == image.id
+    again = await service.set_public(OWNER, image.id, True)
+    assert again.public_token == shared.public_token  # the link stays the same
+    off = await service.set_public(OWNER, image.id, False)
+    assert off.public_token is None
+    with pytest.raises(DomainError) as gone:
+        await service.by_token(shared.public_token)
+    assert gone.value.code is ErrorCode.NOT_FOUND
+
+    archived = await service.archive(OWNER, image.id)
+    assert archived.status == "archived" and archived.public_token is None
+    assert (await service.archive(OWNER, image.id)).archived_at == archived.archived_at
+    with pytest.raises(DomainError) as refused:
+        await service.set_public(OWNER, image.id, True)
+    assert refused.value.code is ErrorCode.FILE_ARCHIVED
