@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from avatarmesh import fetch
 from avatarmesh.clock import utcnow
@@ -22,7 +23,13 @@ from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.ids import IdPrefix, new_id
 from services.webhook import payload as payloads
 from services.webhook import store
-from services.webhook.logic import DeliveryStatus, require_owner
+from services.webhook.logic import (
+    ALL_EVENTS,
+    DeliveryStatus,
+    Endpoint,
+    StoredEndpoint,
+    require_owner,
+)
 from services.webhook.secrets import SecretBox
 from services.webhook.signing import new_secret
 
@@ -39,28 +46,11 @@ EVENT_TYPES = frozenset(
         "file.archived",
     }
 )
-ALL_EVENTS = "*"
 TEST_EVENT = "webhook.test"
 MAX_ENDPOINTS = 20
 MAX_URL_LENGTH = 2048
 MAX_DESCRIPTION = 500
 MAX_OVERLAP = timedelta(days=7)
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    id: str
-    owner_id: str
-    url: str
-    events: tuple[str, ...]
-    description: str
-    created_at: datetime
-    secret_created_at: datetime
-    previous_valid_until: datetime | None
-    secret: str = ""  # set only when the caller may see it (create, rotate)
-
-    def wants(self, event: str) -> bool:
-        return ALL_EVENTS in self.events or event in self.events
 
 
 def not_found(endpoint_id: str) -> DomainError:
@@ -96,18 +86,26 @@ class Endpoints:
         self.loopback = allow_insecure_loopback
         self.wake = wake
 
-    def _record(self, row: Any, *, show_secret: bool = False) -> Endpoint:
+    def _shown(self, stored: StoredEndpoint, *, show_secret: bool = False) -> Endpoint:
+        """The endpoint as its owner sees it (the secret opened only when asked)."""
         return Endpoint(
-            id=row.id,
-            owner_id=row.owner_id,
-            url=row.url,
-            events=tuple(json.loads(row.events)),
-            description=row.description,
-            created_at=row.created_at,
-            secret_created_at=row.secret_created_at,
-            previous_valid_until=row.previous_valid_until if row.previous_secret else None,
-            secret=self.box.open(row.secret) if show_secret else "",
+            id=stored.id,
+            owner_id=stored.owner_id,
+            url=stored.url,
+            events=stored.events,
+            description=stored.description,
+            created_at=stored.created_at,
+            secret_created_at=stored.secret_created_at,
+            previous_valid_until=stored.previous_valid_until if stored.previous_secret else None,
+            secret=self.box.open(stored.secret) if show_secret else "",
         )
+
+    async def _live(self, session: AsyncSession, owner_id: str, endpoint_id: str) -> StoredEndpoint:
+        """The owner's live endpoint; NOT_FOUND for a missing, deleted or foreign one."""
+        found = await store.live_endpoint(session, owner_id, endpoint_id)
+        if found is None:
+            raise not_found(endpoint_id)
+        return found
 
     async def create(
         self, owner_id: str, url: str, events: list[str], description: str
@@ -132,44 +130,40 @@ class Endpoints:
                 )
             await store.insert_endpoint(
                 session,
-                {
-                    "id": endpoint_id,
-                    "owner_id": owner_id,
-                    "url": url,
-                    "events": json.dumps(list(chosen)),
-                    "description": description,
-                    "secret": self.box.seal(new_secret()),
-                    "secret_created_at": now,
-                    "created_at": now,
-                },
+                StoredEndpoint(
+                    id=endpoint_id,
+                    owner_id=owner_id,
+                    url=url,
+                    events=chosen,
+                    description=description,
+                    secret=self.box.seal(new_secret()),
+                    secret_created_at=now,
+                    created_at=now,
+                ),
             )
-            row = await store.endpoint_row(session, owner_id, endpoint_id)
-        return self._record(row, show_secret=True)
+            made = await self._live(session, owner_id, endpoint_id)
+        return self._shown(made, show_secret=True)
 
     async def list_for(self, owner_id: str) -> list[Endpoint]:
         require_owner(owner_id)
         async with self.db.transaction() as session:
-            return [self._record(r) for r in await store.live_endpoints(session, owner_id)]
+            return [self._shown(e) for e in await store.live_endpoints(session, owner_id)]
 
     async def get(self, owner_id: str, endpoint_id: str) -> Endpoint:
         require_owner(owner_id)
         async with self.db.transaction() as session:
-            row = await store.endpoint_row(session, owner_id, endpoint_id)
-        if row is None:
-            raise not_found(endpoint_id)
-        return self._record(row)
+            found = await self._live(session, owner_id, endpoint_id)
+        return self._shown(found)
 
     async def delete(self, owner_id: str, endpoint_id: str) -> Endpoint:
         """Stop sending to it; its pending deliveries fail ("endpoint deleted")."""
         require_owner(owner_id)
         now = utcnow()
         async with self.db.transaction() as session:
-            row = await store.endpoint_row(session, owner_id, endpoint_id)
-            if row is None:
-                raise not_found(endpoint_id)
+            found = await self._live(session, owner_id, endpoint_id)
             await store.update_endpoint(session, endpoint_id, deleted_at=now)
             await store.fail_pending_for_endpoint(session, endpoint_id, now, "endpoint deleted")
-        return self._record(row)
+        return self._shown(found)
 
     async def rotate(self, owner_id: str, endpoint_id: str, overlap: timedelta | None) -> Endpoint:
         """A new secret; the old one also signs for ``overlap`` (default: the grace)."""
@@ -179,30 +173,32 @@ class Endpoints:
             raise DomainError(ErrorCode.VALIDATION_ERROR, "overlap_seconds: 0 to 604800 (7 days)")
         now = utcnow()
         async with self.db.transaction() as session:
-            row = await store.endpoint_row(session, owner_id, endpoint_id)
-            if row is None:
-                raise not_found(endpoint_id)
+            found = await self._live(session, owner_id, endpoint_id)
             kept = keep > timedelta(0)
             await store.update_endpoint(
                 session,
                 endpoint_id,
                 secret=self.box.seal(new_secret()),
                 secret_created_at=now,
-                previous_secret=row.secret if kept else None,
+                previous_secret=found.secret if kept else None,
                 previous_valid_until=now + keep if kept else None,
             )
-            row = await store.endpoint_row(session, owner_id, endpoint_id)
-        return self._record(row, show_secret=True)
+            rotated = await self._live(session, owner_id, endpoint_id)
+        return self._shown(rotated, show_secret=True)
 
     async def signing_keys(self, endpoint_id: str, now: datetime) -> list[str]:
         """The secrets a delivery to this endpoint is signed with now."""
         async with self.db.transaction() as session:
-            row = await store.endpoint_by_id(session, endpoint_id)
-        if row is None:
+            found = await store.endpoint_by_id(session, endpoint_id)
+        if found is None:
             raise DomainError(ErrorCode.NOT_FOUND, f"endpoint {endpoint_id} is gone")
-        keys = [self.box.open(row.secret)]
-        if row.previous_secret and row.previous_valid_until and row.previous_valid_until > now:
-            keys.append(self.box.open(row.previous_secret))
+        keys = [self.box.open(found.secret)]
+        if (
+            found.previous_secret
+            and found.previous_valid_until
+            and found.previous_valid_until > now
+        ):
+            keys.append(self.box.open(found.previous_secret))
         return keys
 
     async def send_test(self, owner_id: str, endpoint_id: str) -> str:

@@ -10,7 +10,6 @@ Each delivery has its own row key (the event id for the job's URL,
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -21,7 +20,7 @@ from avatarmesh.db import Database
 from avatarmesh.outbox import first_time
 from services.webhook import payload as payloads
 from services.webhook import store
-from services.webhook.endpoints import ALL_EVENTS, delivery_values
+from services.webhook.endpoints import delivery_values
 from services.webhook.logic import SettledVideo
 from services.webhook.store import inbox
 
@@ -78,14 +77,13 @@ class Intake:
                 return  # this event id was taken in already
             if job_url:
                 added += await self._to_job_url(session, note, job_url, now)
-            for row in await store.live_endpoints(session, note.owner_id):
-                wanted = json.loads(row.events)
-                if ALL_EVENTS not in wanted and note.event not in wanted:
+            for endpoint in await store.live_endpoints(session, note.owner_id):
+                if not endpoint.wants(note.event):
                     continue
-                if await store.delivery_for(session, note.subject_id, note.event, row.id):
+                if await store.delivery_for(session, note.subject_id, note.event, endpoint.id):
                     continue  # the same fact under another event id: once is enough
-                values = note.row(f"{note.event_id}/{row.id}", row.url, now)
-                values |= {"endpoint_id": row.id, "webhook_id": note.event_id}
+                values = note.row(f"{note.event_id}/{endpoint.id}", endpoint.url, now)
+                values |= {"endpoint_id": endpoint.id, "webhook_id": note.event_id}
                 await store.insert_delivery(session, values)
                 added += 1
         if added:

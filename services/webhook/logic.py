@@ -1,11 +1,13 @@
 """Signed webhooks: what a delivery is and the rules that need no database.
 
 The service, top-down: ``__main__`` wires it; ``server`` maps protobuf to these types
-and back; ``events`` says what it consumes (``events.video.>``); ``intake`` turns a
-settled video into one delivery; ``dispatch`` attempts due deliveries with retries;
-``secrets`` keeps each owner's signing secret; ``history`` reads the attempts;
-``housekeeping`` forgets old deliveries; ``store`` holds the tables and every query
-(rows come back as the ``Delivery``, ``SigningSecret`` and ``AttemptRecord`` here).
+and back; ``events`` says what it consumes (settled videos and avatars, archived
+files); ``intake`` turns an event into one delivery per receiver (the job's own URL,
+each subscribed endpoint); ``dispatch`` attempts due deliveries with retries;
+``secrets`` keeps each owner's signing secret; ``endpoints`` an owner's receivers;
+``history`` reads the attempts; ``housekeeping`` forgets old deliveries; ``store``
+holds the tables and every query (rows come back as the ``Delivery``,
+``SigningSecret``, ``StoredEndpoint`` and ``AttemptRecord`` here).
 
 - ``SigningSecrets``: one ``whsec_`` secret per owner, created on first use; a rotation
   keeps the old one signing for a grace period.
@@ -101,6 +103,45 @@ class SigningSecret:
         ):
             keys.append(self.previous_secret)
         return keys
+
+
+# An endpoint subscribed to "*" gets every event, present and future.
+ALL_EVENTS = "*"
+
+
+@dataclass(frozen=True)
+class StoredEndpoint:
+    """A receiver as kept: its signing secrets sealed (``secrets.SecretBox``)."""
+
+    id: str
+    owner_id: str
+    url: str
+    events: tuple[str, ...]
+    description: str
+    secret: str
+    secret_created_at: datetime
+    created_at: datetime
+    previous_secret: str | None = None
+    previous_valid_until: datetime | None = None
+    deleted_at: datetime | None = None
+
+    def wants(self, event: str) -> bool:
+        return ALL_EVENTS in self.events or event in self.events
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A receiver as its owner sees it."""
+
+    id: str
+    owner_id: str
+    url: str
+    events: tuple[str, ...]
+    description: str
+    created_at: datetime
+    secret_created_at: datetime
+    previous_valid_until: datetime | None
+    secret: str = ""  # set only when the caller may see it (create, rotate)
 
 
 @dataclass(frozen=True)

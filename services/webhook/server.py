@@ -11,9 +11,9 @@ from avatarmesh.db import Database
 from avatarmesh.service import Servicer
 from avatarmesh.v1 import webhook_pb2 as pb
 from avatarmesh.v1 import webhook_pb2_grpc as pb_grpc
-from services.webhook.endpoints import Endpoint, Endpoints
+from services.webhook.endpoints import Endpoints
 from services.webhook.history import list_attempts
-from services.webhook.logic import AttemptRecord, SigningSecret
+from services.webhook.logic import AttemptRecord, Endpoint, SigningSecret
 from services.webhook.secrets import SigningSecrets
 
 Context: TypeAlias = grpc.aio.ServicerContext

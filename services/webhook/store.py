@@ -10,7 +10,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from avatarmesh.db import UtcDateTime, insert_ignoring_conflict, service_metadata
 from avatarmesh.ids import MAX_OWNER_ID_LENGTH
 from avatarmesh.outbox import inbox_table
-from services.webhook.logic import AttemptRecord, Delivery, DeliveryStatus, SigningSecret
+from services.webhook.logic import (
+    AttemptRecord,
+    Delivery,
+    DeliveryStatus,
+    SigningSecret,
+    StoredEndpoint,
+)
 
 metadata = service_metadata()
 inbox = inbox_table(metadata)
@@ -261,31 +269,41 @@ async def attempts(
 # -- endpoints -------------------------------------------------------------------------
 
 
-async def insert_endpoint(session: AsyncSession, values: Mapping[str, Any]) -> None:
+def endpoint_of(row: Any) -> StoredEndpoint:
+    return StoredEndpoint(**(dict(row._mapping) | {"events": tuple(json.loads(row.events))}))
+
+
+async def insert_endpoint(session: AsyncSession, endpoint: StoredEndpoint) -> None:
+    values = asdict(endpoint) | {"events": json.dumps(list(endpoint.events))}
     await session.execute(endpoints.insert().values(**values))
 
 
-async def endpoint_row(session: AsyncSession, owner_id: str, endpoint_id: str) -> Any:
+async def live_endpoint(
+    session: AsyncSession, owner_id: str, endpoint_id: str
+) -> StoredEndpoint | None:
     """The owner's live endpoint, or None (missing, deleted or another owner's)."""
     e = endpoints.c
     query = select(endpoints).where(
         e.id == endpoint_id, e.owner_id == owner_id, e.deleted_at.is_(None)
     )
-    return (await session.execute(query)).first()
+    row = (await session.execute(query)).first()
+    return None if row is None else endpoint_of(row)
 
 
-async def endpoint_by_id(session: AsyncSession, endpoint_id: str) -> Any:
-    return (await session.execute(select(endpoints).where(endpoints.c.id == endpoint_id))).first()
+async def endpoint_by_id(session: AsyncSession, endpoint_id: str) -> StoredEndpoint | None:
+    query = select(endpoints).where(endpoints.c.id == endpoint_id)
+    row = (await session.execute(query)).first()
+    return None if row is None else endpoint_of(row)
 
 
-async def live_endpoints(session: AsyncSession, owner_id: str) -> list[Any]:
+async def live_endpoints(session: AsyncSession, owner_id: str) -> list[StoredEndpoint]:
     e = endpoints.c
     query = (
         select(endpoints)
         .where(e.owner_id == owner_id, e.deleted_at.is_(None))
         .order_by(e.created_at, e.id)
     )
-    return list((await session.execute(query)).all())
+    return [endpoint_of(row) for row in (await session.execute(query)).all()]
 
 
 async def update_endpoint(session: AsyncSession, endpoint_id: str, **values: Any) -> None:
