@@ -320,7 +320,7 @@ def render_footage(
     enc = VideoEncoder(
         out_path, size[0], size[1], fps, preset=PRESETS[tier], crf=23 if tier == "avatar" else 21
     )
-    enc.add_audio(sample_rate)
+    enc.add_audio(sample_rate, samples)
     poster: ImageArray | None = None
     last: ImageArray | None = None
     step = max(1, n // 40)
@@ -341,7 +341,7 @@ def render_footage(
     finally:
         cv2.setNumThreads(cv_threads)
         t_frames = time.perf_counter() - t0
-        enc.close(samples, sample_rate)
+        enc.close()
     chosen = poster if poster is not None else last
     if chosen is not None:
         save_poster(chosen, Path(out_path).with_suffix(".jpg"))

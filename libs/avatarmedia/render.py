@@ -242,7 +242,7 @@ def render_video(
         preset=PRESETS[req.tier],
         crf=23 if req.tier == "avatar" else 21,
     )
-    enc.add_audio(req.sample_rate)
+    enc.add_audio(req.sample_rate, samples)
     poster: np.ndarray | None = None
     step = max(1, n // 40)
     # The encoder's threads have the other cores; OpenCV's own worker threads would only
@@ -263,7 +263,7 @@ def render_video(
     finally:
         cv2.setNumThreads(cv_threads)
         t_frames = time.perf_counter() - t0 - t_setup
-        enc.close(samples, req.sample_rate)
+        enc.close()
     save_poster(poster if poster is not None else frame, poster_path)
     if progress is not None:
         progress(1.0)
