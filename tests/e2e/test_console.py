@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -36,6 +36,7 @@ pytestmark = pytest.mark.e2e
 
 SHOTS = REPO_ROOT / "bench-results" / "console"
 FACE = FIXTURES / "faces" / "woman_lowres_226px_smiling.png"
+BACKGROUND = FIXTURES / "noface" / "object_coffee_cup.png"
 SCRIPT = "Hello from the console."
 POLL_INTERVAL_S = 2.0
 # Requests that leave this machine go to a closed port: the page sees the network as down.
@@ -119,7 +120,14 @@ class Console:
         return path
 
     def until(self, what: Callable[[webdriver.Chrome], Any], timeout: float = 30) -> Any:
-        return WebDriverWait(self.driver, timeout, poll_frequency=0.25).until(what)
+        # A view re-renders as it loads: an element read a moment ago may be gone.
+        wait = WebDriverWait(
+            self.driver,
+            timeout,
+            poll_frequency=0.25,
+            ignored_exceptions=[StaleElementReferenceException],
+        )
+        return wait.until(what)
 
     def find(self, css: str, timeout: float = 30) -> WebElement:
         return self.until(lambda d: d.find_element(By.CSS_SELECTOR, css), timeout)
@@ -286,7 +294,7 @@ def test_console_fits_375_and_1920_px_wide(mesh: Mesh, console: Console) -> None
     c.until(lambda d: c.images_loaded(".avatar img"))
     for width, height in ((375, 812), (1920, 1080)):
         c.driver.set_window_size(width, height)
-        for view in ("avatars", "videos", "voices", "account"):
+        for view in ("avatars", "videos", "studio", "voices", "account"):
             c.driver.get(f"{c.base_url}/console/#/{view}")
             c.find("main h1")
             time.sleep(0.3)
@@ -415,3 +423,38 @@ def test_console_puts_errors_by_their_field_and_cancels_listens_poses_and_hooks(
     make_a_pose(c)
     add_a_webhook_endpoint(c)
     manage_api_keys(c, mesh.admin["Authorization"].removeprefix("Bearer "), owner)
+
+
+@needs_chromium
+def test_console_studio_makes_a_two_scene_video_with_an_image_background(
+    mesh: Mesh, console: Console
+) -> None:
+    owner = f"own_console_{uuid.uuid4().hex[:8]}"
+    mesh.fund(owner, 10)
+    c = console
+    c.driver.get(c.base_url + "/console/#/studio")
+    c.find("input[name=api_key]").send_keys(new_key(mesh, owner))
+    c.find("form button[type=submit]").click()
+    c.until(lambda d: c.find("main h1").text == "Studio")
+    c.find("ul.videos li")  # the view has finished loading
+    Select(c.find("select[name=dimension]")).select_by_value("640x360")
+    c.find("input[name=caption]").click()
+    c.find("fieldset.scene textarea").send_keys("First scene.")
+    c.find("button.add-scene").click()
+    second = c.driver.find_elements(By.CSS_SELECTOR, "fieldset.scene")[1]
+    second.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(str(BACKGROUND))
+    c.find("form button.primary").click()
+    script = second.find_element(By.CSS_SELECTOR, "textarea")
+    c.until(lambda d: "VALIDATION_ERROR" in c.field_error(script))
+    assert "video_inputs[1]" in c.field_error(script)
+    c.shot("scene-error", of=script)
+    script.send_keys("Second scene, on a picture.")
+    c.find("form button.primary").click()
+    card = c.find("li.video[data-status]")
+    c.until(lambda d: card.get_attribute("data-status") == "completed", 180)
+    player = card.find_element(By.CSS_SELECTOR, "video")
+    assert "2 scenes" in card.text and "captions burned in" in card.text
+    c.until(lambda d: c.js("return arguments[0].poster.length > 0", player))
+    c.shot("studio-done", of=card)
+    c.js("arguments[0].muted = true; arguments[0].play();", player)
+    c.until(lambda d: c.js("return arguments[0].ended", player), 60)

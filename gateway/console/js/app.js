@@ -1,5 +1,5 @@
 // The console's shell: sign-in gate, navigation between views (#/avatars, #/videos,
-// #/voices, #/account), focus moved to each view's heading for keyboard and
+// #/studio, #/voices, #/account), focus moved to each view's heading for keyboard and
 // screen-reader users.
 
 import { session } from "./api.js";
@@ -8,12 +8,14 @@ import { clear, h } from "./ui.js";
 import { renderAccount } from "./views/account.js";
 import { renderAvatars } from "./views/avatars.js";
 import { renderSignIn } from "./views/signin.js";
+import { renderStudio } from "./views/studio.js";
 import { renderVideos } from "./views/videos.js";
 import { renderVoices } from "./views/voices.js";
 
 const VIEWS = {
   avatars: renderAvatars,
   videos: renderVideos,
+  studio: renderStudio,
   voices: renderVoices,
   account: renderAccount,
 };

@@ -196,7 +196,7 @@ function videoCard(video) {
 
 /** Fetch the file and save it under its id; where the object store refuses a
  * cross-origin read, open it in a new tab instead (the browser's own save). */
-async function download(video, card) {
+export async function download(video, card) {
   const name = `${video.id}.mp4`;
   try {
     const response = await fetch(video.video_url);
