@@ -8,12 +8,15 @@ as a 500 deep in the mesh; checked here they are a 400 naming the field.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Query
 from pydantic import BaseModel, StringConstraints, field_validator
 
 INT32_MAX = 2**31 - 1
+# The languages the speech engine speaks (avatarmedia.text_norm.LANGUAGES; a unit test
+# keeps the two equal), as an enum in the OpenAPI document.
+Language = Literal["en", "vi", "zh", "ja", "ko", "es", "fr", "de", "pt", "ar"]
 
 PageNumber = Annotated[int, Query(ge=1, le=INT32_MAX, description="Page number")]
 PageLimit = Annotated[int, Query(ge=1, le=100, description="Items per page (max 100)")]

@@ -23,7 +23,14 @@ from avatarmesh.money import to_usd
 from avatarmesh.storage import Storage, StorageError
 from avatarmesh.v1 import avatar_pb2 as pb
 from avatarmesh.v1 import common_pb2
-from gateway.bodies import LabelFilter, MetadataFilter, PageLimit, PageNumber, RequestBody
+from gateway.bodies import (
+    LabelFilter,
+    Language,
+    MetadataFilter,
+    PageLimit,
+    PageNumber,
+    RequestBody,
+)
 from gateway.deps import Clients, Owner, State
 from gateway.errors import ERROR_RESPONSES
 from gateway.readcache import mark_cacheable
@@ -48,7 +55,6 @@ router = APIRouter(prefix="/api/v1", tags=["avatars"], responses=ERROR_RESPONSES
 URL_TTL = timedelta(hours=1)
 VIDEO_DEFAULT_DESCRIPTION = "Presenter from a talking-head video clip"
 
-Language = Literal["en", "vi", "zh", "ja", "ko", "es", "fr", "de", "pt", "ar"]
 IMAGE_URL = rf"^(data:image/(jpeg|jpg|png|webp);base64,{BASE64}|https://\S+|{FILE_ID})$"
 VIDEO_URL = rf"^(data:video/(mp4|quicktime|webm|x-m4v|m4v);base64,{BASE64}|https://\S+|{FILE_ID})$"
 _CREATE_EXAMPLE = {

@@ -4,18 +4,17 @@ avatar's ``tts_voice_id``). The avatar service owns the catalogue."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from avatarmesh.v1 import avatar_pb2 as pb
+from gateway.bodies import Language
 from gateway.deps import Clients, Owner
 from gateway.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/api/v1", tags=["voices"], responses=ERROR_RESPONSES)
-
-Language = Literal["en", "vi", "zh", "ja", "ko", "es", "fr", "de", "pt", "ar"]
 
 
 class VoiceOut(BaseModel):

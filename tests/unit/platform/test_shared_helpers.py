@@ -56,7 +56,7 @@ def test_renderable_portrait_sits_beside_the_jpeg() -> None:
 
 
 def test_the_gateway_offers_exactly_the_languages_the_speech_engine_speaks() -> None:
-    from gateway.routes.avatars import Language
+    from gateway.bodies import Language
 
     assert get_args(Language) == LANGUAGES
 
