@@ -1,6 +1,7 @@
 """The media the API takes: accepted MIME types (with the extension a stored copy
-gets) and the size limits, shared by the gateway (data URLs), the video service
-(fetched audio) and the worker (fetched images and clips)."""
+gets) and the size limits, shared by the gateway (data URLs, uploaded files), the video
+service (fetched audio, a studio video's fetched media) and the worker (fetched images
+and clips)."""
 
 from __future__ import annotations
 
@@ -67,6 +68,9 @@ def extension_for(content_type: str, url: str = "", types: Mapping[str, str] = A
 FILE_CAPS: Mapping[str, int] = {"image": 10 * MB, "audio": 50 * MB, "video": 200 * MB}
 # Bytes needed to tell a file's type from its content.
 SNIFF_BYTES = 16
+# Per-kind caps of a studio video's media fetched from a URL (POST /api/v1/videos: a
+# scene's background, talking photo or audio); any other kind is an image.
+STUDIO_FETCH_CAPS: Mapping[str, int] = {"image": 20 * MB, "audio": 50 * MB, "video": 200 * MB}
 
 
 def sniff(head: bytes) -> tuple[str, str, str] | None:

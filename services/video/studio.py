@@ -45,6 +45,7 @@ from avatarmesh import fetch
 from avatarmesh.clock import utcnow
 from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.ids import IdPrefix, new_id
+from avatarmesh.mediatypes import STUDIO_FETCH_CAPS
 from avatarmesh.outbox import add_to_outbox
 from avatarmesh.storage import StorageError, StorageNotFound, video_prefix
 from avatarmesh.tiers import TIER_TO_PB
@@ -76,10 +77,6 @@ from services.video.studio_logic import (
 from services.video.submit import Submissions
 
 log = logging.getLogger(__name__)
-
-MAX_IMAGE_BYTES = 20 * 1024 * 1024
-MAX_VIDEO_BYTES = 200 * 1024 * 1024
-MAX_AUDIO_BYTES = 50 * 1024 * 1024
 
 
 @dataclass
@@ -269,7 +266,7 @@ class StudioSubmissions:
         return key
 
     async def _fetch(self, url: str, kind: str, path: str) -> bytes:
-        limit = {"video": MAX_VIDEO_BYTES, "audio": MAX_AUDIO_BYTES}.get(kind, MAX_IMAGE_BYTES)
+        limit = STUDIO_FETCH_CAPS.get(kind, STUDIO_FETCH_CAPS["image"])
         try:
             return await fetch.fetch(
                 url,
