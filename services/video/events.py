@@ -12,8 +12,8 @@ backlog of progress never delays a completion):
 | ``video-avatar-deleted`` | ``events.avatar.deleted`` | standard |
 
 Published through the outbox: ``jobs.lipsync.<tier>`` (a render), ``jobs.studio.<tier>``
-(a studio render, written by ``studio``), ``jobs.canary`` and
-``events.video.<status>`` (a settled video, for the webhook service).
+(a studio render), ``jobs.canary`` and ``events.video.<status>`` (a settled video, for
+the webhook service).
 """
 
 from __future__ import annotations
@@ -131,6 +131,18 @@ async def queue_render(
     await add_to_outbox(
         session, outbox, f"jobs.lipsync.{video.tier}", job, msg_id=f"{video.id}:job"
     )
+
+
+async def queue_studio(session: AsyncSession, video: Video, spec_json: str) -> None:
+    """``jobs.studio.<tier>`` for the new studio video, in the caller's transaction."""
+    job = jobs_pb2.StudioJob(
+        video_id=video.id,
+        owner_id=video.owner_id,
+        tier=TIER_TO_PB[video.tier],
+        spec_json=spec_json,
+        output_prefix=video_prefix(video.owner_id, video.id),
+    )
+    await add_to_outbox(session, outbox, f"jobs.studio.{video.tier}", job, msg_id=f"{video.id}:job")
 
 
 async def queue_settled(session: AsyncSession, video: Video) -> None:

@@ -46,11 +46,8 @@ from avatarmesh.clock import utcnow
 from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.ids import IdPrefix, new_id
 from avatarmesh.mediatypes import STUDIO_FETCH_CAPS
-from avatarmesh.outbox import add_to_outbox
 from avatarmesh.storage import StorageError, StorageNotFound, video_prefix
-from avatarmesh.tiers import TIER_TO_PB
-from avatarmesh.v1 import jobs_pb2
-from services.video import store
+from services.video import events, store
 from services.video.logic import (
     AvatarFacts,
     Video,
@@ -62,7 +59,6 @@ from services.video.logic import (
     invalid,
     rate_for,
 )
-from services.video.store import outbox
 from services.video.studio_logic import (
     FILE_KEY,
     MAX_BACKGROUND_VIDEO_SECONDS,
@@ -352,19 +348,10 @@ class StudioSubmissions:
             alpha=draft.alpha_output,
         )
         video = _queued(video_id, owner, draft, scenes, seconds, rate, hold_id, amount, key)
-        job = jobs_pb2.StudioJob(
-            video_id=video_id,
-            owner_id=owner,
-            tier=TIER_TO_PB[draft.tier],
-            spec_json=spec.to_json(),
-            output_prefix=video_prefix(owner, video_id),
-        )
         try:
             async with base.db.transaction() as session:
                 await store.insert(session, video)
-                await add_to_outbox(
-                    session, outbox, f"jobs.studio.{draft.tier}", job, msg_id=f"{video_id}:job"
-                )
+                await events.queue_studio(session, video, spec.to_json())
         except BaseException:
             await base.upstreams.release_quietly(hold_id, video_id)
             if key is not None:

@@ -56,18 +56,22 @@ def test_queries_live_only_in_store_modules() -> None:
     assert offenders == {}
 
 
+def _calls_in(path: Path, function: str) -> bool:
+    """Whether the module calls ``function`` (by name or as an attribute)."""
+    return any(
+        isinstance(node, ast.Call)
+        and function in (getattr(node.func, "id", None), getattr(node.func, "attr", None))
+        for node in ast.walk(ast.parse(path.read_text()))
+    )
+
+
 def _calls(service: str, function: str) -> bool:
     """Whether a module of the service (outside store.py and migrations/) calls it."""
-    for path in sorted((SERVICES / service).rglob("*.py")):
-        if path.name == "store.py" or "migrations" in path.parts:
-            continue
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Call) and function in (
-                getattr(node.func, "id", None),
-                getattr(node.func, "attr", None),
-            ):
-                return True
-    return False
+    return any(
+        _calls_in(path, function)
+        for path in sorted((SERVICES / service).rglob("*.py"))
+        if path.name != "store.py" and "migrations" not in path.parts
+    )
 
 
 @pytest.mark.parametrize("service", GRPC_SERVICES)
@@ -92,3 +96,34 @@ def test_a_service_with_an_inbox_purges_it(service: str) -> None:
     video did)."""
     tables = set(importlib.import_module(f"services.{service}.store").metadata.tables)
     assert _calls(service, "run_inbox_purge") == (INBOX in tables)
+
+
+# Where protobuf may appear in a service: the servicer, the bus messages, other services'
+# stubs, the wire-up, and billing's operator CLI (a gRPC client). Never the domain.
+PROTOBUF_MODULES = {"server.py", "events.py", "upstreams.py", "__main__.py", "cli.py"}
+
+
+def _imports_protobuf(path: Path) -> bool:
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("avatarmesh.v1"):
+            return True
+        if isinstance(node, ast.Import) and any(
+            a.name.startswith("avatarmesh.v1") for a in node.names
+        ):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("service", GRPC_SERVICES)
+def test_protobuf_stays_at_the_edge_and_messages_are_published_from_events(
+    service: str,
+) -> None:
+    """studio.py built its StudioJob and wrote it to the outbox itself."""
+    modules = [
+        p
+        for p in sorted((SERVICES / service).rglob("*.py"))
+        if "migrations" not in p.parts and p.name not in PROTOBUF_MODULES
+    ]
+    assert [p.name for p in modules if _imports_protobuf(p)] == []
+    publishers = [p.name for p in modules if p.name != "store.py" and _calls_in(p, "add_to_outbox")]
+    assert publishers == []
