@@ -127,3 +127,29 @@ def test_protobuf_stays_at_the_edge_and_messages_are_published_from_events(
     assert [p.name for p in modules if _imports_protobuf(p)] == []
     publishers = [p.name for p in modules if p.name != "store.py" and _calls_in(p, "add_to_outbox")]
     assert publishers == []
+
+
+def _imported_services(path: Path) -> set[str]:
+    """The service packages (``services.<name>``) a module imports."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        modules = (
+            [node.module or ""]
+            if isinstance(node, ast.ImportFrom)
+            else [a.name for a in node.names]
+            if isinstance(node, ast.Import)
+            else []
+        )
+        names |= {m.split(".")[1] for m in modules if m.startswith("services.") and "." in m}
+    return names
+
+
+def test_no_service_imports_another_service() -> None:
+    """They talk through protos/avatarmesh/v1; an import would tie their deployments."""
+    crossing = {
+        str(path.relative_to(SERVICES)): sorted(others)
+        for path in sorted(SERVICES.rglob("*.py"))
+        for others in [_imported_services(path) - {path.relative_to(SERVICES).parts[0]}]
+        if others
+    }
+    assert crossing == {}
