@@ -66,7 +66,9 @@ async function show() {
     main.append(h("h1", {}, "Something went wrong"), h("p", { role: "alert" }, `${error.message}`));
   }
   const heading = main.querySelector("h1");
-  if (heading) {
+  // Unless the user is already in the view (typing while its lists load).
+  const inView = main.contains(document.activeElement) && document.activeElement !== main;
+  if (heading && !inView) {
     heading.tabIndex = -1;
     heading.focus({ preventScroll: true });
   }

@@ -24,6 +24,8 @@ async function run(path, job, fresh) {
       body = await api(path);
     } catch (error) {
       for (const listener of job.listeners) listener.onError?.(error);
+      // Gone (deleted), or the key no longer works: asking again cannot help.
+      if ([401, 403, 404].includes(error.status)) job.listeners.clear();
     }
     if (body) {
       for (const listener of [...job.listeners]) {

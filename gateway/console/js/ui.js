@@ -66,8 +66,17 @@ export function showApiError(error, fields, formError, aliases = {}) {
   setFieldError(formError, "");
   const name = aliases[error.code] || aliases[error.field] || error.field;
   const target = (name && fields[name]) || formError;
-  setFieldError(target, `${error.message} (${error.code})`);
+  setFieldError(target, errorText(error, target !== formError));
   if (target.input && target.input.focus) target.input.focus();
+}
+
+/**
+ * The message of an ApiError for people: under its field the field's path is left
+ * out ("text: String should..." -> "String should..."); the code is kept for support.
+ */
+export function errorText(error, underItsField) {
+  const message = underItsField ? error.message.replace(/^[\w.[\]]+:\s+/, "") : error.message;
+  return `${message.charAt(0).toUpperCase()}${message.slice(1)} (${error.code})`;
 }
 
 /** A form-level error slot that looks like a field's. */

@@ -5,6 +5,7 @@ import { api, session } from "../api.js";
 import {
   announce,
   clear,
+  errorText,
   field,
   formErrorSlot,
   h,
@@ -170,7 +171,7 @@ function showKeys(section) {
       unlock.hidden = true;
     } catch (error) {
       session.adminKey = null;
-      setFieldError(error.status === 401 ? adminKey : formError, `${error.message} (${error.code})`);
+      setFieldError(error.status === 401 ? adminKey : formError, errorText(error, error.status === 401));
     }
   });
   clear(section, h("h2", { id: "keys-title" }, "API keys"), unlock, list);

@@ -328,7 +328,9 @@ async function showPoses(avatar, section) {
     }
   });
   clear(section, h("h2", { tabindex: -1 }, `Poses of ${avatar.name}`), gallery, preview, form);
-  await load();
+  // Focus first, then load: moving the focus later would take it from a field the
+  // user has started typing in.
   section.querySelector("h2").focus();
   section.scrollIntoView({ block: "start" });
+  await load();
 }

@@ -2,7 +2,7 @@
 // session storage, never in the URL).
 
 import { api, session } from "../api.js";
-import { field, formErrorSlot, h, setFieldError } from "../ui.js";
+import { errorText, field, formErrorSlot, h, setFieldError } from "../ui.js";
 
 export function renderSignIn(main, onSignedIn) {
   const key = field(
@@ -47,7 +47,7 @@ export function renderSignIn(main, onSignedIn) {
       session.clear();
       setFieldError(
         error.status === 401 ? key : formError,
-        `${error.message} (${error.code})`,
+        errorText(error, error.status === 401),
       );
       key.input.focus();
     } finally {

@@ -8,6 +8,7 @@ import { watch } from "../poller.js";
 import {
   announce,
   clear,
+  errorText,
   field,
   formErrorSlot,
   h,
@@ -211,7 +212,7 @@ function showStudioError(error, scenes, formError) {
   const match = SCENE_FIELD.exec(error.message);
   const [index, part] = error.sceneField || (match ? [Number(match[1]), match[2]] : [null, null]);
   const target = index !== null && scenes[index] ? scenes[index].fields[part] : formError;
-  setFieldError(target, `${error.message} (${error.code})`);
+  setFieldError(target, errorText(error, target !== formError));
   target.input?.focus();
 }
 
