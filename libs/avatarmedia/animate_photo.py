@@ -22,7 +22,7 @@ import numpy.typing as npt
 from avatarmedia import face as fm
 from avatarmedia.head import head_region, smoothstep
 from avatarmedia.inner_mouth import grain_tile, mouth_look, paint_interior
-from avatarmedia.own_teeth import OwnTeeth
+from avatarmedia.own_teeth import OwnTeeth, TeethSeen
 from avatarmedia.rest_mouth import visible_corners
 
 F32 = np.float32
@@ -75,7 +75,11 @@ class PhotoRig:
     """Precomputed warp fields for one portrait at one output size."""
 
     def __init__(
-        self, image: np.ndarray, mesh: np.ndarray, own_teeth: OwnTeeth | None = None
+        self,
+        image: np.ndarray,
+        mesh: np.ndarray,
+        own_teeth: OwnTeeth | None = None,
+        seen: TeethSeen | None = None,
     ) -> None:
         self.image = np.ascontiguousarray(image)
         self.mesh = mesh.astype(np.float64)
@@ -181,7 +185,13 @@ class PhotoRig:
         self.inner_up = np.vstack([ends[0], uv[list(fm.LIPS_INNER_UPPER)], ends[1]])
         self.inner_lo = np.vstack([ends[0], uv[list(fm.LIPS_INNER_LOWER)], ends[1]])[::-1]
         self.look = mouth_look(self.image, m, height)
-        if own_teeth is not None:  # the synthetic teeth beside them match them
+        # The synthetic teeth take the colour of the person's own where the photo
+        # showed them (her kept teeth, else the teeth between her parted lips).
+        if seen is not None:
+            self.look = replace(self.look, teeth_show=seen.show)
+            if seen.colour is not None:
+                self.look = replace(self.look, teeth=seen.colour.astype(F32))
+        if own_teeth is not None:
             self.look = replace(self.look, teeth=own_teeth.colour())
         self.grain = grain_tile(self.look)
         self.own_teeth = (

@@ -33,6 +33,14 @@ from avatarmedia import face as fm
 
 F32 = np.float32
 TOOTH_ANGLES = (0.0, 0.30, 0.55, 0.78, 0.98, 1.16, 1.32)  # arch angle of tooth edges, rad
+LOWER_TOOTH_ANGLES = (0.0, 0.21, 0.42, 0.64, 0.86, 1.06, 1.24)  # lower incisors are narrower
+# Lower teeth of a person who shows her teeth (teeth_show 1): their visible height above
+# the lower lip at full opening (face heights) and their share of the lip gap; they show
+# from LOWER_FROM opening on, fully LOWER_RAMP later.
+LOWER_SHOW_H = 0.032
+LOWER_SHOW_SHARE = 0.42
+LOWER_FROM, LOWER_RAMP = 0.05, 0.3
+CORRIDOR_DARK = 0.6  # how much darker than the throat the corners beside them are
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,7 @@ class MouthLook:
     light_lr: float  # -1 lit from the image's left .. +1 from its right
     blur_sigma: float  # px at this image size
     grain: float  # std of the photo's fine noise, grey levels
+    teeth_show: float = 0.0  # how much the photo showed the teeth (``own_teeth.teeth_show``)
 
 
 def _sample(image: np.ndarray, pts: np.ndarray, r: int) -> np.ndarray:
@@ -142,11 +151,13 @@ def mouth_look(image: np.ndarray, mesh: np.ndarray, height: float) -> MouthLook:
     )
 
 
-def _tooth_edges(across: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _tooth_edges(
+    across: np.ndarray, angles: tuple[float, ...] = TOOTH_ANGLES
+) -> tuple[np.ndarray, np.ndarray]:
     """Per column (``across`` = -1..1 across the mouth): distance to the nearest tooth
     edge in arch radians, and where in its tooth the column is (0 centre, 1 edge)."""
     theta = np.arcsin(np.clip(across / 1.08, -1.0, 1.0))
-    edges = np.array(TOOTH_ANGLES[1:], np.float64)
+    edges = np.array(angles[1:], np.float64)
     edges = np.concatenate([-edges[::-1], [0.0], edges])
     d = np.abs(theta[:, None] - edges[None, :])
     k = np.argmin(d, axis=1)
@@ -227,7 +238,12 @@ def paint_interior(
     # throat: darkest half-way down, deeper towards the corners
     rel = _clip01(ft / gap)
     throat = F32(1.0) - F32(0.3) * np.sin(F32(np.pi) * rel) * (F32(0.7) + F32(0.3) * depth)
-    throat *= light
+    # A person who shows her teeth opens wide at the corners too: past the teeth the
+    # corners are deep shadow (the dark corridors beside a broad smile's teeth).
+    show = F32(look.teeth_show)
+    throat *= light * (
+        F32(1.0) - F32(CORRIDOR_DARK) * show * _clip01((np.abs(across) - 0.55) / 0.4)
+    )
     weights: list[np.ndarray] = [throat]
     colours = [look.throat]
     if opening > 0.25:  # tongue, low in the mouth, lit from above
@@ -241,10 +257,11 @@ def paint_interior(
     # upper teeth: separate teeth on an arch, a soft shadow under the lip
     near_edge, pos = _tooth_edges(across)
     edge = np.exp(-((near_edge / F32(0.02)) ** 2))
-    teeth_h = np.minimum(F32(0.04 * height) * (1 - F32(0.4) * depth), gap * F32(0.5))
+    tall = F32(0.04 * height) * (F32(1.0) + F32(0.15) * F32(look.teeth_show))
+    teeth_h = np.minimum(tall * (1 - F32(0.4) * depth), gap * F32(0.5))
     t_len = teeth_h * (F32(1.0) - F32(0.12) * np.exp(-((near_edge / F32(0.05)) ** 2)))
     cover = _clip01(t_len - ft + F32(0.5))
-    cover *= np.clip((F32(0.97) - np.abs(across)) / F32(0.12), 0, 1)
+    cover *= np.clip((F32(0.97) - F32(0.07) * show - np.abs(across)) / F32(0.12), 0, 1)
     col_k = (F32(1.0) - F32(0.12) * pos**2) * (F32(1.0) - F32(0.35) * depth) * light
     # The line between neighbours is faint, a small dark notch at the biting edge.
     notch = _clip01(ft / np.maximum(teeth_h, F32(1)))
@@ -256,18 +273,16 @@ def paint_interior(
     shade *= col_k
     _over(weights, cover, shade)
     colours.append(look.teeth)
-    if opening > 0.6:  # lower teeth on wide vowels, mostly behind the lower lip
-        l_h = np.minimum(F32(0.02 * height) * (1 - F32(0.5) * depth), gap * F32(0.18))
-        l_h *= F32(np.clip((opening - 0.6) / 0.3, 0, 1))
-        low = _clip01(l_h - fb + F32(0.5))
-        low *= np.clip((F32(0.8) - np.abs(across)) / F32(0.15), 0, 1)
-        l_k = (F32(1.0) - F32(0.35) * depth) * light * F32(0.75) * (F32(1.0) - F32(0.15) * edge)
-        _over(weights, low, np.broadcast_to(l_k, low.shape))
+    low = _lower_teeth(opening, look, height, gap, fb, across, light)
+    if low is not None:
+        _over(weights, low[0], low[1])
         colours.append(look.teeth)
-    # inner lip surface: both lips' wet inner side, shading into the mouth
+    # inner lip surface: both lips' wet inner side, shading into the mouth; over lower
+    # teeth that show, the lower lip's is a narrow soft shadow, not a band
     band = F32(max(0.6, 0.006 * height))
+    low_k = F32(0.8) * (F32(1.0) - F32(0.6) * F32(look.teeth_show))
     lip = np.maximum(
-        np.exp(-np.maximum(ft, 0) / band) * F32(0.35), np.exp(-np.maximum(fb, 0) / band) * F32(0.8)
+        np.exp(-np.maximum(ft, 0) / band) * F32(0.35), np.exp(-np.maximum(fb, 0) / band) * low_k
     )
     _over(weights, lip, np.ones_like(lip))
     colours.append(look.inner_lip)
@@ -284,6 +299,48 @@ def paint_interior(
     patch = region[lo_xy[1] : hi_xy[1], lo_xy[0] : hi_xy[0]]
     interior = np.clip(img, 0, 255).astype(np.uint8)
     patch[:] = cv2.blendLinear(patch, interior, 1 - alpha, alpha)
+
+
+def _lower_teeth(
+    opening: float,
+    look: MouthLook,
+    height: float,
+    gap: np.ndarray,
+    fb: np.ndarray,
+    across: np.ndarray,
+    light: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Coverage and lightness of the lower teeth rising from the lower lip, or None.
+
+    Everyone shows a little of them on wide vowels (from opening 0.6); a person whose
+    photo showed her teeth (``look.teeth_show``) shows them from small openings, up to
+    LOWER_SHOW_H tall, as separate narrower teeth lit from above, a shadow line along
+    their biting edge (where they meet the upper row when the gap is small)."""
+    show = F32(look.teeth_show)
+    depth = across * across
+    wide_h = np.minimum(F32(0.02 * height) * (1 - F32(0.5) * depth), gap * F32(0.18))
+    wide_h *= F32(np.clip((opening - 0.6) / 0.3, 0, 1))
+    ramp = F32(np.clip((opening - LOWER_FROM) / LOWER_RAMP, 0, 1))
+    show_h = np.minimum(
+        F32(LOWER_SHOW_H * height) * (1 - F32(0.45) * depth), gap * F32(LOWER_SHOW_SHARE)
+    )
+    l_h = np.maximum(wide_h, show_h * show * ramp)
+    if float(l_h.max()) < 0.3:
+        return None
+    low = _clip01(l_h - fb + F32(0.5))
+    low *= np.clip((F32(0.86) - F32(0.06) * show - np.abs(across)) / F32(0.15), 0, 1)
+    near_edge, pos = _tooth_edges(across, LOWER_TOOTH_ANGLES)
+    edge = np.exp(-((near_edge / F32(0.018)) ** 2))
+    # darker towards the corners and down towards the lip; the biting edge catches a
+    # line of shadow from the upper row
+    from_top = _clip01((l_h - fb) / np.maximum(l_h, F32(1)))
+    base = F32(0.75) + F32(0.15) * show
+    shade = (F32(1.0) - F32(0.1) * pos**2) * (F32(1.0) - F32(0.35) * depth) * light * base
+    # the line between neighbours is faint, a small notch at the biting edge
+    notch = (F32(1.0) - from_top) ** 2
+    shade = shade * (F32(1.0) - F32(0.1) * from_top) * (1 - edge * (F32(0.06) + F32(0.25) * notch))
+    shade *= F32(1.0) - F32(0.35) * np.exp(-(((l_h - fb) / F32(max(0.8, 0.004 * height))) ** 2))
+    return low, shade
 
 
 def _own_teeth_over(

@@ -12,6 +12,12 @@ Only the upper teeth are kept (per column, the run of teeth that starts at the u
 lip): they move with the skull, so when the avatar opens its mouth
 (``inner_mouth.paint_interior``) they hang from the upper lip at the photo's own scale,
 and the throat, tongue and lower teeth (which ride on the jaw) are the synthetic ones.
+
+``teeth_show`` says how much of the inside the photo's parted lips show is teeth (0 to
+1), the photo's own gap however small: a person whose teeth show between parted lips
+(a broad smile, a speaker who talks over her teeth) shows both rows when she opens her
+mouth, and the synthetic lower teeth then rise from the lower lip (``inner_mouth``).
+It travels as ``Portrait.rig["teeth_show"]``.
 """
 
 from __future__ import annotations
@@ -26,11 +32,26 @@ import numpy as np
 from PIL import Image
 
 from avatarmedia import face as fm
-from avatarmedia.rest_mouth import _axes, _curve, face_height, interior_parts, visible_corners
+from avatarmedia.rest_mouth import (
+    _axes,
+    _curve,
+    face_height,
+    interior_parts,
+    lip_gap,
+    visible_corners,
+)
 
 TEX_W, TEX_H = 96, 32
 MIN_GAP = 0.02  # fraction of the face height: less shows too little to use
 MIN_TEETH = 0.3  # share of the mouth's inside that must be teeth
+# teeth_show: the share of the mouth's middle whose columns show teeth that maps to 0 and
+# to 1 (fixture faces and clip frames: closed or dark open mouths 0-0.11, en_woman talking
+# over her teeth 0.57, toothy smiles 0.79-0.96, the three-quarter face 0.36), and the
+# fewest inside samples (of 960) that tell anything.
+SHOW_SHARE = (0.15, 0.5)
+NARROW_GAP = (0.03, 0.09)  # lip gaps (face heights) from fully narrow to not narrow
+NARROW_LIFT = 0.25
+SHOW_MIN_SAMPLES = 12
 
 
 @dataclass(frozen=True)
@@ -141,3 +162,64 @@ def own_teeth(image: np.ndarray, mesh: np.ndarray) -> OwnTeeth | None:
     alpha *= np.clip(_smooth(any_in * (gap_col > 2.0), 9) * 1.2, 0, 1)[None, :]
     rgba = np.dstack([rgb, np.round(alpha * 255).astype(np.uint8)])
     return OwnTeeth(rgba=np.ascontiguousarray(rgba), gaps=np.maximum(gap_col, 1.0) / height)
+
+
+@dataclass(frozen=True)
+class TeethSeen:
+    """How much the photo's parted lips show the teeth (0 to 1) and, when they show
+    any, the teeth's colour (RGB, the lightest quarter of the teeth samples)."""
+
+    show: float
+    colour: np.ndarray | None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"teeth_show": round(self.show, 3)}
+        if self.colour is not None:
+            out["teeth_colour"] = [round(float(c), 1) for c in self.colour]
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TeethSeen:
+        colour = data.get("teeth_colour")
+        return cls(
+            float(data.get("teeth_show", 0.0)),
+            None if colour is None else np.asarray(colour, np.float32),
+        )
+
+
+def teeth_show(image: np.ndarray, mesh: np.ndarray) -> TeethSeen:
+    """How much of the inside between the photo's parted lips is teeth, 0 to 1 (0 for
+    closed lips or a dark open mouth), and their colour; see the module docstring."""
+    mesh = mesh.astype(np.float64)
+    height = face_height(mesh)
+    ax = _axes(mesh)
+    uv = ax.to_uv(mesh)
+    up, lo = uv[list(fm.LIPS_INNER_UPPER)], uv[list(fm.LIPS_INNER_LOWER)]
+    e0, e1 = visible_corners(uv)
+    us = np.linspace(0.8 * e0, 0.8 * e1, 40)
+    top, bottom = _curve(up, us), _curve(lo, us)
+    span = 0.01 * height
+    steps = np.linspace(0.0, 1.0, 24)
+    vs = (top - span)[None, :] + (bottom - top + 2 * span)[None, :] * steps[:, None]
+    u = np.broadcast_to(us[None, :], vs.shape)
+    dark, teeth = interior_parts(image, mesh, ax, u, vs)
+    if int(dark.sum() + teeth.sum()) < SHOW_MIN_SAMPLES or not teeth.any():
+        return TeethSeen(0.0, None)
+    # the share of the mouth's middle where a column shows teeth: unlike the teeth's
+    # share of the inside it does not change with how the mesh fits a small gap
+    middle = np.abs(np.linspace(-1.0, 1.0, len(us))) < 0.7
+    share = float(teeth[:, middle].any(axis=0).mean())
+    lo_s, hi_s = SHOW_SHARE
+    xy = ax.to_xy(np.stack([u, vs], axis=-1)).astype(np.float32)
+    rgb = cv2.remap(image, xy[..., 0], xy[..., 1], cv2.INTER_LINEAR)[teeth].astype(np.float32)
+    # the lightest quarter: between parted lips most teeth samples are in the lip's
+    # shadow or blurred into the dark behind them (en_woman: the lighter half gave teeth
+    # 20 L* darker than hers in the open frames)
+    light = rgb.mean(axis=1)
+    colour = rgb[light >= np.percentile(light, 75)].mean(axis=0)
+    # ... and a narrow gap keeps even those in the lips' shadow: lifted by up to
+    # NARROW_LIFT (en_woman: 199,186,168 between lips 4.7 % of the face height apart,
+    # 248,250,240 in a frame of hers with the mouth open)
+    narrow = float(np.clip((NARROW_GAP[1] - lip_gap(mesh)) / (NARROW_GAP[1] - NARROW_GAP[0]), 0, 1))
+    colour = colour * min(1.0 + NARROW_LIFT * narrow, 250.0 / max(float(colour.max()), 1.0))
+    return TeethSeen(float(np.clip((share - lo_s) / (hi_s - lo_s), 0.0, 1.0)), colour)

@@ -23,7 +23,7 @@ from PIL import Image, PngImagePlugin
 from avatarmedia import face as fm
 from avatarmedia.encode import even
 from avatarmedia.errors import FaceNotFrontalError, MediaInputError, NoFaceError
-from avatarmedia.own_teeth import own_teeth
+from avatarmedia.own_teeth import OwnTeeth, TeethSeen, own_teeth, teeth_show
 from avatarmedia.rest_mouth import rest_mouth
 
 SIDECAR_KEY = "avatarmesh"
@@ -389,6 +389,16 @@ def _crop_square(
     return np.array([cx, cy]), side
 
 
+def photo_rig(teeth: OwnTeeth | None, seen: TeethSeen) -> dict[str, Any]:
+    """What a photo portrait carries for its mouth, measured before it is closed: the
+    person's own teeth when the photo showed enough of them, and how much it showed
+    them, and their colour (``own_teeth``)."""
+    rig = seen.to_json()
+    if teeth is not None:
+        rig["own_teeth"] = teeth.to_json()
+    return rig
+
+
 def photo_portrait(image: np.ndarray, size: int = 1024, *, min_face: int = 90) -> Portrait:
     """Aligned (eyes level), cropped head-and-shoulders, mouth closed; the photo's own
     levels and colours are kept (a level stretch brightened dim clips: the avatar no
@@ -416,6 +426,7 @@ def photo_portrait(image: np.ndarray, size: int = 1024, *, min_face: int = 90) -
     )
     first_mesh = fm.find_face(out, min_size=min_face).mesh
     teeth = own_teeth(out, first_mesh)
+    show = teeth_show(out, first_mesh)
     out, rest_mesh = rest_mouth(
         out, first_mesh, lambda img: fm.find_face(img, min_size=min_face).mesh
     )
@@ -423,7 +434,7 @@ def photo_portrait(image: np.ndarray, size: int = 1024, *, min_face: int = 90) -
         image=out,
         kind="photo",
         mesh=rest_mesh,
-        rig={"own_teeth": teeth.to_json()} if teeth is not None else None,
+        rig=photo_rig(teeth, show),
         pose={"source": "photo", "roll_corrected_deg": round(angle, 2)},
     )
 

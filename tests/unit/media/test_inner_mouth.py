@@ -65,3 +65,38 @@ def test_teeth_follow_the_photos_white_balance(portrait: tuple) -> None:
         return float(light[:, 2].mean() / light[:, 0].mean())
 
     assert blue_over_red(cool_rgb) > blue_over_red(warm_rgb) * 1.15
+
+
+def _lower_band_lightness(rig: PhotoRig, opening: float) -> float:
+    """Median L* of the rendered band just above the moved lower inner lip, mid-mouth
+    (where lower teeth show, or else the tongue and throat)."""
+    frame = rig.render(opening)
+    poly = rig.mouth_polygon(opening, 0.0, 0.0)
+    lower = poly[len(rig.inner_up) :]
+    mid = lower[np.abs(lower[:, 0] - lower[:, 0].mean()) < 0.2 * np.ptp(lower[:, 0])]
+    lab = cv2.cvtColor(frame.astype(np.float32) / 255, cv2.COLOR_RGB2LAB)
+    px = [
+        lab[round(float(y)) - d, round(float(x)), 0]
+        for x, y in mid
+        for d in range(2, max(3, int(0.015 * rig.height)))
+    ]
+    return float(np.median(px))
+
+
+def test_a_person_who_shows_her_teeth_shows_both_rows() -> None:
+    """en_woman_talking_8s's first frame: mid-word, her upper teeth show between parted
+    lips. She talks over both rows of teeth, so our open mouth shows lower teeth rising
+    from the lower lip (before: one row of upper teeth over a dark red throat, EMD 23 L*
+    from hers); the man's first frame (closed lips) keeps the throat there."""
+    from avatarmedia.encode import read_video
+    from avatarmedia.render import PhotoAnimator
+
+    lightness = {}
+    for clip in ("en_woman_talking_8s", "man_talking_7s"):
+        frames, _ = read_video(FIXTURES / "clips" / f"{clip}.mp4")
+        rig = PhotoAnimator(photo_portrait(frames[0], 512), (512, 512)).rig
+        lightness[clip] = (rig.look.teeth_show, _lower_band_lightness(rig, 0.5))
+    show, woman = lightness["en_woman_talking_8s"]
+    none, man = lightness["man_talking_7s"]
+    assert show > 0.5 and none == 0.0
+    assert woman > 40.0 > man  # teeth (61 L*) against a throat (12)

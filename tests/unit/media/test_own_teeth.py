@@ -35,7 +35,8 @@ def test_a_toothy_photo_keeps_its_teeth_through_storage(toothy: Portrait) -> Non
 
 def test_a_closed_mouth_photo_has_no_teeth_to_keep() -> None:
     p = photo_portrait(load_image(FIXTURES / "faces" / "woman_asian_frontal_2840px.jpg"), 512)
-    assert p.rig is None
+    assert p.rig is not None and "own_teeth" not in p.rig
+    assert p.rig["teeth_show"] == 0.0 and "teeth_colour" not in p.rig
 
 
 def _upper_band(rig: PhotoRig, opening: float) -> np.ndarray:
