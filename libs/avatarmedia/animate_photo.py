@@ -22,14 +22,18 @@ import numpy.typing as npt
 from avatarmedia import face as fm
 from avatarmedia.head import head_region, smoothstep
 from avatarmedia.inner_mouth import grain_tile, mouth_look, paint_interior
-from avatarmedia.own_teeth import OwnTeeth, TeethSeen
-from avatarmedia.rest_mouth import visible_corners
+from avatarmedia.own_teeth import MouthSeen, OwnTeeth
+from avatarmedia.rest_mouth import CLOSED_GAP, visible_corners
 
 F32 = np.float32
 FloatArray = npt.NDArray[np.float32]
 
 OPEN_DROP = 0.105  # lower-lip drop at opening 1, fraction of face height
 OPEN_LIFT = 0.016  # upper-lip lift at opening 1
+# A photo with the mouth open shows how wide this person opens it (at least): opening 1
+# then parts the lips at least that far (the photo's lip gap less the closed lips' own,
+# ``rest_mouth.CLOSED_GAP``), up to MAX_RANGE_GAIN times the usual.
+MAX_RANGE_GAIN = 1.6
 WIDTH_SPREAD = 0.14  # corner spread at width 1 (fraction of half mouth width)
 ROUND_PULL = 0.22  # corner pull-in at rounding 1
 SMILE_LIFT = 0.018  # corner lift at smile 1, fraction of face height
@@ -71,6 +75,15 @@ def _mouth_line(uv: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     return up[:, 0], up[:, 1], lo[:, 0], lo[:, 1]
 
 
+def range_gain(seen: MouthSeen | None) -> float:
+    """How much wider than usual this person's mouth opens, from the photo's own lip gap
+    (1 when the photo does not say: closed or slightly open lips)."""
+    if seen is None:
+        return 1.0
+    usual = OPEN_DROP + OPEN_LIFT
+    return float(np.clip((seen.gap - CLOSED_GAP) / usual, 1.0, MAX_RANGE_GAIN))
+
+
 class PhotoRig:
     """Precomputed warp fields for one portrait at one output size."""
 
@@ -79,7 +92,7 @@ class PhotoRig:
         image: np.ndarray,
         mesh: np.ndarray,
         own_teeth: OwnTeeth | None = None,
-        seen: TeethSeen | None = None,
+        seen: MouthSeen | None = None,
     ) -> None:
         self.image = np.ascontiguousarray(image)
         self.mesh = mesh.astype(np.float64)
@@ -140,7 +153,9 @@ class PhotoRig:
             0.85 * (1.0 - smoothstep((v - chin_v) / (0.22 * height))),
         )
         f_dn = f_dn * (prof * (1 - to_jaw) + wx * (prof * to_jaw + (1 - prof) * beside))
-        drop, lift = OPEN_DROP * height, OPEN_LIFT * height
+        self.range_gain = range_gain(seen)
+        drop = OPEN_DROP * height * self.range_gain
+        lift = OPEN_LIFT * height * self.range_gain
         self.f_open = (((1 - s) * lift * f_up - s * drop * f_dn) * taper).astype(F32)
         self.below = (s > 0.5) & (np.abs(u) < hw * 1.05)
         self.above = (s <= 0.5) & (np.abs(u) < hw * 1.05)
@@ -302,8 +317,8 @@ class PhotoRig:
 
     def mouth_polygon(self, opening: float, spread: float, smile: float) -> np.ndarray:
         """Forward positions (image px, before head motion) of the moved inner lip."""
-        drop = OPEN_DROP * self.height * opening
-        lift = OPEN_LIFT * self.height * opening
+        drop = OPEN_DROP * self.height * opening * self.range_gain
+        lift = OPEN_LIFT * self.height * opening * self.range_gain
         up = self.inner_up.copy()
         lo = self.inner_lo.copy()
         hw = self.hw

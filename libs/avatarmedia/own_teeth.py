@@ -13,11 +13,13 @@ lip): they move with the skull, so when the avatar opens its mouth
 (``inner_mouth.paint_interior``) they hang from the upper lip at the photo's own scale,
 and the throat, tongue and lower teeth (which ride on the jaw) are the synthetic ones.
 
-``teeth_show`` says how much of the inside the photo's parted lips show is teeth (0 to
+``mouth_seen`` says how much of the inside the photo's parted lips show is teeth (0 to
 1), the photo's own gap however small: a person whose teeth show between parted lips
 (a broad smile, a speaker who talks over her teeth) shows both rows when she opens her
 mouth, and the synthetic lower teeth then rise from the lower lip (``inner_mouth``).
-It travels as ``Portrait.rig["teeth_show"]``.
+With the photo's lip gap (a lower bound of how wide this person opens her mouth,
+``animate_photo``) it travels in ``Portrait.rig`` (``teeth_show``, ``teeth_colour``,
+``lip_gap``).
 """
 
 from __future__ import annotations
@@ -165,29 +167,32 @@ def own_teeth(image: np.ndarray, mesh: np.ndarray) -> OwnTeeth | None:
 
 
 @dataclass(frozen=True)
-class TeethSeen:
-    """How much the photo's parted lips show the teeth (0 to 1) and, when they show
-    any, the teeth's colour (RGB, the lightest quarter of the teeth samples)."""
+class MouthSeen:
+    """What the photo's mouth showed before it was closed: how much of the inside
+    between the lips is teeth (0 to 1), the teeth's colour when there are any (RGB,
+    the lightest quarter of the teeth samples), and the lip gap (face heights)."""
 
     show: float
     colour: np.ndarray | None
+    gap: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"teeth_show": round(self.show, 3)}
+        out: dict[str, Any] = {"teeth_show": round(self.show, 3), "lip_gap": round(self.gap, 4)}
         if self.colour is not None:
             out["teeth_colour"] = [round(float(c), 1) for c in self.colour]
         return out
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> TeethSeen:
+    def from_json(cls, data: dict[str, Any]) -> MouthSeen:
         colour = data.get("teeth_colour")
         return cls(
             float(data.get("teeth_show", 0.0)),
             None if colour is None else np.asarray(colour, np.float32),
+            float(data.get("lip_gap", 0.0)),
         )
 
 
-def teeth_show(image: np.ndarray, mesh: np.ndarray) -> TeethSeen:
+def mouth_seen(image: np.ndarray, mesh: np.ndarray) -> MouthSeen:
     """How much of the inside between the photo's parted lips is teeth, 0 to 1 (0 for
     closed lips or a dark open mouth), and their colour; see the module docstring."""
     mesh = mesh.astype(np.float64)
@@ -203,8 +208,9 @@ def teeth_show(image: np.ndarray, mesh: np.ndarray) -> TeethSeen:
     vs = (top - span)[None, :] + (bottom - top + 2 * span)[None, :] * steps[:, None]
     u = np.broadcast_to(us[None, :], vs.shape)
     dark, teeth = interior_parts(image, mesh, ax, u, vs)
+    gap = lip_gap(mesh)
     if int(dark.sum() + teeth.sum()) < SHOW_MIN_SAMPLES or not teeth.any():
-        return TeethSeen(0.0, None)
+        return MouthSeen(0.0, None, gap)
     # the share of the mouth's middle where a column shows teeth: unlike the teeth's
     # share of the inside it does not change with how the mesh fits a small gap
     middle = np.abs(np.linspace(-1.0, 1.0, len(us))) < 0.7
@@ -220,6 +226,6 @@ def teeth_show(image: np.ndarray, mesh: np.ndarray) -> TeethSeen:
     # ... and a narrow gap keeps even those in the lips' shadow: lifted by up to
     # NARROW_LIFT (en_woman: 199,186,168 between lips 4.7 % of the face height apart,
     # 248,250,240 in a frame of hers with the mouth open)
-    narrow = float(np.clip((NARROW_GAP[1] - lip_gap(mesh)) / (NARROW_GAP[1] - NARROW_GAP[0]), 0, 1))
+    narrow = float(np.clip((NARROW_GAP[1] - gap) / (NARROW_GAP[1] - NARROW_GAP[0]), 0, 1))
     colour = colour * min(1.0 + NARROW_LIFT * narrow, 250.0 / max(float(colour.max()), 1.0))
-    return TeethSeen(float(np.clip((share - lo_s) / (hi_s - lo_s), 0.0, 1.0)), colour)
+    return MouthSeen(float(np.clip((share - lo_s) / (hi_s - lo_s), 0.0, 1.0)), colour, gap)

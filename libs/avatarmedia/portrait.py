@@ -23,7 +23,7 @@ from PIL import Image, PngImagePlugin
 from avatarmedia import face as fm
 from avatarmedia.encode import even
 from avatarmedia.errors import FaceNotFrontalError, MediaInputError, NoFaceError
-from avatarmedia.own_teeth import OwnTeeth, TeethSeen, own_teeth, teeth_show
+from avatarmedia.own_teeth import MouthSeen, OwnTeeth, mouth_seen, own_teeth
 from avatarmedia.rest_mouth import rest_mouth
 
 SIDECAR_KEY = "avatarmesh"
@@ -389,7 +389,7 @@ def _crop_square(
     return np.array([cx, cy]), side
 
 
-def photo_rig(teeth: OwnTeeth | None, seen: TeethSeen) -> dict[str, Any]:
+def photo_rig(teeth: OwnTeeth | None, seen: MouthSeen) -> dict[str, Any]:
     """What a photo portrait carries for its mouth, measured before it is closed: the
     person's own teeth when the photo showed enough of them, and how much it showed
     them, and their colour (``own_teeth``)."""
@@ -426,7 +426,7 @@ def photo_portrait(image: np.ndarray, size: int = 1024, *, min_face: int = 90) -
     )
     first_mesh = fm.find_face(out, min_size=min_face).mesh
     teeth = own_teeth(out, first_mesh)
-    show = teeth_show(out, first_mesh)
+    seen = mouth_seen(out, first_mesh)
     out, rest_mesh = rest_mouth(
         out, first_mesh, lambda img: fm.find_face(img, min_size=min_face).mesh
     )
@@ -434,7 +434,7 @@ def photo_portrait(image: np.ndarray, size: int = 1024, *, min_face: int = 90) -
         image=out,
         kind="photo",
         mesh=rest_mesh,
-        rig=photo_rig(teeth, show),
+        rig=photo_rig(teeth, seen),
         pose={"source": "photo", "roll_corrected_deg": round(angle, 2)},
     )
 

@@ -27,7 +27,7 @@ from avatarmedia.encode import PRESETS, VideoEncoder, even, frames_for_audio, sa
 from avatarmedia.errors import MediaInputError
 from avatarmedia.footage import Footage
 from avatarmedia.head import motion_matrix
-from avatarmedia.own_teeth import OwnTeeth, TeethSeen, own_teeth, teeth_show
+from avatarmedia.own_teeth import MouthSeen, OwnTeeth, mouth_seen, own_teeth
 from avatarmedia.portrait import Portrait
 from avatarmedia.rest_mouth import rest_mouth
 from avatarmedia.tracks import MouthTrack
@@ -161,11 +161,11 @@ class PhotoAnimator:
             mesh = fm.find_face(image, min_size=int(90 * min(1.0, w / portrait.size[0]))).mesh
         # A portrait made by photo_portrait is closed already and carries the person's
         # own teeth (nothing to do here); a raw image or a posed warp gets both now.
-        # How much the photo showed the teeth (``own_teeth.teeth_show``) likewise.
+        # What the photo showed of the mouth (``own_teeth.mouth_seen``) likewise.
         rig = (portrait.rig or {}) if portrait.kind == "photo" else {}
         stored = rig.get("own_teeth")
         teeth = OwnTeeth.from_json(stored) if stored else own_teeth(image, mesh)
-        seen = TeethSeen.from_json(rig) if "teeth_show" in rig else teeth_show(image, mesh)
+        seen = MouthSeen.from_json(rig) if "teeth_show" in rig else mouth_seen(image, mesh)
         image, mesh = rest_mouth(image, mesh, lambda img: fm.find_face(img, min_size=1).mesh)
         self.rig = PhotoRig(image, mesh, teeth, seen)
         self.face_height = self.rig.height

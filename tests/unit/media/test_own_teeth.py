@@ -95,3 +95,29 @@ def test_own_teeth_need_teeth_not_just_an_open_mouth() -> None:
     dark = p.image.copy()
     dark[teeth & lips.astype(bool)] = (40, 22, 22)
     assert own_teeth(dark, p.mesh) is None
+
+
+def test_a_photo_with_the_mouth_wide_open_sets_how_wide_the_avatar_opens_it() -> None:
+    """child_talking_9s at 6.6 s, mid-shout (lip gap 16 % of the face height): she opens
+    her mouth wider than our usual full opening (12 %), so the avatar made from that
+    frame parts its lips at least as far at opening 1 as the photo did (before: 12 %
+    whatever the photo showed). Her closed first frame says nothing: the usual range."""
+    from avatarmedia import face as fm
+    from avatarmedia.encode import read_video
+    from avatarmedia.render import PhotoAnimator
+    from avatarmedia.rest_mouth import CLOSED_GAP, lip_gap
+
+    frames, _ = read_video(FIXTURES / "clips" / "child_talking_9s.mp4")
+    parted = {}
+    for i in (0, 165):
+        p = photo_portrait(frames[i], 512)
+        rig = PhotoAnimator(p, (512, 512)).rig
+        poly = rig.mouth_polygon(1.0, 0.0, 0.0)
+        n_up = len(rig.inner_up)
+        mid_up = poly[:n_up][np.argmin(np.abs(poly[:n_up, 0] - rig.mesh[fm.UPPER_LIP_CENTER, 0]))]
+        mid_lo = poly[n_up:][np.argmin(np.abs(poly[n_up:, 0] - rig.mesh[fm.LOWER_LIP_CENTER, 0]))]
+        parted[i] = (float(mid_lo[1] - mid_up[1]) / rig.height, rig.range_gain)
+    photo_gap = lip_gap(fm.find_face(frames[165]).mesh)
+    assert parted[0][1] == 1.0 and parted[165][1] > 1.15
+    assert parted[165][0] >= photo_gap - CLOSED_GAP
+    assert parted[0][0] < photo_gap - CLOSED_GAP
