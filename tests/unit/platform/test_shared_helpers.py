@@ -61,6 +61,14 @@ def test_the_gateway_offers_exactly_the_languages_the_speech_engine_speaks() -> 
     assert get_args(Language) == LANGUAGES
 
 
+def test_the_gateway_offers_exactly_the_webhook_events_the_service_knows() -> None:
+    from gateway.routes.webhooks import EventName
+    from services.webhook.endpoints import EVENT_TYPES
+    from services.webhook.logic import ALL_EVENTS
+
+    assert set(get_args(EventName)) == EVENT_TYPES | {ALL_EVENTS}
+
+
 class _RecordingBilling:
     def __init__(self) -> None:
         self.requests: list[Any] = []
