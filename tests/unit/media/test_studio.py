@@ -19,8 +19,16 @@ from avatarmedia.captions import (
     to_vtt,
     with_punctuation,
 )
-from avatarmedia.matting import REST, MattedAnimator, halo_width, mask_iou
-from avatarmedia.portrait import draw_portrait, spec_from_description
+from avatarmedia.matting import (
+    REST,
+    MattedAnimator,
+    face_seed,
+    halo_width,
+    mask_iou,
+    refine_alpha,
+)
+from avatarmedia.portrait import draw_portrait, load_image, photo_portrait, spec_from_description
+from avatarmedia.pose import person_mask
 from avatarmedia.render import make_animator
 from avatarmedia.studio_layout import check_dimension, fit_box, presenter_box
 from avatarmedia.studio_render import SAMPLE_RATE, fade_edges, render_studio, scene_sound
@@ -156,6 +164,8 @@ def test_burned_captions_appear_word_by_word_inside_the_safe_area() -> None:
 
 # -- matting -----------------------------------------------------------------------
 
+FACES = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "faces"
+
 
 @pytest.fixture(scope="module")
 def matted() -> MattedAnimator:
@@ -194,6 +204,58 @@ def test_halo_width_sees_a_rim() -> None:
     clean = np.full((120, 120, 3), 255, np.uint8)
     clean[r < 30] = 0
     assert halo_width(clean, alpha, (255, 255, 255)) == 0.0
+
+
+def _photo_matte(name: str, side: int) -> tuple[np.ndarray, np.ndarray]:
+    """A fixture face's rest picture (as the photo has it) and its matte."""
+    portrait = photo_portrait(load_image((FACES / name).read_bytes()), 256)
+    animator = make_animator(portrait, (side, side))
+    picture = animator.frame(dict(REST))  # before matting un-mixes the edge
+    return picture, MattedAnimator(animator).alpha
+
+
+def test_a_backdrop_the_model_takes_for_person_is_cut_away_by_its_colour() -> None:
+    # The painted portrait's red backdrop beside her neck: MediaPipe calls it
+    # person (0.5-1.0); the colour cut removed it (12.7 % of the matte was
+    # backdrop red before, 1.7 % after: her lips and the rim of her hair).
+    picture, alpha = _photo_matte("woman_dark_skin_painted.png", 192)
+    r, g, b = (picture[..., c].astype(np.int32) for c in range(3))
+    backdrop_red = (r > 100) & (r > 1.8 * g) & (r > 1.8 * b)
+    assert backdrop_red.mean() > 0.3  # the backdrop is there to be cut
+    assert backdrop_red[alpha >= 0.5].mean() < 0.05
+
+
+def test_the_colour_cut_keeps_grey_hair_in_front_of_a_pale_window() -> None:
+    # Grey hair and a grey-blue window are a close call by colour (GrabCut alone
+    # gave the top of the head to the backdrop: 4 % of the person); only plain
+    # backdrop is cut, so the matte is the model's within 1 %.
+    picture, alpha = _photo_matte("man_black_frontal_obama.jpg", 192)
+    model_only = refine_alpha(picture, person_mask(picture))
+    person, before = alpha >= 0.5, model_only >= 0.5
+    assert abs(int(person.sum()) - int(before.sum())) < 0.01 * before.sum()
+    top = int(np.argmax(before.any(axis=1)))
+    assert person[top : top + 6].sum() >= 0.9 * before[top : top + 6].sum()
+
+
+def test_only_the_parts_attached_to_the_presenters_face_are_kept() -> None:
+    # A neighbour's collar at the crop's edge, as large as a hand and detached
+    # from the presenter, was kept by the "a tenth of the largest part" rule.
+    size, face_h = 160, 50.0
+    yy, xx = np.mgrid[0:size, 0:size]
+    picture = np.empty((size, size, 3), np.uint8)
+    picture[:] = (120, 140, 170)
+    face = np.hypot(xx - 80, (yy - 70) / 1.25) < 24
+    torso = (np.abs(xx - 80) < 32) & (yy > 100)
+    neck = (np.abs(xx - 80) < 10) & (yy > 85)
+    neighbour = (xx < 24) & (yy > 112)
+    picture[torso | neck] = (30, 32, 48)
+    picture[face] = (200, 150, 120)
+    picture[neighbour] = (235, 235, 235)
+    coarse = (face | torso | neck | neighbour).astype(np.float32)
+    seed = face_seed((size, size), (80.0, 70 + 0.78 * face_h), face_h)
+    alpha = refine_alpha(picture, coarse, seed)
+    assert alpha[140:, :16].max() < 0.05  # the neighbour is gone
+    assert alpha[70, 80] > 0.95 and alpha[150, 80] > 0.95  # face and torso stay
 
 
 # -- scenes and sound --------------------------------------------------------------
