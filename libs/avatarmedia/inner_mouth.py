@@ -20,6 +20,12 @@ darker towards the corners, a dark embrasure between neighbours, each tooth roun
 and shaded), a soft shadow under the upper lip where the gum would be, lower teeth on
 wide openings, the tongue low in the mouth lit from above, the dark throat between,
 and the shading of the inner lip surface along both lips. Coverage is anti-aliased.
+
+A person whose photo showed her teeth between parted lips (``MouthLook.teeth_show``,
+from ``own_teeth.mouth_seen``: a broad smile, someone who talks over her teeth) shows
+both rows: the lower teeth rise from the lower lip from small openings, meeting the
+upper row along a shadow line when the gap is small, and the corners beside the teeth
+are deep shadow; the teeth take the colour of hers.
 """
 
 from __future__ import annotations
