@@ -481,7 +481,8 @@ def test_console_studio_makes_a_two_scene_video_with_an_image_background(
     mesh.fund(owner, 10)
     c = console
     c.driver.get(c.base_url + "/console/#/studio")
-    c.find("input[name=api_key]").send_keys(new_key(mesh, owner))
+    key = new_key(mesh, owner)
+    c.find("input[name=api_key]").send_keys(key)
     c.find("form button[type=submit]").click()
     c.until(lambda d: c.find("main h1").text == "Studio")
     c.find("ul.videos li")  # the view has finished loading
@@ -491,6 +492,8 @@ def test_console_studio_makes_a_two_scene_video_with_an_image_background(
     c.find("button.add-scene").click()
     second = c.driver.find_elements(By.CSS_SELECTOR, "fieldset.scene")[1]
     second.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(str(BACKGROUND))
+    voice = Select(second.find_element(By.CSS_SELECTOR, "select[name=voice_id]"))
+    voice.select_by_index(1)  # the first built-in voice instead of the presenter's
     c.find("form button.primary").click()
     script = second.find_element(By.CSS_SELECTOR, "textarea")
     c.until(lambda d: "VALIDATION_ERROR" in c.field_error(script))
@@ -506,3 +509,6 @@ def test_console_studio_makes_a_two_scene_video_with_an_image_background(
     c.shot("studio-done", of=card)
     c.js("arguments[0].muted = true; arguments[0].play();", player)
     c.until(lambda d: c.js("return arguments[0].ended", player), 60)
+    api = httpx.Client(base_url=mesh.base_url, headers={"Authorization": f"Bearer {key}"})
+    scenes = api.get(f"/api/v1/videos/{card.get_attribute('data-id')}").json()["scenes"]
+    assert [scene["background"] for scene in scenes] == ["color", "image"], scenes

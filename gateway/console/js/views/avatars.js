@@ -79,7 +79,8 @@ function stageList(avatar) {
 function meta(avatar) {
   const language = LANGUAGES.find(([code]) => code === avatar.language)?.[1] || avatar.language;
   const nationality = avatar.nationality === language ? null : avatar.nationality;
-  return [language, nationality, avatar.is_system ? "System" : null].filter(Boolean).join(" · ");
+  const footage = avatar.motion === "footage" ? "Moves with its clip" : null;
+  return [language, nationality, footage, avatar.is_system ? "System" : null].filter(Boolean).join(" · ");
 }
 
 function portrait(avatar) {

@@ -1,5 +1,5 @@
-// Studio: a video made of scenes (up to 50), each with a presenter, a script and a
-// background (a colour or an uploaded image), in any frame size, captions on or off;
+// Studio: a video made of scenes (up to 50), each with a presenter (and pose), a script
+// in its voice or another, and a background (a colour or an uploaded image), in any frame size, captions on or off;
 // a layout preview of the first scene before submitting, the rendered first frame
 // (thumbnail) once done, progress, play, download, cancel.
 
@@ -28,15 +28,17 @@ const SIZES = [
 ];
 const SETTLED = ["completed", "failed", "cancelled"];
 // "video_inputs[2].voice.input_text: ..." -> scene 2's script.
-const SCENE_FIELD = /^video_inputs\[(\d+)\]\.(character|voice|background)\b/;
+const SCENE_FIELD = /^video_inputs\[(\d+)\]\.(character|voice|background)(?:\.(\w+))?/;
 
 export async function renderStudio(main) {
-  const avatars = (await api("/avatars?page=1&limit=100")).data.filter((a) => a.status === "ready");
+  const [avatarPage, voicePage] = await Promise.all([api("/avatars?page=1&limit=100"), api("/voices")]);
+  const avatars = avatarPage.data.filter((a) => a.status === "ready");
+  const voices = voicePage.data;
   const list = h("ul", { class: "videos", "aria-label": "Your studio videos" });
   main.append(
     h("h1", {}, "Studio"),
     h("div", { class: "split" },
-      studioForm(avatars, (video) => {
+      studioForm(avatars, voices, (video) => {
         list.querySelector(".empty")?.remove();
         list.prepend(studioCard(video));
       }),
@@ -48,25 +50,49 @@ export async function renderStudio(main) {
   if (page.data.length === 0) list.append(h("li", { class: "empty" }, "No studio videos yet."));
 }
 
-function sceneEditor(avatars, onChange) {
-  const presenter = field("Presenter", select(avatars.map((a) => [a.id, a.name]), { name: "avatar_id" }),
-    "Speaks the script in its own voice.");
+function sceneEditor(avatars, voices, onChange) {
+  const presenter = field("Presenter", select(avatars.map((a) => [a.id, a.name]), { name: "avatar_id" }));
+  const pose = field("Pose", select([["", "Base portrait"]], { name: "pose_id" }));
+  const voice = field("Voice", select([["", "The presenter's own voice"],
+    ...voices.map((v) => [v.voice_id, `${v.name} (${v.kind === "cloned" ? "cloned" : v.locale})`])], { name: "voice_id" }));
+  const loadPoses = async () => {
+    const options = [["", "Base portrait"]];
+    try {
+      const poses = await api(`/avatars/${presenter.input.value}/poses`);
+      for (const p of poses.data) if (!p.is_base && p.status === "ready") options.push([p.id, p.name]);
+    } catch (error) {
+      setFieldError(pose, error.message);
+    }
+    clear(pose.input, ...options.map(([value, label]) => h("option", { value }, label)));
+  };
+  presenter.input.addEventListener("change", loadPoses);
+  if (avatars.length) loadPoses();
   const script = field("Script", h("textarea", { name: "input_text", rows: 3, maxlength: 5000, required: true }));
   const color = h("input", { type: "color", name: "color", value: "#f6f6fc" });
   const colorField = field("Background colour", color);
   const image = field("Background image (optional, replaces the colour)",
     h("input", { type: "file", name: "background_image", accept: "image/jpeg,image/png,image/webp" }));
   const legend = h("legend", {});
-  const node = h("fieldset", { class: "card scene" }, legend, presenter.wrap, script.wrap,
+  const node = h("fieldset", { class: "card scene" }, legend,
+    h("div", { class: "fields" }, presenter.wrap, pose.wrap, voice.wrap), script.wrap,
     h("div", { class: "fields" }, colorField.wrap, image.wrap));
   const scene = {
     node,
     legend,
-    fields: { character: presenter, voice: script, background: image },
+    // Where an error about each part of the scene's request is shown.
+    fields: {
+      character: presenter,
+      "character.pose_id": pose,
+      voice: script,
+      "voice.voice_id": voice,
+      background: image,
+    },
+    pose: () => pose.input.value,
+    voiceId: () => voice.input.value,
     avatar: () => avatars.find((a) => a.id === presenter.input.value) || null,
     color: () => color.value,
     imageFile: () => image.input.files[0] || null,
-    clearErrors: () => [presenter, script, image, colorField].forEach((f) => setFieldError(f, "")),
+    clearErrors: () => [presenter, pose, voice, script, image, colorField].forEach((f) => setFieldError(f, "")),
   };
   for (const control of [presenter.input, color, image.input]) control.addEventListener("change", onChange);
   return scene;
@@ -98,7 +124,7 @@ function layoutPreview() {
   return { figure, update };
 }
 
-function studioForm(avatars, onCreated) {
+function studioForm(avatars, voices, onCreated) {
   const title = field("Title", h("input", { name: "title", maxlength: 255, value: "Studio video" }));
   const size = field("Frame size", select(SIZES, { name: "dimension" }));
   const tier = field("Tier", select([["avatar", "avatar: $0.05 / s"], ["avatar_pro", "avatar_pro: $0.08 / s"]], { name: "tier" }));
@@ -128,7 +154,7 @@ function studioForm(avatars, onCreated) {
     scene.legend.closest("fieldset").querySelector("select").focus();
   };
   const addScene = () => {
-    const scene = sceneEditor(avatars, () => preview.update(scenes[0], size.input.value));
+    const scene = sceneEditor(avatars, voices, () => preview.update(scenes[0], size.input.value));
     scene.up = h("button", { type: "button", onclick: () => move(scene, -1) }, "Move up");
     scene.down = h("button", { type: "button", onclick: () => move(scene, 1) }, "Move down");
     scene.remove = h("button", { type: "button", class: "danger", onclick: () => {
@@ -192,6 +218,8 @@ async function sceneBody(scene, index, progressWrap, progress) {
     character: { type: "avatar", avatar_id: scene.fields.character.input.value },
     voice: { type: "text", input_text: scene.fields.voice.input.value },
   };
+  if (scene.pose()) body.character.pose_id = scene.pose();
+  if (scene.voiceId()) body.voice.voice_id = scene.voiceId();
   const file = scene.imageFile();
   if (file) {
     progressWrap.hidden = false;
@@ -210,8 +238,9 @@ async function sceneBody(scene, index, progressWrap, progress) {
 
 function showStudioError(error, scenes, formError) {
   const match = SCENE_FIELD.exec(error.message);
-  const [index, part] = error.sceneField || (match ? [Number(match[1]), match[2]] : [null, null]);
-  const target = index !== null && scenes[index] ? scenes[index].fields[part] : formError;
+  const [index, part, detail] = error.sceneField || (match ? [Number(match[1]), match[2], match[3]] : [null]);
+  const fields = index !== null && scenes[index] ? scenes[index].fields : null;
+  const target = fields ? fields[`${part}.${detail}`] || fields[part] : formError;
   setFieldError(target, errorText(error, target !== formError));
   target.input?.focus();
 }
