@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from avatarmesh.clock import iso_millis
 from avatarmesh.errors import DomainError, ErrorCode
+from avatarmesh.ids import output_file_id
 from avatarmesh.money import to_usd
 from avatarmesh.storage import Storage, StorageError
 from avatarmesh.tiers import TIER_FROM_PB, Tier
@@ -49,7 +50,9 @@ BODY_DOC = {
                     "required": ["video_inputs"],
                     "description": "See docs/studio.md: video_inputs (1-50 scenes of "
                     "character, voice, background), dimension, caption, title, "
-                    "callback_id, callback_url, tier, fps, output_format, alpha_output.",
+                    "callback_id, callback_url, tier, fps, output_format, alpha_output, "
+                    "watermark_mode (auto, always, none: as for avatar videos), "
+                    "is_output_temporary (the output files are archived after 24 h).",
                     "properties": {
                         "video_inputs": {"type": "array", "minItems": 1, "maxItems": 50},
                         "dimension": {
@@ -67,6 +70,11 @@ BODY_DOC = {
                         "fps": {"type": "integer", "enum": [24, 25, 30]},
                         "output_format": {"type": "string", "enum": ["url", "raw_key"]},
                         "alpha_output": {"type": "boolean"},
+                        "watermark_mode": {
+                            "type": "string",
+                            "enum": ["auto", "always", "none"],
+                        },
+                        "is_output_temporary": {"type": "boolean"},
                     },
                 }
             }
@@ -124,6 +132,13 @@ class StudioVideoOut(BaseModel):
     error: str | None
     created_at: str
     completed_at: str | None
+    is_output_temporary: bool = False
+    output_file_id: str | None = Field(
+        default=None, description="Once completed: the MP4 as a file (docs/files.md)"
+    )
+    poster_file_id: str | None = Field(
+        default=None, description="Once completed: the thumbnail as a file"
+    )
 
 
 class StudioVideoPage(BaseModel):
@@ -211,6 +226,9 @@ async def _out(video: video_pb2.VideoJob, output_format: str, storage: Storage) 
         error=video.error or None,
         created_at=iso_millis(video.created_at),
         completed_at=iso_millis(video.completed_at) if video.HasField("completed_at") else None,
+        is_output_temporary=video.output_temporary,
+        output_file_id=output_file_id(video.id, "video") if done and video.video_key else None,
+        poster_file_id=output_file_id(video.id, "poster") if done and video.poster_key else None,
     )
 
 
@@ -274,6 +292,7 @@ async def _with_files(text: str, clients: Any, owner: str) -> str:
         ErrorCode.NOT_FOUND,
         ErrorCode.WALLET_NOT_FOUND,
         ErrorCode.AVATAR_NOT_READY,
+        ErrorCode.WATERMARK_NOT_ALLOWED,
         ErrorCode.IDEMPOTENCY_CONFLICT,
         ErrorCode.QUEUE_FULL,
         ErrorCode.STORAGE_ERROR,

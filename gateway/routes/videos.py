@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from avatarmesh.clock import iso_millis
 from avatarmesh.errors import DomainError, ErrorCode
-from avatarmesh.ids import IdPrefix
+from avatarmesh.ids import IdPrefix, output_file_id
 from avatarmesh.mediatypes import AUDIO_TYPES, MAX_AUDIO_BYTES
 from avatarmesh.money import to_usd
 from avatarmesh.storage import Storage, StorageError
@@ -162,6 +162,11 @@ class CreateVideoBody(RequestBody):
         "it), always, or none (only accounts the operator allows; else 403 "
         "WATERMARK_NOT_ALLOWED)",
     )
+    is_output_temporary: bool | None = Field(
+        default=None,
+        description="true: the output files (output_file_id, poster_file_id) are archived "
+        "24 hours after the video completes, and video_url stops working then",
+    )
     labels: list[str] | None = Field(
         default=None, description="Up to 20 labels (A-Z a-z 0-9 _ - . :), filterable in lists"
     )
@@ -209,6 +214,15 @@ class VideoOut(BaseModel):
     completed_at: str | None
     labels: list[str] = Field(default_factory=list)
     metadata: dict[str, str] = Field(default_factory=dict)
+    is_output_temporary: bool = False
+    output_file_id: str | None = Field(
+        default=None,
+        description="Once completed: the MP4 as a file (GET /api/v1/files/{id}; recorded "
+        "within seconds of completion)",
+    )
+    poster_file_id: str | None = Field(
+        default=None, description="Once completed: the poster JPEG as a file"
+    )
 
 
 class VideoPage(BaseModel):
@@ -263,6 +277,9 @@ async def _out(video: video_pb2.VideoJob, output_format: str, storage: Storage) 
         completed_at=iso_millis(video.completed_at) if video.HasField("completed_at") else None,
         labels=list(video.labels),
         metadata=dict(video.metadata),
+        is_output_temporary=video.output_temporary,
+        output_file_id=output_file_id(video.id, "video") if done and video.video_key else None,
+        poster_file_id=output_file_id(video.id, "poster") if done and video.poster_key else None,
     )
 
 
@@ -335,6 +352,7 @@ async def create_video(
                 labels=body.labels or [],
                 metadata=body.metadata or {},
                 watermark_mode=body.watermark_mode or "",
+                output_temporary=bool(body.is_output_temporary),
             )
         )
     except DomainError as exc:

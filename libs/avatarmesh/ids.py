@@ -7,6 +7,7 @@ tenant's id cannot be guessed and answers exactly like a missing one.
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
 import secrets
 from enum import StrEnum
@@ -46,3 +47,18 @@ def is_id(value: str, prefix: IdPrefix) -> bool:
     """True when `value` is well-formed for `prefix` (says nothing about existence)."""
     match = _PATTERN.match(value)
     return bool(match) and match.group("prefix") == prefix.value  # type: ignore[union-attr]
+
+
+def derived_id(prefix: IdPrefix, source_id: str, role: str) -> str:
+    """A stable id of ``prefix`` for what ``source_id`` produced as ``role`` (a video's
+    output file: ``derived_id(FILE, video_id, "video")``): every service holding the
+    source id computes the same one without asking, and it is as hard to guess as the
+    source id itself."""
+    digest = hashlib.sha256(f"{source_id}:{role}".encode()).digest()[:15]
+    return f"{prefix.value}_{base64.b32encode(digest).decode('ascii').lower()}"
+
+
+def output_file_id(job_id: str, role: str) -> str:
+    """The file id of a finished job's output (``role``: video, poster), which the files
+    service records on the job's completion event (docs/files.md)."""
+    return derived_id(IdPrefix.FILE, job_id, role)

@@ -201,6 +201,8 @@ export interface CreateVideoBody {
   fps?: 24 | 25 | 30 | null;
   /** auto (default: the operator's watermark unless the account may skip it), always, or none (only accounts the operator allows; else 403 WATERMARK_NOT_ALLOWED) */
   watermark_mode?: string | null;
+  /** true: the output files (output_file_id, poster_file_id) are archived 24 hours after the video completes, and video_url stops working then */
+  is_output_temporary?: boolean | null;
   /** Up to 20 labels (A-Z a-z 0-9 _ - . :), filterable in lists */
   labels?: Array<string> | null;
   /** Up to 50 free string pairs, filterable as key:value */
@@ -465,6 +467,11 @@ export interface StudioVideoOut {
   error: string | null;
   created_at: string;
   completed_at: string | null;
+  is_output_temporary?: boolean;
+  /** Once completed: the MP4 as a file (docs/files.md) */
+  output_file_id?: string | null;
+  /** Once completed: the thumbnail as a file */
+  poster_file_id?: string | null;
 }
 
 export interface StudioVideoPage {
@@ -524,6 +531,11 @@ export interface VideoOut {
   completed_at: string | null;
   labels?: Array<string>;
   metadata?: Record<string, string>;
+  is_output_temporary?: boolean;
+  /** Once completed: the MP4 as a file (GET /api/v1/files/{id}; recorded within seconds of completion) */
+  output_file_id?: string | null;
+  /** Once completed: the poster JPEG as a file */
+  poster_file_id?: string | null;
 }
 
 export interface VideoPage {

@@ -1,5 +1,6 @@
 """Wire-up: ``python -m services.files`` serves FileService, relays its outbox
-(``events.file.archived``) and runs the sweeper that archives expired temporary files."""
+(``events.file.archived``), records completed videos' outputs as files and runs the
+sweeper that archives expired temporary files."""
 
 from __future__ import annotations
 
@@ -20,9 +21,10 @@ def wire(rt: Runtime[FilesSettings]) -> Wiring:
     relay = OutboxRelay(rt.db, rt.bus, outbox)
     files = Files(rt.db, Storage(rt.settings), relay)
     every = rt.settings.files_sweep_interval_seconds
+    outputs = events.consumers(rt.bus, files, rt.settings.files_output_ttl_seconds)
     return Wiring(
         servicers=[servicer(files)],
-        background=[*events.consumers(), relay.run, lambda: files.run_sweeper(every)],
+        background=[*outputs, relay.run, lambda: files.run_sweeper(every)],
     )
 
 

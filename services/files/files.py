@@ -24,10 +24,11 @@ from avatarmesh.errors import DomainError, ErrorCode
 from avatarmesh.ids import IdPrefix, is_id
 from avatarmesh.mediatypes import FILE_CAPS
 from avatarmesh.outbox import OutboxRelay
-from avatarmesh.storage import Storage, StorageError
+from avatarmesh.storage import Storage, StorageError, StorageNotFound
 from services.files import events, store
 from services.files.logic import (
     FileStatus,
+    Output,
     Probed,
     StoredFile,
     check_kind,
@@ -98,13 +99,55 @@ class Files:
             return await _owned(session, new.owner_id, new.file_id)
 
     async def _probe(self, key: str, kind: str) -> Probed:
+        return (await self._probe_sized(key, kind))[0]
+
+    async def _probe_sized(self, key: str, kind: str) -> tuple[Probed, int]:
+        """What the object is, and its size in bytes (``StorageNotFound`` when gone)."""
         with tempfile.TemporaryDirectory(prefix="avatarmesh-file-") as tmp:
             path = Path(tmp) / "upload"
             try:
                 await self.storage.download(key, path)
+            except StorageNotFound:
+                raise
             except StorageError as exc:
                 raise DomainError(ErrorCode.STORAGE_ERROR, f"reading the upload: {exc}") from None
-            return await asyncio.to_thread(probe, path, kind)
+            return await asyncio.to_thread(probe, path, kind), path.stat().st_size
+
+    async def record_output(self, output: Output, ttl_seconds: float) -> StoredFile | None:
+        """A finished job's output as the owner's file (a temporary one expires after
+        ``ttl_seconds``); recorded before: that file. None when the object is gone (the
+        video was deleted meanwhile)."""
+        async with self.db.read() as session:
+            found = await store.owned(session, output.owner_id, output.file_id)
+        if found is not None:
+            return found
+        try:
+            probed, size = await self._probe_sized(output.storage_key, output.kind)
+        except StorageNotFound:
+            log.info("output %s is gone; not recorded", output.storage_key)
+            return None
+        now = self.clock()
+        made = StoredFile(
+            id=output.file_id,
+            owner_id=output.owner_id,
+            kind=output.kind,
+            content_type=output.content_type,
+            size_bytes=size,
+            filename=output.filename,
+            storage_key=output.storage_key,
+            width=probed.width,
+            height=probed.height,
+            duration_seconds=probed.duration_seconds,
+            status=FileStatus.READY,
+            public_token=None,
+            created_at=now,
+            expires_at=now + timedelta(seconds=ttl_seconds) if output.temporary else None,
+            archived_at=None,
+        )
+        async with self.db.transaction() as session:
+            if await store.owned(session, output.owner_id, output.file_id) is None:
+                await store.insert(session, made)
+            return await _owned(session, output.owner_id, output.file_id)
 
     async def get(self, owner_id: str, file_id: str) -> StoredFile:
         async with self.db.read() as session:

@@ -17,6 +17,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from avatarmesh.errors import DomainError, ErrorCode
+from avatarmesh.ids import output_file_id
 
 KINDS = ("image", "audio", "video")
 
@@ -67,3 +68,47 @@ def check_kind(kind: str, *, allow_empty: bool = False) -> str:
 
 def file_key_prefix(owner_id: str) -> str:
     return f"files/{owner_id}/"
+
+
+@dataclass(frozen=True)
+class Output:
+    """A finished job's output to record as the owner's file: its id is derived from
+    the job's (``output_file_id``), so recording it twice finds it recorded."""
+
+    owner_id: str
+    file_id: str
+    storage_key: str
+    kind: str
+    content_type: str
+    filename: str
+    temporary: bool
+
+
+def video_outputs(
+    owner_id: str, video_id: str, video_key: str, poster_key: str, temporary: bool
+) -> list[Output]:
+    """A completed video's outputs: the MP4 and its poster (when there is one)."""
+    found = [
+        Output(
+            owner_id,
+            output_file_id(video_id, "video"),
+            video_key,
+            "video",
+            "video/mp4",
+            f"{video_id}.mp4",
+            temporary,
+        )
+    ]
+    if poster_key:
+        found.append(
+            Output(
+                owner_id,
+                output_file_id(video_id, "poster"),
+                poster_key,
+                "image",
+                "image/jpeg",
+                f"{video_id}.jpg",
+                temporary,
+            )
+        )
+    return found

@@ -133,14 +133,18 @@ async def queue_render(
     )
 
 
-async def queue_studio(session: AsyncSession, video: Video, spec_json: str) -> None:
-    """``jobs.studio.<tier>`` for the new studio video, in the caller's transaction."""
+async def queue_studio(
+    session: AsyncSession, video: Video, spec_json: str, *, watermark: bool = False
+) -> None:
+    """``jobs.studio.<tier>`` for the new studio video, in the caller's transaction
+    (``watermark``: the render carries the operator's mark, see ``logic.watermarked``)."""
     job = jobs_pb2.StudioJob(
         video_id=video.id,
         owner_id=video.owner_id,
         tier=TIER_TO_PB[video.tier],
         spec_json=spec_json,
         output_prefix=video_prefix(video.owner_id, video.id),
+        watermark=watermark,
     )
     await add_to_outbox(session, outbox, f"jobs.studio.{video.tier}", job, msg_id=f"{video.id}:job")
 
@@ -169,6 +173,8 @@ def settled_event(video: Video) -> events_pb2.VideoSettled:
         duration_seconds=video.actual_seconds or 0.0,
         tier=TIER_TO_PB[video.tier],
         error=video.error,
+        output_temporary=video.output_temporary,
+        poster_key=video.poster_key,
     )
     if video.actual_cost_micros is not None:
         event.actual_cost_micros = video.actual_cost_micros

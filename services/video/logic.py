@@ -93,6 +93,7 @@ class VideoRequest:
     labels: tuple[str, ...] = ()
     metadata: tuple[tuple[str, str], ...] = ()
     watermark_mode: str = ""
+    output_temporary: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ class Draft:
     labels_json: str = "[]"
     metadata_json: str = "{}"
     watermark_mode: str = "auto"
+    output_temporary: bool = False
 
 
 WATERMARK_MODES = ("auto", "always", "none")
@@ -167,6 +169,8 @@ class Video:
     # compact JSON (avatarmesh.labels): a list of labels, an object of metadata
     labels_json: str = "[]"
     metadata_json: str = "{}"
+    # is_output_temporary: the files service archives the output 24 h after it is made
+    output_temporary: bool = False
 
 
 class CanaryStatus(StrEnum):
@@ -280,11 +284,13 @@ def validate(request: VideoRequest) -> Draft:
         output_format=output_format,
         labels_json=encode_labels(request.labels),
         metadata_json=encode_metadata(dict(request.metadata)),
-        watermark_mode=_watermark_mode(request.watermark_mode),
+        watermark_mode=watermark_mode_of(request.watermark_mode),
+        output_temporary=request.output_temporary,
     )
 
 
-def _watermark_mode(mode: str) -> str:
+def watermark_mode_of(mode: str) -> str:
+    """The request's ``watermark_mode`` (avatar and studio videos), ``auto`` by default."""
     mode = mode or "auto"
     if mode not in WATERMARK_MODES:
         raise DomainError(ErrorCode.VALIDATION_ERROR, "watermark_mode: auto, always or none")

@@ -114,6 +114,7 @@ def video_request(request: pb.CreateVideoRequest) -> VideoRequest:
         labels=tuple(request.labels),
         metadata=tuple(request.metadata.items()),
         watermark_mode=request.watermark_mode,
+        output_temporary=request.output_temporary,
     )
 
 
@@ -145,6 +146,7 @@ def video_pb(video: Video) -> pb.VideoJob:
         result_json=video.result_json,
         labels=decode_labels(video.labels_json),
         metadata=decode_metadata(video.metadata_json),
+        output_temporary=video.output_temporary,
     )
     if video.actual_cost_micros is not None:
         job.actual_cost_micros = video.actual_cost_micros

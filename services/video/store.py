@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Float,
     Index,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    false,
     func,
     select,
     update,
@@ -92,6 +94,7 @@ videos = Table(
     Column("result_json", Text, nullable=False, default="", server_default=""),
     Column("labels_json", Text, nullable=False, default="[]", server_default="[]"),
     Column("metadata_json", Text, nullable=False, default="{}", server_default="{}"),
+    Column("output_temporary", Boolean, nullable=False, default=False, server_default=false()),
     UniqueConstraint("owner_id", "idempotency_key", name="uq_videos_owner_idempotency"),
     Index("ix_videos_owner_created", "owner_id", "created_at"),
     Index("ix_videos_status", "status"),

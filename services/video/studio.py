@@ -10,6 +10,8 @@ In order (the first failure answers; nothing is held before step 5, nothing
 written before step 7, and inputs stored in step 4 are deleted on any failure):
 
 1. ``studio_logic.validate_studio``: every field (VALIDATION_ERROR naming it);
+   ``watermark_mode`` none for an account the operator does not allow is 403
+   WATERMARK_NOT_ALLOWED, as for avatar videos;
 2. the callback URL is public (the SSRF rules of ``avatarmesh.fetch``); a repeat
    idempotency key answers the first video; the safety filter on every script;
 3. each scene's avatar (the caller's or public, ready; unknown: 400 naming the
@@ -58,6 +60,7 @@ from services.video.logic import (
     hold_amount,
     invalid,
     rate_for,
+    watermarked,
 )
 from services.video.studio_logic import (
     FILE_KEY,
@@ -94,6 +97,7 @@ class StudioSubmissions:
             raise invalid("owner_id: required")
         draft = validate_studio(parse_request(request_json))
         settings = self.base.settings
+        watermarked(draft.watermark_mode, owner in settings.video_watermark_none_owners)
         if draft.callback_url:
             await fetch.check_url(
                 draft.callback_url, allow_insecure_loopback=settings.allow_insecure_loopback
@@ -351,7 +355,14 @@ class StudioSubmissions:
         try:
             async with base.db.transaction() as session:
                 await store.insert(session, video)
-                await events.queue_studio(session, video, spec.to_json())
+                await events.queue_studio(
+                    session,
+                    video,
+                    spec.to_json(),
+                    watermark=watermarked(
+                        draft.watermark_mode, owner in base.settings.video_watermark_none_owners
+                    ),
+                )
         except BaseException:
             await base.upstreams.release_quietly(hold_id, video_id)
             if key is not None:
@@ -447,4 +458,5 @@ def _queued(
         completed_at=None,
         kind="studio",
         studio_json=json.dumps(draft.summary(), separators=(",", ":")),
+        output_temporary=draft.output_temporary,
     )

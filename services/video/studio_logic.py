@@ -27,7 +27,12 @@ from typing import Any
 from avatarmedia.studio_layout import FITS, check_dimension
 from avatarmedia.studio_spec import DEFAULT_BACKGROUND, hex_colour
 from avatarmesh.tiers import Tier
-from services.video.logic import MAX_WEBHOOK_URL_CHARS, OUTPUT_FORMATS, invalid
+from services.video.logic import (
+    MAX_WEBHOOK_URL_CHARS,
+    OUTPUT_FORMATS,
+    invalid,
+    watermark_mode_of,
+)
 
 MAX_SCENES = 50
 MAX_SCENE_TEXT_CHARS = 5000
@@ -109,6 +114,8 @@ class StudioDraft:
     callback_url: str
     output_format: str
     alpha_output: bool = False
+    watermark_mode: str = "auto"
+    output_temporary: bool = False
 
     def summary(self) -> dict[str, Any]:
         """What GET shows of the request (and ``studio_json`` keeps)."""
@@ -357,7 +364,8 @@ def validate_studio(body: dict[str, Any]) -> StudioDraft:
     """The request's own rules; VALIDATION_ERROR naming the field (module doc)."""
     allowed = {
         "video_inputs", "dimension", "caption", "title", "callback_id", "callback_url",
-        "tier", "fps", "output_format", "alpha_output",
+        "tier", "fps", "output_format", "alpha_output", "watermark_mode",
+        "is_output_temporary",
     }  # fmt: skip
     data = _obj(body, "body", allowed)
     try:
@@ -392,6 +400,8 @@ def validate_studio(body: dict[str, Any]) -> StudioDraft:
         callback_url=callback_url,
         output_format=output_format,
         alpha_output=_flag(data, "alpha_output", "body"),
+        watermark_mode=watermark_mode_of(_text(data, "watermark_mode", "body", 16)),
+        output_temporary=_flag(data, "is_output_temporary", "body"),
     )
 
 

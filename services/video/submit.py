@@ -272,4 +272,5 @@ def _queued(
         completed_at=None,
         labels_json=draft.labels_json,
         metadata_json=draft.metadata_json,
+        output_temporary=draft.output_temporary,
     )

@@ -14,16 +14,33 @@ from __future__ import annotations
 import asyncio
 import json
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from avatarmedia.errors import MediaInputError
 from avatarmedia.studio_render import StudioResult, render_studio
 from avatarmedia.studio_spec import StudioSpec
+from avatarmedia.watermark import load_mark, watermarking
 from avatarmesh.bus import Delivery, Retry
 from avatarmesh.storage import StorageError, StorageNotFound
 from avatarmesh.v1 import jobs_pb2
 from services.worker import events
 from services.worker.lipsync import STORAGE_RETRY_S, LipsyncHandler, log
+
+
+def marked_render(
+    spec: StudioSpec,
+    assets: dict[str, bytes],
+    out_dir: Path,
+    progress: Callable[[float], None],
+    watermark_image: Path | None,
+    watermark: bool,
+) -> StudioResult:
+    """The blocking studio render (runs in a thread), with the operator's watermark in
+    every frame of the MP4 when the job asks for it (``watermark_mode``, as for avatar
+    videos). The alpha WebM (the presenter alone, for compositing) is not marked."""
+    with watermarking(load_mark(watermark_image) if watermark else None):
+        return render_studio(spec, assets, out_dir, progress=progress)
 
 
 class StudioHandler(LipsyncHandler):
@@ -53,11 +70,13 @@ class StudioHandler(LipsyncHandler):
             with tempfile.TemporaryDirectory(prefix=f"studio-{job.video_id}-") as tmp:
                 try:
                     result = await asyncio.to_thread(
-                        render_studio,
+                        marked_render,
                         spec,
                         assets,
                         Path(tmp),
-                        progress=self._progress_reporter(job, delivery.num_delivered),
+                        self._progress_reporter(job, delivery.num_delivered),
+                        self.settings.watermark_image if job.watermark else None,
+                        job.watermark,
                     )
                 except MediaInputError as exc:
                     await self._failed(job, str(exc))

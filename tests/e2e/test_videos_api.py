@@ -148,6 +148,7 @@ def test_own_audio_becomes_an_mp4_billed_on_its_duration(
         audio_data_url=wav_data_url(wav),
         resolution=512,
         fps=24,
+        is_output_temporary=True,
     )
     body = wait_for(api, created["poll_url"], settled, timeout=120)
     assert body["status"] == "completed", body
@@ -156,6 +157,29 @@ def test_own_audio_becomes_an_mp4_billed_on_its_duration(
     assert body["seconds"] == -(-body["actual_seconds"] // 1)  # the held estimate: ceil
     check_mp4(mesh, api, body, tmp_path)
     check_reconciled(api, body, before)
+    check_output_files(api, body)
+
+
+def check_output_files(api: httpx.Client, body: dict[str, Any]) -> None:
+    """Outputs are files (docs/files.md): the MP4 and the poster, recorded on completion;
+    a temporary video's expire 24 h later."""
+    assert body["is_output_temporary"] is True
+    path = f"/api/v1/files/{body['output_file_id']}"
+    deadline = time.monotonic() + 30
+    while (reply := api.get(path)).status_code == 404 and time.monotonic() < deadline:
+        time.sleep(0.2)  # recorded by the files service on events.video.completed
+    assert reply.status_code == 200, reply.text
+    video = reply.json()
+    assert (video["kind"], video["status"], video["filename"]) == (
+        "video",
+        "ready",
+        f"{body['id']}.mp4",
+    )
+    assert abs(video["duration_seconds"] - body["actual_seconds"]) < 0.2
+    assert (video["width"], video["height"]) == (512, 512) and video["expires_at"]
+    assert httpx.get(video["url"], timeout=30).status_code == 200
+    poster = api.get(f"/api/v1/files/{body['poster_file_id']}").json()
+    assert (poster["kind"], poster["content_type"]) == ("image", "image/jpeg")
 
 
 def test_cancel_releases_the_hold_and_never_captures(mesh: Mesh, api: httpx.Client) -> None:

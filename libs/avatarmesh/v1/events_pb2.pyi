@@ -135,7 +135,7 @@ class RenderFailed(_message.Message):
     def __init__(self, meta: _Optional[_Union[EventMeta, _Mapping]] = ..., video_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., error: _Optional[str] = ...) -> None: ...
 
 class VideoSettled(_message.Message):
-    __slots__ = ("meta", "video_id", "owner_id", "status", "webhook_url", "video_key", "duration_seconds", "tier", "actual_cost_micros", "error")
+    __slots__ = ("meta", "video_id", "owner_id", "status", "webhook_url", "video_key", "duration_seconds", "tier", "actual_cost_micros", "error", "output_temporary", "poster_key")
     META_FIELD_NUMBER: _ClassVar[int]
     VIDEO_ID_FIELD_NUMBER: _ClassVar[int]
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -146,6 +146,8 @@ class VideoSettled(_message.Message):
     TIER_FIELD_NUMBER: _ClassVar[int]
     ACTUAL_COST_MICROS_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_TEMPORARY_FIELD_NUMBER: _ClassVar[int]
+    POSTER_KEY_FIELD_NUMBER: _ClassVar[int]
     meta: EventMeta
     video_id: str
     owner_id: str
@@ -156,7 +158,9 @@ class VideoSettled(_message.Message):
     tier: _common_pb2.Tier
     actual_cost_micros: int
     error: str
-    def __init__(self, meta: _Optional[_Union[EventMeta, _Mapping]] = ..., video_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., status: _Optional[str] = ..., webhook_url: _Optional[str] = ..., video_key: _Optional[str] = ..., duration_seconds: _Optional[float] = ..., tier: _Optional[_Union[_common_pb2.Tier, str]] = ..., actual_cost_micros: _Optional[int] = ..., error: _Optional[str] = ...) -> None: ...
+    output_temporary: bool
+    poster_key: str
+    def __init__(self, meta: _Optional[_Union[EventMeta, _Mapping]] = ..., video_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., status: _Optional[str] = ..., webhook_url: _Optional[str] = ..., video_key: _Optional[str] = ..., duration_seconds: _Optional[float] = ..., tier: _Optional[_Union[_common_pb2.Tier, str]] = ..., actual_cost_micros: _Optional[int] = ..., error: _Optional[str] = ..., output_temporary: _Optional[bool] = ..., poster_key: _Optional[str] = ...) -> None: ...
 
 class PoseRendered(_message.Message):
     __slots__ = ("meta", "pose_id", "owner_id", "image_key", "applied_json", "error")

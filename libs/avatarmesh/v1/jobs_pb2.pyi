@@ -89,18 +89,20 @@ class LipsyncJob(_message.Message):
     def __init__(self, video_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., avatar_id: _Optional[str] = ..., portrait_key: _Optional[str] = ..., tts_voice_id: _Optional[str] = ..., voice_profile_json: _Optional[str] = ..., language: _Optional[str] = ..., text: _Optional[str] = ..., audio: _Optional[_Union[_common_pb2.MediaInput, _Mapping]] = ..., tier: _Optional[_Union[_common_pb2.Tier, str]] = ..., resolution: _Optional[int] = ..., fps: _Optional[int] = ..., video_prompt: _Optional[str] = ..., output_prefix: _Optional[str] = ..., watermark: _Optional[bool] = ...) -> None: ...
 
 class StudioJob(_message.Message):
-    __slots__ = ("video_id", "owner_id", "tier", "spec_json", "output_prefix")
+    __slots__ = ("video_id", "owner_id", "tier", "spec_json", "output_prefix", "watermark")
     VIDEO_ID_FIELD_NUMBER: _ClassVar[int]
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     TIER_FIELD_NUMBER: _ClassVar[int]
     SPEC_JSON_FIELD_NUMBER: _ClassVar[int]
     OUTPUT_PREFIX_FIELD_NUMBER: _ClassVar[int]
+    WATERMARK_FIELD_NUMBER: _ClassVar[int]
     video_id: str
     owner_id: str
     tier: _common_pb2.Tier
     spec_json: str
     output_prefix: str
-    def __init__(self, video_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., tier: _Optional[_Union[_common_pb2.Tier, str]] = ..., spec_json: _Optional[str] = ..., output_prefix: _Optional[str] = ...) -> None: ...
+    watermark: bool
+    def __init__(self, video_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., tier: _Optional[_Union[_common_pb2.Tier, str]] = ..., spec_json: _Optional[str] = ..., output_prefix: _Optional[str] = ..., watermark: _Optional[bool] = ...) -> None: ...
 
 class DeadLetter(_message.Message):
     __slots__ = ("subject", "payload", "deliveries", "error")

@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from avatarmesh.v1 import common_pb2 as avatarmesh_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x61vatarmesh/v1/video.proto\x12\ravatarmesh.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1a\x61vatarmesh/v1/common.proto\"K\n\x06\x43\x61nary\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\x12\x0e\n\x06worker\x18\x03 \x01(\t\x12\x15\n\rround_trip_ms\x18\x04 \x01(\x01\"\x14\n\x12StartCanaryRequest\"%\n\x10GetCanaryRequest\x12\x11\n\tcanary_id\x18\x01 \x01(\t\"\x81\x06\n\x08VideoJob\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x11\n\tavatar_id\x18\x03 \x01(\t\x12\x0f\n\x07pose_id\x18\x04 \x01(\t\x12!\n\x04tier\x18\x05 \x01(\x0e\x32\x13.avatarmesh.v1.Tier\x12*\n\x06status\x18\x06 \x01(\x0e\x32\x1a.avatarmesh.v1.VideoStatus\x12\x0c\n\x04text\x18\x07 \x01(\t\x12\x14\n\x0cvideo_prompt\x18\x08 \x01(\t\x12\x13\n\x0bwebhook_url\x18\t \x01(\t\x12\x12\n\nresolution\x18\n \x01(\x05\x12\x0b\n\x03\x66ps\x18\x0b \x01(\x05\x12\x19\n\x11\x65stimated_seconds\x18\x0c \x01(\x01\x12\x16\n\x0e\x61\x63tual_seconds\x18\r \x01(\x01\x12\x13\n\x0b\x63ost_micros\x18\x0e \x01(\x03\x12\x1f\n\x12\x61\x63tual_cost_micros\x18\x0f \x01(\x03H\x00\x88\x01\x01\x12\x11\n\tvideo_key\x18\x10 \x01(\t\x12\x12\n\nposter_key\x18\x11 \x01(\t\x12\r\n\x05\x65rror\x18\x12 \x01(\t\x12\x10\n\x08progress\x18\x13 \x01(\x01\x12.\n\ncreated_at\x18\x14 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63ompleted_at\x18\x15 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fhas_audio_input\x18\x16 \x01(\x08\x12\x15\n\routput_format\x18\x17 \x01(\t\x12\x0c\n\x04kind\x18\x18 \x01(\t\x12\x13\n\x0bstudio_json\x18\x19 \x01(\t\x12\x13\n\x0bresult_json\x18\x1a \x01(\t\x12\x0e\n\x06labels\x18\x1b \x03(\t\x12\x37\n\x08metadata\x18\x1c \x03(\x0b\x32%.avatarmesh.v1.VideoJob.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x15\n\x13_actual_cost_micros\"[\n\x18\x43reateStudioVideoRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x14\n\x0crequest_json\x18\x02 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\"\xbd\x03\n\x12\x43reateVideoRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x11\n\tavatar_id\x18\x02 \x01(\t\x12\x0c\n\x04text\x18\x03 \x01(\t\x12!\n\x04tier\x18\x04 \x01(\x0e\x32\x13.avatarmesh.v1.Tier\x12\x0f\n\x07pose_id\x18\x05 \x01(\t\x12\x14\n\x0cvideo_prompt\x18\x06 \x01(\t\x12\x13\n\x0bwebhook_url\x18\x07 \x01(\t\x12(\n\x05\x61udio\x18\x08 \x01(\x0b\x32\x19.avatarmesh.v1.MediaInput\x12\x12\n\nresolution\x18\t \x01(\x05\x12\x0b\n\x03\x66ps\x18\n \x01(\x05\x12\x17\n\x0fidempotency_key\x18\x0b \x01(\t\x12\x15\n\routput_format\x18\x0c \x01(\t\x12\x0e\n\x06labels\x18\r \x03(\t\x12\x41\n\x08metadata\x18\x0e \x03(\x0b\x32/.avatarmesh.v1.CreateVideoRequest.MetadataEntry\x12\x16\n\x0ewatermark_mode\x18\x0f \x01(\t\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"5\n\x0fGetVideoRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x10\n\x08video_id\x18\x02 \x01(\t\"8\n\x12\x43\x61ncelVideoRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x10\n\x08video_id\x18\x02 \x01(\t\"\x7f\n\x11ListVideosRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12(\n\x04page\x18\x02 \x01(\x0b\x32\x1a.avatarmesh.v1.PageRequest\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x0e\n\x06labels\x18\x04 \x03(\t\x12\x10\n\x08metadata\x18\x05 \x03(\t\"d\n\x12ListVideosResponse\x12\'\n\x06videos\x18\x01 \x03(\x0b\x32\x17.avatarmesh.v1.VideoJob\x12%\n\x04page\x18\x02 \x01(\x0b\x32\x17.avatarmesh.v1.PageInfo*\xb2\x01\n\x0bVideoStatus\x12\x1c\n\x18VIDEO_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13VIDEO_STATUS_QUEUED\x10\x01\x12\x1b\n\x17VIDEO_STATUS_PROCESSING\x10\x02\x12\x1a\n\x16VIDEO_STATUS_COMPLETED\x10\x03\x12\x17\n\x13VIDEO_STATUS_FAILED\x10\x04\x12\x1a\n\x16VIDEO_STATUS_CANCELLED\x10\x05\x32\xa1\x04\n\x0cVideoService\x12I\n\x0b\x43reateVideo\x12!.avatarmesh.v1.CreateVideoRequest\x1a\x17.avatarmesh.v1.VideoJob\x12\x43\n\x08GetVideo\x12\x1e.avatarmesh.v1.GetVideoRequest\x1a\x17.avatarmesh.v1.VideoJob\x12I\n\x0b\x43\x61ncelVideo\x12!.avatarmesh.v1.CancelVideoRequest\x1a\x17.avatarmesh.v1.VideoJob\x12Q\n\nListVideos\x12 .avatarmesh.v1.ListVideosRequest\x1a!.avatarmesh.v1.ListVideosResponse\x12U\n\x11\x43reateStudioVideo\x12\'.avatarmesh.v1.CreateStudioVideoRequest\x1a\x17.avatarmesh.v1.VideoJob\x12G\n\x0bStartCanary\x12!.avatarmesh.v1.StartCanaryRequest\x1a\x15.avatarmesh.v1.Canary\x12\x43\n\tGetCanary\x12\x1f.avatarmesh.v1.GetCanaryRequest\x1a\x15.avatarmesh.v1.Canaryb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x61vatarmesh/v1/video.proto\x12\ravatarmesh.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1a\x61vatarmesh/v1/common.proto\"K\n\x06\x43\x61nary\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\x12\x0e\n\x06worker\x18\x03 \x01(\t\x12\x15\n\rround_trip_ms\x18\x04 \x01(\x01\"\x14\n\x12StartCanaryRequest\"%\n\x10GetCanaryRequest\x12\x11\n\tcanary_id\x18\x01 \x01(\t\"\x9b\x06\n\x08VideoJob\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x11\n\tavatar_id\x18\x03 \x01(\t\x12\x0f\n\x07pose_id\x18\x04 \x01(\t\x12!\n\x04tier\x18\x05 \x01(\x0e\x32\x13.avatarmesh.v1.Tier\x12*\n\x06status\x18\x06 \x01(\x0e\x32\x1a.avatarmesh.v1.VideoStatus\x12\x0c\n\x04text\x18\x07 \x01(\t\x12\x14\n\x0cvideo_prompt\x18\x08 \x01(\t\x12\x13\n\x0bwebhook_url\x18\t \x01(\t\x12\x12\n\nresolution\x18\n \x01(\x05\x12\x0b\n\x03\x66ps\x18\x0b \x01(\x05\x12\x19\n\x11\x65stimated_seconds\x18\x0c \x01(\x01\x12\x16\n\x0e\x61\x63tual_seconds\x18\r \x01(\x01\x12\x13\n\x0b\x63ost_micros\x18\x0e \x01(\x03\x12\x1f\n\x12\x61\x63tual_cost_micros\x18\x0f \x01(\x03H\x00\x88\x01\x01\x12\x11\n\tvideo_key\x18\x10 \x01(\t\x12\x12\n\nposter_key\x18\x11 \x01(\t\x12\r\n\x05\x65rror\x18\x12 \x01(\t\x12\x10\n\x08progress\x18\x13 \x01(\x01\x12.\n\ncreated_at\x18\x14 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63ompleted_at\x18\x15 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fhas_audio_input\x18\x16 \x01(\x08\x12\x15\n\routput_format\x18\x17 \x01(\t\x12\x0c\n\x04kind\x18\x18 \x01(\t\x12\x13\n\x0bstudio_json\x18\x19 \x01(\t\x12\x13\n\x0bresult_json\x18\x1a \x01(\t\x12\x0e\n\x06labels\x18\x1b \x03(\t\x12\x37\n\x08metadata\x18\x1c \x03(\x0b\x32%.avatarmesh.v1.VideoJob.MetadataEntry\x12\x18\n\x10output_temporary\x18\x1d \x01(\x08\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x15\n\x13_actual_cost_micros\"[\n\x18\x43reateStudioVideoRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x14\n\x0crequest_json\x18\x02 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\"\xd7\x03\n\x12\x43reateVideoRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x11\n\tavatar_id\x18\x02 \x01(\t\x12\x0c\n\x04text\x18\x03 \x01(\t\x12!\n\x04tier\x18\x04 \x01(\x0e\x32\x13.avatarmesh.v1.Tier\x12\x0f\n\x07pose_id\x18\x05 \x01(\t\x12\x14\n\x0cvideo_prompt\x18\x06 \x01(\t\x12\x13\n\x0bwebhook_url\x18\x07 \x01(\t\x12(\n\x05\x61udio\x18\x08 \x01(\x0b\x32\x19.avatarmesh.v1.MediaInput\x12\x12\n\nresolution\x18\t \x01(\x05\x12\x0b\n\x03\x66ps\x18\n \x01(\x05\x12\x17\n\x0fidempotency_key\x18\x0b \x01(\t\x12\x15\n\routput_format\x18\x0c \x01(\t\x12\x0e\n\x06labels\x18\r \x03(\t\x12\x41\n\x08metadata\x18\x0e \x03(\x0b\x32/.avatarmesh.v1.CreateVideoRequest.MetadataEntry\x12\x16\n\x0ewatermark_mode\x18\x0f \x01(\t\x12\x18\n\x10output_temporary\x18\x10 \x01(\x08\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"5\n\x0fGetVideoRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x10\n\x08video_id\x18\x02 \x01(\t\"8\n\x12\x43\x61ncelVideoRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x10\n\x08video_id\x18\x02 \x01(\t\"\x7f\n\x11ListVideosRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12(\n\x04page\x18\x02 \x01(\x0b\x32\x1a.avatarmesh.v1.PageRequest\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x0e\n\x06labels\x18\x04 \x03(\t\x12\x10\n\x08metadata\x18\x05 \x03(\t\"d\n\x12ListVideosResponse\x12\'\n\x06videos\x18\x01 \x03(\x0b\x32\x17.avatarmesh.v1.VideoJob\x12%\n\x04page\x18\x02 \x01(\x0b\x32\x17.avatarmesh.v1.PageInfo*\xb2\x01\n\x0bVideoStatus\x12\x1c\n\x18VIDEO_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13VIDEO_STATUS_QUEUED\x10\x01\x12\x1b\n\x17VIDEO_STATUS_PROCESSING\x10\x02\x12\x1a\n\x16VIDEO_STATUS_COMPLETED\x10\x03\x12\x17\n\x13VIDEO_STATUS_FAILED\x10\x04\x12\x1a\n\x16VIDEO_STATUS_CANCELLED\x10\x05\x32\xa1\x04\n\x0cVideoService\x12I\n\x0b\x43reateVideo\x12!.avatarmesh.v1.CreateVideoRequest\x1a\x17.avatarmesh.v1.VideoJob\x12\x43\n\x08GetVideo\x12\x1e.avatarmesh.v1.GetVideoRequest\x1a\x17.avatarmesh.v1.VideoJob\x12I\n\x0b\x43\x61ncelVideo\x12!.avatarmesh.v1.CancelVideoRequest\x1a\x17.avatarmesh.v1.VideoJob\x12Q\n\nListVideos\x12 .avatarmesh.v1.ListVideosRequest\x1a!.avatarmesh.v1.ListVideosResponse\x12U\n\x11\x43reateStudioVideo\x12\'.avatarmesh.v1.CreateStudioVideoRequest\x1a\x17.avatarmesh.v1.VideoJob\x12G\n\x0bStartCanary\x12!.avatarmesh.v1.StartCanaryRequest\x1a\x15.avatarmesh.v1.Canary\x12\x43\n\tGetCanary\x12\x1f.avatarmesh.v1.GetCanaryRequest\x1a\x15.avatarmesh.v1.Canaryb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,8 +37,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_VIDEOJOB_METADATAENTRY']._serialized_options = b'8\001'
   _globals['_CREATEVIDEOREQUEST_METADATAENTRY']._loaded_options = None
   _globals['_CREATEVIDEOREQUEST_METADATAENTRY']._serialized_options = b'8\001'
-  _globals['_VIDEOSTATUS']._serialized_start=1901
-  _globals['_VIDEOSTATUS']._serialized_end=2079
+  _globals['_VIDEOSTATUS']._serialized_start=1953
+  _globals['_VIDEOSTATUS']._serialized_end=2131
   _globals['_CANARY']._serialized_start=105
   _globals['_CANARY']._serialized_end=180
   _globals['_STARTCANARYREQUEST']._serialized_start=182
@@ -46,23 +46,23 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETCANARYREQUEST']._serialized_start=204
   _globals['_GETCANARYREQUEST']._serialized_end=241
   _globals['_VIDEOJOB']._serialized_start=244
-  _globals['_VIDEOJOB']._serialized_end=1013
-  _globals['_VIDEOJOB_METADATAENTRY']._serialized_start=943
-  _globals['_VIDEOJOB_METADATAENTRY']._serialized_end=990
-  _globals['_CREATESTUDIOVIDEOREQUEST']._serialized_start=1015
-  _globals['_CREATESTUDIOVIDEOREQUEST']._serialized_end=1106
-  _globals['_CREATEVIDEOREQUEST']._serialized_start=1109
-  _globals['_CREATEVIDEOREQUEST']._serialized_end=1554
-  _globals['_CREATEVIDEOREQUEST_METADATAENTRY']._serialized_start=943
-  _globals['_CREATEVIDEOREQUEST_METADATAENTRY']._serialized_end=990
-  _globals['_GETVIDEOREQUEST']._serialized_start=1556
-  _globals['_GETVIDEOREQUEST']._serialized_end=1609
-  _globals['_CANCELVIDEOREQUEST']._serialized_start=1611
-  _globals['_CANCELVIDEOREQUEST']._serialized_end=1667
-  _globals['_LISTVIDEOSREQUEST']._serialized_start=1669
-  _globals['_LISTVIDEOSREQUEST']._serialized_end=1796
-  _globals['_LISTVIDEOSRESPONSE']._serialized_start=1798
-  _globals['_LISTVIDEOSRESPONSE']._serialized_end=1898
-  _globals['_VIDEOSERVICE']._serialized_start=2082
-  _globals['_VIDEOSERVICE']._serialized_end=2627
+  _globals['_VIDEOJOB']._serialized_end=1039
+  _globals['_VIDEOJOB_METADATAENTRY']._serialized_start=969
+  _globals['_VIDEOJOB_METADATAENTRY']._serialized_end=1016
+  _globals['_CREATESTUDIOVIDEOREQUEST']._serialized_start=1041
+  _globals['_CREATESTUDIOVIDEOREQUEST']._serialized_end=1132
+  _globals['_CREATEVIDEOREQUEST']._serialized_start=1135
+  _globals['_CREATEVIDEOREQUEST']._serialized_end=1606
+  _globals['_CREATEVIDEOREQUEST_METADATAENTRY']._serialized_start=969
+  _globals['_CREATEVIDEOREQUEST_METADATAENTRY']._serialized_end=1016
+  _globals['_GETVIDEOREQUEST']._serialized_start=1608
+  _globals['_GETVIDEOREQUEST']._serialized_end=1661
+  _globals['_CANCELVIDEOREQUEST']._serialized_start=1663
+  _globals['_CANCELVIDEOREQUEST']._serialized_end=1719
+  _globals['_LISTVIDEOSREQUEST']._serialized_start=1721
+  _globals['_LISTVIDEOSREQUEST']._serialized_end=1848
+  _globals['_LISTVIDEOSRESPONSE']._serialized_start=1850
+  _globals['_LISTVIDEOSRESPONSE']._serialized_end=1950
+  _globals['_VIDEOSERVICE']._serialized_start=2134
+  _globals['_VIDEOSERVICE']._serialized_end=2679
 # @@protoc_insertion_point(module_scope)

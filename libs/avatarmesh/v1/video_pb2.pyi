@@ -49,7 +49,7 @@ class GetCanaryRequest(_message.Message):
     def __init__(self, canary_id: _Optional[str] = ...) -> None: ...
 
 class VideoJob(_message.Message):
-    __slots__ = ("id", "owner_id", "avatar_id", "pose_id", "tier", "status", "text", "video_prompt", "webhook_url", "resolution", "fps", "estimated_seconds", "actual_seconds", "cost_micros", "actual_cost_micros", "video_key", "poster_key", "error", "progress", "created_at", "completed_at", "has_audio_input", "output_format", "kind", "studio_json", "result_json", "labels", "metadata")
+    __slots__ = ("id", "owner_id", "avatar_id", "pose_id", "tier", "status", "text", "video_prompt", "webhook_url", "resolution", "fps", "estimated_seconds", "actual_seconds", "cost_micros", "actual_cost_micros", "video_key", "poster_key", "error", "progress", "created_at", "completed_at", "has_audio_input", "output_format", "kind", "studio_json", "result_json", "labels", "metadata", "output_temporary")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -85,6 +85,7 @@ class VideoJob(_message.Message):
     RESULT_JSON_FIELD_NUMBER: _ClassVar[int]
     LABELS_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_TEMPORARY_FIELD_NUMBER: _ClassVar[int]
     id: str
     owner_id: str
     avatar_id: str
@@ -113,7 +114,8 @@ class VideoJob(_message.Message):
     result_json: str
     labels: _containers.RepeatedScalarFieldContainer[str]
     metadata: _containers.ScalarMap[str, str]
-    def __init__(self, id: _Optional[str] = ..., owner_id: _Optional[str] = ..., avatar_id: _Optional[str] = ..., pose_id: _Optional[str] = ..., tier: _Optional[_Union[_common_pb2.Tier, str]] = ..., status: _Optional[_Union[VideoStatus, str]] = ..., text: _Optional[str] = ..., video_prompt: _Optional[str] = ..., webhook_url: _Optional[str] = ..., resolution: _Optional[int] = ..., fps: _Optional[int] = ..., estimated_seconds: _Optional[float] = ..., actual_seconds: _Optional[float] = ..., cost_micros: _Optional[int] = ..., actual_cost_micros: _Optional[int] = ..., video_key: _Optional[str] = ..., poster_key: _Optional[str] = ..., error: _Optional[str] = ..., progress: _Optional[float] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., has_audio_input: _Optional[bool] = ..., output_format: _Optional[str] = ..., kind: _Optional[str] = ..., studio_json: _Optional[str] = ..., result_json: _Optional[str] = ..., labels: _Optional[_Iterable[str]] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    output_temporary: bool
+    def __init__(self, id: _Optional[str] = ..., owner_id: _Optional[str] = ..., avatar_id: _Optional[str] = ..., pose_id: _Optional[str] = ..., tier: _Optional[_Union[_common_pb2.Tier, str]] = ..., status: _Optional[_Union[VideoStatus, str]] = ..., text: _Optional[str] = ..., video_prompt: _Optional[str] = ..., webhook_url: _Optional[str] = ..., resolution: _Optional[int] = ..., fps: _Optional[int] = ..., estimated_seconds: _Optional[float] = ..., actual_seconds: _Optional[float] = ..., cost_micros: _Optional[int] = ..., actual_cost_micros: _Optional[int] = ..., video_key: _Optional[str] = ..., poster_key: _Optional[str] = ..., error: _Optional[str] = ..., progress: _Optional[float] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., has_audio_input: _Optional[bool] = ..., output_format: _Optional[str] = ..., kind: _Optional[str] = ..., studio_json: _Optional[str] = ..., result_json: _Optional[str] = ..., labels: _Optional[_Iterable[str]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., output_temporary: _Optional[bool] = ...) -> None: ...
 
 class CreateStudioVideoRequest(_message.Message):
     __slots__ = ("owner_id", "request_json", "idempotency_key")
@@ -126,7 +128,7 @@ class CreateStudioVideoRequest(_message.Message):
     def __init__(self, owner_id: _Optional[str] = ..., request_json: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class CreateVideoRequest(_message.Message):
-    __slots__ = ("owner_id", "avatar_id", "text", "tier", "pose_id", "video_prompt", "webhook_url", "audio", "resolution", "fps", "idempotency_key", "output_format", "labels", "metadata", "watermark_mode")
+    __slots__ = ("owner_id", "avatar_id", "text", "tier", "pose_id", "video_prompt", "webhook_url", "audio", "resolution", "fps", "idempotency_key", "output_format", "labels", "metadata", "watermark_mode", "output_temporary")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -149,6 +151,7 @@ class CreateVideoRequest(_message.Message):
     LABELS_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
     WATERMARK_MODE_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_TEMPORARY_FIELD_NUMBER: _ClassVar[int]
     owner_id: str
     avatar_id: str
     text: str
@@ -164,7 +167,8 @@ class CreateVideoRequest(_message.Message):
     labels: _containers.RepeatedScalarFieldContainer[str]
     metadata: _containers.ScalarMap[str, str]
     watermark_mode: str
-    def __init__(self, owner_id: _Optional[str] = ..., avatar_id: _Optional[str] = ..., text: _Optional[str] = ..., tier: _Optional[_Union[_common_pb2.Tier, str]] = ..., pose_id: _Optional[str] = ..., video_prompt: _Optional[str] = ..., webhook_url: _Optional[str] = ..., audio: _Optional[_Union[_common_pb2.MediaInput, _Mapping]] = ..., resolution: _Optional[int] = ..., fps: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., output_format: _Optional[str] = ..., labels: _Optional[_Iterable[str]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., watermark_mode: _Optional[str] = ...) -> None: ...
+    output_temporary: bool
+    def __init__(self, owner_id: _Optional[str] = ..., avatar_id: _Optional[str] = ..., text: _Optional[str] = ..., tier: _Optional[_Union[_common_pb2.Tier, str]] = ..., pose_id: _Optional[str] = ..., video_prompt: _Optional[str] = ..., webhook_url: _Optional[str] = ..., audio: _Optional[_Union[_common_pb2.MediaInput, _Mapping]] = ..., resolution: _Optional[int] = ..., fps: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., output_format: _Optional[str] = ..., labels: _Optional[_Iterable[str]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., watermark_mode: _Optional[str] = ..., output_temporary: _Optional[bool] = ...) -> None: ...
 
 class GetVideoRequest(_message.Message):
     __slots__ = ("owner_id", "video_id")

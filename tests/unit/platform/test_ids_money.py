@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from avatarmesh.ids import IdPrefix, is_id, new_id
+from avatarmesh.ids import IdPrefix, is_id, new_id, output_file_id
 from avatarmesh.money import cost_for_seconds, to_usd, usd
 
 
@@ -22,6 +22,14 @@ def test_an_id_of_another_kind_or_shape_is_rejected() -> None:
     assert not is_id(avatar_id, IdPrefix.POSE)
     assert not is_id("av_abc", IdPrefix.AVATAR)
     assert not is_id(avatar_id.upper(), IdPrefix.AVATAR)
+
+
+def test_an_output_file_id_is_a_stable_well_formed_id_per_video_and_role() -> None:
+    video_id = new_id(IdPrefix.VIDEO)
+    video = output_file_id(video_id, "video")
+    assert is_id(video, IdPrefix.FILE) and video == output_file_id(video_id, "video")
+    assert output_file_id(video_id, "poster") != video
+    assert output_file_id(new_id(IdPrefix.VIDEO), "video") != video
 
 
 def test_contract_prices_are_exact_in_micro_dollars() -> None:

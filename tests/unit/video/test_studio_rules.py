@@ -198,3 +198,12 @@ def test_the_hold_covers_the_text_estimate_with_a_margin_and_silence_exactly() -
     assert studio_hold_seconds(0.0, 3.0) == 3
     assert studio_hold_seconds(0.0, 0.2) == 1
     assert studio_hold_seconds(2.0, 1.0) == 4  # 2.2 + 1.0 rounded up
+
+
+def test_watermark_mode_and_temporary_outputs_as_for_avatar_videos() -> None:
+    draft = validate_studio(body())
+    assert (draft.watermark_mode, draft.output_temporary) == ("auto", False)
+    draft = validate_studio(body(watermark_mode="always", is_output_temporary=True))
+    assert (draft.watermark_mode, draft.output_temporary) == ("always", True)
+    assert refused(body(watermark_mode="sometimes")) == "watermark_mode: auto, always or none"
+    assert "is_output_temporary" in refused(body(is_output_temporary="yes"))

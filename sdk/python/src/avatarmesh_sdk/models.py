@@ -223,6 +223,7 @@ class CreateVideoBody(Model):
     resolution: Literal[512, 720, 1080, 1536] | None = None
     fps: Literal[24, 25, 30] | None = None
     watermark_mode: str | None = None
+    is_output_temporary: bool | None = None
     labels: list[str] | None = None
     metadata: dict[str, str] | None = None
 
@@ -522,6 +523,9 @@ class StudioVideoOut(Model):
     error: str | None
     created_at: str
     completed_at: str | None
+    is_output_temporary: bool = False
+    output_file_id: str | None = None
+    poster_file_id: str | None = None
 
 
 @dataclass(kw_only=True)
@@ -584,6 +588,9 @@ class VideoOut(Model):
     completed_at: str | None
     labels: list[str] | None = None
     metadata: dict[str, str] | None = None
+    is_output_temporary: bool = False
+    output_file_id: str | None = None
+    poster_file_id: str | None = None
 
 
 @dataclass(kw_only=True)
