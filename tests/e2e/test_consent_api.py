@@ -18,6 +18,8 @@ import pytest
 from tests.e2e.conftest import FIXTURES, Mesh
 from tests.e2e.receiver import Receiver
 
+pytestmark = pytest.mark.e2e
+
 OWNER = "own_consent"
 CLIP = "clips/man_talking_7s.mp4"
 REASON = "the consent clip shows another person"
