@@ -51,7 +51,9 @@ class Portrait:
     """A presenter image plus what animation needs.
 
     ``kind``: "drawn" (``spec`` and ``rig`` present: the animator redraws it) or
-    "photo" (``rig`` holds ``own_teeth`` when the photo showed the person's teeth).
+    "photo" (``rig`` holds what the photo showed of the mouth before it was closed:
+    ``teeth_show``, ``teeth_colour``, ``lip_gap``, and ``own_teeth`` when it showed
+    enough of the person's teeth; see ``own_teeth``).
     ``mesh``: 468x3 face mesh in image pixels when known. ``pose``: what
     ``apply_pose`` changed, if anything.
     """
