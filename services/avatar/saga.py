@@ -31,6 +31,7 @@ from services.avatar.logic import (
     Stage,
     Voice,
     automatic_rejection,
+    check_reason,
     decision_needed,
     is_later_stage,
     rejection_message,
@@ -118,6 +119,7 @@ class CreationSaga:
         is recorded first, so a competing opposite decision is refused; a retry of the
         same one finishes it (billing calls are idempotent by key)."""
         decision = ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED
+        reason = "" if approve else check_reason(reason)
         async with self.db.transaction() as s:
             avatar = await store.get(s, avatar_id)
             if avatar is None:
