@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 
@@ -48,3 +49,26 @@ def test_audio_given_up_front_is_encoded_ahead_of_the_frames_with_the_same_lengt
         again.write(np.zeros((48, 64, 3), np.uint8))
         with pytest.raises(MediaInputError, match="already"):
             again.close(audio, sr)
+
+
+def test_frames_become_studio_range_yuv420p_with_each_blocks_mean_colour() -> None:
+    # A picture with colour edges (where point-sampled chroma aliases) and flats.
+    rng = np.random.default_rng(5)
+    rgb = np.repeat(np.repeat(rng.integers(0, 256, (45, 80, 3), np.uint8), 7, 0), 7, 1)
+    rgb = np.ascontiguousarray(rgb[:314, :560])
+    rgb[:60, :100] = (200, 30, 30)
+    rgb[100:, 300:] = (255, 255, 255)
+    mine = encode.rgb_to_yuv420p(rgb)
+    h, w = rgb.shape[:2]
+    assert mine.shape == (h * 3 // 2, w)
+    swscale = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")
+    assert np.abs(mine[:h].astype(int) - swscale.to_ndarray()[:h]).max() <= 1  # luma
+    block = rgb.reshape(h // 2, 2, w // 2, 2, 3).mean(axis=(1, 3)) / 255.0
+    r, g, b = block[..., 0], block[..., 1], block[..., 2]
+    u = 128 + 224 * (-0.168736 * r - 0.331264 * g + 0.5 * b)
+    v = 128 + 224 * (0.5 * r - 0.418688 * g - 0.081312 * b)
+    planes = mine[h:].reshape(2, h // 2, w // 2).astype(float)
+    assert np.abs(planes[0] - u).max() <= 1.5 and np.abs(planes[1] - v).max() <= 1.5
+    assert (mine[100:h, 300:] == 235).all()  # white is studio-range white
+    back = av.VideoFrame.from_ndarray(mine, format="yuv420p").to_ndarray(format="rgb24")
+    assert np.abs(back[8:52, 8:92].astype(int) - (200, 30, 30)).max() <= 3  # red stays red
