@@ -20,12 +20,15 @@ async function run(path, job, fresh) {
     }
     const started = performance.now();
     let body = null;
+    let backOffMs = 0;
     try {
       body = await api(path);
     } catch (error) {
       for (const listener of job.listeners) listener.onError?.(error);
       // Gone (deleted), or the key no longer works: asking again cannot help.
       if ([401, 403, 404].includes(error.status)) job.listeners.clear();
+      // Rate limited: come back when the gateway says, not sooner.
+      if (error.retryAfter) backOffMs = Number(error.retryAfter) * 1000 || 0;
     }
     if (body) {
       for (const listener of [...job.listeners]) {
@@ -34,7 +37,7 @@ async function run(path, job, fresh) {
       }
     }
     if (job.listeners.size === 0) break;
-    const wait = Math.max(0, POLL_INTERVAL_MS - (performance.now() - started));
+    const wait = Math.max(backOffMs, POLL_INTERVAL_MS - (performance.now() - started));
     await new Promise((resolve) => setTimeout(resolve, wait));
   }
   jobs.delete(path);

@@ -125,7 +125,9 @@ function avatarCard(avatar, list, poses) {
     watch(`/avatars/${avatar.id}`, {
       onUpdate: fill,
       isDone: (current) => current.status === "ready" || current.status === "failed",
-      onError: (error) => card.querySelector(".status").append(` (${error.message})`),
+      onError: (error) => {
+        card.querySelector(".status").textContent = `${stageText(avatar)} (not checked: ${error.message})`;
+      },
     });
   }
   return card;

@@ -277,7 +277,7 @@ function studioCard(video) {
         src: current.video_url, poster: current.thumbnail_url, controls: true, preload: "none",
         playsinline: true, "aria-label": `Studio video ${current.title}`,
       });
-      actions.append(h("button", { type: "button", onclick: () => download(current, card) }, "Download",
+      actions.append(h("button", { type: "button", onclick: () => download(current) }, "Download",
         h("span", { class: "visually-hidden" }, ` ${current.title}`)));
       if (current.caption_urls?.vtt) {
         actions.append(h("a", { class: "button", href: current.caption_urls.vtt, target: "_blank", rel: "noopener" }, "Captions (WebVTT)"));

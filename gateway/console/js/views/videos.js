@@ -164,7 +164,7 @@ function videoCard(video) {
     let player = null;
     if (current.status === "completed" && current.video_url) {
       player = h("video", { src: current.video_url, controls: true, preload: "metadata", playsinline: true, "aria-label": `Video ${current.id}` });
-      actions.append(h("button", { type: "button", onclick: () => download(current, card) }, "Download",
+      actions.append(h("button", { type: "button", onclick: () => download(current) }, "Download",
         h("span", { class: "visually-hidden" }, ` video ${current.id}`)));
     }
     clear(card,
@@ -196,7 +196,7 @@ function videoCard(video) {
 
 /** Fetch the file and save it under its id; where the object store refuses a
  * cross-origin read, open it in a new tab instead (the browser's own save). */
-export async function download(video, card) {
+export async function download(video) {
   const name = `${video.id}.mp4`;
   try {
     const response = await fetch(video.video_url);
@@ -206,5 +206,4 @@ export async function download(video, card) {
   } catch {
     window.open(video.video_url, "_blank", "noopener");
   }
-  card.dataset.downloaded = "true";
 }
