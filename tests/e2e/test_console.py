@@ -156,10 +156,14 @@ class Console:
 
 @pytest.fixture
 def console(mesh: Mesh, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Console]:
+    """The browser; after the test, no script error may have been logged."""
     driver = chromium(tmp_path)
     prefix = request.node.name.removeprefix("test_console_").split("_")[0]
     try:
         yield Console(driver, mesh.base_url, prefix)
+        logs = driver.get_log("browser")
+        errors = [entry["message"] for entry in logs if entry.get("source") == "javascript"]
+        assert errors == [], errors
     finally:
         driver.quit()
 
