@@ -140,7 +140,7 @@ def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh]:
         },
     )
     try:
-        local.start(timeout=90)
+        local.start(timeout=180)  # generous: a loaded box starts slowly
     except Exception:
         local.stop()
         raise

@@ -73,7 +73,7 @@ def _start(data_dir: Path, port: int) -> RunningMesh:
     )
     output: list[str] = []
     assert proc.stdout is not None
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 180  # generous: a loaded box starts slowly
     while time.monotonic() < deadline:
         line = proc.stdout.readline()
         if not line and proc.poll() is not None:
@@ -83,7 +83,7 @@ def _start(data_dir: Path, port: int) -> RunningMesh:
             break
     else:
         proc.kill()
-        pytest.fail("mesh not up in 90 s:\n" + "".join(output))
+        pytest.fail("mesh not up in 180 s:\n" + "".join(output))
     return RunningMesh(proc, f"http://127.0.0.1:{port}", data_dir, traces, output)
 
 
