@@ -150,6 +150,39 @@ def test_wait_for_video_reports_progress_and_raises_on_failure(sleeps: list[floa
     assert progress == [0.0, 0.5, 0.5] and "render failed" in str(caught.value)
 
 
+def test_waiting_for_an_avatar_stops_on_a_review_rejection(sleeps: list[float]) -> None:
+    seen: list[httpx.Request] = []
+    states = [
+        {"id": "av_x", "status": "processing", "stage": "reviewing", "error": None},
+        {"id": "av_x", "status": "rejected", "stage": None, "error": "rejected in review: no"},
+    ]
+    client = client_with([httpx.Response(200, json=s) for s in states], seen)
+    with pytest.raises(JobFailed) as caught:
+        client.wait_for_avatar("av_x", poll=0.01)
+    assert "rejected in review: no" in str(caught.value)
+
+
+def test_consent_reviews_are_operator_calls_with_the_admin_key() -> None:
+    seen: list[httpx.Request] = []
+    review = {"avatar": {"id": "av_x"}, "review_status": "rejected", "consent_check": {}}
+    answers = [httpx.Response(200, json={"data": []})] + [
+        httpx.Response(200, json=review) for _ in range(2)
+    ]
+    http = httpx.Client(transport=scripted(answers, seen))
+    client = Client(api_key="sk_test", admin_key="sk_admin", base_url="http://api", http=http)
+    assert client.admin.list_reviews(limit=5).data == []
+    client.admin.approve_avatar("av_x")
+    assert client.admin.reject_avatar("av_x", "another person").review_status == "rejected"
+    assert [(r.method, r.url.path) for r in seen] == [
+        ("GET", "/admin/v1/reviews"),
+        ("POST", "/admin/v1/avatars/av_x/approve"),
+        ("POST", "/admin/v1/avatars/av_x/reject"),
+    ]
+    assert seen[0].url.params["limit"] == "5"
+    assert all(r.headers["authorization"] == "Bearer sk_admin" for r in seen)
+    assert json.loads(seen[2].content) == {"reason": "another person"}
+
+
 def test_wait_gives_up_after_its_timeout(sleeps: list[float]) -> None:
     seen: list[httpx.Request] = []
     queued = {"id": "av_x", "status": "processing", "stage": "voice"}
