@@ -414,6 +414,22 @@ def cancel_a_video(c: Console) -> None:
     c.shot("video-cancelled", of=card)
 
 
+def speak_my_recording(c: Console) -> None:
+    c.find("#nav a[href='#/videos']").click()
+    c.find("input[name=speech][value=audio]").click()
+    recording = c.find("input[name=recording]")
+    recording.send_keys(str(FIXTURES / "speech" / "en_long_60s_16k.wav"))
+    c.until(lambda d: "Recording: 60" in c.find("#script-counter").text, 60)
+    c.find("form button.primary").click()
+    c.until(lambda d: "VALIDATION_ERROR" in c.field_error(recording))
+    c.shot("recording-too-long", of=recording)
+    recording.send_keys(str(FIXTURES / "speech" / "en_5s.wav"))
+    c.until(lambda d: "Recording: 5" in c.find("#script-counter").text, 60)
+    Select(c.find("select[name=resolution]")).select_by_value("512")
+    c.find("form button.primary").click()
+    c.find("li.video[data-status=completed] video", timeout=120)
+
+
 def listen_to_voices(c: Console) -> None:
     c.find("#nav a[href='#/voices']").click()
     c.find("tbody tr button").click()
@@ -480,6 +496,7 @@ def test_console_puts_errors_by_their_field_and_cancels_listens_poses_and_hooks(
     c.find(".avatar img")
     submit_empty_script(c)
     cancel_a_video(c)
+    speak_my_recording(c)
     listen_to_voices(c)
     make_a_pose(c)
     add_a_webhook_endpoint(c)

@@ -1,12 +1,13 @@
 // Videos: pick an avatar and pose, type a script (character counter and the estimated
-// price as you type), tier, size, frame rate, motion hint; submit, watch progress,
+// price as you type) or upload your own recording, tier, size, frame rate, motion hint; submit, watch progress,
 // play the result in the page, download; cancel.
 
-import { api } from "../api.js";
+import { api, uploadFile } from "../api.js";
 import { watch } from "../poller.js";
 import {
   announce,
   clear,
+  errorText,
   field,
   formErrorSlot,
   h,
@@ -19,6 +20,7 @@ import {
 } from "../ui.js";
 
 const MAX_CHARS = 600;
+const MAX_AUDIO_SECONDS = 35;
 // The contract's rates ($ per second of audio). The hold the service computes at
 // submit is authoritative; this is the console's preview of it.
 const RATES = { avatar: 0.05, avatar_pro: 0.08 };
@@ -68,7 +70,32 @@ function createForm(avatars, chosenAvatar, onCreated) {
   fields.text.input.setAttribute("aria-describedby", `${fields.text.input.getAttribute("aria-describedby")} script-counter`);
   fields.text.wrap.insertBefore(counter, fields.text.error);
 
+  // Speech: a script spoken in the avatar's voice, or the user's own recording
+  // (uploaded to /files as soon as it is chosen, so its length prices the video).
+  let recording = null; // {id, seconds} once uploaded
+  const recordingInput = h("input", { type: "file", name: "recording", accept: "audio/*,.wav,.mp3,.m4a,.ogg,.flac" });
+  fields.audio_url = field(`Your recording (up to ${MAX_AUDIO_SECONDS} s)`, recordingInput);
+  const recordingProgress = h("progress", { max: 1, value: 0, "aria-label": "Recording upload" });
+  fields.audio_url.wrap.insertBefore(recordingProgress, fields.audio_url.error);
+  const speechInputs = [["text", "Type a script"], ["audio", "Use my recording"]].map(([value, label]) =>
+    h("label", { class: "choice" }, h("input", { type: "radio", name: "speech", value, checked: value === "text" }), label));
+  const speech = h("fieldset", { class: "modes" }, h("legend", {}, "Speech"), speechInputs);
+  const speechMode = () => speech.querySelector("input:checked").value;
+
   const update = () => {
+    const audio = speechMode() === "audio";
+    fields.text.wrap.hidden = audio;
+    fields.audio_url.wrap.hidden = !audio;
+    recordingProgress.hidden = !recordingInput.files.length;
+    const rate = RATES[fields.tier.input.value];
+    if (audio) {
+      const seconds = recording ? Math.max(1, Math.ceil(recording.seconds)) : 0;
+      counter.textContent = recording ? `Recording: ${recording.seconds.toFixed(1)} s · estimated ${usd(seconds * rate)}` : "";
+      counter.classList.toggle("near", Boolean(recording) && recording.seconds > MAX_AUDIO_SECONDS);
+      fields.audio_url.wrap.insertBefore(counter, fields.audio_url.error);
+      return;
+    }
+    fields.text.wrap.insertBefore(counter, fields.text.error);
     const text = fields.text.input.value;
     const { seconds, usd: price } = estimate(text, fields.tier.input.value);
     counter.textContent = `${text.length} / ${MAX_CHARS} characters · about ${seconds} s · estimated ${usd(price)}`;
@@ -76,6 +103,21 @@ function createForm(avatars, chosenAvatar, onCreated) {
   };
   fields.text.input.addEventListener("input", update);
   fields.tier.input.addEventListener("change", update);
+  speech.addEventListener("change", update);
+  recordingInput.addEventListener("change", async () => {
+    recording = null;
+    setFieldError(fields.audio_url, "");
+    update();
+    const file = recordingInput.files[0];
+    if (!file) return;
+    try {
+      const uploaded = await uploadFile(file, "audio", (fraction) => { recordingProgress.value = fraction; });
+      recording = { id: uploaded.id, seconds: uploaded.duration_seconds || 0 };
+    } catch (error) {
+      setFieldError(fields.audio_url, errorText(error, true));
+    }
+    update();
+  });
   update();
 
   const loadPoses = async () => {
@@ -98,7 +140,7 @@ function createForm(avatars, chosenAvatar, onCreated) {
   const form = h("form", { class: "card", "aria-labelledby": "new-video-title", novalidate: true },
     h("h2", { id: "new-video-title" }, "New video"),
     avatars.length ? null : h("p", {}, "No ready avatar yet: create one first."),
-    fields.avatar_id.wrap, fields.pose_id.wrap, fields.text.wrap,
+    fields.avatar_id.wrap, fields.pose_id.wrap, speech, fields.text.wrap, fields.audio_url.wrap,
     h("div", { class: "fields" }, fields.tier.wrap, fields.resolution.wrap, fields.fps.wrap),
     fields.video_prompt.wrap, formError.wrap, submit);
 
@@ -106,9 +148,14 @@ function createForm(avatars, chosenAvatar, onCreated) {
     event.preventDefault();
     for (const f of Object.values(fields)) setFieldError(f, "");
     setFieldError(formError, "");
+    if (speechMode() === "audio" && !recording) {
+      setFieldError(fields.audio_url, recordingInput.files.length ? "The recording is still uploading, or was refused." : "Choose a recording first.");
+      recordingInput.focus();
+      return;
+    }
     const body = {
       avatar_id: fields.avatar_id.input.value,
-      text: fields.text.input.value,
+      ...(speechMode() === "audio" ? { audio_url: recording.id } : { text: fields.text.input.value }),
       tier: fields.tier.input.value,
       resolution: Number(fields.resolution.input.value),
       fps: Number(fields.fps.input.value),
@@ -122,8 +169,10 @@ function createForm(avatars, chosenAvatar, onCreated) {
       onCreated(await api(created.poll_url.replace(/^\/api\/v1/, "")));
     } catch (error) {
       showApiError(error, fields, formError, {
-        INSUFFICIENT_BALANCE: "text",
+        INSUFFICIENT_BALANCE: speechMode() === "audio" ? "audio_url" : "text",
         POLICY_VIOLATION: "text",
+        audio_data_url: "audio_url",
+        audio: "audio_url",
         AVATAR_NOT_READY: "avatar_id",
         NOT_FOUND: "avatar_id",
       });
