@@ -124,8 +124,12 @@ class CreationSaga:
             avatar = await store.get(s, avatar_id)
             if avatar is None:
                 raise DomainError(ErrorCode.NOT_FOUND, "Avatar not found")
-            if decision_needed(avatar, decision):
-                await store.update_avatar(s, avatar_id, utcnow(), review_status=decision)
+            if decision_needed(avatar, decision) and not await store.claim_review(
+                s, avatar_id, decision, utcnow()
+            ):
+                raise DomainError(
+                    ErrorCode.AVATAR_NOT_IN_REVIEW, f"Avatar {avatar_id}: decided meanwhile"
+                )
         if avatar.in_review:
             if approve:
                 await self._approve(avatar)

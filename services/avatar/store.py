@@ -216,6 +216,23 @@ async def update_avatar(
     )
 
 
+async def claim_review(
+    session: AsyncSession, avatar_id: str, decision: ReviewStatus, now: datetime
+) -> bool:
+    """Record an operator's decision unless another one was recorded first: a
+    conditional update, so two racing decisions cannot both pass (the second one's
+    UPDATE re-reads the row once the first commits and matches nothing)."""
+    result = await session.execute(
+        update(avatars)
+        .where(
+            avatars.c.id == avatar_id,
+            avatars.c.review_status.in_([ReviewStatus.PENDING.value, decision.value]),
+        )
+        .values(review_status=decision.value, updated_at=now)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
 async def delete_avatar(session: AsyncSession, avatar_id: str) -> None:
     """The avatar and its voice."""
     await session.execute(delete(voices).where(voices.c.avatar_id == avatar_id))

@@ -92,7 +92,8 @@ async def decide(h: Harness, avatar_id: str, action: str, **body: Any) -> Any:
 
 async def last_event(h: Harness, subject: str) -> events_pb2.AvatarSettled:
     msg = await h.bus.js.get_last_msg(h.bus.stream("EVENTS"), h.bus.subject(subject))
-    return events_pb2.AvatarSettled.FromString(msg.data)
+    event: events_pb2.AvatarSettled = events_pb2.AvatarSettled.FromString(msg.data)
+    return event
 
 
 async def test_consent_avatar_waits_in_review_with_its_hold_open(harness: Harness) -> None:
@@ -188,3 +189,41 @@ async def test_automatic_mode_rejects_at_once_on_strong_findings_only(automatic:
     assert body["review_status"] == "pending"
     await asyncio.sleep(0.2)
     assert await automatic.balance() == (10.0, 1.0)  # the rejected one's hold released
+
+
+async def race(h: Harness) -> None:
+    """Approve and reject one avatar in review at once: one 200, one 409, and the money
+    moved the winner's way only."""
+    avatar_id = await created_in_review(h)
+    await h.until(avatar_id, lambda b: b["stage"] == "reviewing")
+    balance, held = await h.balance()
+    approve, reject = await asyncio.gather(
+        decide(h, avatar_id, "approve"), decide(h, avatar_id, "reject", reason="no")
+    )
+    assert sorted([approve.status_code, reject.status_code]) == [200, 409]
+    body = await h.get(avatar_id)
+    charged = 1.0 if approve.status_code == 200 else 0.0
+    assert body["status"] == ("ready" if charged else "rejected")
+    assert await h.balance() == (balance - charged, held - 1.0)
+
+
+async def test_racing_approve_and_reject_settle_one_way_with_matching_money(
+    harness: Harness,
+) -> None:
+    await race(harness)
+
+
+async def test_racing_decisions_on_postgresql_settle_one_way(
+    tmp_path: Path,
+    nats_server: str,
+    bus_namespace: str,
+    s3_server: str,
+    pg_service_database_url: str,
+) -> None:
+    """PostgreSQL runs the two decisions' transactions at once (SQLite serialises
+    them): the conditional claim lets only one through."""
+    async with avatar_mesh(
+        tmp_path, nats_server, bus_namespace, s3_server, database_url=pg_service_database_url
+    ) as mesh:
+        for _ in range(3):
+            await race(mesh)
