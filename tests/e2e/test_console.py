@@ -137,6 +137,15 @@ class Console:
     def find(self, css: str, timeout: float = 30) -> WebElement:
         return self.until(lambda d: d.find_element(By.CSS_SELECTOR, css), timeout)
 
+    def click(self, css: str, within: WebElement | None = None, timeout: float = 30) -> None:
+        """Click the element, found again if a poll re-rendered it in the meantime."""
+
+        def clicked(driver: webdriver.Chrome) -> bool:
+            (within or driver).find_element(By.CSS_SELECTOR, css).click()
+            return True
+
+        self.until(clicked, timeout)
+
     def js(self, script: str, *args: Any) -> Any:
         return self.driver.execute_script(script, *args)
 
@@ -408,7 +417,7 @@ def cancel_a_video(c: Console) -> None:
     script.send_keys(" ".join(["This sentence is long enough to keep the renderer busy."] * 10))
     c.find("form button.primary").click()
     card = c.find("li.video[data-status]")
-    card.find_element(By.CSS_SELECTOR, "button.danger").click()
+    c.click("button.danger", within=card)
     c.until(lambda d: card.get_attribute("data-status") == "cancelled")
     assert "hold was released" in card.text
     c.shot("video-cancelled", of=card)

@@ -1,7 +1,7 @@
 // Live status without polling storms: one GET per job every 2 s at most. A job is
 // keyed by its path; a second watcher of the same job shares its poll. The next poll
-// starts 2 s after the previous one started, and only once it has answered; nothing
-// is polled while the tab is hidden.
+// starts 2 s after the previous one answered (so never two within 2 s, however slow
+// the browser or the gateway); nothing is polled while the tab is hidden.
 
 import { api } from "./api.js";
 
@@ -18,7 +18,6 @@ async function run(path, job, fresh) {
       );
       continue;
     }
-    const started = performance.now();
     let body = null;
     let backOffMs = 0;
     try {
@@ -37,8 +36,7 @@ async function run(path, job, fresh) {
       }
     }
     if (job.listeners.size === 0) break;
-    const wait = Math.max(backOffMs, POLL_INTERVAL_MS - (performance.now() - started));
-    await new Promise((resolve) => setTimeout(resolve, wait));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(backOffMs, POLL_INTERVAL_MS)));
   }
   jobs.delete(path);
 }
