@@ -216,9 +216,11 @@ def create_photo_avatar(c: Console, name: str) -> str:
     assert FACE.name in c.find(".dropzone").text
     c.find("form.create button[type=submit]").click()
     c.until(lambda d: c.find("#upload-progress").get_attribute("value") == "1")
-    card = c.find("li.avatar:not([data-status=ready]):not([data-status=failed])")
+    # Yours come first; it may even be ready already on an idle machine.
+    card = c.until(
+        lambda d: d.find_element(By.XPATH, f"//li[contains(@class, 'avatar')][h3='{name}']")
+    )
     avatar_id = str(card.get_attribute("data-id"))
-    assert name in card.text
     c.shot("avatar-creating", of=card)
     card = c.find(f"li.avatar[data-id={avatar_id}][data-status=ready]", timeout=180)
     c.until(lambda d: c.images_loaded(f"li.avatar[data-id={avatar_id}] img"))
