@@ -237,16 +237,41 @@ class CaptionPainter:
             return self._cursor
         return None
 
-    def paint(self, frame: np.ndarray, t: float) -> None:
+    def state_at(self, t: float) -> tuple[int, int] | None:
+        """What shows at time t: (cue index, words shown), None between cues. Two
+        frames with the same state get the same overlay (a caller may reuse one
+        painted frame for both)."""
         index = self.cue_at(t)
         if index is None:
-            return
+            return None
         cue = self.cues[index]
         shown = sum(1 for line in cue.lines for w in line if w.start <= t + 1e-6)
-        rgb, alpha, inverse, x0, y0 = self._overlay(index, max(1, shown))
+        return index, max(1, shown)
+
+    def paint(
+        self, frame: np.ndarray, t: float, clip: tuple[int, int, int, int] | None = None
+    ) -> None:
+        """Blend the caption showing at ``t`` into ``frame`` (only inside ``clip``,
+        x0, y0, x1, y1 in frame pixels, when given: where the frame under the
+        caption was redrawn)."""
+        state = self.state_at(t)
+        if state is None:
+            return
+        rgb, alpha, inverse, x0, y0 = self._overlay(*state)
         h, w = alpha.shape
-        region = frame[y0 : y0 + h, x0 : x0 + w]
-        region[:] = cv2.blendLinear(rgb, np.ascontiguousarray(region), alpha, inverse)
+        cx0, cy0, cx1, cy1 = (x0, y0, x0 + w, y0 + h) if clip is None else clip
+        ax0, ay0 = max(x0, cx0), max(y0, cy0)
+        ax1, ay1 = min(x0 + w, cx1), min(y0 + h, cy1)
+        if ax1 <= ax0 or ay1 <= ay0:
+            return
+        part = (slice(ay0 - y0, ay1 - y0), slice(ax0 - x0, ax1 - x0))
+        region = frame[ay0:ay1, ax0:ax1]
+        region[:] = cv2.blendLinear(
+            np.ascontiguousarray(rgb[part]),
+            np.ascontiguousarray(region),
+            np.ascontiguousarray(alpha[part]),
+            np.ascontiguousarray(inverse[part]),
+        )
 
     def _overlay(
         self, index: int, shown: int

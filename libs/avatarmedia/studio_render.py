@@ -532,8 +532,8 @@ def render_studio(
     timings: dict[str, float] = {"speech_s": time.perf_counter() - t0}
     video_path = out_dir / VIDEO_FILE
     enc = VideoEncoder(video_path, W, H, fps, preset=PRESETS.get(spec.tier, "ultrafast"), crf=23)
-    enc.add_audio(SAMPLE_RATE)
     audio = np.concatenate([fade_edges(s.samples) for s in sounds])
+    enc.add_audio(SAMPLE_RATE, audio)  # encoded on the encoder's thread, ahead of the frames
     alpha_path = out_dir / ALPHA_FILE if spec.alpha else None
     alpha_out = AlphaWriter(alpha_path, W, H, fps) if alpha_path is not None else None
     poster: np.ndarray | None = None
@@ -542,15 +542,12 @@ def render_studio(
     cv2.setNumThreads(1)
     try:
         for k, (scene, sound) in enumerate(zip(spec.scenes, sounds, strict=True)):
-            for frame, layer in _scene_frames(scene, sound, spec, k, assets, out_dir, timings):
+            captions = _Captions(painter, fps, done, timings)
+            for frame, layer in _scene_frames(
+                scene, sound, spec, k, assets, out_dir, timings, captions
+            ):
                 if alpha_out is not None:
                     alpha_out.write(layer)
-                if painter is not None:
-                    tc = time.perf_counter()
-                    painter.paint(frame, done / fps)
-                    timings["captions_s"] = (
-                        timings.get("captions_s", 0.0) + time.perf_counter() - tc
-                    )
                 enc.write(frame)
                 if poster is None and done >= min(total - 1, fps // 2):
                     poster = frame
@@ -559,7 +556,7 @@ def render_studio(
                     progress(0.97 * done / total)
     finally:
         cv2.setNumThreads(cv_threads)
-        enc.close(audio, SAMPLE_RATE)
+        enc.close()
         if alpha_out is not None:
             alpha_out.close(audio)
     poster_path = save_poster(poster if poster is not None else frame, out_dir / POSTER_FILE)
@@ -585,6 +582,37 @@ def render_studio(
     )
 
 
+class _Captions:
+    """The burned-in captions of one scene: its frame times on the video's timeline,
+    and the time spent painting (``timings["captions_s"]``)."""
+
+    def __init__(
+        self, painter: CaptionPainter | None, fps: int, start: int, timings: dict[str, Any]
+    ) -> None:
+        self.painter, self.fps, self.start, self.timings = painter, fps, start, timings
+
+    def state(self, i: int) -> tuple[int, int] | None:
+        return None if self.painter is None else self.painter.state_at((self.start + i) / self.fps)
+
+    def paint(
+        self, frame: np.ndarray, i: int, clip: tuple[int, int, int, int] | None = None
+    ) -> None:
+        if self.painter is None:
+            return
+        tc = time.perf_counter()
+        self.painter.paint(frame, (self.start + i) / self.fps, clip)
+        self.timings["captions_s"] = self.timings.get("captions_s", 0.0) + time.perf_counter() - tc
+
+
+def _frame_rect(
+    box: Box, region: tuple[int, int, int, int], width: int, height: int
+) -> tuple[int, int, int, int]:
+    """A region of the presenter (x0, y0, x1, y1 in its pixels) in frame pixels,
+    cut to the frame (may be empty: x1 <= x0)."""
+    x0, y0 = max(0, box.x + region[0]), max(0, box.y + region[1])
+    return x0, y0, min(width, box.x + region[2]), min(height, box.y + region[3])
+
+
 def _scene_frames(
     scene: SceneSpec,
     sound: SceneSound,
@@ -593,9 +621,19 @@ def _scene_frames(
     assets: dict[str, bytes],
     scratch: Path,
     timings: dict[str, Any],
+    captions: _Captions,
 ) -> Iterator[tuple[np.ndarray, tuple[np.ndarray, np.ndarray, Box] | None]]:
-    """Every frame of one scene, each a new array (the encoder keeps it a while), with
-    the presenter's layer (RGB, alpha, box; None without a presenter)."""
+    """Every frame of one scene, captions burned in, each a new array (the encoder
+    keeps it a while), with the presenter's layer (RGB, alpha, box; None without a
+    presenter).
+
+    Over a still background only the presenter's moving part (``Presenter.dirty``)
+    changes: the rest is made once (``still``: the background, the presenter outside
+    that part; inside it the background alone, so a head that moves leaves no ghost
+    of where it was), the caption is painted on it once per caption state (a cue and
+    its words shown: a few times a second), and each frame copies that and blends
+    just the moving part, and the caption again where the two overlap.
+    """
     W, H, fps, n = spec.width, spec.height, spec.fps, sound.n_frames
     ts = time.perf_counter()
     background = Background(scene.background, W, H, fps, n, assets, scratch)
@@ -606,20 +644,34 @@ def _scene_frames(
         track = fit_track(sound.track, n)
         plan = plan_motion(track, spec.tier, _hint(scene.character), seed=spec.seed + index)
     timings["setup_s"] = timings.get("setup_s", 0.0) + time.perf_counter() - ts
-    # Over a still background only the presenter's moving part changes: the rest of
-    # the composite is made once, and each frame re-blends just that part.
     still: np.ndarray | None = None
+    captioned: np.ndarray | None = None
+    shown: tuple[int, int] | None = None
     for i, bg in zip(range(n), background.frames(), strict=False):
         if presenter is None or plan is None:
-            yield bg.copy(), None
+            frame = bg.copy()
+            captions.paint(frame, i)
+            yield frame, None
             continue
         rgb, alpha = presenter.frame(plan.frame(i))
-        if still is not None:
-            frame = still.copy()
-            composite(frame, rgb, alpha, presenter.box, presenter.dirty)
-        else:
+        layer = (rgb, alpha, presenter.box)
+        if background.static is None or presenter.dirty is None:
             frame = bg.copy()
             composite(frame, rgb, alpha, presenter.box)
-            if background.static is not None and presenter.dirty is not None:
-                still = frame.copy()
-        yield frame, (rgb, alpha, presenter.box)
+            captions.paint(frame, i)
+            yield frame, layer
+            continue
+        x0, y0, x1, y1 = moving = _frame_rect(presenter.box, presenter.dirty, W, H)
+        if still is None:
+            still = bg.copy()
+            composite(still, rgb, alpha, presenter.box)
+            still[y0:y1, x0:x1] = bg[y0:y1, x0:x1]
+        state = captions.state(i)
+        if captioned is None or state != shown:
+            captioned, shown = still.copy(), state
+            captions.paint(captioned, i)
+            captioned[y0:y1, x0:x1] = still[y0:y1, x0:x1]
+        frame = captioned.copy()
+        composite(frame, rgb, alpha, presenter.box, presenter.dirty)
+        captions.paint(frame, i, moving)
+        yield frame, layer

@@ -31,7 +31,13 @@ from avatarmedia.portrait import draw_portrait, load_image, photo_portrait, spec
 from avatarmedia.pose import person_mask
 from avatarmedia.render import make_animator
 from avatarmedia.studio_layout import check_dimension, fit_box, presenter_box
-from avatarmedia.studio_render import SAMPLE_RATE, fade_edges, render_studio, scene_sound
+from avatarmedia.studio_render import (
+    SAMPLE_RATE,
+    composite,
+    fade_edges,
+    render_studio,
+    scene_sound,
+)
 from avatarmedia.studio_spec import BackgroundSpec, SceneSpec, StudioSpec, VoiceSpec, hex_colour
 
 # -- layout ------------------------------------------------------------------------
@@ -297,6 +303,50 @@ def test_a_video_is_the_sum_of_its_scenes_with_no_black_frame(tmp_path: Path) ->
     info = probe(result.video_path)
     assert abs(info["audio_duration_s"] - 3.2) < 0.05
     assert result.srt_path is None  # no text scene, no caption files
+
+
+def test_frames_drawn_from_the_still_part_equal_a_full_composite(matted_portrait: bytes) -> None:
+    # Each frame re-blends only the presenter's moving part over a still made once,
+    # with the caption painted once per state: it must equal drawing everything
+    # afresh (close up: the moving head is under the caption). The still once kept
+    # the first frame's head inside the moving part, and a head that moved showed a
+    # ghost of it (up to 224 levels off).
+    from avatarmedia.captions import CaptionPainter
+    from avatarmedia.studio_render import Background, SceneSound, _Captions, _scene_frames
+    from avatarmedia.studio_spec import CharacterSpec
+    from avatarmedia.tracks import MouthTrack
+
+    n, fps, width, height = 50, 25, 320, 180
+    t = np.arange(n, dtype=np.float32) / fps
+    talk = (0.5 + 0.5 * np.sin(2 * np.pi * 3 * t)).astype(np.float32)
+    track = MouthTrack(fps, talk, np.full(n, 0.5, np.float32), np.zeros(n, np.float32), talk)
+    words = [Word(w, 0.1 + 0.3 * k, 0.35 + 0.3 * k) for k, w in enumerate("one two three".split())]
+    sound = SceneSound(np.zeros(n * SAMPLE_RATE // fps, np.float32), track, words, n, True)
+    scene = SceneSpec(
+        voice=VoiceSpec(type="text", text="one two three"),
+        character=CharacterSpec(portrait_key="p", matting=True, style="closeUp"),
+        background=BackgroundSpec(type="color", value="#2040c0"),
+    )
+    spec = StudioSpec(width, height, fps, "avatar_pro", (scene,), caption=True)
+    painter = CaptionPainter(build_cues(words, width, height), width, height)
+    assets = {"p": matted_portrait}
+    bg = Background(scene.background, width, height, fps, n, assets, Path("."))
+    assert bg.static is not None
+    captions = _Captions(painter, fps, 0, {})
+    frames = list(_scene_frames(scene, sound, spec, 0, assets, Path("."), {}, captions))
+    first = frames[0][1]
+    assert first is not None
+    moved = 0.0
+    for i, (frame, layer) in enumerate(frames):
+        assert layer is not None
+        rgb, alpha, box = layer
+        moved = max(moved, float(np.abs(alpha - first[1]).max()))
+        fresh = bg.static.copy()
+        composite(fresh, rgb, alpha, box)
+        painter.paint(fresh, i / fps)
+        assert np.abs(frame.astype(int) - fresh).max() <= 1, f"frame {i}"
+    assert moved > 0.3  # the head did move
+    assert (frames[20][0] != frames[0][0]).any()  # and the caption changed
 
 
 def test_the_alpha_output_is_the_presenter_alone_on_a_transparent_frame(
