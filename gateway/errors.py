@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from avatarmesh.errors import DomainError, ErrorCode
-from gateway.schema import pattern_rule
+from gateway.schema import is_union_tag, pattern_rule
 
 log = logging.getLogger(__name__)
 
@@ -91,32 +91,54 @@ def validation_error(errors: list[Any]) -> DomainError:
     if not errors:
         return DomainError(ErrorCode.VALIDATION_ERROR, "invalid request")
     if all(_is_id_reference(err) for err in errors):
-        where = ", ".join(str(err["loc"][-1]) for err in errors)
+        where = ", ".join(_field_path(err["loc"][1:]) for err in errors)
         return DomainError(ErrorCode.NOT_FOUND, f"{where}: no such resource")
     return DomainError(ErrorCode.VALIDATION_ERROR, "; ".join(_describe(e) for e in errors[:5]))
 
 
-# Body fields that refer to a resource by id (gateway.schema patterns).
-_ID_FIELDS = {"avatar_id", "pose_id"}
+# Body fields that refer to a resource by id (gateway.schema patterns), at any depth
+# (a studio scene's avatar_id, voice_id or *_asset_id).
+_ID_FIELDS = {
+    "avatar_id",
+    "pose_id",
+    "voice_id",
+    "tts_voice_id",
+    "talking_photo_id",
+    "audio_asset_id",
+    "image_asset_id",
+    "video_asset_id",
+}
 
 
 def _is_id_reference(err: dict[str, Any]) -> bool:
     """An id of a shape no resource has, in the path or a body reference: NOT_FOUND, as a
     missing resource is (the contract's 404 for an unknown avatar or pose)."""
     loc = tuple(err.get("loc", ()))
-    if len(loc) != 2 or err.get("type") != "string_pattern_mismatch":
+    if len(loc) < 2 or err.get("type") != "string_pattern_mismatch":
         return False
-    return (loc[0] == "path" and loc[1] != "owner_id") or (
-        loc[0] == "body" and loc[1] in _ID_FIELDS
+    return (len(loc) == 2 and loc[0] == "path" and loc[1] != "owner_id") or (
+        loc[0] == "body" and loc[-1] in _ID_FIELDS
     )
 
 
+def _field_path(parts: Any) -> str:
+    """``video_inputs[2].voice.speed`` from pydantic's ``('video_inputs', 2, 'type=text',
+    'speed')``: list indexes in brackets, tagged-union tags left out."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif not is_union_tag(part):
+            out += f".{part}" if out else str(part)
+    return out
+
+
 def _describe(err: dict[str, Any]) -> str:
-    loc = [str(part) for part in err.get("loc", ())]
-    where = loc[0] if loc else ""
-    field = ".".join(loc[1:]) if where in ("body", "query", "path", "header", "cookie") else ""
+    loc = list(err.get("loc", ()))
+    where = str(loc[0]) if loc else ""
+    field = _field_path(loc[1:]) if where in ("body", "query", "path", "header", "cookie") else ""
     if not field and where != "body":
-        field = ".".join(loc)
+        field = _field_path(loc)
     message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
     if err.get("type") == "string_pattern_mismatch":
         message = pattern_rule(str((err.get("ctx") or {}).get("pattern", ""))) or message
@@ -124,7 +146,13 @@ def _describe(err: dict[str, Any]) -> str:
         if err.get("type") == "missing":
             return "request body is required"
         return f"request body: {message}"
+    if field and _SUB_FIELD.match(message):  # a model's rule naming one of its fields
+        return f"{field}.{message}"
     return f"{field}: {message}" if field else message
+
+
+# "voice.voice_id: required ...": a nested model's own rule, naming its field.
+_SUB_FIELD = re.compile(r"^[A-Za-z_][\w.\[\]]*: ")
 
 
 async def _on_domain_error(_request: Request, exc: Exception) -> JSONResponse:

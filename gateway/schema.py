@@ -18,7 +18,7 @@ from fastapi import Path
 from pydantic import AfterValidator, Field
 
 from avatarmesh.errors import ErrorCode
-from avatarmesh.ids import IdPrefix
+from avatarmesh.ids import VOICE_ID_PATTERN, IdPrefix
 
 # 24 lowercase base32 characters after the prefix (avatarmesh.ids).
 _ID_BODY = "[a-z2-7]{24}"
@@ -40,6 +40,24 @@ BASE64 = r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{4}|[A-Za-z0-9+/]{3}=|[A-Za-z0-9
 # A file uploaded with POST /api/v1/files, usable wherever media is taken.
 FILE_ID = f"file_{_ID_BODY}"
 
+# A voice from GET /api/v1/voices: built-in (bv_espeak.<voice>.<gender>, bv_piper.<name>)
+# or cloned (voice_ + an avatar id's body).
+VOICE_ID = VOICE_ID_PATTERN
+VOICE_ID_RULE = (
+    "must be a voice id from GET /api/v1/voices (voice_ + 24 base32 characters, "
+    "bv_espeak.<voice>.<male|female> or bv_piper.<name>)"
+)
+
+
+def union_tag(kind: str) -> str:
+    """The tag of a tagged union's member (``type=text``): pydantic puts it in an error's
+    path, where ``gateway.errors`` drops it (it names no field)."""
+    return f"type={kind}"
+
+
+def is_union_tag(segment: object) -> bool:
+    return isinstance(segment, str) and segment.startswith("type=")
+
 
 def id_pattern(prefix: IdPrefix) -> str:
     return f"^{prefix.value}_{_ID_BODY}$"
@@ -56,6 +74,8 @@ def pattern_rule(pattern: str) -> str | None:
     """The rule a schema pattern stands for, in words, for a 400's message."""
     if pattern in _RULES:
         return _RULES[pattern]
+    if pattern == VOICE_ID:
+        return VOICE_ID_RULE
     for prefix in IdPrefix:
         if pattern == id_pattern(prefix):
             return (
@@ -63,8 +83,8 @@ def pattern_rule(pattern: str) -> str | None:
             )
     if pattern.startswith("^(data:") or pattern.startswith("^data:"):
         return "must be a base64 data URL of an accepted type (or an https:// URL where allowed)"
-    if pattern.startswith("^https"):
-        return "must be an absolute https:// URL"
+    if pattern.startswith(("^https", "^(https")):
+        return "must be an absolute https:// URL" + (" or a file id" if "file_" in pattern else "")
     return None
 
 

@@ -58,12 +58,20 @@ def operations(doc: dict[str, Any]) -> list[tuple[str, str]]:
 # ---------------------------------------------------------------- Python
 
 
-def py_type(schema: dict[str, Any]) -> str:
+def _options(schema: dict[str, Any]) -> list[Any] | None:
+    """The members of a union (``anyOf``, or ``oneOf`` such as a tagged union's)."""
+    options = schema.get("anyOf") or schema.get("oneOf")
+    return options if isinstance(options, list) else None
+
+
+def py_type(schema: dict[str, Any] | bool) -> str:
+    if isinstance(schema, bool):  # additionalProperties: true
+        return "Any"
     name = _ref(schema)
     if name:
         return name
-    if "anyOf" in schema:
-        parts = [py_type(s) for s in schema["anyOf"]]
+    if (options := _options(schema)) is not None:
+        parts = [py_type(s) for s in options]
         return " | ".join(dict.fromkeys(parts))
     if "enum" in schema:
         return "Literal[" + ", ".join(json.dumps(v) for v in schema["enum"]) + "]"
@@ -129,12 +137,14 @@ def python_module(doc: dict[str, Any]) -> str:
 # ---------------------------------------------------------------- TypeScript
 
 
-def ts_type(schema: dict[str, Any]) -> str:
+def ts_type(schema: dict[str, Any] | bool) -> str:
+    if isinstance(schema, bool):  # additionalProperties: true
+        return "unknown"
     name = _ref(schema)
     if name:
         return name
-    if "anyOf" in schema:
-        return " | ".join(dict.fromkeys(ts_type(s) for s in schema["anyOf"]))
+    if (options := _options(schema)) is not None:
+        return " | ".join(dict.fromkeys(ts_type(s) for s in options))
     if "enum" in schema:
         return " | ".join(json.dumps(v) for v in schema["enum"])
     if "const" in schema:

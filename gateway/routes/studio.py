@@ -1,16 +1,18 @@
 """Studio videos over REST (docs/studio.md): scenes, any frame size, backgrounds,
 matting, captions. Submit (202), poll, list, cancel.
 
-The body goes to the video service as sent: it owns every rule and names the
-field of any problem (400 VALIDATION_ERROR), so a gRPC caller gets the same
-answers. This module only translates the stored video back to JSON (presigned URLs
-for the video, the thumbnail and the caption files).
+The body is validated with ``gateway.studio_body`` (the models the OpenAPI document's
+schema is generated from: 400 naming the field), its file ids are resolved, and it
+goes to the video service as sent: the service checks every rule again (gRPC callers
+get the same answers) and does what needs lookups. This module also translates the
+stored video back to JSON (presigned URLs for the video, the thumbnail and the caption
+files).
 """
 
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, status
 from pydantic import BaseModel, Field
@@ -26,9 +28,10 @@ from gateway.bodies import PageLimit, PageNumber
 from gateway.deps import Clients, Owner, Settings
 from gateway.errors import ERROR_RESPONSES
 from gateway.routes.files import file_input, is_file_id
-from gateway.routes.videos import STATUS_NAMES, OutputFormat, VideoId
+from gateway.routes.videos import STATUS_NAMES, OutputFormat, VideoId, VideoStatus
 from gateway.schema import API_CODES, BODY_CODES, errors
 from gateway.settings import GatewaySettings
+from gateway.studio_body import StudioVideoBody
 
 router = APIRouter(prefix="/api/v1", tags=["studio-videos"], responses=ERROR_RESPONSES)
 
@@ -40,63 +43,22 @@ MEDIA_FIELDS = (
     ("voice", "audio_url", ("audio_asset_id",), ("audio", "video")),
     ("background", "url", ("image_asset_id", "video_asset_id"), ("image", "video")),
 )
-BODY_DOC = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "required": ["video_inputs"],
-                    "description": "See docs/studio.md: video_inputs (1-50 scenes of "
-                    "character, voice, background), dimension, caption, title, "
-                    "callback_id, callback_url, tier, fps, output_format, alpha_output, "
-                    "watermark_mode (auto, always, none: as for avatar videos), "
-                    "is_output_temporary (the output files are archived after 24 h).",
-                    "properties": {
-                        "video_inputs": {"type": "array", "minItems": 1, "maxItems": 50},
-                        "dimension": {
-                            "type": "object",
-                            "properties": {
-                                "width": {"type": "integer"},
-                                "height": {"type": "integer"},
-                            },
-                        },
-                        "caption": {"type": "boolean"},
-                        "title": {"type": "string"},
-                        "callback_id": {"type": "string"},
-                        "callback_url": {"type": "string"},
-                        "tier": {"type": "string", "enum": ["avatar", "avatar_pro"]},
-                        "fps": {"type": "integer", "enum": [24, 25, 30]},
-                        "output_format": {"type": "string", "enum": ["url", "raw_key"]},
-                        "alpha_output": {"type": "boolean"},
-                        "watermark_mode": {
-                            "type": "string",
-                            "enum": ["auto", "always", "none"],
-                        },
-                        "is_output_temporary": {"type": "boolean"},
-                    },
-                }
-            }
-        },
-    }
-}
 
 
 class CreatedStudioVideo(BaseModel):
     video_id: str
     id: str
-    status: str
-    tier: str
+    status: VideoStatus
+    tier: Tier
     estimated_cost_usd: float
     poll_url: str
 
 
 class SceneOut(BaseModel):
     index: int
-    character: str | None
-    voice: str
-    background: str
+    character: Literal["avatar", "talking_photo"] | None
+    voice: Literal["text", "audio", "silence"]
+    background: Literal["color", "image", "video"]
     duration: float | None = Field(description="Rendered seconds (null until completed)")
     captions: bool = Field(description="Whether the scene has captions (text scenes only)")
     captions_note: str | None = None
@@ -109,9 +71,9 @@ class CaptionUrls(BaseModel):
 
 class StudioVideoOut(BaseModel):
     id: str
-    status: str = Field(description="queued, processing, completed, failed or cancelled")
+    status: VideoStatus = Field(description="queued, processing, completed, failed or cancelled")
     progress: float = Field(description="0..1")
-    tier: str
+    tier: Tier
     title: str
     callback_id: str | None
     caption: bool
@@ -178,8 +140,8 @@ def _scenes(summary: dict[str, Any], result: dict[str, Any]) -> list[SceneOut]:
             SceneOut(
                 index=i,
                 character=scene.get("character"),
-                voice=scene.get("voice", ""),
-                background=scene.get("background", ""),
+                voice=scene.get("voice", "text"),
+                background=scene.get("background", "color"),
                 duration=seconds[i] if i < len(seconds) else None,
                 captions=captioned,
                 captions_note=None if captioned else NO_CAPTIONS,
@@ -283,7 +245,6 @@ async def _with_files(text: str, clients: Any, owner: str) -> str:
     "/videos",
     status_code=status.HTTP_202_ACCEPTED,
     summary="Submit a studio video: scenes, any frame size, backgrounds, captions",
-    openapi_extra=BODY_DOC,
     responses=errors(
         BODY_CODES,
         API_CODES,
@@ -293,17 +254,21 @@ async def _with_files(text: str, clients: Any, owner: str) -> str:
         ErrorCode.WALLET_NOT_FOUND,
         ErrorCode.AVATAR_NOT_READY,
         ErrorCode.WATERMARK_NOT_ALLOWED,
+        ErrorCode.FILE_ARCHIVED,
+        ErrorCode.FILE_KIND_MISMATCH,
         ErrorCode.IDEMPOTENCY_CONFLICT,
         ErrorCode.QUEUE_FULL,
         ErrorCode.STORAGE_ERROR,
     ),
 )
 async def create_studio_video(
+    body: StudioVideoBody,
     request: Request,
     owner: Owner,
     clients: Clients,
     idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
 ) -> CreatedStudioVideo:
+    del body  # validated; the service takes the JSON as sent
     raw = await request.body()
     try:
         text = raw.decode("utf-8")

@@ -13,13 +13,12 @@ from avatarmesh.v1 import avatar_pb2 as pb
 from gateway.bodies import RequestBody
 from gateway.deps import Clients, Owner
 from gateway.errors import ERROR_RESPONSES
-from gateway.schema import API_CODES, BODY_CODES, Speech600, errors
+from gateway.schema import API_CODES, BODY_CODES, VOICE_ID, Speech600, errors
 
 router = APIRouter(prefix="/api/v1", tags=["tts"], responses=ERROR_RESPONSES)
 
 
-# avatar service: voice_ + the avatar id's body.
-VOICE_ID = r"^voice_[a-z2-7]{24}$"
+VoiceRef = Annotated[str, Field(max_length=64, pattern=VOICE_ID)]
 
 
 class TtsBody(RequestBody):
@@ -30,11 +29,14 @@ class TtsBody(RequestBody):
     )
 
     text: Speech600 = Field(description="1-600 chars, at least one letter or digit")
-    tts_voice_id: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(
+    tts_voice_id: VoiceRef | None = Field(
         default=None, description="An avatar's tts_voice_id (or any voice_id)"
     )
-    voice_id: Annotated[str, Field(min_length=1, max_length=128)] | None = Field(
-        default=None, description="A voice_id from GET /api/v1/voices (built-in or cloned)"
+    voice_id: VoiceRef | None = Field(
+        default=None,
+        description="A voice_id from GET /api/v1/voices: built-in (bv_espeak.<voice>.<gender>, "
+        "bv_piper.<name>) or cloned (voice_...); a well-formed id naming no voice you may "
+        "use is 404",
     )
     speed: Annotated[float, Field(ge=0.5, le=1.5, description="Speaking rate")] = 1.0
 

@@ -6,19 +6,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from avatarmesh.errors import ErrorCode
 from avatarmesh.v1 import avatar_pb2 as pb
 from gateway.bodies import Language
 from gateway.deps import Clients, Owner
 from gateway.errors import ERROR_RESPONSES
+from gateway.schema import API_CODES, VOICE_ID, errors
 
 router = APIRouter(prefix="/api/v1", tags=["voices"], responses=ERROR_RESPONSES)
 
 
 class VoiceOut(BaseModel):
-    voice_id: str = Field(description="bv_... (built-in) or voice_... (your cloned voice)")
+    voice_id: str = Field(
+        pattern=VOICE_ID, description="bv_... (built-in) or voice_... (your cloned voice)"
+    )
     kind: str = Field(description="builtin or cloned")
     name: str = Field(description="The engine's voice name")
     language: str
@@ -34,7 +38,11 @@ class VoiceList(BaseModel):
     data: list[VoiceOut]
 
 
-@router.get("/voices", summary="Built-in voices of every language and your cloned voices")
+@router.get(
+    "/voices",
+    summary="Built-in voices of every language and your cloned voices",
+    responses=errors(API_CODES, ErrorCode.VALIDATION_ERROR),
+)
 async def list_voices(
     request: Request,
     owner: Owner,
@@ -67,10 +75,25 @@ async def list_voices(
 @router.get(
     "/voices/{voice_id}/sample",
     response_class=Response,
-    responses={200: {"content": {"audio/wav": {}}, "description": "16-bit mono WAV"}},
+    responses={
+        200: {"content": {"audio/wav": {}}, "description": "16-bit mono WAV"},
+        **errors(API_CODES, ErrorCode.NOT_FOUND),
+    },
     summary="The voice reading its language's sample sentence (WAV)",
 )
-async def voice_sample(voice_id: str, owner: Owner, clients: Clients) -> Response:
+async def voice_sample(
+    voice_id: Annotated[
+        str,
+        Path(
+            max_length=64,
+            pattern=VOICE_ID,
+            description="A voice_id from GET /api/v1/voices (another shape is 404)",
+            examples=["bv_piper.en_US-joe-medium"],
+        ),
+    ],
+    owner: Owner,
+    clients: Clients,
+) -> Response:
     reply = await clients.avatar.Synthesize(
         pb.SynthesizeRequest(owner_id=owner, tts_voice_id=voice_id, sample=True)
     )

@@ -62,3 +62,21 @@ def output_file_id(job_id: str, role: str) -> str:
     """The file id of a finished job's output (``role``: video, poster), which the files
     service records on the job's completion event (docs/files.md)."""
     return derived_id(IdPrefix.FILE, job_id, role)
+
+
+# A voice id, as the avatar service issues them (services/avatar/voices.py): an
+# avatar's cloned voice ``voice_<the avatar id's body>``, or a built-in voice
+# ``bv_espeak.<espeak voice>.<male|female>`` / ``bv_piper.<voice file stem>``. The
+# gateway refuses any other shape (the document's pattern), and the catalogue offers no
+# built-in voice whose id would not match (a Piper file named otherwise is skipped).
+VOICE_ID_PATTERN = (
+    rf"^(voice_[a-z2-7]{{{_BODY_LEN}}}"
+    r"|bv_espeak\.[a-z0-9-]{1,40}\.(male|female)"
+    r"|bv_piper\.[A-Za-z0-9_-][A-Za-z0-9_.-]{0,50})$"
+)
+_VOICE_ID = re.compile(VOICE_ID_PATTERN)
+
+
+def is_voice_id(value: str) -> bool:
+    """True when ``value`` has a voice id's shape (says nothing about existence)."""
+    return bool(_VOICE_ID.match(value))

@@ -16,6 +16,33 @@ export interface ApiKeyOut {
   revoked_at: string | null;
 }
 
+export interface AudioVoice {
+  type: "audio";
+  /** Speech, 0.2-300 s: an https:// URL fetched at submit (its host must resolve to public addresses; http://127.0.0.1 only where the deployment allows loopback), or a file id (file_..., POST /api/v1/files) of the right kind */
+  audio_url?: string;
+  /** A file id (file_..., POST /api/v1/files) */
+  audio_asset_id?: string;
+}
+
+export interface AvatarCharacter {
+  /** Moves the presenter box */
+  offset?: Offset;
+  /** Cut the presenter out of its portrait */
+  matting?: boolean;
+  /** Fill behind a circle/square presenter (#rgb or #rrggbb) */
+  circle_background_color?: string;
+  /** Motion hint (max 2000 chars) */
+  motion_prompt?: string;
+  type: "avatar";
+  /** Yours or a system avatar, ready */
+  avatar_id: string;
+  /** One of the avatar's poses */
+  pose_id?: string;
+  /** x the frame's short edge (0-5] */
+  scale?: number;
+  avatar_style?: "normal" | "circle" | "closeUp";
+}
+
 export interface AvatarCreated {
   id: string;
   status: string;
@@ -111,6 +138,12 @@ export interface CanaryOut {
 export interface CaptionUrls {
   srt: string | null;
   vtt: string | null;
+}
+
+export interface ColorBackground {
+  type?: "color";
+  /** #rgb or #rrggbb */
+  value?: string;
 }
 
 /** The worker's automatic consent check (docs/consent.md). */
@@ -221,8 +254,8 @@ export interface CreatedApiKey {
 export interface CreatedStudioVideo {
   video_id: string;
   id: string;
-  status: string;
-  tier: string;
+  status: "queued" | "processing" | "completed" | "failed" | "cancelled";
+  tier: Tier;
   estimated_cost_usd: number;
   poll_url: string;
 }
@@ -261,6 +294,14 @@ export interface DeliveryAttemptOut {
 
 export interface DeliveryAttempts {
   data: Array<DeliveryAttemptOut>;
+}
+
+/** A frame size: even sides, the long edge 256-3840 (1920 on tier avatar). */
+export interface Dimension {
+  /** Pixels, even */
+  width: number;
+  /** Pixels, even */
+  height: number;
 }
 
 export interface EndpointOut {
@@ -329,6 +370,15 @@ export interface Health {
   system_avatars: string;
 }
 
+export interface ImageBackground {
+  type: "image";
+  /** An image: an https:// URL fetched at submit (its host must resolve to public addresses; http://127.0.0.1 only where the deployment allows loopback), or a file id (file_..., POST /api/v1/files) of the right kind */
+  url?: string;
+  /** A file id (file_..., POST /api/v1/files) */
+  image_asset_id?: string;
+  fit?: "cover" | "crop" | "contain" | "none";
+}
+
 export interface LedgerEntryOut {
   id: string;
   kind: "top_up" | "hold" | "capture" | "release" | "refund" | "expiry";
@@ -346,6 +396,13 @@ export interface LedgerPage {
   page: number;
   limit: number;
   total: number;
+}
+
+export interface Offset {
+  /** Fraction of the frame width */
+  x?: number;
+  /** Fraction of the frame height */
+  y?: number;
 }
 
 export interface PoseCreated {
@@ -416,11 +473,21 @@ export interface RotateEndpointBody {
   overlap_seconds?: number | null;
 }
 
+/** A character (optional: none shows the background alone), a voice, a background. */
+export interface Scene {
+  /** An avatar or a talking photo; leave out for none */
+  character?: AvatarCharacter | TalkingPhotoCharacter;
+  /** Text in a voice, your audio, or silence */
+  voice: TextVoice | AudioVoice | SilenceVoice;
+  /** A colour (default), an image or a video */
+  background?: ColorBackground | ImageBackground | VideoBackground;
+}
+
 export interface SceneOut {
   index: number;
-  character: string | null;
-  voice: string;
-  background: string;
+  character: "avatar" | "talking_photo" | null;
+  voice: "text" | "audio" | "silence";
+  background: "color" | "image" | "video";
   /** Rendered seconds (null until completed) */
   duration: number | null;
   /** Whether the scene has captions (text scenes only) */
@@ -436,13 +503,42 @@ export interface SigningSecretOut {
   previous_valid_until?: string | null;
 }
 
+export interface SilenceVoice {
+  type: "silence";
+  /** Seconds */
+  duration?: number;
+}
+
+/** A studio video: 1-50 scenes rendered in order, at most 10 minutes in all. */
+export interface StudioVideoBody {
+  video_inputs: Array<Scene>;
+  /** Frame size; default 1280x720 */
+  dimension?: Dimension;
+  /** Burn the captions in (files come anyway) */
+  caption?: boolean;
+  title?: string;
+  /** Yours, shown by GET */
+  callback_id?: string;
+  /** https:// URL for video.* events; its host must resolve to public addresses (http://127.0.0.1 only where the deployment allows loopback) */
+  callback_url?: string;
+  /** "avatar" or "avatar_pro" */
+  tier?: "avatar" | "avatar_pro";
+  fps?: 24 | 25 | 30;
+  /** "url" (presigned, 1 hour) or "raw_key" for GET */
+  output_format?: "url" | "raw_key";
+  /** Also the presenter alone, transparent (WebM) */
+  alpha_output?: boolean;
+  /** The peer's; accepted, ignored */
+  folder_id?: string;
+}
+
 export interface StudioVideoOut {
   id: string;
   /** queued, processing, completed, failed or cancelled */
-  status: string;
+  status: "queued" | "processing" | "completed" | "failed" | "cancelled";
   /** 0..1 */
   progress: number;
-  tier: string;
+  tier: Tier;
   title: string;
   callback_id: string | null;
   caption: boolean;
@@ -481,9 +577,48 @@ export interface StudioVideoPage {
   total: number;
 }
 
+export interface TalkingPhotoCharacter {
+  /** Moves the presenter box */
+  offset?: Offset;
+  /** Cut the presenter out of its portrait */
+  matting?: boolean;
+  /** Fill behind a circle/square presenter (#rgb or #rrggbb) */
+  circle_background_color?: string;
+  /** Motion hint (max 2000 chars) */
+  motion_prompt?: string;
+  type: "talking_photo";
+  /** The photo (one animatable face): an https:// URL fetched at submit (its host must resolve to public addresses; http://127.0.0.1 only where the deployment allows loopback), or a file id (file_..., POST /api/v1/files) of the right kind */
+  talking_photo_url?: string;
+  /** A file id (file_..., POST /api/v1/files) */
+  talking_photo_id?: string;
+  /** x the frame's short edge (0-2] */
+  scale?: number;
+  talking_photo_style?: "square" | "circle";
+  talking_style?: "stable" | "expressive";
+  expression?: "default" | "happy";
+  /** The peer's; accepted, ignored */
+  super_resolution?: boolean;
+}
+
 export interface TestEventOut {
   event_id: string;
   event?: string;
+}
+
+export interface TextVoice {
+  type: "text";
+  /** The script (1-5000 chars, at least one letter or digit); it passes the safety filter (else 400 POLICY_VIOLATION) */
+  input_text: string;
+  /** A voice from GET /api/v1/voices (built-in bv_... or cloned voice_...); default the avatar's own, required when the scene's character is not an avatar */
+  voice_id?: string;
+  speed?: number;
+  pitch?: number;
+  /** e.g. en-US; its language must be the voice's (else 400) */
+  locale?: string;
+  /** The peer's; accepted, ignored */
+  emotion?: string;
+  /** The peer's; accepted, ignored */
+  elevenlabs_settings?: Record<string, unknown>;
 }
 
 export interface TopUp {
@@ -499,10 +634,20 @@ export interface TtsBody {
   text: string;
   /** An avatar's tts_voice_id (or any voice_id) */
   tts_voice_id?: string | null;
-  /** A voice_id from GET /api/v1/voices (built-in or cloned) */
+  /** A voice_id from GET /api/v1/voices: built-in (bv_espeak.<voice>.<gender>, bv_piper.<name>) or cloned (voice_...); a well-formed id naming no voice you may use is 404 */
   voice_id?: string | null;
   /** Speaking rate */
   speed?: number;
+}
+
+export interface VideoBackground {
+  type: "video";
+  /** A video of at most 5 minutes: an https:// URL fetched at submit (its host must resolve to public addresses; http://127.0.0.1 only where the deployment allows loopback), or a file id (file_..., POST /api/v1/files) of the right kind */
+  url?: string;
+  /** A file id (file_..., POST /api/v1/files) */
+  video_asset_id?: string;
+  fit?: "cover" | "crop" | "contain" | "none";
+  play_style?: "fit_to_scene" | "freeze" | "loop" | "once";
 }
 
 export interface VideoOut {

@@ -5,7 +5,9 @@ owner's cloned voices (one per avatar they created).
 Built-in ids are stable and URL-safe: ``bv_espeak.<espeak voice>.<gender>`` and
 ``bv_piper.<voice file stem>``. A built-in id works wherever a ``tts_voice_id`` does
 (``/tts``, ``GetVoice`` for videos and studio scenes): it resolves to the voice's
-profile here, without a stored row.
+profile here, without a stored row. A voice whose id would not have the shape the
+REST API accepts (``avatarmesh.ids.VOICE_ID_PATTERN``: a Piper file named with spaces,
+say) is not offered.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from avatarmedia.engines import ESPEAK, PIPER
 from avatarmedia.voice import FEMALE_VARIANT, REFERENCE_TEXT, VoiceProfile
 from avatarmedia.voices import InstalledVoice, installed_voices
+from avatarmesh.ids import is_voice_id
 
 BUILTIN_PREFIX = "bv_"
 _ENGINE_SLUG = {ESPEAK: "espeak", PIPER: "piper"}
@@ -52,6 +55,8 @@ def locale_of(language: str, name: str) -> str:
 def _catalogue() -> dict[str, tuple[VoiceEntry, InstalledVoice]]:
     out: dict[str, tuple[VoiceEntry, InstalledVoice]] = {}
     for voice in installed_voices():
+        if not is_voice_id(builtin_id(voice)):
+            continue
         entry = VoiceEntry(
             voice_id=builtin_id(voice),
             kind="builtin",

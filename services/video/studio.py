@@ -14,8 +14,9 @@ written before step 7, and inputs stored in step 4 are deleted on any failure):
    WATERMARK_NOT_ALLOWED, as for avatar videos;
 2. the callback URL is public (the SSRF rules of ``avatarmesh.fetch``); a repeat
    idempotency key answers the first video; the safety filter on every script;
-3. each scene's avatar (the caller's or public, ready; unknown: 400 naming the
-   field), pose and voice (``voice_id`` or the avatar's own);
+3. each scene's avatar (the caller's or public, ready), pose and voice
+   (``voice_id`` or the avatar's own): unknown is 404 NOT_FOUND, not ready 409
+   AVATAR_NOT_READY, each naming the field (as for avatar videos);
 4. each URL fetched through ``avatarmesh.fetch`` (public addresses only, size
    capped), checked (a decodable image with a face for a talking photo, an image,
    audio up to 300 s, a video up to 5 min) and stored under the video's prefix,
@@ -29,10 +30,12 @@ written before step 7, and inputs stored in step 4 are deleted on any failure):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import tempfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,6 +79,20 @@ from services.video.studio_logic import (
 from services.video.submit import Submissions
 
 log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def _naming(field_path: str) -> Iterator[None]:
+    """A lookup's NOT_FOUND or AVATAR_NOT_READY, with the field it came from named: the
+    same codes as for avatar videos (an id naming nothing the caller can use is 404,
+    as a file id is), so a body the schema allows is never a 400 for another
+    resource's existence."""
+    try:
+        yield
+    except DomainError as exc:
+        if exc.code in (ErrorCode.NOT_FOUND, ErrorCode.AVATAR_NOT_READY):
+            raise DomainError(exc.code, f"{field_path}: {exc.message}") from None
+        raise
 
 
 @dataclass
@@ -136,13 +153,10 @@ class StudioSubmissions:
             avatar = await self._avatar(owner, c.avatar_id, f"{path}.character.avatar_id", resolved)
             portrait_key = avatar.portrait_key
             if c.pose_id:
-                try:
+                field_path = f"{path}.character.pose_id"
+                with _naming(field_path):
                     pose = await self.base.upstreams.pose(owner, c.pose_id)
-                except DomainError as exc:
-                    if exc.code is ErrorCode.NOT_FOUND:
-                        raise invalid(f"{path}.character.pose_id: pose not found") from None
-                    raise
-                portrait_key = check_pose(pose, avatar)
+                    portrait_key = check_pose(pose, avatar)
             character = self._character(c, portrait_key)
         elif c is not None:
             url_path = f"{path}.character.talking_photo_url"
@@ -182,16 +196,9 @@ class StudioSubmissions:
         self, owner: str, avatar_id: str, path: str, resolved: Resolved
     ) -> AvatarFacts:
         if avatar_id not in resolved.avatars:
-            try:
+            with _naming(path):
                 avatar = await self.base.upstreams.avatar(owner, avatar_id)
-            except DomainError as exc:
-                if exc.code is ErrorCode.NOT_FOUND:
-                    raise invalid(f"{path}: avatar not found") from None
-                raise
-            try:
                 check_avatar_ready(avatar)
-            except DomainError as exc:
-                raise invalid(f"{path}: {exc.message}") from None
             resolved.avatars[avatar_id] = avatar
         return resolved.avatars[avatar_id]
 
@@ -215,12 +222,8 @@ class StudioSubmissions:
         voice_id = v.voice_id or (avatar.tts_voice_id if avatar is not None else "")
         field_path = f"{path}.voice.voice_id"
         if voice_id not in resolved.voices:
-            try:
+            with _naming(field_path):
                 facts = await self.base.upstreams.voice(owner, voice_id)
-            except DomainError as exc:
-                if exc.code is ErrorCode.NOT_FOUND:
-                    raise invalid(f"{field_path}: voice not found") from None
-                raise
             if not facts.profile_json:
                 raise invalid(f"{field_path}: the voice has no profile")
             resolved.voices[voice_id] = facts

@@ -189,8 +189,6 @@ def test_three_scenes_render_with_captions_and_are_billed_for_their_seconds(
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        (lambda b, f: b["video_inputs"][0]["character"].update(avatar_id="av_nope"), "avatar_id"),
-        (lambda b, f: b["video_inputs"][0]["voice"].update(voice_id="nope"), "voice_id"),
         (lambda b, f: b["video_inputs"][0]["voice"].update(speed=2.0), "voice.speed"),
         (
             lambda b, f: b["video_inputs"][1]["background"].update(url=f.url("/not-an-image.png")),
@@ -221,6 +219,44 @@ def test_bad_input_is_400_naming_the_field_and_holds_nothing(
     after = balance(api)
     assert after["held_usd"] == before["held_usd"]
     assert after["balance_usd"] == before["balance_usd"]
+
+
+MISSING = "a" * 24
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (
+            lambda b: b["video_inputs"][0]["character"].update(avatar_id="av_" + MISSING),
+            "video_inputs[0].character.avatar_id",
+        ),
+        (
+            lambda b: b["video_inputs"][0]["character"].update(pose_id="ap_" + MISSING),
+            "video_inputs[0].character.pose_id",
+        ),
+        (
+            lambda b: b["video_inputs"][0]["voice"].update(voice_id="voice_" + MISSING),
+            "video_inputs[0].voice.voice_id",
+        ),
+        (
+            lambda b: b["video_inputs"][0]["voice"].update(voice_id="bv_piper.no-such-voice"),
+            "video_inputs[0].voice.voice_id",
+        ),
+        (lambda b: b["video_inputs"][0]["character"].update(avatar_id="av_nope"), "avatar_id"),
+    ],
+)
+def test_an_avatar_pose_or_voice_that_names_nothing_is_404_naming_the_field(
+    api: httpx.Client, files: Files, change: Any, field: str
+) -> None:
+    before = balance(api)
+    body = three_scenes(files)
+    change(body)
+    reply = api.post("/api/v1/videos", json=body)
+    assert reply.status_code == 404, reply.text
+    error = reply.json()["error"]
+    assert error["code"] == "NOT_FOUND" and field in error["message"], error
+    assert balance(api)["held_usd"] == before["held_usd"]
 
 
 def test_a_file_of_the_wrong_kind_or_anothers_file_is_refused(
