@@ -28,6 +28,7 @@ import type {
   ReviewOut,
   SigningSecretOut,
   StudioVideoOut,
+  StudioVideoBody,
   StudioVideoPage,
   TestEventOut,
   VideoOut,
@@ -152,12 +153,14 @@ declare class FilesApi {
 
 declare class StudioApi {
   /** video_inputs (1-50 scenes), dimension, caption, title, tier, ... (docs/studio.md). */
-  create(body: Record<string, unknown>): Promise<CreatedStudioVideo>;
+  create(body: StudioVideoBody): Promise<CreatedStudioVideo>;
   list(query?: { page?: number; limit?: number }): Promise<StudioVideoPage>;
   iterate(limit?: number): AsyncGenerator<StudioVideoOut>;
   get(videoId: string, query?: { output_format?: "url" | "raw_key" }): Promise<StudioVideoOut>;
   cancel(videoId: string): Promise<StudioVideoOut>;
   waitFor(videoId: string, options?: WaitOptions<StudioVideoOut>): Promise<StudioVideoOut>;
+  /** The finished video's bytes (MP4); with `path` (Node) also written there. */
+  download(video: StudioVideoOut | string, path?: string): Promise<Uint8Array>;
 }
 
 declare class TtsApi {

@@ -31,6 +31,7 @@
 /** @typedef {import("./types.js").CreatedStudioVideo} CreatedStudioVideo */
 /** @typedef {import("./types.js").StudioVideoOut} StudioVideoOut */
 /** @typedef {import("./types.js").StudioVideoPage} StudioVideoPage */
+/** @typedef {import("./types.js").StudioVideoBody} StudioVideoBody */
 /** @typedef {import("./types.js").Endpoints} Endpoints */
 /** @typedef {import("./types.js").TestEventOut} TestEventOut */
 /** @typedef {import("./types.js").CreateEndpointBody["events"][number]} EndpointEvent */
@@ -578,7 +579,7 @@ class StudioApi {
 
   /**
    * Submit: video_inputs (1-50 scenes), dimension, caption, title, tier, ... (docs/studio.md).
-   * @param {Record<string, unknown>} body @returns {Promise<CreatedStudioVideo>}
+   * @param {StudioVideoBody} body @returns {Promise<CreatedStudioVideo>}
    */
   create(body) {
     return this.client.json("POST", "/api/v1/videos", { json: body });
@@ -618,6 +619,26 @@ class StudioApi {
    */
   waitFor(videoId, options = {}) {
     return this.client.poll(() => this.get(videoId), VIDEO_DONE, videoId, options);
+  }
+
+  /**
+   * The finished studio video's bytes (MP4); with `path` (Node) also written there.
+   * @param {StudioVideoOut | string} video @param {string} [path] @returns {Promise<Uint8Array>}
+   */
+  async download(video, path) {
+    let current = typeof video === "string" ? await this.get(video) : video;
+    if (!current.video_url?.startsWith("http")) {
+      current = await this.get(current.id, { output_format: "url" });
+    }
+    if (!current.video_url) throw new Error(`video ${current.id} is ${current.status}: no file yet`);
+    const response = await this.client.fetch(current.video_url);
+    if (!response.ok) throw await toError(response);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (path) {
+      const { writeFile } = await import(NODE_FS);
+      await writeFile(path, bytes);
+    }
+    return bytes;
   }
 }
 

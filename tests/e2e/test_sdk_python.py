@@ -22,8 +22,11 @@ from avatarmesh_sdk import (
     WebhookVerificationError,
     construct_event,
 )
-from tests.e2e.conftest import ADMIN_KEY, Mesh
+from tests.e2e.conftest import ADMIN_KEY, FIXTURES, Mesh
 from tests.e2e.receiver import Receiver
+from tests.e2e.test_studio_api import tone_wav
+
+AVATAR = "av_" + "a" * 24
 
 pytestmark = pytest.mark.e2e
 
@@ -157,6 +160,56 @@ def test_quick_start_through_the_cli(mesh: Mesh, tmp_path: Path) -> None:
         cli(mesh, key, "videos", "create", "--avatar", avatar["id"], "--text", " ").returncode == 5
     )
     assert cli(mesh, "sk_wrong", "balance").returncode == 3
+
+
+def test_studio_videos_and_files_through_the_cli(mesh: Mesh, tmp_path: Path) -> None:
+    """Files (upload, list, get, archive) and studio videos (from a scenes file to an
+    MP4, from flags with a local background uploaded first, get, list, cancel), and the
+    exit codes of a bad scene, an archived file and no scene at all."""
+    key = mesh.api("own_sdk_cli_studio").headers["Authorization"].removeprefix("Bearer ")
+    mesh.fund("own_sdk_cli_studio", 5)
+    wav = tmp_path / "tone.wav"
+    wav.write_bytes(tone_wav(1.0))
+    uploaded = cli(mesh, key, "--json", "files", "upload", str(wav))
+    assert uploaded.returncode == 0, uploaded.stderr
+    sound = json.loads(uploaded.stdout)
+    assert sound["kind"] == "audio" and sound["status"] == "ready"
+    listed = cli(mesh, key, "--json", "files", "list", "--kind", "audio")
+    assert sound["id"] in {f["id"] for f in json.loads(listed.stdout)}
+    assert sound["id"] in cli(mesh, key, "files", "get", sound["id"]).stdout
+
+    scenes = tmp_path / "scenes.json"
+    scene = {"voice": {"type": "audio", "audio_asset_id": sound["id"]}}
+    scenes.write_text(json.dumps([{**scene, "background": {"value": "#204060"}}]))
+    out = tmp_path / "studio.mp4"
+    size = ["--size", "320x180"]
+    made = cli(mesh, key, "--json", "studio", "create", "--scenes", str(scenes), *size,
+               "--title", "from the CLI", "--out", str(out))  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    video = json.loads(made.stdout)
+    assert video["status"] == "completed" and video["title"] == "from the CLI" and is_mp4(out)
+    assert video["dimension"] == {"width": 320, "height": 180}
+
+    background = str(FIXTURES / "noface" / "object_coffee_cup.png")  # uploaded first
+    flagged = cli(mesh, key, "--json", "studio", "create", "--silence", "30",
+                  "--background", background, *size)  # fmt: skip
+    assert flagged.returncode == 0, flagged.stderr
+    second = json.loads(flagged.stdout)["id"]
+    cancelled = cli(mesh, key, "--json", "studio", "cancel", second)
+    assert json.loads(cancelled.stdout)["status"] == "cancelled", cancelled.stderr
+    got = json.loads(cli(mesh, key, "--json", "studio", "get", second).stdout)
+    assert got["scenes"][0]["background"] == "image" and got["status"] == "cancelled"
+    rows = cli(mesh, key, "studio", "list").stdout
+    assert video["id"] in rows and second in rows
+
+    archived = cli(mesh, key, "--json", "files", "archive", sound["id"])
+    assert json.loads(archived.stdout)["status"] == "archived"
+    again = cli(mesh, key, "studio", "create", "--scenes", str(scenes))
+    assert again.returncode == 7 and "FILE_ARCHIVED" in again.stderr
+    too_big = ["--size", "3840x2160"]  # 4K is an avatar_pro size
+    refused = cli(mesh, key, "studio", "create", "--avatar", AVATAR, "--text", "Hi", *too_big)
+    assert refused.returncode == 5 and "dimension.width" in refused.stderr
+    assert cli(mesh, key, "studio", "create", "--size", "320x180").returncode == 2
 
 
 def test_webhook_endpoint_test_event_verifies_with_the_sdk_helper(

@@ -118,6 +118,56 @@ test("billing, webhook secret, signatures and endpoints, pagination", needsMesh,
   assert.ok(count >= 6); // the six system avatars at least, across pages of 2
 });
 
+/** A WAV of `seconds` of a 180 Hz tone (16 kHz, 16-bit mono). */
+function toneWav(seconds) {
+  const rate = 16000;
+  const samples = Math.round(seconds * rate);
+  const view = new DataView(new ArrayBuffer(44 + samples * 2));
+  const text = (at, value) => [...value].forEach((c, i) => view.setUint8(at + i, c.charCodeAt(0)));
+  text(0, "RIFF");
+  view.setUint32(4, 36 + samples * 2, true);
+  text(8, "WAVEfmt ");
+  view.setUint32(16, 16, true);
+  view.setUint16(20, 1, true);
+  view.setUint16(22, 1, true);
+  view.setUint32(24, rate, true);
+  view.setUint32(28, rate * 2, true);
+  view.setUint16(32, 2, true);
+  view.setUint16(34, 16, true);
+  text(36, "data");
+  view.setUint32(40, samples * 2, true);
+  for (let i = 0; i < samples; i++) {
+    view.setInt16(44 + i * 2, Math.round(9000 * Math.sin((2 * Math.PI * 180 * i) / rate)), true);
+  }
+  return new Uint8Array(view.buffer);
+}
+
+test("files and studio: upload, a one-scene video to a file, archive", needsMesh, async () => {
+  const client = new Client();
+  const file = await client.files.upload(toneWav(1.0), { filename: "tone.wav" });
+  assert.equal(file.kind, "audio");
+  /** @type {import("../types.js").StudioVideoBody} */
+  const body = {
+    dimension: { width: 320, height: 180 },
+    video_inputs: [
+      {
+        voice: { type: "audio", audio_asset_id: file.id },
+        background: { type: "color", value: "#204060" },
+      },
+    ],
+  };
+  const created = await client.studio.create(body);
+  const video = await client.studio.waitFor(created.id, { timeoutMs: 180_000 });
+  const dir = await mkdtemp(join(tmpdir(), "studio-"));
+  const bytes = await client.studio.download(video, join(dir, "studio.mp4"));
+  assert.equal(new TextDecoder().decode(bytes.slice(4, 8)), "ftyp");
+  assert.deepEqual(await readFile(join(dir, "studio.mp4")), Buffer.from(bytes));
+  const listed = await client.studio.list({ limit: 100 });
+  assert.ok(listed.data.some((v) => v.id === video.id));
+  assert.equal((await client.files.archive(file.id)).status, "archived");
+  await assert.rejects(client.studio.create(body), (e) => e.code === "FILE_ARCHIVED");
+});
+
 test("retries 503 then honours Retry-After on 429, with one Idempotency-Key", async () => {
   const answers = [
     [503, {}, { error: { code: "SERVICE_UNAVAILABLE", message: "down" } }],

@@ -32,3 +32,23 @@ export async function quickStart(): Promise<void> {
   const ok: boolean = await verifyWebhook({ secret: "whsec_x", timestamp: "1", body: "{}", signature: "v1=00" });
   console.log(status, firstName, url, wav.length, ok);
 }
+
+export async function studioVideo(client: Client): Promise<void> {
+  const file = await client.files.upload("background.png", { kind: "image" });
+  const created = await client.studio.create({
+    dimension: { width: 1080, height: 1920 },
+    video_inputs: [
+      {
+        character: { type: "avatar", avatar_id: "av_abcdefghijklmnopqrstuvwx", avatar_style: "circle" },
+        voice: { type: "text", input_text: "Hello!", speed: 1.1 },
+        background: { type: "image", image_asset_id: file.id, fit: "cover" },
+      },
+      { voice: { type: "silence", duration: 2 } },
+    ],
+  });
+  const done = await client.studio.waitFor(created.id);
+  const mp4: Uint8Array = await client.studio.download(done, "reel.mp4");
+  // @ts-expect-error: a scene's voice is text, audio or silence
+  await client.studio.create({ video_inputs: [{ voice: { type: "song" } }] });
+  console.log(mp4.length);
+}

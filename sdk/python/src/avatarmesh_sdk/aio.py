@@ -324,6 +324,16 @@ class Studio(_Resource):
             c.get_studio_video, video_id, VIDEO_DONE, timeout, poll, on_progress
         )
 
+    async def download(
+        self, video: m.StudioVideoOut | str, path: str | Path, on_bytes: Bytes | None = None
+    ) -> Path:
+        """Save a completed studio video (or its id) to ``path`` (MP4)."""
+        if isinstance(video, str) or not (video.video_url or "").startswith("http"):
+            video = await self.get(video if isinstance(video, str) else video.id, "url")
+        if not video.video_url:
+            raise ValueError(f"video {video.id} is {video.status}: no file yet")
+        return await self._client.download(video.video_url, path, on_bytes)
+
 
 class Files(_Resource):
     """Uploaded media (``/api/v1/files``): upload once, use the id anywhere media goes."""

@@ -3,6 +3,8 @@
     avatarmesh avatars create --name Aria --describe "Warm presenter" --wait
     avatarmesh avatars create --photo face.jpg --wait
     avatarmesh videos create --avatar av_... --text "Hello!" --out video.mp4
+    avatarmesh studio create --scenes scenes.json --size 1080x1920 --out reel.mp4
+    avatarmesh files upload background.png
     avatarmesh tts --voice voice_... --text "Hello!" --out hello.wav
     avatarmesh balance --json
 
@@ -23,7 +25,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from avatarmesh_sdk.client import Client
 from avatarmesh_sdk.errors import (
@@ -308,6 +310,175 @@ def cmd_videos_download(args: argparse.Namespace, client: Client, out: Output) -
     out.result({"id": args.id, "path": str(path)}, lambda v: f"saved {v['path']}")
 
 
+# ---------------------------------------------------------------- studio and files
+
+VIDEO_SUFFIXES = (".mp4", ".mov", ".webm", ".m4v")
+AUDIO_SUFFIXES = (".wav", ".mp3", ".ogg", ".flac", ".m4a", ".aac")
+
+
+def usage(message: str) -> NoReturn:
+    """A command line that cannot make a request: exit 2, as argparse does."""
+    print(f"avatarmesh: {message}", file=sys.stderr)
+    raise SystemExit(EXIT_CODES["usage"])
+
+
+def media(value: str, client: Client, out: Output) -> tuple[str, str]:
+    """(what a media field takes, its kind) for a local file (uploaded first: its file
+    id), a file id, or a URL (kind from its suffix)."""
+    path = Path(value)
+    if "://" not in value and path.is_file():
+        out.note(f"uploading {path.name} ({path.stat().st_size / 1e6:.1f} MB)")
+        uploaded = client.files.upload(path)
+        return uploaded.id, uploaded.kind
+    if value.startswith("file_"):
+        return value, client.files.get(value).kind
+    suffix = Path(value.split("?", 1)[0]).suffix.lower()
+    kind = "video" if suffix in VIDEO_SUFFIXES else "audio" if suffix in AUDIO_SUFFIXES else "image"
+    return value, kind
+
+
+def flag_scene(args: argparse.Namespace, client: Client, out: Output) -> dict[str, Any] | None:
+    """The one scene the flags describe (None when they describe none)."""
+    character: dict[str, Any] | None = None
+    if args.avatar:
+        character = {"type": "avatar", "avatar_id": args.avatar}
+    elif args.photo:
+        photo, _ = media(args.photo, client, out)
+        character = {"type": "talking_photo", "talking_photo_url": photo}
+    voice: dict[str, Any] | None = None
+    if args.text is not None:
+        voice = {"type": "text", "input_text": args.text}
+        if args.voice:
+            voice["voice_id"] = args.voice
+    elif args.audio:
+        voice = {"type": "audio", "audio_url": media(args.audio, client, out)[0]}
+    elif args.silence is not None:
+        voice = {"type": "silence", "duration": args.silence}
+    if voice is None:
+        if character or args.background:
+            usage("a scene needs --text, --audio or --silence")
+        return None
+    scene: dict[str, Any] = {"voice": voice}
+    if character:
+        scene["character"] = character
+    if args.background:
+        scene["background"] = background(args.background, client, out)
+    return scene
+
+
+def background(value: str, client: Client, out: Output) -> dict[str, Any]:
+    if value.startswith("#"):
+        return {"type": "color", "value": value}
+    ref, kind = media(value, client, out)
+    return {"type": "video" if kind == "video" else "image", "url": ref}
+
+
+def studio_body(args: argparse.Namespace, client: Client, out: Output) -> dict[str, Any]:
+    """The request: the ``--scenes`` file (a whole body, or a list of scenes), then
+    the scene the flags describe appended, then the flags' settings."""
+    body: dict[str, Any] = {}
+    if args.scenes:
+        try:
+            loaded = json.loads(Path(args.scenes).read_text())
+        except ValueError as exc:
+            usage(f"{args.scenes} is not JSON: {exc}")
+        if not isinstance(loaded, list | dict):
+            usage(f"{args.scenes}: a JSON list of scenes, or a request object")
+        body = {"video_inputs": loaded} if isinstance(loaded, list) else dict(loaded)
+    scene = flag_scene(args, client, out)
+    if scene is not None:
+        body["video_inputs"] = [*body.get("video_inputs", []), scene]
+    if not body.get("video_inputs"):
+        usage("give --scenes FILE, or a scene: --avatar/--photo with --text/--audio/--silence")
+    if args.size:
+        width, _, height = args.size.lower().partition("x")
+        if not (width.isdigit() and height.isdigit()):
+            usage(f"--size: WIDTHxHEIGHT, e.g. 1280x720 (got {args.size!r})")
+        body["dimension"] = {"width": int(width), "height": int(height)}
+    settings = {
+        "title": args.title,
+        "tier": args.tier,
+        "fps": args.fps,
+        "callback_url": args.callback,
+        "caption": True if args.caption else None,
+    }
+    body.update({k: v for k, v in settings.items() if v is not None})
+    return body
+
+
+def studio_line(v: Any) -> str:
+    url = f"  {v.video_url}" if v.video_url else ""
+    scenes = f"{len(v.scenes)} scene" + ("s" if len(v.scenes) != 1 else "")
+    return f"{v.id}  {v.status}  {v.tier}  {v.progress * 100:.0f}%  {scenes}{url}"
+
+
+def cmd_studio_create(args: argparse.Namespace, client: Client, out: Output) -> None:
+    created = client.studio.create(studio_body(args, client, out))
+    if not (args.wait or args.out):
+        out.result(created, lambda c: f"{c.id}  {c.status}  ${c.estimated_cost_usd:.2f} held")
+        return
+    with out.status(f"studio video {created.id}") as progress:
+        video = client.studio.wait(created.id, timeout=args.timeout, on_progress=progress)
+    if args.out:
+        with out.transfer(f"downloading {args.out}") as on_bytes:
+            client.studio.download(video, args.out, on_bytes)
+    out.result(video, lambda v: studio_line(v) + (f"\nsaved {args.out}" if args.out else ""))
+
+
+def cmd_studio_get(args: argparse.Namespace, client: Client, out: Output) -> None:
+    out.result(client.studio.get(args.id), studio_line)
+
+
+def cmd_studio_list(args: argparse.Namespace, client: Client, out: Output) -> None:
+    items = (
+        list(client.studio.iter()) if args.all else client.studio.list(args.page, args.limit).data
+    )
+    out.result(items, lambda rows: "\n".join(studio_line(v) for v in rows))
+
+
+def cmd_studio_wait(args: argparse.Namespace, client: Client, out: Output) -> None:
+    with out.status(f"studio video {args.id}") as progress:
+        video = client.studio.wait(args.id, timeout=args.timeout, on_progress=progress)
+    out.result(video, studio_line)
+
+
+def cmd_studio_cancel(args: argparse.Namespace, client: Client, out: Output) -> None:
+    out.result(client.studio.cancel(args.id), studio_line)
+
+
+def cmd_studio_download(args: argparse.Namespace, client: Client, out: Output) -> None:
+    with out.transfer(f"downloading {args.out}") as on_bytes:
+        path = client.studio.download(args.id, args.out, on_bytes)
+    out.result({"id": args.id, "path": str(path)}, lambda v: f"saved {v['path']}")
+
+
+def file_line(f: Any) -> str:
+    return f"{f.id}  {f.kind}  {f.status}  {f.size_bytes} B  {f.filename}"
+
+
+def cmd_files_upload(args: argparse.Namespace, client: Client, out: Output) -> None:
+    path = Path(args.path)
+    out.note(f"uploading {path.name} ({path.stat().st_size / 1e6:.1f} MB)")
+    uploaded = client.files.upload(path, kind=args.kind, expires_in_seconds=args.expires_in)
+    out.result(uploaded, file_line)
+
+
+def cmd_files_list(args: argparse.Namespace, client: Client, out: Output) -> None:
+    if args.all:
+        items = list(client.files.iter(args.kind))
+    else:
+        items = client.files.list(args.kind, args.archived or None, args.page, args.limit).data
+    out.result(items, lambda rows: "\n".join(file_line(f) for f in rows))
+
+
+def cmd_files_get(args: argparse.Namespace, client: Client, out: Output) -> None:
+    out.result(client.files.get(args.id), file_line)
+
+
+def cmd_files_archive(args: argparse.Namespace, client: Client, out: Output) -> None:
+    out.result(client.files.archive(args.id), file_line)
+
+
 def cmd_tts(args: argparse.Namespace, client: Client, out: Output) -> None:
     voice = args.voice
     if voice.startswith("av_"):  # an avatar: speak in its voice
@@ -454,6 +625,59 @@ def parser() -> argparse.ArgumentParser:
     p = command(videos, "download", cmd_videos_download)
     p.add_argument("id")
     p.add_argument("--out", required=True)
+
+    studio = sub.add_parser(
+        "studio", help="studio videos: scenes, sizes, backgrounds"
+    ).add_subparsers(dest="action", required=True)
+    p = command(
+        studio,
+        "create",
+        cmd_studio_create,
+        help="a studio video from a JSON scenes file and/or one scene from flags",
+        epilog="A local file given to --photo, --audio or --background is uploaded first "
+        "(POST /api/v1/files) and used by its file id; a URL or a file id is sent as is.",
+    )
+    p.add_argument("--scenes", help="JSON file: a list of scenes, or a whole request")
+    p.add_argument("--avatar", help="the scene's avatar (av_...)")
+    p.add_argument("--photo", help="the scene's talking photo: file, URL or file id")
+    said = p.add_mutually_exclusive_group()
+    said.add_argument("--text", help="the scene's script")
+    said.add_argument("--audio", help="the scene's speech: file, URL or file id")
+    said.add_argument("--silence", type=float, help="a silent scene of this many seconds")
+    p.add_argument("--voice", help="voice_id for --text (GET /api/v1/voices)")
+    p.add_argument("--background", help="#rrggbb, or an image / video: file, URL or file id")
+    p.add_argument("--size", help="WIDTHxHEIGHT, e.g. 1080x1920 (default 1280x720)")
+    p.add_argument("--title")
+    p.add_argument("--tier", choices=["avatar", "avatar_pro"])
+    p.add_argument("--fps", type=int, choices=[24, 25, 30])
+    p.add_argument("--caption", action="store_true", help="burn the captions in")
+    p.add_argument("--callback", help="callback_url for video.* events")
+    p.add_argument("--wait", action="store_true")
+    p.add_argument("--out", help="wait, then save the MP4 here")
+    waits(p)
+    command(studio, "get", cmd_studio_get).add_argument("id")
+    paged(command(studio, "list", cmd_studio_list))
+    p = command(studio, "wait", cmd_studio_wait)
+    p.add_argument("id")
+    waits(p)
+    command(studio, "cancel", cmd_studio_cancel).add_argument("id")
+    p = command(studio, "download", cmd_studio_download)
+    p.add_argument("id")
+    p.add_argument("--out", required=True)
+
+    files = sub.add_parser(
+        "files", help="uploaded media: upload once, use anywhere"
+    ).add_subparsers(dest="action", required=True)
+    p = command(files, "upload", cmd_files_upload, help="upload an image, audio or video file")
+    p.add_argument("path")
+    p.add_argument("--kind", choices=["image", "audio", "video"])
+    p.add_argument("--expires-in", type=float, help="archive it after this many seconds")
+    p = command(files, "list", cmd_files_list)
+    p.add_argument("--kind", choices=["image", "audio", "video"])
+    p.add_argument("--archived", action="store_true", help="include archived files")
+    paged(p)
+    command(files, "get", cmd_files_get).add_argument("id")
+    command(files, "archive", cmd_files_archive).add_argument("id")
 
     p = command(sub, "tts", cmd_tts, help="speech in an avatar's voice (WAV)")
     p.add_argument("--voice", required=True, help="a tts_voice_id, or an avatar id")
