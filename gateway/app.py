@@ -85,6 +85,7 @@ def _openapi(app: FastAPI, settings: GatewaySettings) -> dict[str, Any]:
     if "WalletTier" in components:
         tiers = sorted({*settings.billing_daily_pose_caps, "default"})
         components["WalletTier"]["properties"]["tier"]["enum"] = tiers
+        components["WalletTier"]["examples"] = [{"tier": tiers[-1]}]
     if "TopUp" in components:
         number, text = components["TopUp"]["properties"]["amount_usd"]["anyOf"]
         number["maximum"] = float(settings.billing_max_top_up_usd)

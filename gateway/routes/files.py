@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from avatarmesh import fetch
 from avatarmesh.errors import DomainError, ErrorCode
@@ -70,6 +70,12 @@ FileId = Annotated[str, path_id(IdPrefix.FILE, "file")]
 
 
 class FileFromUrl(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"url": "https://example.com/background.png", "kind": "image"}]
+        }
+    )
+
     url: str = Field(
         pattern=rf"^(data:[^,]*;base64,{BASE64}|https://\S+)$",
         description="data:<type>;base64,... or a public https:// URL to fetch; the bytes "
@@ -81,6 +87,8 @@ class FileFromUrl(RequestBody):
 
 
 class PublicLinkBody(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"enabled": True}]})
+
     enabled: bool
 
 

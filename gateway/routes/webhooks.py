@@ -165,6 +165,8 @@ class CreateEndpointBody(RequestBody):
 
 
 class RotateEndpointBody(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"overlap_seconds": 3600}]})
+
     overlap_seconds: float | None = Field(
         default=None,
         ge=0,

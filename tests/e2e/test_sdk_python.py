@@ -164,8 +164,9 @@ def test_quick_start_through_the_cli(mesh: Mesh, tmp_path: Path) -> None:
 
 def test_studio_videos_and_files_through_the_cli(mesh: Mesh, tmp_path: Path) -> None:
     """Files (upload, list, get, archive) and studio videos (from a scenes file to an
-    MP4, from flags with a local background uploaded first, get, list, cancel), and the
-    exit codes of a bad scene, an archived file and no scene at all."""
+    MP4; from flags with a local background uploaded first, wait, get, download; list),
+    and the exit codes of cancelling a finished video, a bad scene, an archived file
+    and no scene at all."""
     key = mesh.api("own_sdk_cli_studio").headers["Authorization"].removeprefix("Bearer ")
     mesh.fund("own_sdk_cli_studio", 5)
     wav = tmp_path / "tone.wav"
@@ -191,16 +192,22 @@ def test_studio_videos_and_files_through_the_cli(mesh: Mesh, tmp_path: Path) -> 
     assert video["dimension"] == {"width": 320, "height": 180}
 
     background = str(FIXTURES / "noface" / "object_coffee_cup.png")  # uploaded first
-    flagged = cli(mesh, key, "--json", "studio", "create", "--silence", "30",
+    flagged = cli(mesh, key, "--json", "studio", "create", "--silence", "2",
                   "--background", background, *size)  # fmt: skip
     assert flagged.returncode == 0, flagged.stderr
     second = json.loads(flagged.stdout)["id"]
-    cancelled = cli(mesh, key, "--json", "studio", "cancel", second)
-    assert json.loads(cancelled.stdout)["status"] == "cancelled", cancelled.stderr
+    waited = cli(mesh, key, "--json", "studio", "wait", second)
+    assert json.loads(waited.stdout)["status"] == "completed", waited.stderr
     got = json.loads(cli(mesh, key, "--json", "studio", "get", second).stdout)
-    assert got["scenes"][0]["background"] == "image" and got["status"] == "cancelled"
+    assert got["scenes"][0]["background"] == "image" and got["duration"] == 2.0
+    saved = tmp_path / "second.mp4"
+    assert cli(mesh, key, "studio", "download", second, "--out", str(saved)).returncode == 0
+    assert is_mp4(saved)
     rows = cli(mesh, key, "studio", "list").stdout
     assert video["id"] in rows and second in rows
+    # a finished video cannot be cancelled: 409 CONFLICT, exit 7
+    finished = cli(mesh, key, "studio", "cancel", second)
+    assert finished.returncode == 7 and "CONFLICT" in finished.stderr, finished.stderr
 
     archived = cli(mesh, key, "--json", "files", "archive", sound["id"])
     assert json.loads(archived.stdout)["status"] == "archived"

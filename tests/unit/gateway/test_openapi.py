@@ -166,3 +166,21 @@ async def test_a_file_upload_body_that_is_not_utf8_is_invalid_json_not_a_500(api
     )
     assert reply.status_code == 400, reply.text
     assert reply.json()["error"]["code"] == "INVALID_JSON"
+
+
+async def test_every_json_request_body_has_an_example(api: Any) -> None:
+    _client, _auth, doc = api
+    schemas = doc["components"]["schemas"]
+
+    def examples(schema: dict[str, Any]) -> list[Any]:
+        refs = [schema, *schema.get("anyOf", [])]
+        for option in refs:
+            if "$ref" in option:
+                return list(schemas[option["$ref"].rsplit("/", 1)[1]].get("examples", []))
+        return list(schema.get("examples", []))
+
+    for path, item in doc["paths"].items():
+        for method, operation in item.items():
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if body is not None:
+                assert "example" in body or examples(body["schema"]), (method, path)
