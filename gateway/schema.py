@@ -37,6 +37,12 @@ SPEAKABLE = r"^[^\x00]*[^\W_][^\x00]*$"
 BASE64 = r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{4}|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2}==)"
 
 
+# A URL's characters after the scheme: printable ASCII, no space (RFC 3986: anything
+# else is percent-encoded). Not ``\S``: JSON Schema's regexes (ECMA-262) and the
+# server's disagree on what white space is (U+0085 is not in ECMA's ``\s``), so a
+# generator sent "http://\x85", which the schema allowed and the gateway refused.
+URL_TAIL = "[!-~]+"
+
 # A file uploaded with POST /api/v1/files, usable wherever media is taken.
 FILE_ID = f"file_{_ID_BODY}"
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -44,6 +45,7 @@ from gateway.schema import (
     FILE_ID,
     NO_NUL,
     SPEAKABLE,
+    URL_TAIL,
     VOICE_ID,
     id_pattern,
     union_tag,
@@ -52,7 +54,7 @@ from gateway.schema import (
 MAX_SCENES = 50
 AVATAR_TIER_LONG_EDGE = 1920
 # A media URL (fetched at submit) or a file id (POST /api/v1/files).
-MEDIA_URL = rf"^(https?://\S+|{FILE_ID})$"
+MEDIA_URL = rf"^(https?://{URL_TAIL}|{FILE_ID})$"
 MEDIA_URL_TEXT = (
     "an https:// URL fetched at submit (its host must resolve to public addresses; "
     "http://127.0.0.1 only where the deployment allows loopback), or a file id "
@@ -75,6 +77,18 @@ MotionPrompt = Annotated[
     str, Field(max_length=2000, pattern=NO_NUL, description="Motion hint (max 2000 chars)")
 ]
 Text255 = Annotated[str, Field(max_length=255, pattern=NO_NUL)]
+
+
+def _whole(value: Any) -> Any:
+    """JSON Schema's ``integer`` is any whole number, ``256.0`` included (a generator
+    sends one): taken as the int; a fraction, text or a boolean stays refused."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# An ``integer`` field (strict: no text, no boolean, no fraction).
+Whole = BeforeValidator(_whole)
 PoseId = Annotated[
     str, Field(pattern=id_pattern(IdPrefix.POSE), description="One of the avatar's poses")
 ]
@@ -91,7 +105,7 @@ CallbackUrl = Annotated[
     str,
     Field(
         max_length=2048,
-        pattern=r"^https?://\S+$",
+        pattern=rf"^https?://{URL_TAIL}$",
         description="https:// URL for video.* events; its host must resolve to public "
         "addresses (http://127.0.0.1 only where the deployment allows loopback)",
     ),
@@ -204,7 +218,7 @@ class TextVoice(StudioPart):
     )
     voice_id: VoiceId | None = None
     speed: float = Field(default=1.0, ge=0.5, le=1.5)
-    pitch: int = Field(default=0, ge=-50, le=50)
+    pitch: Annotated[int, Whole] = Field(default=0, ge=-50, le=50)
     locale: str = Field(
         default="",
         max_length=16,
@@ -364,8 +378,10 @@ class Dimension(StudioPart):
         }
     )
 
-    width: int = Field(ge=128, le=3840, multiple_of=2, description="Pixels, even")
-    height: int = Field(ge=128, le=3840, multiple_of=2, description="Pixels, even")
+    width: Annotated[int, Whole] = Field(ge=128, le=3840, multiple_of=2, description="Pixels, even")
+    height: Annotated[int, Whole] = Field(
+        ge=128, le=3840, multiple_of=2, description="Pixels, even"
+    )
 
     @model_validator(mode="after")
     def _long_edge(self) -> Dimension:
@@ -428,7 +444,7 @@ class StudioVideoBody(StudioPart):
     tier: Literal["avatar", "avatar_pro"] = Field(
         default=Tier.AVATAR.value, description='"avatar" or "avatar_pro"'
     )
-    fps: Literal[24, 25, 30] = 25
+    fps: Annotated[Literal[24, 25, 30], Whole] = 25
     output_format: Literal["url", "raw_key"] = Field(
         default="url", description='"url" (presigned, 1 hour) or "raw_key" for GET'
     )

@@ -40,6 +40,7 @@ from gateway.schema import (
     BASE64,
     BODY_CODES,
     FILE_ID,
+    URL_TAIL,
     Name60,
     Opt40,
     Text2000,
@@ -55,8 +56,10 @@ router = APIRouter(prefix="/api/v1", tags=["avatars"], responses=ERROR_RESPONSES
 URL_TTL = timedelta(hours=1)
 VIDEO_DEFAULT_DESCRIPTION = "Presenter from a talking-head video clip"
 
-IMAGE_URL = rf"^(data:image/(jpeg|jpg|png|webp);base64,{BASE64}|https://\S+|{FILE_ID})$"
-VIDEO_URL = rf"^(data:video/(mp4|quicktime|webm|x-m4v|m4v);base64,{BASE64}|https://\S+|{FILE_ID})$"
+IMAGE_URL = rf"^(data:image/(jpeg|jpg|png|webp);base64,{BASE64}|https://{URL_TAIL}|{FILE_ID})$"
+VIDEO_URL = (
+    rf"^(data:video/(mp4|quicktime|webm|x-m4v|m4v);base64,{BASE64}|https://{URL_TAIL}|{FILE_ID})$"
+)
 _CREATE_EXAMPLE = {
     "name": "Aria",
     "description": "Professional female presenter, confident and warm, business attire",

@@ -33,7 +33,7 @@ from gateway.bodies import PageLimit, PageNumber, RequestBody
 from gateway.deps import Clients, Owner, State
 from gateway.errors import ERROR_RESPONSES, validation_error
 from gateway.multipart import Upload, boundary_of, read_upload
-from gateway.schema import API_CODES, BASE64, BODY_CODES, NO_NUL, errors, path_id
+from gateway.schema import API_CODES, BASE64, BODY_CODES, NO_NUL, URL_TAIL, errors, path_id
 
 router = APIRouter(prefix="/api/v1", tags=["files"], responses=ERROR_RESPONSES)
 public_router = APIRouter(tags=["files"], responses=ERROR_RESPONSES)
@@ -77,7 +77,7 @@ class FileFromUrl(RequestBody):
     )
 
     url: str = Field(
-        pattern=rf"^(data:[^,]*;base64,{BASE64}|https://\S+)$",
+        pattern=rf"^(data:[^,]*;base64,{BASE64}|https://{URL_TAIL})$",
         description="data:<type>;base64,... or a public https:// URL to fetch; the bytes "
         "must be an image, audio or video (the content decides the kind)",
     )

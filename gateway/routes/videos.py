@@ -38,6 +38,7 @@ from gateway.schema import (
     BASE64,
     BODY_CODES,
     FILE_ID,
+    URL_TAIL,
     Opt300,
     Speech600,
     errors,
@@ -135,7 +136,7 @@ class CreateVideoBody(RequestBody):
     webhook_url: str | None = Field(
         default=None,
         max_length=2048,
-        pattern=r"^https?://\S+$",
+        pattern=rf"^https?://{URL_TAIL}$",
         description="https:// URL for video.* events; its host must resolve to public "
         "addresses (http://127.0.0.1 only where the deployment allows loopback)",
     )
@@ -143,7 +144,7 @@ class CreateVideoBody(RequestBody):
     audio_url: str | None = Field(
         default=None,
         max_length=2048,
-        pattern=rf"^(https://\S+|{FILE_ID})$",
+        pattern=rf"^(https://{URL_TAIL}|{FILE_ID})$",
         description="Beyond the contract: public https:// audio to lip-sync (<= 35 s), or a "
         "file id (file_..., POST /api/v1/files)",
     )

@@ -16,7 +16,7 @@ from avatarmesh.v1 import webhook_pb2 as pb
 from gateway.bodies import RequestBody
 from gateway.deps import Clients, Owner
 from gateway.errors import ERROR_RESPONSES
-from gateway.schema import API_CODES, BODY_CODES, NO_NUL, errors, id_pattern, path_id
+from gateway.schema import API_CODES, BODY_CODES, NO_NUL, URL_TAIL, errors, id_pattern, path_id
 
 router = APIRouter(prefix="/api/v1", tags=["webhooks"], responses=ERROR_RESPONSES)
 
@@ -154,7 +154,7 @@ class CreateEndpointBody(RequestBody):
 
     url: str = Field(
         max_length=2048,
-        pattern=r"^https?://\S+$",
+        pattern=rf"^https?://{URL_TAIL}$",
         description="https:// URL whose host resolves to public addresses (http://127.0.0.1 "
         "only where the deployment allows loopback)",
     )

@@ -528,6 +528,10 @@ export interface StudioVideoBody {
   output_format?: "url" | "raw_key";
   /** Also the presenter alone, transparent (WebM) */
   alpha_output?: boolean;
+  /** auto (the operator's watermark unless the account may skip it), always, or none (only accounts the operator allows; else 403 WATERMARK_NOT_ALLOWED), as for avatar videos */
+  watermark_mode?: "auto" | "always" | "none";
+  /** The output files are archived after 24 h */
+  is_output_temporary?: boolean;
   /** The peer's; accepted, ignored */
   folder_id?: string;
 }

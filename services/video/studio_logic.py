@@ -412,6 +412,8 @@ def _dimension(raw: Any, tier: Tier) -> tuple[int, int]:
     sizes = []
     for key in ("width", "height"):
         value = data.get(key)
+        if isinstance(value, float) and value.is_integer():  # JSON's 720.0 is whole
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             raise invalid(f"dimension.{key}: must be a whole number of pixels")
         sizes.append(value)

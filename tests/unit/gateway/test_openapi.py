@@ -55,6 +55,8 @@ FORBIDDEN = [
         {**VIDEO, "audio_data_url": "data:audio/wav;base64,AAAA"},
     ),
     ("/api/v1/avatar-videos", "CreateVideoBody", {**VIDEO, "webhook_url": ""}),
+    # U+0085: white space to the server's regexes, not to JSON Schema's
+    ("/api/v1/avatar-videos", "CreateVideoBody", {**VIDEO, "webhook_url": "http://\x85"}),
     (
         "/api/v1/avatars",
         "CreateAvatarBody",

@@ -586,6 +586,8 @@ class StudioVideoBody(Model):
     fps: Literal[24, 25, 30] = 25
     output_format: Literal["url", "raw_key"] = "url"
     alpha_output: bool = False
+    watermark_mode: Literal["auto", "always", "none"] = "auto"
+    is_output_temporary: bool = False
     folder_id: str = ""
 
 
