@@ -9,6 +9,7 @@ import asyncio
 import json
 import re
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -237,3 +238,23 @@ def test_the_sdk_covers_every_operation_and_its_types_are_current() -> None:
     in_js = {tuple(op.split(" ", 1)) for op in re.findall(r'"([A-Z]+ /[^"]*)"', listed)}
     assert in_js == documented
     assert codegen.main(["--check"]) == 0
+
+
+def test_an_upload_reports_its_progress_and_is_sent_whole_again_on_a_retry(
+    sleeps: list[float], tmp_path: Path
+) -> None:
+    data = bytes(range(256)) * 1024  # 256 KiB: several chunks
+    path = tmp_path / "tone.wav"
+    path.write_bytes(data)
+    uploaded = {"id": "file_" + "a" * 24, "kind": "audio", "status": "ready"}
+    seen: list[httpx.Request] = []
+    client = client_with(
+        [error(503, "SERVICE_UNAVAILABLE"), httpx.Response(201, json=uploaded)], seen
+    )
+    progress: list[tuple[int, int | None]] = []
+    file = client.files.upload(path, on_bytes=lambda done, total: progress.append((done, total)))
+    assert file.id == uploaded["id"] and len(seen) == 2
+    for request in seen:
+        assert data in request.read()  # the whole file, the second time too
+    assert progress[-1] == (len(data), len(data))
+    assert len({done for done, _ in progress}) > 2  # it moved in steps

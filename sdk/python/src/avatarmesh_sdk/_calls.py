@@ -4,9 +4,11 @@ to the SDK method that calls it; a test checks it against ``models.OPERATIONS``.
 
 from __future__ import annotations
 
+import io
 import mimetypes
 import os
 import pathlib
+from collections.abc import Callable
 from typing import Any, Literal
 
 from avatarmesh_sdk import models as m
@@ -210,19 +212,40 @@ def cancel_video(video_id: str) -> Call[m.VideoOut]:
 # ---------------------------------------------------------------- files
 
 
+class CountedUpload(io.BytesIO):
+    """An upload's bytes that report ``on_bytes(sent, total)`` as httpx reads them (a
+    progress bar); a retry rewinds and reads them again."""
+
+    def __init__(self, data: bytes, on_bytes: Callable[[int, int | None], None]) -> None:
+        super().__init__(data)
+        self._on_bytes = on_bytes
+        self._total = len(data)
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        chunk = super().read(size)
+        self._on_bytes(self.tell(), self._total)
+        return chunk
+
+
 def upload_file(
-    path: Path, kind: str | None = None, expires_in_seconds: float | None = None
+    path: Path,
+    kind: str | None = None,
+    expires_in_seconds: float | None = None,
+    on_bytes: Callable[[int, int | None], None] | None = None,
 ) -> Call[m.FileOut]:
     """A file from a path, as multipart/form-data; its id (file_...) is usable wherever
-    the API takes media (photo, source video, audio)."""
+    the API takes media (photo, source video, audio). ``on_bytes(sent, total)`` sees
+    the upload's progress."""
     source = pathlib.Path(path)
     content_type = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
     fields = drop_none({"kind": kind, "expires_in_seconds": expires_in_seconds})
+    data = source.read_bytes()
+    content = CountedUpload(data, on_bytes) if on_bytes is not None else data
     return Call(
         "POST",
         "/api/v1/files",
         model(m.FileOut),
-        files={"file": (source.name, source.read_bytes(), content_type)},
+        files={"file": (source.name, content, content_type)},
         data={k: str(v) for k, v in fields.items()},
     )
 

@@ -339,9 +339,17 @@ class Files(_Resource):
     """Uploaded media (``/api/v1/files``): upload once, use the id anywhere media goes."""
 
     async def upload(
-        self, path: str | Path, *, kind: str | None = None, expires_in_seconds: float | None = None
+        self,
+        path: str | Path,
+        *,
+        kind: str | None = None,
+        expires_in_seconds: float | None = None,
+        on_bytes: Bytes | None = None,
     ) -> m.FileOut:
-        return await self._client.send(c.upload_file(path, kind, expires_in_seconds))
+        """Upload a file from ``path``; ``on_bytes(sent, total)`` sees the progress."""
+        return await self._client.send(
+            c.upload_file(Path(path), kind, expires_in_seconds, on_bytes)
+        )
 
     async def upload_url(
         self, url: str, *, filename: str | None = None, kind: str | None = None

@@ -327,8 +327,7 @@ def media(value: str, client: Client, out: Output) -> tuple[str, str]:
     id), a file id, or a URL (kind from its suffix)."""
     path = Path(value)
     if "://" not in value and path.is_file():
-        out.note(f"uploading {path.name} ({path.stat().st_size / 1e6:.1f} MB)")
-        uploaded = client.files.upload(path)
+        uploaded = upload(client, out, path)
         return uploaded.id, uploaded.kind
     if value.startswith("file_"):
         return value, client.files.get(value).kind
@@ -456,10 +455,16 @@ def file_line(f: Any) -> str:
     return f"{f.id}  {f.kind}  {f.status}  {f.size_bytes} B  {f.filename}"
 
 
+def upload(client: Client, out: Output, path: Path, **kwargs: Any) -> Any:
+    """``client.files.upload`` with a progress bar (rich) or a line when done."""
+    with out.transfer(f"uploading {path.name} ({path.stat().st_size / 1e6:.1f} MB)") as bar:
+        return client.files.upload(path, on_bytes=bar, **kwargs)
+
+
 def cmd_files_upload(args: argparse.Namespace, client: Client, out: Output) -> None:
-    path = Path(args.path)
-    out.note(f"uploading {path.name} ({path.stat().st_size / 1e6:.1f} MB)")
-    uploaded = client.files.upload(path, kind=args.kind, expires_in_seconds=args.expires_in)
+    uploaded = upload(
+        client, out, Path(args.path), kind=args.kind, expires_in_seconds=args.expires_in
+    )
     out.result(uploaded, file_line)
 
 
