@@ -167,7 +167,11 @@ def _cap_check(kind: str, size: int) -> None:
                         "properties": {
                             "file": {"type": "string", "format": "binary"},
                             "kind": {"type": "string", "enum": ["image", "audio", "video"]},
-                            "expires_in_seconds": {"type": "number"},
+                            "expires_in_seconds": {
+                                "type": "number",
+                                "exclusiveMinimum": 0,
+                                "maximum": MAX_EXPIRES_S,
+                            },
                         },
                     }
                 },

@@ -3,7 +3,7 @@ avatar's ``tts_voice_id``): answers a WAV file."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
 from pydantic import ConfigDict, Field
@@ -21,12 +21,26 @@ router = APIRouter(prefix="/api/v1", tags=["tts"], responses=ERROR_RESPONSES)
 VoiceRef = Annotated[str, Field(max_length=64, pattern=VOICE_ID)]
 
 
+# Exactly one voice: tts_voice_id or voice_id (a field given as null counts as absent).
+_ONE_VOICE: dict[str, Any] = {
+    "oneOf": [
+        {
+            "title": "tts_voice_id",
+            "required": ["tts_voice_id"],
+            "properties": {"tts_voice_id": {"type": "string"}, "voice_id": {"type": "null"}},
+        },
+        {
+            "title": "voice_id",
+            "required": ["voice_id"],
+            "properties": {"voice_id": {"type": "string"}, "tts_voice_id": {"type": "null"}},
+        },
+    ],
+    "examples": [{"text": "Hello there!", "tts_voice_id": "voice_abcdefghijklmnopqrstuvwx"}],
+}
+
+
 class TtsBody(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"text": "Hello there!", "tts_voice_id": "voice_abcdefghijklmnopqrstuvwx"}]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra=_ONE_VOICE)
 
     text: Speech600 = Field(description="1-600 chars, at least one letter or digit")
     tts_voice_id: VoiceRef | None = Field(

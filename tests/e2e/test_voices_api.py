@@ -63,11 +63,19 @@ def test_errors(api: httpx.Client) -> None:
     missing = api.post("/api/v1/tts", json={"text": "Hi.", "voice_id": "bv_espeak.xx.male"})
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "NOT_FOUND"
     both = api.post(
-        "/api/v1/tts", json={"text": "Hi.", "voice_id": "bv_espeak.fr-fr.male", "tts_voice_id": "x"}
+        "/api/v1/tts",
+        json={
+            "text": "Hi.",
+            "voice_id": "bv_espeak.fr-fr.male",
+            "tts_voice_id": "voice_" + "a" * 24,
+        },
     )
     assert both.status_code == 400 and both.json()["error"]["code"] == "VALIDATION_ERROR"
     neither = api.post("/api/v1/tts", json={"text": "Hi."})
     assert neither.status_code == 400
+    # a voice id of no voice's shape is 404, as a missing voice is
+    shapeless = api.post("/api/v1/tts", json={"text": "Hi.", "voice_id": "x"})
+    assert shapeless.status_code == 404 and shapeless.json()["error"]["code"] == "NOT_FOUND"
     bad_language = api.get("/api/v1/voices", params={"language": "xx"})
     assert bad_language.status_code == 400
     assert bad_language.json()["error"]["code"] == "VALIDATION_ERROR"

@@ -39,6 +39,10 @@ TTS = {"text": "Hello there.", "tts_voice_id": "voice_" + "a" * 24}
 # (path, schema, body): bodies the fuzzer found the old document allowing.
 FORBIDDEN = [
     ("/api/v1/tts", "TtsBody", {**TTS, "text": ""}),
+    # exactly one voice
+    ("/api/v1/tts", "TtsBody", {"text": "Hello there."}),
+    ("/api/v1/tts", "TtsBody", {**TTS, "voice_id": "bv_espeak.en-us.male"}),
+    ("/api/v1/tts", "TtsBody", {"text": "Hi.", "tts_voice_id": None}),
     ("/api/v1/tts", "TtsBody", {**TTS, "text": "   "}),
     ("/api/v1/tts", "TtsBody", {**TTS, "text": "a\x00b"}),
     # no letter or digit: nothing to speak (found with the system avatar's voice)
