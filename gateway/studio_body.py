@@ -232,6 +232,15 @@ class TextVoice(StudioPart):
         default_factory=dict, description="The peer's; accepted, ignored"
     )
 
+    @field_validator("input_text", mode="before")
+    @classmethod
+    def _script_given(cls, value: Any) -> Any:
+        """An empty or blank script says what is wanted (the console shows it by the
+        field), as the video service does."""
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("required (1-5000 characters)")
+        return value
+
 
 class AudioVoice(StudioPart):
     model_config = ConfigDict(json_schema_extra=_either("audio_url", "audio_asset_id"))

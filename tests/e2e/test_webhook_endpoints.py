@@ -95,7 +95,7 @@ def test_every_documented_error(mesh: Mesh, api: httpx.Client) -> None:
         400,
         "VALIDATION_ERROR",
     )
-    assert "events.0: Input should be 'avatar.ready'" in error(
+    assert "events[0]: Input should be 'avatar.ready'" in error(
         api.post(ROUTE, json={"url": "https://93.184.216.34/h", "events": ["video.exploded"]}),
         400,
         "VALIDATION_ERROR",
