@@ -36,7 +36,6 @@ from pydantic import (
     model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema
 
 from avatarmesh.ids import IdPrefix
 from avatarmesh.tiers import Tier
@@ -127,7 +126,7 @@ class StudioPart(RequestBody):
 
     @classmethod
     def __get_pydantic_json_schema__(
-        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+        cls, core_schema: Any, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
         """No ``null`` in the document: it is refused (leave an optional field out)."""
         schema = handler(core_schema)

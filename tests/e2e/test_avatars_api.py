@@ -42,6 +42,7 @@ FIELDS = {
     "updated_at",
     "labels",
     "metadata",
+    "review_status",
 }
 
 
