@@ -165,9 +165,10 @@ class GatewayMiddleware:
         ticket = state.read_cache.ticket(caller.owner_id)
         start: Message = {}
         streamed = False  # a body in several messages (a stream) is never kept
+        kept = False
 
         async def send_storing(message: Message) -> None:
-            nonlocal start, streamed
+            nonlocal start, streamed, kept
             if message["type"] == "http.response.start":
                 start = message
             elif message["type"] == "http.response.body" and ticket is not None:
@@ -181,10 +182,15 @@ class GatewayMiddleware:
                     and scope.get("state", {}).get(CACHEABLE_KEY)
                 ):
                     headers = tuple((bytes(k), bytes(v)) for k, v in start.get("headers", ()))
-                    state.read_cache.put(ticket, path, query, CachedAnswer(200, headers, body))
+                    answer = CachedAnswer(200, headers, body)
+                    kept = state.read_cache.put(ticket, path, query, answer)
             await send(message)
 
-        await self.app(scope, receive, send_storing)
+        try:
+            await self.app(scope, receive, send_storing)
+        finally:
+            if not kept:  # an expired entry this read was to replace goes too
+                state.read_cache.discard(caller.owner_id, path, query)
 
     def _cap(self, path: str) -> int:
         """The body cap: uploads to /api/v1/files may be larger (their per-kind caps are

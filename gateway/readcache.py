@@ -25,7 +25,12 @@ What may be cached, and why it stays right:
 - While the gateway is not subscribed (NATS down, not yet connected) nothing is
   cached or served from the cache: events could be missed.
 - ``ttl_s`` bounds what no event reports (a top-up through the billing CLI, system
-  avatars being seeded): such a change shows within ``ttl_s``.
+  avatars being seeded): such a change shows within ``ttl_s`` plus one re-read.
+- When an entry's time is up, the first request re-reads it from the service and the
+  others are answered from the entry meanwhile (for at most ``REFRESH_GRACE_S``): a
+  popular answer otherwise sends every waiting client to the service at once each
+  ``ttl_s``, and that herd was the gateway's p99 under load (issue 15). A re-read that
+  is not stored (no longer cacheable, an error) removes the entry (``discard``).
 
 ``Cache-Control: no-cache`` on a request skips the cache (and the benchmark's
 baseline uses it).
@@ -83,12 +88,13 @@ class Ticket:
     generation: int
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Entry:
     answer: CachedAnswer
     epoch: int
     generation: int
     expires: float
+    refreshing_until: float = 0.0  # a request is re-reading it until then
 
 
 Key = tuple[str, bytes]  # (path, raw query string)
@@ -99,6 +105,7 @@ class ReadCache:
     is subscribed to the events that invalidate; ``ttl_s`` 0 turns the cache off."""
 
     MAX_ENTRIES = 50_000
+    REFRESH_GRACE_S = 0.5
 
     def __init__(self, ttl_s: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl_s = ttl_s
@@ -125,16 +132,19 @@ class ReadCache:
         entry = entries.get((path, query)) if entries else None
         if entry is None:
             return None
-        if (
-            entry.epoch != self._epoch
-            or entry.generation != self._generations.get(owner, 0)
-            or self._clock() >= entry.expires
-        ):
-            assert entries is not None
-            del entries[(path, query)]
-            self._size -= 1
+        if entry.epoch != self._epoch or entry.generation != self._generations.get(owner, 0):
+            self.discard(owner, path, query)
             return None
-        return entry.answer
+        now = self._clock()
+        if now < entry.expires or now < entry.refreshing_until:
+            return entry.answer
+        entry.refreshing_until = now + self.REFRESH_GRACE_S
+        return None  # this caller re-reads it
+
+    def discard(self, owner: str, path: str, query: bytes) -> None:
+        entries = self._owners.get(owner)
+        if entries is not None and entries.pop((path, query), None) is not None:
+            self._size -= 1
 
     def ticket(self, owner: str) -> Ticket | None:
         if not self.live:

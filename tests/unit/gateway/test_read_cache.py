@@ -69,6 +69,38 @@ def test_an_answer_expires_after_its_time_to_live() -> None:
     assert cache.get("own_a", "/p", b"") == ANSWER
     clock.now += 0.2
     assert cache.get("own_a", "/p", b"") is None
+
+
+def test_an_expired_answer_is_re_read_by_one_request_while_the_others_get_it() -> None:
+    cache, clock = live_cache(ttl_s=2.0)
+    assert stored(cache)
+    clock.now += 2.1
+    assert cache.get("own_a", "/p", b"") is None  # this one re-reads
+    assert cache.get("own_a", "/p", b"") == ANSWER  # the rest: no herd at the service
+    clock.now += ReadCache.REFRESH_GRACE_S
+    assert cache.get("own_a", "/p", b"") is None  # the re-read never came: another tries
+    assert stored(cache)
+    clock.now += 1.9
+    assert cache.get("own_a", "/p", b"") == ANSWER
+
+
+def test_an_expired_answer_is_never_served_after_an_invalidation() -> None:
+    cache, clock = live_cache(ttl_s=2.0)
+    assert stored(cache)
+    clock.now += 2.1
+    assert cache.get("own_a", "/p", b"") is None
+    cache.invalidate_owner("own_a")
+    assert cache.get("own_a", "/p", b"") is None
+    assert len(cache) == 0
+
+
+def test_a_discarded_answer_is_gone() -> None:
+    cache, clock = live_cache(ttl_s=2.0)
+    assert stored(cache)
+    clock.now += 2.1
+    assert cache.get("own_a", "/p", b"") is None
+    cache.discard("own_a", "/p", b"")  # the re-read was not kept
+    assert cache.get("own_a", "/p", b"") is None
     assert len(cache) == 0
 
 
