@@ -26,6 +26,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Generic, TypeVar
 
 import nats
@@ -66,6 +67,10 @@ DUPLICATE_WINDOW = 2 * 3600.0
 # How long one fetch waits on an empty queue before asking again. Short, so a pull
 # request left on the server by a cancelled consumer expires quickly.
 FETCH_TIMEOUT = 1.0
+# How long a JetStream API request that timed out (declaring a stream or consumer) is
+# asked again before the caller gives up. A server busy with its disk answers late;
+# exiting on the first timeout only restarts the service into the same wait.
+JETSTREAM_API_RETRY_S = 60.0
 
 _STREAMS: dict[str, tuple[str, RetentionPolicy, float]] = {
     # name: (subject root, retention, max age in seconds; 0 = unlimited)
@@ -75,6 +80,31 @@ _STREAMS: dict[str, tuple[str, RetentionPolicy, float]] = {
 }
 
 M = TypeVar("M", bound=Message)
+T = TypeVar("T")
+
+
+async def ask_jetstream(
+    what: str, request: Callable[[], Awaitable[T]], *, within: float = JETSTREAM_API_RETRY_S
+) -> T:
+    """``request()``, asked again with backoff while JetStream does not answer in time,
+    for at most ``within`` seconds (then the timeout is raised)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    delay = 0.5
+    while True:
+        try:
+            return await request()
+        except (TimeoutError, nats.errors.NoRespondersError) as exc:
+            if loop.time() + delay > deadline:
+                raise
+            log.warning(
+                "%s: JetStream did not answer (%s); asking again in %.1f s",
+                what,
+                type(exc).__name__,
+                delay,
+            )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 class Retry(Exception):
@@ -225,7 +255,9 @@ class Bus:
                 max_age=max_age,
                 duplicate_window=DUPLICATE_WINDOW,
             )
-            await self._add_or_update_stream(config)
+            await ask_jetstream(
+                f"stream {config.name}", partial(self._add_or_update_stream, config)
+            )
 
     async def _add_or_update_stream(self, config: StreamConfig) -> None:
         assert config.name is not None
@@ -319,7 +351,9 @@ class Bus:
             filter_subject=self.subject(filter_subject),
             max_ack_pending=max_ack_pending,
         )
-        await self.js.add_consumer(self.stream(stream), config)
+        await ask_jetstream(
+            f"consumer {durable}", lambda: self.js.add_consumer(self.stream(stream), config)
+        )
 
     async def queue_depth(self, stream: str, durable: str) -> int:
         """Messages waiting for the consumer plus those handed out and not yet acked."""
@@ -388,7 +422,10 @@ class _Worker(Generic[M]):
     on_dead_letter: DeadLetterCallback[M] | None
 
     async def run(self) -> None:
-        sub = await self.bus.js.pull_subscribe_bind(durable=self.durable, stream=self.stream)
+        sub = await ask_jetstream(
+            f"consumer {self.durable}",
+            lambda: self.bus.js.pull_subscribe_bind(durable=self.durable, stream=self.stream),
+        )
         try:
             while True:
                 try:

@@ -479,14 +479,28 @@ def audit(
     rows += _webhook_rows(api, jobs, receiver)
 
     # ---- logs
-    tracebacks = [
-        p.name
+    tracebacks = {
+        p.name: _exceptions(p.read_text(errors="replace"))
         for p in sorted((mesh.run_dir / "logs").glob("*.log"))
-        if "Traceback (most recent call last)" in p.read_text(errors="replace")
-    ]
-    row("no traceback in the logs", [], tracebacks)
+    }
+    row("no traceback in the logs", [], [name for name, found in tracebacks.items() if found])
+    for name, found in tracebacks.items():
+        for line in found[:3]:  # say why in the table itself: CI keeps no logs
+            row(f"  {name}", "-", line[:160], ok=False)
     row("no crash loop", [], mesh.crashed())
     return rows
+
+
+def _exceptions(log_text: str) -> list[str]:
+    """The exception line (the first unindented line after the frames) of each
+    traceback in a log."""
+    found = []
+    lines = log_text.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("Traceback (most recent call last)"):
+            tail = (x for x in lines[i + 1 :] if x and not x.startswith(" "))
+            found.append(next(tail, "(traceback cut off)"))
+    return found
 
 
 def _webhook_rows(
