@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup up test test-fast lint protos protos-check bench chaos clean
+.PHONY: setup up test test-fast lint protos protos-check bench chaos soak-webhooks clean
 
 setup: ## install apt packages, the virtualenv and model files (idempotent)
 	@bash deploy/local/setup.sh
@@ -20,6 +20,9 @@ test-fast: setup ## unit tests only
 
 chaos: setup ## the mesh under load while 20 random processes are killed, then the audit table
 	@$(PY) -m tests.chaos --kills 20
+
+soak-webhooks: setup ## a webhook receiver down 2 minutes, production retries: every event once (~5 min)
+	@$(PY) -m tests.e2e.soak_webhooks
 
 lint: setup ## ruff check, ruff format --check and mypy (seconds; CI fails on any of them)
 	@$(VENV)/bin/ruff check .

@@ -13,7 +13,8 @@ receivers are allowed (the runner's ``AVATARMESH_ALLOW_INSECURE_LOOPBACK``, as f
 are quick; and the worker refuses audio over ``WORKER_MAX_AUDIO_SECONDS`` (34 s, below
 the video service's 35 s), so a 34-35 s upload passes submit and fails at render: a
 cheap, deterministic ``video.failed``. ``receiver(statuses)`` starts a local webhook
-receiver (``tests.e2e.receiver``) closed after the test.
+receiver (``tests.e2e.receiver``) closed after the test. ``start_mesh`` starts the same
+mesh outside pytest (the webhook soak, which keeps the production retry schedule).
 """
 
 from __future__ import annotations
@@ -119,9 +120,19 @@ def wait_for(
     raise AssertionError(f"{path} not done after {timeout:.0f} s: {body}")
 
 
-@pytest.fixture(scope="session")
-def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh]:
-    data_dir: Path = tmp_path_factory.mktemp("e2e-mesh")
+# A failed webhook attempt is retried after 0.5 s, not on the production schedule
+# (5 s, 30 s, 2 min, ...: services.webhook.config), so retry tests take seconds.
+QUICK_WEBHOOK_RETRIES = {
+    "AVATARMESH_WEBHOOK_RETRY_SCHEDULE_SECONDS": "[0.5]",
+    "AVATARMESH_WEBHOOK_RETRY_JITTER": "0",
+    "AVATARMESH_WEBHOOK_POLL_INTERVAL_SECONDS": "0.2",
+}
+
+
+def start_mesh(data_dir: Path, *, quick_webhook_retries: bool = True) -> Mesh:
+    """The end-to-end mesh (see the module docstring) on free ports under ``data_dir``;
+    ``quick_webhook_retries=False`` keeps the production retry schedule (the webhook
+    soak, ``make soak-webhooks``). The caller stops it (``mesh.local.stop()``)."""
     local = LocalMesh(
         standard_ports=False,
         data_dir=data_dir,
@@ -132,9 +143,7 @@ def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh]:
             "AVATARMESH_BILLING_DAILY_POSE_CAPS": f'{{"default": {POSE_DAILY_CAP}}}',
             "AVATARMESH_LOG_JSON": "false",
             "AVATARMESH_RATE_LIMIT_PER_MINUTE": "0",
-            "AVATARMESH_WEBHOOK_RETRY_SCHEDULE_SECONDS": "[0.5]",
-            "AVATARMESH_WEBHOOK_RETRY_JITTER": "0",
-            "AVATARMESH_WEBHOOK_POLL_INTERVAL_SECONDS": "0.2",
+            **(QUICK_WEBHOOK_RETRIES if quick_webhook_retries else {}),
             "AVATARMESH_WORKER_MAX_AUDIO_SECONDS": str(WORKER_MAX_AUDIO_SECONDS),
             "AVATARMESH_VIDEO_WATERMARK_NONE_OWNERS": f'["{UNMARKED_OWNER}"]',
         },
@@ -144,10 +153,15 @@ def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh]:
     except Exception:
         local.stop()
         raise
-    running = Mesh(local, {"Authorization": f"Bearer {ADMIN_KEY}"})
+    return Mesh(local, {"Authorization": f"Bearer {ADMIN_KEY}"})
+
+
+@pytest.fixture(scope="session")
+def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh]:
+    running = start_mesh(tmp_path_factory.mktemp("e2e-mesh"))
     yield running
     running.close()
-    local.stop()
+    running.local.stop()
 
 
 @pytest.fixture

@@ -1,6 +1,10 @@
 """A webhook receiver for end-to-end tests: a real HTTP server on 127.0.0.1 (a free
 port, its own thread) that records every request and answers from a script.
 
+It can also be taken down and brought back on the same port (``go_down`` refuses
+connections the way a stopped server does; ``fail_with(503)`` answers every request
+with that status; ``come_back`` serves normally again), for outage tests.
+
 ``verify_signature`` is written from docs/webhooks.md (not imported from the webhook
 service), so the tests check the documented scheme, not the implementation against
 itself.
@@ -11,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -29,6 +34,11 @@ class Received:
     headers: dict[str, str]
     body: bytes
     at: float
+    status: int = 200  # what the receiver answered
+
+    @property
+    def accepted(self) -> bool:
+        return 200 <= self.status < 300
 
     @property
     def json(self) -> dict[str, Any]:
@@ -37,12 +47,15 @@ class Received:
 
 
 class Receiver:
-    """Answers the i-th request with ``statuses[i]`` (then 200 for ever after)."""
+    """Answers the i-th request with ``statuses[i]`` (then 200 for ever after), unless
+    ``fail_with`` says otherwise; ``go_down`` / ``come_back`` stop and restart it."""
 
     def __init__(self, statuses: Iterable[int] = ()) -> None:
         self._statuses = list(statuses)
         self._lock = threading.Lock()
         self._received: list[Received] = []
+        self._failing: int | None = None
+        self._placeholder: socket.socket | None = None
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -50,12 +63,9 @@ class Receiver:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 status = receiver._record(
-                    Received(
-                        path=self.path,
-                        headers={k.lower(): v for k, v in self.headers.items()},
-                        body=body,
-                        at=time.time(),
-                    )
+                    path=self.path,
+                    headers={k.lower(): v for k, v in self.headers.items()},
+                    body=body,
                 )
                 self.send_response(status)
                 self.send_header("Content-Length", "2")
@@ -65,20 +75,54 @@ class Receiver:
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # keep test output quiet
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._handler = Handler
+        self._serve(0)
+        host, port = self._server.server_address[:2]
+        self._address = (str(host), int(port))
+
+    def _serve(self, port: int) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
+        host, port = self._address
         return f"http://{host!s}:{port}/hook"
 
-    def _record(self, request: Received) -> int:
+    def _record(self, path: str, headers: dict[str, str], body: bytes) -> int:
         with self._lock:
             index = len(self._received)
-            self._received.append(request)
-        return self._statuses[index] if index < len(self._statuses) else 200
+            if self._failing is not None:
+                status = self._failing
+            else:
+                status = self._statuses[index] if index < len(self._statuses) else 200
+            self._received.append(Received(path, headers, body, time.time(), status))
+        return status
+
+    def fail_with(self, status: int | None) -> None:
+        """Answer every request with ``status`` from now on (None: back to the script)."""
+        with self._lock:
+            self._failing = status
+
+    def go_down(self) -> None:
+        """Stop serving: connections to the port are refused (it stays bound, not
+        listening, so nothing else can take it before ``come_back``)."""
+        if self._placeholder is not None:
+            return
+        self._stop_server()
+        placeholder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        placeholder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        placeholder.bind(self._address)
+        self._placeholder = placeholder
+
+    def come_back(self) -> None:
+        """Serve again on the same port (answering as ``fail_with`` last said)."""
+        if self._placeholder is None:
+            return
+        self._placeholder.close()
+        self._placeholder = None
+        self._serve(self._address[1])
 
     @property
     def received(self) -> list[Received]:
@@ -97,10 +141,17 @@ class Receiver:
             time.sleep(0.1)
         raise AssertionError(f"receiver: not done after {timeout:.0f} s: {self.received}")
 
-    def close(self) -> None:
+    def _stop_server(self) -> None:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+
+    def close(self) -> None:
+        if self._placeholder is not None:
+            self._placeholder.close()
+            self._placeholder = None
+        else:
+            self._stop_server()
 
 
 def verify_signature(
