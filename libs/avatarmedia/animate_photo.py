@@ -37,7 +37,19 @@ MAX_RANGE_GAIN = 1.6
 WIDTH_SPREAD = 0.14  # corner spread at width 1 (fraction of half mouth width)
 ROUND_PULL = 0.22  # corner pull-in at rounding 1
 SMILE_LIFT = 0.018  # corner lift at smile 1, fraction of face height
+# At small openings the lips part over the middle SMALL_SPAN of the mouth (the
+# corners stay together, as a real mouth's do when it first opens), widening to the
+# corner-to-corner lens by opening WIDE_FROM.
+SMALL_SPAN = 0.7
+WIDE_FROM = 0.5
 BROW_LIFT = 0.028  # brow lift at brow 1, fraction of face height
+
+
+def _profile_mix(opening: float) -> float:
+    """How much of the wide (corner to corner) lip profile an opening uses: none when
+    barely open, all from WIDE_FROM on."""
+    x = min(max(opening / WIDE_FROM, 0.0), 1.0)
+    return x * x * (3.0 - 2.0 * x)
 
 
 @dataclass
@@ -137,11 +149,10 @@ class PhotoRig:
         e0, e1 = visible_corners(uv)
         self.corners = (e0, e1)
         wx = 1.0 - smoothstep((np.abs(u) - jaw_hw * 0.55) / (jaw_hw * 0.55))
-        prof = self.lip_profile(u)
         beyond = np.clip(np.maximum(e0 - u, u - e1), 0, None)
         t = 1.0 + 1.5 * beyond
         s = smoothstep((v - c) / t + 0.5)
-        f_up = np.exp(-(((c - v) / max(0.8 * (0 - nose_v), 1.0)) ** 2)) * prof
+        f_up = np.exp(-(((c - v) / max(0.8 * (0 - nose_v), 1.0)) ** 2))
         lip_bottom = float(uv[fm.LOWER_LIP_BOTTOM, 1])
         to_jaw = smoothstep((v - lip_bottom) / max(0.5 * (chin_v - lip_bottom), 1.0))
         # Beside the mouth the skin stretches over the whole way from the lip line to
@@ -152,11 +163,19 @@ class PhotoRig:
             1.0 - 0.15 * np.clip((v - c) / max(chin_v, 1), 0, 1),
             0.85 * (1.0 - smoothstep((v - chin_v) / (0.22 * height))),
         )
-        f_dn = f_dn * (prof * (1 - to_jaw) + wx * (prof * to_jaw + (1 - prof) * beside))
         self.range_gain = range_gain(seen)
         drop = OPEN_DROP * height * self.range_gain
         lift = OPEN_LIFT * height * self.range_gain
-        self.f_open = (((1 - s) * lift * f_up - s * drop * f_dn) * taper).astype(F32)
+
+        def opening_field(prof: np.ndarray) -> np.ndarray:
+            dn = f_dn * (prof * (1 - to_jaw) + wx * (prof * to_jaw + (1 - prof) * beside))
+            out: np.ndarray = (((1 - s) * lift * f_up * prof - s * drop * dn) * taper).astype(F32)
+            return out
+
+        # Two openings blended by how open the mouth is (``_profile_mix``): the lips
+        # part over the middle of the mouth first, from corner to corner only when wide.
+        self.f_open = opening_field(self.lip_profile(u))
+        self.f_open_small = opening_field(self.lip_profile(u, SMALL_SPAN))
         self.below = (s > 0.5) & (np.abs(u) < hw * 1.05)
         self.above = (s <= 0.5) & (np.abs(u) < hw * 1.05)
         # --- width / rounding: corners spread or pull in (u offsets, backward)
@@ -271,6 +290,7 @@ class PhotoRig:
         ms = box(mouth_mag)
         self._mouth_box = (x0 + ms[1].start, y0 + ms[0].start, x0 + ms[1].stop, y0 + ms[0].stop)
         self._m_open, self._m_smile = crop(self.f_open, ms), crop(self.f_smile_v, ms)
+        self._m_open_small = crop(self.f_open_small, ms)
         ex = fr.ex.astype(F32)
         ey = fr.ey.astype(F32)
         self._ex, self._ey = (float(ex[0]), float(ex[1])), (float(ey[0]), float(ey[1]))
@@ -286,11 +306,18 @@ class PhotoRig:
         self._eye_box = (x0 + es[1].start, y0 + es[0].start, x0 + es[1].stop, y0 + es[0].stop)
         self._e_brow, self._e_blink = crop(self.f_brow, es), crop(self.f_blink, es)
 
-    def lip_profile(self, u: np.ndarray) -> np.ndarray:
-        """How far the lips part across the mouth (1 mid-mouth, 0 at the corners)."""
+    def lip_profile(self, u: np.ndarray, span: float = 1.0) -> np.ndarray:
+        """How far the lips part across the mouth (1 mid-mouth, 0 at ``span`` of the
+        way to the corners, and beyond)."""
         e0, e1 = self.corners
-        half = np.where(u < 0, -e0, e1)
+        half = np.where(u < 0, -e0, e1) * span
         out: np.ndarray = np.clip(1.0 - (u / np.maximum(half, 1.0)) ** 2, 0.0, 1.0)
+        return out
+
+    def opening_profile(self, u: np.ndarray, opening: float) -> np.ndarray:
+        """The lip profile at this opening: the blend of the small and the wide one."""
+        w = _profile_mix(opening)
+        out: np.ndarray = (1 - w) * self.lip_profile(u, SMALL_SPAN) + w * self.lip_profile(u)
         return out
 
     # ------------------------------------------------------------------ per frame
@@ -302,7 +329,10 @@ class PhotoRig:
         self, opening: float, spread: float, smile: float
     ) -> tuple[np.ndarray, np.ndarray]:
         """Backward displacement (image px) of the mouth group inside its box."""
-        dv = cv2.addWeighted(self._m_open, opening, self._m_smile, smile, 0.0)
+        w = _profile_mix(opening)
+        dv = cv2.addWeighted(self._m_open, opening * w, self._m_open_small, opening * (1 - w), 0.0)
+        if smile:
+            dv = cv2.scaleAdd(self._m_smile, smile, dv)
         if opening > 0.003:
             np.maximum(dv, self._m_lo, out=dv)
             np.minimum(dv, self._m_hi, out=dv)
@@ -327,8 +357,8 @@ class PhotoRig:
             pts[:, 0] += pts[:, 0] * g * spread
             corner = np.exp(-(((np.abs(pts[:, 0]) - hw) / (0.6 * hw)) ** 2))
             pts[:, 1] -= SMILE_LIFT * self.height * corner * smile
-        up[:, 1] -= lift * self.lip_profile(self.inner_up[:, 0])
-        lo[:, 1] += drop * self.lip_profile(self.inner_lo[:, 0])
+        up[:, 1] -= lift * self.opening_profile(self.inner_up[:, 0], opening)
+        lo[:, 1] += drop * self.opening_profile(self.inner_lo[:, 0], opening)
         poly: np.ndarray = self.frame.to_xy(np.vstack([up, lo]))
         return poly
 

@@ -6,9 +6,9 @@ Everything the interior needs from the photo is measured once (``MouthLook``):
   eye whites (the sclera is the one white object lit like the teeth); teeth are drawn
   a little darker and yellower than it;
 * the lips' own colour (half-way between the inner and outer lip contours): the back
-  of the mouth (at a lightness set by the cheeks'), the tongue and the inner lip
-  surface are shades of it, so the mouth is dark red-brown under this light, never
-  black;
+  of the mouth is its hue, deepened (at a lightness set by the cheeks'), the tongue
+  a pink between that and the wet inside of a mouth (lighter than the lips), so the
+  mouth is dark red under this light, never black;
 * the light's side: left cheek against right cheek;
 * softness and grain: the photo's edge spread at the lips (how much a sharp step is
   blurred there, which includes JPEG softening) and the noise left on the cheeks after
@@ -16,10 +16,13 @@ Everything the interior needs from the photo is measured once (``MouthLook``):
 
 Per frame, ``paint_interior`` draws inside the moved inner-lip polygon, per column of
 the mouth: upper teeth as separate teeth on an arch seen from the front (narrower and
-darker towards the corners, a dark embrasure between neighbours, each tooth rounded
-and shaded), a soft shadow under the upper lip where the gum would be, lower teeth on
-wide openings, the tongue low in the mouth lit from above, the dark throat between,
-and the shading of the inner lip surface along both lips. Coverage is anti-aliased.
+darker towards the corners, a faint line between neighbours, each tooth rounded and
+shaded), hidden behind the relaxed upper lip until the lips part far enough and not
+past the canines, a soft shadow under the upper lip where the gum would be, the
+middle lower teeth on wide openings, the tongue low in the mouth lit from above, the
+dark throat between, and both lips' inner surface in the lip's own colour (taken from
+the frame just outside the opening), shading into the mouth. Coverage is
+anti-aliased.
 
 A person whose photo showed her teeth between parted lips (``MouthLook.teeth_show``,
 from ``own_teeth.mouth_seen``: a broad smile, someone who talks over her teeth) shows
@@ -47,6 +50,20 @@ LOWER_SHOW_H = 0.032
 LOWER_SHOW_SHARE = 0.42
 LOWER_FROM, LOWER_RAMP = 0.05, 0.3
 CORRIDOR_DARK = 0.6  # how much darker than the throat the corners beside them are
+# Teeth are lighter than the cheeks (at least this factor) even where the eye whites
+# are in the lids' shadow (dim video frames gave grey-brown teeth at 1.04).
+TEETH_OVER_SKIN = 1.12
+# A relaxed upper lip hangs over the upper teeth: of the lips' gap (face heights) the
+# teeth take 55 % less UPPER_HIDE, i.e. none until the lips part by ~1.9 % beyond the
+# 1.2 % the mesh reads on closed lips (``rest_mouth.CLOSED_GAP``), and not past the
+# canines (|across| < UPPER_TEETH_SIDE) unless the person shows her teeth (a broad
+# smile shows them to the corners). Before, a small opening showed a full row, corner
+# to corner, as a grille; the fixture speakers show no teeth until well open.
+UPPER_HIDE = 0.017
+UPPER_TEETH_SIDE = 0.72
+LOWER_TEETH_SIDE = 0.5  # lower teeth on wide vowels: the middle ones only
+THROAT_DEPTH = 0.3  # the throat's darkening half-way down the opening
+BETWEEN_ROWS_DARK = 0.45  # how much darker the throat is behind two rows of teeth
 
 
 @dataclass(frozen=True)
@@ -56,7 +73,6 @@ class MouthLook:
     teeth: np.ndarray
     throat: np.ndarray
     tongue: np.ndarray
-    inner_lip: np.ndarray
     light_lr: float  # -1 lit from the image's left .. +1 from its right
     blur_sigma: float  # px at this image size
     grain: float  # std of the photo's fine noise, grey levels
@@ -138,23 +154,43 @@ def mouth_look(image: np.ndarray, mesh: np.ndarray, height: float) -> MouthLook:
     # a little lighter than the skin (the sclera is often in the lids' shadow), warmer
     # than it (dentine shows through).
     balance = np.clip(white / max(float(white.mean()), 1.0), 0.9, 1.1)
-    light_of_white = max(float(white.mean()), 1.04 * float(skin.mean()))
-    teeth = np.clip(light_of_white * balance * np.array([1.0, 0.97, 0.89]), 0, 250)
-    # The throat has the lips' hue at a lightness set by the light on the face (a dark
-    # lipstick must not make it black): its mean is 0.32 x the cheeks'.
-    throat = lip / max(float(lip.mean()), 1.0) * 0.32 * float(skin.mean())
-    tongue = np.clip(lip * 0.8, 0, 255)
-    inner_lip = lip * 0.62
+    light_of_white = max(float(white.mean()), TEETH_OVER_SKIN * float(skin.mean()))
+    teeth = np.clip(light_of_white * balance * np.array([1.0, 0.98, 0.93]), 0, 250)
+    # The throat has the lips' hue, deepened, at a lightness set by the light on the
+    # face (a dark lipstick must not make it black): its mean is 0.32 x the cheeks'.
+    deep = _deepened(lip)
+    throat = deep * 0.32 * float(skin.mean())
+    # the tongue: as light as the mouth's wet surfaces, redder (a pink, not a grey)
+    wet = mucosa(lip, skin)
+    tongue = 0.85 * (0.5 * wet + 0.5 * deep * float(wet.mean()))
     lr = float(np.clip((skin_r.mean() - skin_l.mean()) / max(skin.mean(), 1.0) * 4, -1, 1))
     return MouthLook(
         teeth=teeth.astype(F32),
         throat=throat.astype(F32),
         tongue=tongue.astype(F32),
-        inner_lip=inner_lip.astype(F32),
         light_lr=lr,
         blur_sigma=_edge_sigma(image, mesh),
         grain=_grain(image, mesh, height),
     )
+
+
+def mucosa(lip: np.ndarray, skin: np.ndarray) -> np.ndarray:
+    """The colour of the mouth's wet inner surfaces (inner lips, tongue top): lighter
+    and pinker than the lips' outside. In the fixture clips the lit inside of the open
+    mouth reaches 1.3-1.5x the lips' lightness with less chroma (the man's lips 119,45,42
+    and his lit inside 170,90,91; the child's 130,84,82 and 167,131,132); the tongue as
+    a darker shade of the lip was a grey-brown."""
+    out: np.ndarray = np.clip(0.6 * 1.3 * lip + 0.4 * skin, 0, 245)
+    return out
+
+
+def _deepened(lip: np.ndarray) -> np.ndarray:
+    """The lips' hue with 1.5x its chroma, mean 1: the back of a real mouth is a deeper
+    red than the lips (the fixture clips' darkest inner quarter, e.g. 66,26,26 inside a
+    child's pale 130,84,82 lips)."""
+    grey = float(lip.mean())
+    out: np.ndarray = np.clip(grey + 1.5 * (lip - grey), 0.15 * grey, None) / max(grey, 1.0)
+    return out / float(out.mean())
 
 
 def _tooth_edges(
@@ -243,13 +279,16 @@ def paint_interior(
     light = F32(1.0) + F32(0.12 * look.light_lr) * across
     # throat: darkest half-way down, deeper towards the corners
     rel = _clip01(ft / gap)
-    throat = F32(1.0) - F32(0.3) * np.sin(F32(np.pi) * rel) * (F32(0.7) + F32(0.3) * depth)
+    throat = F32(1.0) - F32(THROAT_DEPTH) * np.sin(F32(np.pi) * rel) * (F32(0.7) + F32(0.3) * depth)
     # A person who shows her teeth opens wide at the corners too: past the teeth the
     # corners are deep shadow (the dark corridors beside a broad smile's teeth).
     show = F32(look.teeth_show)
     throat *= light * (
         F32(1.0) - F32(CORRIDOR_DARK) * show * _clip01((np.abs(across) - 0.55) / 0.4)
     )
+    # Little light gets in between two rows of teeth: the back of the mouth is darker
+    # there (en_woman's lit red between her rows read as a gum line).
+    throat *= F32(1.0) - F32(BETWEEN_ROWS_DARK) * show
     weights: list[np.ndarray] = [throat]
     colours = [look.throat]
     if opening > 0.25:  # tongue, low in the mouth, lit from above
@@ -264,15 +303,17 @@ def paint_interior(
     near_edge, pos = _tooth_edges(across)
     edge = np.exp(-((near_edge / F32(0.02)) ** 2))
     tall = F32(0.04 * height) * (F32(1.0) + F32(0.15) * F32(look.teeth_show))
-    teeth_h = np.minimum(tall * (1 - F32(0.4) * depth), gap * F32(0.5))
+    hide = F32(UPPER_HIDE * height) * (F32(1.0) - show)
+    teeth_h = np.maximum(np.minimum(tall * (1 - F32(0.4) * depth), gap * F32(0.55) - hide), 0)
     t_len = teeth_h * (F32(1.0) - F32(0.12) * np.exp(-((near_edge / F32(0.05)) ** 2)))
-    cover = _clip01(t_len - ft + F32(0.5))
-    cover *= np.clip((F32(0.97) - F32(0.07) * show - np.abs(across)) / F32(0.12), 0, 1)
+    cover = _clip01(t_len - ft + F32(0.5)) * np.minimum(teeth_h, F32(1.0))
+    side = F32(UPPER_TEETH_SIDE) + (F32(0.9 - UPPER_TEETH_SIDE)) * show
+    cover *= np.clip((side - np.abs(across)) / (F32(0.18) - F32(0.06) * show), 0, 1)
     col_k = (F32(1.0) - F32(0.12) * pos**2) * (F32(1.0) - F32(0.35) * depth) * light
     # The line between neighbours is faint, a small dark notch at the biting edge.
     notch = _clip01(ft / np.maximum(teeth_h, F32(1)))
     notch *= notch
-    shade = F32(1.0) - edge * (F32(0.12) + F32(0.3) * notch)
+    shade = F32(1.0) - edge * (F32(0.08) + F32(0.2) * notch)
     shade *= F32(1.0) - F32(0.4) * np.exp(
         -np.maximum(ft, 0) / np.maximum(F32(0.2) * teeth_h, F32(0.6))
     )
@@ -283,16 +324,9 @@ def paint_interior(
     if low is not None:
         _over(weights, low[0], low[1])
         colours.append(look.teeth)
-    # inner lip surface: both lips' wet inner side, shading into the mouth; over lower
-    # teeth that show, the lower lip's is a narrow soft shadow, not a band
-    band = F32(max(0.6, 0.006 * height))
-    low_k = F32(0.8) * (F32(1.0) - F32(0.6) * F32(look.teeth_show))
-    lip = np.maximum(
-        np.exp(-np.maximum(ft, 0) / band) * F32(0.35), np.exp(-np.maximum(fb, 0) / band) * low_k
-    )
-    _over(weights, lip, np.ones_like(lip))
-    colours.append(look.inner_lip)
     img = np.stack(weights, axis=-1) @ np.stack(colours).astype(F32)
+    patch = region[lo_xy[1] : hi_xy[1], lo_xy[0] : hi_xy[0]]
+    _inner_lips(img, patch, top, bottom, ft, fb, across, height, opening, look.teeth_show)
     # the photo's own softness and grain
     if look.blur_sigma > 0.45:
         img = cv2.GaussianBlur(img, (0, 0), look.blur_sigma * 0.8)
@@ -302,9 +336,53 @@ def paint_interior(
     if own is not None:
         img = _own_teeth_over(img, own, across, ft)
     alpha = mask.astype(F32) * F32(np.clip(opening * 6, 0, 1) / 255.0)
-    patch = region[lo_xy[1] : hi_xy[1], lo_xy[0] : hi_xy[0]]
     interior = np.clip(img, 0, 255).astype(np.uint8)
     patch[:] = cv2.blendLinear(patch, interior, 1 - alpha, alpha)
+
+
+def _inner_lips(
+    img: np.ndarray,
+    patch: np.ndarray,
+    top: np.ndarray,
+    bottom: np.ndarray,
+    ft: np.ndarray,
+    fb: np.ndarray,
+    across: np.ndarray,
+    height: float,
+    opening: float,
+    teeth_show: float,
+) -> None:
+    """Both lips' wet inner side, in place over ``img``: per column the colour of the
+    moved lip just outside the opening (``patch``, the frame there), continued inwards
+    and shading into the mouth. A band of one made-up colour read as an outline round
+    the opening (a dark rim when darker than the lip, a light one when lighter); the
+    lip's own colour at the edge has no edge. Over lower teeth that show, the lower
+    lip's is a narrow soft shadow, not a band. In the corners of a wide-open mouth, or
+    beside a broad smile's teeth, the lips meet over deep shadow, so there the surface
+    fades into the throat; a slightly open mouth keeps lip colour to its corners (dark
+    corners made a narrow opening a black slit with pointed ends)."""
+    h = patch.shape[0]
+    cols = np.arange(patch.shape[1])
+
+    def edge_colour(rows: np.ndarray) -> np.ndarray:
+        idx = np.clip(np.round(rows).astype(int), 0, h - 1)
+        px: np.ndarray = patch[idx, cols[None, :]].astype(F32).mean(axis=0)
+        return px
+
+    below = edge_colour(bottom[None, :] + np.array([[1.5], [2.5], [3.5]], F32))
+    above = edge_colour(top[None, :] - np.array([[1.5], [2.5]], F32))
+    band = F32(max(0.6, 0.006 * height))
+    low_k = F32(0.8) * (F32(1.0) - F32(0.6) * F32(teeth_show))
+    deep = 0.5 * teeth_show + 0.5 * float(np.clip((opening - 0.2) / 0.5, 0.0, 1.0))
+    in_corner = F32(1.0) - F32(deep) * _clip01((np.abs(across) - F32(0.7)) / F32(0.25))
+    for near, k, colour in (
+        (np.exp(-np.maximum(ft, 0) / band), F32(0.35), above),
+        (np.exp(-np.maximum(fb, 0) / (F32(2.0) * band)), low_k, below),
+    ):
+        # the lip's colour at the edge, a little darker inwards
+        a = (near * k * in_corner)[..., None]
+        img *= F32(1.0) - a
+        img += a * (F32(0.7) + F32(0.3) * near)[..., None] * colour[None, :, :]
 
 
 def _lower_teeth(
@@ -326,6 +404,7 @@ def _lower_teeth(
     depth = across * across
     wide_h = np.minimum(F32(0.02 * height) * (1 - F32(0.5) * depth), gap * F32(0.18))
     wide_h *= F32(np.clip((opening - 0.6) / 0.3, 0, 1))
+    wide_h *= np.clip((F32(LOWER_TEETH_SIDE) - np.abs(across)) / F32(0.2), 0, 1)
     ramp = F32(np.clip((opening - LOWER_FROM) / LOWER_RAMP, 0, 1))
     show_h = np.minimum(
         F32(LOWER_SHOW_H * height) * (1 - F32(0.45) * depth), gap * F32(LOWER_SHOW_SHARE)
@@ -344,7 +423,7 @@ def _lower_teeth(
     shade = (F32(1.0) - F32(0.1) * pos**2) * (F32(1.0) - F32(0.35) * depth) * light * base
     # the line between neighbours is faint, a small notch at the biting edge
     notch = (F32(1.0) - from_top) ** 2
-    shade = shade * (F32(1.0) - F32(0.1) * from_top) * (1 - edge * (F32(0.06) + F32(0.25) * notch))
+    shade = shade * (F32(1.0) - F32(0.1) * from_top) * (1 - edge * (F32(0.04) + F32(0.15) * notch))
     shade *= F32(1.0) - F32(0.35) * np.exp(-(((l_h - fb) / F32(max(0.8, 0.004 * height))) ** 2))
     return low, shade
 

@@ -100,3 +100,56 @@ def test_a_person_who_shows_her_teeth_shows_both_rows() -> None:
     none, man = lightness["man_talking_7s"]
     assert show > 0.5 and none == 0.0
     assert woman > 40.0 > man  # teeth (61 L*) against a throat (12)
+
+
+@pytest.fixture(scope="module")
+def closed_mouthed() -> PhotoRig:
+    """man_talking_7s's first frame: closed lips, no teeth shown (teeth_show 0)."""
+    from avatarmedia.encode import read_video
+    from avatarmedia.render import PhotoAnimator
+
+    frames, _ = read_video(FIXTURES / "clips" / "man_talking_7s.mp4")
+    rig = PhotoAnimator(photo_portrait(frames[0], 512), (512, 512)).rig
+    assert rig.look.teeth_show == 0.0
+    return rig
+
+
+def _interior(rig: PhotoRig, opening: float) -> tuple[np.ndarray, np.ndarray]:
+    """L* of the rendered open mouth's pixels (one pixel in from the moved inner lip)
+    and each pixel's place across the mouth (-1 .. 1, corner to corner)."""
+    frame = rig.render(opening)
+    poly = rig.mouth_polygon(opening, 0.0, 0.0)
+    mask = np.zeros(frame.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(poly).astype(np.int32)], 1)
+    mask = cv2.erode(mask, np.ones((3, 3), np.uint8)).astype(bool)
+    lab = cv2.cvtColor(frame.astype(np.float32) / 255, cv2.COLOR_RGB2LAB)
+    ys, xs = np.nonzero(mask)
+    x0, x1 = float(poly[:, 0].min()), float(poly[:, 0].max())
+    return lab[ys, xs, 0], (xs - (x0 + x1) / 2) / ((x1 - x0) / 2)
+
+
+def test_a_slightly_open_mouth_shows_no_row_of_teeth(closed_mouthed: PhotoRig) -> None:
+    """A relaxed upper lip hangs over the teeth: the fixture speakers' slightly parted
+    lips show a dark gap, no teeth (before: a full row corner to corner at any opening,
+    a grille). Opened wide, the middle teeth show, not past the canines."""
+    teeth_l = 38.0  # his teeth (in his dim frame) are L* 40-50, throat and lips under 35
+    light, _ = _interior(closed_mouthed, 0.2)
+    assert float((light > teeth_l).mean()) < 0.03
+    light, across = _interior(closed_mouthed, 0.9)
+    assert float((light[np.abs(across) < 0.4] > teeth_l).mean()) > 0.1
+    assert float((light[np.abs(across) > 0.85] > teeth_l).mean()) < 0.03
+
+
+def test_the_inside_of_the_lower_lip_continues_the_lip(closed_mouthed: PhotoRig) -> None:
+    """Just inside the opening the lower lip's wet side has the lip's own colour, so the
+    opening has no outline (before: a band of the lip colour x 0.62, a dark rim)."""
+    rig, opening = closed_mouthed, 0.6
+    frame = cv2.cvtColor(rig.render(opening).astype(np.float32) / 255, cv2.COLOR_RGB2LAB)
+    lower = rig.mouth_polygon(opening, 0.0, 0.0)[len(rig.inner_up) :]
+    mid = lower[np.abs(lower[:, 0] - lower[:, 0].mean()) < 0.25 * np.ptp(lower[:, 0])]
+
+    def ring(dy: float) -> np.ndarray:
+        return np.array([frame[round(float(y + dy)), round(float(x))] for x, y in mid])
+
+    inside, outside = ring(-1.0).mean(axis=0), ring(3.0).mean(axis=0)
+    assert float(np.linalg.norm(inside - outside)) < 12.0
