@@ -248,24 +248,39 @@ class CaptionPainter:
         shown = sum(1 for line in cue.lines for w in line if w.start <= t + 1e-6)
         return index, max(1, shown)
 
+    def rect(self, state: tuple[int, int] | None) -> tuple[int, int, int, int] | None:
+        """Where the overlay of ``state`` (``state_at``) lies, x0, y0, x1, y1 in frame
+        pixels (None: nothing shows): what a caption change can redraw."""
+        if state is None:
+            return None
+        _, alpha, _, x0, y0 = self._overlay(*state)
+        return x0, y0, x0 + alpha.shape[1], y0 + alpha.shape[0]
+
     def paint(
-        self, frame: np.ndarray, t: float, clip: tuple[int, int, int, int] | None = None
+        self,
+        frame: np.ndarray,
+        t: float,
+        clip: tuple[int, int, int, int] | None = None,
+        at: tuple[int, int] = (0, 0),
     ) -> None:
         """Blend the caption showing at ``t`` into ``frame`` (only inside ``clip``,
         x0, y0, x1, y1 in frame pixels, when given: where the frame under the
-        caption was redrawn)."""
+        caption was redrawn). ``frame`` may be a part of the frame whose top-left
+        is frame pixel ``at``."""
         state = self.state_at(t)
         if state is None:
             return
         rgb, alpha, inverse, x0, y0 = self._overlay(*state)
         h, w = alpha.shape
         cx0, cy0, cx1, cy1 = (x0, y0, x0 + w, y0 + h) if clip is None else clip
-        ax0, ay0 = max(x0, cx0), max(y0, cy0)
-        ax1, ay1 = min(x0 + w, cx1), min(y0 + h, cy1)
+        fx, fy = at
+        ax0, ay0 = max(x0, cx0, fx), max(y0, cy0, fy)
+        ax1 = min(x0 + w, cx1, fx + frame.shape[1])
+        ay1 = min(y0 + h, cy1, fy + frame.shape[0])
         if ax1 <= ax0 or ay1 <= ay0:
             return
         part = (slice(ay0 - y0, ay1 - y0), slice(ax0 - x0, ax1 - x0))
-        region = frame[ay0:ay1, ax0:ax1]
+        region = frame[ay0 - fy : ay1 - fy, ax0 - fx : ax1 - fx]
         region[:] = cv2.blendLinear(
             np.ascontiguousarray(rgb[part]),
             np.ascontiguousarray(region),

@@ -25,6 +25,7 @@ import math
 import time
 import zlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,6 +102,27 @@ class StudioResult:
     duration_s: float
     n_frames: int
     timings: dict[str, float] = field(default_factory=dict)
+
+
+Part = tuple[np.ndarray, tuple[int, int]]  # RGB and its top-left (x, y) in the frame
+
+
+@dataclass
+class Picture:
+    """One frame as the encoder takes it: ``parts`` put over the previous frame, in
+    order. A whole frame is one part at (0, 0) with no ``under``; otherwise
+    ``under`` is the frame the parts complete (for ``whole``: the poster)."""
+
+    parts: list[Part]
+    under: np.ndarray | None = None
+
+    def whole(self) -> np.ndarray:
+        if self.under is None:
+            return self.parts[0][0]
+        out = self.under.copy()
+        for rgb, (x, y) in self.parts:
+            out[y : y + rgb.shape[0], x : x + rgb.shape[1]] = rgb
+        return out
 
 
 # -- sound -------------------------------------------------------------------------
@@ -422,10 +444,13 @@ def composite(
     alpha: np.ndarray,
     box: Box,
     region: tuple[int, int, int, int] | None = None,
+    at: tuple[int, int] = (0, 0),
 ) -> None:
     """Blend the presenter over ``frame`` (in place) where the box is visible (only
-    its ``region``, in presenter pixels, when given)."""
+    its ``region``, in presenter pixels, when given). ``frame`` may be a part of the
+    frame whose top-left is frame pixel ``at``."""
     height, width = frame.shape[:2]
+    box = Box(box.x - at[0], box.y - at[1], box.w, box.h)
     if region is not None:
         rx0, ry0, rx1, ry1 = region
         box = Box(box.x + rx0, box.y + ry0, rx1 - rx0, ry1 - ry0)
@@ -520,7 +545,17 @@ def render_studio(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     W, H, fps = spec.width, spec.height, spec.fps
-    sounds = [scene_sound(s.voice, fps, assets) for s in spec.scenes]
+    timings: dict[str, float] = {}
+    # The sound (a 30 s script: 2.5 CPU s of speech) is made on a thread while this
+    # one sets up the first scene's presenter (the matte: ~0.7 CPU s); neither needs
+    # the other, and the frames need both.
+    with ThreadPoolExecutor(1, thread_name_prefix="studio-sound") as pool:
+        speaking = pool.submit(lambda: [scene_sound(s.voice, fps, assets) for s in spec.scenes])
+        try:
+            first = _presenter(spec.scenes[0], W, H, assets, timings) if spec.scenes else None
+        finally:
+            sounds = speaking.result()
+    timings["speech_s"] = time.perf_counter() - t0
     total = sum(s.n_frames for s in sounds)
     cues: list[Cue] = []
     offset = 0.0
@@ -529,7 +564,6 @@ def render_studio(
         offset += sound.n_frames / fps
         cues += build_cues(words, W, H, until=offset)
     painter = CaptionPainter(cues, W, H) if spec.caption and cues else None
-    timings: dict[str, float] = {"speech_s": time.perf_counter() - t0}
     video_path = out_dir / VIDEO_FILE
     enc = VideoEncoder(video_path, W, H, fps, preset=PRESETS.get(spec.tier, "ultrafast"), crf=23)
     audio = np.concatenate([fade_edges(s.samples) for s in sounds])
@@ -543,14 +577,19 @@ def render_studio(
     try:
         for k, (scene, sound) in enumerate(zip(spec.scenes, sounds, strict=True)):
             captions = _Captions(painter, fps, done, timings)
-            for frame, layer in _scene_frames(
-                scene, sound, spec, k, assets, out_dir, timings, captions
+            presenter = first if k == 0 else _presenter(scene, W, H, assets, timings)
+            first = None
+            for picture, layer in _scene_frames(
+                scene, sound, spec, k, assets, out_dir, timings, captions, presenter
             ):
                 if alpha_out is not None:
                     alpha_out.write(layer)
-                enc.write(frame)
+                if picture.under is None:
+                    enc.write(picture.parts[0][0])
+                else:
+                    enc.write_parts(picture.parts)
                 if poster is None and done >= min(total - 1, fps // 2):
-                    poster = frame
+                    poster = picture.whole()
                 done += 1
                 if progress is not None and done % max(1, total // 40) == 0:
                     progress(0.97 * done / total)
@@ -559,7 +598,9 @@ def render_studio(
         enc.close()
         if alpha_out is not None:
             alpha_out.close(audio)
-    poster_path = save_poster(poster if poster is not None else frame, out_dir / POSTER_FILE)
+    poster_path = save_poster(
+        poster if poster is not None else picture.whole(), out_dir / POSTER_FILE
+    )
     srt = vtt = None
     if cues:
         srt, vtt = out_dir / SRT_FILE, out_dir / VTT_FILE
@@ -594,13 +635,20 @@ class _Captions:
     def state(self, i: int) -> tuple[int, int] | None:
         return None if self.painter is None else self.painter.state_at((self.start + i) / self.fps)
 
+    def rect(self, state: tuple[int, int] | None) -> tuple[int, int, int, int] | None:
+        return None if self.painter is None else self.painter.rect(state)
+
     def paint(
-        self, frame: np.ndarray, i: int, clip: tuple[int, int, int, int] | None = None
+        self,
+        frame: np.ndarray,
+        i: int,
+        clip: tuple[int, int, int, int] | None = None,
+        at: tuple[int, int] = (0, 0),
     ) -> None:
         if self.painter is None:
             return
         tc = time.perf_counter()
-        self.painter.paint(frame, (self.start + i) / self.fps, clip)
+        self.painter.paint(frame, (self.start + i) / self.fps, clip, at)
         self.timings["captions_s"] = self.timings.get("captions_s", 0.0) + time.perf_counter() - tc
 
 
@@ -608,9 +656,36 @@ def _frame_rect(
     box: Box, region: tuple[int, int, int, int], width: int, height: int
 ) -> tuple[int, int, int, int]:
     """A region of the presenter (x0, y0, x1, y1 in its pixels) in frame pixels,
-    cut to the frame (may be empty: x1 <= x0)."""
+    cut to the frame and widened to the 2x2 grid of yuv420p (the frame's size is
+    even); may be empty (x1 <= x0)."""
     x0, y0 = max(0, box.x + region[0]), max(0, box.y + region[1])
-    return x0, y0, min(width, box.x + region[2]), min(height, box.y + region[3])
+    x1, y1 = min(width, box.x + region[2]), min(height, box.y + region[3])
+    return x0 - x0 % 2, y0 - y0 % 2, min(width, x1 + x1 % 2), min(height, y1 + y1 % 2)
+
+
+def _union(
+    a: tuple[int, int, int, int] | None, b: tuple[int, int, int, int] | None
+) -> tuple[int, int, int, int] | None:
+    """The bounding box of two rectangles (either may be None), on the 2x2 grid."""
+    if a is None or b is None:
+        r = a or b
+        if r is None:
+            return None
+    else:
+        r = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+    return r[0] - r[0] % 2, r[1] - r[1] % 2, r[2] + r[2] % 2, r[3] + r[3] % 2
+
+
+def _presenter(
+    scene: SceneSpec, width: int, height: int, assets: dict[str, bytes], timings: dict[str, Any]
+) -> Presenter | None:
+    """The scene's presenter (None without a character), its setup time counted."""
+    if scene.character is None:
+        return None
+    ts = time.perf_counter()
+    presenter = Presenter(scene.character, width, height, assets)
+    timings["setup_s"] = timings.get("setup_s", 0.0) + time.perf_counter() - ts
+    return presenter
 
 
 def _scene_frames(
@@ -622,25 +697,26 @@ def _scene_frames(
     scratch: Path,
     timings: dict[str, Any],
     captions: _Captions,
-) -> Iterator[tuple[np.ndarray, tuple[np.ndarray, np.ndarray, Box] | None]]:
-    """Every frame of one scene, captions burned in, each a new array (the encoder
-    keeps it a while), with the presenter's layer (RGB, alpha, box; None without a
-    presenter).
+    presenter: Presenter | None,
+) -> Iterator[tuple[Picture, tuple[np.ndarray, np.ndarray, Box] | None]]:
+    """Every frame of one scene (``presenter``: the scene's, made by ``_presenter``),
+    captions burned in, with the presenter's layer (RGB, alpha, box; None without a
+    presenter). A picture's arrays are its own (the encoder keeps them a while); the
+    layer is good until the next frame is asked for.
 
     Over a still background only the presenter's moving part (``Presenter.dirty``)
     changes: the rest is made once (``still``: the background, the presenter outside
     that part; inside it the background alone, so a head that moves leaves no ghost
     of where it was), the caption is painted on it once per caption state (a cue and
-    its words shown: a few times a second), and each frame copies that and blends
-    just the moving part, and the caption again where the two overlap.
+    its words shown: a few times a second), and each frame is just the moving part
+    blended afresh over that (a part, not a whole frame: the encoder converts only
+    it), with the caption's box when the caption changed.
     """
     W, H, fps, n = spec.width, spec.height, spec.fps, sound.n_frames
     ts = time.perf_counter()
     background = Background(scene.background, W, H, fps, n, assets, scratch)
-    presenter = None
     plan = None
-    if scene.character is not None:
-        presenter = Presenter(scene.character, W, H, assets)
+    if presenter is not None and scene.character is not None:
         track = fit_track(sound.track, n)
         plan = plan_motion(track, spec.tier, _hint(scene.character), seed=spec.seed + index)
     timings["setup_s"] = timings.get("setup_s", 0.0) + time.perf_counter() - ts
@@ -651,27 +727,50 @@ def _scene_frames(
         if presenter is None or plan is None:
             frame = bg.copy()
             captions.paint(frame, i)
-            yield frame, None
+            yield Picture([(frame, (0, 0))]), None
             continue
         rgb, alpha = presenter.frame(plan.frame(i))
-        layer = (rgb, alpha, presenter.box)
-        if background.static is None or presenter.dirty is None:
+        box = presenter.box
+        layer = (rgb, alpha, box)
+        moving = region = None
+        if background.static is not None and presenter.dirty is not None:
+            x0, y0, x1, y1 = moving = _frame_rect(box, presenter.dirty, W, H)
+            # the same rectangle in the presenter's pixels (where it has any)
+            region = (
+                max(0, x0 - box.x),
+                max(0, y0 - box.y),
+                min(box.w, x1 - box.x),
+                min(box.h, y1 - box.y),
+            )
+        if moving is None or region is None or region[2] <= region[0] or region[3] <= region[1]:
             frame = bg.copy()
-            composite(frame, rgb, alpha, presenter.box)
+            composite(frame, rgb, alpha, box)
             captions.paint(frame, i)
-            yield frame, layer
+            yield Picture([(frame, (0, 0))]), layer
             continue
-        x0, y0, x1, y1 = moving = _frame_rect(presenter.box, presenter.dirty, W, H)
         if still is None:
             still = bg.copy()
-            composite(still, rgb, alpha, presenter.box)
+            composite(still, rgb, alpha, box)
             still[y0:y1, x0:x1] = bg[y0:y1, x0:x1]
+        parts: list[Part] = []
         state = captions.state(i)
         if captioned is None or state != shown:
+            changed = (
+                None if captioned is None else _union(captions.rect(shown), captions.rect(state))
+            )
             captioned, shown = still.copy(), state
             captions.paint(captioned, i)
             captioned[y0:y1, x0:x1] = still[y0:y1, x0:x1]
-        frame = captioned.copy()
-        composite(frame, rgb, alpha, presenter.box, presenter.dirty)
-        captions.paint(frame, i, moving)
-        yield frame, layer
+            if changed is None:  # the scene's first frame: a whole one
+                frame = captioned.copy()
+                composite(frame, rgb, alpha, box, region)
+                captions.paint(frame, i, moving)
+                yield Picture([(frame, (0, 0))]), layer
+                continue
+            cx0, cy0, cx1, cy1 = changed
+            parts.append((captioned[cy0:cy1, cx0:cx1].copy(), (cx0, cy0)))
+        patch = captioned[y0:y1, x0:x1].copy()
+        composite(patch, rgb, alpha, box, region, at=(x0, y0))
+        captions.paint(patch, i, moving, at=(x0, y0))
+        parts.append((patch, (x0, y0)))
+        yield Picture(parts, captioned), layer

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -53,19 +54,55 @@ def _scaled(mark: Mark, frame_width: int) -> Mark:
     return np.asarray(Image.fromarray(mark).resize((width, height), Image.Resampling.LANCZOS))
 
 
+@dataclass(frozen=True)
+class Placed:
+    """A mark scaled and placed for one frame size, once (an encoder blends it into
+    every frame; scaling it each time cost more than the blend)."""
+
+    rgb: npt.NDArray[np.float32]  # mh x mw x 3
+    alpha: npt.NDArray[np.float32]  # mh x mw x 1, 0-1
+    x: int
+    y: int
+
+    def over(
+        self, rgb: npt.NDArray[np.uint8], at: tuple[int, int] = (0, 0)
+    ) -> npt.NDArray[np.uint8]:
+        """``rgb`` (the whole frame, or a part of it whose top-left is frame pixel
+        ``at``) with the mark blended in where they overlap; a new array when they
+        do, ``rgb`` itself when not."""
+        mh, mw = self.alpha.shape[:2]
+        h, w = rgb.shape[:2]
+        x0, y0 = max(self.x, at[0]), max(self.y, at[1])
+        x1, y1 = min(self.x + mw, at[0] + w), min(self.y + mh, at[1] + h)
+        if x1 <= x0 or y1 <= y0:
+            return rgb
+        out = rgb.copy()
+        mark = (slice(y0 - self.y, y1 - self.y), slice(x0 - self.x, x1 - self.x))
+        part = (slice(y0 - at[1], y1 - at[1]), slice(x0 - at[0], x1 - at[0]))
+        alpha = self.alpha[mark]
+        blended = out[part].astype(np.float32) * (1.0 - alpha) + self.rgb[mark] * alpha
+        out[part] = np.clip(blended + 0.5, 0, 255).astype(np.uint8)
+        return out
+
+
+def placed(mark: Mark, width: int, height: int) -> Placed:
+    """``mark`` scaled to a fifth of the frame's width, in its bottom-right corner."""
+    scaled = _scaled(mark, width)
+    mh, mw = min(scaled.shape[0], height), min(scaled.shape[1], width)
+    margin = int(width * MARGIN_FRACTION)
+    y0, x0 = max(0, height - mh - margin), max(0, width - mw - margin)
+    return Placed(
+        rgb=scaled[:mh, :mw, :3].astype(np.float32),
+        alpha=scaled[:mh, :mw, 3:4].astype(np.float32) / 255.0,
+        x=x0,
+        y=y0,
+    )
+
+
 def apply(frame: npt.NDArray[np.uint8], mark: Mark) -> npt.NDArray[np.uint8]:
     """``frame`` (H x W x 3 RGB) with ``mark`` blended into its bottom-right corner."""
     h, w = frame.shape[:2]
-    scaled = _scaled(mark, w)
-    mh, mw = min(scaled.shape[0], h), min(scaled.shape[1], w)
-    margin = int(w * MARGIN_FRACTION)
-    y0, x0 = max(0, h - mh - margin), max(0, w - mw - margin)
-    out = frame.copy()
-    region = out[y0 : y0 + mh, x0 : x0 + mw].astype(np.float32)
-    alpha = scaled[:mh, :mw, 3:4].astype(np.float32) / 255.0
-    blended = region * (1.0 - alpha) + scaled[:mh, :mw, :3].astype(np.float32) * alpha
-    out[y0 : y0 + mh, x0 : x0 + mw] = np.clip(blended + 0.5, 0, 255).astype(np.uint8)
-    return out
+    return placed(mark, w, h).over(frame)
 
 
 @contextlib.contextmanager

@@ -9,6 +9,8 @@ frames, encode); the CPU time of this process is reported beside it, and the loa
 average, because on a shared box wall clock is not the machine's speed. The
 duration defaults to 30 s; ``AVATARMESH_BENCH_STUDIO_SECONDS`` shortens it (a loaded
 box). The cost of matting and of captions alone: the 720p render again without each.
+``AVATARMESH_BENCH_STUDIO_CASES`` (case names, comma-separated: ``1280x720,720x1280``)
+runs only those speed cases and no matting figures: before/after pairs on a shared box.
 
 Matting, per fixture face (each that makes a photo portrait): 60 frames of real
 speech motion; the IoU of consecutive mattes outside the mouth's box (target >=
@@ -83,7 +85,7 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def speed(portrait_png: bytes, background: bytes, seconds: float) -> None:
+def speed(portrait_png: bytes, background: bytes, seconds: float, only: set[str]) -> None:
     voice = default_voice("en").to_json()
     text = script(seconds)
     assets = {"p": portrait_png, "bg": background}
@@ -94,6 +96,8 @@ def speed(portrait_png: bytes, background: bytes, seconds: float) -> None:
         ("1280x720 no matting", 1280, 720, False, True, 0.0),
         ("1280x720 no captions", 1280, 720, True, False, 0.0),
     ]
+    if only:
+        cases = [c for c in cases if c[0] in only]
     # warm-up: the speech engine's model and the segmentation model load once
     render_studio(_spec(text[:40], voice, 256, 144, True, True), assets, OUT / "warm")
     speeds: dict[str, float] = {}
@@ -120,9 +124,10 @@ def speed(portrait_png: bytes, background: bytes, seconds: float) -> None:
             cpu_extra["status_on_two_cores"] = "PASS" if 2 * cpu_speed >= target else "MISS"
         report("studio", f"speed {label} (CPU time)", cpu_speed, "x realtime/core", **cpu_extra)
         speeds[name] = cpu_speed  # the cost shares below compare CPU time (load-proof)
-    base = speeds["1280x720"]
     for part in ("matting", "captions"):
-        without = speeds[f"1280x720 no {part}"]
+        if "1280x720" not in speeds or f"1280x720 no {part}" not in speeds:
+            continue
+        base, without = speeds["1280x720"], speeds[f"1280x720 no {part}"]
         share = 1.0 - base / without  # the share of the render's CPU time spent on it
         report("studio", f"cost of {part} at 1280x720", 100 * share, "% of render CPU time")
 
@@ -160,6 +165,7 @@ def matting_figures() -> None:
         worst = None
         for i in range(n):
             rgb, alpha = matted.frame(plan.frame(i))
+            alpha = alpha.copy()  # kept as ``prev``: the animator rewrites its buffer
             own = person_mask(rgb)
             if prev is not None and prev_fresh is not None:
                 ious.append(mask_iou(prev, alpha, exclude))
@@ -225,8 +231,11 @@ def main() -> None:
     face = FIXTURES / "faces" / "man_elderly_frontal_smiling.jpg"
     portrait = photo_portrait(load_image(face.read_bytes())).to_bytes()
     background = (FIXTURES / "noface" / "object_coffee_cup.png").read_bytes()
-    matting_figures()
-    speed(portrait, background, seconds)
+    only = {c.strip() for c in os.environ.get("AVATARMESH_BENCH_STUDIO_CASES", "").split(",")}
+    only.discard("")
+    if not only:
+        matting_figures()
+    speed(portrait, background, seconds, only)
 
 
 if __name__ == "__main__":

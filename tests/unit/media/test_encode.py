@@ -72,3 +72,74 @@ def test_frames_become_studio_range_yuv420p_with_each_blocks_mean_colour() -> No
     assert (mine[100:h, 300:] == 235).all()  # white is studio-range white
     back = av.VideoFrame.from_ndarray(mine, format="yuv420p").to_ndarray(format="rgb24")
     assert np.abs(back[8:52, 8:92].astype(int) - (200, 30, 30)).max() <= 3  # red stays red
+
+
+def test_a_patch_converts_to_exactly_the_planes_of_the_whole_frame() -> None:
+    rng = np.random.default_rng(7)
+    rgb = rng.integers(0, 256, (120, 160, 3), np.uint8)
+    whole = encode.rgb_to_yuv420p(rgb)
+    planes = encode.rgb_to_yuv420p(np.zeros_like(rgb))
+    encode.yuv420p_patch(planes, rgb[30:90, 42:110], 42, 30)
+    h, w = 120, 160
+    assert np.array_equal(planes[30:90, 42:110], whole[30:90, 42:110])
+    got, want = (p[h:].reshape(2, h // 2, w // 2) for p in (planes, whole))
+    assert np.array_equal(got[:, 15:45, 21:55], want[:, 15:45, 21:55])
+    assert (planes[:30] == 16).all()  # the rest untouched (black stays black)
+    with pytest.raises(MediaInputError, match="2x2 grid"):
+        encode.yuv420p_patch(planes, rgb[:4, :4], 3, 0)
+
+
+def _decoded(path: Path) -> list[np.ndarray]:
+    with av.open(str(path)) as container:
+        return [f.to_ndarray(format="yuv420p") for f in container.decode(video=0)]
+
+
+@pytest.mark.parametrize("background", [True, False])
+def test_frames_written_as_parts_encode_exactly_as_whole_frames(
+    tmp_path: Path, background: bool
+) -> None:
+    # A moving square over a still picture, and a caption-like band that changes
+    # once: the parts are what changed; x264 must see the same frames.
+    rng = np.random.default_rng(3)
+    still = rng.integers(0, 256, (96, 128, 3), np.uint8)
+    wholes, parted = [], []
+    for i in range(12):
+        frame = still.copy()
+        frame[20 + i : 44 + i, 30 + 2 * i : 54 + 2 * i] = (250, 40, 40)
+        band = (slice(80, 92), slice(16, 112))
+        if i >= 6:
+            frame[band] = 200
+        wholes.append(frame)
+        moving = (20 + i - i % 2, 30 + 2 * i, 44 + i + i % 2 + 2, 54 + 2 * i + 2)
+        y0, x0, y1, x1 = moving[0] - 2, moving[1] - 2, moving[2], moving[3]
+        parts = [] if i == 0 else [(frame[y0:y1, x0:x1].copy(), (x0, y0))]
+        if i == 6:
+            parts.insert(0, (frame[80:92, 16:112].copy(), (16, 80)))
+        parted.append(parts)
+    one, two = tmp_path / "whole.mp4", tmp_path / "parts.mp4"
+    for path in (one, two):
+        enc = encode.VideoEncoder(path, 128, 96, 25, preset="superfast", background=background)
+        for i, frame in enumerate(wholes):
+            if path == one or i == 0:
+                enc.write(frame)
+            else:
+                enc.write_parts(parted[i])
+        enc.close()
+    a, b = _decoded(one), _decoded(two)
+    assert len(a) == len(b) == 12
+    for i, (x, y) in enumerate(zip(a, b, strict=True)):
+        assert np.array_equal(x, y), f"frame {i}"
+
+
+def test_parts_need_a_whole_frame_first_and_the_2x2_grid(tmp_path: Path) -> None:
+    enc = encode.VideoEncoder(tmp_path / "p.mp4", 64, 48, 25, preset="ultrafast")
+    part = np.zeros((8, 8, 3), np.uint8)
+    with pytest.raises(MediaInputError, match="whole frame"):
+        enc.write_parts([(part, (0, 0))])
+    enc.write(np.zeros((48, 64, 3), np.uint8))
+    for bad, at in ((part, (1, 0)), (part[:7], (0, 0)), (part, (60, 0))):
+        with pytest.raises(MediaInputError):
+            enc.write_parts([(bad, at)])
+    enc.write_parts([(part, (2, 4))])
+    enc.close()
+    assert encode.probe(tmp_path / "p.mp4")["n_frames"] == 2

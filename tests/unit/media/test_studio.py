@@ -191,6 +191,23 @@ def test_the_matte_follows_the_head_and_holds_away_from_it(matted: MattedAnimato
     assert not person[0, 0] and not person[0, -1]
 
 
+def test_a_frames_matte_is_the_held_one_moved_whatever_frame_came_before(
+    matted: MattedAnimator,
+) -> None:
+    # One buffer holds the moved matte and only the head region is rewritten: a
+    # frame's matte must not keep anything of the frame before it.
+    right, left = dict(REST, dx=0.05, roll_deg=3.0), dict(REST, dx=-0.06, dy=0.03, roll_deg=-4.0)
+    first = matted.frame(right)[1].copy()
+    other = matted.frame(left)[1].copy()
+    again = matted.frame(right)[1]
+    assert np.array_equal(first, again) and not np.array_equal(first, other)
+    x0, y0, x1, y1 = matted._head.roi
+    outside = np.ones(first.shape, bool)
+    outside[y0:y1, x0:x1] = False
+    assert np.array_equal(again[outside], matted.alpha[outside])
+    assert matted.frame(dict(REST))[1] is matted.alpha  # at rest: the held matte itself
+
+
 def test_no_halo_over_a_bright_or_a_dark_background(matted: MattedAnimator) -> None:
     rgb, alpha = matted.frame(dict(REST))
     for colour in ((255, 255, 255), (10, 10, 10)):
@@ -312,7 +329,13 @@ def test_frames_drawn_from_the_still_part_equal_a_full_composite(matted_portrait
     # the first frame's head inside the moving part, and a head that moved showed a
     # ghost of it (up to 224 levels off).
     from avatarmedia.captions import CaptionPainter
-    from avatarmedia.studio_render import Background, SceneSound, _Captions, _scene_frames
+    from avatarmedia.studio_render import (
+        Background,
+        SceneSound,
+        _Captions,
+        _presenter,
+        _scene_frames,
+    )
     from avatarmedia.studio_spec import CharacterSpec
     from avatarmedia.tracks import MouthTrack
 
@@ -333,20 +356,37 @@ def test_frames_drawn_from_the_still_part_equal_a_full_composite(matted_portrait
     bg = Background(scene.background, width, height, fps, n, assets, Path("."))
     assert bg.static is not None
     captions = _Captions(painter, fps, 0, {})
-    frames = list(_scene_frames(scene, sound, spec, 0, assets, Path("."), {}, captions))
-    first = frames[0][1]
-    assert first is not None
+    presenter = _presenter(scene, width, height, assets, {})
+    frames = _scene_frames(scene, sound, spec, 0, assets, Path("."), {}, captions, presenter)
+    first_alpha = None
     moved = 0.0
-    for i, (frame, layer) in enumerate(frames):
+    shown: list[np.ndarray] = []
+    kinds: set[int] = set()
+    current = None
+    for i, (picture, layer) in enumerate(frames):
         assert layer is not None
-        rgb, alpha, box = layer
-        moved = max(moved, float(np.abs(alpha - first[1]).max()))
+        rgb, alpha, box = layer  # good until the next frame
+        if first_alpha is None:
+            first_alpha = alpha.copy()
+        moved = max(moved, float(np.abs(alpha - first_alpha).max()))
         fresh = bg.static.copy()
         composite(fresh, rgb, alpha, box)
         painter.paint(fresh, i / fps)
-        assert np.abs(frame.astype(int) - fresh).max() <= 1, f"frame {i}"
+        # what the encoder makes of it: the parts over the previous frame
+        if picture.under is None:
+            current = picture.parts[0][0].copy()
+        else:
+            assert i > 0 and current is not None  # parts only after a whole frame
+            for part, (x, y) in picture.parts:
+                assert x % 2 == 0 and y % 2 == 0 and part.shape[0] % 2 == part.shape[1] % 2 == 0
+                current[y : y + part.shape[0], x : x + part.shape[1]] = part
+        assert np.abs(current.astype(int) - fresh).max() <= 1, f"frame {i}"
+        assert np.array_equal(picture.whole(), current), f"frame {i}"
+        shown.append(current.copy())
+        kinds.add(len(picture.parts) if picture.under is not None else 0)
+    assert kinds == {0, 1, 2}  # whole frames, the head alone, the head and a caption change
     assert moved > 0.3  # the head did move
-    assert (frames[20][0] != frames[0][0]).any()  # and the caption changed
+    assert (shown[20] != shown[0]).any()  # and the caption changed
 
 
 def test_the_alpha_output_is_the_presenter_alone_on_a_transparent_frame(

@@ -183,3 +183,29 @@ def test_warm_up_loads_voices_and_measures_their_pace_before_first_use() -> None
     warm_up()
     assert duration._piper_pace.cache_info().currsize >= 1
     assert duration.pace(default_voice("en", "male")) > 0.5
+
+
+def test_sentences_rendered_side_by_side_keep_their_order_and_timeline(
+    joe: VoiceProfile,
+) -> None:
+    # The model renders a text's sentences two at a time; the audio must still be
+    # joined in the text's order, under its timeline (a short sentence between two
+    # long ones: a swap would leave the long sentences' phonemes over its silence).
+    from avatarmedia import piper_engine
+    from avatarmedia.audio import frame_rms_db
+
+    text = "I would really like to visit the old harbour tomorrow. Yes. We could walk along it."
+    assert piper_engine.SENTENCE_THREADS >= 2
+    speech = synthesize(text, joe)
+    words = [w.text for w in speech.words]
+    assert words[:3] == ["I", "would", "really"] and words[10] == "Yes" and words[-1] == "it"
+    assert all(a.end_ms <= b.start_ms + 1e-6 for a, b in itertools.pairwise(speech.words))
+    db = frame_rms_db(speech.samples, speech.sample_rate, hop_s=0.01, win_s=0.02)
+    voiced = np.flatnonzero(db > db.max() - 30.0)
+    covered = np.zeros(db.size + 2, bool)
+    for p in speech.phonemes:
+        covered[int(p.start_ms // 10) : int(np.ceil(p.end_ms / 10)) + 1] = True
+    assert covered[voiced].mean() > 0.95
+    yes = speech.words[10]
+    inside = db[int(yes.start_ms / 10) + 1 : int(yes.end_ms / 10)]
+    assert inside.max() > db.max() - 20.0  # "Yes" is spoken where the timeline says

@@ -68,3 +68,30 @@ def test_none_without_permission_is_403() -> None:
         watermarked("none", False)
     assert caught.value.code is ErrorCode.WATERMARK_NOT_ALLOWED
     assert caught.value.code.http_status == 403
+
+
+def test_a_frame_written_in_parts_is_marked_where_its_parts_cross_the_mark(
+    tmp_path: Path,
+) -> None:
+    # A part over the mark's corner and one away from it: the frames equal those of
+    # whole frames written with the same mark.
+    frames = [np.full((240, 320, 3), 90, np.uint8) for _ in range(3)]
+    frames[1][200:240, 240:320] = 30  # under the mark
+    frames[2][0:40, 0:80] = 200  # far from it (and the corner back as it was)
+    corner, far = (slice(200, 240), slice(240, 320)), (slice(0, 40), slice(0, 80))
+    with watermark.watermarking(watermark.default_mark()):
+        whole = VideoEncoder(tmp_path / "whole.mp4", 320, 240, 25, preset="ultrafast")
+        parts = VideoEncoder(tmp_path / "parts.mp4", 320, 240, 25, preset="ultrafast")
+    for frame in frames:
+        whole.write(frame)
+    parts.write(frames[0])
+    parts.write_parts([(frames[1][corner].copy(), (240, 200))])
+    parts.write_parts([(frames[2][corner].copy(), (240, 200)), (frames[2][far].copy(), (0, 0))])
+    whole.close()
+    parts.close()
+    a, b = frames_of(tmp_path / "whole.mp4"), frames_of(tmp_path / "parts.mp4")
+    assert len(a) == len(b) == 3
+    for x, y in zip(a, b, strict=True):
+        assert np.array_equal(x, y)
+    for i in (1, 2):  # the mark is there, over the part's new pixels too
+        assert np.abs(b[i][219:234, 250:314].astype(int) - frames[i][219:234, 250:314]).mean() > 15
