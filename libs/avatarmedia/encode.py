@@ -81,12 +81,20 @@ def yuv420p_patch(planes: np.ndarray, patch: np.ndarray, x: int, y: int) -> None
     h, w = patch.shape[:2]
     height = planes.shape[0] * 2 // 3
     width = planes.shape[1]
-    if x % 2 or y % 2 or w % 2 or h % 2 or x + w > width or y + h > height:
-        raise MediaInputError(f"a {w}x{h} patch at ({x}, {y}) is not on the 2x2 grid inside")
+    check_part(w, h, x, y, width, height)
     part = rgb_to_yuv420p(np.ascontiguousarray(patch))
     planes[y : y + h, x : x + w] = part[:h]
     chroma = planes[height:].reshape(2, height // 2, width // 2)
     chroma[:, y // 2 : (y + h) // 2, x // 2 : (x + w) // 2] = part[h:].reshape(2, h // 2, w // 2)
+
+
+def check_part(w: int, h: int, x: int, y: int, width: int, height: int) -> None:
+    """A w x h part at (x, y) must lie on yuv420p's 2x2 grid inside the frame (its
+    chroma blocks then line up with the whole frame's)."""
+    if x % 2 or y % 2 or w % 2 or h % 2 or x < 0 or y < 0:
+        raise MediaInputError(f"a {w}x{h} part at ({x}, {y}) is not on the 2x2 grid")
+    if x + w > width or y + h > height:
+        raise MediaInputError(f"a {w}x{h} part at ({x}, {y}) leaves the frame")
 
 
 def frames_for_audio(n_samples: int, sample_rate: int, fps: float) -> int:
@@ -240,10 +248,7 @@ class VideoEncoder:
             h, w = rgb.shape[:2]
             if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
                 raise MediaInputError(f"a part must be h x w x 3 uint8, got {rgb.shape}")
-            if x % 2 or y % 2 or w % 2 or h % 2 or x < 0 or y < 0:
-                raise MediaInputError(f"a {w}x{h} part at ({x}, {y}) is not on the 2x2 grid")
-            if x + w > self.width or y + h > self.height:
-                raise MediaInputError(f"a {w}x{h} part at ({x}, {y}) leaves the frame")
+            check_part(w, h, x, y, self.width, self.height)
             if self.mark is not None:
                 rgb = self.mark.over(rgb, (x, y))
             checked.append(_Patch(rgb, x, y))

@@ -99,12 +99,6 @@ def placed(mark: Mark, width: int, height: int) -> Placed:
     )
 
 
-def apply(frame: npt.NDArray[np.uint8], mark: Mark) -> npt.NDArray[np.uint8]:
-    """``frame`` (H x W x 3 RGB) with ``mark`` blended into its bottom-right corner."""
-    h, w = frame.shape[:2]
-    return placed(mark, w, h).over(frame)
-
-
 @contextlib.contextmanager
 def watermarking(mark: Mark | None) -> Iterator[None]:
     """Encoders made inside the block blend ``mark`` into every frame (None: no mark)."""

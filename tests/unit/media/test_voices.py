@@ -16,7 +16,7 @@ import pytest
 
 from avatarmedia.errors import MediaInputError
 from avatarmedia.mouth_audio import audio_mouth_track
-from avatarmedia.speech import synthesize
+from avatarmedia.speech import Speech, synthesize
 from avatarmedia.visemes import phoneme_opening
 from avatarmedia.voice import VoiceProfile, default_voice
 from avatarmedia.voice_world import estimate_f0
@@ -29,6 +29,24 @@ SENTENCE = "Good morning, my name is Anna and I was born in 1990."
 @pytest.fixture(scope="module")
 def joe() -> VoiceProfile:
     return default_voice("en", "male")
+
+
+def loudness_db(speech: Speech) -> np.ndarray:
+    """Frame loudness of synthesized speech, one value per 10 ms."""
+    from avatarmedia.audio import frame_rms_db
+
+    db: np.ndarray = frame_rms_db(speech.samples, speech.sample_rate, hop_s=0.01, win_s=0.02)
+    return db
+
+
+def phoneme_coverage_of_voiced(speech: Speech, db: np.ndarray) -> float:
+    """The share of voiced 10 ms frames (within 30 dB of the loudest) that some
+    phoneme's span covers."""
+    voiced = np.flatnonzero(db > db.max() - 30.0)
+    covered = np.zeros(db.size + 2, bool)
+    for p in speech.phonemes:
+        covered[int(p.start_ms // 10) : int(np.ceil(p.end_ms / 10)) + 1] = True
+    return float(covered[voiced].mean())
 
 
 def test_packaged_piper_voice_is_listed_first_with_its_engine_and_measured_gender() -> None:
@@ -105,14 +123,8 @@ def test_piper_speech_has_written_words_and_phonemes_covering_the_voiced_audio(
     for units in (speech.words, speech.phonemes):
         assert all(a.end_ms <= b.start_ms + 1e-6 for a, b in itertools.pairwise(units))
         assert units[-1].end_ms <= speech.duration_s * 1000 + 1
-    from avatarmedia.audio import frame_rms_db
-
-    db = frame_rms_db(speech.samples, speech.sample_rate, hop_s=0.01, win_s=0.02)
-    voiced = np.flatnonzero(db > db.max() - 30.0)
-    covered = np.zeros(db.size + 2, bool)
-    for p in speech.phonemes:
-        covered[int(p.start_ms // 10) : int(np.ceil(p.end_ms / 10)) + 1] = True
-    assert covered[voiced].mean() > 0.95
+    db = loudness_db(speech)
+    assert phoneme_coverage_of_voiced(speech, db) > 0.95
     # the comma is a pause the model made: quieter than the words either side
     gap = speech.words[1].end_ms, speech.words[2].start_ms
     assert gap[1] - gap[0] > 80
@@ -192,7 +204,6 @@ def test_sentences_rendered_side_by_side_keep_their_order_and_timeline(
     # joined in the text's order, under its timeline (a short sentence between two
     # long ones: a swap would leave the long sentences' phonemes over its silence).
     from avatarmedia import piper_engine
-    from avatarmedia.audio import frame_rms_db
 
     text = "I would really like to visit the old harbour tomorrow. Yes. We could walk along it."
     assert piper_engine.SENTENCE_THREADS >= 2
@@ -200,12 +211,8 @@ def test_sentences_rendered_side_by_side_keep_their_order_and_timeline(
     words = [w.text for w in speech.words]
     assert words[:3] == ["I", "would", "really"] and words[10] == "Yes" and words[-1] == "it"
     assert all(a.end_ms <= b.start_ms + 1e-6 for a, b in itertools.pairwise(speech.words))
-    db = frame_rms_db(speech.samples, speech.sample_rate, hop_s=0.01, win_s=0.02)
-    voiced = np.flatnonzero(db > db.max() - 30.0)
-    covered = np.zeros(db.size + 2, bool)
-    for p in speech.phonemes:
-        covered[int(p.start_ms // 10) : int(np.ceil(p.end_ms / 10)) + 1] = True
-    assert covered[voiced].mean() > 0.95
+    db = loudness_db(speech)
+    assert phoneme_coverage_of_voiced(speech, db) > 0.95
     yes = speech.words[10]
     inside = db[int(yes.start_ms / 10) + 1 : int(yes.end_ms / 10)]
     assert inside.max() > db.max() - 20.0  # "Yes" is spoken where the timeline says

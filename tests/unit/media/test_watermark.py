@@ -29,7 +29,7 @@ def encode(path: Path, frame: np.ndarray) -> None:
 
 def test_the_mark_lands_in_the_corner_only(tmp_path: Path) -> None:
     frame = np.full((360, 640, 3), 90, np.uint8)
-    out = watermark.apply(frame, watermark.default_mark())
+    out = watermark.placed(watermark.default_mark(), 640, 360).over(frame)
     changed = np.argwhere((out != frame).any(axis=2))
     assert len(changed) > 1000
     assert changed[:, 0].min() > 360 * 0.8 and changed[:, 1].min() > 640 * 0.7
