@@ -153,6 +153,21 @@ JAW_LINE = (58, 172, 136, 150, 149, 176, 148, 152, 377, 400, 378, 379, 365, 397,
 UNDER_NOSE = (207, 98, 97, 2, 326, 327, 427)
 # The chin's outline: the chin point and the three landmarks either side of it.
 CHIN_OUTLINE = (152, 148, 176, 149, 377, 400, 378)
+# The nostrils' openings and rims (right then left).
+NOSTRILS = (79, 238, 241, 242, 20, 60, 99, 309, 458, 461, 462, 250, 290, 328)
+# The lower nose's tip, wings and base, around the nostrils.
+NOSE_OUTLINE = (1, 4, 45, 275, 48, 278, 64, 294, 240, 460, 98, 327, 97, 326, 2, 94, 19, 75, 305)
+# The lower nose: nothing of a mouth sample may show here (a sample's nostrils a pixel
+# off the frame's ghost as a doubled, greyed band).
+LOWER_NOSE = NOSE_OUTLINE + NOSTRILS
+# The upper lip's outer and inner lines without the mouth corners: it hangs from the
+# skull, so warping the frame's jaw to a sample's must leave it where it is.
+UPPER_LIP = LIPS_OUTER_UPPER[1:-1] + LIPS_INNER_UPPER[1:-1]
+# The jaw's rear, below the ears: it hardly moves when the mouth opens.
+JAW_REAR = (132, 361, 58, 288)
+# Where a mouth sample is bent onto the frame exactly: everything of the face that does
+# not move with the mouth (``STABLE``, the whole lower nose, the jaw's rear).
+BEND_ANCHORS = tuple(dict.fromkeys(STABLE + LOWER_NOSE + JAW_REAR))
 
 
 @dataclass

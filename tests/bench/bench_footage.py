@@ -5,7 +5,12 @@
   (the bring-your-own-audio path: the engine's audio mouth track), and compared with
   those real frames; the still avatar of the same training part beside it.
 * Seams: along the blend boundary (mask 0.3-0.7) the mean gradient across it (along the
-  mask's normal) in our frames vs the same pixels of the untouched loop frames.
+  mask's normal) in our frames vs the same pixels of the untouched loop frames; the
+  nose band change (mean absolute grey change over a band across the frame's nostrils,
+  ours vs untouched: a sample's nostrils landing off the frame's ghost there); skin
+  detail (high-frequency energy over the blend ring, ours / untouched: a re-made mouth
+  softer than the face around it); the placement's CPU ms per 720p frame; zoomed
+  lower-face sheets (untouched above ours) in bench-results/footage/nose_*.png.
 * Loops: the head-pose step at the loop's wrap vs the clip's own frame-to-frame 95th
   percentile (same pose measure, ``footage.pose_vectors``).
 * Speed: a ~30 s script at 720p 25 fps from text to MP4 (speech + render + encode) vs
@@ -30,6 +35,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +48,7 @@ import cv2  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from avatarmedia import encode, reenact  # noqa: E402
+from avatarmedia import face as fm  # noqa: E402
 from avatarmedia.encode import VideoEncoder, frames_for_audio  # noqa: E402
 from avatarmedia.footage import (  # noqa: E402
     Analysis,
@@ -51,7 +58,7 @@ from avatarmedia.footage import (  # noqa: E402
     pose_vectors,
 )
 from avatarmedia.footage_mouth import MouthCompositor  # noqa: E402
-from avatarmedia.footage_render import LoopReader, footage_frames  # noqa: E402
+from avatarmedia.footage_render import LoopReader, footage_frames, footage_size  # noqa: E402
 from avatarmedia.portrait import Portrait, photo_portrait  # noqa: E402
 from avatarmedia.reenact import Clip  # noqa: E402
 from avatarmedia.render import (  # noqa: E402
@@ -61,6 +68,7 @@ from avatarmedia.render import (  # noqa: E402
     audio_track,
     render_video,
 )
+from avatarmedia.tracks import MouthTrack  # noqa: E402
 from avatarmedia.voice import VoiceProfile  # noqa: E402
 from tests.bench import bench_reenact as br  # noqa: E402
 from tests.bench.report import report  # noqa: E402
@@ -82,6 +90,8 @@ SCRIPT = (
     "we are opening two new offices in the spring. Thank you, and see you next time."
 )
 SPEED_TARGET = 3.0
+NOSE_BAND_TARGET = 1.0  # grey levels
+DETAIL_TARGET = (0.75, 1.33)  # high-frequency energy, ours / untouched
 CREATION_TARGET_S = 30.0
 
 
@@ -185,8 +195,98 @@ def across_gradient(gray: np.ndarray, mask: np.ndarray, band: np.ndarray) -> flo
     return float(across[band].mean())
 
 
+def nose_band(mesh: np.ndarray, iod: float, shape: tuple[int, ...]) -> tuple[slice, slice]:
+    """The frame's band across the nostrils: from the nostrils' top to just under the
+    nose's base, between the nose wings (rows, columns)."""
+    h, w = shape[:2]
+    top = mesh[list(fm.NOSTRILS), 1].min()
+    bottom = mesh[list(fm.LOWER_NOSE), 1].max() + 0.03 * iod
+    left, right = mesh[list(fm.NOSE_OUTLINE), 0].min(), mesh[list(fm.NOSE_OUTLINE), 0].max()
+    rows = slice(max(0, int(top)), min(h, int(np.ceil(bottom)) + 1))
+    cols = slice(max(0, int(left)), min(w, int(np.ceil(right)) + 1))
+    return rows, cols
+
+
+def detail_energy(gray: np.ndarray, where: np.ndarray) -> float:
+    """Mean squared high-frequency detail (the grey minus its 1 px Gaussian blur)."""
+    hf = gray - cv2.GaussianBlur(gray, (0, 0), 1.0)
+    return float((hf[where] ** 2).mean())
+
+
+@dataclass
+class SeamFigures:
+    """Per-frame figures along one render (see ``seam_figures``)."""
+
+    ours_g: list[float] = field(default_factory=list)
+    base_g: list[float] = field(default_factory=list)
+    nose: list[float] = field(default_factory=list)
+    detail_ours: list[float] = field(default_factory=list)
+    detail_base: list[float] = field(default_factory=list)
+    zoom: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+
+
+def _grey(img: np.ndarray) -> np.ndarray:
+    return np.asarray(cv2.cvtColor(img, cv2.COLOR_RGB2GRAY), np.float32)
+
+
+def _measure(
+    figs: SeamFigures, frame: np.ndarray, base: np.ndarray, mesh: np.ndarray, comp: MouthCompositor
+) -> None:
+    """Add one frame's seam, nose band and skin detail figures."""
+    iod = float(np.linalg.norm(mesh[fm.LEFT_EYE_OUTER] - mesh[fm.RIGHT_EYE_OUTER]))
+    rows, cols = nose_band(mesh, iod, frame.shape)
+    figs.nose.append(float(np.abs(_grey(frame[rows, cols]) - _grey(base[rows, cols])).mean()))
+    if comp.last_mask is None:
+        return
+    x0, y0, mask = comp.last_mask
+    h, w = mask.shape
+    g_ours = _grey(frame[y0 : y0 + h, x0 : x0 + w])
+    g_base = _grey(base[y0 : y0 + h, x0 : x0 + w])
+    ring = (mask > 0.05) & (mask < 0.7)
+    if ring.sum() >= 20:
+        figs.detail_ours.append(detail_energy(g_ours, ring))
+        figs.detail_base.append(detail_energy(g_base, ring))
+    band = (mask > 0.3) & (mask < 0.7)
+    if band.sum() < 20:
+        return
+    figs.ours_g.append(across_gradient(g_ours, mask, band))
+    figs.base_g.append(across_gradient(g_base, mask, band))
+
+
+def zoom_sheet(
+    path: Path, pairs: Sequence[tuple[np.ndarray, np.ndarray]], per_row: int = 3
+) -> None:
+    """Lower faces at twice their size: untouched above ours, one column per instant."""
+    cols = [np.concatenate([b, o], axis=0) for b, o in pairs]
+    hmax, wmax = max(c.shape[0] for c in cols), max(c.shape[1] for c in cols)
+    cols = [
+        np.pad(c, ((0, hmax - c.shape[0] + 4), (0, wmax - c.shape[1] + 4), (0, 0))) for c in cols
+    ]
+    cols += [np.zeros_like(cols[0])] * (-len(cols) % per_row)
+    rows = [np.concatenate(cols[i : i + per_row], axis=1) for i in range(0, len(cols), per_row)]
+    out = cv2.resize(
+        np.concatenate(rows, axis=0), None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(out).save(path)
+
+
+def _lower_face(img: np.ndarray, mesh: np.ndarray) -> np.ndarray:
+    """From the eyes' lower lids to under the chin, cheek to cheek."""
+    y0 = int(mesh[[fm.RIGHT_EYE_BOTTOM, fm.LEFT_EYE_BOTTOM], 1].max())
+    y1 = int(mesh[fm.CHIN, 1] + 0.1 * (mesh[fm.CHIN, 1] - y0))
+    x0, x1 = int(mesh[fm.CHEEK_RIGHT, 0]), int(mesh[fm.CHEEK_LEFT, 0])
+    h, w = img.shape[:2]
+    return img[max(0, y0) : min(h, y1), max(0, x0) : min(w, x1)].copy()
+
+
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
 def seam_figures(name: str, footage: Footage, track_seconds: float = 6.0) -> None:
-    """Gradient across the blend boundary: ours vs the untouched loop frame."""
+    """Gradient across the blend boundary, nose band change and skin detail: ours vs
+    the untouched loop frame, over a render driven by the clip's own audio."""
     audio, asr = encode.read_audio(FIXTURES / "clips" / f"{name}.mp4")
     audio = audio[: int(asr * track_seconds)]
     n = frames_for_audio(len(audio), asr, 25)
@@ -194,38 +294,77 @@ def seam_figures(name: str, footage: Footage, track_seconds: float = 6.0) -> Non
     size = footage.loop_size
     comp = MouthCompositor(footage)
     plain = LoopReader(footage.loop_video, size, footage.n_loop)
-    ours_g, base_g = [], []
-    for _t, j, _s, frame in footage_frames(footage, track, size, 25, compositor=comp):
-        if comp.last_mask is None:
-            continue
-        x0, y0, mask = comp.last_mask
-        h, w = mask.shape
-        band = (mask > 0.3) & (mask < 0.7)
-        if band.sum() < 20:
-            continue
+    figs = SeamFigures()
+    show = set(np.linspace(0, n - 1, 8).astype(int)[1:-1].tolist())
+    for t, j, _s, frame in footage_frames(footage, track, size, 25, compositor=comp):
         base = plain.get(j)
-        g_ours = cv2.cvtColor(frame[y0 : y0 + h, x0 : x0 + w], cv2.COLOR_RGB2GRAY).astype(
-            np.float32
-        )
-        g_base = cv2.cvtColor(base[y0 : y0 + h, x0 : x0 + w], cv2.COLOR_RGB2GRAY).astype(np.float32)
-        ours_g.append(across_gradient(g_ours, mask, band))
-        base_g.append(across_gradient(g_base, mask, band))
-    ours, base = float(np.mean(ours_g)), float(np.mean(base_g))
-    mark = "PASS" if ours <= base else "MISS"
+        mesh = footage.loop_meshes[j]
+        _measure(figs, frame, base, mesh, comp)
+        if t in show:
+            figs.zoom.append((_lower_face(base, mesh), _lower_face(frame, mesh)))
+    zoom_sheet(OUT / f"nose_{name}.png", figs.zoom)
+    ours, base_mean = float(np.mean(figs.ours_g)), float(np.mean(figs.base_g))
+    nose = float(np.mean(figs.nose))
+    detail = float(np.mean(figs.detail_ours)) / max(float(np.mean(figs.detail_base)), 1e-6)
+    mark = _verdict(ours <= base_mean)
+    nose_mark = _verdict(nose <= NOSE_BAND_TARGET)
+    detail_mark = _verdict(DETAIL_TARGET[0] <= detail <= DETAIL_TARGET[1])
     print(
         f"[bench] footage    VERDICT seams {name}: gradient across the blend boundary "
-        f"{ours:.2f} vs untouched footage {base:.2f} (target: no higher) {mark}"
+        f"{ours:.2f} vs untouched footage {base_mean:.2f} (target: no higher) {mark} | "
+        f"nose band change {nose:.2f} grey (target <= {NOSE_BAND_TARGET:.0f}) {nose_mark} | "
+        f"skin detail {detail:.2f}x untouched over the blend ring (target "
+        f"{DETAIL_TARGET[0]}-{DETAIL_TARGET[1]}) {detail_mark}"
     )
     report(
         "footage",
         f"seam gradient {name}",
         ours,
         "grey/px",
-        untouched=round(base, 3),
-        ratio=round(ours / (base or 1e-6), 3),
+        untouched=round(base_mean, 3),
+        ratio=round(ours / (base_mean or 1e-6), 3),
         verdict=mark,
-        frames=len(ours_g),
+        frames=len(figs.ours_g),
     )
+    report(
+        "footage",
+        f"nose band change {name}",
+        nose,
+        "grey",
+        p95=round(float(np.percentile(figs.nose, 95)), 3),
+        verdict=nose_mark,
+        frames=len(figs.nose),
+    )
+    report("footage", f"skin detail {name}", detail, "x untouched", verdict=detail_mark)
+    place_cost(name, footage, track)
+
+
+class TimedCompositor(MouthCompositor):
+    """A compositor that adds up the CPU time of its placements (all threads)."""
+
+    cpu_s: float = 0.0
+    calls: int = 0
+
+    def place(self, frame: np.ndarray, mesh: np.ndarray, sample: int) -> np.ndarray:
+        c0 = time.process_time()
+        out = super().place(frame, mesh, sample)
+        self.cpu_s += time.process_time() - c0
+        self.calls += 1
+        return out
+
+
+def place_cost(name: str, footage: Footage, track: MouthTrack) -> None:
+    """CPU ms per frame of placing the mouth (warp, jaw, colour, blend) at 720p."""
+    size = footage_size(footage, 720)
+    comp = TimedCompositor(footage)
+    for _ in footage_frames(footage, track, size, 25, compositor=comp):
+        pass
+    ms = 1000 * comp.cpu_s / max(comp.calls, 1)
+    print(
+        f"[bench] footage    {name}: mouth placement {ms:.1f} CPU ms per {size[0]}x{size[1]} "
+        f"frame ({comp.calls} frames; load {os.getloadavg()[0]:.1f})"
+    )
+    report("footage", f"placement cpu per 720p frame {name}", ms, "ms", frames=comp.calls)
 
 
 def loop_figures(name: str, footage: Footage) -> None:
