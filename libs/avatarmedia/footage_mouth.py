@@ -7,10 +7,15 @@ plus a switch cost, and continuing along the clip's own consecutive frames is fr
 the mouth moves as the person's mouth really moved and does not flicker.
 
 ``MouthCompositor`` warps the chosen sample onto the frame's face along the mesh (an
-affine fit on the landmarks that do not move with the jaw, then a smooth correction so
-every stable landmark lands exactly on the frame's), matches its colour and light to
-the frame over the blend ring (mean and spread per channel, smoothed over time) and blends
-it through a mask feathered inside the cheeks and below the chin.
+affine fit on the landmarks that do not move with the jaw, shifted so the two lower
+noses coincide, then a thin-plate bend that puts every anchor landmark -- the stable
+ones, the whole lower nose, the jaw's rear -- exactly on the frame's), matches its
+colour and light to the frame over the blend ring (mean and spread per channel,
+smoothed over time), sharpens it to the frame's own fine detail there (the sample has
+been resampled twice and JPEG-coded: it is softer than the skin around it) and blends
+it through a mask feathered inside the cheeks and below the chin and held off the
+nose: no pixel of the sample lands on the frame's nostrils, where a sample a pixel off
+ghosts as a doubled, greyed band.
 """
 
 from __future__ import annotations
@@ -35,6 +40,15 @@ SPEECH_OPENING = 0.04
 QUANTILE_LOW, QUANTILE_HIGH = 0.05, 0.98
 SWITCH_COST = 0.35
 HOLD_COST = 0.08
+BEND_GRID = 16  # the thin-plate bend is evaluated on this many points a side
+# The nose guard: 0 up to this share of the way from the lower nose to the mouth, 1
+# from the second share on, smooth in between.
+GUARD_FROM, GUARD_TO = 0.15, 0.6
+# The jaw warp's reach: none up to this share of the way from the lower nose and upper
+# lip to the jaw line, all of it from the second share on.
+JAW_REACH_FROM, JAW_REACH_TO = 0.1, 0.4
+SHARPEN_CAP = 1.5  # the most unsharp-mask amount a sample gets
+SHARPEN_SIGMA = 1.0  # px: the fine detail measured and restored
 # Viseme -> extra wishes: (teeth share target or None, thickness quantile or None).
 _VISEME_WISH: dict[str, tuple[float | None, float | None]] = {
     "MBP": (0.0, 0.15),
@@ -208,6 +222,160 @@ def _fit_affine(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return out
 
 
+def nose_fit(smesh: np.ndarray, mesh: np.ndarray) -> np.ndarray:
+    """The affine fit of the sample's stable landmarks onto the frame's, moved so the
+    two lower noses' centres coincide (the least-squares fit spreads its error evenly;
+    next to the nose an error shows most)."""
+    a = _fit_affine(smesh[list(fm.STABLE)], mesh[list(fm.STABLE)])
+    nose = list(fm.LOWER_NOSE)
+    a[:, 2] += mesh[nose].mean(axis=0) - (smesh[nose] @ a[:, :2].T + a[:, 2]).mean(axis=0)
+    return a
+
+
+@dataclass
+class Bend:
+    """A thin-plate spline displacement through given values at control points.
+
+    Exact at the controls (up to ``cv2.resize``'s bilinear steps between grid points
+    where evaluated on a grid), smooth and close to affine elsewhere: lips and chin,
+    away from every anchor, keep the sample's own shape.
+    """
+
+    ctrl: np.ndarray  # (k, 2) control points, pixels
+    weights: np.ndarray  # (k, 2) kernel weights
+    linear: np.ndarray  # (3, 2) affine part: [1, x, y] @ linear
+    scale: float  # coordinates are divided by this (conditioning)
+    limit: float  # the largest displacement asked at a control (extrapolation cap)
+
+    @classmethod
+    def through(cls, ctrl: np.ndarray, values: np.ndarray) -> Bend:
+        """The bend taking the value ``values[i]`` at ``ctrl[i]``."""
+        c = np.asarray(ctrl, np.float64)
+        v = np.asarray(values, np.float64)
+        scale = float(max(np.ptp(c, axis=0).max(), 1.0))
+        cn = c / scale
+        k = len(c)
+        a = np.zeros((k + 3, k + 3))
+        a[:k, :k] = _tps_kernel(cn, cn) + 1e-6 * np.eye(k)
+        a[:k, k] = 1.0
+        a[:k, k + 1 :] = cn
+        a[k, :k] = 1.0
+        a[k + 1 :, :k] = cn.T
+        b = np.zeros((k + 3, 2))
+        b[:k] = v
+        try:
+            sol = np.linalg.solve(a, b)
+        except np.linalg.LinAlgError:
+            sol = np.linalg.lstsq(a, b, rcond=None)[0]
+        limit = float(np.abs(v).max()) if k else 0.0
+        return cls(c, sol[:k], sol[k:], scale, limit)
+
+    def __call__(self, pts: np.ndarray) -> np.ndarray:
+        """The displacement (n, 2) at points (n, 2)."""
+        p = np.asarray(pts, np.float64) / self.scale
+        out = _tps_kernel(p, self.ctrl / self.scale) @ self.weights
+        out += self.linear[0] + p @ self.linear[1:]
+        cap = 1.5 * self.limit + 1.0
+        clipped: np.ndarray = np.clip(out, -cap, cap)
+        return clipped
+
+
+def _sq_dist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Squared distance between every point of ``a`` and of ``b``."""
+    r2 = (a * a).sum(axis=1)[:, None] + (b * b).sum(axis=1)[None, :] - 2.0 * a @ b.T
+    out: np.ndarray = np.maximum(r2, 0.0)
+    return out
+
+
+def _tps_kernel(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """r^2 log r between every point of ``a`` and of ``b`` (0 at r = 0)."""
+    r2 = _sq_dist(a, b)
+    out: np.ndarray = 0.5 * r2 * np.log(np.maximum(r2, 1e-12))
+    return out
+
+
+def fine_detail(gray: np.ndarray) -> np.ndarray:
+    """The grey minus its ``SHARPEN_SIGMA`` blur: the detail a resample loses first."""
+    out: np.ndarray = gray - cv2.GaussianBlur(gray, (0, 0), SHARPEN_SIGMA)
+    return out
+
+
+def detail_energy(gray: np.ndarray, where: npt.NDArray[np.bool_]) -> float:
+    """Mean squared fine detail (``fine_detail``) over ``where``."""
+    hf = fine_detail(gray)
+    return float((hf[where] ** 2).mean()) if where.any() else 0.0
+
+
+def sharpen_amount(gray: np.ndarray, where: npt.NDArray[np.bool_], target: float) -> float:
+    """Unsharp amount that brings the fine detail of ``gray`` over ``where`` to
+    ``target`` (the frame's, as ``detail_energy``).
+
+    An unsharp mask of amount k (with the measure's blur) turns the detail h into
+    h + k * fine_detail(h): its energy is a quadratic in k, solved for the target.
+    Never softens, and never more than ``SHARPEN_CAP`` (a sample with no detail left
+    would only gain noise).
+    """
+    h = fine_detail(gray)[where]
+    hh = fine_detail(fine_detail(gray))[where]
+    a, b, c = float((hh * hh).mean()), float((h * hh).mean()), float((h * h).mean())
+    if target <= c or a <= 1e-9:
+        return 0.0
+    k = (-b + np.sqrt(max(b * b - a * (c - target), 0.0))) / a
+    return float(np.clip(k, 0.0, SHARPEN_CAP))
+
+
+def unsharp(img: ImageArray, amount: float) -> ImageArray:
+    """``img`` with its fine detail raised by an unsharp mask of ``amount``."""
+    if amount <= 0.01:
+        return img
+    blur = cv2.GaussianBlur(img, (0, 0), SHARPEN_SIGMA)
+    out: ImageArray = np.asarray(cv2.addWeighted(img, 1.0 + amount, blur, -amount, 0), np.uint8)
+    return out
+
+
+def keep_detail(blend: ImageArray, mask: FloatArray) -> ImageArray:
+    """The blend with the fine detail that mixing two textures averages away put back.
+
+    Where sample and frame mix with weights m and 1 - m their (unrelated) skin
+    textures partly cancel: the detail's energy falls to m^2 + (1 - m)^2 of either
+    (half at m = 0.5). An unsharp mask of amount 1 / sqrt(m^2 + (1 - m)^2) - 1 per
+    pixel (0 where either shows alone, 0.41 at most) restores it.
+    """
+    gain = 1.0 / np.sqrt(mask * mask + (1.0 - mask) ** 2) - 1.0
+    ys, xs = np.nonzero(gain > 0.01)
+    if len(ys) == 0:
+        return blend
+    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    part = blend[y0:y1, x0:x1].astype(np.float32)
+    detail = part - cv2.GaussianBlur(part, (0, 0), SHARPEN_SIGMA)
+    part += detail * gain[y0:y1, x0:x1, None]
+    blend[y0:y1, x0:x1] = np.clip(part, 0, 255).astype(np.uint8)
+    return blend
+
+
+def nose_guard(
+    placed: np.ndarray, local: np.ndarray, shape: tuple[int, int], scale: float = 1.0
+) -> FloatArray:
+    """A factor for the blend mask: 0 over both lower noses (the sample's as placed and
+    the frame's), 1 over both mouths, smooth in between (by the share of the way from
+    nose to mouth, from the two distance maps). ``shape`` is (h, w) of the map, whose
+    pixels are ``scale`` landmark pixels."""
+    h, w = shape
+
+    def distance_to(idx: tuple[int, ...]) -> npt.NDArray[np.float32]:
+        outside = np.full((h, w), 255, np.uint8)
+        for m in (placed, local):
+            hull = cv2.convexHull(np.round(m[list(idx)] / scale).astype(np.int32))
+            cv2.fillConvexPoly(outside, hull, 0)
+        return np.asarray(cv2.distanceTransform(outside, cv2.DIST_L2, 3), np.float32)
+
+    dn, dm = distance_to(fm.LOWER_NOSE), distance_to(fm.LIPS_OUTER)
+    share = dn / (dn + dm + 1e-3)
+    u = np.clip((share - GUARD_FROM) / (GUARD_TO - GUARD_FROM), 0.0, 1.0)
+    out: FloatArray = (u * u * (3.0 - 2.0 * u)).astype(np.float32)
+    return out
+
+
 @dataclass
 class MouthCompositor:
     """Places bank samples on frames (see the module docstring). One per video."""
@@ -215,6 +383,7 @@ class MouthCompositor:
     footage: Footage
     colour_memory: float = 0.6
     _colour: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    _amount: float | None = field(default=None, repr=False)  # the last unsharp amount
     # The last placement's blend mask and its top-left corner in the frame (what the
     # seam benchmark measures along).
     last_mask: tuple[int, int, FloatArray] | None = field(default=None, repr=False)
@@ -224,8 +393,7 @@ class MouthCompositor:
         fp = self.footage
         patch = fp.patch(sample)
         smesh = fp.bank_meshes[sample]
-        stable = list(fm.STABLE)
-        a = _fit_affine(smesh[stable], mesh[stable])
+        a = nose_fit(smesh, mesh)
         ph, pw = patch.shape[:2]
         corners = np.array([[0, 0], [pw, 0], [pw, ph], [0, ph]], np.float64) @ a[:, :2].T + a[:, 2]
         h, w = frame.shape[:2]
@@ -237,53 +405,41 @@ class MouthCompositor:
         shift = a.copy()
         shift[:, 2] -= (x0, y0)
         size = (x1 - x0, y1 - y0)
-        warped = self._warp(patch, smesh, mesh, shift, (x0, y0), size)
-        placed = smesh @ shift[:, :2].T + shift[:, 2]
         local = mesh - np.array([x0, y0], np.float32)
+        bend, placed = bend_sample(smesh, local, shift)
+        warped = self._warp(patch, shift, bend, size)
         iod = interocular(mesh)
         pad = int(0.4 * iod)
         px0, py0 = max(0, x0 - pad), max(0, y0 - pad)
         px1, py1 = min(w, x1 + pad), min(h, y1 + pad)
         off = np.array([x0 - px0, y0 - py0], np.float32)
+        # The frame's own fine detail, before the jaw warp resamples any of it.
+        grey = np.asarray(cv2.cvtColor(frame[y0:y1, x0:x1], cv2.COLOR_RGB2GRAY), np.float32)
         frame[py0:py1, px0:px1] = follow_jaw(
             frame[py0:py1, px0:px1], local + off, placed + off, iod
         )
         roi = frame[y0:y1, x0:x1]
-        mask = self._mask(placed, size, iod)
+        mask = self._mask(placed, local, size, iod)
         warped = self._match_colour(warped, roi, mask)
+        warped = self._sharpen(warped, grey, mask)
         self.last_mask = (x0, y0, mask)
-        frame[y0:y1, x0:x1] = cv2.blendLinear(warped, roi, mask, 1.0 - mask)
+        blend: ImageArray = np.asarray(cv2.blendLinear(warped, roi, mask, 1.0 - mask), np.uint8)
+        frame[y0:y1, x0:x1] = keep_detail(blend, mask)
         return frame
 
     def _warp(
-        self,
-        patch: ImageArray,
-        smesh: FloatArray,
-        mesh: FloatArray,
-        shift: np.ndarray,
-        origin: tuple[int, int],
-        size: tuple[int, int],
+        self, patch: ImageArray, shift: np.ndarray, bend: Bend, size: tuple[int, int]
     ) -> ImageArray:
-        """Affine warp, corrected so each stable landmark lands on the frame's own.
+        """The affine warp bent by ``bend``: a frame pixel p takes the affine-placed
+        sample at p + bend(p), so each anchor landmark lands on the frame's own.
 
-        The correction (frame landmark minus affine landmark) is spread by normalised
-        Gaussian weights over a coarse grid and added to the inverse map: a smooth,
-        mesh-driven warp, cheap enough for every frame.
+        The bend is evaluated on a coarse grid and scaled up (bilinear): smooth and
+        cheap enough for every frame.
         """
-        stable = list(fm.STABLE)
-        dst = mesh[stable] - np.array(origin, np.float32)
-        fit = smesh[stable] @ shift[:, :2].T + shift[:, 2]
-        resid = fit - dst  # move destination pixels by this to find where the affine puts them
         w, h = size
-        grid = coarse_grid(w, h, 9)
-        sigma = 0.35 * max(w, h)
-        d2 = ((grid[:, None, :] - dst[None, :, :]) ** 2).sum(axis=2)
-        wts = np.exp(-d2 / (2 * sigma * sigma))
-        # Far from every stable point the correction fades to zero (the lips keep their
-        # own shape from the sample).
-        corr = (wts @ resid) / (wts.sum(axis=1, keepdims=True) + 0.6)
+        corr = bend(coarse_grid(w, h, BEND_GRID))
         inv = cv2.invertAffineTransform(shift)
-        mx, my = dense_map(size, 9, corr @ inv[:, :2].T)
+        mx, my = dense_map(size, BEND_GRID, corr @ inv[:, :2].T)
         xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
         mx += inv[0, 0] * xs + inv[0, 1] * ys + inv[0, 2]
         my += inv[1, 0] * xs + inv[1, 1] * ys + inv[1, 2]
@@ -292,8 +448,11 @@ class MouthCompositor:
         )
         return out
 
-    def _mask(self, placed: np.ndarray, size: tuple[int, int], iod: float) -> FloatArray:
-        """Feathered blend mask: mouth and chin, inside the cheeks, under the nose.
+    def _mask(
+        self, placed: np.ndarray, local: np.ndarray, size: tuple[int, int], iod: float
+    ) -> FloatArray:
+        """Feathered blend mask: mouth and chin, inside the cheeks, under the nose, held
+        off both lower noses (``nose_guard``).
 
         Drawn and blurred at half size (the feather is wide; the blur is the costly
         part), then scaled up.
@@ -307,10 +466,25 @@ class MouthCompositor:
         small = np.zeros(((h + 1) // 2, (w + 1) // 2), np.float32)
         cv2.fillConvexPoly(small, cv2.convexHull(np.round(pts).astype(np.int32)), 1.0)
         blurred = cv2.GaussianBlur(small, (0, 0), max(1.0, 0.045 * iod))
-        mask = cv2.resize(blurred, size, interpolation=cv2.INTER_LINEAR)
         # The core is wholly the sample's; the feather falls at the hull's edge.
-        out: FloatArray = np.clip(mask * 1.6 - 0.3, 0, 1).astype(np.float32)
+        core = np.clip(blurred * 1.6 - 0.3, 0, 1) * nose_guard(placed, local, small.shape, 2.0)
+        out: FloatArray = np.asarray(
+            cv2.resize(core, size, interpolation=cv2.INTER_LINEAR), np.float32
+        )
         return out
+
+    def _sharpen(self, warped: ImageArray, grey: FloatArray, mask: FloatArray) -> ImageArray:
+        """The sample sharpened to the frame's fine detail over the blend ring
+        (``sharpen_amount``; the amount smoothed over time like the colour)."""
+        ring = (mask > 0.05) & (mask < 0.7)
+        if ring.sum() < 30:
+            return warped
+        ours = np.asarray(cv2.cvtColor(warped, cv2.COLOR_RGB2GRAY), np.float32)
+        amount = sharpen_amount(ours, ring, detail_energy(grey, ring))
+        if self._amount is not None:
+            amount = self.colour_memory * self._amount + (1 - self.colour_memory) * amount
+        self._amount = amount
+        return unsharp(warped, amount)
 
     def _match_colour(self, warped: ImageArray, roi: ImageArray, mask: FloatArray) -> ImageArray:
         """Mean and spread of the sample matched to the frame over the blend ring.
@@ -339,14 +513,36 @@ class MouthCompositor:
         return out
 
 
+def bend_sample(
+    smesh: np.ndarray, local: np.ndarray, shift: np.ndarray
+) -> tuple[Bend, npt.NDArray[np.float32]]:
+    """The bend putting each of the sample's anchor landmarks (``fm.BEND_ANCHORS``) on
+    the frame's (``local``), after the affine ``shift``, and where every sample
+    landmark lands with it (anchors exactly on the frame's).
+
+    A frame pixel p shows the affine-placed sample at p + bend(p); a sample landmark
+    placed at q by the affine lands at the p solving p + bend(p) = q (three fixed-point
+    steps: the bend is a few pixels and smooth).
+    """
+    anchors = list(fm.BEND_ANCHORS)
+    fit = smesh @ shift[:, :2].T + shift[:, 2]
+    bend = Bend.through(local[anchors], fit[anchors] - local[anchors])
+    placed = fit.copy()
+    for _ in range(3):
+        placed = fit - bend(placed)
+    placed[anchors] = local[anchors]
+    return bend, placed.astype(np.float32)
+
+
 def follow_jaw(roi: ImageArray, local: np.ndarray, placed: np.ndarray, iod: float) -> ImageArray:
     """The frame's lower face warped so its jaw and chin line lie where the sample's do.
 
     Without it the frame's own (talking) jaw shows as a second chin beside the
-    sample's. Displacements are set at the jaw landmarks, zero at the stable landmarks
-    and along the region's border, and spread by normalised Gaussian weights over a
-    coarse grid, faded to nothing at the region's edge (a smooth warp, continuous
-    with the untouched frame).
+    sample's. Displacements are set at the jaw landmarks, zero at the stable landmarks,
+    the lower nose, the upper lip (neither moves with the jaw: moved, the frame's
+    nostrils would ghost beside themselves) and along the region's border, and spread
+    by normalised Gaussian weights over a coarse grid, faded to nothing at the region's
+    edge (a smooth warp, continuous with the untouched frame).
     """
     h, w = roi.shape[:2]
     jaw = list(fm.JAW_LINE)
@@ -365,8 +561,9 @@ def follow_jaw(roi: ImageArray, local: np.ndarray, placed: np.ndarray, iod: floa
     )
     # The neck and collar a little below the chin stay put.
     below = local[list(fm.CHIN_OUTLINE)] + np.array([0.0, 0.6 * iod])
-    ctrl = np.concatenate([placed[jaw], local[list(fm.STABLE)], below, border])
-    vals = np.concatenate([d, np.zeros((len(fm.STABLE) + len(below) + len(border), 2))])
+    still = local[list(dict.fromkeys(fm.STABLE + fm.LOWER_NOSE + fm.UPPER_LIP))]
+    ctrl = np.concatenate([placed[jaw], still, below, border])
+    vals = np.concatenate([d, np.zeros((len(still) + len(below) + len(border), 2))])
     grid = coarse_grid(w, h, 16)
     sigma = 0.3 * iod
     wts = np.exp(-((grid[:, None, :] - ctrl[None, :, :]) ** 2).sum(axis=2) / (2 * sigma * sigma))
@@ -377,12 +574,52 @@ def follow_jaw(roi: ImageArray, local: np.ndarray, placed: np.ndarray, iod: floa
     u, v = grid[:, 0] / max(w - 1, 1), grid[:, 1] / max(h - 1, 1)
     edge = np.minimum(np.minimum(u, 1 - u), np.minimum(v, 1 - v))
     field *= np.clip(edge / 0.2, 0, 1)[:, None] ** 2
-    mx, my = dense_map((w, h), 16, -field)
-    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    mx += xs
-    my += ys
-    out: ImageArray = np.asarray(
-        cv2.remap(roi, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE), np.uint8
+    # Normalised weights still leak a little of the jaw's move onto the nose: held to
+    # exactly nothing there and on the upper lip.
+    field *= jaw_reach(grid, local, placed)[:, None]
+    return _remap_moved(roi, field, 16)
+
+
+def jaw_reach(pts: np.ndarray, local: np.ndarray, placed: np.ndarray) -> np.ndarray:
+    """How much of the jaw's move applies at each point: 0 on and near the frame's lower
+    nose and upper lip, 1 from ``JAW_REACH_TO`` of the way towards either jaw line
+    (the frame's or the sample's), smooth in between."""
+    still = local[list(fm.LOWER_NOSE + fm.UPPER_LIP)]
+    jaw = np.concatenate([local[list(fm.JAW_LINE)], placed[list(fm.JAW_LINE)]])
+    d_still = np.sqrt(_sq_dist(pts, still).min(axis=1))
+    d_jaw = np.sqrt(_sq_dist(pts, jaw).min(axis=1))
+    share = d_still / (d_still + d_jaw + 1e-6)
+    u = np.clip((share - JAW_REACH_FROM) / (JAW_REACH_TO - JAW_REACH_FROM), 0.0, 1.0)
+    out: np.ndarray = u * u * (3.0 - 2.0 * u)
+    return out
+
+
+def _remap_moved(roi: ImageArray, field: np.ndarray, n: int) -> ImageArray:
+    """``roi`` resampled (bicubic: bilinear at fractional offsets visibly softens the
+    skin) at each pixel minus the coarse ``field``, over the box of grid cells that
+    move only; the rest is copied as it is."""
+    h, w = roi.shape[:2]
+    out = roi.copy()
+    moving = (np.abs(field) > 0.02).any(axis=1).reshape(n, n)
+    if not moving.any():
+        return out
+    rows, cols = np.nonzero(moving)
+    # A pixel takes its offset from the grid points around it: one cell more each side.
+    cy0, cy1 = max(rows.min() - 1, 0), min(rows.max() + 2, n)
+    cx0, cx1 = max(cols.min() - 1, 0), min(cols.max() + 2, n)
+    y0, y1 = int(cy0 * h / n), min(h, int(np.ceil(cy1 * h / n)) + 1)
+    x0, x1 = int(cx0 * w / n), min(w, int(np.ceil(cx1 * w / n)) + 1)
+    mx, my = dense_map((w, h), n, -field)
+    xs, ys = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
+    out[y0:y1, x0:x1] = np.asarray(
+        cv2.remap(
+            roi,
+            mx[y0:y1, x0:x1] + xs,
+            my[y0:y1, x0:x1] + ys,
+            cv2.INTER_CUBIC,
+            borderMode=cv2.BORDER_REPLICATE,
+        ),
+        np.uint8,
     )
     return out
 
