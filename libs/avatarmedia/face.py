@@ -166,8 +166,10 @@ UPPER_LIP = LIPS_OUTER_UPPER[1:-1] + LIPS_INNER_UPPER[1:-1]
 # The jaw's rear, below the ears: it hardly moves when the mouth opens.
 JAW_REAR = (132, 361, 58, 288)
 # Where a mouth sample is bent onto the frame exactly: everything of the face that does
-# not move with the mouth (``STABLE``, the whole lower nose, the jaw's rear).
-BEND_ANCHORS = tuple(dict.fromkeys(STABLE + LOWER_NOSE + JAW_REAR))
+# not move with the mouth (``STABLE``, the lower nose's outline, the jaw's rear). Not the
+# nostril rims: a few pixels apart, with a turned head they ask the bend to fold
+# sharply between them; the nostrils shown are the frame's own (the blend keeps off them).
+BEND_ANCHORS = tuple(dict.fromkeys(STABLE + NOSE_OUTLINE + JAW_REAR))
 
 
 @dataclass

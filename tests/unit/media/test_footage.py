@@ -248,3 +248,169 @@ def test_a_lively_hint_moves_the_frames_and_no_hint_leaves_them(footage: Footage
     assert max(diffs) > 1.0
     again = [f for *_, f in footage_frames(footage, track, size, 25.0, hint="in English")]
     assert all(np.array_equal(a, b) for a, b in zip(plain, again, strict=True))
+
+
+# -- placing the mouth: nose, bend, jaw, detail ------------------------------------------
+
+
+def _placement(footage: Footage, frame_index: int, sample: int) -> dict[str, np.ndarray]:
+    """The frame's and the placed sample's landmarks in the placement box, and the box."""
+    from avatarmedia.footage_mouth import bend_sample, nose_fit, sample_box
+
+    mesh, smesh = footage.loop_meshes[frame_index], footage.bank_meshes[sample]
+    a = nose_fit(smesh, mesh)
+    box = sample_box(a, footage.patch_size, footage.loop_size)
+    assert box is not None
+    shift = a.copy()
+    shift[:, 2] -= box[:2]
+    local = mesh - np.array(box[:2], np.float32)
+    _bend, placed = bend_sample(smesh, local, shift)
+    return {"box": np.array(box), "shift": shift, "local": local, "placed": placed, "smesh": smesh}
+
+
+def _far_samples(footage: Footage, frame_index: int, k: int = 4) -> list[int]:
+    """The bank samples whose lower noses sit farthest from the frame's after a plain
+    affine fit on the stable landmarks (the hardest to place)."""
+    from avatarmedia.face import LOWER_NOSE, STABLE
+    from avatarmedia.footage_mouth import _fit_affine
+
+    mesh = footage.loop_meshes[frame_index]
+    off = []
+    for s in range(footage.n_bank):
+        smesh = footage.bank_meshes[s]
+        a = _fit_affine(smesh[list(STABLE)], mesh[list(STABLE)])
+        nose = smesh[list(LOWER_NOSE)] @ a[:, :2].T + a[:, 2]
+        off.append(float(np.abs(nose - mesh[list(LOWER_NOSE)]).max()))
+    return [int(i) for i in np.argsort(off)[-k:]]
+
+
+def test_the_bend_puts_every_anchor_landmark_on_the_frames_within_a_pixel(
+    footage: Footage,
+) -> None:
+    import cv2
+
+    from avatarmedia.face import BEND_ANCHORS
+    from avatarmedia.footage_mouth import bend_sample, warp_maps
+
+    for s in _far_samples(footage, 0):
+        p = _placement(footage, 0, s)
+        x0, y0, x1, y1 = (int(v) for v in p["box"])
+        bend, _placed = bend_sample(p["smesh"], p["local"], p["shift"])
+        mx, my = warp_maps(p["shift"], bend, (x1 - x0, y1 - y0))
+        anchors = [i for i in BEND_ANCHORS if 0 <= p["local"][i, 0] < x1 - x0 - 1]
+        anchors = [i for i in anchors if 0 <= p["local"][i, 1] < y1 - y0 - 1]
+        assert len(anchors) >= 20  # the lower nose, cheeks and jaw's rear are in the box
+        at = p["local"][anchors].reshape(1, -1, 2).astype(np.float32)
+        sx = cv2.remap(mx, at[..., 0], at[..., 1], cv2.INTER_LINEAR)[0]
+        sy = cv2.remap(my, at[..., 0], at[..., 1], cv2.INTER_LINEAR)[0]
+        # The frame's landmark pixel shows the sample's own landmark.
+        err = np.hypot(sx - p["smesh"][anchors, 0], sy - p["smesh"][anchors, 1])
+        assert err.max() <= 1.0, (s, float(err.max()))
+
+
+def test_the_nose_guard_is_zero_on_the_nostrils_and_one_on_the_mouth(footage: Footage) -> None:
+    from avatarmedia.face import LIPS_INNER, NOSTRILS
+    from avatarmedia.footage_mouth import nose_guard
+
+    for s in _far_samples(footage, 0):
+        p = _placement(footage, 0, s)
+        x0, y0, x1, y1 = (int(v) for v in p["box"])
+        guard = nose_guard(p["placed"], p["local"], (y1 - y0, x1 - x0))
+        for pts in (p["placed"], p["local"]):
+            nostrils = np.round(pts[list(NOSTRILS)]).astype(int)
+            assert guard[nostrils[:, 1], nostrils[:, 0]].max() == 0.0
+            mouth = np.round(pts[list(LIPS_INNER)]).astype(int)
+            assert guard[mouth[:, 1], mouth[:, 0]].min() == 1.0
+        assert 0.0 < guard.mean() < 1.0  # smooth in between, not a cut
+
+
+def test_no_part_of_the_sample_lands_on_the_frames_nostrils(footage: Footage) -> None:
+    from avatarmedia.face import NOSTRILS
+
+    comp = MouthCompositor(footage)
+    plain = read_video_from_bytes(footage)
+    for s in _far_samples(footage, 0):
+        out = comp.place(plain[0].copy(), footage.loop_meshes[0], s)
+        nostrils = np.round(footage.loop_meshes[0][list(NOSTRILS)]).astype(int)
+        xs, ys = nostrils[:, 0], nostrils[:, 1]
+        assert np.array_equal(out[ys, xs], plain[0][ys, xs]), s
+
+
+def test_the_jaw_warp_leaves_the_nose_and_upper_lip_where_they_are(footage: Footage) -> None:
+    from avatarmedia.face import JAW_LINE, LOWER_NOSE, UPPER_LIP
+    from avatarmedia.footage import interocular
+    from avatarmedia.footage_mouth import follow_jaw
+
+    rng = np.random.default_rng(3)
+    mesh = footage.loop_meshes[0]
+    iod = interocular(mesh)
+    h, w = footage.loop_size[1], footage.loop_size[0]
+    roi = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)  # every pixel differs from the next
+    placed = mesh.copy()
+    placed[list(JAW_LINE), 1] += 0.12 * iod  # a sample with its jaw dropped
+    out = follow_jaw(roi, mesh, placed, iod)
+    for idx in (LOWER_NOSE, UPPER_LIP):
+        pts = np.round(mesh[list(idx)]).astype(int)
+        assert np.array_equal(out[pts[:, 1], pts[:, 0]], roi[pts[:, 1], pts[:, 0]])
+    chin = np.round(mesh[list(JAW_LINE)]).astype(int)
+    assert not np.array_equal(out[chin[:, 1], chin[:, 0]], roi[chin[:, 1], chin[:, 0]])
+
+
+def _texture(blur: float) -> np.ndarray:
+    import cv2
+
+    rng = np.random.default_rng(5)
+    img = rng.normal(128, 20, (120, 120)).astype(np.float32)
+    return np.asarray(cv2.GaussianBlur(img, (0, 0), blur) if blur else img, np.float32)
+
+
+def test_the_sharpen_amount_is_capped() -> None:
+    from avatarmedia.footage_mouth import SHARPEN_CAP, detail_energy, sharpen_amount
+
+    everywhere = np.ones((120, 120), bool)
+    sharp, soft = _texture(0.0), _texture(3.0)
+    target = detail_energy(sharp, everywhere)
+    assert sharpen_amount(soft, everywhere, target) == SHARPEN_CAP
+    assert sharpen_amount(sharp, everywhere, target) == 0.0  # never softens either
+
+
+def test_sharpening_brings_a_softer_sample_to_the_frames_fine_detail() -> None:
+    from avatarmedia.footage_mouth import SHARPEN_CAP, detail_energy, sharpen_amount, unsharp
+
+    everywhere = np.ones((120, 120), bool)
+    frame, sample = _texture(0.7), _texture(0.9)
+    target = detail_energy(frame, everywhere)
+    assert detail_energy(sample, everywhere) < 0.7 * target
+    k = sharpen_amount(sample, everywhere, target)
+    assert 0.0 < k < SHARPEN_CAP
+    grey = np.clip(sample, 0, 255).astype(np.uint8)
+    rgb = np.repeat(grey[:, :, None], 3, axis=2)
+    out = unsharp(rgb, k)[:, :, 0].astype(np.float32)
+    inner = np.zeros_like(everywhere)
+    inner[8:-8, 8:-8] = True  # away from the image's edges
+    got = detail_energy(out, inner) / detail_energy(frame, inner)
+    assert 0.85 <= got <= 1.15, got
+
+
+def test_mixing_two_textures_keeps_their_fine_detail() -> None:
+    import cv2
+
+    from avatarmedia.footage_mouth import detail_energy, keep_detail
+
+    rng = np.random.default_rng(7)
+    a = rng.normal(128, 12, (100, 100, 3)).clip(0, 255).astype(np.uint8)
+    b = rng.normal(128, 12, (100, 100, 3)).clip(0, 255).astype(np.uint8)
+    half = np.full((100, 100), 0.5, np.float32)
+    inner = np.zeros((100, 100), bool)
+    inner[8:-8, 8:-8] = True
+
+    def energy(img: np.ndarray) -> float:
+        return detail_energy(img[:, :, 0].astype(np.float32), inner)
+
+    plain = np.asarray(cv2.blendLinear(a, b, half, 1.0 - half), np.uint8)
+    assert energy(plain) < 0.6 * energy(a)  # averaging two textures halves the detail
+    kept = keep_detail(a, b, half)
+    assert 0.8 * energy(a) <= energy(kept) <= 1.25 * energy(a)
+    # Where either shows alone nothing is added.
+    assert np.array_equal(keep_detail(a, b, np.ones((100, 100), np.float32)), a)
+    assert np.array_equal(keep_detail(a, b, np.zeros((100, 100), np.float32)), b)
