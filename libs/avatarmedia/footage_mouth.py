@@ -251,9 +251,9 @@ def sample_box(
 class Bend:
     """A thin-plate spline displacement through given values at control points.
 
-    Exact at the controls (up to ``cv2.resize``'s bilinear steps between grid points
-    where evaluated on a grid), smooth and close to affine elsewhere: lips and chin,
-    away from every anchor, keep the sample's own shape.
+    Exact at the controls (where evaluated on a grid and scaled up, within a pixel:
+    ``warp_maps``), smooth and close to affine away from them. Displacements are
+    capped at 1.5x the largest asked (a thin plate extrapolates without bound).
     """
 
     ctrl: np.ndarray  # (k, 2) control points, pixels
