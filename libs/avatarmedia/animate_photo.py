@@ -13,6 +13,7 @@ outside the head region are never touched.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import cv2
@@ -43,6 +44,27 @@ SMILE_LIFT = 0.018  # corner lift at smile 1, fraction of face height
 SMALL_SPAN = 0.7
 WIDE_FROM = 0.5
 BROW_LIFT = 0.028  # brow lift at brow 1, fraction of face height
+# How far the lips part as they are SEEN (the inner-lip gap mid-mouth that the face mesh
+# finds on the rendered frame, in inter-ocular distances), per unit of track opening:
+# real speakers' widest speech openings are 0.28-0.32 IOD. The warp's own gap is not
+# what is seen: a thin dark slit between lips reads as nearly closed (opening 0.2 of
+# the warp parted the lips 0.064 IOD and was seen as 0.033, the closed mouth as 0.023),
+# so each rig measures what its openings look like once (``calibrate``) and drives the
+# warp by the inverse.
+SEEN_IOD = 0.2
+# The warp openings measured by ``calibrate``; past 1 the lips part further than the
+# fixed fields' nominal range (a face whose slit reads small needs it).
+CALIBRATION_GRID = (0.0, 0.15, 0.3, 0.45, 0.6, 0.8, 1.0, 1.25, 1.5)
+
+
+def seen_lip_gap(frame: np.ndarray, near: np.ndarray) -> float | None:
+    """The inner-lip gap mid-mouth in IOD as the face mesh sees it on ``frame`` (the
+    face near mesh ``near``), None when the mesh is unsure."""
+    mesh, presence = fm.track_mesh(frame, near)
+    if presence < 0.5:
+        return None
+    iod = fm.landmark_distance(mesh, fm.LEFT_EYE_OUTER, fm.RIGHT_EYE_OUTER)
+    return fm.landmark_distance(mesh, fm.UPPER_LIP_CENTER, fm.LOWER_LIP_CENTER) / max(iod, 1e-6)
 
 
 def _profile_mix(opening: float) -> float:
@@ -232,6 +254,8 @@ class PhotoRig:
             None if own_teeth is None else (own_teeth.rgba.astype(F32), own_teeth.gaps * height)
         )
         self._prepare_boxes()
+        self._seen: tuple[np.ndarray, np.ndarray] | None = None
+        self.iod = fm.landmark_distance(m, fm.LEFT_EYE_OUTER, fm.RIGHT_EYE_OUTER)
         # The head moves as one region around the face, fading out across hair and neck.
         chin_y = float(m[fm.CHIN, 1])
         self.pivot = (float(m[fm.CHIN, 0]), chin_y + 0.35 * height)
@@ -320,6 +344,51 @@ class PhotoRig:
         out: np.ndarray = (1 - w) * self.lip_profile(u, SMALL_SPAN) + w * self.lip_profile(u)
         return out
 
+    def calibrate(self, seen_gap: Callable[[np.ndarray], float | None]) -> None:
+        """Measure how open each warp opening looks (``seen_gap``: a rendered frame ->
+        its inner-lip gap in IOD, None if unseen) so that ``warp_opening`` can ask the
+        warp for the gap that will be seen. Twice: the second time with the upper teeth
+        as the first curve shows them (``_unseen_at``), which is how frames are drawn.
+        Once per rig; a failed measurement leaves the warp uncalibrated (openings used
+        as they are)."""
+        grid = np.asarray(CALIBRATION_GRID, np.float64)
+        for _ in range(2):
+            unseen = [self._unseen_at(float(w)) for w in grid]
+            seen = [
+                seen_gap(self.render(float(w), calibrated=False, unseen_px=px))
+                for w, px in zip(grid, unseen, strict=True)
+            ]
+            if any(g is None or not np.isfinite(g) for g in seen):
+                return
+            # Monotone, strictly increasing (a flat start would make the inverse ambiguous).
+            curve = np.maximum.accumulate(np.asarray(seen, np.float64))
+            curve += 1e-6 * np.arange(grid.size)
+            if curve[-1] - curve[0] < 0.5 * SEEN_IOD * self.range_gain:
+                self._seen = None
+                return  # the mesh cannot follow this mouth: keep the warp's own scale
+            self._seen = (curve, grid)
+
+    def warp_opening(self, opening: float) -> float:
+        """The warp opening that makes the lips look ``opening`` open: the closed mouth's
+        seen gap plus SEEN_IOD (times the person's range) per unit; the warp as is when
+        not calibrated."""
+        if self._seen is None or opening <= 0.0:
+            return opening
+        curve, grid = self._seen
+        wanted = curve[0] + SEEN_IOD * self.range_gain * opening
+        return float(np.interp(wanted, curve, grid))
+
+    def _unseen_at(self, warp: float) -> float:
+        """How much (px) of the gap that the warp adds at ``warp`` is not seen open (0
+        before calibration): the warp's own gap less the seen gap above the closed
+        mouth's."""
+        if self._seen is None or warp <= 0.0:
+            return 0.0
+        curve, grid = self._seen
+        seen = (float(np.interp(warp, grid, curve)) - curve[0]) * self.iod
+        parted = (OPEN_DROP + OPEN_LIFT) * self.height * self.range_gain * warp
+        return float(max(0.0, parted - seen))
+
     # ------------------------------------------------------------------ per frame
     @staticmethod
     def spread_of(width: float, rounding: float, smile: float) -> float:
@@ -362,7 +431,9 @@ class PhotoRig:
         poly: np.ndarray = self.frame.to_xy(np.vstack([up, lo]))
         return poly
 
-    def paint_mouth(self, region: np.ndarray, poly: np.ndarray, opening: float) -> None:
+    def paint_mouth(
+        self, region: np.ndarray, poly: np.ndarray, opening: float, unseen_px: float = 0.0
+    ) -> None:
         """Draw the inside of the mouth within the moved inner-lip polygon (in place;
         ``poly`` in ``region``'s pixels), lit and coloured from the photo
         (``inner_mouth``)."""
@@ -375,6 +446,7 @@ class PhotoRig:
             self.height,
             self.grain,
             self.own_teeth,
+            unseen_px,
         )
 
     def render(
@@ -386,14 +458,21 @@ class PhotoRig:
         brow: float = 0.0,
         blink: float = 0.0,
         motion: np.ndarray | None = None,
+        calibrated: bool = True,
+        unseen_px: float = 0.0,
     ) -> np.ndarray:
         """The portrait with the face moved and the head at affine ``motion``, RGB uint8.
+        ``opening`` is as seen (``warp_opening``) once the rig is calibrated; with
+        ``calibrated=False`` it is the warp's own, and ``unseen_px`` hides the teeth.
 
         One resampling per frame: the face's displacement fields (moved with the head)
         are added to the head region's maps, and one ``cv2.remap`` writes the region
         into a copy of the unmoved portrait; the inner mouth is painted after, at the
         moved lip contour.
         """
+        if calibrated and self._seen is not None and opening > 0.0:
+            opening = self.warp_opening(opening)
+            unseen_px = self._unseen_at(opening)
         spread = self.spread_of(width, rounding, smile)
         head = self.head
         head.maps(motion)
@@ -409,5 +488,5 @@ class PhotoRig:
             poly = self.mouth_polygon(opening, spread, smile)
             if motion is not None:
                 poly = poly @ motion[:, :2].T + motion[:, 2]
-            self.paint_mouth(frame, poly, opening)
+            self.paint_mouth(frame, poly, opening, unseen_px)
         return frame

@@ -63,6 +63,7 @@ UPPER_HIDE = 0.017
 UPPER_TEETH_SIDE = 0.72
 LOWER_TEETH_SIDE = 0.5  # lower teeth on wide vowels: the middle ones only
 THROAT_DEPTH = 0.3  # the throat's darkening half-way down the opening
+THROAT_LIGHT = 0.32  # the throat's mean lightness, times the cheeks'
 BETWEEN_ROWS_DARK = 0.45  # how much darker the throat is behind two rows of teeth
 
 
@@ -159,7 +160,7 @@ def mouth_look(image: np.ndarray, mesh: np.ndarray, height: float) -> MouthLook:
     # The throat has the lips' hue, deepened, at a lightness set by the light on the
     # face (a dark lipstick must not make it black): its mean is 0.32 x the cheeks'.
     deep = _deepened(lip)
-    throat = deep * 0.32 * float(skin.mean())
+    throat = deep * THROAT_LIGHT * float(skin.mean())
     # the tongue: as light as the mouth's wet surfaces, redder (a pink, not a grey)
     wet = mucosa(lip, skin)
     tongue = 0.85 * (0.5 * wet + 0.5 * deep * float(wet.mean()))
@@ -237,6 +238,7 @@ def paint_interior(
     height: float,
     grain: np.ndarray | None = None,
     own: tuple[np.ndarray, np.ndarray] | None = None,
+    unseen_px: float = 0.0,
 ) -> None:
     """Draw the open mouth's inside within ``poly`` (region px; the first ``n_up``
     points are the upper inner lip left to right, the rest the lower one right to
@@ -304,7 +306,8 @@ def paint_interior(
     edge = np.exp(-((near_edge / F32(0.02)) ** 2))
     tall = F32(0.04 * height) * (F32(1.0) + F32(0.15) * F32(look.teeth_show))
     hide = F32(UPPER_HIDE * height) * (F32(1.0) - show)
-    teeth_h = np.maximum(np.minimum(tall * (1 - F32(0.4) * depth), gap * F32(0.55) - hide), 0)
+    seen_gap = np.maximum(gap - F32(max(unseen_px, 0.0)), F32(0))
+    teeth_h = np.maximum(np.minimum(tall * (1 - F32(0.4) * depth), seen_gap * F32(0.55) - hide), 0)
     t_len = teeth_h * (F32(1.0) - F32(0.12) * np.exp(-((near_edge / F32(0.05)) ** 2)))
     cover = _clip01(t_len - ft + F32(0.5)) * np.minimum(teeth_h, F32(1.0))
     side = F32(UPPER_TEETH_SIDE) + (F32(0.9 - UPPER_TEETH_SIDE)) * show

@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 from avatarmedia import face as fm
 from avatarmedia.animate import MotionPlan, plan_motion, speaking_set
-from avatarmedia.animate_photo import PhotoRig
+from avatarmedia.animate_photo import PhotoRig, seen_lip_gap
 from avatarmedia.encode import PRESETS, VideoEncoder, even, frames_for_audio, save_poster
 from avatarmedia.errors import MediaInputError
 from avatarmedia.footage import Footage
@@ -168,6 +168,8 @@ class PhotoAnimator:
         seen = MouthSeen.from_json(rig) if "teeth_show" in rig else mouth_seen(image, mesh)
         image, mesh = rest_mouth(image, mesh, lambda img: fm.find_face(img, min_size=1).mesh)
         self.rig = PhotoRig(image, mesh, teeth, seen)
+        # Openings as they will be seen, not as the warp parts the lips (``SEEN_IOD``).
+        self.rig.calibrate(lambda frame: seen_lip_gap(frame, self.rig.mesh))
         self.face_height = self.rig.height
         self.pivot = self.rig.pivot
 

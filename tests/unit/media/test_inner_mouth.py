@@ -21,7 +21,7 @@ def _open_mouth(
     """The rendered frame's inner-mouth pixels (inside the moved inner-lip polygon, one
     pixel in from its edge) in CIELAB, and the same pixels' RGB."""
     rig = PhotoRig(image, mesh)
-    frame = rig.render(opening)
+    frame = rig.render(opening, calibrated=False)
     mask = np.zeros(image.shape[:2], np.uint8)
     cv2.fillPoly(mask, [np.round(rig.mouth_polygon(opening, 0.0, 0.0)).astype(np.int32)], 1)
     mask = cv2.erode(mask, np.ones((3, 3), np.uint8)).astype(bool)
@@ -70,7 +70,7 @@ def test_teeth_follow_the_photos_white_balance(portrait: tuple) -> None:
 def _lower_band_lightness(rig: PhotoRig, opening: float) -> float:
     """Median L* of the rendered band just above the moved lower inner lip, mid-mouth
     (where lower teeth show, or else the tongue and throat)."""
-    frame = rig.render(opening)
+    frame = rig.render(opening, calibrated=False)
     poly = rig.mouth_polygon(opening, 0.0, 0.0)
     lower = poly[len(rig.inner_up) :]
     mid = lower[np.abs(lower[:, 0] - lower[:, 0].mean()) < 0.2 * np.ptp(lower[:, 0])]
@@ -117,7 +117,7 @@ def closed_mouthed() -> PhotoRig:
 def _interior(rig: PhotoRig, opening: float) -> tuple[np.ndarray, np.ndarray]:
     """L* of the rendered open mouth's pixels (one pixel in from the moved inner lip)
     and each pixel's place across the mouth (-1 .. 1, corner to corner)."""
-    frame = rig.render(opening)
+    frame = rig.render(opening, calibrated=False)
     poly = rig.mouth_polygon(opening, 0.0, 0.0)
     mask = np.zeros(frame.shape[:2], np.uint8)
     cv2.fillPoly(mask, [np.round(poly).astype(np.int32)], 1)
@@ -144,7 +144,9 @@ def test_the_inside_of_the_lower_lip_continues_the_lip(closed_mouthed: PhotoRig)
     """Just inside the opening the lower lip's wet side has the lip's own colour, so the
     opening has no outline (before: a band of the lip colour x 0.62, a dark rim)."""
     rig, opening = closed_mouthed, 0.6
-    frame = cv2.cvtColor(rig.render(opening).astype(np.float32) / 255, cv2.COLOR_RGB2LAB)
+    frame = cv2.cvtColor(
+        rig.render(opening, calibrated=False).astype(np.float32) / 255, cv2.COLOR_RGB2LAB
+    )
     lower = rig.mouth_polygon(opening, 0.0, 0.0)[len(rig.inner_up) :]
     mid = lower[np.abs(lower[:, 0] - lower[:, 0].mean()) < 0.25 * np.ptp(lower[:, 0])]
 

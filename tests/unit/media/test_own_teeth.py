@@ -41,7 +41,7 @@ def test_a_closed_mouth_photo_has_no_teeth_to_keep() -> None:
 
 def _upper_band(rig: PhotoRig, opening: float) -> np.ndarray:
     """RGB of the rendered band just under the upper lip, mid-mouth."""
-    frame = rig.render(opening)
+    frame = rig.render(opening, calibrated=False)
     poly = rig.mouth_polygon(opening, 0.0, 0.0)
     n_up = len(rig.inner_up)
     up = poly[:n_up]
