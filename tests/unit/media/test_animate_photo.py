@@ -92,3 +92,19 @@ def test_a_mouth_that_looks_slightly_open_shows_no_teeth(speaker: PhotoAnimator)
     light = cv2.cvtColor(frame.astype(np.float32) / 255, cv2.COLOR_RGB2LAB)[mask][:, 0]
     assert float((light > 38.0).mean()) < 0.03  # his teeth are L* 40-50 in this dim frame
 
+
+def test_the_upper_lip_rises_with_a_quarter_of_the_opening(rig: PhotoRig) -> None:
+    """Measured against the mouth corners, the fixture speakers' upper lip takes 20-30 %
+    of a wide opening (ours took 13 %: our upper lip sat 2-4 % IOD low in their wide
+    frames)."""
+    n = len(rig.inner_up)
+    rest = rig.frame.to_uv(rig.mouth_polygon(0.0, 0.0, 0.0))
+    wide = rig.frame.to_uv(rig.mouth_polygon(1.0, 0.0, 0.0))
+
+    def mid_v(pts: np.ndarray) -> float:
+        order = np.argsort(pts[:, 0])
+        return float(np.interp(0.0, pts[order, 0], pts[order, 1]))
+
+    up = mid_v(rest[:n]) - mid_v(wide[:n])
+    down = mid_v(wide[n:]) - mid_v(rest[n:])
+    assert 0.2 <= up / (up + down) <= 0.3
