@@ -62,7 +62,7 @@ TEETH_OVER_SKIN = 1.12
 UPPER_HIDE = 0.017
 UPPER_TEETH_SIDE = 0.72
 LOWER_TEETH_SIDE = 0.5  # lower teeth on wide vowels: the middle ones only
-THROAT_DEPTH = 0.3  # the throat's darkening half-way down the opening
+THROAT_DEPTH = 0.15  # the throat's darkening half-way down the opening (see mouth_look)
 THROAT_LIGHT = 0.32  # the throat's mean lightness, times the cheeks'
 BETWEEN_ROWS_DARK = 0.45  # how much darker the throat is behind two rows of teeth
 
@@ -158,7 +158,10 @@ def mouth_look(image: np.ndarray, mesh: np.ndarray, height: float) -> MouthLook:
     light_of_white = max(float(white.mean()), TEETH_OVER_SKIN * float(skin.mean()))
     teeth = np.clip(light_of_white * balance * np.array([1.0, 0.98, 0.93]), 0, 250)
     # The throat has the lips' hue, deepened, at a lightness set by the light on the
-    # face (a dark lipstick must not make it black): its mean is 0.32 x the cheeks'.
+    # face (a dark lipstick must not make it black): its mean is THROAT_LIGHT x the
+    # cheeks', darkest (1 - THROAT_DEPTH) x that half-way down. At 0.3 deep a dim
+    # frame's open mouth (child_talking_9s) was 32-39 % near-black once the teeth hide
+    # in slightly open mouths; the real child's is 14 %.
     deep = _deepened(lip)
     throat = deep * THROAT_LIGHT * float(skin.mean())
     # the tongue: as light as the mouth's wet surfaces, redder (a pink, not a grey)

@@ -155,3 +155,22 @@ def test_the_inside_of_the_lower_lip_continues_the_lip(closed_mouthed: PhotoRig)
 
     inside, outside = ring(-1.0).mean(axis=0), ring(3.0).mean(axis=0)
     assert float(np.linalg.norm(inside - outside)) < 12.0
+
+
+def test_a_dim_photos_open_mouth_is_dark_not_black() -> None:
+    """child_talking_9s's dim first frame: her real open mouth is 14 % near-black; ours,
+    where no teeth cover the throat (openings that look 0.06-0.15 IOD), stays under
+    25 % (the throat 30 % darker half-way down made it 32-39 %)."""
+    from avatarmedia.encode import read_video
+    from avatarmedia.render import PhotoAnimator
+
+    frames, _ = read_video(FIXTURES / "clips" / "child_talking_9s.mp4")
+    rig = PhotoAnimator(photo_portrait(frames[0], 512), (512, 512)).rig
+    for opening in (0.3, 0.5, 0.75):
+        frame = rig.render(opening)
+        poly = rig.mouth_polygon(rig.warp_opening(opening), 0.0, 0.0)
+        mask = np.zeros(frame.shape[:2], np.uint8)
+        cv2.fillPoly(mask, [np.round(poly).astype(np.int32)], 1)
+        mask = cv2.erode(mask, np.ones((3, 3), np.uint8)).astype(bool)
+        light = cv2.cvtColor(frame.astype(np.float32) / 255, cv2.COLOR_RGB2LAB)[mask][:, 0]
+        assert float((light < NEAR_BLACK_L).mean()) < 0.25, opening
