@@ -61,6 +61,29 @@ def test_close_vowels_nasals_and_sibilants_read_narrower_than_open_vowels() -> N
     assert mean["sibilant"] < 0.5 * mean["open"], mean
 
 
+def test_only_rounded_vowels_round_the_lips() -> None:
+    """Rounding is a departure from the speaker's usual shape, not half of all speech:
+    the rounded vowels round the lips several times more than the spread ones ("ee",
+    "e") and the open ones hardly at all (before, every recording's voiced frames were
+    ranked from its 10th percentile: "ee" 0.37 against "oo" 0.70, the voiced frames
+    0.44 on average, and the photo mouth was narrower than the speakers' on every
+    fixture clip). Labelled by the TTS phoneme timeline, over all ten languages."""
+    classes = {"round": "uoɔwy", "open": "aɑæ", "spread": "ieɛ"}
+    seen: dict[str, list[float]] = {name: [] for name in classes}
+    for language in LANGUAGES:
+        speech = synthesize(REFERENCE_TEXT[language], default_voice(language, "female"))
+        track = audio_mouth_track(speech.samples, speech.sample_rate, 100.0)
+        for p in speech.phonemes:
+            base = _base_chars(p.text)
+            lo, hi = int(p.start_ms // 10) + 1, int(p.end_ms // 10) - 1
+            for name, chars in classes.items():
+                if len(base) == 1 and base in chars and hi > lo:
+                    seen[name].append(float(track.rounding[lo:hi].mean()))
+    mean = {name: float(np.mean(v)) for name, v in seen.items()}
+    assert mean["round"] > 3 * mean["spread"], mean
+    assert mean["open"] < 0.1, mean
+
+
 def test_silence_gives_a_closed_mouth() -> None:
     sr = 16000
     tone = 0.3 * np.sin(2 * np.pi * 180 * np.arange(sr) / sr).astype(np.float32)
