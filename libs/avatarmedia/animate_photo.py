@@ -48,23 +48,27 @@ SMALL_SPAN = 0.7
 WIDE_FROM = 0.5
 BROW_LIFT = 0.028  # brow lift at brow 1, fraction of face height
 # How far the lips part as they are SEEN (the inner-lip gap mid-mouth that the face mesh
-# finds on the rendered frame, in inter-ocular distances), per unit of track opening:
-# real speakers' widest speech openings are 0.28-0.32 IOD. The warp's own gap is not
-# what is seen: a thin dark slit between lips reads as nearly closed (opening 0.2 of
-# the warp parted the lips 0.064 IOD and was seen as 0.033, the closed mouth as 0.023),
-# so each rig measures what its openings look like once (``calibrate``) and drives the
-# warp by the inverse.
+# finds on the rendered frame, in inter-ocular distances, IOD), per unit of track
+# opening, the same on every face: the fixture speakers' 90th percentile is 0.17-0.22
+# IOD (their peaks 0.28-0.32; opening 1 at 0.28 was wrong too often where the audio
+# explains their mouths poorly: lip distance and mouth-crop SSIM worse). The warp's own
+# gap is not what is seen: a thin dark slit between lips reads as nearly closed (warp
+# opening 0.2 parted a child's lips 0.064 IOD and was seen as 0.033, the closed mouth
+# 0.023), so each rig measures once what its openings look like (``calibrate``) and
+# drives the warp by the inverse.
 SEEN_IOD = 0.2
-# The warp openings measured by ``calibrate``; past 1 the lips part further than the
-# fixed fields' nominal range (a face whose slit reads small needs it).
+# The warp openings ``calibrate`` measures; past 1 the lips part further than the
+# fields' nominal range (a face whose slit reads small needs it), up to 1.5 (at 1.8 a
+# smiling face's lower lip stretched thin round a black shout).
 CALIBRATION_GRID = (0.0, 0.15, 0.3, 0.45, 0.6, 0.8, 1.0, 1.25, 1.5)
+MESH_SURE = 0.5  # the mesh's presence score needed to trust its lips (as reenact's)
 
 
 def seen_lip_gap(frame: np.ndarray, near: np.ndarray) -> float | None:
     """The inner-lip gap mid-mouth in IOD as the face mesh sees it on ``frame`` (the
     face near mesh ``near``), None when the mesh is unsure."""
     mesh, presence = fm.track_mesh(frame, near)
-    if presence < 0.5:
+    if presence < MESH_SURE:
         return None
     iod = fm.landmark_distance(mesh, fm.LEFT_EYE_OUTER, fm.RIGHT_EYE_OUTER)
     return fm.landmark_distance(mesh, fm.UPPER_LIP_CENTER, fm.LOWER_LIP_CENTER) / max(iod, 1e-6)
