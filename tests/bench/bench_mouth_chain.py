@@ -74,6 +74,12 @@ def chain(name: str) -> None:
     print(f"  seen vs asked on open frames: slope {slope:.2f}, intercept {icpt:+.3f} IOD")
 
 
-if __name__ == "__main__":
-    for clip_name in sys.argv[1].split(",") if len(sys.argv) > 1 else CLIPS:
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    for clip_name in args[0].split(",") if args else CLIPS:
         chain(clip_name)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
