@@ -47,7 +47,7 @@ from avatarmedia.captions import (
 )
 from avatarmedia.encode import PRESETS, VideoEncoder, resample, save_poster
 from avatarmedia.errors import MediaInputError
-from avatarmedia.matting import MattedAnimator
+from avatarmedia.matting import MIXED, ONE, MattedAnimator, Run
 from avatarmedia.portrait import Portrait, load_image, photo_portrait
 from avatarmedia.render import FaceAnimator, audio_track, fit_track, make_animator
 from avatarmedia.script import paragraphs, sentence_chunks
@@ -412,6 +412,14 @@ class Presenter:
             alpha = cv2.resize(alpha, size, interpolation=cv2.INTER_LINEAR)
         return rgb, alpha
 
+    def runs(self, region: tuple[int, int, int, int]) -> list[Run] | None:
+        """The last frame's matte over ``region`` (presenter px) as runs of surely
+        backdrop, surely presenter and edge (``matting.MatteLayout``), so the blend
+        copies or skips most of it; None: blend all of it."""
+        if self.matted is None or self.disk is not None or self.draw != self.side:
+            return None
+        return self.matted.runs(region)
+
 
 def _dirty_box(animator: FaceAnimator) -> tuple[int, int, int, int] | None:
     """The part of the animator's frames that can change (x0, y0, x1, y1): its head
@@ -445,12 +453,16 @@ def composite(
     box: Box,
     region: tuple[int, int, int, int] | None = None,
     at: tuple[int, int] = (0, 0),
+    runs: list[Run] | None = None,
 ) -> None:
     """Blend the presenter over ``frame`` (in place) where the box is visible (only
     its ``region``, in presenter pixels, when given). ``frame`` may be a part of the
-    frame whose top-left is frame pixel ``at``."""
+    frame whose top-left is frame pixel ``at``. ``runs`` (``Presenter.runs`` of the
+    region, used when all of the region is visible) say where the blend is a copy of
+    the presenter or nothing: only the matte's edge band is blended."""
     height, width = frame.shape[:2]
     box = Box(box.x - at[0], box.y - at[1], box.w, box.h)
+    rx0 = ry0 = 0
     if region is not None:
         rx0, ry0, rx1, ry1 = region
         box = Box(box.x + rx0, box.y + ry0, rx1 - rx0, ry1 - ry0)
@@ -461,10 +473,21 @@ def composite(
         return
     x0, y0, x1, y1 = vis
     sx0, sy0 = x0 - box.x, y0 - box.y
-    fg = rgb[sy0 : sy0 + (y1 - y0), sx0 : sx0 + (x1 - x0)]
-    a = np.ascontiguousarray(alpha[sy0 : sy0 + (y1 - y0), sx0 : sx0 + (x1 - x0)])
-    dst = frame[y0:y1, x0:x1]
-    dst[:] = cv2.blendLinear(np.ascontiguousarray(fg), np.ascontiguousarray(dst), a, 1.0 - a)
+    whole = region is not None and (x1 - x0, y1 - y0) == (box.w, box.h)
+    if runs is None or not whole:
+        runs = [(0, y1 - y0, 0, x1 - x0, MIXED)]
+    else:  # the runs are in presenter pixels: the region's, and it is all visible
+        runs = [(r0 - ry0, r1 - ry0, c0 - rx0, c1 - rx0, k) for r0, r1, c0, c1, k in runs]
+    for r0, r1, c0, c1, kind in runs:
+        dst = frame[y0 + r0 : y0 + r1, x0 + c0 : x0 + c1]
+        fg = rgb[sy0 + r0 : sy0 + r1, sx0 + c0 : sx0 + c1]
+        if kind == ONE:
+            dst[:] = fg
+        elif kind == MIXED:
+            a = alpha[sy0 + r0 : sy0 + r1, sx0 + c0 : sx0 + c1]
+            res = cv2.blendLinear(fg, dst, a, 1.0 - a, dst=dst)
+            if not np.shares_memory(res, dst):  # OpenCV could not write into the view
+                dst[:] = res
 
 
 class AlphaWriter:
@@ -770,7 +793,7 @@ def _scene_frames(
             cx0, cy0, cx1, cy1 = changed
             parts.append((captioned[cy0:cy1, cx0:cx1].copy(), (cx0, cy0)))
         patch = captioned[y0:y1, x0:x1].copy()
-        composite(patch, rgb, alpha, box, region, at=(x0, y0))
+        composite(patch, rgb, alpha, box, region, at=(x0, y0), runs=presenter.runs(region))
         captions.paint(patch, i, moving, at=(x0, y0))
         parts.append((patch, (x0, y0)))
         yield Picture(parts, captioned), layer

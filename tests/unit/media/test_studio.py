@@ -30,7 +30,7 @@ from avatarmedia.matting import (
 from avatarmedia.portrait import draw_portrait, load_image, photo_portrait, spec_from_description
 from avatarmedia.pose import person_mask
 from avatarmedia.render import make_animator
-from avatarmedia.studio_layout import check_dimension, fit_box, presenter_box
+from avatarmedia.studio_layout import Box, check_dimension, fit_box, presenter_box
 from avatarmedia.studio_render import (
     SAMPLE_RATE,
     composite,
@@ -206,6 +206,40 @@ def test_a_frames_matte_is_the_held_one_moved_whatever_frame_came_before(
     outside[y0:y1, x0:x1] = False
     assert np.array_equal(again[outside], matted.alpha[outside])
     assert matted.frame(dict(REST))[1] is matted.alpha  # at rest: the held matte itself
+
+
+def test_a_frames_matte_equals_the_held_one_resampled_whole_small_motion_or_large(
+    matted: MattedAnimator,
+) -> None:
+    # Only the matte's edge band is resampled when the frame moves no pixel further
+    # than a layout's reach; beyond the largest reach all of the head region is. In
+    # either case, after either kind of frame, it must be the whole held matte moved.
+    import cv2
+
+    head = matted._head
+    x0, y0, x1, y1 = head.roi
+    big = dict(REST, dx=0.3, dy=-0.1, roll_deg=8.0)  # beyond every reach
+    for values in (dict(REST, dx=0.01), big, dict(REST, dx=-0.02, roll_deg=1.0), big, big):
+        _, alpha = matted.frame(values)
+        whole = cv2.remap(
+            matted.alpha, head.map_x, head.map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
+        assert np.abs(alpha[y0:y1, x0:x1] - whole).max() < 1e-5, values
+    assert matted._layout is None  # the big move took the whole-region path
+
+
+def test_the_blend_of_held_runs_equals_blending_every_pixel(matted: MattedAnimator) -> None:
+    # Runs that are surely presenter are copied and surely backdrop skipped: the
+    # same bytes as blending every pixel of the region.
+    rgb, alpha = matted.frame(dict(REST, dx=0.02, dy=0.01, roll_deg=1.5))
+    runs = matted.runs(matted._head.roi)
+    assert runs is not None and {k for *_, k in runs} == {0, 1, 2}
+    box = Box(4, 2, rgb.shape[1], rgb.shape[0])
+    under = np.random.default_rng(1).integers(0, 255, (400, 400, 3), np.uint8)
+    plain, fast = under.copy(), under.copy()
+    composite(plain, rgb, alpha, box, matted._head.roi)
+    composite(fast, rgb, alpha, box, matted._head.roi, runs=runs)
+    assert np.array_equal(plain, fast)
 
 
 def test_no_halo_over_a_bright_or_a_dark_background(matted: MattedAnimator) -> None:
