@@ -22,6 +22,7 @@ from avatarmedia.captions import (
 from avatarmedia.matting import (
     REST,
     MattedAnimator,
+    decontaminate,
     face_seed,
     halo_width,
     mask_iou,
@@ -248,6 +249,55 @@ def test_no_halo_over_a_bright_or_a_dark_background(matted: MattedAnimator) -> N
         a = alpha[..., None]
         comp = (rgb * a + np.array(colour) * (1 - a)).astype(np.uint8)
         assert halo_width(comp, alpha, colour) <= 3.0
+
+
+def _ragged_edge() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Dark hair (a disk) over a red backdrop, a white collar patch at its edge; the
+    matte a smooth disk 3 px wider than the hair, as a segmentation model gives it:
+    (picture, alpha, backdrop estimate, presenter estimate)."""
+    yy, xx = np.mgrid[0:160, 0:160]
+    r = np.hypot(yy - 80, xx - 80)
+    hair, backdrop, collar = (40, 30, 25), (190, 30, 35), (235, 235, 230)
+    picture = np.empty((160, 160, 3), np.uint8)
+    picture[:] = backdrop
+    picture[r < 50] = hair
+    alpha = np.clip(53.5 - r, 0, 1).astype(np.float32)
+    patch = (r < 54) & (yy > 120) & (np.abs(xx - 80) < 12)
+    a = alpha[patch][:, None]
+    picture[patch] = (a * collar + (1 - a) * np.array(backdrop) + 0.5).astype(np.uint8)
+    background = np.zeros((160, 160, 3), np.float32) + np.array(backdrop, np.float32)
+    foreground = np.zeros((160, 160, 3), np.float32) + np.array(hair, np.float32)
+    foreground[yy > 110] = (127, 130, 145)  # the local mean of a navy suit and a white shirt
+    return picture, alpha, background, foreground
+
+
+def test_backdrop_left_inside_a_too_wide_matte_takes_the_presenters_colour() -> None:
+    # The painted portrait's frizzy hair: red backdrop between the curls at alpha ~1
+    # showed as a red fringe over any new colour; un-mixing by the matte (F = B + (I -
+    # B) / a) leaves a pixel at alpha 1 as it is.
+    picture, alpha, background, foreground = _ragged_edge()
+    clean = decontaminate(picture, alpha, background, foreground, band=6.0)
+    ring = (alpha > 0.5) & (picture[..., 0] == 190) & (np.arange(160)[:, None] < 110)
+    assert ring.sum() > 100  # red pixels inside the matte, to be cleaned
+    red = clean[..., 0].astype(int) - clean[..., 1:].mean(axis=2)
+    assert red[ring].max() < 25  # hair-coloured now (the backdrop's red: 157)
+    assert np.array_equal(clean[alpha == 0], picture[alpha == 0])  # outside: as it was
+    deep = np.hypot(*(np.mgrid[0:160, 0:160] - 80)) < 40
+    assert np.array_equal(clean[deep], picture[deep])  # well inside: as it was
+
+
+def test_edge_colours_that_are_no_mix_of_presenter_and_backdrop_are_unmixed_by_the_matte() -> None:
+    # A white collar at the edge is neither the local mean of suit and shirt nor the
+    # backdrop: pushing it along backdrop -> presenter painted it purple. Its edge
+    # pixels (collar and backdrop mixed by the matte) come back to the collar.
+    picture, alpha, background, foreground = _ragged_edge()
+    clean = decontaminate(picture, alpha, background, foreground, band=6.0)
+    yy, xx = np.mgrid[0:160, 0:160]
+    collar = (yy > 120) & (np.abs(xx - 80) < 12) & (alpha > 0.3)
+    assert (alpha[collar] < 0.98).sum() >= 10  # partial pixels, to be un-mixed
+    edge = clean[collar].astype(int)
+    assert edge.min() >= 215  # white: neither purple nor dark
+    assert np.abs(edge[:, 0] - edge[:, 1:].mean(axis=1)).max() <= 15  # and no red left
 
 
 def test_halo_width_sees_a_rim() -> None:
