@@ -256,7 +256,7 @@ class PhotoRig:
                 self.look = replace(self.look, teeth=seen.colour.astype(F32))
         if own_teeth is not None:
             self.look = replace(self.look, teeth=own_teeth.colour())
-        self.grain = grain_tile(self.look)
+        self.grain = grain_tile(self.look, repeat=4)  # 256 px: wider than a mouth
         self.own_teeth = (
             None if own_teeth is None else (own_teeth.rgba.astype(F32), own_teeth.gaps * height)
         )

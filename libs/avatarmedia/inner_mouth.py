@@ -202,17 +202,17 @@ def _tooth_edges(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per column (``across`` = -1..1 across the mouth): distance to the nearest tooth
     edge in arch radians, and where in its tooth the column is (0 centre, 1 edge)."""
-    theta = np.arcsin(np.clip(across / 1.08, -1.0, 1.0))
+    theta = np.arcsin(_clip(across / 1.08, -1.0, 1.0))
     edges = np.array(angles[1:], np.float64)
     edges = np.concatenate([-edges[::-1], [0.0], edges])
     d = np.abs(theta[:, None] - edges[None, :])
     k = np.argmin(d, axis=1)
     near = d[np.arange(len(theta)), k]
     # half width of the tooth this column is in
-    idx = np.clip(np.searchsorted(edges, theta), 1, len(edges) - 1)
+    idx = _clip(np.searchsorted(edges, theta), 1, len(edges) - 1)
     half = (edges[idx] - edges[idx - 1]) / 2
     centre = (edges[idx] + edges[idx - 1]) / 2
-    pos = np.clip(np.abs(theta - centre) / np.maximum(half, 1e-3), 0, 1)
+    pos = _clip(np.abs(theta - centre) / np.maximum(half, 1e-3), 0, 1)
     return near.astype(F32), pos.astype(F32)
 
 
@@ -224,6 +224,19 @@ def _over(weights: list[np.ndarray], alpha: np.ndarray, shade: np.ndarray) -> No
     for w in weights:
         np.multiply(w, keep, out=w)
     weights.append(alpha * shade)
+
+
+def _clip(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """``np.clip`` of a new array (the same values) without its wrapper's overhead:
+    a frame's mouth makes ~20 such calls on arrays of a few thousand pixels, where
+    the wrapper cost as much as the work."""
+    out: np.ndarray = np.minimum(np.maximum(x, lo), hi)
+    return out
+
+
+def _unit(v: float) -> float:
+    """A number clipped to [0, 1] (``np.clip`` on a Python float costs ~5 us)."""
+    return min(max(float(v), 0.0), 1.0)
 
 
 def _clip01(x: np.ndarray) -> np.ndarray:
@@ -279,7 +292,7 @@ def paint_interior(
     fb = bottom - yy  # px above the lower lip
     cx = (local[:, 0].min() + local[:, 0].max()) / 2
     half = max((local[:, 0].max() - local[:, 0].min()) / 2, 1.0)
-    across = np.clip((xs - cx) / half, -1, 1).astype(F32)
+    across = _clip((xs - cx) / half, -1, 1).astype(F32)
     depth = across * across  # 0 front .. 1 at the corners
     light = F32(1.0) + F32(0.12 * look.light_lr) * across
     # throat: darkest half-way down, deeper towards the corners
@@ -299,8 +312,8 @@ def paint_interior(
     if opening > 0.25:  # tongue, low in the mouth, lit from above
         t_h = gap * F32(0.45)
         t_in = _clip01((t_h - fb) / np.maximum(gap * F32(0.18), F32(1)))
-        t_in *= np.clip(1 - ((xs - cx) / (0.8 * half)) ** 2, 0, 1).astype(F32)
-        t_in *= F32(np.clip((opening - 0.25) * 2.5, 0, 1))
+        t_in *= _clip(1 - ((xs - cx) / (0.8 * half)) ** 2, 0, 1).astype(F32)
+        t_in *= F32(_unit((opening - 0.25) * 2.5))
         shade = F32(1.0) - F32(0.35) * _clip01((t_h - fb) / np.maximum(gap * F32(0.4), F32(1)))
         _over(weights, t_in, shade * light)
         colours.append(look.tongue)
@@ -314,7 +327,7 @@ def paint_interior(
     t_len = teeth_h * (F32(1.0) - F32(0.12) * np.exp(-((near_edge / F32(0.05)) ** 2)))
     cover = _clip01(t_len - ft + F32(0.5)) * np.minimum(teeth_h, F32(1.0))
     side = F32(UPPER_TEETH_SIDE) + (F32(0.9 - UPPER_TEETH_SIDE)) * show
-    cover *= np.clip((side - np.abs(across)) / (F32(0.18) - F32(0.06) * show), 0, 1)
+    cover *= _clip((side - np.abs(across)) / (F32(0.18) - F32(0.06) * show), 0, 1)
     col_k = (F32(1.0) - F32(0.12) * pos**2) * (F32(1.0) - F32(0.35) * depth) * light
     # The line between neighbours is faint, a small dark notch at the biting edge.
     notch = _clip01(ft / np.maximum(teeth_h, F32(1)))
@@ -338,11 +351,14 @@ def paint_interior(
         img = cv2.GaussianBlur(img, (0, 0), look.blur_sigma * 0.8)
     if grain is not None:
         gy, gx = grain.shape
-        img += grain[np.arange(bh) % gy][:, np.arange(bw) % gx][..., None]
+        if bh <= gy and bw <= gx:  # a tile repeated already (``grain_tile``'s ``repeat``)
+            img += grain[:bh, :bw, None]
+        else:
+            img += grain[np.arange(bh) % gy][:, np.arange(bw) % gx][..., None]
     if own is not None:
         img = _own_teeth_over(img, own, across, ft)
-    alpha = mask.astype(F32) * F32(np.clip(opening * 6, 0, 1) / 255.0)
-    interior = np.clip(img, 0, 255).astype(np.uint8)
+    alpha = mask.astype(F32) * F32(_unit(opening * 6) / 255.0)
+    interior = _clip(img, 0, 255).astype(np.uint8)
     patch[:] = cv2.blendLinear(patch, interior, 1 - alpha, alpha)
 
 
@@ -371,7 +387,7 @@ def _inner_lips(
     cols = np.arange(patch.shape[1])
 
     def edge_colour(rows: np.ndarray) -> np.ndarray:
-        idx = np.clip(np.round(rows).astype(int), 0, h - 1)
+        idx = _clip(np.round(rows).astype(int), 0, h - 1)
         px: np.ndarray = patch[idx, cols[None, :]].astype(F32).mean(axis=0)
         return px
 
@@ -379,7 +395,7 @@ def _inner_lips(
     above = edge_colour(top[None, :] - np.array([[1.5], [2.5]], F32))
     band = F32(max(0.6, 0.006 * height))
     low_k = F32(0.8) * (F32(1.0) - F32(0.6) * F32(teeth_show))
-    deep = 0.5 * teeth_show + 0.5 * float(np.clip((opening - 0.2) / 0.5, 0.0, 1.0))
+    deep = 0.5 * teeth_show + 0.5 * _unit((opening - 0.2) / 0.5)
     in_corner = F32(1.0) - F32(deep) * _clip01((np.abs(across) - F32(0.7)) / F32(0.25))
     for near, k, colour in (
         (np.exp(-np.maximum(ft, 0) / band), F32(0.35), above),
@@ -409,9 +425,9 @@ def _lower_teeth(
     show = F32(look.teeth_show)
     depth = across * across
     wide_h = np.minimum(F32(0.02 * height) * (1 - F32(0.5) * depth), gap * F32(0.18))
-    wide_h *= F32(np.clip((opening - 0.6) / 0.3, 0, 1))
-    wide_h *= np.clip((F32(LOWER_TEETH_SIDE) - np.abs(across)) / F32(0.2), 0, 1)
-    ramp = F32(np.clip((opening - LOWER_FROM) / LOWER_RAMP, 0, 1))
+    wide_h *= F32(_unit((opening - 0.6) / 0.3))
+    wide_h *= _clip((F32(LOWER_TEETH_SIDE) - np.abs(across)) / F32(0.2), 0, 1)
+    ramp = F32(_unit((opening - LOWER_FROM) / LOWER_RAMP))
     show_h = np.minimum(
         F32(LOWER_SHOW_H * height) * (1 - F32(0.45) * depth), gap * F32(LOWER_SHOW_SHARE)
     )
@@ -419,7 +435,7 @@ def _lower_teeth(
     if float(l_h.max()) < 0.3:
         return None
     low = _clip01(l_h - fb + F32(0.5))
-    low *= np.clip((F32(0.86) - F32(0.06) * show - np.abs(across)) / F32(0.15), 0, 1)
+    low *= _clip((F32(0.86) - F32(0.06) * show - np.abs(across)) / F32(0.15), 0, 1)
     near_edge, pos = _tooth_edges(across, LOWER_TOOTH_ANGLES)
     edge = np.exp(-((near_edge / F32(0.018)) ** 2))
     # darker towards the corners and down towards the lip; the biting edge catches a
@@ -445,7 +461,7 @@ def _own_teeth_over(
     col = (across + 1) * F32(0.5 * (tw - 1))
     gap_px = np.interp(col, np.arange(tw), gaps_px).astype(F32)
     near = ft / np.maximum(gap_px, F32(1.0))
-    map_y = np.ascontiguousarray(np.clip(near, 0, 1) * F32(th - 1), F32)
+    map_y = np.ascontiguousarray(_clip(near, 0, 1) * F32(th - 1), F32)
     map_x = np.ascontiguousarray(np.broadcast_to(col[None, :], map_y.shape), F32)
     smp = cv2.remap(tex, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     a = (smp[..., 3] * F32(1 / 255.0) * (near <= 1.0))[..., None]
@@ -453,9 +469,13 @@ def _own_teeth_over(
     return out
 
 
-def grain_tile(look: MouthLook, seed: int = 0, size: int = 64) -> np.ndarray:
-    """A fixed tile of the photo's grain (the same every frame, like the photo's own)."""
+def grain_tile(look: MouthLook, seed: int = 0, size: int = 64, repeat: int = 1) -> np.ndarray:
+    """A fixed tile of the photo's grain (the same every frame, like the photo's own),
+    ``repeat`` x ``repeat`` times over: the same values as indexing one tile modulo
+    its size, which ``paint_interior`` then need not do each frame for a mouth
+    smaller than the whole."""
     rng = np.random.default_rng(seed)
     white = rng.normal(0.0, 1.0, (size, size)).astype(F32)
     noise: np.ndarray = cv2.GaussianBlur(white, (0, 0), 0.6)
-    return noise * F32(look.grain / max(float(noise.std()), 1e-6))
+    tile = noise * F32(look.grain / max(float(noise.std()), 1e-6))
+    return np.tile(tile, (repeat, repeat)) if repeat > 1 else tile
