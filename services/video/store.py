@@ -4,7 +4,7 @@ one transaction; rows come back as ``logic.Video``."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from sqlalchemy import (
     and_,
     false,
     func,
+    or_,
     select,
     update,
 )
@@ -101,6 +102,18 @@ videos = Table(
 )
 
 
+# Every avatar a video shows: an avatar video's one, each avatar scene's of a studio
+# video (the videos row keeps only the first), so deleting an avatar finds them all.
+video_avatars = Table(
+    "video_avatars",
+    metadata,
+    Column("video_id", String(40), primary_key=True),
+    Column("avatar_id", String(40), primary_key=True),
+    Column("owner_id", String(MAX_OWNER_ID_LENGTH), nullable=False),
+    Index("ix_video_avatars_owner_avatar", "owner_id", "avatar_id"),
+)
+
+
 def video_of(row: Any) -> Video:
     values = dict(row._mapping)
     values["tier"] = Tier(values["tier"])
@@ -108,9 +121,17 @@ def video_of(row: Any) -> Video:
     return Video(**values)
 
 
-async def insert(session: AsyncSession, video: Video) -> None:
+async def insert(session: AsyncSession, video: Video, shows: Iterable[str] = ()) -> None:
+    """The video's row, and a link to every avatar it shows (``video.avatar_id`` and
+    ``shows``: a studio video's scene avatars)."""
     values = {name: getattr(video, name) for name in videos.c.keys()}
     await session.execute(videos.insert().values(**values))
+    avatar_ids = sorted({video.avatar_id, *shows} - {""})
+    if avatar_ids:
+        links = [
+            {"video_id": video.id, "avatar_id": a, "owner_id": video.owner_id} for a in avatar_ids
+        ]
+        await session.execute(video_avatars.insert(), links)
 
 
 async def get(session: AsyncSession, video_id: str, owner_id: str | None = None) -> Video | None:
@@ -169,7 +190,15 @@ async def page(
 
 
 async def of_avatar(session: AsyncSession, owner_id: str, avatar_id: str) -> list[Video]:
-    query = select(videos).where(videos.c.owner_id == owner_id, videos.c.avatar_id == avatar_id)
+    """Every video of the owner's that shows the avatar, in any scene. Videos made
+    before the links existed are found by their first avatar."""
+    shown = select(video_avatars.c.video_id).where(
+        video_avatars.c.owner_id == owner_id, video_avatars.c.avatar_id == avatar_id
+    )
+    query = select(videos).where(
+        videos.c.owner_id == owner_id,
+        or_(videos.c.avatar_id == avatar_id, videos.c.id.in_(shown)),
+    )
     return [video_of(r) for r in (await session.execute(query)).all()]
 
 

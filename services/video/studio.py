@@ -357,7 +357,7 @@ class StudioSubmissions:
         video = _queued(video_id, owner, draft, scenes, seconds, rate, hold_id, amount, key)
         try:
             async with base.db.transaction() as session:
-                await store.insert(session, video)
+                await store.insert(session, video, shows=_avatars_shown(draft))
                 await events.queue_studio(
                     session,
                     video,
@@ -411,6 +411,11 @@ def _checked(kind: str, data: bytes) -> tuple[bytes, str, str, float]:
             f"{MAX_BACKGROUND_VIDEO_SECONDS / 60:.0f} minutes"
         )
     return data, "video", "application/octet-stream", seconds
+
+
+def _avatars_shown(draft: StudioDraft) -> set[str]:
+    """The avatar of every avatar scene (deleting any of them deletes the video's files)."""
+    return {d.character.avatar_id for d in draft.scenes if d.character and d.character.avatar_id}
 
 
 def _queued(

@@ -4,6 +4,7 @@ reconcile) with real billing, NATS, S3 and SQLite; fakes only for avatars/poses.
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 from pathlib import Path
 
@@ -349,3 +350,33 @@ async def test_deleting_the_avatar_deletes_its_videos_files(mesh: VideoMesh) -> 
     await announce_avatar_deleted(mesh, avatar.id)
     assert await gone(mesh, done.video_key)
     assert not await mesh.storage.exists(done.poster_key)
+
+
+def two_scene_studio(first: str, second: str) -> video_pb2.CreateStudioVideoRequest:
+    """A small studio video: one silent second of each avatar over a colour."""
+
+    def scene(avatar_id: str) -> dict[str, object]:
+        return {
+            "character": {"type": "avatar", "avatar_id": avatar_id},
+            "voice": {"type": "silence", "duration": 1.0},
+            "background": {"type": "color", "value": "#204060"},
+        }
+
+    body = {
+        "video_inputs": [scene(first), scene(second)],
+        "dimension": {"width": 320, "height": 240},
+    }
+    return video_pb2.CreateStudioVideoRequest(owner_id=OWNER, request_json=json.dumps(body))
+
+
+async def test_deleting_an_avatar_of_a_later_scene_deletes_the_studio_videos_files(
+    mesh: VideoMesh,
+) -> None:
+    first = await seed_avatar(mesh.storage, mesh.avatars)
+    second = await seed_avatar(mesh.storage, mesh.avatars)
+    queued = await mesh.videos.CreateStudioVideo(two_scene_studio(first.id, second.id))
+    done = await mesh.wait(OWNER, queued.id)
+    assert done.status == video_pb2.VIDEO_STATUS_COMPLETED, done.error
+    assert await mesh.storage.exists(done.video_key)
+    await announce_avatar_deleted(mesh, second.id)
+    assert await gone(mesh, done.video_key)
