@@ -49,6 +49,9 @@ GUARD_FROM, GUARD_TO = 0.15, 0.6
 JAW_REACH_FROM, JAW_REACH_TO = 0.2, 0.5
 SHARPEN_CAP = 1.5  # the most unsharp-mask amount a sample gets
 SHARPEN_SIGMA = 1.0  # px: the fine detail measured and restored
+# The frame's fine detail the jaw warp's bilinear resampling is taken to keep at least
+# (amplitude share), and the mask over which its restoration fades in from nothing.
+KEPT_FLOOR, FRAME_KEPT_FADE = 0.6, 0.05
 # Viseme -> extra wishes: (teeth share target or None, thickness quantile or None).
 _VISEME_WISH: dict[str, tuple[float | None, float | None]] = {
     "MBP": (0.0, 0.15),
@@ -340,7 +343,11 @@ def sharpen_amount(gray: np.ndarray, where: npt.NDArray[np.bool_], target: float
 
 
 def keep_detail(
-    sample: ImageArray, roi: ImageArray, mask: FloatArray, amount: float = 0.0
+    sample: ImageArray,
+    roi: ImageArray,
+    mask: FloatArray,
+    amount: float = 0.0,
+    frame_kept: float = 1.0,
 ) -> ImageArray:
     """The sample blended into ``roi`` through ``mask``, the sample sharpened by an
     unsharp ``amount`` and the fine detail that mixing two textures averages away put
@@ -353,6 +360,12 @@ def keep_detail(
     energy of a sample sharpened by ``amount`` where it shows alone, leaves the frame
     where it shows alone, and keeps the level in between. In floating point, rounded
     once (rounding first added a third more "detail" of rounding noise on a soft face).
+
+    ``frame_kept``: the share of its fine detail (amplitude) the frame kept through the
+    jaw warp's bilinear resampling; put back with the rest where the sample shows
+    (1 - m becomes (1 - m) * frame_kept), faded in over the mask's first
+    ``FRAME_KEPT_FADE`` so nothing is added where the frame shows alone (bilinear
+    plus this costs a fifth of a bicubic jaw warp).
     """
     out: ImageArray = np.asarray(cv2.blendLinear(sample, roi, mask, 1.0 - mask), np.uint8)
     # Only where both show (or the sample is sharpened) is there anything to add.
@@ -363,7 +376,8 @@ def keep_detail(
     y0, y1 = max(0, 4 * ys.min() - 4), min(h, 4 * ys.max() + 5)
     x0, x1 = max(0, 4 * xs.min() - 4), min(w, 4 * xs.max() + 5)
     m = np.ascontiguousarray(mask[y0:y1, x0:x1])
-    gain = 1.0 / np.sqrt((m / (1.0 + amount)) ** 2 + (1.0 - m) ** 2) - 1.0
+    kept = 1.0 - (1.0 - frame_kept) * np.minimum(m * (1.0 / FRAME_KEPT_FADE), 1.0)
+    gain = 1.0 / np.sqrt((m / (1.0 + amount)) ** 2 + ((1.0 - m) * kept) ** 2) - 1.0
     part = np.asarray(
         cv2.blendLinear(
             sample[y0:y1, x0:x1].astype(np.float32),
@@ -454,8 +468,8 @@ class MouthCompositor:
         roi = frame[y0:y1, x0:x1][sub]
         m = np.ascontiguousarray(mask[sub])
         warped = self._match_colour(warped, roi, m)
-        amount = self._sharpen_amount(warped, grey, m)
-        roi[...] = keep_detail(warped, roi, m, amount)
+        amount, kept = self._sharpen_amount(warped, grey, roi, m)
+        roi[...] = keep_detail(warped, roi, m, amount, kept)
         return frame
 
     def _warp(
@@ -500,18 +514,25 @@ class MouthCompositor:
         )
         return out
 
-    def _sharpen_amount(self, warped: ImageArray, grey: FloatArray, mask: FloatArray) -> float:
+    def _sharpen_amount(
+        self, warped: ImageArray, grey: FloatArray, roi: ImageArray, mask: FloatArray
+    ) -> tuple[float, float]:
         """The unsharp amount bringing the sample to the frame's fine detail over the
-        blend ring (``sharpen_amount``), smoothed over time like the colour."""
+        blend ring (``sharpen_amount``, from the frame's ``grey`` before the jaw warp),
+        smoothed over time like the colour; and the share of that detail (amplitude)
+        the jaw warp's bilinear resampling left in the frame's ``roi`` there."""
         ring = (mask > 0.05) & (mask < 0.7)
         if ring.sum() < 30:
-            return self._amount or 0.0
+            return self._amount or 0.0, 1.0
+        target = detail_energy(grey, ring)
         ours = np.asarray(cv2.cvtColor(warped, cv2.COLOR_RGB2GRAY), np.float32)
-        amount = sharpen_amount(ours, ring, detail_energy(grey, ring))
+        amount = sharpen_amount(ours, ring, target)
         if self._amount is not None:
             amount = self.colour_memory * self._amount + (1 - self.colour_memory) * amount
         self._amount = amount
-        return amount
+        now = np.asarray(cv2.cvtColor(roi, cv2.COLOR_RGB2GRAY), np.float32)
+        kept = np.sqrt(detail_energy(now, ring) / target) if target > 1e-6 else 1.0
+        return amount, float(np.clip(kept, KEPT_FLOOR, 1.0))
 
     def _match_colour(self, warped: ImageArray, roi: ImageArray, mask: FloatArray) -> ImageArray:
         """Mean and spread of the sample matched to the frame over the blend ring.
@@ -671,15 +692,9 @@ def _remap_moved(roi: ImageArray, field: np.ndarray, n: int) -> ImageArray:
     x0, x1 = int(cx0 * w / n), min(w, int(np.ceil(cx1 * w / n)) + 1)
     mx, my = dense_map((w, h), n, -field)
     xs, ys = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
+    fixed, frac = cv2.convertMaps(mx[y0:y1, x0:x1] + xs, my[y0:y1, x0:x1] + ys, cv2.CV_16SC2)
     out[y0:y1, x0:x1] = np.asarray(
-        cv2.remap(
-            roi,
-            mx[y0:y1, x0:x1] + xs,
-            my[y0:y1, x0:x1] + ys,
-            cv2.INTER_CUBIC,
-            borderMode=cv2.BORDER_REPLICATE,
-        ),
-        np.uint8,
+        cv2.remap(roi, fixed, frac, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE), np.uint8
     )
     return out
 
