@@ -100,7 +100,9 @@ def one_pass(mod: ModuleType, footage: Footage, data: Sequence[Case]) -> tuple[f
     return 1000 * cpu / max(len(data), 1), frames
 
 
-def compare(name: str, ref: ModuleType, footage: Footage, data: Sequence[Case], rounds: int) -> None:
+def compare(
+    name: str, ref: ModuleType, footage: Footage, data: Sequence[Case], rounds: int
+) -> None:
     """Both implementations alternately; the minimum pass of each and the output change."""
     best = {"ref": np.inf, "ours": np.inf}
     got: dict[str, list] = {}
@@ -108,7 +110,9 @@ def compare(name: str, ref: ModuleType, footage: Footage, data: Sequence[Case], 
         for label, mod in (("ref", ref), ("ours", ours)):
             ms, got[label] = one_pass(mod, footage, data)
             best[label] = min(best[label], ms)
-    diff = [np.abs(a.astype(np.int16) - b).astype(np.float32) for a, b in zip(got["ref"], got["ours"])]
+    diff = [
+        np.abs(a.astype(np.int16) - b).astype(np.float32) for a, b in zip(got["ref"], got["ours"])
+    ]
     mean = float(np.mean([d.mean() for d in diff]))
     worst = float(max(d.max() for d in diff))
     changed = float(np.mean([(d.max(axis=2) > 2).mean() for d in diff]))
