@@ -43,17 +43,9 @@ def test_phoneme_opening_never_reads_the_audio() -> None:
 def test_close_vowels_nasals_and_sibilants_read_narrower_than_open_vowels() -> None:
     """Spectral shape, not loudness alone: "ee"/"oo", nasals and sibilants are loud
     but narrow. Labelled by the TTS phoneme timeline, over all ten languages."""
-    classes = {"open": "aɑ", "close": "iu", "nasal": "mnŋ", "sibilant": "sʃz"}
-    seen: dict[str, list[float]] = {name: [] for name in classes}
-    for language in LANGUAGES:
-        speech = synthesize(REFERENCE_TEXT[language], default_voice(language, "female"))
-        track = audio_mouth_track(speech.samples, speech.sample_rate, 100.0)
-        for p in speech.phonemes:
-            base = _base_chars(p.text)
-            lo, hi = int(p.start_ms // 10) + 1, int(p.end_ms // 10) - 1
-            for name, chars in classes.items():
-                if len(base) == 1 and base in chars and hi > lo:
-                    seen[name].append(float(track.opening[lo:hi].mean()))
+    seen = _track_by_phoneme_class(
+        {"open": "aɑ", "close": "iu", "nasal": "mnŋ", "sibilant": "sʃz"}, "opening"
+    )
     mean = {name: float(np.mean(v)) for name, v in seen.items()}
     assert all(len(v) >= 10 for v in seen.values()), {k: len(v) for k, v in seen.items()}
     assert mean["close"] < 0.6 * mean["open"], mean
@@ -68,17 +60,7 @@ def test_only_rounded_vowels_round_the_lips() -> None:
     ranked from its 10th percentile: "ee" 0.37 against "oo" 0.70, the voiced frames
     0.44 on average, and the photo mouth was narrower than the speakers' on every
     fixture clip). Labelled by the TTS phoneme timeline, over all ten languages."""
-    classes = {"round": "uoɔwy", "open": "aɑæ", "spread": "ieɛ"}
-    seen: dict[str, list[float]] = {name: [] for name in classes}
-    for language in LANGUAGES:
-        speech = synthesize(REFERENCE_TEXT[language], default_voice(language, "female"))
-        track = audio_mouth_track(speech.samples, speech.sample_rate, 100.0)
-        for p in speech.phonemes:
-            base = _base_chars(p.text)
-            lo, hi = int(p.start_ms // 10) + 1, int(p.end_ms // 10) - 1
-            for name, chars in classes.items():
-                if len(base) == 1 and base in chars and hi > lo:
-                    seen[name].append(float(track.rounding[lo:hi].mean()))
+    seen = _track_by_phoneme_class({"round": "uoɔwy", "open": "aɑæ", "spread": "ieɛ"}, "rounding")
     mean = {name: float(np.mean(v)) for name, v in seen.items()}
     assert mean["round"] > 3 * mean["spread"], mean
     assert mean["open"] < 0.1, mean
@@ -119,3 +101,20 @@ def test_bad_input_is_rejected() -> None:
         audio_mouth_track(np.zeros(100, np.float32), 16000, 0)
     with pytest.raises(MediaInputError):
         audio_mouth_track(np.array([np.nan] * 100, np.float32), 16000, 25)
+
+
+def _track_by_phoneme_class(classes: dict[str, str], field: str) -> dict[str, list[float]]:
+    """The audio track's ``field`` (opening or rounding) inside each single-character
+    phoneme of each class, over the reference passage in all ten languages, labelled by
+    the TTS phoneme timeline (10 ms frames, the phoneme's first and last left out)."""
+    seen: dict[str, list[float]] = {name: [] for name in classes}
+    for language in LANGUAGES:
+        speech = synthesize(REFERENCE_TEXT[language], default_voice(language, "female"))
+        values = getattr(audio_mouth_track(speech.samples, speech.sample_rate, 100.0), field)
+        for p in speech.phonemes:
+            base = _base_chars(p.text)
+            lo, hi = int(p.start_ms // 10) + 1, int(p.end_ms // 10) - 1
+            for name, chars in classes.items():
+                if len(base) == 1 and base in chars and hi > lo:
+                    seen[name].append(float(values[lo:hi].mean()))
+    return seen
