@@ -65,6 +65,31 @@ LOWER_TEETH_SIDE = 0.5  # lower teeth on wide vowels: the middle ones only
 THROAT_DEPTH = 0.15  # the throat's darkening half-way down the opening (see mouth_look)
 THROAT_LIGHT = 0.32  # the throat's mean lightness, times the cheeks'
 BETWEEN_ROWS_DARK = 0.45  # how much darker the throat is behind two rows of teeth
+# ... while the rows are near each other: the darkening fades out as the lips' gap
+# grows from ROWS_NEAR to ROWS_NEAR + ROWS_APART (face heights). At a wide opening the
+# light gets in (a smiling astronaut's wide mouth was a near-black hole, 19 % of it).
+ROWS_NEAR, ROWS_APART = 0.045, 0.035
+# The tongue fills the lower part of an open mouth: it shows from opening TONGUE_FROM,
+# fully at TONGUE_FULL, its top at TONGUE_LOW of the gap above the lower lip, rising to
+# TONGUE_HIGH of it when wide (the fixture speakers' open mouths are tongue from about
+# half-way down; ours were a dark throat with a sliver of tongue at the lip).
+TONGUE_FROM, TONGUE_FULL = 0.1, 0.5
+TONGUE_LOW, TONGUE_HIGH = 0.35, 0.55
+# Behind a row of lower teeth that shows (``teeth_show``) the tongue is seen only once
+# the mouth opens further, from TONGUE_FROM + TONGUE_BEHIND_TEETH x teeth_show (a tongue
+# between en_woman's rows at small openings smoothed her inside: inner edges 0.73x ->
+# 0.63x the real ones').
+TONGUE_BEHIND_TEETH = 0.3
+# Light reaches inside a mouth only through the opening: under a dim light (the
+# photo's white, the eye whites or the teeth's lightness, under WHITE_FULL) the inside
+# falls into shadow faster than the face: the tongue's light is scaled from
+# INSIDE_FLOOR at a white of WHITE_DIM to 1 at WHITE_FULL (grey levels). The eye whites
+# measure the light, not the skin tone (a dark-skinned face under good light keeps a
+# lit tongue). Fitted on two clips: man_talking_7s (white ~114) shows a mouth 36 %
+# near-black, the child (144) 14 % with a pink tongue; scaling by white / 190 made the
+# child's tongue brown (L* EMD 13.5).
+WHITE_DIM, WHITE_FULL = 90.0, 150.0
+INSIDE_FLOOR = 0.3
 
 
 @dataclass(frozen=True)
@@ -77,6 +102,7 @@ class MouthLook:
     light_lr: float  # -1 lit from the image's left .. +1 from its right
     blur_sigma: float  # px at this image size
     grain: float  # std of the photo's fine noise, grey levels
+    inside_light: float = 1.0  # the inside's light under the photo's (see WHITE_FULL)
     teeth_show: float = 0.0  # how much the photo showed the teeth (``own_teeth.teeth_show``)
 
 
@@ -163,10 +189,11 @@ def mouth_look(image: np.ndarray, mesh: np.ndarray, height: float) -> MouthLook:
     # frame's open mouth (child_talking_9s) was 32-39 % near-black once the teeth hide
     # in slightly open mouths; the real child's is 14 %.
     deep = _deepened(lip)
+    inside = inside_light(light_of_white)
     throat = deep * THROAT_LIGHT * float(skin.mean())
     # the tongue: as light as the mouth's wet surfaces, redder (a pink, not a grey)
     wet = mucosa(lip, skin)
-    tongue = 0.85 * (0.5 * wet + 0.5 * deep * float(wet.mean()))
+    tongue = 0.85 * (0.5 * wet + 0.5 * deep * float(wet.mean())) * inside
     lr = float(np.clip((skin_r.mean() - skin_l.mean()) / max(skin.mean(), 1.0) * 4, -1, 1))
     return MouthLook(
         teeth=teeth.astype(F32),
@@ -175,7 +202,14 @@ def mouth_look(image: np.ndarray, mesh: np.ndarray, height: float) -> MouthLook:
         light_lr=lr,
         blur_sigma=_edge_sigma(image, mesh),
         grain=_grain(image, mesh, height),
+        inside_light=inside,
     )
+
+
+def inside_light(white: float) -> float:
+    """How lit the inside of the mouth is, times what the face's light alone gives:
+    1 under a light that makes white WHITE_FULL or more, less under a dim one."""
+    return float(np.clip((white - WHITE_DIM) / (WHITE_FULL - WHITE_DIM), INSIDE_FLOOR, 1.0))
 
 
 def mucosa(lip: np.ndarray, skin: np.ndarray) -> np.ndarray:
@@ -306,16 +340,14 @@ def paint_interior(
     )
     # Little light gets in between two rows of teeth: the back of the mouth is darker
     # there (en_woman's lit red between her rows read as a gum line).
-    throat *= F32(1.0) - F32(BETWEEN_ROWS_DARK) * show
+    near_rows = show * rows_near(gap, height)
+    throat *= F32(1.0) - F32(BETWEEN_ROWS_DARK) * near_rows
     weights: list[np.ndarray] = [throat]
     colours = [look.throat]
-    if opening > 0.25:  # tongue, low in the mouth, lit from above
-        t_h = gap * F32(0.45)
-        t_in = _clip01((t_h - fb) / np.maximum(gap * F32(0.18), F32(1)))
-        t_in *= _clip(1 - ((xs - cx) / (0.8 * half)) ** 2, 0, 1).astype(F32)
-        t_in *= F32(_unit((opening - 0.25) * 2.5))
-        shade = F32(1.0) - F32(0.35) * _clip01((t_h - fb) / np.maximum(gap * F32(0.4), F32(1)))
-        _over(weights, t_in, shade * light)
+    tongue = _tongue(opening * look.inside_light, gap, fb, xs - cx, half, look.teeth_show)
+    if tongue is not None:
+        # between two rows of teeth near each other the tongue is in their shadow
+        _over(weights, tongue[0] * (F32(1.0) - near_rows), tongue[1] * light)
         colours.append(look.tongue)
     # upper teeth: separate teeth on an arch, a soft shadow under the lip
     near_edge, pos = _tooth_edges(across)
@@ -360,6 +392,38 @@ def paint_interior(
     alpha = mask.astype(F32) * F32(_unit(opening * 6) / 255.0)
     interior = _clip(img, 0, 255).astype(np.uint8)
     patch[:] = cv2.blendLinear(patch, interior, 1 - alpha, alpha)
+
+
+def rows_near(gap: np.ndarray, height: float) -> np.ndarray:
+    """Per column, 1 where two rows of teeth are near each other (little light gets
+    between them), fading to 0 as the lips part wider (see ROWS_NEAR)."""
+    out: np.ndarray = _clip01(F32(1.0) - (gap - F32(ROWS_NEAR * height)) / F32(ROWS_APART * height))
+    return out
+
+
+def _tongue(
+    opening: float,
+    gap: np.ndarray,
+    fb: np.ndarray,
+    dx: np.ndarray,
+    half: float,
+    teeth_show: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Coverage and lightness of the tongue, or None: it fills the lower part of the
+    opening (its top rising from TONGUE_LOW to TONGUE_HIGH of the gap as the mouth
+    opens), narrower than the mouth, lit from above (lightest along its top surface,
+    in the lower lip's shadow towards the bottom); behind lower teeth that show, from
+    a wider opening on."""
+    start = TONGUE_FROM + TONGUE_BEHIND_TEETH * teeth_show
+    on = _unit((opening - start) / (TONGUE_FULL - TONGUE_FROM))
+    if on <= 0.0:
+        return None
+    t_h = gap * F32(TONGUE_LOW + (TONGUE_HIGH - TONGUE_LOW) * on)
+    t_in = _clip01((t_h - fb) / np.maximum(gap * F32(0.08), F32(1)))
+    t_in *= _clip(1 - (dx / (0.85 * half)) ** 2, 0, 1).astype(F32)
+    t_in *= F32(on)
+    shade = F32(1.0) - F32(0.3) * _clip01((t_h - fb) / np.maximum(gap * F32(0.5), F32(1)))
+    return t_in, shade
 
 
 def _inner_lips(
