@@ -79,7 +79,7 @@ TONGUE_LOW, TONGUE_HIGH = 0.35, 0.55
 # the mouth opens further, from TONGUE_FROM + TONGUE_BEHIND_TEETH x teeth_show (a tongue
 # between en_woman's rows at small openings smoothed her inside: inner edges 0.73x ->
 # 0.63x the real ones').
-TONGUE_BEHIND_TEETH = 0.3
+TONGUE_BEHIND_TEETH = 0.5
 # Light reaches inside a mouth only through the opening: under a dim light (the
 # photo's white, the eye whites or the teeth's lightness, under WHITE_FULL) the inside
 # falls into shadow faster than the face: the tongue's light is scaled from

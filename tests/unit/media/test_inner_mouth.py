@@ -174,3 +174,95 @@ def test_a_dim_photos_open_mouth_is_dark_not_black() -> None:
         mask = cv2.erode(mask, np.ones((3, 3), np.uint8)).astype(bool)
         light = cv2.cvtColor(frame.astype(np.float32) / 255, cv2.COLOR_RGB2LAB)[mask][:, 0]
         assert float((light < NEAR_BLACK_L).mean()) < 0.25, opening
+
+
+def test_a_wide_smiling_mouth_shows_a_lit_tongue_not_a_black_hole() -> None:
+    """The astronaut's smile (she shows her teeth) opened wide: upper teeth, a pink
+    tongue in the lower part, dark only in between (before: a near-black hole between
+    the rows, 19 % of her open frames near-black, the two rows' darkening applied
+    however far apart they were)."""
+    from avatarmedia.render import PhotoAnimator
+
+    image = load_image(FIXTURES / "faces" / "woman_white_frontal_astronaut.png")
+    rig = PhotoAnimator(photo_portrait(image, 512), (512, 512)).rig
+    assert rig.look.teeth_show > 0.5
+    frame = rig.render(1.0)
+    poly = rig.mouth_polygon(rig.warp_opening(1.0), 0.0, 0.0)
+    mask = np.zeros(frame.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(poly).astype(np.int32)], 1)
+    mask = cv2.erode(mask, np.ones((3, 3), np.uint8)).astype(bool)
+    lab = cv2.cvtColor(frame.astype(np.float32) / 255, cv2.COLOR_RGB2LAB)
+    assert float((lab[mask][:, 0] < NEAR_BLACK_L).mean()) < 0.08
+    # the lower middle of the opening (above the lower teeth) is the tongue: lit, reddish
+    upper, lower = poly[: len(rig.inner_up)], poly[len(rig.inner_up) :]
+    cx = float(poly[:, 0].mean())
+    top = float(upper[np.argmin(np.abs(upper[:, 0] - cx)), 1])
+    bottom = float(lower[np.argmin(np.abs(lower[:, 0] - cx)), 1])
+    y = round(top + 0.6 * (bottom - top))
+    row = lab[y, round(cx) - 3 : round(cx) + 4]
+    assert float(row[:, 0].mean()) > 35.0
+    assert float(row[:, 1].mean()) > 8.0  # a*: pink, not grey
+
+
+def test_the_tongue_fills_the_lower_part_lit_from_above() -> None:
+    """The tongue rises with the opening, covers the lower part of the gap, is lighter
+    along its top surface than down at the lower lip, and is not there when the lips
+    barely part."""
+    from avatarmedia.inner_mouth import _tongue
+
+    gap = np.full(9, 40.0, np.float32)
+    fb = np.linspace(0.0, 40.0, 41, dtype=np.float32)[:, None]  # px above the lower lip
+    dx = np.zeros(9, np.float32)
+    assert _tongue(0.05, gap, fb, dx, 30.0) is None
+    wide = _tongue(1.0, gap, fb, dx, 30.0)
+    half = _tongue(0.3, gap, fb, dx, 30.0)
+    assert wide is not None and half is not None
+    cover, shade = wide
+    assert cover[2, 4] > 0.95 and cover[30, 4] < 0.05  # low in the mouth, not high
+    assert cover[18, 4] > 0.95  # up to half the gap when wide
+    assert float(half[0].sum()) < float(cover.sum())  # it rises as the mouth opens
+    assert shade[18, 4] > shade[1, 4]  # its top surface catches the light
+
+
+def test_the_tongue_shows_later_behind_lower_teeth_that_show() -> None:
+    """A person who talks over her teeth shows the lower row first; the tongue behind
+    it comes into view at a wider opening (a tongue between en_woman's near rows made
+    her inside smoother than hers: inner edges 0.63x the real ones)."""
+    from avatarmedia.inner_mouth import _tongue
+
+    gap = np.full(5, 30.0, np.float32)
+    fb = np.linspace(0.0, 30.0, 31, dtype=np.float32)[:, None]
+    dx = np.zeros(5, np.float32)
+    plain = _tongue(0.35, gap, fb, dx, 20.0, teeth_show=0.0)
+    behind = _tongue(0.35, gap, fb, dx, 20.0, teeth_show=1.0)
+    assert plain is not None
+    assert behind is None or float(behind[0].sum()) < 0.5 * float(plain[0].sum())
+
+
+def test_two_rows_of_teeth_darken_the_throat_only_while_near() -> None:
+    """Little light gets between two rows of teeth close together; once the lips part
+    wide it does (the smiling faces' wide mouths were near-black holes)."""
+    from avatarmedia.inner_mouth import ROWS_APART, ROWS_NEAR, rows_near
+
+    height = 200.0
+    near = rows_near(np.array([0.03 * height], np.float32), height)
+    wide = rows_near(np.array([(ROWS_NEAR + ROWS_APART + 0.01) * height], np.float32), height)
+    assert float(near[0]) == 1.0 and float(wide[0]) == 0.0
+
+
+def test_the_inside_follows_the_photos_light_not_the_skin_tone(
+    closed_mouthed: PhotoRig,
+) -> None:
+    """The man's dim frame keeps a dark mouth as his real one is (36 % near-black): his
+    tongue is in shadow (inside light 0.66 at 512). A dark-skinned face under good light
+    (bright eye whites) keeps a lit one (0.94): the light is read from the white, not
+    the skin."""
+    from avatarmedia.inner_mouth import inside_light, mouth_look
+    from avatarmedia.rest_mouth import face_height
+
+    painted = photo_portrait(load_image(FIXTURES / "faces" / "woman_dark_skin_painted.png"), 512)
+    assert painted.mesh is not None
+    look = mouth_look(painted.image, painted.mesh, face_height(painted.mesh))
+    assert closed_mouthed.look.inside_light < 0.8 < look.inside_light
+    assert inside_light(250.0) == 1.0
+    assert inside_light(60.0) < inside_light(120.0) < inside_light(145.0)
