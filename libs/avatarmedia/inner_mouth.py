@@ -62,6 +62,9 @@ TEETH_OVER_SKIN = 1.12
 UPPER_HIDE = 0.017
 UPPER_TEETH_SIDE = 0.72
 LOWER_TEETH_SIDE = 0.5  # lower teeth on wide vowels: the middle ones only
+# A person who shows her teeth: from opening WIDE_ROW_FROM on her lower row narrows to
+# the middle WIDE_ROW_SIDE of the mouth by 0.4 later.
+WIDE_ROW_FROM, WIDE_ROW_SIDE = 0.5, 0.55
 THROAT_DEPTH = 0.15  # the throat's darkening half-way down the opening (see mouth_look)
 THROAT_LIGHT = 0.32  # the throat's mean lightness, times the cheeks'
 BETWEEN_ROWS_DARK = 0.45  # how much darker the throat is behind two rows of teeth
@@ -499,7 +502,11 @@ def _lower_teeth(
     if float(l_h.max()) < 0.3:
         return None
     low = _clip01(l_h - fb + F32(0.5))
-    low *= _clip((F32(0.86) - F32(0.06) * show - np.abs(across)) / F32(0.15), 0, 1)
+    # opened wide, the jaw drops the lower row behind the lip at the sides: only the
+    # middle teeth show (a full row to the corners read as a grey rim, the lip thin)
+    wide = _unit((opening - WIDE_ROW_FROM) / 0.4)
+    side = F32(0.86) - F32(0.06) * show - F32((0.86 - WIDE_ROW_SIDE) * wide)
+    low *= _clip((side - np.abs(across)) / F32(0.15), 0, 1)
     near_edge, pos = _tooth_edges(across, LOWER_TOOTH_ANGLES)
     edge = np.exp(-((near_edge / F32(0.018)) ** 2))
     # darker towards the corners and down towards the lip; the biting edge catches a

@@ -266,3 +266,33 @@ def test_the_inside_follows_the_photos_light_not_the_skin_tone(
     assert closed_mouthed.look.inside_light < 0.8 < look.inside_light
     assert inside_light(250.0) == 1.0
     assert inside_light(60.0) < inside_light(120.0) < inside_light(145.0)
+
+
+def test_a_wide_open_mouth_shows_only_the_middle_lower_teeth() -> None:
+    """A person who talks over her teeth shows her lower row nearly to the corners at
+    small openings; opened wide, the jaw takes the sides of the row behind the lip and
+    only the middle teeth show (a full row read as a grey rim round a thin lower lip)."""
+    from avatarmedia.inner_mouth import MouthLook, _lower_teeth
+
+    look = MouthLook(
+        teeth=np.full(3, 220.0, np.float32),
+        throat=np.full(3, 40.0, np.float32),
+        tongue=np.full(3, 150.0, np.float32),
+        light_lr=0.0,
+        blur_sigma=0.5,
+        grain=1.0,
+        teeth_show=1.0,
+    )
+    across = np.linspace(-1.0, 1.0, 41, dtype=np.float32)
+    fb = np.linspace(0.0, 40.0, 41, dtype=np.float32)[:, None]
+    light = np.ones(41, np.float32)
+
+    def reach(opening: float) -> float:
+        gap = np.full(41, 40.0, np.float32)
+        out = _lower_teeth(opening, look, 300.0, gap, fb, across, light)
+        assert out is not None
+        cols = out[0][1] > 0.5  # just above the lower lip
+        return float(np.abs(across[cols]).max())
+
+    assert reach(0.3) > 0.65
+    assert reach(1.0) < 0.55
