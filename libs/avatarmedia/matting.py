@@ -320,6 +320,127 @@ def decontaminate(
     return out
 
 
+TRIM_ROWS = (0.45, 0.15)  # face heights above the head pivot: from the ear lobes to the neck
+TRIM_SIDE = 0.45  # face heights either side of the pivot: the jaw and neck, not the shoulders
+TRIM_RATIO = 0.3  # nearer the backdrop than this share of the way to the presenter: backdrop
+TRIM_REACH = 2.5  # x band: how far around a pixel its local colours are looked for
+TRIM_DEPTH = 2.0  # x band: presenter pixels at least this deep inside are surely his
+TRIM_CHUNK = 0.6  # x band, squared: a piece of backdrop needs this many opaque pixels; the
+# soft edge's own mix (alpha < 0.9) is ``decontaminate``'s business
+
+
+def _nearest_colour(
+    image: np.ndarray, ys: np.ndarray, xs: np.ndarray, pool: np.ndarray, reach: int
+) -> np.ndarray:
+    """For each pixel (ys, xs), the distance to the nearest colour among the ``pool``
+    pixels within ``reach`` (on a grid of steps of reach / 8): a local colour model
+    that keeps every mode (a white crystal and a cream wall), not their mean."""
+    h, w = pool.shape
+    img = image.astype(F32)
+    best = np.full(len(ys), np.inf, F32)
+    here = img[ys, xs]
+    step = max(1, reach // 8)
+    for dy in range(-reach, reach + 1, step):
+        for dx in range(-reach, reach + 1, step):
+            if dy * dy + dx * dx > reach * reach:
+                continue
+            y, x = np.clip(ys + dy, 0, h - 1), np.clip(xs + dx, 0, w - 1)
+            ok = pool[y, x]
+            d = np.sqrt(((img[y, x] - here) ** 2).sum(axis=1))
+            best = np.where(ok, np.minimum(best, d), best)
+    return best
+
+
+def _opaque_chunks(cut: np.ndarray, alpha: np.ndarray, min_px: float) -> np.ndarray:
+    """The parts of ``cut`` (uint8 0/1) holding at least ``min_px`` pixels the matte
+    calls opaque (alpha >= 0.9)."""
+    n, labels = cv2.connectedComponents(cut, connectivity=8)
+    if n <= 1:
+        return cut
+    opaque = np.bincount(labels[alpha >= 0.9].ravel(), minlength=n)
+    big = np.nonzero(opaque >= min_px)[0]
+    big = big[big > 0]
+    out: np.ndarray = np.isin(labels, big).astype(np.uint8)
+    return out
+
+
+def _backdrop_like(
+    image: np.ndarray, alpha: np.ndarray, band: float, box: tuple[int, int, int, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The matte's edge pixels in ``box`` (x0, y0, x1, y1; within 1.5 ``band`` inside
+    the edge) as (ys, xs), and which of them are backdrop by colour: nearer the
+    nearest backdrop colour around them than ``TRIM_RATIO`` of the way to the
+    nearest colour of the presenter's deep inside (``_nearest_colour``)."""
+    inside = cv2.distanceTransform((alpha >= 0.5).astype(np.uint8), cv2.DIST_L2, 3)
+    x0, y0, x1, y1 = (max(0, v) for v in box)
+    near = np.zeros(alpha.shape, bool)
+    near[y0:y1, x0:x1] = (alpha[y0:y1, x0:x1] > 0.02) & (inside[y0:y1, x0:x1] <= 1.5 * band)
+    ys, xs = np.nonzero(near)
+    if not len(ys):
+        return ys, xs, np.zeros(0, bool)
+    reach = max(2, round(TRIM_REACH * band))
+    to_b = _nearest_colour(image, ys, xs, alpha < 0.05, reach)
+    to_f = _nearest_colour(image, ys, xs, inside > TRIM_DEPTH * band, reach)
+    ratio = to_b / np.maximum(to_b + to_f, 1e-3)
+    return ys, xs, (ratio < TRIM_RATIO) & np.isfinite(to_f)
+
+
+def trim_by_colour(
+    image: np.ndarray, alpha: np.ndarray, band: float, box: tuple[int, int, int, int]
+) -> np.ndarray:
+    """The matte less the backdrop it took in beside the jaw and neck (``box``).
+
+    Where skin meets a bright backdrop (a white wall or a chandelier beside the neck,
+    between jaw and collar), the model and the guided filter let the matte spill into
+    it: at alpha ~1 that piece of the old backdrop stays in the cut-out, over any new
+    colour. Its colour says so: it is nearer some colour of the backdrop just outside
+    than any colour deep inside the presenter nearby (``_backdrop_like``; the nearest
+    colour, not a mean: a white crystal beside a cream wall, a white collar beside a
+    dark suit). Only pieces of it holding opaque pixels go (``TRIM_CHUNK``: the soft
+    edge's mix is ``decontaminate``'s), with the old soft edge beyond them; the face
+    above the box and the shoulders beside it are never touched (a helmet's silver
+    ring against a white wall is the presenter's); holes the trim would open inside
+    the presenter are filled back.
+    """
+    ys, xs, backdrop = _backdrop_like(image, alpha, band, box)
+    if not backdrop.any():
+        return alpha
+    marked: np.ndarray = np.zeros(alpha.shape, np.uint8)
+    marked[ys[backdrop], xs[backdrop]] = 1
+    marked = cv2.morphologyEx(marked, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+    marked = cv2.morphologyEx(marked, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    chunks = _opaque_chunks(marked, alpha, (TRIM_CHUNK * band) ** 2) > 0
+    # the old soft edge beyond what went (alpha < 0.5) goes with it: left, it is a
+    # faint outline of the removed piece
+    wider = cv2.dilate(chunks.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+    cut = chunks | (wider & (alpha < 0.5))
+    soft = cv2.GaussianBlur(cut.astype(F32), (0, 0), 1.2)
+    trimmed = np.minimum(alpha, 1.0 - soft).astype(F32)
+    person = (trimmed >= 0.5).astype(np.uint8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(1 - person, connectivity=4)
+    h, w = alpha.shape
+    for i in np.unique(labels[cut]):
+        x, y, cw, ch = stats[i, :4]
+        if i > 0 and x > 0 and y > 0 and x + cw < w and y + ch < h:  # enclosed: a hole
+            hole = labels == i
+            trimmed[hole] = alpha[hole]
+    out: np.ndarray = trimmed
+    return out
+
+
+def neck_box(animator: FaceAnimator) -> tuple[int, int, int, int]:
+    """Beside the jaw and the neck (x0, y0, x1, y1 px), from the head pivot (below the
+    chin) and the face height: where skin meets the backdrop under the face."""
+    px, py = animator.pivot  # type: ignore[attr-defined]
+    fh = animator.face_height  # type: ignore[attr-defined]
+    return (
+        round(px - TRIM_SIDE * fh),
+        round(py - TRIM_ROWS[0] * fh),
+        round(px + TRIM_SIDE * fh),
+        round(py - TRIM_ROWS[1] * fh),
+    )
+
+
 class MattedAnimator:
     """A face animator whose frames come with the presenter's matte (see module doc)."""
 
@@ -329,8 +450,10 @@ class MattedAnimator:
         seed = face_seed(rest.shape[:2], animator.pivot, animator.face_height)  # type: ignore[attr-defined]
         self.alpha = alpha = refine_alpha(rest, person_mask(rest), seed)
         band = EDGE_BAND * max(alpha.shape)
+        self.alpha = alpha = trim_by_colour(rest, alpha, band, neck_box(animator))
         background = estimate_background(rest, alpha)
-        clean = decontaminate(rest, alpha, background, estimate_foreground(rest, alpha, band), band)
+        foreground = estimate_foreground(rest, alpha, band)
+        clean = decontaminate(rest, alpha, background, foreground, band)
         self._install(clean, rest)
         self.size = animator.size
         # Each frame's matte: the held one with the head region moved. Only that region
@@ -505,3 +628,13 @@ def halo_width(
         if float(diff[ring].mean()) <= tol:
             return float(d - 1)
     return 40.0
+
+
+def backdrop_share(image: np.ndarray, alpha: np.ndarray, box: tuple[int, int, int, int]) -> float:
+    """The share of the matte's mass near its edge beside the jaw and neck (``box``)
+    that lies on pixels whose colour is the backdrop's (``_backdrop_like``, on the
+    untouched picture): 0 when no piece of the old backdrop is kept."""
+    band = EDGE_BAND * max(alpha.shape)
+    ys, xs, backdrop = _backdrop_like(image, alpha, band, box)
+    mass = float(alpha[ys, xs].sum())
+    return 0.0 if mass == 0 else float(alpha[ys[backdrop], xs[backdrop]].sum()) / mass

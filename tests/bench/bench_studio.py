@@ -40,7 +40,16 @@ sys.path.insert(0, str(REPO / "libs"))
 
 from avatarmedia.animate import plan_motion  # noqa: E402
 from avatarmedia.errors import MediaInputError  # noqa: E402
-from avatarmedia.matting import MattedAnimator, halo_width, mask_iou  # noqa: E402
+from avatarmedia.matting import (  # noqa: E402
+    REST,
+    MattedAnimator,
+    backdrop_share,
+    face_seed,
+    halo_width,
+    mask_iou,
+    neck_box,
+    refine_alpha,
+)
 from avatarmedia.portrait import load_image, photo_portrait  # noqa: E402
 from avatarmedia.pose import person_mask  # noqa: E402
 from avatarmedia.render import make_animator  # noqa: E402
@@ -153,7 +162,10 @@ def matting_figures() -> None:
         except MediaInputError as exc:
             print(f"[bench] studio     {path.name}: no portrait ({exc})")
             continue
+        t0 = time.process_time()
         matted = MattedAnimator(make_animator(portrait, (512, 512)))
+        setup_cpu = time.process_time() - t0
+        _backdrop_figure(path.stem, portrait, matted, setup_cpu)
         rig = getattr(matted.animator, "rig", None)
         mouth = getattr(rig, "_mouth_box", None)
         exclude = None
@@ -209,6 +221,27 @@ def matting_figures() -> None:
     for name, rows in (("matting_bright.png", bright_rows), ("matting_dark.png", dark_rows)):
         _sheet(rows).save(OUT / name)
         print(f"[bench] studio     contact sheet: {OUT / name}")
+
+
+def _backdrop_figure(stem: str, portrait: object, matted: MattedAnimator, setup_cpu: float) -> None:
+    """Backdrop kept beside the jaw and neck: the share of the matte's edge mass on
+    pixels coloured like the backdrop, for the refined matte before the trim by
+    colour and for the held one (on the untouched rest frame: the held animator's
+    picture is already cleaned)."""
+    plain = make_animator(portrait, (512, 512))  # type: ignore[arg-type]
+    rest = plain.frame(dict(REST))
+    seed = face_seed(rest.shape[:2], plain.pivot, plain.face_height)  # type: ignore[attr-defined]
+    untrimmed = refine_alpha(rest, person_mask(rest), seed)
+    box = neck_box(plain)
+    report(
+        "studio",
+        f"backdrop share beside the neck {stem}",
+        round(backdrop_share(rest, matted.alpha, box), 4),
+        "of edge alpha",
+        untrimmed=round(backdrop_share(rest, untrimmed, box), 4),
+        setup_cpu_s=round(setup_cpu, 3),
+        load=os.getloadavg()[0],
+    )
 
 
 def _labelled(img: np.ndarray, label: str) -> Image.Image:

@@ -7,6 +7,7 @@ import itertools
 import re
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -27,6 +28,7 @@ from avatarmedia.matting import (
     halo_width,
     mask_iou,
     refine_alpha,
+    trim_by_colour,
 )
 from avatarmedia.portrait import draw_portrait, load_image, photo_portrait, spec_from_description
 from avatarmedia.pose import person_mask
@@ -298,6 +300,45 @@ def test_edge_colours_that_are_no_mix_of_presenter_and_backdrop_are_unmixed_by_t
     edge = clean[collar].astype(int)
     assert edge.min() >= 215  # white: neither purple nor dark
     assert np.abs(edge[:, 0] - edge[:, 1:].mean(axis=1)).max() <= 15  # and no red left
+
+
+def _bright_pocket_portrait() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A presenter (face, neck, dark suit, white collar) before a cream wall with
+    white crystals, and a matte that also takes in a pocket of that wall beside the
+    neck, between jaw and collar (the two-person photo's chandelier): the picture,
+    that matte and the presenter's true mask."""
+    yy, xx = np.mgrid[0:200, 0:200]
+    picture = np.empty((200, 200, 3), np.uint8)
+    picture[:] = (215, 195, 160)
+    crystals = (yy % 12 < 3) & (xx % 12 < 3)
+    picture[crystals] = (230, 238, 252)
+    face = ((xx - 100) / 45.0) ** 2 + ((yy - 70) / 55.0) ** 2 <= 1
+    neck = (np.abs(xx - 100) < 25) & (yy >= 100) & (yy < 160)
+    suit = (yy >= 160) & (np.abs(xx - 100) < 70)
+    collar = suit & (yy < 175) & (np.abs(xx - 100) < 15)
+    person = face | neck | suit
+    picture[face | neck] = (150, 100, 75)
+    picture[suit] = (40, 45, 60)
+    picture[collar] = (240, 240, 245)
+    pocket = (xx >= 125) & (xx < 136) & (yy >= 115) & (yy < 150)
+    alpha = cv2.GaussianBlur((person | pocket).astype(np.float32), (0, 0), 1.0)
+    return picture, alpha, person
+
+
+def test_a_bright_backdrop_pocket_beside_the_neck_goes_and_the_skin_stays() -> None:
+    picture, alpha, person = _bright_pocket_portrait()
+    box = (55, 100, 145, 158)
+    trimmed = trim_by_colour(picture, alpha, 8.0, box)
+    yy, xx = np.mgrid[0:200, 0:200]
+    pocket = (xx >= 128) & (xx < 134) & (yy >= 118) & (yy < 147)
+    assert alpha[pocket].min() > 0.9  # the matte took the wall in
+    assert trimmed[pocket].max() < 0.1  # now transparent
+    skin = cv2.erode(person.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0  # 3 px: the edge
+    assert trimmed[skin].min() > 0.99  # no skin cut, the collar kept
+    x0, y0, x1, y1 = box
+    outside = np.ones(alpha.shape, bool)
+    outside[y0 - 4 : y1 + 4, x0 - 4 : x1 + 4] = False
+    assert np.array_equal(trimmed[outside], alpha[outside])  # the face above: as it was
 
 
 def test_halo_width_sees_a_rim() -> None:
