@@ -324,6 +324,7 @@ TRIM_ROWS = (0.45, 0.15)  # face heights above the head pivot: from the ear lobe
 TRIM_SIDE = 0.45  # face heights either side of the pivot: the jaw and neck, not the shoulders
 TRIM_RATIO = 0.3  # nearer the backdrop than this share of the way to the presenter: backdrop
 TRIM_REACH = 2.5  # x band: how far around a pixel its local colours are looked for
+TRIM_DEEP = 1.5  # x band: how deep inside the edge backdrop is looked for (a pocket)
 TRIM_DEPTH = 2.0  # x band: presenter pixels at least this deep inside are surely his
 TRIM_CHUNK = 0.6  # x band, squared: a piece of backdrop needs this many opaque pixels; the
 # soft edge's own mix (alpha < 0.9) is ``decontaminate``'s business
@@ -367,22 +368,24 @@ def _opaque_chunks(cut: np.ndarray, alpha: np.ndarray, min_px: float) -> np.ndar
 def _backdrop_like(
     image: np.ndarray, alpha: np.ndarray, band: float, box: tuple[int, int, int, int]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The matte's edge pixels in ``box`` (x0, y0, x1, y1; within 1.5 ``band`` inside
+    """The matte's edge pixels in ``box`` (x0, y0, x1, y1; within ``TRIM_DEEP`` x ``band`` inside
     the edge) as (ys, xs), and which of them are backdrop by colour: nearer the
     nearest backdrop colour around them than ``TRIM_RATIO`` of the way to the
     nearest colour of the presenter's deep inside (``_nearest_colour``)."""
     inside = cv2.distanceTransform((alpha >= 0.5).astype(np.uint8), cv2.DIST_L2, 3)
     x0, y0, x1, y1 = (max(0, v) for v in box)
     near = np.zeros(alpha.shape, bool)
-    near[y0:y1, x0:x1] = (alpha[y0:y1, x0:x1] > 0.02) & (inside[y0:y1, x0:x1] <= 1.5 * band)
+    near[y0:y1, x0:x1] = (alpha[y0:y1, x0:x1] > 0.02) & (inside[y0:y1, x0:x1] <= TRIM_DEEP * band)
     ys, xs = np.nonzero(near)
     if not len(ys):
         return ys, xs, np.zeros(0, bool)
     reach = max(2, round(TRIM_REACH * band))
     to_b = _nearest_colour(image, ys, xs, alpha < 0.05, reach)
     to_f = _nearest_colour(image, ys, xs, inside > TRIM_DEPTH * band, reach)
+    found = np.isfinite(to_f) & np.isfinite(to_b)  # else nothing to compare with
+    to_b, to_f = np.where(found, to_b, 1.0), np.where(found, to_f, 0.0)
     ratio = to_b / np.maximum(to_b + to_f, 1e-3)
-    return ys, xs, (ratio < TRIM_RATIO) & np.isfinite(to_f)
+    return ys, xs, (ratio < TRIM_RATIO) & found
 
 
 def trim_by_colour(
@@ -631,10 +634,13 @@ def halo_width(
 
 
 def backdrop_share(image: np.ndarray, alpha: np.ndarray, box: tuple[int, int, int, int]) -> float:
-    """The share of the matte's mass near its edge beside the jaw and neck (``box``)
-    that lies on pixels whose colour is the backdrop's (``_backdrop_like``, on the
-    untouched picture): 0 when no piece of the old backdrop is kept."""
+    """The share of the matte's opaque pixels (alpha >= 0.9) near its edge beside the
+    jaw and neck (``box``) whose colour is the backdrop's (``_backdrop_like``, on the
+    untouched picture): 0 when no piece of the old backdrop is kept at full alpha.
+    (The soft edge's own mix is left out: it is ``decontaminate``'s, and ``halo_width``
+    measures it.)"""
     band = EDGE_BAND * max(alpha.shape)
     ys, xs, backdrop = _backdrop_like(image, alpha, band, box)
-    mass = float(alpha[ys, xs].sum())
-    return 0.0 if mass == 0 else float(alpha[ys[backdrop], xs[backdrop]].sum()) / mass
+    opaque = alpha[ys, xs] >= 0.9
+    n = int(opaque.sum())
+    return 0.0 if n == 0 else int((opaque & backdrop).sum()) / n

@@ -162,8 +162,9 @@ def matting_figures() -> None:
         except MediaInputError as exc:
             print(f"[bench] studio     {path.name}: no portrait ({exc})")
             continue
+        animator = make_animator(portrait, (512, 512))
         t0 = time.process_time()
-        matted = MattedAnimator(make_animator(portrait, (512, 512)))
+        matted = MattedAnimator(animator)
         setup_cpu = time.process_time() - t0
         _backdrop_figure(path.stem, portrait, matted, setup_cpu)
         rig = getattr(matted.animator, "rig", None)
@@ -224,7 +225,7 @@ def matting_figures() -> None:
 
 
 def _backdrop_figure(stem: str, portrait: object, matted: MattedAnimator, setup_cpu: float) -> None:
-    """Backdrop kept beside the jaw and neck: the share of the matte's edge mass on
+    """Backdrop kept beside the jaw and neck: the share of the matte's opaque edge
     pixels coloured like the backdrop, for the refined matte before the trim by
     colour and for the held one (on the untouched rest frame: the held animator's
     picture is already cleaned)."""
@@ -237,7 +238,7 @@ def _backdrop_figure(stem: str, portrait: object, matted: MattedAnimator, setup_
         "studio",
         f"backdrop share beside the neck {stem}",
         round(backdrop_share(rest, matted.alpha, box), 4),
-        "of edge alpha",
+        "of opaque edge px",
         untrimmed=round(backdrop_share(rest, untrimmed, box), 4),
         setup_cpu_s=round(setup_cpu, 3),
         load=os.getloadavg()[0],
