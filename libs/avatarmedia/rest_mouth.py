@@ -36,6 +36,9 @@ SOFT_SHARE = 0.35  # below the lips the gap is smoothed across this share of the
 # bench_video's identity SSIM (0.904 -> 0.894).
 SOFT_FROM_GAP = 0.11
 SOFT_FULL_GAP = 0.15
+TEETH_BAND = 0.006  # half-height of the band teeth_share looks at, face heights
+TEETH_RUN = 0.06  # shortest run along that band that counts as teeth, mouth widths
+EDGE_DE_MIN = 8.0  # delta E: what differs from the upper lip by less is lip
 
 
 @dataclass(frozen=True)
@@ -102,10 +105,25 @@ def interior_parts(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Where the samples at face coordinates (u, v) show cavity, and where teeth.
 
-    Teeth are lighter and far less red than the person's own lips, the cavity darker;
-    the lip reference is sampled half-way between the inner and outer lip contours,
-    which is lip tissue however wide the mouth is.
+    Teeth are lighter and far less red than the person's own lips, the cavity darker.
     """
+    smp, (lip_l, lip_c, skin_l, skin_c) = _lab_samples(image, mesh, ax, u, v)
+    chroma = np.hypot(smp[..., 1], smp[..., 2])
+    dark = smp[..., 0] < min(lip_l, skin_l) - 20.0
+    teeth = (
+        (smp[..., 0] > lip_l + 5.0)
+        & (chroma < 0.6 * lip_c)
+        & ((chroma < 0.75 * skin_c) | (smp[..., 0] > skin_l + 3.0))
+    )
+    return dark, teeth
+
+
+def _lab_samples(
+    image: np.ndarray, mesh: np.ndarray, ax: _Axes, u: np.ndarray, v: np.ndarray
+) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+    """L*a*b* samples at face coordinates (u, v), and the person's lip L* and chroma
+    and cheek L* and chroma: the lips sampled half-way between their inner and outer
+    contours (lip tissue however wide the mouth is), the cheeks at their apples."""
     mid = np.vstack(
         [
             (mesh[list(fm.LIPS_OUTER_UPPER), :2] + mesh[list(fm.LIPS_INNER_UPPER), :2]) / 2,
@@ -123,14 +141,7 @@ def interior_parts(
     skin_l, skin_c = float(ref[-2:, 0].mean()), float(chroma_of[-2:].mean())
     xy = ax.to_xy(np.stack([u, v], axis=-1)).astype(np.float32)
     smp = cv2.remap(lab, xy[..., 0], xy[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    chroma = np.hypot(smp[..., 1], smp[..., 2])
-    dark = smp[..., 0] < min(lip_l, skin_l) - 20.0
-    teeth = (
-        (smp[..., 0] > lip_l + 5.0)
-        & (chroma < 0.6 * lip_c)
-        & ((chroma < 0.75 * skin_c) | (smp[..., 0] > skin_l + 3.0))
-    )
-    return dark, teeth
+    return smp, (lip_l, lip_c, skin_l, skin_c)
 
 
 def _gap_profile(
@@ -161,11 +172,27 @@ def _gap_profile(
     step = (bottom - top + 2 * span) / (len(steps) - 1)
     found &= (np.abs(inner) < 0.95 * np.where(inner < 0, -c0, c1))[:, None]
     any_in = found.any(axis=1)
-    first = np.where(any_in, vs[np.arange(64), np.argmax(found, axis=1)], top)
-    img_gap = np.where(any_in, found.sum(axis=1) * step, 0.0)
+    first_i = np.argmax(found, axis=1)
+    first = np.where(any_in, vs[np.arange(64), first_i], top)
+    # The detector finds the inside where it is plainly teeth or cavity; above that the
+    # upper lip blends into it over a few rows (blur, the teeth's shadowed top), and a
+    # meeting line there kept a thin line of teeth between the closed lips.
+    ext = _edge_rows(image, mesh, ax, grid, vs, first_i) * step
+    ext = np.where(any_in, np.minimum(ext, np.clip(first - top + span / 2, 0.0, None)), 0.0)
+    first = first - ext
+    img_gap = np.where(any_in, found.sum(axis=1) * step + ext, 0.0)
     use_img = img_gap > mesh_gap
     gap = np.maximum(mesh_gap, img_gap)
-    top = np.where(use_img, np.minimum(first, top), top + 0.5 * (bottom - top - mesh_gap))
+    mesh_top = top + 0.5 * (bottom - top - mesh_gap)
+    # Where the mesh's gap is the larger, its lower edge stays, but the inside still
+    # starts where the photo shows teeth if that is higher (the mesh's share of closed
+    # lips, ``CLOSED_GAP``, is taken half from the upper lip, often from the teeth).
+    higher = np.where((ext > 0) & ~use_img, np.clip(mesh_top - first, 0.0, None), 0.0)
+    gap = gap + higher
+    top = np.where(use_img, np.minimum(first, top), mesh_top - higher)
+    # Smoothed across columns after a running minimum, so the smoothing never lowers
+    # the line below the teeth the photo shows.
+    top = np.lib.stride_tricks.sliding_window_view(np.pad(top, 2, mode="edge"), 5).min(axis=1)
     top = np.convolve(np.pad(top, 4, mode="edge"), np.ones(9) / 9, mode="valid")
     gap[[0, -1]] = 0.0
     sigma = max(0.12 * (e1 - e0), 0.8 * float(gap.max()))
@@ -190,6 +217,45 @@ def _gap_profile(
         return np.asarray(np.interp(u, fine, top_f))
 
     return gap_of_u, top_of_u
+
+
+def _edge_rows(
+    image: np.ndarray,
+    mesh: np.ndarray,
+    ax: _Axes,
+    grid: np.ndarray,
+    vs: np.ndarray,
+    first_i: np.ndarray,
+) -> np.ndarray:
+    """Per column, how many scan rows just above the first inside row are lighter than
+    the column's upper lip (sampled half-way between its outer and inner contours) and
+    differ from it by more than a third of the way to that inside row's colour: the
+    blurred border between lip and teeth, which belongs to the inside. (Above a cavity
+    the darker rim is the lip's own shadow and stays.)"""
+    uv = ax.to_uv(mesh)
+    lip_v = (
+        _curve(uv[list(fm.LIPS_OUTER_UPPER)], grid) + _curve(uv[list(fm.LIPS_INNER_UPPER)], grid)
+    ) / 2
+    lab = cv2.cvtColor(image.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
+    u = np.repeat(grid[:, None], vs.shape[1] + 1, 1)
+    v = np.concatenate([lip_v[:, None], vs], axis=1)
+    xy = ax.to_xy(np.stack([u, v], axis=-1)).astype(np.float32)
+    smp = cv2.remap(lab, xy[..., 0], xy[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    lip, col = smp[:, :1], smp[:, 1:]
+    far = np.linalg.norm(col - lip, axis=-1)
+    cols = np.arange(len(grid))
+    limit = np.maximum(EDGE_DE_MIN, far[cols, first_i] / 3.0)
+    rows = np.arange(vs.shape[1])[None, :]
+    lighter = col[..., 0] > lip[..., 0] + EDGE_DE_MIN  # teeth; a cavity's rim is shadow
+    above = (rows < first_i[:, None]) & (far > limit[:, None]) & lighter
+    # Count only the run that touches the first inside row.
+    run = np.zeros(len(grid))
+    for c in cols:
+        k = first_i[c] - 1
+        while k >= 0 and above[c, k]:
+            k -= 1
+        run[c] = first_i[c] - 1 - k
+    return run
 
 
 @dataclass(frozen=True)
@@ -336,3 +402,33 @@ def rest_mouth(
     if closed is None:
         return image, mesh
     return closed, remesh(closed)
+
+
+def teeth_share(image: np.ndarray, mesh: np.ndarray) -> float:
+    """Share of teeth (``interior_parts``: lighter and far less red than the person's
+    lips and cheeks) along the lips' meeting line: the mid-line between the inner
+    contours, +-``TEETH_BAND`` face heights, over the middle 90 % of the mouth. At rest
+    it should be ~0: closed lips show no teeth. Only runs along the line of at least
+    ``TEETH_RUN`` of the mouth's width count (a row of teeth; glossy highlights on the
+    lips are as light and pale, but specks)."""
+    mesh = mesh.astype(np.float64)
+    ax = _axes(mesh)
+    uv = ax.to_uv(mesh)
+    up, lo = uv[list(fm.LIPS_INNER_UPPER)], uv[list(fm.LIPS_INNER_LOWER)]
+    c0, c1 = float(up[:, 0].min()), float(up[:, 0].max())
+    n_u = max(16, int(c1 - c0))  # ~1 sample per pixel
+    u = np.linspace(0.9 * c0, 0.9 * c1, n_u)
+    half = TEETH_BAND * face_height(mesh)
+    mid = (_curve(up, u) + _curve(lo, u)) / 2
+    vs = mid[None, :] + np.linspace(-half, half, max(3, int(2 * half) + 1))[:, None]
+    smp, (lip_l, lip_c, _, _) = _lab_samples(image, mesh, ax, np.broadcast_to(u, vs.shape), vs)
+    chroma = np.hypot(smp[..., 1], smp[..., 2])
+    # Light and grey against the lips; no test against the cheeks as ``interior_parts``
+    # has (the band holds no skin, and a thin line of teeth blended with the lips can be
+    # as grey as pale skin: en_woman's first frame, chroma 14-18 for her cheeks' 14).
+    teeth = (smp[..., 0] > lip_l + 8.0) & (chroma < 0.5 * lip_c)
+    run = max(3, int(TEETH_RUN * n_u))
+    kept = cv2.morphologyEx(
+        teeth.reshape(vs.shape).astype(np.uint8), cv2.MORPH_OPEN, np.ones((1, run), np.uint8)
+    )
+    return float(kept.mean())

@@ -47,7 +47,7 @@ sys.path.insert(0, str(REPO / "libs"))
 
 from PIL import Image, ImageDraw  # noqa: E402
 
-from avatarmedia import avsync, encode, reenact  # noqa: E402
+from avatarmedia import avsync, encode, reenact, rest_mouth  # noqa: E402
 from avatarmedia.audio import load_audio  # noqa: E402
 from avatarmedia.errors import FaceTooSmallError, MediaInputError  # noqa: E402
 from avatarmedia.metrics import lag_correlation, loudness_envelope, silence_ratio  # noqa: E402
@@ -84,6 +84,9 @@ EDGE_BAND = (1 / 1.5, 1.5)
 # shows two rows of bright teeth, ours a dark red throat under one row (EMD 23 L*; the
 # man's and the child's plausible interiors are at 5.5 and 7.2).
 EMD_MAX = 12.0
+# Teeth along the closed lips' meeting line at rest (``rest_mouth.teeth_share``): at most
+# this share. en_woman_talking_8s's first frame kept a line of her teeth there (0.13).
+REST_TEETH_MAX = 0.02
 
 Renderer = Callable[[Clip, np.ndarray, int, tuple[int, int], float], list[np.ndarray]]
 
@@ -572,6 +575,13 @@ def run_faces() -> None:
         except MediaInputError as exc:
             print(f"[bench] reenact    face {short} refused: {exc}")
             continue
+        mesh = portrait.mesh
+        teeth = float("nan") if mesh is None else rest_mouth.teeth_share(portrait.image, mesh)
+        print(
+            f"[bench] reenact    face {short}: teeth between the lips at rest {teeth:.3f} "
+            f"(<= {REST_TEETH_MAX}) {_mark(teeth <= REST_TEETH_MAX)}"
+        )
+        report("reenact", f"face rest_teeth {short}", teeth, "share", max=REST_TEETH_MAX)
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "face.mp4"
             render_video(

@@ -133,3 +133,22 @@ def test_closing_a_wide_open_mouth_keeps_the_lower_lip_thickness() -> None:
     top, bottom = mesh[fm.LOWER_LIP_CENTER, 1], mesh[fm.LOWER_LIP_BOTTOM, 1]
     shown = int(np.sum(below & (src_y >= top) & (src_y <= bottom)))
     assert 0.9 * (bottom - top) <= shown <= 1.1 * (bottom - top) + 1
+
+
+def test_rest_mouth_shows_no_teeth_between_the_closed_lips() -> None:
+    """A broad smile showing teeth (en_woman_talking_8s's first frame): the closed rest
+    mouth keeps no line of her teeth between the lips. The detector finds her teeth
+    only where they are brightest; the rows where the upper lip blends into them are
+    inside too (the old meeting line there left a grey line, share 0.13)."""
+    cap = cv2.VideoCapture(str(FIXTURES / "clips" / "en_woman_talking_8s.mp4"))
+    ok, bgr = cap.read()
+    cap.release()
+    assert ok
+    p = photo_portrait(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+    assert p.mesh is not None
+    assert rm.teeth_share(p.image, p.mesh) <= 0.02
+
+
+def test_teeth_share_sees_the_teeth_of_an_open_smile(toothy: tuple) -> None:
+    image, mesh = toothy
+    assert rm.teeth_share(image, mesh) > 0.2
