@@ -179,6 +179,8 @@ def _gap_profile(
     # meeting line there kept a thin line of teeth between the closed lips.
     ext = _edge_rows(image, mesh, ax, grid, vs, first_i) * step
     ext = np.where(any_in, np.minimum(ext, np.clip(first - top + span / 2, 0.0, None)), 0.0)
+    # Smooth across columns: a column-by-column extension sheared the chin below it.
+    ext = np.convolve(np.pad(ext, 4, mode="edge"), np.ones(9) / 9, mode="valid")
     first = first - ext
     img_gap = np.where(any_in, found.sum(axis=1) * step + ext, 0.0)
     use_img = img_gap > mesh_gap
@@ -190,9 +192,6 @@ def _gap_profile(
     higher = np.where((ext > 0) & ~use_img, np.clip(mesh_top - first, 0.0, None), 0.0)
     gap = gap + higher
     top = np.where(use_img, np.minimum(first, top), mesh_top - higher)
-    # Smoothed across columns after a running minimum, so the smoothing never lowers
-    # the line below the teeth the photo shows.
-    top = np.lib.stride_tricks.sliding_window_view(np.pad(top, 2, mode="edge"), 5).min(axis=1)
     top = np.convolve(np.pad(top, 4, mode="edge"), np.ones(9) / 9, mode="valid")
     gap[[0, -1]] = 0.0
     sigma = max(0.12 * (e1 - e0), 0.8 * float(gap.max()))
