@@ -235,11 +235,9 @@ def _edge_rows(
     lip_v = (
         _curve(uv[list(fm.LIPS_OUTER_UPPER)], grid) + _curve(uv[list(fm.LIPS_INNER_UPPER)], grid)
     ) / 2
-    lab = cv2.cvtColor(image.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
     u = np.repeat(grid[:, None], vs.shape[1] + 1, 1)
     v = np.concatenate([lip_v[:, None], vs], axis=1)
-    xy = ax.to_xy(np.stack([u, v], axis=-1)).astype(np.float32)
-    smp = cv2.remap(lab, xy[..., 0], xy[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    smp, _ = _lab_samples(image, mesh, ax, u, v)
     lip, col = smp[:, :1], smp[:, 1:]
     far = np.linalg.norm(col - lip, axis=-1)
     cols = np.arange(len(grid))
@@ -404,8 +402,8 @@ def rest_mouth(
 
 
 def teeth_share(image: np.ndarray, mesh: np.ndarray) -> float:
-    """Share of teeth (``interior_parts``: lighter and far less red than the person's
-    lips and cheeks) along the lips' meeting line: the mid-line between the inner
+    """Share of teeth (lighter than the person's lips by 8 L*, under half their chroma)
+    along the lips' meeting line: the mid-line between the inner
     contours, +-``TEETH_BAND`` face heights, over the middle 90 % of the mouth. At rest
     it should be ~0: closed lips show no teeth. Only runs along the line of at least
     ``TEETH_RUN`` of the mouth's width count (a row of teeth; glossy highlights on the
