@@ -57,7 +57,7 @@ from avatarmedia.footage import (  # noqa: E402
     pose_jump,
     pose_vectors,
 )
-from avatarmedia.footage_mouth import MouthCompositor  # noqa: E402
+from avatarmedia.footage_mouth import MouthCompositor, detail_energy  # noqa: E402
 from avatarmedia.footage_render import LoopReader, footage_frames, footage_size  # noqa: E402
 from avatarmedia.portrait import Portrait, photo_portrait  # noqa: E402
 from avatarmedia.reenact import Clip  # noqa: E402
@@ -205,12 +205,6 @@ def nose_band(mesh: np.ndarray, iod: float, shape: tuple[int, ...]) -> tuple[sli
     rows = slice(max(0, int(top)), min(h, int(np.ceil(bottom)) + 1))
     cols = slice(max(0, int(left)), min(w, int(np.ceil(right)) + 1))
     return rows, cols
-
-
-def detail_energy(gray: np.ndarray, where: np.ndarray) -> float:
-    """Mean squared high-frequency detail (the grey minus its 1 px Gaussian blur)."""
-    hf = gray - cv2.GaussianBlur(gray, (0, 0), 1.0)
-    return float((hf[where] ** 2).mean())
 
 
 @dataclass
