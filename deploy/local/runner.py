@@ -289,6 +289,17 @@ class LocalMesh:
         with self._lock:
             return [c.name for c in self.children if c.crash_loop]
 
+    def log_tails(self, chars: int = 2500) -> str:
+        """The last ``chars`` of the supervisor's and every child's log, most recently
+        written first: what the mesh was doing, for a failed test's report."""
+        logs = [self.supervisor_log, *(child.log_path for child in self.children)]
+        present = [p for p in dict.fromkeys(logs) if p.exists()]
+        present.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+        return "\n".join(
+            f"--- {p.name} (last {chars} chars)\n{p.read_text(errors='replace')[-chars:]}"
+            for p in present
+        )
+
     def _exit_report(self, child: Child, code: int | None) -> str:
         tail = child.log_path.read_text(errors="replace")[-3000:]
         what = (

@@ -22,7 +22,7 @@ from __future__ import annotations
 import base64
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -162,6 +162,19 @@ def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh]:
     yield running
     running.close()
     running.local.stop()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed end-to-end test's report carries the mesh's log tails (CI keeps only
+    what pytest prints, not the mesh's run directory)."""
+    report = yield
+    running = getattr(item, "funcargs", {}).get("mesh")
+    if report.failed and isinstance(running, Mesh):
+        report.sections.append(("mesh logs", running.local.log_tails()))
+    return report
 
 
 @pytest.fixture
