@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping
 
 import grpc
@@ -35,6 +36,8 @@ class GrpcClients:
         self.webhook = WebhookServiceStub(self.channels["webhook"])
         self.files = FileServiceStub(self.channels["files"])
         self._health = {name: health_pb2_grpc.HealthStub(ch) for name, ch in self.channels.items()}
+        self._checked: tuple[float, dict[str, str]] | None = None  # (monotonic time, statuses)
+        self._round: asyncio.Future[dict[str, str]] | None = None
 
     @classmethod
     def connect(cls, settings: Settings) -> GrpcClients:
@@ -53,10 +56,26 @@ class GrpcClients:
             return UNAVAILABLE
         return str(health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status))
 
-    async def check_all(self, deadline_s: float) -> dict[str, str]:
-        names = list(self.channels)
-        statuses = await asyncio.gather(*(self.check(name, deadline_s) for name in names))
-        return dict(zip(names, statuses, strict=True))
+    async def check_all(self, deadline_s: float, max_age_s: float = 0.0) -> dict[str, str]:
+        """Every service's status. Callers arriving while a round of checks is in flight
+        share it, and a round younger than ``max_age_s`` is reused: a burst of probes
+        (or an unauthenticated flood) costs each service one check, not one per probe."""
+        if self._checked is not None and time.monotonic() - self._checked[0] < max_age_s:
+            return dict(self._checked[1])
+        if self._round is None:
+            self._round = asyncio.ensure_future(self._check_round(deadline_s))
+        # shield: a caller that goes away does not cancel the round the others wait on
+        return dict(await asyncio.shield(self._round))
+
+    async def _check_round(self, deadline_s: float) -> dict[str, str]:
+        try:
+            names = list(self.channels)
+            statuses = await asyncio.gather(*(self.check(name, deadline_s) for name in names))
+            result = dict(zip(names, statuses, strict=True))
+            self._checked = (time.monotonic(), result)
+            return result
+        finally:
+            self._round = None
 
     async def close(self) -> None:
         await asyncio.gather(*(ch.close() for ch in self.channels.values()))

@@ -36,6 +36,9 @@ class GatewaySettings(Settings):
     max_upload_bytes: int = Field(default=201 * 1024 * 1024, gt=0)
     # Deadline of each service's gRPC health check behind /healthz and /readyz.
     health_timeout_s: float = Field(default=1.5, gt=0)
+    # How long one round of those checks answers /healthz and /readyz (0: every probe
+    # checks every service). Probes arriving during a round share it either way.
+    health_cache_s: float = Field(default=1.0, ge=0)
     # Dev convenience (`make up`): when set, this exact key is ensured at start-up for
     # `dev_owner_id`, so a fresh mesh can be called without the admin route.
     dev_api_key: str | None = None

@@ -51,12 +51,17 @@ def _answer(ok: bool, body: dict[str, Any]) -> JSONResponse:
 async def healthz(state: State) -> JSONResponse:
     """200 when every service answers SERVING to a gRPC health check, else 503;
     ``services`` gives each one's status (``UNAVAILABLE`` when it did not answer)."""
-    services = await state.clients.check_all(state.settings.health_timeout_s)
+    services = await _services(state)
     ok = all(status == SERVING for status in services.values())
     system = await _system_avatars(state) if ok else "unknown"
     ok = ok and system == "ready"
     body = {"status": "ok" if ok else "degraded", "services": services, "system_avatars": system}
     return _answer(ok, body)
+
+
+async def _services(state: GatewayState) -> dict[str, str]:
+    settings = state.settings
+    return await state.clients.check_all(settings.health_timeout_s, settings.health_cache_s)
 
 
 async def _system_avatars(state: GatewayState) -> str:
@@ -88,7 +93,7 @@ async def readyz(state: State) -> JSONResponse:
         database = "ok"
     except Exception:
         database = "unavailable"
-    services = await state.clients.check_all(state.settings.health_timeout_s)
+    services = await _services(state)
     ok = database == "ok" and all(status == SERVING for status in services.values())
     system = await _system_avatars(state) if ok else "unknown"
     ok = ok and system == "ready"

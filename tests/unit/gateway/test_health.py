@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,6 +13,7 @@ from avatarmesh.grpc_server import GrpcServer
 from avatarmesh.settings import SERVICES
 from avatarmesh.v1 import avatar_pb2, avatar_pb2_grpc
 from gateway.app import create_app
+from gateway.clients import GrpcClients
 from gateway.settings import GatewaySettings
 from tests.unit.gateway.support import serving
 
@@ -135,3 +137,47 @@ async def test_openapi_and_docs_are_served(settings: GatewaySettings) -> None:
         assert "ErrorBody" in spec["components"]["schemas"]
         docs = await client.get("/docs")
         assert docs.status_code == 200 and "swagger" in docs.text.lower()
+
+
+class CountingHealth:
+    """A service's health stub at the seam, counting the checks that reach it."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.calls = inner, 0
+
+    async def Check(self, request: Any, timeout: float) -> Any:
+        self.calls += 1
+        await asyncio.sleep(0.05)  # a round stays in flight while the burst arrives
+        return await self.inner.Check(request, timeout=timeout)
+
+
+async def test_a_burst_of_health_probes_checks_each_service_once(
+    settings: GatewaySettings, services: dict[str, GrpcServer]
+) -> None:
+    clients = GrpcClients.connect(pointed_at(settings, services))
+    counted = {name: CountingHealth(clients.health(name)) for name in SERVICES}
+    clients._health.update(counted)
+    try:
+        answers = await asyncio.gather(*(clients.check_all(1.5, max_age_s=0) for _ in range(50)))
+        assert all(a == dict.fromkeys(SERVICES, "SERVING") for a in answers)
+        assert {c.calls for c in counted.values()} == {1}  # shared while in flight
+
+        await clients.check_all(1.5, max_age_s=60)  # a fresh round is reused
+        assert {c.calls for c in counted.values()} == {1}
+        await clients.check_all(1.5, max_age_s=0)  # an old one is not
+        assert {c.calls for c in counted.values()} == {2}
+    finally:
+        await clients.close()
+
+
+async def test_healthz_sees_a_service_go_down_once_its_cached_round_expires(
+    settings: GatewaySettings, services: dict[str, GrpcServer]
+) -> None:
+    app = create_app(pointed_at(settings, services).model_copy(update={"health_cache_s": 0.3}))
+    async with serving(app) as client:
+        assert (await client.get("/healthz")).status_code == 200
+        await services["video"].stop(0)
+        await asyncio.sleep(0.35)
+        reply = await client.get("/healthz")
+        assert reply.status_code == 503
+        assert reply.json()["services"]["video"] == "UNAVAILABLE"
