@@ -39,6 +39,13 @@ from scipy.ndimage import maximum_filter1d
 from avatarmedia import face as fm
 from avatarmedia.encode import VideoEncoder, even
 from avatarmedia.errors import MediaInputError, NoFaceError
+from avatarmedia.footage_a2m import (
+    MouthFit,
+    MouthModel,
+    fit_mouth_model,
+    frame_features,
+    guard_frames,
+)
 from avatarmedia.footage_audio import BANDS, band_energies
 
 log = logging.getLogger(__name__)
@@ -90,6 +97,8 @@ class Footage:
     # The clip's sound (``footage_audio.band_energies``); empty for a clip without audio.
     clip_audio: FloatArray = field(default_factory=lambda: np.zeros((0, BANDS), np.float32))
     info: dict[str, Any] = field(default_factory=dict)
+    # The avatar's own audio-to-mouth model (``footage_a2m``); None: the generic track.
+    mouth_model: MouthModel | None = None
     _patches: dict[int, ImageArray] = field(default_factory=dict, repr=False)
 
     @property
@@ -135,6 +144,7 @@ class Footage:
             bank_speaking=self.bank_speaking,
             clip_audio=self.clip_audio.astype(np.float16),
             info=np.frombuffer(json.dumps(self.info).encode(), np.uint8),
+            **(self.mouth_model.to_arrays() if self.mouth_model is not None else {}),
         )
         return buf.getvalue()
 
@@ -162,6 +172,7 @@ class Footage:
                     else np.zeros((0, BANDS), np.float32)
                 ),
                 info=json.loads(z["info"].tobytes().decode()),
+                mouth_model=MouthModel.from_arrays(z),
             )
         except (OSError, ValueError, KeyError) as exc:
             raise MediaInputError(f"the avatar's footage cannot be read: {exc}") from exc
@@ -397,6 +408,8 @@ class ClipSound:
     energies: FloatArray  # ``footage_audio.band_energies`` of the audio as recorded
     offset_s: float = 0.0  # the audio trails the video by this much (applied)
     sync_confidence: float = float("nan")  # ``avsync``'s confidence in it
+    samples: FloatArray | None = None  # the audio as recorded (16 kHz mono), if any
+    sample_rate: int = 0
 
 
 def mouth_motion(
@@ -455,7 +468,25 @@ def clip_sound(path: Path, fps: float, n: int, meshes: dict[int, FloatArray]) ->
     # The level heard at each frame's own instant (the sound recorded offset later).
     db = np.interp(np.arange(n) + offset * fps, np.arange(n), db)
     speaking: npt.NDArray[np.bool_] = db > floor + 0.35 * (top - floor)
-    return ClipSound(speaking, band_energies(samples, sr), offset, est.confidence)
+    return ClipSound(
+        speaking, band_energies(samples, sr), offset, est.confidence, np.asarray(samples), sr
+    )
+
+
+def _learn_mouth(
+    sound: ClipSound, track: _Track, ok_frames: dict[int, bool], fps: float, n: int
+) -> MouthFit | None:
+    """The clip's own audio-to-mouth model (``footage_a2m``): the shapes of every
+    usable meshed frame from the sound at the frame's own instant; None without audio."""
+    if sound.samples is None or sound.energies.shape[0] == 0:
+        return None
+    idx = [i for i in sorted(track.meshes) if ok_frames.get(i)]
+    if not idx:
+        return None
+    x = frame_features(sound.samples, sound.sample_rate, fps, n, sound.offset_s)[idx]
+    y = np.stack([mouth_features(track.meshes[i][:, :2])[:3] for i in idx]).astype(np.float64)
+    stride = max(1, round(n / max(len(track.meshes), 1)))
+    return fit_mouth_model(x, y, guard_frames(fps / stride))
 
 
 # -- the motion base ------------------------------------------------------------------
@@ -735,8 +766,14 @@ def _portrait_pick(track: _Track, ok: dict[int, bool], a: int, b: int) -> int:
     return max(pool, key=score)
 
 
-def analyse_clip(path: str | Path) -> Analysis:
-    """Analyse a talking-head clip once; see the module docstring."""
+def analyse_clip(path: str | Path, *, learn_mouth: bool = False) -> Analysis:
+    """Analyse a talking-head clip once; see the module docstring.
+
+    ``learn_mouth``: also fit the clip's own audio-to-mouth model (``footage_a2m``)
+    and store it when its cross-validated skill allows. Off by default: on the
+    fixture clips (5-7 s of training speech) it did not beat the generic track
+    (docs/avatars.md, "A per-avatar audio-to-mouth model").
+    """
     path = Path(path)
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
@@ -773,6 +810,9 @@ def analyse_clip(path: str | Path) -> Analysis:
     sound = clip_sound(path, fps, n, track.meshes)
     speaking = sound.speaking
     timings["audio_s"] = time.perf_counter() - t0 - sum(timings.values())
+    fit = _learn_mouth(sound, track, ok_frames, fps, n) if learn_mouth else None
+    if learn_mouth:
+        timings["mouth_model_s"] = time.perf_counter() - t0 - sum(timings.values())
     poses = pose_vectors(track.meshes, n)
     ok = np.zeros(n, bool)
     idx = sorted(track.meshes)
@@ -813,6 +853,7 @@ def analyse_clip(path: str | Path) -> Analysis:
         bank_source=np.array([bank.source[i] for i in keep], np.int32),
         bank_speaking=np.array([bool(speaking[bank.source[i]]) for i in keep]),
         clip_audio=sound.energies,
+        mouth_model=fit.model if fit is not None else None,
         info={
             "clip_frames": n,
             "clip_fps": fps,
@@ -827,6 +868,7 @@ def analyse_clip(path: str | Path) -> Analysis:
                 round(sound.sync_confidence, 3) if math.isfinite(sound.sync_confidence) else None
             ),
             "pose_p95": round(p95, 3),
+            **({"mouth_model": fit.info()} if fit is not None else {}),
             "loop_jump": round(0.0 if mode == "pingpong" else pose_jump(poses[a], poses[b]), 3),
         },
     )

@@ -20,7 +20,7 @@ ghosts as a doubled, greyed band.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -28,6 +28,7 @@ import numpy.typing as npt
 
 from avatarmedia import face as fm
 from avatarmedia.footage import Footage, interocular
+from avatarmedia.footage_a2m import frame_features
 from avatarmedia.footage_audio import band_energies, context
 from avatarmedia.tracks import MouthTrack
 
@@ -164,6 +165,39 @@ def opening_targets(
     return out
 
 
+@dataclass
+class LearnedShapes:
+    """The avatar's own model's mouth for drive audio (``footage_a2m``)."""
+
+    opening: FloatArray  # the track's opening (0..1) with the model's in speech
+    shapes: FloatArray  # (n, 3) the model's opening, width, aspect (bank units)
+    skill: FloatArray  # (3,) out-of-fold R^2 of each
+
+
+def learned_shapes(
+    footage: Footage, track: MouthTrack, audio: tuple[npt.ArrayLike, int], out_fps: float
+) -> LearnedShapes | None:
+    """The mouth the avatar's own audio-to-mouth model gives for the drive ``audio``
+    (None without a model). The opening is put on the track's 0..1 scale between the
+    clip's closed mouth (3rd percentile of the bank's gaps, what silence shows) and its
+    widest speaking one (98th); silence stays where the track has it (no sound, closed
+    mouth), and in speech the model's opening replaces the track's."""
+    model = footage.mouth_model
+    if model is None:
+        return None
+    n = track.n_frames
+    x = frame_features(audio[0], audio[1], out_fps, n)
+    shapes = model.predict(x)
+    gap = model.opening(x)
+    gaps = footage.bank_features[:, 0]
+    talking = gaps[footage.bank_speaking] if footage.bank_speaking.sum() >= 12 else gaps
+    closed, wide = float(np.percentile(gaps, 3)), float(np.percentile(talking, 98))
+    scaled = np.clip((gap - closed) / max(wide - closed, 1e-3), SPEECH_OPENING, 1.0)
+    base = np.asarray(track.opening, np.float64)
+    opening = np.where(base < SPEECH_OPENING, base, scaled).astype(np.float32)
+    return LearnedShapes(opening, shapes.astype(np.float32), model.skill.astype(np.float32))
+
+
 def select_samples(
     footage: Footage,
     track: MouthTrack,
@@ -176,11 +210,26 @@ def select_samples(
 
     With the drive ``audio`` and no visemes (bring-your-own audio), samples whose own
     sound matches the drive audio's are preferred as much as the shape match: the
-    speaker's own mouth for such a sound, with their own timing.
+    speaker's own mouth for such a sound, with their own timing; and when the avatar
+    has its own audio-to-mouth model (``learned_shapes``), its opening replaces the
+    track's in speech and its width and aspect, where it has out-of-fold skill, the
+    track's targets.
     """
     feats = footage.bank_features
     scale = bank_scales(feats)
+    learned = (
+        learned_shapes(footage, track, audio, out_fps) if audio and not track.visemes else None
+    )
+    if learned is not None:
+        track = replace(track, opening=learned.opening)
     tg = targets_for(track, feats, feats[footage.bank_speaking, 0], smile, mouth_gain)
+    if learned is not None:
+        for k in (1, 2):
+            if learned.skill[k] > 0:
+                tg.values[:, k] = np.where(tg.silent, tg.values[:, k], learned.shapes[:, k])
+        wide = np.percentile(feats[:, 1], 97) - np.percentile(feats[:, 1], 50)
+        if learned.skill[1] > 0 and smile:
+            tg.values[:, 1] += np.where(tg.silent, 0.0, smile * wide)
     n, nb = track.n_frames, footage.n_bank
     k = min(CANDIDATES, nb)
     d = ((feats[None, :, :] - tg.values[:, None, :]) / scale) ** 2

@@ -21,9 +21,15 @@
   1080p clip made by looping and scaling a fixture.
 * Contact sheets in bench-results/reenact/heldout_footage_*.png (real above ours) and
   bench-results/footage/tts_*.png (a script spoken by each footage avatar).
+* Audio-to-mouth (``--parts a2m``): does a mouth model learned from the clip itself
+  (``footage_a2m``) predict the real openings better than the generic audio track?
+  Held-out protocol (fit on the first 60 %, r at the best lag within +-40 ms on the
+  last 40 %) and, to see past the +-0.1 swing of 70-90 frames, blocked 3- and 5-fold
+  over the whole clip (fit on the rest, guarded by the context's reach). ``--learn-mouth``
+  makes the held-out part's avatars with the model (``analyse_clip(learn_mouth=True)``).
 
-Run: .venv/bin/python tests/bench/bench_footage.py [--parts heldout,seams,speed,creation]
-         [--clips name,...]
+Run: .venv/bin/python tests/bench/bench_footage.py
+         [--parts heldout,seams,speed,creation,a2m] [--clips name,...] [--learn-mouth]
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ from PIL import Image  # noqa: E402
 
 from avatarmedia import encode, reenact  # noqa: E402
 from avatarmedia import face as fm  # noqa: E402
+from avatarmedia import footage_a2m as a2m  # noqa: E402
 from avatarmedia.encode import VideoEncoder, frames_for_audio  # noqa: E402
 from avatarmedia.footage import (  # noqa: E402
     Analysis,
@@ -93,6 +100,7 @@ SPEED_TARGET = 3.0
 NOSE_BAND_TARGET = 1.0  # grey levels
 DETAIL_TARGET = (0.75, 1.33)  # high-frequency energy, ours / untouched
 CREATION_TARGET_S = 30.0
+LEARN_MOUTH = {"on": False}  # --learn-mouth: held-out avatars with their own mouth model
 
 
 def footage_renderer(
@@ -104,13 +112,21 @@ def footage_renderer(
     resolution = br._offered(max(size), RESOLUTIONS["avatar"])
     rate = min(FRAME_RATES, key=lambda r: abs(r - fps))
     with tempfile.TemporaryDirectory() as tmp:
-        analysis = analyse_clip(reenact.save_clip(train, Path(tmp) / "train.mp4"))
+        analysis = analyse_clip(
+            reenact.save_clip(train, Path(tmp) / "train.mp4"), learn_mouth=LEARN_MOUTH["on"]
+        )
         print(
             f"[bench] footage    avatar: {analysis.motion} ({analysis.reason}), "
             f"render {resolution} px at {rate} fps"
             + (
                 f", its clip's own A/V offset {analysis.footage.info.get('av_offset_s')} s "
                 f"applied (confidence {analysis.footage.info.get('av_sync_confidence')})"
+                + (
+                    f"; its own audio-to-mouth model {analysis.footage.info['mouth_model']}, "
+                    f"fitted in {analysis.timings.get('mouth_model_s', 0.0):.2f} s"
+                    if "mouth_model" in analysis.footage.info
+                    else ""
+                )
                 if analysis.footage is not None
                 else ""
             )
@@ -179,6 +195,93 @@ def run_held_out(names: Sequence[str]) -> None:
         bank_ceiling(name, clip, real)
         br.run_held_out(name, clip, real, footage_renderer, "footage")
         br.run_held_out(name, clip, real, br.still_renderer, "still")
+
+
+# -- audio-to-mouth --------------------------------------------------------------------
+
+
+def _shapes(obs: reenact.MouthObservation) -> list[float]:
+    """Opening, width and aspect (``footage.mouth_features``' first three) of a real
+    mouth from its canonical lip points (IOD units)."""
+    ids = list(reenact.LIP_POINTS)
+    p = obs.lips.astype(np.float64)
+    width = float(np.linalg.norm(p[ids.index(fm.MOUTH_RIGHT)] - p[ids.index(fm.MOUTH_LEFT)]))
+    outer = float(
+        np.linalg.norm(p[ids.index(fm.UPPER_LIP_TOP)] - p[ids.index(fm.LOWER_LIP_BOTTOM)])
+    )
+    return [obs.opening, width, outer / max(width, 1e-3)]
+
+
+def r_near(a: np.ndarray, b: np.ndarray, fps: float) -> float:
+    """Pearson r of two per-frame series at the best lag within +-40 ms (NaNs skipped)."""
+    best = -1.0
+    for lag in range(-round(0.04 * fps), round(0.04 * fps) + 1):
+        x, y = (a[lag:], b[: len(b) - lag]) if lag >= 0 else (a[:lag], b[-lag:])
+        ok = np.isfinite(x) & np.isfinite(y)
+        if ok.sum() > 5 and np.std(x[ok]) > 1e-9 and np.std(y[ok]) > 1e-9:
+            best = max(best, float(np.corrcoef(x[ok], y[ok])[0, 1]))
+    return best
+
+
+def _learned_r(
+    x: np.ndarray,
+    shapes: list[list[float] | None],
+    train: Sequence[int],
+    test: np.ndarray,
+    generic: np.ndarray,
+    real: np.ndarray,
+    fps: float,
+) -> tuple[float, float, bool]:
+    """(generic r, ours r, model kept) on frames ``test`` for a model fitted on ``train``
+    (ours is the generic track where the fit keeps no model, as the avatar does)."""
+    have = [i for i in train if shapes[i] is not None]
+    fit = a2m.fit_mouth_model(x[have], np.array([shapes[i] for i in have]), a2m.guard_frames(fps))
+    r_gen = r_near(generic[test], real[test], fps)
+    if fit.model is None:
+        return r_gen, r_gen, False
+    return r_gen, r_near(fit.model.opening(x[test]), real[test], fps), True
+
+
+def run_a2m(names: Sequence[str]) -> None:
+    """The learned audio-to-mouth model against the generic track (module docstring)."""
+    from avatarmedia.mouth_audio import audio_mouth_track
+
+    for name in names:
+        clip = reenact.load_clip(FIXTURES / "clips" / f"{name}.mp4")
+        obs = reenact.observe_mouths(clip.frames)
+        clip, _av = br.synced(clip, obs)
+        n, fps = len(clip.frames), clip.fps
+        x = a2m.frame_features(clip.samples, clip.sample_rate, fps, n)
+        generic = audio_mouth_track(clip.samples, clip.sample_rate, fps, n).opening
+        real = np.array([o.opening if o is not None else np.nan for o in obs])
+        shapes = [_shapes(o) if o is not None else None for o in obs]
+        n0 = round(n * br.HELD_OUT_SPLIT)
+        g_h, o_h, kept = _learned_r(x, shapes, range(n0), np.arange(n0, n), generic, real, fps)
+        folds: list[tuple[float, float, bool]] = []
+        guard = a2m.guard_frames(fps)
+        for k in (3, 5):
+            for block in np.array_split(np.arange(n), k):
+                rest = [i for i in range(n) if i < block[0] - guard or i > block[-1] + guard]
+                folds.append(_learned_r(x, shapes, rest, block, generic, real, fps))
+        gains = [o - g for g, o, _ in folds]
+        print(
+            f"[bench] footage    a2m {name}: held-out r generic {g_h:.2f} ours {o_h:.2f} "
+            f"(model {'kept' if kept else 'not kept'}); blocked 3+5-fold mean r generic "
+            f"{np.mean([f[0] for f in folds]):.2f} ours {np.mean([f[1] for f in folds]):.2f} "
+            f"(model kept in {sum(f[2] for f in folds)}/{len(folds)}, gain per fold "
+            f"{' '.join(f'{v:+.2f}' for v in gains)})"
+        )
+        report(
+            "footage",
+            f"a2m heldout r {name}",
+            o_h,
+            "r",
+            generic=round(g_h, 3),
+            kept=kept,
+            kfold_generic=round(float(np.mean([f[0] for f in folds])), 3),
+            kfold_ours=round(float(np.mean([f[1] for f in folds])), 3),
+            kfold_worst_gain=round(float(min(gains)), 3),
+        )
 
 
 # -- seams and loops -------------------------------------------------------------------
@@ -588,6 +691,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--parts", default="heldout,seams,speed,creation")
     ap.add_argument("--clips", default=",".join(CLIPS))
     ap.add_argument("--no-av-sync", action="store_true", help="keep each clip's audio/video offset")
+    ap.add_argument(
+        "--learn-mouth", action="store_true", help="held-out avatars with their own mouth model"
+    )
     args = ap.parse_args(argv)
     parts = set(args.parts.split(","))
     names = args.clips.split(",")
@@ -595,7 +701,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     br.OUT.mkdir(parents=True, exist_ok=True)
     if "heldout" in parts:
         br.AV_SYNC["on"] = not args.no_av_sync
+        LEARN_MOUTH["on"] = args.learn_mouth
         run_held_out(names)
+    if "a2m" in parts:
+        run_a2m(names)
     if "seams" in parts:
         run_seams(names)
     if "speed" in parts:
