@@ -60,6 +60,22 @@ def test_footage_survives_its_storage_round_trip(footage: Footage) -> None:
     assert back.info["loop"] == footage.info["loop"]
 
 
+def test_a_clip_analysed_by_default_has_no_mouth_model(footage: Footage) -> None:
+    # The per-avatar audio-to-mouth model is opt-in (docs/avatars.md): absent, the
+    # avatar's bring-your-own audio uses the generic track as before.
+    assert footage.mouth_model is None and "mouth_model" not in footage.info
+
+
+def test_learn_mouth_fits_the_clips_own_model_and_says_how_it_did() -> None:
+    made = analyse_clip(CLIPS / "man_talking_7s.mp4", learn_mouth=True).footage
+    assert made is not None
+    figures = made.info["mouth_model"]
+    assert figures["frames"] >= 50 and len(figures["cv_r2"]) == 3
+    assert figures["kept"] == (made.mouth_model is not None)
+    back = Footage.from_bytes(made.to_bytes())
+    assert (back.mouth_model is None) == (made.mouth_model is None)
+
+
 def test_the_loop_closes_without_a_pose_jump(footage: Footage) -> None:
     poses = pose_vectors(
         {i: np.column_stack([m, np.zeros(468)]) for i, m in enumerate(footage.loop_meshes)},

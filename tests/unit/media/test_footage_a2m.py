@@ -210,3 +210,13 @@ def test_text_driven_tracks_ignore_the_model(seconds: float) -> None:
     a = select_samples(footage, visemes, FPS, (audio[: int(seconds * SR)], SR))
     b = select_samples(plain, visemes, FPS, (audio[: int(seconds * SR)], SR))
     assert np.array_equal(a, b)
+
+
+def test_a_footage_keeps_its_model_through_storage_and_one_without_stays_without() -> None:
+    fit, audio, opening, train = _fit(16.0)
+    assert fit.model is not None
+    stored = Footage.from_bytes(_footage(opening[:train], fit.model).to_bytes())
+    assert stored.mouth_model is not None
+    x = a2m.frame_features(audio, SR, FPS, len(opening))
+    np.testing.assert_allclose(stored.mouth_model.predict(x), fit.model.predict(x), atol=1e-3)
+    assert Footage.from_bytes(_footage(opening[:train], None).to_bytes()).mouth_model is None
