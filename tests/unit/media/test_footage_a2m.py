@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import numpy as np
-import pytest
 from scipy import signal
 from scipy.ndimage import gaussian_filter1d
 
@@ -191,21 +191,13 @@ def test_silence_keeps_the_closed_mouth_with_a_model() -> None:
     assert np.all(footage.bank_features[chosen[silent], 0] <= np.percentile(gaps, 10))
 
 
-@pytest.mark.parametrize("seconds", [6.0])
-def test_text_driven_tracks_ignore_the_model(seconds: float) -> None:
+def test_text_driven_tracks_ignore_the_model() -> None:
     fit, audio, opening, train = _fit()
     assert fit.model is not None
     footage = _footage(opening[:train], fit.model)
+    seconds = 6.0
     n = int(seconds * FPS)
-    base = _drive(audio[: int(seconds * SR)], n)
-    visemes = MouthTrack(
-        fps=FPS,
-        opening=base.opening,
-        width=base.width,
-        rounding=base.rounding,
-        emphasis=base.emphasis,
-        visemes=["AI"] * n,
-    )
+    visemes = replace(_drive(audio[: int(seconds * SR)], n), visemes=["AI"] * n)
     plain = _footage(opening[:train], None)
     a = select_samples(footage, visemes, FPS, (audio[: int(seconds * SR)], SR))
     b = select_samples(plain, visemes, FPS, (audio[: int(seconds * SR)], SR))
